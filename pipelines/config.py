@@ -1,0 +1,45 @@
+"""One settings object shared by the CLI and the DAGs, read from the environment.
+
+Env vars (the contract): CCAUDIT_DB, FLICKR_API_KEY, CCAUDIT_FLICKR_API_URL, CCAUDIT_FLICKR_RATE.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .errors import ConfigError
+
+DEFAULT_DB = "ccaudit.duckdb"
+DEFAULT_FLICKR_API_URL = "https://api.flickr.com/services/rest/"
+DEFAULT_FLICKR_RATE = 3600.0  # calls per hour: Flickr's published limit per key
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: Path = Path(DEFAULT_DB)
+    flickr_api_url: str = DEFAULT_FLICKR_API_URL
+    flickr_rate_per_hour: float = DEFAULT_FLICKR_RATE
+    # repr=False: the key must never reach a log line or a traceback through this object.
+    flickr_api_key: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_env(cls, db: str | os.PathLike | None = None, env: dict | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        rate_text = env.get("CCAUDIT_FLICKR_RATE", "").strip()
+        try:
+            rate = float(rate_text) if rate_text else DEFAULT_FLICKR_RATE
+        except ValueError:
+            raise ConfigError(f"CCAUDIT_FLICKR_RATE must be a number of calls per hour, got {rate_text!r}")
+        if rate <= 0:
+            raise ConfigError("CCAUDIT_FLICKR_RATE must be greater than 0")
+        return cls(
+            db_path=Path(db or env.get("CCAUDIT_DB") or DEFAULT_DB),
+            flickr_api_url=env.get("CCAUDIT_FLICKR_API_URL") or DEFAULT_FLICKR_API_URL,
+            flickr_rate_per_hour=rate,
+            flickr_api_key=(env.get("FLICKR_API_KEY") or "").strip() or None,
+        )
+
+    def with_db(self, db: str | os.PathLike) -> "Settings":
+        return replace(self, db_path=Path(db))

@@ -1,0 +1,32 @@
+"""Shared fixtures: real DuckDB files in temp folders, the shared real samples, generated data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_REAL = REPO.parent / "shared" / "data" / "real"
+
+
+def shared_path(*parts: str) -> Path:
+    """Path into ../shared/data/real; skips the test with a clear reason when it is absent."""
+    path = SHARED_REAL.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"real sample {path} not available (../shared is not beside the repository)")
+    return path
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "test.duckdb"
+
+
+@pytest.fixture
+def con(db_path: Path):
+    from pipelines.db import connect
+
+    connection = connect(db_path)
+    yield connection
+    connection.close()
