@@ -23,7 +23,7 @@ system-deps:
 	else echo "system-deps: skipped (needs apt-get and root); ccaudit works without them"; fi
 
 demo: venv
-	$(BIN)/ccaudit --db demo-out/ccaudit.duckdb demo --out demo-out
+	$(BIN)/ccaudit demo --out demo-out
 
 test: venv
 	$(BIN)/python -m pytest -q

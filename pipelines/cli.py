@@ -45,9 +45,16 @@ def _print_json(value) -> None:
 # --- commands ---------------------------------------------------------------------------------
 
 def cmd_demo(args) -> int:
+    import os
+
     from .demo import run_demo
 
-    result = run_demo(_settings(args), out_dir=Path(args.out))
+    out_dir = Path(args.out)
+    settings = _settings(args)
+    if getattr(args, "db", None) is None and not os.environ.get("CCAUDIT_DB"):
+        # Keep the demo self-contained: its database lives with its data and report.
+        settings = settings.with_db(out_dir / "ccaudit.duckdb")
+    result = run_demo(settings, out_dir=out_dir)
     print(result.summary_text())
     return 0
 
@@ -176,7 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", parents=[db_flag], help="generate sample data, ingest, validate and report it",
                                description="Generate a synthetic YFCC100M sample and derived datasets, "
                                            "ingest them, validate them and write a report.")
-    demo.add_argument("--out", default="demo-out", help="folder for the sample data and the report (default: demo-out)")
+    demo.add_argument("--out", default="demo-out",
+                      help="folder for the sample data, the database (unless --db) and the report (default: demo-out)")
     demo.set_defaults(func=cmd_demo)
 
     generate = commands.add_parser("generate", help="generate synthetic data with known ground truth")
