@@ -96,7 +96,7 @@ def cmd_enrich(args) -> int:
 
     settings = _settings(args)
     result = enrich(settings, dataset=args.dataset, limit=args.limit, max_age_days=args.max_age,
-                    progress=not args.quiet)
+                    deadline_seconds=args.deadline, progress=not args.quiet)
     print(result.summary_text())
     return 0
 
@@ -239,6 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
     enrich.add_argument("--limit", type=_positive_int, help="check at most N photos in this run")
     enrich.add_argument("--max-age", type=_positive_int, default=30, metavar="DAYS",
                         help="skip photos checked within DAYS days (default 30)")
+    enrich.add_argument("--deadline", type=_positive_int, metavar="SECONDS",
+                        help="start no call after SECONDS (e.g. 3300 in an hourly schedule); rerun to continue")
     enrich.add_argument("--quiet", action="store_true", help="no progress bar")
     enrich.set_defaults(func=cmd_enrich)
 

@@ -6,8 +6,11 @@ CREATE TABLE IF NOT EXISTS datasets (
     auditable    BOOLEAN NOT NULL DEFAULT TRUE,
     source_files VARCHAR[],
     ingested_at  TIMESTAMP NOT NULL,
+    run_id       VARCHAR,
     PRIMARY KEY (dataset, version)
 );
+-- Columns added after the first release, for databases created before them.
+ALTER TABLE datasets ADD COLUMN IF NOT EXISTS run_id VARCHAR;
 COMMENT ON TABLE datasets IS 'Derived datasets whose manifests were ingested (e.g. a face dataset built from YFCC100M), one row per dataset version.';
 COMMENT ON COLUMN datasets.dataset IS 'Dataset name as given to ccaudit ingest manifest --dataset.';
 COMMENT ON COLUMN datasets.version IS 'Dataset version as given with --version (default: the ingest date).';
@@ -16,3 +19,4 @@ COMMENT ON COLUMN datasets.items IS 'Items in the manifest (several items may po
 COMMENT ON COLUMN datasets.auditable IS 'FALSE when the manifest carries no pointer back to Flickr at all (e.g. FairFace labels): items are counted but cannot be traced.';
 COMMENT ON COLUMN datasets.source_files IS 'Manifest files this version was read from.';
 COMMENT ON COLUMN datasets.ingested_at IS 'When this version was ingested (UTC).';
+COMMENT ON COLUMN datasets.run_id IS 'ingest_runs.run_id of the ingest that loaded this version (its rejects carry the same run_id).';

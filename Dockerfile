@@ -1,0 +1,25 @@
+# ccaudit on the official Airflow image: the project is installed into the image (`pip install .`),
+# not through _PIP_ADDITIONAL_REQUIREMENTS, so every container starts with the same code.
+#   docker compose build        (docker-compose.yml uses this file for every Airflow service)
+FROM apache/airflow:3.3.2-python3.11
+
+# lbzip2 decompresses the YFCC100M .bz2 files in parallel (ccaudit falls back to Python's bz2
+# without it, about 2.5x slower); zstd for re-compressed shards.
+USER root
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends lbzip2 zstd \
+ && apt-get clean && rm -rf /var/lib/apt/lists/*
+USER airflow
+
+WORKDIR /opt/ccaudit/src
+COPY --chown=airflow:root pyproject.toml README.md ./
+COPY --chown=airflow:root pipelines ./pipelines
+COPY --chown=airflow:root sql ./sql
+COPY --chown=airflow:root expectations ./expectations
+# Pin apache-airflow to the image's version so installing the project can never up/downgrade it.
+RUN pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" . \
+ && python -c "import pipelines.quality, pipelines.resources as r; r.expectations_dir(); r.sql_dir('schema')"
+
+# DAGs baked in too, so the image runs without the ./dags bind mount (compose mounts it for editing).
+COPY --chown=airflow:root dags /opt/airflow/dags
+WORKDIR /opt/airflow

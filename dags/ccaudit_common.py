@@ -1,0 +1,98 @@
+"""Names the ccaudit DAGs share: the DuckDB pool, the Assets that chain the DAGs, default_args,
+and reading a setting inside a task. Not a DAG file (listed in .airflowignore); stdlib and
+airflow.sdk only, so importing it costs nothing beyond what a DAG file already pays.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import timedelta
+
+from airflow.sdk import Asset, Param
+
+# One slot: DuckDB allows one process to hold the database file read-write, and a read-only
+# process cannot open it while a writer holds it. Every task that opens the file runs in this pool.
+# Created by `airflow pools set ccaudit_duckdb_writer 1 "..."` (compose init, tests, README).
+DUCKDB_POOL = "ccaudit_duckdb_writer"
+
+# Assets are opaque URIs to Airflow; they name the tables the loader tasks commit.
+YFCC_PHOTOS = Asset(uri="ccaudit://duckdb/yfcc_photos", name="ccaudit_yfcc_photos")
+DATASET_ITEMS = Asset(uri="ccaudit://duckdb/dataset_items", name="ccaudit_dataset_items")
+
+DEFAULT_ARGS = {
+    "owner": "ccaudit",
+    "retries": 2,
+    "retry_delay": timedelta(minutes=2),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=20),
+}
+
+DB_PARAM = Param(None, type=["null", "string"], title="db",
+                 description="DuckDB file (default: Variable ccaudit_db, $CCAUDIT_DB, ./ccaudit.duckdb)")
+WORK_DIR_PARAM = Param(None, type=["null", "string"], title="work_dir",
+                       description="Folder for staged Parquet shards, shared by all workers "
+                                   "(default: Variable ccaudit_work_dir, $CCAUDIT_WORK_DIR, <db folder>/work)")
+
+
+def setting(params: dict, name: str, key: str | None = None, default=None, json_value: bool = False):
+    """A run's param `name`, else Airflow Variable `ccaudit_<key>`, else env `CCAUDIT_<KEY>`, else default.
+
+    `key` defaults to `name`. Call it inside a task only: Variables are read at run time, never
+    when the file is parsed.
+    """
+    value = params.get(name)
+    if value not in (None, "", []):
+        return value
+    from airflow.sdk import Variable
+
+    key = key or name
+    value = Variable.get(f"ccaudit_{key}", default=None) or os.environ.get(f"CCAUDIT_{key.upper()}")
+    if value in (None, ""):
+        return default
+    return json.loads(value) if json_value and isinstance(value, str) else value
+
+
+def flickr_api_key() -> str | None:
+    """$FLICKR_API_KEY, else the password of the Airflow connection `flickr_api`; never logged."""
+    key = os.environ.get("FLICKR_API_KEY", "").strip()
+    if key:
+        return key
+    from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        return (Connection.get("flickr_api").password or "").strip() or None
+    except AirflowNotFoundException:  # no connection configured: enrichment is skipped
+        return None
+
+
+class user_errors_fail_fast:
+    """Turn ccaudit's own errors (bad input, missing config) into a failure without retries.
+
+    Retrying cannot fix a corrupt file or a missing setting; anything else (a lock held too long,
+    a network hiccup) still gets the DAG's retries.
+    """
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc is None:
+            return False
+        from pipelines.errors import CcauditError
+
+        if isinstance(exc, CcauditError):
+            from airflow.sdk.exceptions import AirflowFailException
+
+            raise AirflowFailException(f"{type(exc).__name__}: {exc}") from exc
+        return False
+
+
+def run_work_folder(context) -> str:
+    """This DAG run's folder for staged shards (same answer in every task of the run)."""
+    from pipelines import orchestration
+
+    params = context["params"]
+    base = orchestration.work_dir(setting(params, "work_dir"), setting(params, "db"))
+    return str(orchestration.run_folder(base, context["run_id"]))

@@ -1,0 +1,65 @@
+"""
+### ccaudit_enrich_flickr: hourly re-check of photos on the live Flickr API
+
+Runs `ccaudit enrich` as one bounded batch per hour: `flickr.photos.getInfo` for photos of interest
+(dataset items first, those not checked within `max_age` days) and `flickr.people.getInfo` for their
+uploaders, appended to `flickr_checks` and `uploaders`. The client throttles itself to
+`$CCAUDIT_FLICKR_RATE` calls per hour (default 3600, Flickr's limit per key); the batch size
+(`limit`, default: what fits in 50 minutes at that rate, two calls per photo) keeps each run inside
+its hour, and `max_active_runs=1` stops runs from overlapping. The next run resumes where this one
+stopped.
+
+**API key**: `$FLICKR_API_KEY`, else the password field of the Airflow connection `flickr_api`,
+read inside the task and never logged. Without a key the task succeeds and logs "no key".
+
+The task opens the DuckDB file read-write, so it runs in the pool `ccaudit_duckdb_writer`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from airflow.sdk import Param, dag, task
+from ccaudit_common import DB_PARAM, DEFAULT_ARGS, DUCKDB_POOL, flickr_api_key, setting, user_errors_fail_fast
+
+log = logging.getLogger(__name__)
+
+
+@dag(
+    dag_id="ccaudit_enrich_flickr",
+    schedule="@hourly",
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    dagrun_timeout=timedelta(minutes=58),
+    default_args=DEFAULT_ARGS,
+    doc_md=__doc__,
+    tags=["ccaudit", "flickr"],
+    params={
+        "dataset": Param(None, type=["null", "string"], description="only photos of this dataset"),
+        "limit": Param(None, type=["null", "integer"], minimum=0,
+                       description="check at most N photos in this run (default: what the rate limit allows in 50 min)"),
+        "max_age": Param(30, type="integer", minimum=0, description="skip photos checked within this many days"),
+        "db": DB_PARAM,
+    },
+)
+def ccaudit_enrich_flickr():
+    @task(pool=DUCKDB_POOL, execution_timeout=timedelta(minutes=55))
+    def enrich(**context) -> dict:
+        from pipelines import orchestration
+
+        params = context["params"]
+        key = flickr_api_key()
+        if not key:
+            log.info("no key: set FLICKR_API_KEY or the Airflow connection flickr_api; enrichment skipped")
+        with user_errors_fail_fast():
+            result = orchestration.enrich_batch(setting(params, "db"), key, dataset=params.get("dataset"),
+                                                limit=params.get("limit"), max_age=params["max_age"])
+        log.info("enrichment: %s", result)
+        return result
+
+    enrich()
+
+
+ccaudit_enrich_flickr()

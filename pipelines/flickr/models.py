@@ -1,0 +1,214 @@
+"""Typed views of Flickr API JSON, with every field coerced explicitly.
+
+Flickr's JSON mixes types for the same kind of field: `"license": "4"` in one response and
+`4` in another, `ispro` 0/1, `farm` a number but `views` a string, text wrapped in
+`{"_content": ...}`, `path_alias` null, "" or absent, and owner-editable dates that can be junk
+(`"dateuploaded": "2013"`). Nothing here trusts a field's JSON type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from ..licenses import LICENSES, license_id_for, resolve_license
+
+# Flickr launched in 2004; an epoch before 2000 is an owner-set placeholder, not a real time.
+_EARLIEST_EPOCH = 946684800
+
+
+def content(value: Any) -> Any:
+    """Unwrap Flickr's `{"_content": x}` text wrapper."""
+    if isinstance(value, dict):
+        return value.get("_content")
+    return value
+
+
+def as_text(value: Any) -> str | None:
+    value = content(value)
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    return str(value)
+
+
+def as_nonempty_text(value: Any) -> str | None:
+    text = as_text(value)
+    return text if text and text.strip() else None
+
+
+def as_int(value: Any) -> int | None:
+    value = content(value)
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    text = str(value).strip()
+    if text.lstrip("-").isdigit():
+        return int(text)
+    return None
+
+
+def as_bool(value: Any) -> bool | None:
+    number = as_int(value)
+    return None if number is None else number != 0
+
+
+def as_float(value: Any) -> float | None:
+    value = content(value)
+    if value is None or isinstance(value, (bool, dict, list)):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def as_epoch(value: Any) -> datetime | None:
+    """Unix seconds → naive UTC datetime; None for junk such as "2013" or an empty string."""
+    seconds = as_int(value)
+    if seconds is None or seconds < _EARLIEST_EPOCH or seconds > 32503680000:
+        return None
+    return datetime.fromtimestamp(seconds, tz=timezone.utc).replace(tzinfo=None)
+
+
+def as_list(value: Any) -> list:
+    """Repeated elements are arrays, but be lenient with a single object."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _get(obj: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
+@dataclass(frozen=True)
+class PhotoInfo:
+    photo_id: int | None
+    license_raw: str | None
+    license_id: int | None  # None when Flickr sends a license id we do not know
+    owner_nsid: str | None
+    owner_username: str | None
+    owner_realname: str | None
+    owner_path_alias: str | None
+    title: str | None
+    is_public: bool | None
+    media: str | None
+    posted_at: datetime | None
+    updated_at: datetime | None
+    views: int | None
+    page_url: str | None
+
+    @classmethod
+    def from_payload(cls, payload: dict) -> "PhotoInfo":
+        photo = payload.get("photo") or {}
+        owner = photo.get("owner") or {}
+        license_raw = as_text(photo.get("license"))
+        page_urls = [as_text(u) for u in as_list(_get(photo, "urls", "url"))
+                     if isinstance(u, dict) and u.get("type") == "photopage"]
+        return cls(
+            photo_id=as_int(photo.get("id")),
+            license_raw=license_raw,
+            license_id=license_id_for(license_raw),
+            owner_nsid=as_nonempty_text(owner.get("nsid")),
+            owner_username=as_nonempty_text(owner.get("username")),
+            owner_realname=as_nonempty_text(owner.get("realname")),
+            owner_path_alias=as_nonempty_text(owner.get("path_alias")),
+            title=as_text(photo.get("title")),
+            is_public=as_bool(_get(photo, "visibility", "ispublic")),
+            media=as_nonempty_text(photo.get("media")) or "photo",
+            posted_at=as_epoch(_get(photo, "dates", "posted") or photo.get("dateuploaded")),
+            updated_at=as_epoch(_get(photo, "dates", "lastupdate")),
+            views=as_int(photo.get("views")),
+            page_url=page_urls[0] if page_urls else None,
+        )
+
+
+@dataclass(frozen=True)
+class PersonInfo:
+    nsid: str | None
+    username: str | None
+    realname: str | None
+    path_alias: str | None
+    location: str | None
+    is_pro: bool | None
+    is_deleted: bool | None
+    photo_count: int | None
+    photos_url: str | None
+
+    @classmethod
+    def from_payload(cls, payload: dict) -> "PersonInfo":
+        person = payload.get("person") or {}
+        return cls(
+            nsid=as_nonempty_text(person.get("nsid") or person.get("id")),
+            username=as_nonempty_text(person.get("username")),
+            realname=as_nonempty_text(person.get("realname")),
+            path_alias=as_nonempty_text(person.get("path_alias")),
+            location=as_nonempty_text(person.get("location")),
+            is_pro=as_bool(person.get("ispro")),
+            is_deleted=as_bool(person.get("is_deleted")),
+            photo_count=as_int(_get(person, "photos", "count")),
+            photos_url=as_nonempty_text(person.get("photosurl")),
+        )
+
+
+@dataclass(frozen=True)
+class LicenseInfo:
+    flickr_id: int | None
+    name: str | None
+    url: str | None
+    license_id: int | None  # our canonical id; None if Flickr lists an id we do not know
+
+    @classmethod
+    def list_from_payload(cls, payload: dict) -> list["LicenseInfo"]:
+        out = []
+        for item in as_list(_get(payload, "licenses", "license")):
+            flickr_id = as_int(item.get("id"))
+            out.append(cls(flickr_id=flickr_id, name=as_text(item.get("name")),
+                           url=as_nonempty_text(item.get("url")),
+                           license_id=flickr_id if flickr_id in LICENSES else None))
+        return out
+
+
+@dataclass(frozen=True)
+class LicenseChange:
+    changed_at: datetime | None
+    old_license_id: int | None
+    new_license_id: int | None  # None with new_license_raw None: the entry records the original license
+    old_license_raw: str | None
+    new_license_raw: str | None
+
+    @classmethod
+    def list_from_payload(cls, payload: dict) -> list["LicenseChange"]:
+        # Entries name licenses by name + URL, not id; the URL is the stable part.
+        out = []
+        for item in as_list(payload.get("license_history")):
+            old_name, old_url = as_nonempty_text(item.get("old_license")), as_nonempty_text(item.get("old_license_url"))
+            new_name, new_url = as_nonempty_text(item.get("new_license")), as_nonempty_text(item.get("new_license_url"))
+            out.append(cls(
+                changed_at=as_epoch(item.get("date_change")),
+                old_license_id=resolve_license(old_name, old_url)[0] if (old_name or old_url) else None,
+                new_license_id=resolve_license(new_name, new_url)[0] if (new_name or new_url) else None,
+                old_license_raw=old_url or old_name, new_license_raw=new_url or new_name))
+        return sorted(out, key=lambda c: (c.changed_at is None, c.changed_at or datetime.min))
+
+
+@dataclass(frozen=True)
+class LookedUpUser:
+    nsid: str | None
+    username: str | None
+
+    @classmethod
+    def from_payload(cls, payload: dict) -> "LookedUpUser":
+        user = payload.get("user") or {}
+        return cls(nsid=as_nonempty_text(user.get("id") or user.get("nsid")),
+                   username=as_nonempty_text(user.get("username")))

@@ -1,0 +1,234 @@
+"""Ingest the manifests of datasets derived from Flickr into `datasets` + `dataset_items`.
+
+`ingest_manifest` = `stage_manifest` (parse every file to Parquet, no database) + `load_staged_manifest`
+(one transaction, single writer). Airflow runs the two steps as separate tasks and passes the
+`StagedManifest.as_dict()` through XCom; the CLI calls `ingest_manifest`.
+
+Every item of a manifest becomes a row (several faces of one photo stay several items); every line
+that cannot be read becomes an `ingest_rejects` row with its line number; a manifest without any
+pointer back to Flickr is still recorded, with `datasets.auditable = FALSE`.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from importlib import import_module
+from pathlib import Path
+from types import ModuleType
+
+from ...db import transaction
+from ...errors import InputError
+from .base import (
+    ITEM_SCHEMA,
+    FileResult,
+    ManifestResult,
+    StagedFile,
+    StagedManifest,
+    StagingSink,
+    check_name,
+    default_version,
+    fingerprint,
+    utc_now,
+)
+
+__all__ = ["FORMATS", "ManifestResult", "StagedManifest", "ingest_manifest", "load_staged_manifest",
+           "stage_manifest"]
+
+FORMATS: dict[str, str] = {  # --format value -> adapter module
+    "clip-subset": "clip_subset",
+    "ffhq": "ffhq",
+    "coco": "coco",
+    "open-images": "open_images",
+    "megaface-paths": "megaface_paths",
+    "pipa": "pipa",
+    "flickr30k": "flickr30k",
+    "csv": "csv_generic",
+}
+
+
+def adapter(fmt: str) -> ModuleType:
+    if fmt not in FORMATS:
+        raise InputError(f"unknown manifest format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    return import_module(f"{__name__}.{FORMATS[fmt]}")
+
+
+def _check_options(fmt: str, module: ModuleType, options: dict) -> dict:
+    accepted = getattr(module, "OPTIONS", frozenset())
+    given = {key: value for key, value in options.items() if value is not None}
+    unknown = sorted(set(given) - set(accepted))
+    if unknown:
+        flags = ", ".join("--" + key.replace("_", "-") for key in unknown)
+        raise InputError(f"{flags} do(es) not apply to --format {fmt}"
+                         + (f" (it takes {', '.join(sorted(accepted))})" if accepted else ""))
+    return given
+
+
+def stage_manifest(fmt: str, dataset: str, version: str | None, paths: Sequence[Path | str],
+                   work_dir: Path | str, **options) -> StagedManifest:
+    """Parse manifest files into Parquet under work_dir (no database writes)."""
+    module = adapter(fmt)
+    options = _check_options(fmt, module, options)
+    check_name("dataset", dataset)
+    version = check_name("version", version or default_version())
+    files = [Path(p).resolve() for p in paths]
+    if not files:
+        raise InputError("no manifest file given")
+    for path in files:
+        if not path.is_file():
+            raise InputError(f"manifest {path} does not exist or is not a file")
+    run_id = f"manifest-{utc_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    # Staged files are named by the run only: nothing derived from manifest content picks a path.
+    out_dir = Path(work_dir) / run_id
+    out_dir.mkdir(parents=True, exist_ok=False)
+    staged = StagedManifest(format=fmt, dataset=dataset, version=version, run_id=run_id,
+                            auditable=bool(module.auditable(**options)), work_dir=str(out_dir))
+    for index, path in enumerate(files):
+        staged.files.append(_stage_file(module, fmt, path, index, out_dir, options))
+    return staged
+
+
+def _stage_file(module: ModuleType, fmt: str, path: Path, index: int, out_dir: Path, options: dict) -> StagedFile:
+    started = utc_now()
+    items_path, rejects_path = out_dir / f"{index:04d}.items.parquet", out_dir / f"{index:04d}.rejects.parquet"
+    sink = StagingSink(items_path, rejects_path)
+    try:
+        module.parse(path, sink, **options)
+    finally:
+        sink.close()
+    if sink.items == 0 and sink.rejects:
+        raise InputError(f"{path}: no item could be read as --format {fmt} ({sink.rejects:,} lines rejected, "
+                         f"first: {_first_reject(rejects_path)}); is it the right format?")
+    return StagedFile(source_file=str(path), file_index=index, items_path=str(items_path),
+                      rejects_path=str(rejects_path), items=sink.items, rejects=sink.rejects,
+                      unknown_licenses=sink.unknown_licenses, file_size=path.stat().st_size,
+                      fingerprint=fingerprint(path), started_at=started.isoformat(),
+                      staged_at=utc_now().isoformat())
+
+
+def _first_reject(rejects_path: Path) -> str:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(rejects_path, columns=["line_no", "reason"]).slice(0, 1).to_pylist()
+    return f"line {table[0]['line_no']}: {table[0]['reason']}" if table else "?"
+
+
+_ITEM_COLUMNS = [f.name for f in ITEM_SCHEMA]
+
+
+def load_staged_manifest(con, staged: StagedManifest | dict) -> ManifestResult:
+    """Replace the dataset version with the staged items, in one transaction."""
+    if isinstance(staged, dict):
+        staged = StagedManifest.from_dict(staged)
+    key = [staged.dataset, staged.version]
+    with _quiet(con), transaction(con):
+        previous = con.execute("SELECT run_id FROM datasets WHERE dataset = ? AND version = ?", key).fetchone()
+        if previous:
+            con.execute("DELETE FROM ingest_rejects WHERE run_id = ?", [previous[0]])
+            con.execute("DELETE FROM dataset_items WHERE dataset = ? AND version = ?", key)
+            con.execute("DELETE FROM datasets WHERE dataset = ? AND version = ?", key)
+        _create_staged_views(con, staged)
+        # An item key names one item: a second line with the same key is a duplicate, rejected.
+        # Find the repeated keys with a hash aggregate first; rank only those rows.
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE _manifest_dups AS
+            WITH repeated AS (SELECT item_key FROM _manifest_items GROUP BY item_key HAVING count(*) > 1)
+            SELECT file_index, source_line, item_key, first_file, first_line FROM (
+                SELECT file_index, source_line, item_key,
+                       row_number() OVER w AS rank,
+                       first_value(source_file) OVER w AS first_file,
+                       first_value(source_line) OVER w AS first_line
+                FROM _manifest_items SEMI JOIN repeated USING (item_key)
+                WINDOW w AS (PARTITION BY item_key ORDER BY file_index, source_line
+                             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))
+            WHERE rank > 1""")
+        has_dups = con.execute("SELECT count(*) FROM _manifest_dups").fetchone()[0] > 0
+        columns = ", ".join(_ITEM_COLUMNS)
+        anti_join = ("ANTI JOIN _manifest_dups d ON s.file_index = d.file_index AND s.source_line = d.source_line"
+                     if has_dups else "")
+        con.execute(f"""
+            INSERT INTO dataset_items (dataset, version, {columns}, source_file)
+            SELECT ?, ?, {', '.join('s.' + c for c in _ITEM_COLUMNS)}, s.source_file
+            FROM _manifest_items s {anti_join}""", key)
+        con.execute("""
+            INSERT INTO ingest_rejects (source_file, line_no, reason, raw_line, run_id)
+            SELECT source_file, line_no, reason, raw_line, ? FROM _manifest_rejects
+            UNION ALL
+            SELECT f.source_file, d.source_line,
+                   'duplicate_item: ' || d.item_key || ' also at ' || d.first_file || ':' || d.first_line,
+                   d.item_key, ?
+            FROM _manifest_dups d JOIN _manifest_files f USING (file_index)""", [staged.run_id, staged.run_id])
+        dups_per_file = dict(con.execute(
+            "SELECT file_index, count(*) FROM _manifest_dups GROUP BY file_index").fetchall())
+        finished = utc_now()
+        files = []
+        for f in staged.files:
+            dups = dups_per_file.get(f.file_index, 0)
+            files.append(FileResult(f.source_file, f.lines_read, f.items - dups, f.rejects + dups))
+            con.execute("""
+                INSERT INTO ingest_runs (run_id, source_file, kind, layout, file_size, fingerprint, started_at,
+                                         finished_at, lines_read, rows_loaded, rows_rejected, status)
+                VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, 'loaded')""",
+                [staged.run_id, f.source_file, f"manifest:{staged.format}", f.file_size, f.fingerprint,
+                 f.started_at, finished, f.lines_read, f.items - dups, f.rejects + dups])
+        loaded = sum(r.rows_loaded for r in files)
+        con.execute("""
+            INSERT INTO datasets (dataset, version, format, items, auditable, source_files, ingested_at, run_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+            key + [staged.format, loaded, staged.auditable, [f.source_file for f in staged.files], finished,
+                   staged.run_id])
+        photos, owners = con.execute(
+            "SELECT count(DISTINCT photo_id), count(DISTINCT owner_ref) FROM dataset_items "
+            "WHERE dataset = ? AND version = ?", key).fetchone()
+        con.execute("DROP VIEW _manifest_items; DROP VIEW _manifest_rejects; "
+                    "DROP TABLE _manifest_dups; DROP TABLE _manifest_files")
+    return ManifestResult(
+        dataset=staged.dataset, version=staged.version, format=staged.format, run_id=staged.run_id,
+        auditable=staged.auditable, items=loaded, photos=photos, owners=owners,
+        rejected=sum(r.rows_rejected for r in files), duplicates=sum(dups_per_file.values()),
+        unknown_licenses=sum(f.unknown_licenses for f in staged.files), replaced=previous is not None,
+        files=files)
+
+
+@contextmanager
+def _quiet(con) -> Iterator[None]:
+    """No DuckDB progress bar on stdout while loading (the CLI prints its own summary)."""
+    before = con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0]
+    con.execute("SET enable_progress_bar = false")
+    try:
+        yield
+    finally:
+        con.execute(f"SET enable_progress_bar = {'true' if before else 'false'}")
+
+
+def _create_staged_views(con, staged: StagedManifest) -> None:
+    """Temp views over the staged Parquet files, tagged with their file index and source file."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _manifest_files (file_index INTEGER, source_file VARCHAR, "
+                "items_path VARCHAR, rejects_path VARCHAR)")
+    con.executemany("INSERT INTO _manifest_files VALUES (?, ?, ?, ?)",
+                    [[f.file_index, f.source_file, f.items_path, f.rejects_path] for f in staged.files])
+    # Views cannot take parameters, so the (run-named, not content-named) paths are quoted literals.
+    items = ", ".join(_quote(f.items_path) for f in staged.files)
+    rejects = ", ".join(_quote(f.rejects_path) for f in staged.files)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP VIEW _manifest_items AS
+        SELECT f.file_index, f.source_file, p.* EXCLUDE (filename)
+        FROM read_parquet([{items}], filename = true) p JOIN _manifest_files f ON p.filename = f.items_path""")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP VIEW _manifest_rejects AS
+        SELECT f.source_file, p.* EXCLUDE (filename)
+        FROM read_parquet([{rejects}], filename = true) p JOIN _manifest_files f ON p.filename = f.rejects_path""")
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def ingest_manifest(con, fmt: str, *, dataset: str, version: str | None = None,
+                    paths: Sequence[Path | str], work_dir: Path | str | None = None, **options) -> ManifestResult:
+    """Parse and load a manifest (stage to Parquet in a temporary folder, then one transaction)."""
+    with tempfile.TemporaryDirectory(prefix="ccaudit-manifest-", dir=work_dir) as tmp:
+        staged = stage_manifest(fmt, dataset, version, paths, tmp, **options)
+        return load_staged_manifest(con, staged)

@@ -1,0 +1,385 @@
+"""Shared machinery of the manifest adapters: reading inputs, staging items to Parquet, loading.
+
+An adapter only knows its format: it reads one manifest file and calls `sink.item(...)` for every
+item and `sink.reject(...)` for every line it cannot read. The sink streams both to Parquet in
+batches (memory stays flat however long the manifest), so parsing needs no database and can run
+in parallel Airflow tasks; `load_staged` then moves the Parquet files into DuckDB in one
+transaction, as the single writer.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import hashlib
+import io
+import lzma
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ...errors import InputError
+
+BATCH_ROWS = 100_000
+RAW_LINE_LIMIT = 10_000
+
+ITEM_SCHEMA = pa.schema([
+    ("item_key", pa.string()),
+    ("photo_id", pa.int64()),
+    ("owner_ref", pa.string()),
+    ("declared_license_id", pa.int32()),
+    ("declared_license_raw", pa.string()),
+    ("declared_author", pa.string()),
+    ("source_url", pa.string()),
+    ("source_line", pa.int64()),
+    ("group_ref", pa.string()),
+])
+REJECT_SCHEMA = pa.schema([("line_no", pa.int64()), ("reason", pa.string()), ("raw_line", pa.string())])
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+def utc_now() -> datetime:
+    """Naive UTC timestamp, the convention of every TIMESTAMP column."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def default_version() -> str:
+    return datetime.now(UTC).date().isoformat()
+
+
+def check_name(kind: str, value: str) -> str:
+    if not isinstance(value, str) or not _NAME_RE.match(value):
+        raise InputError(f"{kind} {value!r} must be 1-100 letters, digits, '.', '_' or '-' (starting with a letter or digit)")
+    return value
+
+
+def fingerprint(path: Path) -> str:
+    """sha256 over the size and the first and last MiB: recognises a file again without reading it all."""
+    size = path.stat().st_size
+    digest = hashlib.sha256(str(size).encode())
+    with path.open("rb") as handle:
+        digest.update(handle.read(1 << 20))
+        if size > 2 << 20:
+            handle.seek(-(1 << 20), os.SEEK_END)
+            digest.update(handle.read(1 << 20))
+    return digest.hexdigest()
+
+
+def open_binary(path: Path) -> IO[bytes]:
+    """Open a manifest, decompressing by suffix (.bz2, .gz, .xz, .zst) as a stream."""
+    suffix = path.suffix.lower()
+    if suffix == ".bz2":
+        return bz2.open(path, "rb")
+    if suffix == ".gz":
+        return gzip.open(path, "rb")
+    if suffix == ".xz":
+        return lzma.open(path, "rb")
+    if suffix == ".zst":
+        import zstandard
+
+        raw = path.open("rb")
+        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(raw, closefd=True), 1 << 20)
+    return path.open("rb", buffering=1 << 20)
+
+
+def open_text(path: Path) -> IO[str]:
+    """Text stream for whole-document formats (JSON); bad UTF-8 stops the file with a clear error."""
+    return io.TextIOWrapper(open_binary(path), encoding="utf-8", errors="strict", newline="")
+
+
+def iter_lines(path: Path, sink: StagingSink) -> Iterator[tuple[int, str]]:
+    """(1-based line number, text without newline) for each non-blank line; bad UTF-8 is rejected."""
+    with open_binary(path) as handle:
+        for line_no, raw in enumerate(handle, start=1):
+            raw = raw.rstrip(b"\r\n")
+            if not raw.strip():
+                continue
+            try:
+                yield line_no, raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                sink.reject(line_no, f"encoding: invalid UTF-8 at byte {exc.start}",
+                            raw.decode("utf-8", errors="replace"))
+
+
+def iter_line_blocks(path: Path, sink: StagingSink, block_bytes: int = 8 << 20) -> Iterator[tuple[int, list[str]]]:
+    """(line number of the first line, lines) in blocks, for adapters that parse columnwise.
+
+    Lines keep their positions (blank lines stay as ''), so line numbers are exact; a line with
+    invalid UTF-8 is rejected here and handed on as ''.
+    """
+    next_line = 1
+    rest = b""
+    with open_binary(path) as handle:
+        while True:
+            chunk = handle.read(block_bytes)
+            data = rest + chunk
+            if not chunk:
+                if data:
+                    yield next_line, _decode_lines([data], next_line, sink)
+                return
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                rest = data
+                continue
+            rest = data[cut + 1:]
+            raw_lines = data[:cut].split(b"\n")
+            yield next_line, _decode_lines(raw_lines, next_line, sink)
+            next_line += len(raw_lines)
+
+
+def _decode_lines(raw_lines: list[bytes], first_line: int, sink: StagingSink) -> list[str]:
+    try:
+        text = b"\n".join(raw_lines).decode("utf-8")
+        lines = text.split("\n")
+    except UnicodeDecodeError:
+        lines = []
+        for offset, raw in enumerate(raw_lines):
+            try:
+                lines.append(raw.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                sink.reject(first_line + offset, f"encoding: invalid UTF-8 at byte {exc.start}",
+                            raw.decode("utf-8", errors="replace"))
+                lines.append("")
+    return [line.removesuffix("\r") for line in lines]
+
+
+@dataclass
+class StagedFile:
+    source_file: str
+    file_index: int
+    items_path: str
+    rejects_path: str
+    items: int
+    rejects: int
+    unknown_licenses: int
+    file_size: int
+    fingerprint: str
+    started_at: str
+    staged_at: str
+
+    @property
+    def lines_read(self) -> int:
+        return self.items + self.rejects
+
+
+class StagingSink:
+    """Collects one file's items and rejects and writes them to Parquet in batches."""
+
+    def __init__(self, items_path: Path, rejects_path: Path):
+        self.items_path, self.rejects_path = items_path, rejects_path
+        self._items: list[tuple] = []
+        self._rejects: list[tuple] = []
+        self._item_writer = pq.ParquetWriter(items_path, ITEM_SCHEMA, compression="zstd")
+        self._reject_writer = pq.ParquetWriter(rejects_path, REJECT_SCHEMA, compression="zstd")
+        self.items = 0
+        self.rejects = 0
+        self.unknown_licenses = 0
+
+    def item(self, item_key: str, photo_id: int | None, owner_ref: str | None = None,
+             license_id: int | None = None, license_raw: str | None = None, author: str | None = None,
+             source_url: str | None = None, line: int | None = None, group_ref: str | None = None) -> None:
+        if license_raw is not None and license_id is None:
+            self.unknown_licenses += 1
+        self._items.append((item_key, photo_id, owner_ref, license_id, license_raw, author, source_url, line,
+                            group_ref))
+        self.items += 1
+        if len(self._items) >= BATCH_ROWS:
+            self._flush_items()
+
+    def item_table(self, table: pa.Table) -> None:
+        """Write a block of items already in ITEM_SCHEMA (columnwise adapters)."""
+        self._flush_items()
+        self._item_writer.write_table(table.select(ITEM_SCHEMA.names).cast(ITEM_SCHEMA))
+        self.items += table.num_rows
+
+    def reject(self, line_no: int | None, reason: str, raw: str | None) -> None:
+        self._rejects.append((line_no, reason, None if raw is None else raw[:RAW_LINE_LIMIT]))
+        self.rejects += 1
+        if len(self._rejects) >= BATCH_ROWS:
+            self._flush_rejects()
+
+    def _flush_items(self) -> None:
+        if self._items:
+            columns = list(zip(*self._items))
+            self._item_writer.write_batch(pa.record_batch(
+                [pa.array(col, type=f.type) for col, f in zip(columns, ITEM_SCHEMA)], schema=ITEM_SCHEMA))
+            self._items.clear()
+
+    def _flush_rejects(self) -> None:
+        if self._rejects:
+            columns = list(zip(*self._rejects))
+            self._reject_writer.write_batch(pa.record_batch(
+                [pa.array(col, type=f.type) for col, f in zip(columns, REJECT_SCHEMA)], schema=REJECT_SCHEMA))
+            self._rejects.clear()
+
+    def close(self) -> None:
+        self._flush_items()
+        self._flush_rejects()
+        self._item_writer.close()
+        self._reject_writer.close()
+
+
+@dataclass
+class StagedManifest:
+    """A manifest parsed to Parquet, ready for `load_staged_manifest`. JSON-serialisable for XCom."""
+
+    format: str
+    dataset: str
+    version: str
+    run_id: str
+    auditable: bool
+    work_dir: str
+    files: list[StagedFile] = field(default_factory=list)
+
+    @property
+    def items(self) -> int:
+        return sum(f.items for f in self.files)
+
+    @property
+    def rejects(self) -> int:
+        return sum(f.rejects for f in self.files)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> StagedManifest:
+        values = dict(data)
+        values["files"] = [StagedFile(**f) for f in values.get("files", [])]
+        return cls(**values)
+
+
+@dataclass
+class FileResult:
+    source_file: str
+    lines_read: int
+    rows_loaded: int
+    rows_rejected: int
+
+
+@dataclass
+class ManifestResult:
+    dataset: str
+    version: str
+    format: str
+    run_id: str
+    auditable: bool
+    items: int
+    photos: int
+    owners: int
+    rejected: int
+    duplicates: int
+    unknown_licenses: int
+    replaced: bool
+    files: list[FileResult] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def summary_text(self) -> str:
+        what = (f"{self.items:,} items, {self.photos:,} distinct photos, {self.owners:,} uploaders"
+                if self.auditable else f"{self.items:,} items, no Flickr pointer (not auditable)")
+        text = (f"dataset {self.dataset} {self.version} ({self.format}): {what}; "
+                f"{self.rejected:,} rejected from {len(self.files)} file(s)")
+        if self.duplicates:
+            text += f" ({self.duplicates:,} duplicate items)"
+        if self.unknown_licenses:
+            text += f"; {self.unknown_licenses:,} declared licenses not recognised"
+        if self.replaced:
+            text += "; replaced the earlier load of this version"
+        return text
+
+
+_MAX_PHOTO_ID = 2**63 - 1
+
+
+def photo_id_from(text: str) -> int | None:
+    """A Flickr photo id from its decimal text, or None when the text is not one."""
+    if not text.isdigit() or not text.isascii() or len(text) > 19:
+        return None
+    value = int(text)
+    return value if 0 < value <= _MAX_PHOTO_ID else None
+
+
+def auditable(**options) -> bool:
+    """Default for adapters: every format except a pointer-less CSV points back to Flickr."""
+    return True
+
+
+def sniff_delimiter(path: Path) -> str:
+    """The most frequent of , TAB ; | in the first line (',' when none occurs)."""
+    with open_binary(path) as handle:
+        first = handle.readline(1 << 16).decode("utf-8", errors="replace")
+    counts = {d: first.count(d) for d in (",", "\t", ";", "|")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def csv_rows(path: Path, sink: StagingSink, delimiter: str | None) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """(header, iterator of (line number, fields)) for a delimited file with a header row.
+
+    Quoted fields may span lines (the line number is where the record ends). Rows with bad
+    UTF-8 or broken quoting are rejected here, so adapters only see well-formed rows.
+    """
+    import csv
+
+    csv.field_size_limit(RAW_LINE_LIMIT * 100)
+    delimiter = _delimiter(delimiter) if delimiter else sniff_delimiter(path)
+    stream = io.TextIOWrapper(open_binary(path), encoding="utf-8", errors="surrogateescape", newline="")
+    reader = csv.reader(stream, delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        stream.close()
+        raise InputError(f"{path}: empty file (expected a header row)") from None
+    except csv.Error as exc:
+        stream.close()
+        raise InputError(f"{path}: cannot read the header row: {exc}") from None
+    header = [h.strip().lstrip("\ufeff") for h in header]
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        with stream:
+            while True:
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    sink.reject(reader.line_num, f"parse: {exc}", None)
+                    continue
+                if not row or (len(row) == 1 and not row[0].strip()):
+                    continue
+                try:
+                    delimiter.join(row).encode("utf-8")
+                except UnicodeEncodeError as exc:
+                    sink.reject(reader.line_num, f"encoding: invalid UTF-8 at character {exc.start}",
+                                delimiter.join(row).encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+                    continue
+                yield reader.line_num, row
+
+    return header, rows()
+
+
+def _delimiter(text: str) -> str:
+    value = {"\\t": "\t", "tab": "\t", "TAB": "\t"}.get(text, text)
+    if len(value) != 1:
+        raise InputError(f"--delimiter must be one character (or '\\t'), got {text!r}")
+    return value
+
+
+def header_index(path: Path, header: list[str], column: str) -> int:
+    """Position of a named column (exact, then case-insensitive); a clear error when absent."""
+    if column in header:
+        return header.index(column)
+    folded = [h.lower() for h in header]
+    if column.lower() in folded:
+        return folded.index(column.lower())
+    raise InputError(f"{path}: no column {column!r}; the header has {', '.join(repr(h) for h in header)}")

@@ -1,0 +1,63 @@
+"""MS-COCO annotation JSON: `licenses[]` (ids 1-8 = Flickr's ids) and `images[]` with `flickr_url`.
+
+COCO gives no owner, only the static image URL (photo id) and a license id per image, resolved
+through the file's own `licenses[]` table (name + URL) rather than assumed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ...flickr_urls import FlickrUrlError, parse_flickr_url
+from ...licenses import resolve_license
+from .base import StagingSink, auditable, open_text  # noqa: F401
+from .jsonstream import JsonStream
+
+
+def _license_table(path: Path) -> dict[int, tuple[int | None, str]]:
+    """COCO license id -> (Flickr license id, raw URL or name), read before the images."""
+    with open_text(path) as handle:
+        stream = JsonStream(handle, str(path))
+        for key in stream.members():
+            if key != "licenses":
+                stream.skip()
+                continue
+            table = {}
+            for entry in stream.elements():
+                if isinstance(entry, dict) and isinstance(entry.get("id"), int):
+                    license_id, _problem = resolve_license(entry.get("name"), entry.get("url"))
+                    table[entry["id"]] = (license_id, entry.get("url") or entry.get("name") or str(entry["id"]))
+            return table
+    return {}
+
+
+def parse(path: Path, sink: StagingSink) -> None:
+    licenses = _license_table(path)
+    with open_text(path) as handle:
+        stream = JsonStream(handle, str(path))
+        for key in stream.members():
+            if key != "images":
+                stream.skip()
+                continue
+            for ordinal, image in enumerate(stream.elements(), start=1):
+                _image(sink, image, ordinal, licenses)
+
+
+def _image(sink: StagingSink, image: object, ordinal: int, licenses: dict) -> None:
+    raw = json.dumps(image, ensure_ascii=False)
+    if not isinstance(image, dict) or image.get("id") is None:
+        sink.reject(ordinal, "parse: image entry without an id", raw)
+        return
+    url = image.get("flickr_url")
+    try:
+        ref = parse_flickr_url(url if isinstance(url, str) else "")
+        if ref.kind != "photo":
+            raise FlickrUrlError(f"a user URL, not a photo URL: {url!r}")
+    except FlickrUrlError as exc:
+        sink.reject(ordinal, f"url: not a Flickr photo URL ({exc})", raw)
+        return
+    coco_license = image.get("license")
+    license_id, license_raw = licenses.get(coco_license, (None, None if coco_license is None else str(coco_license)))
+    sink.item(str(image["id"]), ref.photo_id, license_id=license_id, license_raw=license_raw, source_url=url,
+              line=ordinal)

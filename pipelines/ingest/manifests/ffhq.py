@@ -1,0 +1,50 @@
+"""NVIDIA FFHQ `ffhq-dataset-v2.json`: a dict keyed by image index, streamed item by item.
+
+Each value's `metadata` block ships `photo_url` (photo id and owner alias/NSID), `author`,
+`license` and `license_url`: FFHQ is one of the few manifests that declares license and credit
+per item, so both are kept for the attribution and license-mismatch reports.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ...flickr_urls import FlickrUrlError, parse_flickr_url
+from ...licenses import resolve_license
+from .base import StagingSink, auditable, open_text  # noqa: F401
+from .jsonstream import JsonStream
+
+
+def parse(path: Path, sink: StagingSink) -> None:
+    with open_text(path) as handle:
+        stream = JsonStream(handle, str(path))
+        for ordinal, key in enumerate(stream.members(), start=1):
+            _item(sink, key, stream.value(), ordinal)
+
+
+def _item(sink: StagingSink, key: str, value: object, ordinal: int) -> None:
+    meta = value.get("metadata") if isinstance(value, dict) else None
+    if not isinstance(meta, dict):
+        sink.reject(ordinal, "parse: item has no metadata object", _raw(key, value))
+        return
+    url = meta.get("photo_url")
+    try:
+        ref = parse_flickr_url(url if isinstance(url, str) else "")
+        if ref.kind != "photo":
+            raise FlickrUrlError(f"a user URL, not a photo URL: {url!r}")
+    except FlickrUrlError as exc:
+        sink.reject(ordinal, f"url: not a Flickr photo URL ({exc})", _raw(key, value))
+        return
+    name, license_url = _text(meta.get("license")), _text(meta.get("license_url"))
+    license_id, _problem = resolve_license(name, license_url) if (name or license_url) else (None, None)
+    sink.item(key, ref.photo_id, owner_ref=ref.owner, license_id=license_id,
+              license_raw=license_url or name, author=_text(meta.get("author")), source_url=url, line=ordinal)
+
+
+def _text(value: object) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _raw(key: str, value: object) -> str:
+    return json.dumps({key: value}, ensure_ascii=False)

@@ -1,0 +1,432 @@
+"""Streaming ingest of the YFCC100M metadata dump into DuckDB.
+
+Two steps, so that many files can be staged in parallel processes while one process writes the
+database (DuckDB allows one writer):
+
+1. `stage_yfcc_file(path, work_dir)` decompresses one file as a stream (bz2 through lbzip2 and a
+   FIFO, gzip/zstd/plain read by DuckDB itself), reads every line as one column, splits, types and
+   URL-decodes it in SQL (sql/ingest/yfcc_stage.sql) and writes a Parquet shard in which every
+   line is a row, rejected or not. It never touches the database.
+2. `load_staged(con, staged)` loads shards in ONE transaction: it replaces those files' rows,
+   resolves licenses, rejects repeated photo ids, records rejects and one `ingest_runs` row per
+   file, and checks `lines_read = rows_loaded + rows_rejected` before committing.
+
+`ingest_yfcc(con, paths)` (the CLI) runs both. Any failure raises a one-line `InputError` and
+leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from ..errors import CcauditError, InputError
+from ..licenses import LICENSES, YFCC_LICENSE_IDS, resolve_license
+from ..progress import Progress
+from ..resources import read_sql
+from .decompress import BZ2, Bz2Fifo, detect_compression, read_head
+
+LAYOUTS = (25, 23)
+# Real lines are a few KB; a longer line is rejected rather than failing the file.
+MAX_LINE_SIZE = 8 << 20
+STAGE_MEMORY_LIMIT = "1GB"
+_MIB = 1 << 20
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+# --- results ------------------------------------------------------------------------------------
+
+@dataclass
+class StagedFile:
+    """One input file staged as a Parquet shard; JSON-serialisable for Airflow XCom."""
+
+    source_file: str
+    layout: int
+    parquet_path: str
+    rejects_path: str
+    lines_read: int
+    rows_ok: int
+    rows_rejected: int
+    file_size: int
+    fingerprint: str
+    started_at: str
+    compression: str = ""
+    stage_seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "StagedFile":
+        known = {name for name in cls.__dataclass_fields__}
+        return cls(**{key: value for key, value in data.items() if key in known})
+
+
+@dataclass
+class FileResult:
+    """What one file's ingest did: every line read is either loaded or rejected."""
+
+    source_file: str
+    layout: int
+    lines_read: int
+    rows_loaded: int
+    rows_rejected: int
+    seconds: float
+    run_id: str = ""
+    rejects_by_reason: dict[str, int] = field(default_factory=dict)
+
+    def summary_text(self) -> str:
+        text = (f"{self.source_file}: {self.lines_read:,} lines ({self.layout}-field layout) -> "
+                f"{self.rows_loaded:,} rows loaded, {self.rows_rejected:,} rejected")
+        if self.rejects_by_reason:
+            text += " (" + ", ".join(f"{code} {count:,}" for code, count in self.rejects_by_reason.items()) + ")"
+        return text + f" in {self.seconds:.1f} s"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# --- input recognition --------------------------------------------------------------------------
+
+def fingerprint(path: Path, size: int | None = None) -> str:
+    """sha256 of the size and the first and last MiB: cheap to compute, stable for a given file."""
+    size = path.stat().st_size if size is None else size
+    digest = hashlib.sha256(str(size).encode())
+    with open(path, "rb") as handle:
+        digest.update(handle.read(_MIB))
+        if size > _MIB:
+            handle.seek(max(size - _MIB, _MIB))
+            digest.update(handle.read(_MIB))
+    return digest.hexdigest()
+
+
+def detect_layout(head: bytes, path: Path, complete: bool) -> int:
+    """25 or 23, by the field count most of the first lines have; InputError for anything else.
+
+    `complete` says `head` is the whole file (else its last, partial line is ignored).
+    """
+    lines = head.split(b"\n")
+    if not complete or not lines[-1]:
+        lines = lines[:-1]
+    sample = [line.rstrip(b"\r") for line in lines[:100] if line.strip()]
+    if not sample:
+        raise InputError(f"{path}: the file is empty (no lines to ingest)")
+    counts = Counter(line.count(b"\t") + 1 for line in sample)
+    fields, seen = counts.most_common(1)[0]
+    if fields not in LAYOUTS or seen * 2 <= len(sample):
+        raise InputError(f"{path}: not a YFCC100M metadata file (its first lines have {fields} tab-separated "
+                         f"fields; expected 25, or 23 for the 2014 shards)")
+    id_position = 1 if fields == 25 else 0
+    ids = [line.split(b"\t")[id_position] for line in sample if line.count(b"\t") + 1 == fields]
+    if sum(photo_id.isdigit() for photo_id in ids) * 2 <= len(ids):
+        raise InputError(f"{path}: not a YFCC100M metadata file (field {id_position + 1} of its first lines "
+                         "is not a numeric photo id)")
+    return fields
+
+
+def _usual_license_strings() -> tuple[list[str], list[str]]:
+    """License names and URLs as YFCC100M publishes them; other strings keep their raw line."""
+    names, urls = [], []
+    for license_id in YFCC_LICENSE_IDS:
+        lic = LICENSES[license_id]
+        names.append(lic.name_before_2025 or lic.name)
+        urls.append(f"http://creativecommons.org/licenses/{lic.code}/{lic.version}/")
+    return names, urls
+
+
+# --- staging ------------------------------------------------------------------------------------
+
+def _stage_connection(work_dir: Path, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(config={"memory_limit": STAGE_MEMORY_LIMIT,
+                                 "threads": threads or max(2, os.cpu_count() or 2)})
+    con.execute("SET temp_directory = ?", [str(work_dir / "duckdb-tmp")])
+    con.execute("SET preserve_insertion_order = true")  # Parquet row order = line order
+    con.execute("SET enable_progress_bar = true")
+    con.execute("SET enable_progress_bar_print = false")
+    con.execute(read_sql("ingest", "yfcc_macros.sql"))
+    return con
+
+
+@contextmanager
+def _native_progress(con, bar: Progress, total: int) -> Iterator[None]:
+    """Drive the byte progress bar from DuckDB's own query progress (gzip, zstd, plain input)."""
+    if not bar.enabled:
+        yield
+        return
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.wait(0.25):
+            try:
+                share = con.query_progress()
+            except Exception:  # noqa: BLE001 - progress is best effort
+                return
+            if share >= 0:
+                bar.set(total * share / 100)
+
+    thread = threading.Thread(target=poll, name="ingest-progress", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+        bar.set(total)
+
+
+def _explain_reader_error(path: Path, compression: str, exc: Exception) -> InputError:
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if "state machine reached an invalid state" in message:
+        return InputError(f"{path}: cannot split lines: mixed line endings or a stray carriage return "
+                          "(CRLF files are accepted only when every line ends in CRLF)")
+    if compression != "none":
+        return InputError(f"{path}: corrupt or truncated {compression} archive ({message})")
+    return InputError(f"{path}: cannot read: {message}")
+
+
+def stage_yfcc_file(path: Path, work_dir: Path, progress: bool = False) -> StagedFile:
+    """Decompress, parse, type and decode one YFCC100M file into a Parquet shard in `work_dir`.
+
+    Writes `<name>.parquet` (every line a row; rejected ones carry reject_reason) and
+    `<name>.rejects.parquet` (lines the CSV reader refused). Does not touch the database.
+    """
+    started = time.monotonic()
+    started_at = _utcnow()
+    path = Path(path).resolve()
+    compression = detect_compression(path)
+    size = path.stat().st_size
+    head = read_head(path, compression)
+    layout = detect_layout(head, path, complete=len(head) < (1 << 16))
+    file_fingerprint = fingerprint(path, size)
+
+    work_dir = Path(work_dir)
+    try:
+        work_dir.mkdir(parents=True, exist_ok=True)
+        stem = re.sub(r"[^A-Za-z0-9._-]", "_", path.name)[:80] + "-" + file_fingerprint[:12]
+        scratch = Path(tempfile.mkdtemp(prefix=f".{stem}-", dir=work_dir))
+    except OSError as exc:
+        raise InputError(f"cannot write staging files in {work_dir}: {exc.strerror or exc}") from None
+    parquet_path = work_dir / f"{stem}.parquet"
+    rejects_path = work_dir / f"{stem}.rejects.parquet"
+    try:
+        con = _stage_connection(scratch)
+        try:
+            _run_stage_query(con, path, compression, layout, size, scratch / "staged.parquet", progress)
+            con.execute(read_sql("ingest", "yfcc_stage_rejects.sql"), {"out": str(scratch / "rejects.parquet")})
+            reader_rejects = con.execute("SELECT count(*) FROM reject_errors").fetchone()[0]
+            if reader_rejects:
+                con.execute(read_sql("ingest", "yfcc_stage_renumber.sql"),
+                            {"staged": str(scratch / "staged.parquet"), "rejects": str(scratch / "rejects.parquet"),
+                             "out": str(scratch / "renumbered.parquet")})
+                os.replace(scratch / "renumbered.parquet", scratch / "staged.parquet")
+            rows, rejected = con.execute(
+                "SELECT count(*), count(reject_reason) FROM read_parquet(?)",
+                [str(scratch / "staged.parquet")]).fetchone()
+        finally:
+            con.close()
+        # Rename only complete shards into place: a killed stage leaves no half-written shard.
+        os.replace(scratch / "staged.parquet", parquet_path)
+        os.replace(scratch / "rejects.parquet", rejects_path)
+    except OSError as exc:
+        raise InputError(f"cannot write staging files in {work_dir}: {exc.strerror or exc}") from None
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return StagedFile(
+        source_file=str(path), layout=layout, parquet_path=str(parquet_path), rejects_path=str(rejects_path),
+        lines_read=rows + reader_rejects, rows_ok=rows - rejected, rows_rejected=rejected + reader_rejects,
+        file_size=size, fingerprint=file_fingerprint, started_at=started_at.isoformat(sep=" "),
+        compression=compression, stage_seconds=round(time.monotonic() - started, 3))
+
+
+def _run_stage_query(con, path: Path, compression: str, layout: int, size: int, out: Path,
+                     progress: bool) -> None:
+    known_names, known_urls = _usual_license_strings()
+    params = {"compression": "none" if compression == BZ2 else compression, "layout": layout,
+              "max_line_size": MAX_LINE_SIZE, "known_names": known_names, "known_urls": known_urls,
+              "out": str(out)}
+    sql = read_sql("ingest", "yfcc_stage.sql")
+    with Progress(size, unit="B", label=f"ingest {path.name}", enabled=None if progress else False) as bar:
+        if compression == BZ2:
+            with Bz2Fifo(path, out.parent / "decompressed.fifo", on_bytes=bar.update) as fifo:
+                try:
+                    con.execute(sql, {**params, "source": str(fifo.path)})
+                except duckdb.Error as exc:
+                    fifo.check()  # a broken archive explains a reader error best
+                    raise _explain_reader_error(path, "none", exc) from None
+                fifo.check()
+        else:
+            with _native_progress(con, bar, size):
+                try:
+                    con.execute(sql, {**params, "source": str(path)})
+                except duckdb.Error as exc:
+                    raise _explain_reader_error(path, compression, exc) from None
+
+
+# --- loading ------------------------------------------------------------------------------------
+
+def new_run_id() -> str:
+    return f"yfcc-{_utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+
+def _resolve_batch_licenses(con) -> None:
+    """Resolve the batch's few distinct (name, URL) pairs in Python, into yfcc_batch_licenses."""
+    pairs = con.execute("SELECT DISTINCT license_name_raw, license_url_raw FROM yfcc_batch_rows "
+                        "WHERE reject_reason IS NULL").fetchall()
+    rows = [(name, url, *resolve_license(name or None, url or None)) for name, url in pairs]
+    con.execute("CREATE OR REPLACE TEMP TABLE yfcc_batch_licenses (license_name_raw VARCHAR, "
+                "license_url_raw VARCHAR, license_id INTEGER, problem VARCHAR)")
+    if rows:
+        con.executemany("INSERT INTO yfcc_batch_licenses VALUES (?, ?, ?, ?)", rows)
+
+
+def _prepare_batch(con, staged: list[StagedFile]) -> None:
+    for item in staged:
+        for staged_path in (item.parquet_path, item.rejects_path):
+            if not Path(staged_path).is_file():
+                raise InputError(f"staged file {staged_path} for {item.source_file} is missing; stage it again")
+    con.execute("CREATE OR REPLACE TEMP TABLE yfcc_batch_files (file_idx INTEGER, source_file VARCHAR, "
+                "parquet_path VARCHAR, rejects_path VARCHAR)")
+    con.executemany("INSERT INTO yfcc_batch_files VALUES (?, ?, ?, ?)",
+                    [(idx, s.source_file, s.parquet_path, s.rejects_path) for idx, s in enumerate(staged)])
+    con.execute("SET VARIABLE yfcc_batch_parquets = ?", [[s.parquet_path for s in staged]])
+    con.execute("SET VARIABLE yfcc_batch_reader_rejects = ?", [[s.rejects_path for s in staged]])
+    con.execute("CREATE OR REPLACE TEMP TABLE yfcc_batch_licenses (license_name_raw VARCHAR, "
+                "license_url_raw VARCHAR, license_id INTEGER, problem VARCHAR)")
+    con.execute(read_sql("ingest", "yfcc_load_views.sql"))
+    _resolve_batch_licenses(con)
+
+
+def _drop_batch(con) -> None:
+    for statement in ("DROP VIEW IF EXISTS yfcc_batch_candidates", "DROP VIEW IF EXISTS yfcc_batch_rows",
+                      "DROP TABLE IF EXISTS yfcc_batch_duplicates", "DROP TABLE IF EXISTS yfcc_batch_licenses",
+                      "DROP TABLE IF EXISTS yfcc_batch_files"):
+        con.execute(statement)
+
+
+def _rejects_by_reason(con, source_file: str) -> dict[str, int]:
+    rows = con.execute("SELECT split_part(reason, ':', 1) AS code, count(*) FROM ingest_rejects "
+                       "WHERE source_file = ? GROUP BY code ORDER BY count(*) DESC, code", [source_file]).fetchall()
+    return {code: count for code, count in rows}
+
+
+def load_staged(con, staged: list[StagedFile], run_id: str | None = None) -> list[FileResult]:
+    """Load staged shards in ONE transaction, replacing any earlier load of the same files.
+
+    Repeated photo ids (within the batch, or already loaded from another file) are rejected as
+    duplicate_photo_id; the first occurrence wins. Raises CcauditError (and rolls back) if the
+    counts do not add up.
+    """
+    started = time.monotonic()
+    staged = [s if isinstance(s, StagedFile) else StagedFile.from_dict(s) for s in staged]
+    if not staged:
+        return []
+    sources = [s.source_file for s in staged]
+    if len(set(sources)) != len(sources):
+        twice = next(source for source in sources if sources.count(source) > 1)
+        raise InputError(f"{twice} is given twice in one ingest")
+    run_id = run_id or new_run_id()
+    previous_order = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+    con.execute("SET preserve_insertion_order = false")  # rows carry source_line; order is not needed
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _prepare_batch(con, staged)
+        con.execute("DELETE FROM yfcc_photos WHERE source_file IN (SELECT source_file FROM yfcc_batch_files)")
+        con.execute("DELETE FROM ingest_rejects WHERE source_file IN (SELECT source_file FROM yfcc_batch_files)")
+        con.execute(read_sql("ingest", "yfcc_load_duplicates.sql"))
+        con.execute(read_sql("ingest", "yfcc_load_photos.sql"))
+        con.execute(read_sql("ingest", "yfcc_load_rejects.sql"), {"run_id": run_id})
+        counts = con.execute(read_sql("ingest", "yfcc_load_counts.sql")).fetchall()
+        finished_at = _utcnow()
+        results = []
+        for (file_idx, loaded, rejected), item in zip(counts, staged):
+            if loaded + rejected != item.lines_read:
+                raise CcauditError(f"{item.source_file}: {item.lines_read} lines read but {loaded} loaded + "
+                                   f"{rejected} rejected; nothing was changed (please report this bug)")
+            con.execute(
+                "INSERT INTO ingest_runs (run_id, source_file, kind, layout, file_size, fingerprint, started_at, "
+                "finished_at, lines_read, rows_loaded, rows_rejected, status) "
+                "VALUES (?, ?, 'yfcc', ?, ?, ?, ?, ?, ?, ?, ?, 'loaded')",
+                [run_id, item.source_file, str(item.layout), item.file_size, item.fingerprint, item.started_at,
+                 finished_at, item.lines_read, loaded, rejected])
+            results.append(FileResult(
+                source_file=item.source_file, layout=item.layout, lines_read=item.lines_read,
+                rows_loaded=loaded, rows_rejected=rejected, run_id=run_id,
+                seconds=round(item.stage_seconds + time.monotonic() - started, 3),
+                rejects_by_reason=_rejects_by_reason(con, item.source_file)))
+        _drop_batch(con)
+        con.execute("COMMIT")
+    except BaseException as exc:
+        con.execute("ROLLBACK")
+        if isinstance(exc, duckdb.Error):
+            raise CcauditError(f"loading {', '.join(sources)} failed, nothing was changed: "
+                               f"{str(exc).strip().splitlines()[0]}") from None
+        raise
+    finally:
+        con.execute(f"SET preserve_insertion_order = {'true' if previous_order else 'false'}")
+    return results
+
+
+def record_failed_run(con, path: Path, error: Exception, run_id: str, started_at: datetime) -> None:
+    """Best effort: leave an ingest_runs row saying the file failed (the data itself is untouched)."""
+    try:
+        con.execute("INSERT INTO ingest_runs (run_id, source_file, kind, started_at, finished_at, status) "
+                    "VALUES (?, ?, 'yfcc', ?, ?, ?)",
+                    [run_id, str(Path(path).resolve()), started_at, _utcnow(), f"failed: {error}"[:1000]])
+    except duckdb.Error:
+        pass
+
+
+# --- the CLI entry point -------------------------------------------------------------------------
+
+def _database_dir(con) -> Path | None:
+    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return Path(row[0]).resolve().parent if row and row[0] else None
+
+
+def ingest_yfcc(con, paths: list[Path], progress: bool = True, work_dir: Path | None = None) -> list[FileResult]:
+    """Ingest YFCC100M files (any compression, either layout) into the database behind `con`.
+
+    Every file is staged (decompressed, typed, decoded) to Parquet first, then all are loaded in
+    one transaction: on any error nothing changes in the database and an InputError says why.
+    """
+    paths = [Path(p) for p in paths]
+    if not paths:
+        raise InputError("no YFCC100M files given")
+    for path in paths:
+        if not path.is_file():
+            raise InputError(f"{path}: no such file")
+    run_id = new_run_id()
+    started_at = _utcnow()
+    base = Path(work_dir) if work_dir else (_database_dir(con) or Path(tempfile.gettempdir()))
+    try:
+        scratch = Path(tempfile.mkdtemp(prefix=".ccaudit-ingest-", dir=base))
+    except OSError as exc:
+        raise InputError(f"cannot write staging files in {base}: {exc.strerror or exc}") from None
+    try:
+        staged = []
+        for path in paths:
+            try:
+                staged.append(stage_yfcc_file(path, scratch, progress=progress))
+            except CcauditError as exc:
+                record_failed_run(con, path, exc, run_id, started_at)
+                raise
+        return load_staged(con, staged, run_id=run_id)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -1,0 +1,156 @@
+"""The opt-out ledger: photographers (by NSID) or single photos (by id) that asked to be left out.
+
+The report checks every dataset version ingested after a request against it
+(sql/reports/optouts_status.sql). A repeated request for the same photo or uploader keeps the
+first one: the earliest date is the one a dataset publisher had to honour.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from .db import transaction
+from .errors import InputError
+
+KINDS = ("user", "photo")
+NSID_RE = re.compile(r"^\d+@N\d\d$")
+PHOTO_ID_RE = re.compile(r"^\d{1,19}$")
+CSV_COLUMNS = ("kind", "value", "requested_at", "note")
+
+
+@dataclass(frozen=True)
+class OptOut:
+    kind: str
+    value: str
+    requested_at: datetime
+    note: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "value": self.value,
+                "requested_at": self.requested_at.isoformat(sep=" "), "note": self.note}
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+def normalise_value(kind: str, value: str) -> str:
+    """The NSID or photo id as stored; InputError saying what is wrong otherwise."""
+    if kind not in KINDS:
+        raise InputError(f"opt-out kind must be 'user' or 'photo', got {kind!r}")
+    text = (value or "").strip()
+    if kind == "user":
+        if not NSID_RE.match(text.upper()):
+            raise InputError(f"user opt-out needs a Flickr NSID like 12345678@N00, got {text!r} "
+                             "(find it with `ccaudit lookup USERNAME`)")
+        return text.upper()
+    if not PHOTO_ID_RE.match(text) or int(text) == 0:
+        raise InputError(f"photo opt-out needs a Flickr photo id (digits only), got {text!r}")
+    return str(int(text))
+
+
+def parse_requested_at(text: str | None) -> datetime | None:
+    """ISO date or date-time; a time zone is converted to UTC (the ledger stores naive UTC)."""
+    if text is None or not text.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"requested_at {text!r} is not an ISO date (2026-01-31 or 2026-01-31T12:00:00Z)") from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    if moment > _utcnow() + timedelta(days=1):  # a day of slack for time zones
+        raise InputError(f"requested_at {text!r} is in the future")
+    return moment
+
+
+def _existing(con, kind: str, value: str) -> OptOut | None:
+    row = con.execute("SELECT kind, value, requested_at, note FROM optouts WHERE kind = ? AND value = ? "
+                      "ORDER BY requested_at LIMIT 1", [kind, value]).fetchone()
+    return OptOut(*row) if row else None
+
+
+def _insert(con, entry: OptOut) -> None:
+    con.execute("INSERT INTO optouts (kind, value, requested_at, note) VALUES (?, ?, ?, ?)",
+                [entry.kind, entry.value, entry.requested_at, entry.note])
+
+
+def add_optout(con, kind: str, value: str, note: str | None = None,
+               requested_at: datetime | None = None) -> OptOut:
+    """Record one request; if the photo or uploader is already in the ledger, return that entry."""
+    value = normalise_value(kind, value)
+    existing = _existing(con, kind, value)
+    if existing:
+        return existing
+    entry = OptOut(kind, value, requested_at or _utcnow(), (note or "").strip() or None)
+    _insert(con, entry)
+    return entry
+
+
+def list_optouts(con) -> list[OptOut]:
+    rows = con.execute("SELECT kind, value, requested_at, note FROM optouts "
+                       "ORDER BY requested_at, kind, value").fetchall()
+    return [OptOut(*row) for row in rows]
+
+
+def read_optouts_csv(path: Path) -> list[OptOut]:
+    """Every row validated before anything is stored; the first bad row is named by its line."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"opt-out file {path} does not exist")
+    now = _utcnow()
+    entries: list[OptOut] = []
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            header = [h.strip().lower() for h in next(reader, [])]
+            if header[:2] != ["kind", "value"] or any(h not in CSV_COLUMNS for h in header):
+                raise InputError(f"{path}: line 1 must be the header kind,value[,requested_at,note], "
+                                 f"got {','.join(header) or 'an empty file'}")
+            for row in reader:
+                line = reader.line_num
+                if not any(cell.strip() for cell in row):
+                    continue
+                if len(row) > len(header):
+                    raise InputError(f"{path}: line {line}: {len(row)} fields, the header has {len(header)}")
+                fields = dict(zip(header, row))
+                try:
+                    kind = fields.get("kind", "").strip().lower()
+                    value = normalise_value(kind, fields.get("value", ""))
+                    requested_at = parse_requested_at(fields.get("requested_at")) or now
+                except InputError as exc:
+                    raise InputError(f"{path}: line {line}: {exc}") from None
+                entries.append(OptOut(kind, value, requested_at, (fields.get("note") or "").strip() or None))
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+    except csv.Error as exc:
+        raise InputError(f"{path}: not a readable CSV file ({exc})") from None
+    return entries
+
+
+def import_optouts(con, path: Path) -> int:
+    """Import a CSV (kind,value[,requested_at,note]) all-or-nothing; returns how many were new.
+
+    A photo or uploader already in the ledger (or repeated in the file) keeps its earliest request.
+    """
+    earliest: dict[tuple[str, str], OptOut] = {}
+    for entry in read_optouts_csv(path):
+        key = (entry.kind, entry.value)
+        if key not in earliest or entry.requested_at < earliest[key].requested_at:
+            earliest[key] = entry
+    added = 0
+    with transaction(con):
+        for (kind, value), entry in earliest.items():
+            existing = _existing(con, kind, value)
+            if existing and existing.requested_at <= entry.requested_at:
+                continue
+            if existing:  # the file knows of an earlier request: that one counts
+                con.execute("DELETE FROM optouts WHERE kind = ? AND value = ?", [kind, value])
+            else:
+                added += 1
+            _insert(con, entry)
+    return added

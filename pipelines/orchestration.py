@@ -1,0 +1,238 @@
+"""Task bodies for the Airflow DAGs in `dags/`, importable and testable without Airflow.
+
+Every function takes plain values (paths, names, numbers) and returns a small JSON-serialisable
+dict: Airflow passes those through XCom, never data. The rule that keeps DuckDB happy: only the
+functions that open the database (`load_*`, `enrich_batch`, `validate_database`, `build_report`)
+touch the file, and the DAGs run all of them in the one-slot pool `ccaudit_duckdb_writer`; staging
+functions only read input files and write Parquet shards under a per-run work folder.
+
+Configuration precedence for every setting: the DAG run's param, then the Airflow Variable or the
+environment variable (the DAG layer passes whichever it found), then the default here.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from .config import Settings
+from .errors import CcauditError, ConfigError, InputError
+
+WRITER_POOL = "ccaudit_duckdb_writer"
+LOCK_ATTEMPTS = 6       # a CLI user holding the file: wait up to ~1 min before the task fails/retries
+LOCK_WAIT_SECONDS = 10.0
+ENRICH_SHARE_OF_HOUR = 50 / 60  # an hourly run stops in time for the next one
+CALLS_PER_PHOTO = 2             # photos.getInfo + (at most) one people.getInfo per photo
+
+
+# --- settings ---------------------------------------------------------------------------------
+
+def db_path(db: str | None = None) -> Path:
+    """The DuckDB file: the `db` param, else $CCAUDIT_DB, else ./ccaudit.duckdb (as the CLI)."""
+    return Settings.from_env(db=db or None).db_path.resolve()
+
+
+def work_dir(work: str | None, db: str | None = None) -> Path:
+    """Folder for staged Parquet shards: `work_dir` param, $CCAUDIT_WORK_DIR, else beside the DB.
+
+    Under Celery it must be a volume every worker mounts (the compose file mounts /opt/ccaudit/data).
+    """
+    chosen = work or os.environ.get("CCAUDIT_WORK_DIR")
+    return Path(chosen).resolve() if chosen else db_path(db).parent / "work"
+
+
+def reports_dir(out: str | None = None) -> Path:
+    return Path(out or os.environ.get("CCAUDIT_REPORTS_DIR") or "reports").resolve()
+
+
+def run_folder(base: Path, run_id: str) -> Path:
+    """One folder per DAG run; Airflow run ids hold ':' and '+', which some file systems dislike."""
+    return base / re.sub(r"[^A-Za-z0-9._-]+", "_", run_id)
+
+
+def expand_paths(paths: str | Sequence[str] | None, what: str = "input") -> list[str]:
+    """A list of files from a list and/or glob patterns (also a single string, ',' or newline separated)."""
+    if isinstance(paths, str):
+        paths = [p for p in re.split(r"[,\n]", paths)]
+    found: list[str] = []
+    for pattern in paths or []:
+        pattern = pattern.strip()
+        if not pattern:
+            continue
+        matches = sorted(glob.glob(os.path.expanduser(pattern))) if glob.has_magic(pattern) else [pattern]
+        if not matches:
+            raise InputError(f"{what} pattern {pattern!r} matches no file")
+        for match in matches:
+            path = Path(match).resolve()
+            if not path.is_file():
+                raise InputError(f"{what} file {path} does not exist or is not a file")
+            if str(path) not in found:
+                found.append(str(path))
+    if not found:
+        raise ConfigError(f"no {what} files configured: pass the `paths` param or set the "
+                          "Airflow Variable / environment variable the DAG documents")
+    return found
+
+
+# --- database access --------------------------------------------------------------------------
+
+@contextmanager
+def open_db(db: str | None, read_only: bool = False, attempts: int = LOCK_ATTEMPTS,
+            wait: float = LOCK_WAIT_SECONDS) -> Iterator[Any]:
+    """Connect, waiting a bounded time while another process (e.g. a CLI run) holds the file."""
+    from .db import connect
+
+    path = db_path(db)
+    for attempt in range(1, attempts + 1):
+        try:
+            con = connect(path, read_only=read_only)
+            break
+        except CcauditError as exc:
+            if "in use by another process" not in str(exc) or attempt == attempts:
+                raise
+            time.sleep(wait)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+# --- YFCC100M ---------------------------------------------------------------------------------
+
+def list_yfcc_files(paths: str | Sequence[str] | None) -> list[str]:
+    return expand_paths(paths, what="YFCC100M")
+
+
+def stage_yfcc(path: str, work: str) -> dict:
+    """Decompress and parse one YFCC100M file into a Parquet shard (no database access)."""
+    from .ingest.yfcc import stage_yfcc_file
+
+    Path(work).mkdir(parents=True, exist_ok=True)
+    return stage_yfcc_file(Path(path), Path(work), progress=False).as_dict()
+
+
+def load_yfcc(db: str | None, staged: Sequence[dict], run_id: str, cleanup: str | None = None) -> dict:
+    """Load every staged shard in one transaction (the single writer), then drop the shards."""
+    from .ingest.yfcc import StagedFile, load_staged
+
+    files = [StagedFile.from_dict(item) for item in staged]
+    with open_db(db) as con:
+        results = load_staged(con, files, run_id=run_id)
+        photos = con.execute("SELECT count(*) FROM yfcc_photos").fetchall()[0][0]
+    if cleanup:
+        shutil.rmtree(cleanup, ignore_errors=True)
+    return {"run_id": run_id, "files": len(results), "table_rows": photos,
+            "rows_loaded": sum(_count(r, "rows_loaded") for r in results),
+            "rows_rejected": sum(_count(r, "rows_rejected") for r in results)}
+
+
+def _count(result: Any, name: str) -> int:
+    value = result.get(name) if isinstance(result, dict) else getattr(result, name, 0)
+    return int(value or 0)
+
+
+# --- manifests --------------------------------------------------------------------------------
+
+MANIFEST_KEYS = {"format", "dataset", "version", "paths", "options"}
+
+
+def manifest_specs(specs: Sequence[dict] | None) -> list[dict]:
+    """Check the `manifests` param: a list of {format, dataset, version?, paths, options?}."""
+    checked = []
+    for number, spec in enumerate(specs or [], start=1):
+        if not isinstance(spec, dict):
+            raise ConfigError(f"manifest #{number} must be an object with format, dataset and paths")
+        unknown = set(spec) - MANIFEST_KEYS
+        missing = {"format", "dataset", "paths"} - set(spec)
+        if unknown or missing:
+            raise ConfigError(f"manifest #{number}: " + "; ".join(
+                part for part in (f"unknown key(s) {sorted(unknown)}" if unknown else "",
+                                  f"missing {sorted(missing)}" if missing else "") if part))
+        checked.append({"format": spec["format"], "dataset": spec["dataset"], "version": spec.get("version"),
+                        "paths": expand_paths(spec["paths"], what=f"manifest {spec['dataset']}"),
+                        "options": dict(spec.get("options") or {})})
+    if not checked:
+        raise ConfigError("no manifests configured: pass the `manifests` param or set the "
+                          "Airflow Variable ccaudit_manifests (JSON list)")
+    return checked
+
+
+def stage_manifest(spec: dict, work: str) -> dict:
+    """Parse one manifest into Parquet (no database access)."""
+    from .ingest.manifests import stage_manifest as stage
+
+    staged = stage(spec["format"], spec["dataset"], spec.get("version"), [Path(p) for p in spec["paths"]],
+                   Path(work), **spec.get("options", {}))
+    return staged.as_dict()
+
+
+def load_manifests(db: str | None, staged: Sequence[dict], cleanup: str | None = None) -> dict:
+    """Load every staged manifest (single writer); each manifest is its own transaction."""
+    from .ingest.manifests import StagedManifest, load_staged_manifest
+
+    loaded = []
+    with open_db(db) as con:
+        for item in staged:
+            result = load_staged_manifest(con, StagedManifest.from_dict(item))
+            loaded.append({"dataset": result.dataset, "version": result.version, "items": result.items,
+                           "rejected": result.rejected})
+        items = con.execute("SELECT count(*) FROM dataset_items").fetchall()[0][0]
+    if cleanup:
+        shutil.rmtree(cleanup, ignore_errors=True)
+    return {"manifests": loaded, "table_rows": items}
+
+
+# --- enrichment -------------------------------------------------------------------------------
+
+def hourly_limit(settings: Settings) -> int:
+    """Photos one hourly run may check so its API calls fit the rate limit before the next run."""
+    return max(1, int(settings.flickr_rate_per_hour * ENRICH_SHARE_OF_HOUR / CALLS_PER_PHOTO))
+
+
+def enrich_batch(db: str | None, api_key: str | None, dataset: str | None = None, limit: int | None = None,
+                 max_age: int = 30, deadline_seconds: float | None = ENRICH_SHARE_OF_HOUR * 3600) -> dict:
+    """One bounded enrichment run; without an API key it does nothing and says so.
+
+    The key comes from the caller (env or Airflow connection) and never appears in the result.
+    """
+    settings = Settings.from_env(db=db or None)
+    key = (api_key or "").strip() or settings.flickr_api_key
+    if not key:
+        return {"skipped": "no key", "checked": 0}
+    settings = replace(settings, flickr_api_key=key)
+    from .flickr.enrich import enrich
+
+    limit = hourly_limit(settings) if limit is None else limit
+    result = enrich(settings, dataset=dataset, limit=limit, max_age_days=max_age, progress=False,
+                    deadline_seconds=deadline_seconds)
+    return {"skipped": None, "limit": limit, **result.as_dict()}  # counts only, no key
+
+
+# --- validation and report --------------------------------------------------------------------
+
+def validate_database(db: str | None, run_id: str | None = None) -> dict:
+    """Run the GX suites and store the results; `success` is False when a critical one failed."""
+    from .quality import validate
+
+    with open_db(db) as con:  # read-write: the results are stored in validation_results
+        result = validate(con, run_id=run_id)
+    return {"run_id": result.run_id, "success": result.success, "seconds": round(result.seconds, 2),
+            "rows": result.rows, "critical_failures": [o.label() for o in result.critical_failures],
+            "warnings": [o.label() for o in result.warnings], "summary": result.summary_text()}
+
+
+def build_report(db: str | None, out: str | None, publish_mode: str = "pseudonymous") -> dict:
+    """Write the report to <out>/<date>/ (the report builder renames a finished folder into place,
+    so readers never see half a report). Opens the database read-only."""
+    from .reports.build import build_report as build
+
+    with open_db(db, read_only=True) as con:
+        result = build(con, out_dir=reports_dir(out), publish_mode=publish_mode)
+    return {"report_dir": str(Path(result.report_dir).resolve())}

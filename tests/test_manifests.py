@@ -1,0 +1,319 @@
+"""Manifest adapters against the real excerpts (expected values computed here from the files with
+plain Python) and against small hand-written manifests for the failure paths."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.errors import InputError
+from pipelines.ingest.manifests import (
+    StagedManifest,
+    ingest_manifest,
+    load_staged_manifest,
+    stage_manifest,
+)
+from tests.conftest import shared_path
+
+REAL = ("manifests",)
+
+
+def _items(con, dataset):
+    return con.execute("SELECT item_key, photo_id, owner_ref, declared_license_id, declared_license_raw, "
+                       "declared_author, source_url, source_line, group_ref FROM dataset_items "
+                       "WHERE dataset = ? ORDER BY source_file, source_line", [dataset]).fetchall()
+
+
+def _scalar(con, sql, params=()):
+    return con.execute(sql, list(params)).fetchone()[0]
+
+
+def _run_counts(con, run_id):
+    return con.execute("SELECT sum(lines_read), sum(rows_loaded), sum(rows_rejected) FROM ingest_runs "
+                       "WHERE run_id = ?", [run_id]).fetchone()
+
+
+# --- real excerpts --------------------------------------------------------------------------------
+
+def test_coco_real_excerpt(con):
+    path = shared_path(*REAL, "coco", "captions_val2017.COCO-MINI.json")
+    doc = json.loads(path.read_text())
+    expected = {str(img["id"]): (int(re.search(r"/(\d+)_", img["flickr_url"])[1]), img["license"])
+                for img in doc["images"]}
+    result = ingest_manifest(con, "coco", dataset="coco", version="2017-val", paths=[path])
+    assert (result.items, result.rejected, result.auditable) == (79, 0, True) and len(expected) == 79
+    rows = _items(con, "coco")
+    # COCO license ids 1-8 are Flickr's ids, resolved here through the file's own licenses[] table.
+    assert {key: (photo, lic) for key, photo, _, lic, *_ in rows} == expected
+    assert result.photos == len({v[0] for v in expected.values()})
+    assert _run_counts(con, result.run_id) == (79, 79, 0)
+
+
+def test_pipa_real_excerpt(con):
+    path = shared_path(*REAL, "pipa", "pipa_all_data.head200.txt")
+    lines = [line.split() for line in path.read_text().splitlines() if line.strip()]
+    result = ingest_manifest(con, "pipa", dataset="pipa", paths=[path])
+    assert result.items == len(lines) == 200
+    assert result.photos == len({f[1] for f in lines})
+    assert _scalar(con, "SELECT count(DISTINCT group_ref) FROM dataset_items WHERE dataset = 'pipa'") == \
+        len({f[0] for f in lines})
+    assert sorted(_scalar(con, "SELECT list(photo_id) FROM dataset_items WHERE dataset = 'pipa'")) == \
+        sorted(int(f[1]) for f in lines)
+
+
+def test_megaface_paths_via_diveface(con):
+    folder = shared_path(*REAL, "megaface_mf2_via_diveface")
+    paths = sorted(folder.glob("*.txt"))
+    lines = [line for p in paths for line in p.read_text().splitlines() if line.strip()]
+    nsids = {line.split("_identity_")[0] for line in lines}
+    photos = {line.split("/")[1].split("_")[0] for line in lines}
+    result = ingest_manifest(con, "megaface-paths", dataset="diveface", paths=paths)
+    assert (result.items, result.photos, result.owners) == (len(lines), len(photos), len(nsids))
+    assert result.items > result.photos  # several faces per photo stay several items
+    owner_of_photo = con.execute("SELECT DISTINCT photo_id, owner_ref FROM dataset_items "
+                                 "WHERE dataset = 'diveface'").fetchall()
+    assert {(int(line.split('/')[1].split('_')[0]), line.split('_identity_')[0]) for line in lines} == \
+        set(owner_of_photo)
+
+
+def test_flickr30k_ids(con):
+    path = shared_path(*REAL, "flickr30k", "flickr30k_entities_test.head200.txt")
+    ids = [int(x) for x in path.read_text().split()]
+    result = ingest_manifest(con, "flickr30k", dataset="flickr30k", paths=[path])
+    assert result.items == len(ids) and result.photos == len(set(ids))
+    assert [r[1] for r in _items(con, "flickr30k")] == ids
+
+
+def _joined_open_images_example(src: Path, tmp_path: Path) -> Path:
+    """The README quotes the CSV with backslash continuations between fields, and '...' elisions.
+
+    One continuation ('…house."\\' + '211079') lost its comma in the README; continuations always
+    sit between fields, so a missing comma is restored there.
+    """
+    records, current = [], ""
+    for line in src.read_text().splitlines():
+        if line.strip() in ("", "..."):
+            continue
+        if line.endswith("\\"):
+            part = line[:-1]
+            current += part if part.endswith(",") else part + ","
+        else:
+            records.append(current + line)
+            current = ""
+    out = tmp_path / "images.csv"
+    out.write_text("\n".join(records) + "\n")
+    return out
+
+
+def test_open_images_example_row(con, tmp_path):
+    path = _joined_open_images_example(shared_path(*REAL, "open_images", "openimages_READMEV1_images_csv_example.txt"),
+                                       tmp_path)
+    result = ingest_manifest(con, "open-images", dataset="openimages", paths=[path])
+    assert result.items == 1 and result.rejected == 0
+    (key, photo, owner, lic, lic_raw, author, url, _line, _group), = _items(con, "openimages")
+    assert (key, photo, owner, lic, lic_raw, author) == (
+        "000060e3121c7305", 5215831864, "brokentaco", 4, "https://creativecommons.org/licenses/by/2.0/", "David")
+    assert url == "https://www.flickr.com/photos/brokentaco/5215831864"
+
+
+def test_fairface_is_recorded_unauditable(con):
+    path = shared_path(*REAL, "fairface", "fairface_label_val.head201.csv")
+    rows = [line for line in path.read_text().splitlines()[1:] if line.strip()]
+    result = ingest_manifest(con, "csv", dataset="fairface", paths=[path])
+    assert result.items == len(rows) == 200 and not result.auditable
+    assert _scalar(con, "SELECT auditable FROM datasets WHERE dataset = 'fairface'") is False
+    assert _scalar(con, "SELECT count(*) FROM dataset_items WHERE dataset = 'fairface' AND photo_id IS NULL") == 200
+    assert _scalar(con, "SELECT min(item_key) FROM dataset_items WHERE dataset = 'fairface'") == "fairface/val/1.jpg"
+
+
+# --- synthetic manifests: formats without a real excerpt, failure paths ---------------------------
+
+def _ffhq_doc(n: int) -> dict:
+    licenses = [("Attribution License", "https://creativecommons.org/licenses/by/2.0/"),
+                ("Attribution-NonCommercial License", "https://creativecommons.org/licenses/by-nc/2.0/"),
+                ("Public Domain Mark", "https://creativecommons.org/publicdomain/mark/1.0/"),
+                ("Something Else", "https://example.org/license")]
+    doc = {}
+    for i in range(n):
+        name, url = licenses[i % len(licenses)]
+        owner = "12345678@N00" if i % 2 else "some_alias"
+        doc[str(i)] = {"category": "training", "metadata": {
+            "photo_url": f"https://www.flickr.com/photos/{owner}/{1000 + i}/", "photo_title": f"t{i}",
+            "author": f"Author {i}", "country": "", "license": name, "license_url": url,
+            "date_uploaded": "2010-01-01", "date_crawled": "2018-10-10"},
+            "image": {"file_url": "x", "file_path": f"images1024x1024/{i:05d}.png", "file_size": 1,
+                      "face_landmarks": [[1.5, 2.5]] * 68}}
+    return doc
+
+
+def test_ffhq_streamed_items(con, tmp_path):
+    doc = _ffhq_doc(40)
+    doc["40"] = {"metadata": {"photo_url": "https://example.com/not-flickr", "license": "Attribution License"}}
+    doc["41"] = {"no": "metadata"}
+    path = tmp_path / "ffhq-dataset-v2.json"
+    path.write_text(json.dumps(doc, indent=2))
+    result = ingest_manifest(con, "ffhq", dataset="ffhq", version="v2", paths=[path])
+    assert (result.items, result.rejected, result.unknown_licenses) == (40, 2, 10)
+    rows = _items(con, "ffhq")
+    assert rows[1][:6] == ("1", 1001, "12345678@N00", 2, "https://creativecommons.org/licenses/by-nc/2.0/", "Author 1")
+    assert rows[2][2:4] == ("some_alias", 10)
+    assert con.execute("SELECT line_no, reason FROM ingest_rejects ORDER BY line_no").fetchall() == [
+        (41, ("url: not a Flickr photo URL (not a Flickr URL (host example.com): "
+              "'https://example.com/not-flickr')")),
+        (42, "parse: item has no metadata object")]
+    assert _run_counts(con, result.run_id) == (42, 40, 2)
+
+
+def test_ffhq_stream_handles_small_windows(tmp_path):
+    """Values straddling the read window (numbers, strings, objects) decode as in json.load."""
+    import io
+
+    from pipelines.ingest.manifests.jsonstream import JsonStream
+
+    doc = {"a": [1234567, 2.5e10, "x" * 50, {"k": [True, None]}], "b": {"c": -0.125}, "d": 98765}
+    text = json.dumps(doc, indent=1)
+    for window in (1, 2, 3, 7):
+        stream = JsonStream(io.StringIO(text), "t", chunk_chars=window)
+        got = {key: stream.value() for key in stream.members()}
+        assert got == doc
+
+
+def test_bad_lines_go_to_rejects_with_line_numbers(con, tmp_path):
+    path = tmp_path / "clip.tsv"
+    path.write_bytes(b"line\tphotoid\thash\n"          # header: tolerated, not an item
+                     b"0\t6985418911\tabc\n"
+                     b"1\tnot-a-number\tabc\n"
+                     b"\n"                             # blank: skipped
+                     b"2\t42\n"
+                     b"3\t43\t\xff\xfe\n"
+                     b"4\t44\tdef\n")
+    result = ingest_manifest(con, "clip-subset", dataset="clip", paths=[path])
+    assert result.items == 2 and result.rejected == 3
+    assert con.execute("SELECT line_no, split_part(reason, ':', 1) FROM ingest_rejects ORDER BY line_no").fetchall() \
+        == [(3, "photo_id"), (5, "field_count"), (6, "encoding")]
+    assert _run_counts(con, result.run_id) == (5, 2, 3)
+
+
+def test_duplicate_items_are_rejected_not_dropped(con, tmp_path):
+    path = tmp_path / "list.txt"
+    path.write_text("100\n200\n100.jpg\n100\n")
+    result = ingest_manifest(con, "flickr30k", dataset="f", paths=[path])
+    assert (result.items, result.rejected, result.duplicates) == (3, 1, 1)
+    assert _scalar(con, "SELECT reason FROM ingest_rejects") == f"duplicate_item: 100 also at {path}:1"
+    assert _run_counts(con, result.run_id) == (4, 3, 1)
+
+
+def test_reingest_replaces_and_failure_keeps_old_data(con, tmp_path):
+    path = tmp_path / "pipa.txt"
+    path.write_text("1 10 0 0 5 5 1 0\n1 11 0 0 5 5 1 0\nbroken line\n")
+    first = ingest_manifest(con, "pipa", dataset="p", version="v1", paths=[path])
+    assert (first.items, first.rejected) == (2, 1)
+    path.write_text("2 20 0 0 5 5 3 0\n")
+    second = ingest_manifest(con, "pipa", dataset="p", version="v1", paths=[path])
+    assert second.replaced and second.items == 1
+    assert _scalar(con, "SELECT list(photo_id) FROM dataset_items WHERE dataset = 'p'") == [20]
+    assert _scalar(con, "SELECT count(*) FROM ingest_rejects") == 0  # the first load's reject went with it
+    assert _scalar(con, "SELECT items FROM datasets WHERE dataset = 'p'") == 1
+    path.write_text("nothing here is PIPA\n")
+    with pytest.raises(InputError, match="no item could be read"):
+        ingest_manifest(con, "pipa", dataset="p", version="v1", paths=[path])
+    assert _scalar(con, "SELECT list(photo_id) FROM dataset_items WHERE dataset = 'p'") == [20]
+
+
+def test_failure_inside_load_rolls_back(con, tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("7\n8\n")
+    ingest_manifest(con, "flickr30k", dataset="f", version="v", paths=[path])
+    staged = stage_manifest("flickr30k", "f", "v", [path], tmp_path / "work")
+    Path(staged.files[0].items_path).unlink()  # the load fails midway (after the DELETEs)
+    with pytest.raises(duckdb.IOException):
+        load_staged_manifest(con, staged)
+    assert _scalar(con, "SELECT list(photo_id ORDER BY photo_id) FROM dataset_items") == [7, 8]
+    assert _scalar(con, "SELECT count(*) FROM datasets") == 1
+
+
+def test_stage_then_load_through_json(con, tmp_path):
+    path = tmp_path / "mf.txt"
+    path.write_text("1@N00_identity_0/5_0.jpg\n1@N00_identity_0/5_1.jpg\nx/notapath.jpg\n")
+    staged = stage_manifest("megaface-paths", "mf", "1", [path], tmp_path / "work")
+    assert (staged.items, staged.rejects) == (2, 1)
+    assert _scalar(con, "SELECT count(*) FROM dataset_items") == 0  # staging touches no database
+    restored = StagedManifest.from_dict(json.loads(json.dumps(staged.as_dict())))
+    result = load_staged_manifest(con, restored)
+    assert (result.items, result.photos, result.owners, result.rejected) == (2, 1, 1, 1)
+
+
+def test_csv_dif_like_list_with_urls(con, tmp_path):
+    path = tmp_path / "dif.tsv"
+    path.write_text("face_id\turl\tlicense\tauthor\n"
+                    "f1\thttps://www.flickr.com/photos/39019111@N00/6255196340/\tAttribution License\tAnn\n"
+                    "f2\thttp://farm7.staticflickr.com/6116/6255196340_da26cf2c9e_z.jpg\t\t\n"
+                    "f3\thttps://flic.kr/p/2\tCC BY-NC 2.0\t\n"
+                    "f4\thttps://example.com/x.jpg\t\t\n"
+                    "f5\tonly\tthree\n")
+    result = ingest_manifest(con, "csv", dataset="dif", paths=[path], url_column="url",
+                             license_column="license", author_column="author", delimiter="\\t")
+    assert (result.items, result.rejected, result.photos) == (3, 2, 2)
+    rows = _items(con, "dif")
+    assert [(r[0], r[1], r[2], r[3], r[5]) for r in rows] == [
+        ("f1", 6255196340, "39019111@N00", 4, "Ann"), ("f2", 6255196340, None, None, None), ("f3", 1, None, 2, None)]
+
+
+def test_csv_column_errors_are_one_line(con, tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("a,b\n1,2\n")
+    with pytest.raises(InputError, match="no column 'photo'"):
+        ingest_manifest(con, "csv", dataset="x", paths=[path], id_column="photo")
+    with pytest.raises(InputError, match="do not apply|do\\(es\\) not apply"):
+        ingest_manifest(con, "pipa", dataset="x", paths=[path], id_column="a")
+    with pytest.raises(InputError, match="does not exist"):
+        ingest_manifest(con, "pipa", dataset="x", paths=[tmp_path / "missing.txt"])
+    with pytest.raises(InputError, match="dataset"):
+        ingest_manifest(con, "pipa", dataset="../etc", paths=[path])
+
+
+def test_compressed_manifest(con, tmp_path):
+    import bz2
+
+    path = tmp_path / "yfcc100m_subset_data.tsv.bz2"
+    path.write_bytes(bz2.compress(b"".join(b"%d\t%d\th%d\n" % (i, 1000 + i, i) for i in range(500))))
+    result = ingest_manifest(con, "clip-subset", dataset="clip", paths=[path])
+    assert (result.items, result.photos) == (500, 500)
+
+
+def test_cli_ingest_manifest(tmp_path):
+    from pipelines.cli import main
+
+    path = tmp_path / "ids.txt"
+    path.write_text("5215831864\n")
+    db = tmp_path / "cli.duckdb"
+    assert main(["--db", str(db), "ingest", "manifest", "--format", "flickr30k", "--dataset", "f30k",
+                 "--version", "test", str(path)]) == 0
+    assert main(["--db", str(db), "ingest", "manifest", "--format", "pipa", "--dataset", "p", str(path)]) == 2
+
+
+def test_clip_subset_block_boundaries_and_odd_ids(con, tmp_path, monkeypatch):
+    """Columnwise parsing in tiny blocks gives the same items and line numbers as line by line."""
+    from pipelines.ingest.manifests import base
+
+    lines = [f"{i}\t{1000 + i}\th{i}" for i in range(50)]
+    lines[7] = "7\t0\th"                 # id 0 is not a photo
+    lines[9] = "9\t00123\th"             # leading zeros: photo 123
+    lines[11] = "11\t1234567890123456789012\th"  # too long for a BIGINT
+    lines[13] = "13\t 14 \th"            # padded: photo 14
+    path = tmp_path / "clip.tsv"
+    path.write_text("\r\n".join(lines))  # CRLF, no final newline
+    real = base.iter_line_blocks
+    monkeypatch.setattr(base, "iter_line_blocks", lambda p, s: real(p, s, block_bytes=37))
+    from pipelines.ingest.manifests import clip_subset
+    monkeypatch.setattr(clip_subset, "iter_line_blocks", lambda p, s: real(p, s, block_bytes=37))
+    result = ingest_manifest(con, "clip-subset", dataset="clip", paths=[path])
+    assert result.items == 48 and result.rejected == 2
+    got = dict(con.execute("SELECT source_line, photo_id FROM dataset_items").fetchall())
+    assert got[10] == 123 and got[14] == 14 and got[50] == 1049 and 8 not in got and 12 not in got
+    assert sorted(got) == [n for n in range(1, 51) if n not in (8, 12)]
+    assert con.execute("SELECT list(line_no ORDER BY line_no) FROM ingest_rejects").fetchone()[0] == [8, 12]
