@@ -3,8 +3,8 @@
     python bench/bench_reports.py --db bench/data/bench.duckdb            # an existing database
     python bench/bench_reports.py --rows 1000000                         # generate, ingest, then time
 
-With `bench/run.py`, `run(ctx)` is called with the shared context (`ctx.db_path`, and `ctx.record`
-when present); on its own the script prints one JSON document. The build itself runs in both
+With `bench/run.py`, `run(ctx)` returns {name, value, unit, note} rows (using `ctx.db_path` when the
+context has one); on its own the script prints one JSON document. The build itself runs in both
 publish modes because pseudonymisation and the leak scan cost time too.
 """
 
@@ -34,7 +34,7 @@ def bench_database(db_path: Path, repeat: int = 3) -> dict:
     from pipelines.reports.queries import discover_queries, run_query
     from pipelines.reports.search import build_search_index
 
-    con = connect(db_path)
+    con = connect(db_path, read_only=True)  # as the Airflow report task opens it
     try:
         rows = con.execute("SELECT count(*) FROM yfcc_photos").fetchone()[0]
         items = con.execute("SELECT count(*) FROM dataset_items").fetchone()[0]
@@ -58,7 +58,7 @@ def bench_database(db_path: Path, repeat: int = 3) -> dict:
         "queries_total_seconds": round(sum(q["seconds"] for q in queries.values()), 3),
         "slowest_query": max(queries, key=lambda name: queries[name]["seconds"]) if queries else None,
         "search_index_seconds": round(index_seconds, 3),
-        "search_index_entries": {"users": len(index["users"]), "photos": len(index["photos"])},
+        "search_index_entries": {"users": len(index["users"]), "photos": index["photo_entries"]},
         "build": builds,
     }
 
@@ -85,13 +85,29 @@ def make_database(folder: Path, rows: int, seed: int = 1) -> Path:
     return db_path
 
 
-def run(ctx) -> dict:
-    """Entry point for bench/run.py: benchmark the context's database."""
-    result = bench_database(Path(ctx.db_path))
-    record = getattr(ctx, "record", None)
-    if callable(record):
-        record("reports", result)
-    return result
+def as_rows(result: dict) -> list[dict]:
+    """The bench/run.py row format: one {name, value, unit, note} per measurement."""
+    size = f"{result['yfcc_rows']:,} YFCC100M rows, {result['dataset_items']:,} dataset items"
+    rows = [{"name": f"report_query_{name}", "value": q["seconds"], "unit": "s",
+             "note": f"{q['status']}, {q['rows']} rows; {size}"} for name, q in result["queries"].items()]
+    rows.append({"name": "report_queries_total", "value": result["queries_total_seconds"], "unit": "s",
+                 "note": f"slowest: {result['slowest_query']}; {size}"})
+    rows.append({"name": "report_search_index", "value": result["search_index_seconds"], "unit": "s",
+                 "note": f"{result['search_index_entries']['users']:,} accounts, "
+                         f"{result['search_index_entries']['photos']:,} photos"})
+    for mode, build in result["build"].items():
+        rows.append({"name": f"report_build_{mode}", "value": build["seconds"], "unit": "s",
+                     "note": f"{build['bytes']:,} bytes published (search.html {build['search_html_bytes']:,}); {size}"})
+    return rows
+
+
+def run(ctx=None, rows: int = 200_000) -> list[dict]:
+    """Entry point for bench/run.py: the context's database (`ctx.db_path`) or a generated one."""
+    db_path = getattr(ctx, "db_path", None)
+    if db_path and Path(db_path).exists():
+        return as_rows(bench_database(Path(db_path)))
+    with tempfile.TemporaryDirectory(prefix="ccaudit-bench-reports-") as tmp:
+        return as_rows(bench_database(make_database(Path(tmp), rows)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,9 +115,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", type=Path, help="an existing ccaudit database to report on")
     parser.add_argument("--rows", type=int, default=200_000, help="rows to generate when --db is not given")
     parser.add_argument("--repeat", type=int, default=3, help="runs per query (the median is kept)")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="generate into DIR and keep it (reuse it later with --db DIR/bench_reports.duckdb)")
     args = parser.parse_args(argv)
     if args.db:
         result = bench_database(args.db, args.repeat)
+    elif args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        db_path = make_database(args.keep, args.rows)
+        result = {"setup_seconds": round(time.perf_counter() - started, 1), **bench_database(db_path, args.repeat)}
     else:
         with tempfile.TemporaryDirectory(prefix="ccaudit-bench-") as tmp:
             started = time.perf_counter()

@@ -26,8 +26,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from airflow.sdk import Param, dag, task
-from ccaudit_common import DATASET_ITEMS, DB_PARAM, DEFAULT_ARGS, DUCKDB_POOL, WORK_DIR_PARAM, run_work_folder
-from ccaudit_common import setting, user_errors_fail_fast
+from ccaudit_common import (
+    DATASET_ITEMS,
+    DB_PARAM,
+    DEFAULT_ARGS,
+    DUCKDB_POOL,
+    WORK_DIR_PARAM,
+    run_work_folder,
+    setting,
+    user_errors_fail_fast,
+)
 
 FORMATS = ["clip-subset", "ffhq", "coco", "open-images", "megaface-paths", "pipa", "flickr30k", "csv"]
 

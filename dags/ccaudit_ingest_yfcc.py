@@ -20,8 +20,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from airflow.sdk import Param, dag, task
-from ccaudit_common import DB_PARAM, DEFAULT_ARGS, DUCKDB_POOL, WORK_DIR_PARAM, YFCC_PHOTOS, run_work_folder
-from ccaudit_common import setting, user_errors_fail_fast
+from ccaudit_common import (
+    DB_PARAM,
+    DEFAULT_ARGS,
+    DUCKDB_POOL,
+    WORK_DIR_PARAM,
+    YFCC_PHOTOS,
+    run_work_folder,
+    setting,
+    user_errors_fail_fast,
+)
 
 
 @dag(

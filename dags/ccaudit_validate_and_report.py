@@ -22,8 +22,15 @@ import logging
 from datetime import datetime
 
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
-from ccaudit_common import DATASET_ITEMS, DB_PARAM, DEFAULT_ARGS, DUCKDB_POOL, YFCC_PHOTOS, setting
-from ccaudit_common import user_errors_fail_fast
+from ccaudit_common import (
+    DATASET_ITEMS,
+    DB_PARAM,
+    DEFAULT_ARGS,
+    DUCKDB_POOL,
+    YFCC_PHOTOS,
+    setting,
+    user_errors_fail_fast,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +58,7 @@ def ccaudit_validate_and_report():
     @task(pool=DUCKDB_POOL)
     def validate(**context) -> dict:
         from airflow.sdk.exceptions import AirflowFailException
+
         from pipelines import orchestration
 
         with user_errors_fail_fast():

@@ -197,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen_yfcc.add_argument("--rows", type=_positive_int, required=True, help="number of rows")
     gen_yfcc.add_argument("--layout", type=int, choices=(25, 23), default=25,
                           help="25 fields (single-file release, default) or 23 (2014 shards)")
-    gen_yfcc.add_argument("--seed", type=int, default=0, help="random seed (same seed, same file)")
+    gen_yfcc.add_argument("--seed", type=_positive_int, default=0, help="random seed >= 0 (same seed, same file)")
     gen_yfcc.add_argument("--users", type=_positive_int, default=None,
                           help="number of distinct uploaders (default: about rows/170, as in YFCC100M)")
     gen_yfcc.add_argument("--bad-lines", type=_positive_int, default=0,
@@ -234,7 +234,10 @@ def build_parser() -> argparse.ArgumentParser:
         "enrich", parents=[db_flag], help="re-check photos and uploaders on the live Flickr API",
         description="Call flickr.photos.getInfo for photos of interest (items of datasets first) and "
                     "flickr.people.getInfo for their uploaders; results are appended to flickr_checks "
-                    "and uploaders. Needs FLICKR_API_KEY. Resumable: run it again to continue.")
+                    "and uploaders. Needs FLICKR_API_KEY (get one at https://www.flickr.com/services/apps/create/). "
+                    "Calls are paced to CCAUDIT_FLICKR_RATE per hour (default 3600, Flickr's limit per key) and "
+                    "retried on transient errors. Resumable: after --limit, --deadline or a crash, run it again "
+                    "to continue where it stopped.")
     enrich.add_argument("--dataset", help="only photos of this dataset")
     enrich.add_argument("--limit", type=_positive_int, help="check at most N photos in this run")
     enrich.add_argument("--max-age", type=_positive_int, default=30, metavar="DAYS",

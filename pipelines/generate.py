@@ -6,8 +6,9 @@ Zipf-distributed uploaders, hash = MD5 of the download URL with leading zeros dr
 optionally mixed with malformed lines, and records what it wrote in `OUT.truth.json` so the
 ingest, validation and report can be checked against numbers that did not come from them.
 
-Rows are built a chunk at a time as numpy/polars columns (no per-row Python except the MD5),
-written through a compressor chosen by the file suffix, so memory stays flat at any row count.
+Rows are built a chunk at a time as numpy/polars columns (no Python loop per row; MD5 runs in
+DuckDB), formatted and compressed on a writer thread while the next chunk is built, and written
+through a compressor chosen by the file suffix, so memory stays flat at any row count.
 Format facts and sources: shared/research/yfcc100m.md §1.2-1.5 and §2.
 """
 
@@ -202,12 +203,37 @@ def _concat(*parts: pl.Series | str) -> pl.Series:
     return pl.select(pl.concat_str(exprs)).to_series()
 
 
-def _random_hex(rng: np.random.Generator, n: int, width: int) -> pl.Series:
+def _random_hex(rng: np.random.Generator, n: int, width: int) -> np.ndarray:
+    """n random lowercase hex strings of even `width`, as an (n, width) array of ASCII codes."""
     import numpy as np
 
     hex_digits = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
-    chars = hex_digits[rng.integers(0, 16, size=(n, width), dtype=np.uint8)]
-    return _strings_from_bytes(chars.ravel(), np.full(n, width, dtype=np.int64))
+    random_bytes = np.frombuffer(rng.bytes(n * width // 2), dtype=np.uint8).reshape(n, width // 2)
+    chars = np.empty((n, width), dtype=np.uint8)
+    chars[:, 0::2] = hex_digits[random_bytes >> 4]
+    chars[:, 1::2] = hex_digits[random_bytes & 15]
+    return chars
+
+
+def _fixed_strings(chars: np.ndarray) -> pl.Series:
+    """A string Series from an (n, width) array of ASCII codes."""
+    import numpy as np
+
+    return _strings_from_bytes(chars.ravel(), np.full(len(chars), chars.shape[1], dtype=np.int64))
+
+
+def _numbers_as_text(values: np.ndarray, largest: int) -> pl.Series:
+    """Small non-negative integers as text, by lookup (cheaper than casting each chunk)."""
+    import numpy as np
+
+    return _number_strings(largest).gather(np.asarray(values, dtype=np.int64))
+
+
+@lru_cache(maxsize=8)
+def _number_strings(largest: int) -> pl.Series:
+    import polars as pl
+
+    return pl.Series([str(i) for i in range(largest + 1)])
 
 
 # --- unique ids by a keyed permutation ----------------------------------------------------------
@@ -322,12 +348,14 @@ def _encode_tags(tags: list[str]) -> str:
 
 @dataclass(frozen=True)
 class _Vocab:
-    titles: pl.Series
+    """Pools of encoded text. Rows pick by index; the pools that may be empty end with ""."""
+
+    titles: pl.Series  # plain titles, then the markup titles
+    plain_titles: int
     descriptions: pl.Series
     user_tags: pl.Series
     machine_tags: pl.Series
     devices: pl.Series
-    markup_titles: pl.Series
 
 
 _SENTENCE_WORDS = [*_WORDS, *(place.lower() for place in _PLACES)]
@@ -390,12 +418,12 @@ def _vocabulary(seed: int) -> _Vocab:
     user_tags = [_tag_set(rnd, _TAG_WORDS, 11) for _ in range(10_000)]
     machine_tags = [_tag_set(rnd, list(_MACHINE_TAGS), 3) for _ in range(300)]
     return _Vocab(
-        titles=pl.Series(titles),
-        descriptions=pl.Series(descriptions),
-        user_tags=pl.Series(user_tags),
-        machine_tags=pl.Series(machine_tags),
-        devices=pl.Series([_encode(d) for d in _DEVICES]),
-        markup_titles=pl.Series([_encode(t) for t in _MARKUP_TITLES]),
+        titles=pl.Series(titles + [_encode(t) for t in _MARKUP_TITLES]),
+        plain_titles=len(titles),
+        descriptions=pl.Series([*descriptions, ""]),
+        user_tags=pl.Series([*user_tags, ""]),
+        machine_tags=pl.Series([*machine_tags, ""]),
+        devices=pl.Series([*(_encode(d) for d in _DEVICES), ""]),
     )
 
 
@@ -514,8 +542,10 @@ def _taken(rng: np.random.Generator, uploaded: np.ndarray) -> tuple[pl.Series, n
     kind[(draw >= cut) & (draw < cut + TAKEN_AFTER_UPLOAD_SHARE)] = 3
     seconds = np.where(kind == 3, after, uploaded - lag)
     text = pl.from_epoch(pl.Series(seconds), time_unit="s").dt.strftime("%Y-%m-%d %H:%M:%S.0")
-    text = _where(kind == 2, "4501-01-01 00:00:00.0", text)
-    return _where(kind == 1, "null", text), kind
+    for special, value in ((1, "null"), (2, "4501-01-01 00:00:00.0")):  # rare: overwrite in place
+        if (rows := np.flatnonzero(kind == special)).size:
+            text = text.scatter(rows, value)
+    return text, kind
 
 
 def _coordinates(rng: np.random.Generator, owner: np.ndarray, plan: _Plan, geotagged: np.ndarray):
@@ -530,16 +560,22 @@ def _coordinates(rng: np.random.Generator, owner: np.ndarray, plan: _Plan, geota
     lon = (lon + 180.0) % 360.0 - 180.0
     accuracy = rng.choice(16, size=n, p=_normalised(_ACCURACY_WEIGHTS)) + 1
 
-    def text(values: np.ndarray) -> pl.Series:  # empty when not geotagged
-        return _where(geotagged, pl.Series(values).cast(pl.String), None)
+    def degrees(values: np.ndarray) -> pl.Series:  # missing (written empty) when not geotagged
+        return pl.Series(np.where(geotagged, np.round(values, 6), np.nan), nan_to_null=True).cast(pl.String)
 
-    return text(np.round(lon, 6)), text(np.round(lat, 6)), text(accuracy)
+    return (
+        degrees(lon),
+        degrees(lat),
+        _numbers_as_text(np.where(geotagged, accuracy, 0), 16).scatter(np.flatnonzero(~geotagged), None),
+    )
 
 
 def _pick(rng: np.random.Generator, pool: pl.Series, n: int, filled_share: float) -> pl.Series:
-    """Pick from a pool of encoded strings; the rest of the rows stay empty."""
+    """Pick from a pool of encoded strings that ends with "" ; the other rows get that empty string."""
+    import numpy as np
 
-    return _where(rng.random(n) < filled_share, pool.gather(rng.integers(0, len(pool), n)))
+    empty = len(pool) - 1
+    return pool.gather(np.where(rng.random(n) < filled_share, rng.integers(0, empty, n), empty))
 
 
 def _build_chunk(plan: _Plan, indices: np.ndarray, rng: np.random.Generator) -> _Chunk:
@@ -558,20 +594,20 @@ def _build_chunk(plan: _Plan, indices: np.ndarray, rng: np.random.Generator) -> 
     lon, lat, accuracy = _coordinates(rng, owner, plan, geotagged)
 
     device_index = np.where(rng.random(n) < 0.8, uploaders.device[owner], rng.integers(-1, len(_DEVICES), n))
-    devices = _where(device_index >= 0, vocab.devices.gather(device_index.clip(0)))
+    devices = vocab.devices.gather(device_index)  # -1: the pool's last entry, ""
     markup_title = rng.random(n) < MARKUP_TITLE_SHARE
-    titles = _where(
-        markup_title,
-        vocab.markup_titles.gather(rng.integers(0, len(vocab.markup_titles), n)),
-        vocab.titles.gather(rng.integers(0, len(vocab.titles), n)),
-    )
+    title_index = rng.integers(0, vocab.plain_titles, n)
+    title_index[markup_title] = vocab.plain_titles + rng.integers(0, len(_MARKUP_TITLES), markup_title.sum())
 
     server = rng.integers(1, 9_999, n)
     old = photo_id < 1_000_000_000
     server = np.where(old, server % 3_000 + 1, server)
     farm = np.minimum(server // 1000 + 1, 9)
     secret = _random_hex(rng, n, 10)
-    secret_original = _where(old & (rng.random(n) < 0.5), secret, _random_hex(rng, n, 10))  # old: often equal
+    secret_original = _random_hex(rng, n, 10)
+    same = old & (rng.random(n) < 0.5)  # old photos often have secret original == secret
+    secret_original[same] = secret[same]
+    secret, secret_original = _fixed_strings(secret), _fixed_strings(secret_original)
     extension = np.where(is_video, 3, rng.choice(3, size=n, p=[0.95, 0.03, 0.02]))
 
     license_names = pl.Series([LICENSES[i].name_before_2025 for i in YFCC_LICENSE_IDS])
@@ -585,7 +621,7 @@ def _build_chunk(plan: _Plan, indices: np.ndarray, rng: np.random.Generator) -> 
             "date_taken": taken,
             "date_uploaded": pl.Series(uploaded).cast(pl.String),
             "capture_device": devices,
-            "title": titles,
+            "title": vocab.titles.gather(title_index),
             "description": _pick(rng, vocab.descriptions, n, 0.45),
             "user_tags": _pick(rng, vocab.user_tags, n, 0.65),
             "machine_tags": _pick(rng, vocab.machine_tags, n, 0.06),
@@ -595,11 +631,11 @@ def _build_chunk(plan: _Plan, indices: np.ndarray, rng: np.random.Generator) -> 
             "license_name": license_names.gather(license_index),
             "license_url": license_urls.gather(license_index),
             "server_id": pl.Series(server).cast(pl.String),
-            "farm_id": pl.Series(farm).cast(pl.String),
+            "farm_id": _numbers_as_text(farm, 9),
             "secret": secret,
             "secret_original": secret_original,
             "extension": pl.Series(["jpg", "png", "gif", "mp4"]).gather(extension),
-            "marker": pl.Series(is_video.astype(np.int8)).cast(pl.String),
+            "marker": _numbers_as_text(is_video, 1),
         }
     )
     frame = columns.with_columns(
@@ -671,7 +707,7 @@ def _plan_bad_lines(plan: _Plan, count: int) -> _BadLines:
     rng = np.random.default_rng([plan.seed, 303])
     lines = plan.rows + count
     edges = 2 + (np.arange(count + 1) * (lines - 1)) // count  # one position per stratum in [2, lines]
-    positions = [int(rng.integers(edges[i], edges[i + 1])) for i in range(count)]
+    positions = (edges[:-1] + rng.integers(0, np.diff(edges))).tolist()
     kinds = [BAD_LINE_KINDS[i % len(BAD_LINE_KINDS)] for i in range(count)]
     extra = _build_chunk(
         plan, np.arange(plan.rows, plan.rows + count), np.random.default_rng([plan.seed, 304])
@@ -768,7 +804,7 @@ def _open_compressor(
             process = subprocess.Popen([executable, *arguments], stdin=subprocess.PIPE, stdout=file)
             return tool, process.stdin, process
     if suffix == "bz2":
-        return "python-bz2", bz2.BZ2File(file, "wb", compresslevel=9), None
+        return "python-bz2", _ParallelBz2Writer(file), None
     if suffix == "gz":
         return (
             "python-gzip",
@@ -784,6 +820,47 @@ def _open_compressor(
             None,
         )
     return "none", file, None
+
+
+class _ParallelBz2Writer:
+    """bz2 on every core without lbzip2: the text is cut into pieces compressed in a thread pool
+    (bz2.compress releases the GIL) and written in order as consecutive bz2 streams. Multi-stream
+    files are standard (pbzip2 writes them too); bzip2, lbzip2 and Python's bz2 read them whole."""
+
+    PIECE = 4 << 20  # bytes of text per stream: bz2 works in 900 KB blocks anyway
+
+    def __init__(self, file: BinaryIO):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.file = file
+        self.workers = max(1, os.cpu_count() or 1)
+        self.pool = ThreadPoolExecutor(self.workers, thread_name_prefix="ccaudit-bz2")
+        self.pending: list = []  # futures, in file order
+        self.buffer = bytearray()
+
+    def write(self, data: bytes) -> int:
+        self.buffer += data
+        while len(self.buffer) >= self.PIECE:
+            self._submit(bytes(self.buffer[: self.PIECE]))
+            del self.buffer[: self.PIECE]
+        return len(data)
+
+    def _submit(self, piece: bytes) -> None:
+        self.pending.append(self.pool.submit(bz2.compress, piece, 9))
+        while len(self.pending) > 2 * self.workers:  # bounded memory: wait for the oldest piece
+            self.file.write(self.pending.pop(0).result())
+
+    def close(self) -> None:
+        if self.buffer:
+            self._submit(bytes(self.buffer))
+            self.buffer.clear()
+        for future in self.pending:
+            self.file.write(future.result())
+        self.pending.clear()
+        self.pool.shutdown()
+
+    def abort(self) -> None:
+        self.pool.shutdown(cancel_futures=True)
 
 
 class _Sink:
@@ -837,6 +914,8 @@ class _Sink:
     def abort(self) -> None:
         self.aborted = True
         self._stop_thread()
+        if abort_stream := getattr(self.stream, "abort", None):
+            abort_stream()
         if self.process is not None:
             self.process.kill()
             self.process.wait()

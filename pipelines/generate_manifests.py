@@ -151,43 +151,54 @@ def _known_bad_lines(yfcc_path: Path) -> set[int]:
     return {n for numbers in truth.get("bad_line_numbers", {}).values() for n in numbers}
 
 
-def _good_photos(yfcc_path: Path, include_videos: bool = False) -> Iterator[_Photo]:
-    """Photo rows (and videos if asked) that a correct ingest keeps: malformed lines are skipped."""
+_Row = tuple  # (23 fields, YFCC line number, photo hash, license id): a good row, not yet decoded
+
+
+def _good_rows(yfcc_path: Path, include_videos: bool = False) -> Iterator[_Row]:
+    """Rows that a correct ingest keeps (malformed lines skipped), photos only unless asked."""
     bad = _known_bad_lines(yfcc_path)
     seen: set[int] = set()
+    licenses: dict[tuple[str, str], int | None] = {}
     with _open(yfcc_path) as handle:
         for physical, raw in enumerate(handle, start=1):
             if physical in bad:
                 continue
             try:
-                fields = raw.rstrip(b"\r\n").decode("utf-8").split("\t")
+                f = raw.rstrip(b"\r\n").decode("utf-8").split("\t")
             except UnicodeDecodeError:
                 continue
-            if len(fields) == 25:
-                line_no = int(fields[0]) if fields[0].isdigit() else physical - 1
-                photo_hash, fields23 = fields[2], [fields[1]] + fields[3:]
-            elif len(fields) == 23:
-                line_no, photo_hash, fields23 = physical - 1, "", fields
+            if len(f) == 25:
+                line_no = int(f[0]) if f[0].isdigit() else physical - 1
+                photo_hash, f = f[2], [f[1]] + f[3:]
+            elif len(f) == 23:
+                line_no, photo_hash = physical - 1, ""
             else:
                 continue
-            photo = _photo(fields23, line_no, photo_hash, include_videos)
-            if photo is not None and photo.photo_id not in seen:
-                seen.add(photo.photo_id)
-                yield photo
+            # 23-field layout: 0 id, 1 nsid, 2 nickname, 10 lon, 11 lat, 13 page, 14 download,
+            # 15 license name, 16 license url, 22 marker (0 photo, 1 video)
+            if not f[0].isdigit() or (f[22] != "0" and not include_videos):
+                continue
+            pair = (f[15], f[16])
+            if pair not in licenses:
+                licenses[pair] = resolve_license(unquote_plus(f[15]), f[16])[0]
+            photo_id = int(f[0])
+            if licenses[pair] is None or photo_id in seen:
+                continue
+            seen.add(photo_id)
+            yield f, line_no, photo_hash, licenses[pair]
 
 
-def _photo(f: list[str], line_no: int, photo_hash: str, include_videos: bool = False) -> _Photo | None:
-    # 23-field layout: 0 id, 1 nsid, 2 nickname, 10 lon, 11 lat, 13 page, 14 download,
-    # 15 license name, 16 license url, 22 marker
-    if not f[0].isdigit() or f[22] != "0" and not include_videos:
-        return None
-    license_id, problem = resolve_license(unquote_plus(f[15]), f[16])
-    if problem:
-        return None
+def _photo(row: _Row) -> _Photo:
+    f, line_no, photo_hash, license_id = row
     return _Photo(photo_id=int(f[0]), line_no=line_no, photo_hash=photo_hash, nsid=f[1],
                   nickname=unquote_plus(f[2]), geotagged=bool(f[10] and f[11]), page_url=f[13],
                   download_url=f[14], license_id=license_id, license_name=unquote_plus(f[15]),
                   license_url=f[16])
+
+
+def _good_photos(yfcc_path: Path, include_videos: bool = False) -> Iterator[_Photo]:
+    """Decoded good rows (used by the tests to compute expectations independently of the ingest)."""
+    return map(_photo, _good_rows(yfcc_path, include_videos))
 
 
 # --- writers ------------------------------------------------------------------------------------
@@ -264,8 +275,9 @@ def generate_manifests(yfcc_path: Path, out_dir: Path, seed: int = 0) -> list[Ma
     pairs: Counter[tuple[str, str]] = Counter()
     writers = _Writers(out_dir)
     try:
-        for photo in _good_photos(yfcc_path):
-            members = _draw(rng, photo, seed, tallies, writers)
+        megaface_uploaders: dict[str, bool] = {}
+        for row in _good_rows(yfcc_path):
+            members = _draw(rng, row, seed, tallies, writers, megaface_uploaders)
             for a, b in combinations(sorted(members), 2):
                 pairs[(a, b)] += 1
         _add_photos_not_in_yfcc(tallies, writers, pairs)
@@ -277,29 +289,39 @@ def generate_manifests(yfcc_path: Path, out_dir: Path, seed: int = 0) -> list[Ma
     return _specs(tallies, pairs, writers)
 
 
-def _draw(rng: random.Random, photo: _Photo, seed: int, tallies: dict[str, _Tally], writers: _Writers) -> list[str]:
-    members = []
+def _draw(rng: random.Random, row: _Row, seed: int, tallies: dict[str, _Tally], writers: _Writers,
+          megaface_uploaders: dict[str, bool]) -> list[str]:
     # Draw every number for every row, so one dataset's choice never shifts another's sequence.
     u_clip, u_dif, u_mf, u_ffhq, u_faces = rng.random(), rng.random(), rng.random(), rng.random(), rng.random()
+    nsid, license_id = row[0][1], row[3]
+    if nsid not in megaface_uploaders:
+        megaface_uploaders[nsid] = _megaface_uploader(nsid, seed)
     in_clip = u_clip < CLIP_SHARE
+    in_dif = u_dif < (DIF_SHARE_OF_CLIP if in_clip else DIF_SHARE_OUTSIDE_CLIP)
+    in_megaface = megaface_uploaders[nsid] and u_mf < MEGAFACE_PHOTO_SHARE
+    in_ffhq = license_id in FFHQ_LICENSES and u_ffhq < FFHQ_SHARE
+    if not (in_clip or in_dif or in_megaface or in_ffhq):
+        return []
+    photo = _photo(row)  # decode only the rows some dataset takes
+    members = []
     if in_clip:
         writers.clip(photo.photo_id, photo.line_no, photo.photo_hash)
         tallies["clip_yfcc15m"].add_yfcc(photo, 1)
         members.append("clip_yfcc15m")
-    if u_dif < (DIF_SHARE_OF_CLIP if in_clip else DIF_SHARE_OUTSIDE_CLIP):
+    if in_dif:
         faces = 1 + (u_faces < 0.3)
         writers.dif(photo.photo_id, faces, photo.page_url, photo.download_url)
         tallies["dif"].add_yfcc(photo, faces)
         members.append("dif")
-    if _megaface_uploader(photo.nsid, seed) and u_mf < MEGAFACE_PHOTO_SHARE:
+    if in_megaface:
         faces = 1 + int(u_faces * 3)
         writers.megaface(photo.nsid, photo.photo_id, faces)
         tallies["megaface"].add_yfcc(photo, faces)
         members.append("megaface")
-    if photo.license_id in FFHQ_LICENSES and u_ffhq < FFHQ_SHARE:
+    if in_ffhq:
         declared = photo.license_id
         if writers.ffhq_items % FFHQ_MISMATCH_EVERY == FFHQ_MISMATCH_EVERY - 1:
-            declared = 2 if photo.license_id == 4 else 4  # the manifest says BY where Flickr said BY-NC …
+            declared = 2 if photo.license_id == 4 else 4  # BY-NC declared for a BY photo, BY for the others
         writers.ffhq(photo.page_url, photo.nickname, declared)
         tallies["ffhq"].add_yfcc(photo, 1, declared)
         members.append("ffhq")

@@ -101,6 +101,7 @@ class LookupResult:
             lines.append(f"in {len(self.datasets)} dataset version(s), {photos:,} distinct photo(s):")
             for hit in self.datasets:
                 lines.append(f"  {hit.dataset} {hit.version}: {hit.items:,} item(s), {hit.photos:,} photo(s)")
+            lines.append("licenses: " + _license_summary(self.photos))
             lines.append(f"photos (first {min(photos, TEXT_PHOTO_LIMIT)} of {photos:,}):")
             for photo in self.photos[:TEXT_PHOTO_LIMIT]:
                 lines.append("  " + _photo_line(photo))
@@ -117,15 +118,30 @@ def _license_name(license_id: int | None) -> str | None:
     return LICENSES[license_id].name if license_id in LICENSES else None
 
 
+def _license_summary(photos: list[PhotoHit]) -> str:
+    """e.g. 'YFCC100M: CC BY-NC 2.0 ×12, CC BY 2.0 ×3; declared: CC BY 2.0 ×2; Flickr now: not_found ×1'."""
+    from collections import Counter
+
+    yfcc = Counter(_license_name(p.yfcc_license_id) for p in photos if p.in_yfcc)
+    declared = Counter(_license_name(i) for p in photos for i in p.declared_license_ids)
+    now = Counter(p.flickr_status if p.flickr_license_id is None else _license_name(p.flickr_license_id)
+                  for p in photos if p.flickr_status)
+    parts = [f"{label}: " + ", ".join(f"{name} ×{n:,}" for name, n in counts.most_common())
+             for label, counts in (("YFCC100M", yfcc), ("declared by datasets", declared), ("Flickr now", now))
+             if counts]
+    return "; ".join(parts) or "none known"
+
+
 def _photo_line(photo: PhotoHit) -> str:
     declared = ", ".join(_license_name(i) or "?" for i in photo.declared_license_ids) or "none"
-    yfcc = _license_name(photo.yfcc_license_id) if photo.in_yfcc else "not in YFCC100M"
+    yfcc = f"YFCC100M license {_license_name(photo.yfcc_license_id)}" if photo.in_yfcc else "not in YFCC100M"
     now = ""
     if photo.flickr_status:
         now = f"; Flickr {photo.flickr_checked_at:%Y-%m-%d}: {photo.flickr_status}"
         if photo.flickr_license_id is not None:
             now += f" {_license_name(photo.flickr_license_id)}"
-    return f"{photo.photo_id} in {', '.join(photo.datasets)}: YFCC100M {yfcc}; declared {declared}{now}"
+    where = ", ".join(photo.datasets) or "no dataset"
+    return f"{photo.photo_id} in {where}: {yfcc}; declared license {declared}{now}"
 
 
 # --- the lookup ---------------------------------------------------------------------------------
@@ -174,30 +190,32 @@ def _owners_by_name(con, name: str) -> list[Owner]:
     return list(owners.values()) + ([Owner(nsid=None, alias=name)] if alias_known else [])
 
 
+_ITEM_COLUMNS = "dataset, version, photo_id, owner_ref, declared_license_id, declared_license_raw"
+# Static SQL only; the owner's photo ids, NSIDs and aliases are bound as list parameters.
+_ITEMS_OF_OWNER = f"""
+    SELECT {_ITEM_COLUMNS} FROM dataset_items
+    WHERE photo_id IN (SELECT unnest(?::BIGINT[])) OR owner_ref IN (SELECT unnest(?::VARCHAR[]))"""
+_ITEMS_OF_OWNER_OR_ALIAS = _ITEMS_OF_OWNER + " OR lower(owner_ref) IN (SELECT unnest(?::VARCHAR[]))"
+
+
 def _lookup_owners(con, query: str, kind: str, owners: list[Owner], what: str) -> LookupResult:
     nsids = [o.nsid for o in owners if o.nsid]
-    refs = nsids + [o.alias.lower() for o in owners if o.alias]
-    for owner in owners:
-        if owner.nsid:
-            count, nickname = con.execute(
-                "SELECT count(*), any_value(owner_nickname) FROM yfcc_photos WHERE owner_nsid = ?",
-                [owner.nsid]).fetchone()
-            owner.yfcc_photos = count
-            if nickname and nickname not in owner.nicknames:
-                owner.nicknames.append(nickname)
-    item_rows = con.execute("""
-        SELECT i.dataset, i.version, i.photo_id, i.owner_ref, i.declared_license_id, i.declared_license_raw
-        FROM dataset_items AS i
-        WHERE i.photo_id IN (SELECT photo_id FROM yfcc_photos WHERE owner_nsid IN (SELECT unnest(?::VARCHAR[])))
-        UNION ALL
-        SELECT i.dataset, i.version, i.photo_id, i.owner_ref, i.declared_license_id, i.declared_license_raw
-        FROM dataset_items AS i
-        WHERE lower(i.owner_ref) IN (SELECT unnest(?::VARCHAR[]))
-          AND (i.photo_id IS NULL OR i.photo_id NOT IN
-               (SELECT photo_id FROM yfcc_photos WHERE owner_nsid IN (SELECT unnest(?::VARCHAR[]))))""",
-        [nsids, [r.lower() for r in refs], nsids]).fetchall()
+    aliases = [o.alias.lower() for o in owners if o.alias]
+    # One scan of YFCC100M for the owners' photos; their licenses are reused for the hits below.
+    yfcc_rows = con.execute(
+        "SELECT owner_nsid, photo_id, license_id, owner_nickname FROM yfcc_photos "
+        "WHERE owner_nsid IN (SELECT unnest(?::VARCHAR[]))", [nsids]).fetchall() if nsids else []
+    by_nsid = {o.nsid: o for o in owners if o.nsid}
+    for nsid, _photo_id, _license, nickname in yfcc_rows:
+        owner = by_nsid[nsid]
+        owner.yfcc_photos += 1
+        if nickname and nickname not in owner.nicknames:
+            owner.nicknames.append(nickname)
+    known = {photo_id: (license_id, nsid) for nsid, photo_id, license_id, _ in yfcc_rows}
+    params = [list(known), nsids] + ([aliases] if aliases else [])
+    item_rows = con.execute(_ITEMS_OF_OWNER_OR_ALIAS if aliases else _ITEMS_OF_OWNER, params).fetchall()
     result = LookupResult(query=query, interpreted_as=kind, owners=owners)
-    _fill_hits(con, result, item_rows)
+    _fill_hits(con, result, item_rows, known)
     result.optouts = _optouts(con, nsids, [p.photo_id for p in result.photos])
     result.detail = (f"{what}; {len(nsids)} account(s) with a known NSID"
                      if owners else f"{what}; no account with that name")
@@ -224,7 +242,7 @@ def _lookup_photo(con, query: str, photo_id: int, form: str) -> LookupResult:
     return result
 
 
-def _fill_hits(con, result: LookupResult, item_rows: list[tuple]) -> None:
+def _fill_hits(con, result: LookupResult, item_rows: list[tuple], known: dict | None = None) -> None:
     per_dataset: dict[tuple[str, str], dict] = {}
     per_photo: dict[int, dict] = {}
     for dataset, version, photo_id, owner_ref, declared_id, declared_raw in item_rows:
@@ -245,16 +263,20 @@ def _fill_hits(con, result: LookupResult, item_rows: list[tuple]) -> None:
             photo["raw"].add(declared_raw)
     result.datasets = [DatasetHit(d, v, h["items"], len(h["photos"]), sorted(h["photos"]))
                        for (d, v), h in sorted(per_dataset.items())]
-    result.photos = _hits(con, per_photo)
+    result.photos = _hits(con, per_photo, known)
 
 
-def _hits(con, per_photo: dict[int, dict]) -> list[PhotoHit]:
+def _hits(con, per_photo: dict[int, dict], known: dict | None = None) -> list[PhotoHit]:
+    """PhotoHits with YFCC100M license/owner (`known` ones are not fetched again) and the latest check."""
     if not per_photo:
         return []
     ids = sorted(per_photo)
-    yfcc = {row[0]: row[1:] for row in con.execute(
-        "SELECT photo_id, license_id, owner_nsid FROM yfcc_photos WHERE photo_id IN (SELECT unnest(?::BIGINT[]))",
-        [ids]).fetchall()}
+    yfcc = {pid: known[pid] for pid in ids if known and pid in known}
+    missing = [pid for pid in ids if pid not in yfcc]
+    if missing:
+        yfcc.update({row[0]: row[1:] for row in con.execute(
+            "SELECT photo_id, license_id, owner_nsid FROM yfcc_photos WHERE photo_id IN (SELECT unnest(?::BIGINT[]))",
+            [missing]).fetchall()})
     checks = {row[0]: row[1:] for row in con.execute("""
         SELECT photo_id, arg_max(status, checked_at), arg_max(license_id, checked_at), max(checked_at)
         FROM flickr_checks WHERE photo_id IN (SELECT unnest(?::BIGINT[])) GROUP BY photo_id""", [ids]).fetchall()}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from .db import transaction
@@ -35,7 +35,7 @@ class OptOut:
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def normalise_value(kind: str, value: str) -> str:
@@ -62,7 +62,7 @@ def parse_requested_at(text: str | None) -> datetime | None:
     except ValueError:
         raise InputError(f"requested_at {text!r} is not an ISO date (2026-01-31 or 2026-01-31T12:00:00Z)") from None
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
     if moment > _utcnow() + timedelta(days=1):  # a day of slack for time zones
         raise InputError(f"requested_at {text!r} is in the future")
     return moment

@@ -16,6 +16,10 @@ Two kinds of expectation are supported:
   pair lands in the same part, each part is validated as a whole, and the sum over parts equals the
   whole-table result. Every row is still checked by GX.
 
+TIMESTAMP columns reach GX as epoch seconds (and the datetime parameters likewise): GX's pandas
+range check calls a Python function per datetime value (measured: 10 of 16 s for 1M rows), while
+numbers are compared vectorised. Unexpected values are turned back into timestamps for `details`.
+
 Any other (table-level) expectation type is refused with a clear error rather than giving a
 per-batch answer that would be wrong for the table.
 
@@ -30,17 +34,19 @@ import logging
 import math
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from .db import transaction
 from .errors import ConfigError
 from .resources import expectations_dir
 
 FLICKR_LAUNCH = datetime(2004, 2, 1)
-DEFAULT_BATCH_ROWS = 1_000_000
+DEFAULT_BATCH_ROWS = 500_000
+UNIQUE_PART_FACTOR = 4  # uniqueness parts hold this many batches' worth of (key-only) rows
 SAMPLE_VALUES = 10  # unexpected values kept per expectation in `details`
 
 ROW_WISE_PREFIXES = ("expect_column_values_", "expect_column_value_", "expect_multicolumn_",
@@ -154,8 +160,8 @@ class ValidationResult:
     def summary_text(self) -> str:
         passed = sum(o.success for o in self.outcomes)
         tables = ", ".join(f"{name} {count:,} rows" for name, count in self.rows.items())
-        lines = [f"validation {self.run_id}: {passed}/{len(self.outcomes)} expectations passed "
-                 f"({tables}) in {self.seconds:.1f}s"]
+        lines = [(f"validation {self.run_id}: {passed}/{len(self.outcomes)} expectations passed "
+                  f"({tables}) in {self.seconds:.1f}s")]
         for outcome in self.critical_failures + self.warnings:
             level = "CRITICAL" if outcome.critical else "warning"
             extra = f" ({outcome.error})" if outcome.error else ""
@@ -182,9 +188,11 @@ class _GxRunner:
         # GX logs every registered doc decorator at INFO, which floods Airflow task logs.
         logging.getLogger("great_expectations").setLevel(logging.WARNING)
         import great_expectations as gx  # lazy: ~2 s and ~220 MB, only when validating
-        from great_expectations.data_context.types.base import (DataContextConfig,
-                                                                InMemoryStoreBackendDefaults,
-                                                                ProgressBarsConfig)
+        from great_expectations.data_context.types.base import (
+            DataContextConfig,
+            InMemoryStoreBackendDefaults,
+            ProgressBarsConfig,
+        )
 
         config = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(),
                                    analytics_enabled=False,
@@ -208,8 +216,9 @@ class _GxRunner:
 class _Accumulator:
     """Sums GX per-batch results for one expectation into an ExpectationOutcome."""
 
-    def __init__(self, suite: Suite, expectation: dict):
+    def __init__(self, suite: Suite, expectation: dict, timestamp_columns: frozenset = frozenset()):
         meta = expectation.get("meta", {})
+        self.as_timestamps = bool(set(expectation_columns(expectation)) & timestamp_columns)
         self.outcome = ExpectationOutcome(
             suite=suite.name, table_name=suite.table, expectation=expectation["type"],
             column_name=",".join(expectation_columns(expectation)), critical=is_critical(expectation),
@@ -231,7 +240,8 @@ class _Accumulator:
         outcome.missing_count += int(stats.get("missing_count") or 0)
         room = SAMPLE_VALUES - len(outcome.sample)
         if room > 0:
-            outcome.sample.extend(_plain(v) for v in (stats.get("partial_unexpected_list") or [])[:room])
+            values = [_plain(v) for v in (stats.get("partial_unexpected_list") or [])[:room]]
+            outcome.sample.extend([_from_epoch(v) for v in values] if self.as_timestamps else values)
         self.batch_failed = self.batch_failed or not gx_result.success
 
     def finish(self) -> ExpectationOutcome:
@@ -275,18 +285,37 @@ def _frames(con, sql: str, params: list, batch_rows: int) -> Iterator:
                 yield record_batch.to_pandas()
 
 
-def _table_columns(con, table: str) -> set[str]:
-    rows = con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [table]).fetchall()
-    return {name for (name,) in rows}
+def _table_columns(con, table: str) -> dict[str, str]:
+    rows = con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ?", [table]).fetchall()
+    return dict(rows)
 
 
-def _validate_row_wise(con, runner: _GxRunner, suite: Suite, expectations: list[dict],
-                       batch_rows: int) -> list[ExpectationOutcome]:
+def _timestamp_columns(types: dict[str, str]) -> frozenset:
+    return frozenset(name for name, kind in types.items() if kind.startswith("TIMESTAMP"))
+
+
+def _select_list(columns: list[str], timestamps: frozenset) -> str:
+    """Columns under test; timestamps as epoch seconds (see the module docstring)."""
+    return ", ".join(f"epoch({_quote(c)}) AS {_quote(c)}" if c in timestamps else _quote(c) for c in columns)
+
+
+def _epoch(value: datetime) -> float:
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+
+
+def _from_epoch(value: Any) -> Any:
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value, UTC).replace(tzinfo=None).isoformat(sep=" ")
+    return value
+
+
+def _validate_row_wise(con, runner: _GxRunner, suite: Suite, expectations: list[dict], batch_rows: int,
+                       timestamps: frozenset) -> list[ExpectationOutcome]:
     """All row-wise expectations of a suite in one pass over the table, batch by batch."""
     columns = sorted({c for e in expectations for c in expectation_columns(e)})
     gx_suite = runner.suite(suite.as_gx_dict(expectations, name=f"{suite.name}.rows"))
-    accumulators = [_Accumulator(suite, e) for e in expectations]
-    sql = f"SELECT {', '.join(map(_quote, columns))} FROM {_quote(suite.table)}"
+    accumulators = [_Accumulator(suite, e, timestamps) for e in expectations]
+    sql = f"SELECT {_select_list(columns, timestamps)} FROM {_quote(suite.table)}"
     for frame in _frames(con, sql, [], batch_rows):
         # GX returns results in suite order for a suite validated whole.
         for accumulator, gx_result in zip(accumulators, _in_suite_order(runner.validate(frame, gx_suite),
@@ -300,18 +329,20 @@ def _in_suite_order(results: list, gx_suite) -> list:
     return [by_id[e.id] for e in gx_suite.expectations]
 
 
-def _validate_unique(con, runner: _GxRunner, suite: Suite, expectation: dict, rows: int,
-                     batch_rows: int) -> ExpectationOutcome:
+def _validate_unique(con, runner: _GxRunner, suite: Suite, expectation: dict, rows: int, batch_rows: int,
+                     timestamps: frozenset) -> ExpectationOutcome:
     """Uniqueness over the whole table: hash-partition on the key so duplicates share a part."""
     columns = expectation_columns(expectation)
     gx_suite = runner.suite(suite.as_gx_dict([expectation], name=f"{suite.name}.unique.{'.'.join(columns)}"))
-    accumulator = _Accumulator(suite, expectation)
-    parts = max(1, math.ceil(rows / batch_rows))
+    accumulator = _Accumulator(suite, expectation, timestamps)
+    # Only the key columns travel, so a part may be larger than a row-wise batch: fewer scans.
+    part_rows = batch_rows * UNIQUE_PART_FACTOR
+    parts = max(1, math.ceil(rows / part_rows))
     key = ", ".join(map(_quote, columns))
-    sql = f"SELECT {key} FROM {_quote(suite.table)} WHERE hash({key}) % ? = ?"
+    sql = f"SELECT {_select_list(columns, timestamps)} FROM {_quote(suite.table)} WHERE hash({key}) % ? = ?"
     for part in range(parts):
-        # One part is about batch_rows rows; fetch it whole so GX sees every duplicate pair in it.
-        frames = list(_frames(con, sql, [parts, part], max(batch_rows * 2, 1024)))
+        # A part is about part_rows rows; fetch it whole so GX sees every duplicate pair in it.
+        frames = list(_frames(con, sql, [parts, part], max(part_rows * 2, 1024)))
         if not frames:
             continue
         frame = frames[0] if len(frames) == 1 else _concat(frames)
@@ -327,7 +358,7 @@ def _concat(frames: list):
 
 def _parameters(con, now: datetime) -> dict[str, Any]:
     license_ids = [row[0] for row in con.execute("SELECT license_id FROM licenses ORDER BY 1").fetchall()]
-    return {"license_ids": license_ids, "flickr_launch": FLICKR_LAUNCH, "now": now}
+    return {"license_ids": license_ids, "flickr_launch": _epoch(FLICKR_LAUNCH), "now": _epoch(now)}
 
 
 # --- public API -------------------------------------------------------------------------------
@@ -340,14 +371,16 @@ def validate(con, *, store: bool = True, run_id: str | None = None, batch_rows: 
     is a normal state). Memory stays bounded by `batch_rows` rows of the columns under test.
     """
     started = time.monotonic()
-    validated_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    validated_at = datetime.now(UTC).replace(tzinfo=None)
     run_id = run_id or f"validate-{validated_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     suites = load_suites() if suites is None else suites
     runner = _GxRunner(_parameters(con, now or validated_at))
     outcomes: list[ExpectationOutcome] = []
     rows: dict[str, int] = {}
     for suite in suites:
-        missing = {c for e in suite.expectations for c in expectation_columns(e)} - _table_columns(con, suite.table)
+        types = _table_columns(con, suite.table)
+        timestamps = _timestamp_columns(types)
+        missing = {c for e in suite.expectations for c in expectation_columns(e)} - set(types)
         if missing:
             raise ConfigError(f"suite {suite.name}: table {suite.table} lacks column(s) {', '.join(sorted(missing))}")
         [(count,)] = con.execute(f"SELECT count(*) FROM {_quote(suite.table)}").fetchall()
@@ -356,10 +389,10 @@ def validate(con, *, store: bool = True, run_id: str | None = None, batch_rows: 
         unique = [e for e in suite.expectations if e["type"] in UNIQUENESS_TYPES]
         by_id: dict[int, ExpectationOutcome] = {}
         if row_wise:
-            for e, outcome in zip(row_wise, _validate_row_wise(con, runner, suite, row_wise, batch_rows)):
+            for e, outcome in zip(row_wise, _validate_row_wise(con, runner, suite, row_wise, batch_rows, timestamps)):
                 by_id[id(e)] = outcome
         for e in unique:
-            by_id[id(e)] = _validate_unique(con, runner, suite, e, count, batch_rows)
+            by_id[id(e)] = _validate_unique(con, runner, suite, e, count, batch_rows, timestamps)
         outcomes.extend(by_id[id(e)] for e in suite.expectations)  # keep the suite's order
     result = ValidationResult(run_id=run_id, validated_at=validated_at, outcomes=outcomes, rows=rows,
                               seconds=time.monotonic() - started)

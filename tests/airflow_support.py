@@ -17,6 +17,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 REPO = Path(__file__).resolve().parent.parent
 DAGS = REPO / "dags"
@@ -34,7 +35,7 @@ def airflow_env(home: Path, **extra: str) -> dict[str, str]:
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-        "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",  # task logs reach dag.test's output (tests read them)
         "PYTHONPATH": os.pathsep.join([str(REPO), str(DAGS)]),
         "FLICKR_API_KEY": "",
         **extra,
@@ -79,7 +80,7 @@ def run_dags(env: dict[str, str], runs: list[tuple], timeout: float = 600) -> li
     """
     started = time.monotonic()
     spec = json.dumps([{"dag_id": run[0], "conf": run[1], "env": run[2] if len(run) > 2 else {}} for run in runs])
-    done = subprocess.run([sys.executable, "-m", "tests.airflow_support", spec],
+    done = subprocess.run([sys.executable, "-m", "tests.airflow_support", spec], check=False,
                           env=env, cwd=REPO, capture_output=True, text=True, timeout=timeout)
     lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT_MARKER)]
     if len(lines) != len(runs):
@@ -167,7 +168,7 @@ class LocalAirflow:
         })
         self.processes: list[subprocess.Popen] = []
 
-    def __enter__(self) -> "LocalAirflow":
+    def __enter__(self) -> Self:
         self.home.mkdir(parents=True, exist_ok=True)
         airflow_cli(self.env, "db", "migrate")
         airflow_cli(self.env, "pools", "set", POOL, "1", "ccaudit: the one process that may open the DuckDB file")
@@ -196,14 +197,19 @@ class LocalAirflow:
 
     def wait_for_dag(self, dag_id: str, timeout: float = 120) -> None:
         """Until the dag-processor has serialised the DAG (then it can be unpaused and triggered)."""
+        import sqlite3
+
         deadline = time.monotonic() + timeout
         while True:
-            done = subprocess.run([str(Path(sys.executable).with_name("airflow")), "dags", "unpause", dag_id],
-                                  env=self.env, capture_output=True, text=True)
-            if done.returncode == 0:
+            # `dags unpause` exits 0 even before the DAG exists, so check the metadata DB itself.
+            subprocess.run([str(Path(sys.executable).with_name("airflow")), "dags", "unpause", dag_id],
+                           env=self.env, capture_output=True, text=True, check=False)
+            with sqlite3.connect(self.home / "airflow.db") as db:
+                row = db.execute("SELECT is_paused FROM dag WHERE dag_id = ?", [dag_id]).fetchone()
+            if row is not None and not row[0]:
                 return
             if time.monotonic() > deadline:
-                raise TimeoutError(f"{dag_id} never appeared:\n{done.stderr[-2000:]}\n{self.logs()}")
+                raise TimeoutError(f"{dag_id} never appeared or stayed paused\n{self.logs()}")
             time.sleep(2)
 
     def dag_runs(self, dag_id: str) -> list[dict]:

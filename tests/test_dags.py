@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from pipelines import orchestration
-from pipelines.errors import ConfigError, InputError
+from pipelines.errors import CcauditError, ConfigError, InputError
 from tests.airflow_support import DAGS, HEAVY_MODULES, POOL, migrate, run_dags
 from tests.conftest import REPO
 
@@ -100,7 +100,9 @@ def test_params_use_the_cli_flag_names(dagbag):
     publish = dagbag.dags["ccaudit_validate_and_report"].params.get_param("publish_mode")
     assert publish.schema["enum"] == ["pseudonymous", "full"]
     manifests = dagbag.dags["ccaudit_ingest_manifests"].params.get_param("manifests")
-    with pytest.raises(Exception):  # JSON schema: an unknown format is refused before any task runs
+    from airflow.sdk.exceptions import ParamValidationError
+
+    with pytest.raises(ParamValidationError):  # JSON schema: an unknown format is refused before any task runs
         manifests.resolve([{"format": "nope", "dataset": "x", "paths": ["a"]}])
     manifests.resolve([{"format": "ffhq", "dataset": "ffhq", "paths": ["a.json"]}])
 
@@ -200,13 +202,13 @@ def test_open_db_waits_for_another_writer(db_path: Path):
         assert time.monotonic() - started >= 0.4  # it did have to wait
     finally:
         holder.wait(timeout=10)
-    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(db_path)!r}); "
-                               "print('locked', flush=True); time.sleep(5)"], stdout=subprocess.PIPE, text=True)
+    hold = f"import duckdb, time; c = duckdb.connect({str(db_path)!r}); print('locked', flush=True); time.sleep(5)"
+    holder = subprocess.Popen([sys.executable, "-c", hold], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        with pytest.raises(Exception, match="in use by another process"):
-            with orchestration.open_db(str(db_path), attempts=2, wait=0.2):
-                pass
+        with pytest.raises(CcauditError, match="in use by another process"), \
+                orchestration.open_db(str(db_path), attempts=2, wait=0.2):
+            pass
     finally:
         holder.kill()
         holder.wait()
@@ -334,9 +336,12 @@ def test_enrich_dag_uses_the_connection_key_and_never_logs_it(pipeline):
     assert run.xcom["enrich"]["skipped"] is None and run.xcom["enrich"]["photos_checked"] == 25
     assert pipeline["api_calls"] >= 25
     assert _rows(pipeline["dbs"]["dag"], "SELECT count(DISTINCT photo_id) FROM flickr_checks") == [(25,)]
-    assert pipeline["key"] not in pipeline["logs"]
+    logs = pipeline["logs"]
+    assert "enrichment: {'skipped': None" in logs  # the task logs are captured here ...
+    assert pipeline["key"] not in logs             # ... and the key is not in them
     no_key = pipeline["runs"]["enrich_no_key"]
     assert no_key.state == "success" and no_key.xcom["enrich"] == {"skipped": "no key", "checked": 0}
+    assert "no key: set FLICKR_API_KEY or the Airflow connection flickr_api" in logs
 
 
 @pytest.mark.slow

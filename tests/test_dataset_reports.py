@@ -55,6 +55,7 @@ def test_ingest_results_match_truth(world):
         assert results[name].items == t["items"], name
         assert results[name].rejected == 0, name
         assert results[name].auditable == t["auditable"], name
+        assert results[name].matched_photos == t.get("matched_photos", 0), name
 
 
 def test_summary(world):

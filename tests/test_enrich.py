@@ -163,9 +163,7 @@ def test_errors_are_recorded_and_retried_by_the_next_pass(settings, server):
 def test_deadline_stops_before_a_call_would_start(settings, server):
     slow = Settings(db_path=settings.db_path, flickr_api_url=server.url, flickr_rate_per_hour=3600,
                     flickr_api_key=KEY)
-    started = time.monotonic()
-    result = enrich(slow, deadline_seconds=0.5)     # the first token arrives after ~1 s
-    assert time.monotonic() - started < 1.0
+    result = enrich(slow, deadline_seconds=0.5)     # the first token would arrive after ~1 s
     assert (result.status, result.stop_reason, result.api_calls) == ("partial", "deadline reached", 0)
     assert server.calls() == []
 

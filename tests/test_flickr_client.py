@@ -10,20 +10,32 @@ from __future__ import annotations
 import bisect
 import logging
 import socket
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
 
 from pipelines.config import Settings
 from pipelines.errors import ConfigError
-from pipelines.flickr.client import (DeadlineReached, FlickrApiKeyError, FlickrClient, MissingApiKeyError,
-                                     classify_payload)
+from pipelines.flickr.client import (
+    DeadlineReached,
+    FlickrApiKeyError,
+    FlickrClient,
+    MissingApiKeyError,
+    classify_payload,
+)
 from pipelines.flickr.models import PhotoInfo
 from pipelines.flickr.ratelimit import TokenBucket
 from tests.conftest import shared_path
-from tests.flickr_server import (FlickrTestServer, Reply, fail_body, load_recording, person_body, photo_body,
-                                 xml_to_flickr_json)
+from tests.flickr_server import (
+    FlickrTestServer,
+    Reply,
+    fail_body,
+    load_recording,
+    person_body,
+    photo_body,
+    xml_to_flickr_json,
+)
 
 KEY = "k3y-5ecret-0f-the-te5t-5erver"
 FAST_RATE = 3_600_000.0  # calls/hour: the bucket never waits in functional tests
@@ -312,7 +324,7 @@ def test_retry_after_seconds_is_honoured(server):
 
 def test_retry_after_http_date_is_honoured(server):
     sleep = SleepRecorder()
-    when = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     server.add_photo(42, photo_body(42))
     server.add_faults("flickr.photos.getInfo", 42, Reply(status=503, headers={"Retry-After": when}))
     assert make_client(server, sleep=sleep).photo_info(42).ok
@@ -374,10 +386,21 @@ def test_key_is_redacted_from_urllib3_debug_log(server, caplog):
     assert KEY not in caplog.text
 
 
+def test_key_echoed_by_an_error_page_is_redacted(server):
+    server.add_faults("flickr.photos.getInfo", 42, Reply(status=403, body=f"Forbidden: /?api_key={KEY}&x=1"))
+    result = make_client(server).photo_info(42)
+    assert result.status == "error" and "HTTP 403" in result.message and KEY not in result.message
+
+
 def test_key_is_not_in_reprs():
     client = FlickrClient(KEY, "http://127.0.0.1:9/", FAST_RATE)
     settings = Settings(flickr_api_key=KEY)
     assert KEY not in repr(client) and KEY not in repr(settings) and KEY not in repr(client.bucket)
+
+
+def test_unusable_api_url_is_a_config_error():
+    with pytest.raises(ConfigError, match="CCAUDIT_FLICKR_API_URL"):
+        FlickrClient(KEY, "api.flickr.com/services/rest/")
 
 
 def test_missing_key_is_a_config_error():
@@ -455,7 +478,7 @@ def test_real_time_rate_limit_per_second_window(server):
     while time.monotonic() - started < 3.0:
         client.person_info("1@N01")
     times = [r.time for r in server.calls()]
-    jitter = 0.05                   # server-side arrival times vs token times
+    jitter = 0.1                    # server-side arrival times vs token times (a loaded CI box)
     assert max_in_window(times, 1.0) <= client.bucket.max_calls(1.0 + jitter)
     assert len(times) <= client.bucket.max_calls(times[-1] - started + jitter)
     assert len(times) >= 0.9 * 10 * 2.2   # the limit is used: ~10/s while calling

@@ -28,6 +28,14 @@ from pipelines.licenses import resolve_license
 from tests.conftest import shared_path
 
 PUBLISHED_SHARES = {"4": 0.1735, "5": 0.0948, "6": 0.0495, "2": 0.1278, "1": 0.2901, "3": 0.2643}
+YFCC_LICENSE_PAIRS = {  # WebscopeReadMe.txt, verbatim (research note §2.1)
+    ("Attribution License", "http://creativecommons.org/licenses/by/2.0/"),
+    ("Attribution-ShareAlike License", "http://creativecommons.org/licenses/by-sa/2.0/"),
+    ("Attribution-NoDerivs License", "http://creativecommons.org/licenses/by-nd/2.0/"),
+    ("Attribution-NonCommercial License", "http://creativecommons.org/licenses/by-nc/2.0/"),
+    ("Attribution-NonCommercial-ShareAlike License", "http://creativecommons.org/licenses/by-nc-sa/2.0/"),
+    ("Attribution-NonCommercial-NoDerivs License", "http://creativecommons.org/licenses/by-nc-nd/2.0/"),
+}
 TEXT_FIELDS = ("user_nickname", "capture_device", "title", "description")
 FIELDS = gen.FIELDS_25
 EPOCH_2004 = int(datetime(2004, 1, 1, tzinfo=UTC).timestamp())
@@ -140,6 +148,7 @@ def test_good_lines_follow_the_published_format(small):
             -180 <= float(geo[0]) <= 180 and -90 <= float(geo[1]) <= 90 and 1 <= int(geo[2]) <= 16
         )
     assert len({row["photo_id"] for row in good}) == len(good)
+    assert {(row["license_name"], row["license_url"]) for row in good} == YFCC_LICENSE_PAIRS
     assert any(len(row["photo_hash"]) < 32 for row in good), "hashes drop leading zeros, so some are short"
 
 
@@ -303,10 +312,14 @@ def test_every_suffix_round_trips(tmp_path, name, external):
         assert packed.compressor == expected[name]
 
 
-def test_env_var_forces_python_bz2(tmp_path, monkeypatch):
+def test_env_var_forces_python_bz2_in_parallel_streams(tmp_path, monkeypatch):
     monkeypatch.setenv(gen.EXTERNAL_COMPRESSORS_ENV, "0")
-    result = generate_yfcc(tmp_path / "x.tsv.bz2", rows=500)
-    assert result.compressor == "python-bz2" and len(read_lines(result.path)) == 500
+    monkeypatch.setattr(gen._ParallelBz2Writer, "PIECE", 64 << 10)
+    plain = generate_yfcc(tmp_path / "x.tsv", rows=2_000)
+    result = generate_yfcc(tmp_path / "x.tsv.bz2", rows=2_000)
+    assert result.compressor == "python-bz2"
+    assert result.path.read_bytes().count(b"BZh9") >= 10, "one bz2 stream per 64 KB piece"
+    assert read_lines(result.path) == read_lines(plain.path)
 
 
 def test_no_rows_gives_an_empty_file(tmp_path):
@@ -389,3 +402,20 @@ def test_a_failure_midway_leaves_the_previous_file_and_truth_alone(tmp_path, mon
     assert sorted(path.name for path in tmp_path.iterdir()) == ["broken.tsv.gz", "broken.tsv.gz.truth.json"]
     assert len(read_lines(out)) == 100, "the previous complete file is untouched"
     assert json.loads(previous.truth_path.read_text())["rows"] == 100
+
+
+def test_bad_lines_look_like_their_kind(tmp_path):
+    result = generate_yfcc(tmp_path / "bad.tsv", rows=1_000, seed=1, bad_lines=10)
+    lines = read_lines(result.path)
+    assert len(lines) == 1_010 and result.truth["bad_line_counts"] == dict.fromkeys(gen.BAD_LINE_KINDS, 2)
+    numbers = result.truth["bad_line_numbers"]
+    assert sorted(len(lines[n - 1].split(b"\t")) for n in numbers["field_count"]) == [24, 26]
+    assert all(b"\xff\xfe" in lines[n - 1].split(b"\t")[8] for n in numbers["encoding"])
+    assert all(not lines[n - 1].split(b"\t")[1].isdigit() for n in numbers["photo_id"])
+    for n in numbers["license"]:
+        fields = lines[n - 1].decode().split("\t")
+        assert fields[18].startswith("http://creativecommons.org/licenses/")
+        license_id, problem = resolve_license(fields[17], fields[18])
+        assert license_id is None and problem.startswith("unknown license")
+    for n in numbers["duplicate_photo_id"]:
+        assert lines[n - 1] in lines[: n - 1], "a duplicate repeats an earlier line exactly"

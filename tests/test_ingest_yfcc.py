@@ -17,8 +17,14 @@ from pipelines.cli import main
 from pipelines.errors import InputError
 from pipelines.generate import generate_yfcc
 from pipelines.ingest.decompress import detect_compression
-from pipelines.ingest.yfcc import (FileResult, StagedFile, detect_layout, ingest_yfcc, load_staged,
-                                   stage_yfcc_file)
+from pipelines.ingest.yfcc import (
+    FileResult,
+    StagedFile,
+    detect_layout,
+    ingest_yfcc,
+    load_staged,
+    stage_yfcc_file,
+)
 from tests.conftest import shared_path
 
 REAL_23 = "yfcc100m_dataset_23field_Intelligent-Travel-Manager_test_filtering_bigbox.tsv"

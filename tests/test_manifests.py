@@ -317,3 +317,66 @@ def test_clip_subset_block_boundaries_and_odd_ids(con, tmp_path, monkeypatch):
     assert got[10] == 123 and got[14] == 14 and got[50] == 1049 and 8 not in got and 12 not in got
     assert sorted(got) == [n for n in range(1, 51) if n not in (8, 12)]
     assert con.execute("SELECT list(line_no ORDER BY line_no) FROM ingest_rejects").fetchone()[0] == [8, 12]
+
+
+def test_cli_fairface_and_key_column(tmp_path, capsys):
+    from pipelines.cli import main
+
+    db = str(tmp_path / "cli.duckdb")
+    fairface = shared_path(*REAL, "fairface", "fairface_label_val.head201.csv")
+    assert main(["--db", db, "ingest", "manifest", "--format", "csv", "--dataset", "fairface", str(fairface)]) == 0
+    assert "200 items, no Flickr pointer (not auditable)" in capsys.readouterr().out
+    listing = tmp_path / "list.csv"
+    listing.write_text("url,name\nhttps://www.flickr.com/photos/brokentaco/5215831864,a\n"
+                       "https://www.flickr.com/photos/brokentaco/5215831864,b\n")
+    from pipelines.db import connect
+
+    with connect(db) as con:  # the library takes key_column too
+        keyed = ingest_manifest(con, "csv", dataset="keyed", paths=[listing], url_column="url", key_column="name")
+        assert (keyed.items, keyed.photos, keyed.owners, keyed.rejected) == (2, 1, 1, 0)
+        assert con.execute("SELECT list(item_key ORDER BY item_key) FROM dataset_items WHERE dataset = 'keyed'"
+                           ).fetchone()[0] == ["a", "b"]
+    assert main(["--db", db, "ingest", "manifest", "--format", "csv", "--dataset", "unkeyed", "--url-column", "url",
+                 str(listing)]) == 0  # the first column is the pointer: items are named FILE:LINE
+    assert "2 items" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("fmt, content, message", [
+    ("ffhq", "ImageID,Subset\n1,train\n", "not valid JSON"),
+    ("coco", '{"images": [1, 2', "not valid JSON"),
+    ("pipa", "", "no items found"),
+    ("ffhq", "{}", "no items found"),
+])
+def test_wrong_or_empty_files_are_one_line_errors(con, tmp_path, fmt, content, message):
+    path = tmp_path / "manifest"
+    path.write_text(content)
+    with pytest.raises(InputError, match=message):
+        ingest_manifest(con, fmt, dataset="x", paths=[path])
+    assert _scalar(con, "SELECT count(*) FROM datasets") == 0
+    status, kind = con.execute("SELECT status, kind FROM ingest_runs").fetchone()
+    assert status.startswith("failed: InputError") and message in status and kind == f"manifest:{fmt}"
+
+
+def test_staged_cleanup(tmp_path):
+    path = tmp_path / "ids.txt"
+    path.write_text("1\n")
+    staged = stage_manifest("flickr30k", "f", "v", [path], tmp_path / "work")
+    assert Path(staged.files[0].items_path).exists()
+    staged.cleanup()
+    assert not Path(staged.work_dir).exists()
+
+
+def test_dataset_photos_view_latest_version_and_alias_resolution(con, tmp_path):
+    from datetime import datetime
+
+    path = tmp_path / "list.csv"
+    path.write_text("id,url\nf1,https://www.flickr.com/photos/brokentaco/5215831864\n"
+                    "f2,https://www.flickr.com/photos/brokentaco/5215831864\n")
+    ingest_manifest(con, "csv", dataset="d", version="2019", paths=[path], url_column="url")
+    path.write_text("id,url\nf1,https://www.flickr.com/photos/brokentaco/42\n")
+    ingest_manifest(con, "csv", dataset="d", version="2020", paths=[path], url_column="url")
+    assert con.execute("SELECT version FROM latest_datasets").fetchall() == [("2020",)]
+    assert con.execute("SELECT photo_id, items, owner FROM dataset_photos").fetchall() == [(42, 1, "brokentaco")]
+    con.execute("INSERT INTO uploaders (owner_nsid, path_alias, status, fetched_at) VALUES (?, ?, 'ok', ?)",
+                ["12345678@N00", "BrokenTaco", datetime(2026, 1, 1)])
+    assert _scalar(con, "SELECT owner FROM dataset_photos") == "12345678@N00"

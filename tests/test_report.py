@@ -17,7 +17,7 @@ from pipelines.errors import CcauditError
 from pipelines.reports.build import MARKER, build_report
 from pipelines.reports.pseudonym import Pseudonymizer, assert_no_leaks, assert_no_original_values
 from pipelines.reports.queries import discover_queries, parse_query_file
-from pipelines.reports.search import digest, photo_key, user_key
+from pipelines.reports.search import build_search_index, digest, find_photo, find_user, photo_key, user_key
 from pipelines.resources import sql_dir
 
 DAY1 = datetime(2026, 3, 1, 12, 0, 0)
@@ -139,6 +139,12 @@ def test_report_numbers_equal_independent_sql(report_db, tmp_path):
         rows = list(csv.DictReader(handle))
     assert {int(r["license_id"]): int(r["items"]) for r in rows} == expected
 
+    assert summary["findings"][:2] == [
+        f"The top 1% of YFCC100M uploaders (1 of 4 accounts) contributed {40 / 73:.1%} of its photos and videos.",
+        f"{geotagged / 73:.1%} of YFCC100M items ({geotagged}) carry a geotag that places where the picture was taken.",
+    ]
+    assert "2 dataset items carry no pointer back to Flickr and cannot be audited." in summary["findings"]
+    assert summary["findings"][0] in (report_dir / "report.html").read_text()
     assert summary["provenance"]["inputs"][0]["file"] == "yfcc_sample.tsv"
     assert summary["provenance"]["inputs"][0]["rows_rejected"] == 1
     assert summary["validation"]["status"] == "not validated"
@@ -189,7 +195,7 @@ def generated(tmp_path_factory):
 
 
 def test_generated_report_matches_truth_and_says_synthetic(generated):
-    con, truth, result = generated
+    _, truth, result = generated
     summary = read_summary(result.report_dir)
     tables = summary["tables"]
     licenses = {str(r["license_id"]): r["items"] for r in tables["yfcc_license_breakdown"]["rows"]}
@@ -216,13 +222,16 @@ def test_generated_report_matches_truth_and_says_synthetic(generated):
     assert (result.report_dir / "report.md").read_text().startswith("> **SYNTHETIC DATA")
     assert (result.report_dir / "search.html").read_text().startswith("<!-- SYNTHETIC DATA")
     raw = (result.report_dir / "summary.json").read_text()
-    assert raw.splitlines()[1].strip().startswith('"synthetic_notice": "SYNTHETIC DATA')
+    assert raw.splitlines()[0].startswith('{ "synthetic_notice": "SYNTHETIC DATA')
     assert summary["synthetic"] is True
-    assert "SYNTHETIC DATA" in result.summary_text().splitlines()[1]
+    assert any(line.startswith("SYNTHETIC DATA") for line in result.summary_text().splitlines()[:3])
 
 
 def test_generated_markup_titles_never_reach_html_unescaped(generated):
-    _, truth, result = generated
+    """A guard for every report file, present and future: the generator plants titles with markup."""
+    con, truth, result = generated
+    planted = con.execute("SELECT count(*) FROM yfcc_photos WHERE title LIKE '%<%'").fetchone()[0]
+    assert planted == truth["markup_titles"] > 0
     for name, text in published_text(result.report_dir).items():
         if name.endswith(".html"):
             assert "<script>alert" not in text, name
@@ -311,12 +320,18 @@ def test_search_index_is_hashed_and_finds_people(report_db, tmp_path):
     search = (report_dir / "search.html").read_text()
     index = json.loads(search.split('id="ccaudit-index">', 1)[1].split("</script>", 1)[0])
     assert "11111111@N00" not in search  # hashed even in the full edition
-    sources = index["sources"]
-    hits = index["users"][digest(index["salt"], user_key("11111111@n00"))]
-    assert {sources[s]: n for s, n in hits} == {"YFCC100M": 40, "faces 1": 8}
-    combo = index["photos"][digest(index["salt"], photo_key("05000000"))]
-    assert sorted(sources[s] for s in index["combos"][combo]) == ["YFCC100M", "faces 1"]
-    assert digest(index["salt"], user_key("99999999@N00")) not in index["users"]
+    salt = index["salt"]
+    assert find_user(index, digest(salt, user_key("11111111@n00"))) == {"YFCC100M": 40, "faces 1": 8}
+    assert find_photo(index, digest(salt, photo_key("05000000"))) == ["YFCC100M", "faces 1"]
+    assert find_photo(index, digest(salt, photo_key(5_000_050))) == ["YFCC100M"]
+    assert find_photo(index, digest(salt, photo_key(1))) == []
+    assert find_user(index, digest(salt, user_key("99999999@N00"))) == {}
+    assert index["photo_entries"] == 73 and index["yfcc_photos_indexed"]
+    # over the size limit, photos only in YFCC100M are left out, dataset photos stay findable
+    small = build_search_index(report_db, salt="s", photo_limit=10)
+    assert not small["yfcc_photos_indexed"] and small["photo_entries"] == 6
+    assert find_photo(small, digest("s", photo_key(5_000_001))) == ["YFCC100M", "faces 1"]
+    assert find_photo(small, digest("s", photo_key(5_000_050))) == []
 
 
 # --- change since the last report ---------------------------------------------------------------
@@ -330,10 +345,14 @@ def test_change_section_shows_the_deltas(report_db, tmp_path):
     insert_dataset(report_db, "megafaces", "2", [5_000_001, 5_000_002], DAY2)
     report_db.execute("DELETE FROM dataset_items WHERE dataset = 'faces' AND item_key IN ('item-8', 'item-9')")
     report_db.execute("UPDATE datasets SET items = 8 WHERE dataset = 'faces'")
+    report_db.execute("""INSERT INTO ingest_runs (run_id, source_file, kind, started_at, lines_read, rows_loaded,
+                         rows_rejected, fingerprint) VALUES ('run-2', '/data/megafaces.csv', 'manifest:csv', ?, 2, 2, 0,
+                         'beef')""", [DAY2])
     second = build_report(report_db, out, publish_mode="full", now=DAY2)
     changes = read_summary(second.report_dir)["changes"]
     assert changes["previous_generated_at"] == before["generated_at"]
     assert changes["sources_added"] == ["megafaces 2"] and changes["sources_removed"] == []
+    assert changes["inputs_changed"] == ["megafaces.csv"]
     faces = next(c for c in changes["sources_changed"] if c["source"] == "faces 1")
     assert (faces["items_delta"], faces["unauditable_items_delta"]) == (-2, -2)
     assert changes["headline"]["photos"]["delta"] == -12
@@ -344,6 +363,8 @@ def test_change_section_shows_the_deltas(report_db, tmp_path):
     assert "megafaces 2" in html.split('id="changes"', 1)[1]
     assert "-16.44 pp" in html  # BY-NC lost 12 of 73 photos
     assert "photos -12" in second.summary_text()
+    md = (second.report_dir / "report.md").read_text()
+    assert "| YFCC100M | CC BY-NC 2.0 | 16.4% | 0% | -16.44 pp |" in md
 
 
 def test_flickr_deletions_since_last_report(report_db, tmp_path):
@@ -405,6 +426,13 @@ def test_out_dir_may_be_any_existing_folder(report_db, tmp_path):
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
+def test_builds_from_a_read_only_connection(report_db, db_path, tmp_path):
+    report_db.close()  # the Airflow report task opens the database read-only
+    with connect(db_path, read_only=True) as con:
+        result = build_report(con, tmp_path / "out", now=DAY1)
+    assert read_summary(result.report_dir)["headline"]["photos"] == 73
+
+
 def test_cli_report(report_db, db_path, tmp_path, capsys):
     report_db.close()
     code = main(["--db", str(db_path), "report", "--out", str(tmp_path / "r"), "--publish-mode", "full"])
@@ -453,5 +481,50 @@ def test_there_are_journalist_examples():
 def test_every_sql_example_runs(report_db, path):
     text = path.read_text(encoding="utf-8")
     assert text.startswith("-- Question:"), "each example starts with the question it answers"
-    rows = report_db.execute(text).fetchall()
-    assert rows, f"{path.name} returned no rows on the sample database"
+    cursor = report_db.execute(text)
+    assert cursor.description, f"{path.name} returns no columns"
+    cursor.fetchall()
+
+
+def test_examples_answer_on_a_sample(report_db):
+    answered = [p.name for p in example_files() if report_db.execute(p.read_text()).fetchall()]
+    assert len(answered) >= 5, answered
+
+
+# --- charts ---------------------------------------------------------------------------------------
+
+def _table_result(chart: str, columns: list[str], rows: list[list]):
+    from pipelines.reports.queries import ReportQuery, TableResult, parse_chart
+
+    query = ReportQuery(name="t", sql="SELECT 1", title="T <b>", section="yfcc", order=1,
+                        chart=parse_chart(chart, "test"))
+    return TableResult(query, "ok", columns, rows)
+
+
+@pytest.mark.parametrize("chart, columns, rows", [
+    ("bar label=k value=n", ["k", "n"], [[XSS_TITLE, 3], ["b", 5]]),
+    ("hbar label=k value=share", ["k", "share"], [[XSS_TITLE, 0.25], ["b", 0.75]]),
+    ("stacked label=k series=s value=n", ["k", "s", "n"], [[XSS_TITLE, "CC BY 2.0", 3], [XSS_TITLE, "x", 1]]),
+    ("stacked label=k value=a,b", ["k", "a", "b"], [[XSS_TITLE, 1, 2], ["z", 0, 4]]),
+    ("line label=x value=y", ["x", "y"], [[1, 0.5], [10, 0.7], [1000, 1.0]]),
+    ("line label=x value=y series=s", ["x", "y", "s"], [[1, 2, XSS_TITLE], [2, 3, XSS_TITLE], [1, 1, "b"]]),
+    ("heatmap x=a y=b value=n", ["a", "b", "n"], [[XSS_TITLE, "b", 3], ["b", XSS_TITLE, 3], ["b", "b", 9]]),
+])
+def test_every_chart_kind_draws_well_formed_escaped_svg(chart, columns, rows):
+    from xml.etree import ElementTree
+
+    from pipelines.reports.charts import Colours, chart_for
+
+    svg = chart_for(_table_result(chart, columns, rows), Colours({"CC BY 2.0": "by"}))
+    assert svg is not None
+    root = ElementTree.fromstring(str(svg))  # raises on markup that is not well formed
+    assert root.tag.endswith("svg") and root.get("role") == "img"
+    assert "<script>" not in str(svg) and "<b>" not in str(svg)
+    marks = [e for e in root.iter() if e.tag.split("}")[-1] in ("rect", "path", "circle")]
+    assert marks
+
+
+def test_chart_that_names_a_missing_column_is_left_out():
+    from pipelines.reports.charts import Colours, chart_for
+
+    assert chart_for(_table_result("bar label=nope value=n", ["k", "n"], [["a", 1]]), Colours()) is None

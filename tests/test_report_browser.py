@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from websockets.sync.client import connect
 
-from pipelines.flickr_urls import encode_base58
+from pipelines.flickr_urls import encode_base58, parse_flickr_url
 from pipelines.reports.build import build_report
 from tests.test_report import DAY1, XSS_DATASET, insert_dataset, insert_photos
 
@@ -254,3 +254,26 @@ def test_pure_js_sha256_fallback_matches_python(browser, report_dir):
         expected = hashlib.sha256(text.encode("utf-8")).hexdigest()
         assert browser.evaluate(f"ccauditSha256Fallback({json.dumps(text)})") == expected
         assert browser.evaluate(f"ccauditSha256({json.dumps(text)})", await_promise=True) == expected
+
+
+URLS = [
+    "https://www.flickr.com/photos/11111111@N00/5000000/",
+    "http://flickr.com/photos/some_alias/5000001/in/photostream/",
+    "https://m.flickr.com/photos/some-alias/",
+    "https://www.flickr.com/people/22222222@N01/",
+    "https://farm3.staticflickr.com/2/5000001_abcdef.jpg",
+    "https://live.staticflickr.com/65535/53110000000_0123456789_b.jpg",
+    "https://c1.staticflickr.com/1/2/5000002_ab12cd_o.png",
+    f"https://flic.kr/p/{encode_base58(9_007_199_254_740_993)}",  # above 2**53: needs BigInt
+    "https://www.flickr.com/photo.gne?id=5000003",
+]
+
+
+def test_search_page_reads_urls_like_ccaudit(browser, report_dir):
+    """The page's URL parser agrees with pipelines.flickr_urls on every form it accepts."""
+    browser.open((report_dir / "search.html").as_uri())
+    for url in URLS:
+        ref = parse_flickr_url(url)
+        expected = {"users": [ref.owner] if ref.owner else [],
+                    "photos": [str(ref.photo_id)] if ref.photo_id else []}
+        assert browser.evaluate(f"ccauditParseQuery({json.dumps(url)})") == expected, url

@@ -25,10 +25,11 @@ import logging
 import random
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable, Generic, TypeVar
-from urllib.parse import quote_plus
+from typing import Any, Generic, Self, TypeVar
+from urllib.parse import quote_plus, urlsplit
 
 import requests
 
@@ -87,7 +88,7 @@ class _Redactor(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except Exception:  # a malformed record is not ours to fix
+        except (TypeError, ValueError):  # a malformed record is not ours to fix
             return True
         cleaned = self.redact(message)
         if cleaned != message:
@@ -157,7 +158,7 @@ def classify_payload(body: bytes | str) -> _Outcome:
     if payload["stat"] == "ok":
         return _Outcome("ok", payload=payload)
     code = _code(payload.get("code"))
-    message = str(payload.get("message") or "")[:200]
+    message = redact(str(payload.get("message") or ""))[:200]
     if code in TRANSIENT_CODES:
         return _Outcome("error", code=code, message=message, payload=payload, transient=True)
     return _Outcome(STATUS_BY_CODE.get(code, "error"), code=code, message=message, payload=payload)
@@ -200,6 +201,10 @@ class FlickrClient:
                  sleep: Callable[[float], None] = time.sleep, rng: Callable[[], float] = random.random):
         if not api_key:
             raise MissingApiKeyError()
+        split = urlsplit(base_url or "")
+        if split.scheme not in ("http", "https") or not split.netloc:
+            raise ConfigError(f"CCAUDIT_FLICKR_API_URL must be an http(s) URL, got {base_url!r} "
+                              "(default https://api.flickr.com/services/rest/)")
         self._api_key = api_key
         _REDACTOR.secrets.add(api_key)
         self.base_url = base_url
@@ -218,7 +223,7 @@ class FlickrClient:
         self.requests_sent = 0
 
     @classmethod
-    def from_settings(cls, settings, **options) -> "FlickrClient":
+    def from_settings(cls, settings, **options) -> FlickrClient:
         return cls(settings.flickr_api_key, settings.flickr_api_url, settings.flickr_rate_per_hour, **options)
 
     def __repr__(self) -> str:
@@ -227,7 +232,7 @@ class FlickrClient:
     def close(self) -> None:
         self.session.close()
 
-    def __enter__(self) -> "FlickrClient":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -249,7 +254,8 @@ class FlickrClient:
             return _Outcome("error", message=f"HTTP {response.status_code}", transient=True,
                             retry_after=_retry_after_seconds(response.headers.get("Retry-After")))
         if not 200 <= response.status_code < 300:
-            return _Outcome("error", message=f"HTTP {response.status_code}: {response.text[:100]!r}")
+            # An error page may echo the request URL: redact before keeping any of it.
+            return _Outcome("error", message=f"HTTP {response.status_code}: {redact(response.text)[:100]!r}")
         return classify_payload(response.content)
 
     def _backoff(self, attempt: int) -> float:

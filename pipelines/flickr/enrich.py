@@ -23,7 +23,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 
@@ -38,7 +38,7 @@ _NSID = re.compile(r"^[0-9]{3,12}@N[0-9]{2}$")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass
@@ -96,57 +96,86 @@ class EnrichResult:
         return "\n".join(lines)
 
 
-@dataclass(frozen=True)
 class _Selection:
-    """Which photos still need a check in this pass."""
+    """Which photos still need a check in this pass, walked in photo id order.
 
-    dataset: str | None
-    fresh_since: datetime   # answered (non-error) checks since then are fresh
-    pass_since: datetime    # any check since then belongs to this pass
+    Besides the `done` test, a keyset cursor per tier (dataset items, then YFCC100M) makes sure
+    a photo is offered once per run even if the clock stepped back between checks."""
 
     _DONE = """
         SELECT DISTINCT photo_id FROM flickr_checks
         WHERE (checked_at >= $fresh AND status <> 'error') OR checked_at >= $pass"""
 
-    def _params(self, **extra) -> dict:
-        return {"fresh": self.fresh_since, "pass": self.pass_since, "ds": self.dataset, **extra}
+    def __init__(self, dataset: str | None, fresh_since: datetime, pass_since: datetime):
+        self.dataset = dataset
+        self.fresh_since = fresh_since   # answered (non-error) checks since then are fresh
+        self.pass_since = pass_since     # any check since then belongs to this pass
+        self.after_item = -1
+        self.after_yfcc = -1
+        self.items_exhausted = False
 
-    def next_batch(self, con: duckdb.DuckDBPyConnection, size: int) -> list[tuple]:
+    def _params(self, **extra) -> dict:
+        return {"fresh": self.fresh_since, "pass": self.pass_since, **extra}
+
+    def next_batch(self, con: duckdb.DuckDBPyConnection, size: int, advance: bool = True) -> list[tuple]:
         """Up to `size` pending photos: (photo_id, snapshot owner NSID, snapshot nickname).
-        Dataset items first, then (without --dataset) the rest of yfcc_photos."""
-        rows = con.execute(f"""
-            WITH done AS ({self._DONE}),
-            items AS (
-                SELECT DISTINCT photo_id FROM dataset_items
-                WHERE photo_id IS NOT NULL AND ($ds IS NULL OR dataset = $ds)),
-            batch AS (
-                SELECT photo_id FROM items ANTI JOIN done USING (photo_id)
-                ORDER BY photo_id LIMIT $n)
-            SELECT b.photo_id, any_value(y.owner_nsid), any_value(y.owner_nickname),
-                   any_value(d.owner_ref) FILTER (WHERE regexp_full_match(d.owner_ref, '[0-9]{{3,12}}@N[0-9]{{2}}'))
-            FROM batch b
-            LEFT JOIN yfcc_photos y USING (photo_id)
-            LEFT JOIN dataset_items d USING (photo_id)
-            GROUP BY b.photo_id ORDER BY b.photo_id""", self._params(n=size)).fetchall()
-        batch = [(pid, owner or ref, nick) for pid, owner, nick, ref in rows]
-        if batch or self.dataset is not None:
-            return batch
+        Dataset items first, then (without --dataset) the rest of yfcc_photos. With
+        advance=False only peek (the cursor does not move)."""
+        batch: list[tuple] = []
+        if not self.items_exhausted:
+            rows = con.execute(f"""
+                WITH done AS ({self._DONE}),
+                items AS (
+                    SELECT DISTINCT photo_id FROM dataset_items
+                    WHERE photo_id > $after AND ($ds IS NULL OR dataset = $ds)),
+                batch AS (
+                    SELECT photo_id FROM items ANTI JOIN done USING (photo_id)
+                    ORDER BY photo_id LIMIT $n)
+                SELECT b.photo_id, any_value(y.owner_nsid), any_value(y.owner_nickname),
+                       any_value(d.owner_ref) FILTER (WHERE regexp_full_match(d.owner_ref, $nsid_pattern))
+                FROM batch b
+                LEFT JOIN yfcc_photos y USING (photo_id)
+                LEFT JOIN dataset_items d USING (photo_id)
+                GROUP BY b.photo_id ORDER BY b.photo_id""",
+                               self._params(after=self.after_item, ds=self.dataset, n=size,
+                                            nsid_pattern=_NSID.pattern)).fetchall()
+            batch = [(pid, owner or ref, nick) for pid, owner, nick, ref in rows]
+            if batch:
+                if advance:
+                    self.after_item = batch[-1][0]
+                return batch
+            if self.dataset is not None:
+                return []
+            if advance:
+                self.items_exhausted = True
         # Every dataset item is done: continue with the rest of YFCC100M.
-        return [tuple(r) for r in con.execute(f"""
+        batch = [tuple(r) for r in con.execute(f"""
             WITH done AS ({self._DONE})
             SELECT photo_id, owner_nsid, owner_nickname FROM yfcc_photos
             ANTI JOIN done USING (photo_id)
-            ORDER BY photo_id LIMIT $n""", self._params(n=size)).fetchall()]
+            WHERE photo_id > $after
+            ORDER BY photo_id LIMIT $n""", self._params(after=self.after_yfcc, n=size)).fetchall()]
+        if batch and advance:
+            self.after_yfcc = batch[-1][0]
+        return batch
 
     def count(self, con: duckdb.DuckDBPyConnection) -> int:
-        return con.execute(f"""
-            WITH done AS ({self._DONE}),
-            wanted AS (
-                SELECT photo_id FROM dataset_items
-                WHERE photo_id IS NOT NULL AND ($ds IS NULL OR dataset = $ds)
-                UNION
-                SELECT photo_id FROM yfcc_photos WHERE $ds IS NULL)
-            SELECT count(*) FROM wanted ANTI JOIN done USING (photo_id)""", self._params()).fetchone()[0]
+        """Pending photos. Two anti joins instead of a UNION, so 100M YFCC ids are streamed
+        against the small sides (items, done) rather than de-duplicated in one hash table."""
+        items = con.execute(f"""
+            WITH done AS ({self._DONE})
+            SELECT count(*) FROM (SELECT DISTINCT photo_id FROM dataset_items
+                                  WHERE photo_id IS NOT NULL AND ($ds IS NULL OR dataset = $ds))
+            ANTI JOIN done USING (photo_id)""", self._params(ds=self.dataset)).fetchone()[0]
+        if self.dataset is not None:
+            return items
+        rest = con.execute(f"""
+            WITH done AS ({self._DONE})
+            SELECT count(*) FROM yfcc_photos y
+            ANTI JOIN done USING (photo_id)
+            ANTI JOIN (SELECT DISTINCT photo_id FROM dataset_items WHERE photo_id IS NOT NULL) i
+                 USING (photo_id)""", self._params()).fetchone()[0]
+        return items + rest
 
     def uploader_is_fresh(self, con: duckdb.DuckDBPyConnection, nsid: str) -> bool:
         return con.execute("""
@@ -166,14 +195,15 @@ def _check_dataset(con: duckdb.DuckDBPyConnection, dataset: str) -> None:
 def _start_run(con: duckdb.DuckDBPyConnection, result: EnrichResult, started: datetime, max_age_days: float,
                limit: int | None, deadline_seconds: float | None) -> datetime:
     """Record the run; return the start of the pass it belongs to."""
+    # We hold the only write connection (DuckDB allows one writer), so a run still marked
+    # running is one whose process died without recording its end.
+    con.execute("UPDATE flickr_enrich_runs SET status = 'interrupted' WHERE status = 'running'")
     previous = con.execute("""
         SELECT run_id, status, pass_started_at FROM flickr_enrich_runs
         WHERE dataset IS NOT DISTINCT FROM ? ORDER BY started_at DESC LIMIT 1""", [result.dataset]).fetchone()
     pass_started = started
     if previous and previous[1] != "complete":
         result.resumed_run_id, pass_started = previous[0], previous[2]
-        if previous[1] == "running":  # its process died without recording an end
-            con.execute("UPDATE flickr_enrich_runs SET status = 'interrupted' WHERE run_id = ?", [previous[0]])
     con.execute("""
         INSERT INTO flickr_enrich_runs (run_id, pass_started_at, started_at, status, dataset, max_age_days,
                                         photo_limit, deadline_seconds)
@@ -191,30 +221,33 @@ def _finish_run(con: duckdb.DuckDBPyConnection, result: EnrichResult) -> None:
                  *(result.photos.get(s, 0) for s in STATUSES), result.run_id])
 
 
+_CHECK_FIELDS = ("license_id", "owner_nsid", "is_public", "owner_username", "title", "license_raw", "media",
+                 "posted_at", "updated_at")
+_UPLOADER_FIELDS = ("username", "realname", "path_alias", "location", "is_pro", "photo_count")
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, row: dict) -> None:
+    """One parameterised INSERT, committed at once (autocommit): a crash loses nothing recorded."""
+    columns = ", ".join(row)
+    con.execute(f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+
+
+def _answer_columns(answer, fields: tuple[str, ...]) -> dict:
+    # answer.value is None unless the status is ok: every field is then NULL.
+    return {name: getattr(answer.value, name, None) for name in fields} | {
+        "status": answer.status, "error_code": answer.code,
+        "error_detail": None if answer.ok else answer.message}
+
+
 def _record_check(con: duckdb.DuckDBPyConnection, run_id: str, photo_id: int, answer) -> None:
-    info = answer.value
-    con.execute("""
-        INSERT INTO flickr_checks (photo_id, checked_at, status, license_id, owner_nsid, error_code, is_public,
-                                   owner_username, title, run_id, license_raw, media, posted_at, updated_at,
-                                   attempts, error_detail)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", [
-        photo_id, utcnow(), answer.status,
-        info and info.license_id, info and info.owner_nsid, answer.code, info and info.is_public,
-        info and info.owner_username, info and info.title, run_id, info and info.license_raw,
-        info and info.media, info and info.posted_at, info and info.updated_at, answer.attempts,
-        None if answer.ok else answer.message])
+    _insert(con, "flickr_checks", {"photo_id": photo_id, "checked_at": utcnow(), "run_id": run_id,
+                                   "attempts": answer.attempts, **_answer_columns(answer, _CHECK_FIELDS)})
 
 
 def _record_uploader(con: duckdb.DuckDBPyConnection, run_id: str, nsid: str, nickname: str | None,
                      answer) -> None:
-    person = answer.value
-    con.execute("""
-        INSERT INTO uploaders (owner_nsid, nickname, username, realname, path_alias, location, is_pro,
-                               photo_count, status, fetched_at, error_code, error_detail, run_id)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", [
-        nsid, nickname, person and person.username, person and person.realname, person and person.path_alias,
-        person and person.location, person and person.is_pro, person and person.photo_count, answer.status,
-        utcnow(), answer.code, None if answer.ok else answer.message, run_id])
+    _insert(con, "uploaders", {"owner_nsid": nsid, "nickname": nickname, "fetched_at": utcnow(),
+                               "run_id": run_id, **_answer_columns(answer, _UPLOADER_FIELDS)})
 
 
 def enrich(settings: Settings, dataset: str | None = None, limit: int | None = None,
@@ -271,7 +304,7 @@ def _run(con, client: FlickrClient, selection: _Selection, result: EnrichResult,
     while True:
         room = batch_size if limit is None else min(batch_size, limit - result.photos_checked)
         if room <= 0:
-            return "limit reached" if selection.next_batch(con, 1) else "nothing left to check"
+            return "limit reached" if selection.next_batch(con, 1, advance=False) else "nothing left to check"
         batch = selection.next_batch(con, room)
         if not batch:
             return "nothing left to check"

@@ -9,7 +9,7 @@ Flickr's JSON mixes types for the same kind of field: `"license": "4"` in one re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ..licenses import LICENSES, license_id_for, resolve_license
@@ -73,7 +73,7 @@ def as_epoch(value: Any) -> datetime | None:
     seconds = as_int(value)
     if seconds is None or seconds < _EARLIEST_EPOCH or seconds > 32503680000:
         return None
-    return datetime.fromtimestamp(seconds, tz=timezone.utc).replace(tzinfo=None)
+    return datetime.fromtimestamp(seconds, tz=UTC).replace(tzinfo=None)
 
 
 def as_list(value: Any) -> list:
@@ -109,7 +109,7 @@ class PhotoInfo:
     page_url: str | None
 
     @classmethod
-    def from_payload(cls, payload: dict) -> "PhotoInfo":
+    def from_payload(cls, payload: dict) -> PhotoInfo:
         photo = payload.get("photo") or {}
         owner = photo.get("owner") or {}
         license_raw = as_text(photo.get("license"))
@@ -146,7 +146,7 @@ class PersonInfo:
     photos_url: str | None
 
     @classmethod
-    def from_payload(cls, payload: dict) -> "PersonInfo":
+    def from_payload(cls, payload: dict) -> PersonInfo:
         person = payload.get("person") or {}
         return cls(
             nsid=as_nonempty_text(person.get("nsid") or person.get("id")),
@@ -169,7 +169,7 @@ class LicenseInfo:
     license_id: int | None  # our canonical id; None if Flickr lists an id we do not know
 
     @classmethod
-    def list_from_payload(cls, payload: dict) -> list["LicenseInfo"]:
+    def list_from_payload(cls, payload: dict) -> list[LicenseInfo]:
         out = []
         for item in as_list(_get(payload, "licenses", "license")):
             flickr_id = as_int(item.get("id"))
@@ -188,7 +188,7 @@ class LicenseChange:
     new_license_raw: str | None
 
     @classmethod
-    def list_from_payload(cls, payload: dict) -> list["LicenseChange"]:
+    def list_from_payload(cls, payload: dict) -> list[LicenseChange]:
         # Entries name licenses by name + URL, not id; the URL is the stable part.
         out = []
         for item in as_list(payload.get("license_history")):
@@ -208,7 +208,7 @@ class LookedUpUser:
     username: str | None
 
     @classmethod
-    def from_payload(cls, payload: dict) -> "LookedUpUser":
+    def from_payload(cls, payload: dict) -> LookedUpUser:
         user = payload.get("user") or {}
         return cls(nsid=as_nonempty_text(user.get("id") or user.get("nsid")),
                    username=as_nonempty_text(user.get("username")))

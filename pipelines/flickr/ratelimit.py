@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 DEFAULT_BURST = 5
 
@@ -64,12 +64,6 @@ class TokenBucket:
         elapsed = max(0.0, now - self._updated)
         self._tokens = min(float(self.burst), self._tokens + elapsed * self.refill_per_second)
         self._updated = now
-
-    def wait_time(self) -> float:
-        """Seconds until a token is available (0 when one is available now)."""
-        with self._lock:
-            self._refill(self._clock())
-            return max(0.0, (1.0 - self._tokens) / self.refill_per_second)
 
     def acquire(self, deadline: float | None = None) -> bool:
         """Take one token, sleeping as needed. With `deadline` (a `clock()` value), return False

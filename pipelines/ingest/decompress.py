@@ -1,12 +1,13 @@
-"""Recognise compressed input by its magic bytes and stream bz2 into DuckDB through a FIFO.
+"""Recognise compressed input by its magic bytes and stream it into DuckDB through a FIFO.
 
-DuckDB reads gzip, zstd and plain text itself (and parses plain text in parallel); it cannot read
-bz2. A bz2 file is decompressed by `lbzip2 -dc -n2` (or `pbzip2`) when one is on PATH, else by
-Python's `bz2` module in a child process, and the child's output goes into a named pipe that
-`read_csv` reads: decompression and parsing run at the same time and nothing is written to disk.
-A feeder thread hands the compressed bytes to the child, which gives a byte-accurate progress bar.
-
-`python -m pipelines.ingest.decompress < in.bz2 > out` is the Python fallback decompressor.
+DuckDB parses plain text itself, in parallel. It cannot read bz2 at all, and measured on DuckDB
+2.0 it reads a truncated zstd file or a gzip file with a corrupt block without any error, so every
+compressed file is decompressed by a child process that checks its input: `lbzip2 -dc` (or
+`pbzip2`) for bz2, `pigz`/`gzip -dc` for gzip, `zstd -dc` for zstd, each when on PATH, else
+Python's bz2/gzip/zstandard in `python -m pipelines.ingest.decompress KIND`. The child writes into a
+named pipe that `read_csv` reads, so decompression and parsing overlap and nothing goes to disk; a
+non-zero exit means a corrupt or truncated archive. A feeder thread hands the compressed bytes to
+the child, which drives a byte-accurate progress bar.
 """
 
 from __future__ import annotations
@@ -20,14 +21,16 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+from typing import Self
 
 from ..errors import InputError
 
 BZ2, GZIP, ZSTD, PLAIN = "bz2", "gzip", "zstd", "none"
 _MAGIC = ((b"BZh", BZ2), (b"\x1f\x8b", GZIP), (b"\x28\xb5\x2f\xfd", ZSTD))
 _CHUNK = 1 << 20
+_BROKEN_PIPE_EXIT = 141  # exit code of the Python fallback when the reader went away (128 + SIGPIPE)
 
 
 def detect_compression(path: Path) -> str:
@@ -58,10 +61,8 @@ def read_head(path: Path, compression: str, size: int = 1 << 16) -> bytes:
         opener: Callable = {BZ2: bz2.open, GZIP: gzip.open}.get(compression, open)
         with opener(path, "rb") as handle:
             return _read_up_to(handle, size)
-    except (OSError, EOFError, ValueError) as exc:
-        raise InputError(f"{path}: cannot decompress the start of the file ({compression}): {exc}") from None
-    except Exception as exc:  # zstandard.ZstdError is not an OSError
-        raise InputError(f"{path}: cannot decompress the start of the file ({compression}): {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - OSError, EOFError, zstandard.ZstdError
+        raise InputError(f"{path}: corrupt or truncated {compression} archive (at its start: {exc})") from None
 
 
 def _read_up_to(handle, size: int) -> bytes:
@@ -78,15 +79,23 @@ def _read_up_to(handle, size: int) -> bytes:
 EXTERNAL_COMPRESSORS_ENV = "CCAUDIT_EXTERNAL_COMPRESSORS"  # 0: use Python's bz2 even if lbzip2 is there
 
 
+def decompress_command(compression: str) -> list[str]:
+    """The fastest checking decompressor available for `compression`, reading stdin, writing stdout."""
+    threads = str(max(2, os.cpu_count() or 2))
+    tools = {
+        BZ2: (["lbzip2", "-dc", "-n", threads], ["pbzip2", "-dc", f"-p{threads}"]),
+        GZIP: (["pigz", "-dc", "-p", threads], ["gzip", "-dc"]),
+        ZSTD: (["zstd", "-dcq"],),
+    }[compression]
+    if os.environ.get(EXTERNAL_COMPRESSORS_ENV, "1").strip().lower() not in ("0", "false", "no"):
+        for command in tools:
+            if shutil.which(command[0]):
+                return command
+    return [sys.executable, "-m", "pipelines.ingest.decompress", compression]
+
+
 def bz2_command() -> list[str]:
-    """The fastest bz2 decompressor available, reading stdin and writing stdout."""
-    if os.environ.get(EXTERNAL_COMPRESSORS_ENV, "1").strip() in ("0", "false", "no"):
-        return [sys.executable, "-m", "pipelines.ingest.decompress"]
-    if shutil.which("lbzip2"):
-        return ["lbzip2", "-dc", "-n", str(max(2, os.cpu_count() or 2))]
-    if shutil.which("pbzip2"):
-        return ["pbzip2", "-dc", f"-p{max(2, os.cpu_count() or 2)}"]
-    return [sys.executable, "-m", "pipelines.ingest.decompress"]
+    return decompress_command(BZ2)
 
 
 try:
@@ -100,32 +109,34 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
     _PRCTL(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-class Bz2Fifo:
-    """`with Bz2Fifo(src, fifo_path, on_bytes) as fifo:` read `fifo.path`, then call `fifo.check()`.
+class DecompressFifo:
+    """`with DecompressFifo(src, kind, fifo_path, on_bytes) as fifo:` read `fifo.path`, then `fifo.check()`.
 
     The child writes the decompressed stream into the FIFO; `check()` raises InputError when it
     failed (corrupt or truncated archive), which must be called after the reader saw end of file.
     """
 
-    def __init__(self, source: Path, fifo_path: Path, on_bytes: Callable[[int], None] | None = None):
+    def __init__(self, source: Path, compression: str, fifo_path: Path,
+                 on_bytes: Callable[[int], None] | None = None):
         self.source = source
+        self.compression = compression
         self.path = fifo_path
         self.on_bytes = on_bytes
-        self.command = bz2_command()
+        self.command = decompress_command(compression)
         self._proc: subprocess.Popen | None = None
         self._feeder: threading.Thread | None = None
         self._feed_error: BaseException | None = None
 
-    def __enter__(self) -> "Bz2Fifo":
+    def __enter__(self) -> Self:
         os.mkfifo(self.path)
-        # O_RDWR opens a FIFO without waiting for a reader; the child inherits it as stdout.
-        fifo_fd = os.open(self.path, os.O_RDWR)
-        try:
-            self._proc = subprocess.Popen(
-                self.command, stdin=subprocess.PIPE, stdout=fifo_fd, stderr=subprocess.PIPE,
-                preexec_fn=_die_with_parent if _PRCTL else None)
-        finally:
-            os.close(fifo_fd)
+        # The child's shell opens the FIFO for writing, which waits until the reader has opened it:
+        # output can never be written (and lost) before DuckDB reads, and the writer gets SIGPIPE
+        # if the reader goes away.
+        self._proc = subprocess.Popen(
+            ["sh", "-c", 'exec "$@" > "$0"', str(self.path), *self.command],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            # Only a prctl() call runs between fork and exec: no lock is taken, so threads are safe.
+            preexec_fn=_die_with_parent if _PRCTL else None)  # noqa: PLW1509
         self._feeder = threading.Thread(target=self._feed, name="bz2-feeder", daemon=True)
         self._feeder.start()
         return self
@@ -148,22 +159,25 @@ class Bz2Fifo:
             except BrokenPipeError:
                 pass
 
-    def check(self) -> None:
-        """Wait for the decompressor; raise InputError if the archive was corrupt or truncated."""
-        assert self._proc
+    def check(self, reader_failed: bool = False) -> None:
+        """Wait for the decompressor; raise InputError if the archive was corrupt or truncated.
+
+        With `reader_failed`, the reader stopped early, so a broken pipe is its doing, not the archive's.
+        """
+        assert self._proc and self._feeder
+        if reader_failed and self._proc.poll() is None:
+            self._proc.kill()
         self._feeder.join()
         returncode = self._proc.wait()
         stderr = self._proc.stderr.read().decode("utf-8", "replace").strip() if self._proc.stderr else ""
         if self._feed_error is not None:
             raise InputError(f"{self.source}: cannot read: {self._feed_error}")
-        if returncode != 0:
-            detail = stderr.splitlines()[-1] if stderr else f"exit code {returncode}"
-            raise InputError(f"{self.source}: corrupt or truncated bz2 archive ({Path(self.command[0]).name}: "
-                             f"{detail})")
-
-    def failed(self) -> bool:
-        """True when the decompressor has exited with an error (used to explain a reader error)."""
-        return self._proc is not None and self._proc.poll() not in (None, 0)
+        stopped_by_reader = returncode in (-signal.SIGPIPE, -signal.SIGKILL, _BROKEN_PIPE_EXIT) or (
+            "broken pipe" in stderr.lower())
+        if returncode != 0 and not (reader_failed and stopped_by_reader):
+            tool = Path(self.command[0]).name if self.command[1] != "-m" else f"Python {self.compression}"
+            detail = stderr.splitlines()[-1].removeprefix(f"{tool}: ") if stderr else f"exit code {returncode}"
+            raise InputError(f"{self.source}: corrupt or truncated {self.compression} archive ({tool}: {detail})")
 
     def __exit__(self, *exc) -> None:
         if self._proc and self._proc.poll() is None:
@@ -184,24 +198,41 @@ class Bz2Fifo:
             pass
 
 
-def _python_bz2_main() -> int:
-    """Fallback decompressor: bz2 (multi-stream) from stdin to stdout, one-line error on failure."""
-    out = sys.stdout.buffer
+def _copy_decompressed(compression: str, src, out) -> None:
+    if compression == ZSTD:
+        import zstandard
+
+        decompressor, pending = zstandard.ZstdDecompressor().decompressobj(), b""
+        while chunk := pending or src.read(_CHUNK):
+            pending = b""
+            out.write(decompressor.decompress(chunk))
+            if decompressor.eof and decompressor.unused_data:  # next frame of a multi-frame file
+                pending, decompressor = decompressor.unused_data, zstandard.ZstdDecompressor().decompressobj()
+        if not decompressor.eof:
+            raise EOFError("zstd frame incomplete")
+        return
+    opener = {BZ2: bz2.BZ2File, GZIP: gzip.GzipFile}[compression]
+    with opener(fileobj=src) if compression == GZIP else opener(src) as reader:
+        while chunk := reader.read(_CHUNK):
+            out.write(chunk)
+
+
+def _python_main(argv: list[str]) -> int:
+    """Fallback decompressor: KIND (bz2|gzip|zstd) from stdin to stdout, one-line error on failure."""
+    compression = argv[0] if argv else BZ2
     try:
-        with bz2.BZ2File(sys.stdin.buffer) as src:
-            while chunk := src.read(_CHUNK):
-                out.write(chunk)
-        out.flush()
+        _copy_decompressed(compression, sys.stdin.buffer, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
     except BrokenPipeError:
-        return 1
+        return _BROKEN_PIPE_EXIT
     except EOFError:
         print("compressed data ended before the end-of-stream marker (truncated file)", file=sys.stderr)
         return 1
-    except OSError as exc:
-        print(f"invalid bz2 data: {exc}", file=sys.stderr)
+    except Exception as exc:  # noqa: BLE001 - OSError, gzip.BadGzipFile, zstandard.ZstdError
+        print(f"invalid {compression} data: {exc}", file=sys.stderr)
         return 1
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(_python_bz2_main())
+    sys.exit(_python_main(sys.argv[1:]))

@@ -3,10 +3,10 @@
 Two steps, so that many files can be staged in parallel processes while one process writes the
 database (DuckDB allows one writer):
 
-1. `stage_yfcc_file(path, work_dir)` decompresses one file as a stream (bz2 through lbzip2 and a
-   FIFO, gzip/zstd/plain read by DuckDB itself), reads every line as one column, splits, types and
-   URL-decodes it in SQL (sql/ingest/yfcc_stage.sql) and writes a Parquet shard in which every
-   line is a row, rejected or not. It never touches the database.
+1. `stage_yfcc_file(path, work_dir)` decompresses one file as a stream (a checking decompressor
+   such as lbzip2 writes into a FIFO; plain text is read by DuckDB in parallel), reads every line
+   as one column, splits, types and URL-decodes it in SQL (sql/ingest/yfcc_stage.sql) and writes a
+   Parquet shard in which every line is a row, rejected or not. It never touches the database.
 2. `load_staged(con, staged)` loads shards in ONE transaction: it replaces those files' rows,
    resolves licenses, rejects repeated photo ids, records rejects and one `ingest_runs` row per
    file, and checks `lines_read = rows_loaded + rows_rejected` before committing.
@@ -26,11 +26,11 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 
@@ -38,7 +38,7 @@ from ..errors import CcauditError, InputError
 from ..licenses import LICENSES, YFCC_LICENSE_IDS, resolve_license
 from ..progress import Progress
 from ..resources import read_sql
-from .decompress import BZ2, Bz2Fifo, detect_compression, read_head
+from .decompress import PLAIN, DecompressFifo, detect_compression, read_head
 
 LAYOUTS = (25, 23)
 # Real lines are a few KB; a longer line is rejected rather than failing the file.
@@ -48,7 +48,7 @@ _MIB = 1 << 20
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 # --- results ------------------------------------------------------------------------------------
@@ -74,7 +74,7 @@ class StagedFile:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "StagedFile":
+    def from_dict(cls, data: dict) -> StagedFile:
         known = {name for name in cls.__dataclass_fields__}
         return cls(**{key: value for key, value in data.items() if key in known})
 
@@ -118,7 +118,7 @@ def fingerprint(path: Path, size: int | None = None) -> str:
 
 
 def detect_layout(head: bytes, path: Path, complete: bool) -> int:
-    """25 or 23, by the field count most of the first lines have; InputError for anything else.
+    """25 or 23: the field count most of the first lines have; InputError for anything else.
 
     `complete` says `head` is the whole file (else its last, partial line is ignored).
     """
@@ -129,8 +129,8 @@ def detect_layout(head: bytes, path: Path, complete: bool) -> int:
     if not sample:
         raise InputError(f"{path}: the file is empty (no lines to ingest)")
     counts = Counter(line.count(b"\t") + 1 for line in sample)
-    fields, seen = counts.most_common(1)[0]
-    if fields not in LAYOUTS or seen * 2 <= len(sample):
+    fields = counts.most_common(1)[0][0]
+    if fields not in LAYOUTS:
         raise InputError(f"{path}: not a YFCC100M metadata file (its first lines have {fields} tab-separated "
                          f"fields; expected 25, or 23 for the 2014 shards)")
     id_position = 1 if fields == 25 else 0
@@ -166,7 +166,7 @@ def _stage_connection(work_dir: Path, threads: int | None = None) -> duckdb.Duck
 
 @contextmanager
 def _native_progress(con, bar: Progress, total: int) -> Iterator[None]:
-    """Drive the byte progress bar from DuckDB's own query progress (gzip, zstd, plain input)."""
+    """Drive the byte progress bar from DuckDB's own query progress (plain input)."""
     if not bar.enabled:
         yield
         return
@@ -191,13 +191,11 @@ def _native_progress(con, bar: Progress, total: int) -> Iterator[None]:
         bar.set(total)
 
 
-def _explain_reader_error(path: Path, compression: str, exc: Exception) -> InputError:
+def _explain_reader_error(path: Path, exc: Exception) -> InputError:
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if "state machine reached an invalid state" in message:
         return InputError(f"{path}: cannot split lines: mixed line endings or a stray carriage return "
                           "(CRLF files are accepted only when every line ends in CRLF)")
-    if compression != "none":
-        return InputError(f"{path}: corrupt or truncated {compression} archive ({message})")
     return InputError(f"{path}: cannot read: {message}")
 
 
@@ -229,7 +227,8 @@ def stage_yfcc_file(path: Path, work_dir: Path, progress: bool = False) -> Stage
         con = _stage_connection(scratch)
         try:
             _run_stage_query(con, path, compression, layout, size, scratch / "staged.parquet", progress)
-            con.execute(read_sql("ingest", "yfcc_stage_rejects.sql"), {"out": str(scratch / "rejects.parquet")})
+            con.execute(read_sql("ingest", "yfcc_stage_rejects.sql"),
+                        {"out": str(scratch / "rejects.parquet"), "max_line_size": MAX_LINE_SIZE})
             reader_rejects = con.execute("SELECT count(*) FROM reject_errors").fetchone()[0]
             if reader_rejects:
                 con.execute(read_sql("ingest", "yfcc_stage_renumber.sql"),
@@ -258,25 +257,24 @@ def stage_yfcc_file(path: Path, work_dir: Path, progress: bool = False) -> Stage
 def _run_stage_query(con, path: Path, compression: str, layout: int, size: int, out: Path,
                      progress: bool) -> None:
     known_names, known_urls = _usual_license_strings()
-    params = {"compression": "none" if compression == BZ2 else compression, "layout": layout,
-              "max_line_size": MAX_LINE_SIZE, "known_names": known_names, "known_urls": known_urls,
+    params = {"layout": layout, "max_line_size": MAX_LINE_SIZE, "known_names": known_names, "known_urls": known_urls,
               "out": str(out)}
     sql = read_sql("ingest", "yfcc_stage.sql")
     with Progress(size, unit="B", label=f"ingest {path.name}", enabled=None if progress else False) as bar:
-        if compression == BZ2:
-            with Bz2Fifo(path, out.parent / "decompressed.fifo", on_bytes=bar.update) as fifo:
+        if compression != PLAIN:
+            with DecompressFifo(path, compression, out.parent / "decompressed.fifo", on_bytes=bar.update) as fifo:
                 try:
                     con.execute(sql, {**params, "source": str(fifo.path)})
                 except duckdb.Error as exc:
-                    fifo.check()  # a broken archive explains a reader error best
-                    raise _explain_reader_error(path, "none", exc) from None
+                    fifo.check(reader_failed=True)  # a broken archive explains a reader error best
+                    raise _explain_reader_error(path, exc) from None
                 fifo.check()
         else:
             with _native_progress(con, bar, size):
                 try:
                     con.execute(sql, {**params, "source": str(path)})
                 except duckdb.Error as exc:
-                    raise _explain_reader_error(path, compression, exc) from None
+                    raise _explain_reader_error(path, exc) from None
 
 
 # --- loading ------------------------------------------------------------------------------------
@@ -400,6 +398,27 @@ def _database_dir(con) -> Path | None:
     return Path(row[0]).resolve().parent if row and row[0] else None
 
 
+_SCRATCH_PREFIX = ".ccaudit-ingest-"
+
+
+def _remove_stale_scratch(base: Path) -> None:
+    """Delete staging folders left by an ingest that was killed (its process no longer exists)."""
+    for folder in base.glob(f"{_SCRATCH_PREFIX}*-*"):
+        pid = folder.name.removeprefix(_SCRATCH_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and folder.is_dir() and not _process_exists(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def ingest_yfcc(con, paths: list[Path], progress: bool = True, work_dir: Path | None = None) -> list[FileResult]:
     """Ingest YFCC100M files (any compression, either layout) into the database behind `con`.
 
@@ -415,8 +434,9 @@ def ingest_yfcc(con, paths: list[Path], progress: bool = True, work_dir: Path | 
     run_id = new_run_id()
     started_at = _utcnow()
     base = Path(work_dir) if work_dir else (_database_dir(con) or Path(tempfile.gettempdir()))
+    _remove_stale_scratch(base)
     try:
-        scratch = Path(tempfile.mkdtemp(prefix=".ccaudit-ingest-", dir=base))
+        scratch = Path(tempfile.mkdtemp(prefix=f"{_SCRATCH_PREFIX}{os.getpid()}-", dir=base))
     except OSError as exc:
         raise InputError(f"cannot write staging files in {base}: {exc.strerror or exc}") from None
     try:

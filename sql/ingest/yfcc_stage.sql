@@ -7,14 +7,14 @@
 -- yfcc_stage_renumber.sql fills source_line when the reader itself dropped lines (rare).
 -- license_id is resolved at load time from the few distinct (name, URL) pairs; raw_line is kept for
 -- rejected lines and for lines whose license strings are not the usual ones (a load-time reject).
--- Parameters: $source (file or FIFO), $compression (none|gzip|zstd), $layout (25|23),
+-- Parameters: $source (plain file, or the FIFO a decompressor writes), $layout (25|23),
 -- $max_line_size (bytes), $known_names, $known_urls (lists of usual license strings), $out.
 COPY (
     WITH lines AS (
         SELECT line
         FROM read_csv($source, columns = {'line': 'VARCHAR'}, delim = chr(1), quote = '', escape = '',
                       header = false, auto_detect = false, store_rejects = true, rejects_limit = 0,
-                      max_line_size = $max_line_size, compression = $compression)
+                      max_line_size = $max_line_size, compression = 'none')
     ),
     fields AS (
         -- s shifts 25-field positions to the 23-field layout (no line number, no hash).

@@ -1,13 +1,13 @@
 -- Lines the CSV reader itself refused while staging (run right after yfcc_stage.sql on the same
 -- connection): invalid UTF-8, the chr(1) byte used as a never-occurring delimiter, or a line longer
 -- than max_line_size. They are not in the staged Parquet, so yfcc.py renumbers the staged rows.
--- Parameter: $out (Parquet path).
+-- Parameters: $out (Parquet path), $max_line_size (the limit the reader used).
 COPY (
     SELECT line AS source_line,
            CASE error_type
                WHEN 'INVALID ENCODING' THEN 'encoding: invalid UTF-8'
                WHEN 'TOO MANY COLUMNS' THEN 'encoding: control byte 0x01 in the line'
-               WHEN 'LINE SIZE OVER MAXIMUM' THEN 'field_count: line longer than the reader''s maximum line size'
+               WHEN 'LINE SIZE OVER MAXIMUM' THEN format('parse: line longer than {} bytes', $max_line_size)
                ELSE 'parse: ' || error_type || ': ' || error_message
            END AS reject_reason,
            left(ltrim(csv_line, chr(10) || chr(13)), 10000) AS raw_line

@@ -14,10 +14,12 @@ from __future__ import annotations
 import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from importlib import import_module
 from pathlib import Path
 from types import ModuleType
+
+import duckdb
 
 from ...db import transaction
 from ...errors import InputError
@@ -93,11 +95,13 @@ def stage_manifest(fmt: str, dataset: str, version: str | None, paths: Sequence[
 def _stage_file(module: ModuleType, fmt: str, path: Path, index: int, out_dir: Path, options: dict) -> StagedFile:
     started = utc_now()
     items_path, rejects_path = out_dir / f"{index:04d}.items.parquet", out_dir / f"{index:04d}.rejects.parquet"
-    sink = StagingSink(items_path, rejects_path)
+    sink = StagingSink(items_path, rejects_path, index, str(path))
     try:
         module.parse(path, sink, **options)
     finally:
         sink.close()
+    if sink.items == 0 and sink.rejects == 0:
+        raise InputError(f"{path}: no items found (empty manifest?)")
     if sink.items == 0 and sink.rejects:
         raise InputError(f"{path}: no item could be read as --format {fmt} ({sink.rejects:,} lines rejected, "
                          f"first: {_first_reject(rejects_path)}); is it the right format?")
@@ -179,14 +183,17 @@ def load_staged_manifest(con, staged: StagedManifest | dict) -> ManifestResult:
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
             key + [staged.format, loaded, staged.auditable, [f.source_file for f in staged.files], finished,
                    staged.run_id])
-        photos, owners = con.execute(
-            "SELECT count(DISTINCT photo_id), count(DISTINCT owner_ref) FROM dataset_items "
-            "WHERE dataset = ? AND version = ?", key).fetchone()
+        photos, owners, matched = con.execute("""
+            SELECT count(DISTINCT i.photo_id), count(DISTINCT i.owner_ref),
+                   count(DISTINCT i.photo_id) FILTER (WHERE y.photo_id IS NOT NULL)
+            FROM dataset_items AS i
+            LEFT JOIN (SELECT DISTINCT photo_id FROM yfcc_photos) AS y USING (photo_id)
+            WHERE i.dataset = ? AND i.version = ?""", key).fetchone()
         con.execute("DROP VIEW _manifest_items; DROP VIEW _manifest_rejects; "
                     "DROP TABLE _manifest_dups; DROP TABLE _manifest_files")
     return ManifestResult(
         dataset=staged.dataset, version=staged.version, format=staged.format, run_id=staged.run_id,
-        auditable=staged.auditable, items=loaded, photos=photos, owners=owners,
+        auditable=staged.auditable, items=loaded, photos=photos, matched_photos=matched, owners=owners,
         rejected=sum(r.rows_rejected for r in files), duplicates=sum(dups_per_file.values()),
         unknown_licenses=sum(f.unknown_licenses for f in staged.files), replaced=previous is not None,
         files=files)
@@ -204,22 +211,14 @@ def _quiet(con) -> Iterator[None]:
 
 
 def _create_staged_views(con, staged: StagedManifest) -> None:
-    """Temp views over the staged Parquet files, tagged with their file index and source file."""
-    con.execute("CREATE OR REPLACE TEMP TABLE _manifest_files (file_index INTEGER, source_file VARCHAR, "
-                "items_path VARCHAR, rejects_path VARCHAR)")
-    con.executemany("INSERT INTO _manifest_files VALUES (?, ?, ?, ?)",
-                    [[f.file_index, f.source_file, f.items_path, f.rejects_path] for f in staged.files])
+    """Temp views over the staged Parquet files (each row carries its file index and source file)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _manifest_files (file_index INTEGER, source_file VARCHAR)")
+    con.executemany("INSERT INTO _manifest_files VALUES (?, ?)", [[f.file_index, f.source_file] for f in staged.files])
     # Views cannot take parameters, so the (run-named, not content-named) paths are quoted literals.
     items = ", ".join(_quote(f.items_path) for f in staged.files)
     rejects = ", ".join(_quote(f.rejects_path) for f in staged.files)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP VIEW _manifest_items AS
-        SELECT f.file_index, f.source_file, p.* EXCLUDE (filename)
-        FROM read_parquet([{items}], filename = true) p JOIN _manifest_files f ON p.filename = f.items_path""")
-    con.execute(f"""
-        CREATE OR REPLACE TEMP VIEW _manifest_rejects AS
-        SELECT f.source_file, p.* EXCLUDE (filename)
-        FROM read_parquet([{rejects}], filename = true) p JOIN _manifest_files f ON p.filename = f.rejects_path""")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _manifest_items AS SELECT * FROM read_parquet([{items}])")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _manifest_rejects AS SELECT * FROM read_parquet([{rejects}])")
 
 
 def _quote(text: str) -> str:
@@ -229,6 +228,22 @@ def _quote(text: str) -> str:
 def ingest_manifest(con, fmt: str, *, dataset: str, version: str | None = None,
                     paths: Sequence[Path | str], work_dir: Path | str | None = None, **options) -> ManifestResult:
     """Parse and load a manifest (stage to Parquet in a temporary folder, then one transaction)."""
-    with tempfile.TemporaryDirectory(prefix="ccaudit-manifest-", dir=work_dir) as tmp:
-        staged = stage_manifest(fmt, dataset, version, paths, tmp, **options)
-        return load_staged_manifest(con, staged)
+    started = utc_now()
+    try:
+        with tempfile.TemporaryDirectory(prefix="ccaudit-manifest-", dir=work_dir) as tmp:
+            staged = stage_manifest(fmt, dataset, version, paths, tmp, **options)
+            return load_staged_manifest(con, staged)
+    except Exception as exc:
+        record_failed_manifest(con, fmt, paths, exc, started)
+        raise
+
+
+def record_failed_manifest(con, fmt: str, paths: Sequence[Path | str], error: Exception, started) -> None:
+    """An ingest_runs row per file saying the ingest failed and why (the data stayed as it was)."""
+    run_id = f"manifest-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}-failed"
+    message = f"failed: {type(error).__name__}: {error}"[:1000]
+    with suppress(duckdb.Error):  # never hide the original error behind a bookkeeping one
+        con.executemany(
+            "INSERT INTO ingest_runs (run_id, source_file, kind, started_at, finished_at, status) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [[run_id, str(Path(p).resolve()), f"manifest:{fmt}", started, utc_now(), message] for p in paths])

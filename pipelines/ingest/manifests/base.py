@@ -16,6 +16,7 @@ import io
 import lzma
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -42,6 +43,11 @@ ITEM_SCHEMA = pa.schema([
     ("group_ref", pa.string()),
 ])
 REJECT_SCHEMA = pa.schema([("line_no", pa.int64()), ("reason", pa.string()), ("raw_line", pa.string())])
+# What the Parquet files hold: the above plus the manifest file each row came from (constant per
+# file, dictionary-encoded), so loading needs no join to find it.
+_FILE_FIELDS = [("file_index", pa.int32()), ("source_file", pa.string())]
+STAGED_ITEM_SCHEMA = pa.schema(list(ITEM_SCHEMA) + [pa.field(n, t) for n, t in _FILE_FIELDS])
+STAGED_REJECT_SCHEMA = pa.schema(list(REJECT_SCHEMA) + [pa.field(n, t) for n, t in _FILE_FIELDS])
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
@@ -173,12 +179,13 @@ class StagedFile:
 class StagingSink:
     """Collects one file's items and rejects and writes them to Parquet in batches."""
 
-    def __init__(self, items_path: Path, rejects_path: Path):
+    def __init__(self, items_path: Path, rejects_path: Path, file_index: int = 0, source_file: str = ""):
         self.items_path, self.rejects_path = items_path, rejects_path
+        self.file_index, self.source_file = file_index, source_file
         self._items: list[tuple] = []
         self._rejects: list[tuple] = []
-        self._item_writer = pq.ParquetWriter(items_path, ITEM_SCHEMA, compression="zstd")
-        self._reject_writer = pq.ParquetWriter(rejects_path, REJECT_SCHEMA, compression="zstd")
+        self._item_writer = pq.ParquetWriter(items_path, STAGED_ITEM_SCHEMA, compression="zstd")
+        self._reject_writer = pq.ParquetWriter(rejects_path, STAGED_REJECT_SCHEMA, compression="zstd")
         self.items = 0
         self.rejects = 0
         self.unknown_licenses = 0
@@ -197,7 +204,8 @@ class StagingSink:
     def item_table(self, table: pa.Table) -> None:
         """Write a block of items already in ITEM_SCHEMA (columnwise adapters)."""
         self._flush_items()
-        self._item_writer.write_table(table.select(ITEM_SCHEMA.names).cast(ITEM_SCHEMA))
+        self._item_writer.write_table(self._tagged(table.select(ITEM_SCHEMA.names).cast(ITEM_SCHEMA).columns,
+                                                   STAGED_ITEM_SCHEMA))
         self.items += table.num_rows
 
     def reject(self, line_no: int | None, reason: str, raw: str | None) -> None:
@@ -209,16 +217,21 @@ class StagingSink:
     def _flush_items(self) -> None:
         if self._items:
             columns = list(zip(*self._items))
-            self._item_writer.write_batch(pa.record_batch(
-                [pa.array(col, type=f.type) for col, f in zip(columns, ITEM_SCHEMA)], schema=ITEM_SCHEMA))
+            self._item_writer.write_table(self._tagged(
+                [pa.array(col, type=f.type) for col, f in zip(columns, ITEM_SCHEMA)], STAGED_ITEM_SCHEMA))
             self._items.clear()
 
     def _flush_rejects(self) -> None:
         if self._rejects:
             columns = list(zip(*self._rejects))
-            self._reject_writer.write_batch(pa.record_batch(
-                [pa.array(col, type=f.type) for col, f in zip(columns, REJECT_SCHEMA)], schema=REJECT_SCHEMA))
+            self._reject_writer.write_table(self._tagged(
+                [pa.array(col, type=f.type) for col, f in zip(columns, REJECT_SCHEMA)], STAGED_REJECT_SCHEMA))
             self._rejects.clear()
+
+    def _tagged(self, columns: list, schema: pa.Schema) -> pa.Table:
+        rows = len(columns[0])
+        tags = [pa.repeat(pa.scalar(self.file_index, pa.int32()), rows), pa.repeat(pa.scalar(self.source_file), rows)]
+        return pa.Table.from_arrays(list(columns) + tags, schema=schema)
 
     def close(self) -> None:
         self._flush_items()
@@ -250,6 +263,10 @@ class StagedManifest:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    def cleanup(self) -> None:
+        """Delete the staged Parquet files (after a successful load, e.g. in the Airflow task)."""
+        shutil.rmtree(self.work_dir, ignore_errors=True)
+
     @classmethod
     def from_dict(cls, data: dict) -> StagedManifest:
         values = dict(data)
@@ -274,7 +291,8 @@ class ManifestResult:
     auditable: bool
     items: int
     photos: int
-    owners: int
+    matched_photos: int   # photos that YFCC100M (as ingested) holds
+    owners: int           # distinct owners the manifest itself names
     rejected: int
     duplicates: int
     unknown_licenses: int
@@ -285,7 +303,8 @@ class ManifestResult:
         return asdict(self)
 
     def summary_text(self) -> str:
-        what = (f"{self.items:,} items, {self.photos:,} distinct photos, {self.owners:,} uploaders"
+        named = f"{self.owners:,} uploaders named" if self.owners else "no uploader named"
+        what = (f"{self.items:,} items, {self.photos:,} distinct photos ({self.matched_photos:,} in YFCC100M), {named}"
                 if self.auditable else f"{self.items:,} items, no Flickr pointer (not auditable)")
         text = (f"dataset {self.dataset} {self.version} ({self.format}): {what}; "
                 f"{self.rejected:,} rejected from {len(self.files)} file(s)")

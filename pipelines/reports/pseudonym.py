@@ -1,0 +1,119 @@
+"""Pseudonymous publishing: stable keyed hashes for uploaders and photos, and a leak check.
+
+A published report names no one: every value of a column a report query marks `-- sensitive:`
+is replaced by an HMAC-SHA256 of the value under a secret key that never enters the report
+(`CCAUDIT_PSEUDONYM_KEY`, else a `.ccaudit-pseudonym-key` file created once beside the DuckDB
+file). The same uploader gets the same pseudonym in every table and every later report, so
+readers can follow `u_3f9a…` across runs without learning who it is. As a safety net the build
+scans every string it is about to publish for NSIDs and Flickr photo/profile URLs and refuses to
+publish when one is left.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from pathlib import Path
+
+from ..errors import CcauditError, ConfigError
+
+KEY_ENV = "CCAUDIT_PSEUDONYM_KEY"
+KEY_FILE_NAME = ".ccaudit-pseudonym-key"
+DIGEST_CHARS = 12  # 48 bits: unique among millions of uploaders, short enough to read
+
+NSID_RE = re.compile(r"\d{3,}@N\d\d", re.IGNORECASE)
+# Links that lead to a person or a photo. Deliberately not every flickr.com URL: the license
+# table cites flickr.com/commons/usage/ (a rights statement), which names no one.
+FLICKR_PERSONAL_URL_RE = re.compile(
+    r"(?:flickr\.com/(?:photos|people|photo\.gne)|staticflickr\.com/|flic\.kr/)", re.IGNORECASE)
+_DIGITS = re.compile(r"^\d+$")
+
+
+def key_path_for(con) -> Path:
+    """`.ccaudit-pseudonym-key` beside the open DuckDB file (the key stays with the data, not the report)."""
+    row = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    db_file = row[0] if row else None
+    if not db_file or db_file == ":memory:":
+        return Path.home() / ".config" / "ccaudit" / KEY_FILE_NAME
+    return Path(db_file).resolve().parent / KEY_FILE_NAME
+
+
+def load_key(con, env: dict | None = None) -> bytes:
+    """The secret pseudonym key: from the environment, else the key file (created on first use)."""
+    env = os.environ if env is None else env
+    text = (env.get(KEY_ENV) or "").strip()
+    if text:
+        if len(text) < 16:
+            raise ConfigError(f"{KEY_ENV} must be at least 16 characters")
+        return text.encode("utf-8")
+    path = key_path_for(con)
+    if path.exists():
+        key = path.read_bytes()
+        if len(key) < 16:
+            raise ConfigError(f"pseudonym key file {path} is too short; delete it to create a new one")
+        return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(32)
+    # O_EXCL: two concurrent first runs cannot end up with different keys silently.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes()
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key)
+    return key
+
+
+class Pseudonymizer:
+    """Maps sensitive values to `u_…` (NSIDs), `p_…` (photo ids), `l_…` (links), `n_…` (names)."""
+
+    def __init__(self, key: bytes):
+        self._key = key
+        self.replaced: set[str] = set()  # originals, to prove none of them was published
+
+    def token(self, value: object) -> object:
+        if value is None:
+            return None
+        text = str(value).strip()
+        if not text:
+            return value
+        if NSID_RE.fullmatch(text):
+            prefix, text = "u_", text.upper()
+        elif _DIGITS.match(text):
+            prefix = "p_"
+        elif "://" in text or FLICKR_PERSONAL_URL_RE.search(text):
+            prefix = "l_"
+        else:
+            prefix = "n_"
+        self.replaced.add(str(value))
+        digest = hmac.new(self._key, f"{prefix}{text}".encode(), hashlib.sha256).hexdigest()
+        return prefix + digest[:DIGEST_CHARS]
+
+
+def find_leaks(text: str) -> list[str]:
+    """NSIDs and personal Flickr URLs in `text` (what pseudonymous mode must never publish)."""
+    found = [m.group(0) for m in NSID_RE.finditer(text)]
+    found += [m.group(0) for m in FLICKR_PERSONAL_URL_RE.finditer(text)]
+    return found
+
+
+def assert_no_leaks(label: str, text: str) -> None:
+    """Fail the build when a published text still names an uploader or links to a photo."""
+    leaks = find_leaks(text)
+    if leaks:
+        raise CcauditError(
+            f"pseudonymous report not written: {label} still contains {leaks[0]!r} "
+            f"({len(leaks)} such value(s)); mark the column `-- sensitive:` in its sql/reports file")
+
+
+def assert_no_original_values(label: str, cells, originals: set[str]) -> None:
+    """Fail when a value that was pseudonymised in one table is published in clear in another."""
+    for cell in cells:
+        if isinstance(cell, str) and cell in originals:
+            raise CcauditError(
+                f"pseudonymous report not written: {label} publishes a value that another table "
+                "pseudonymises; mark that column `-- sensitive:` too")

@@ -1,0 +1,40 @@
+-- Needs yfcc_photos (020), dataset_items (060), uploaders (080) and latest_datasets (210).
+-- One row per photo of each dataset (latest version), however many items (faces) point to it,
+-- with what YFCC100M and the manifest say about it side by side.
+CREATE OR REPLACE VIEW dataset_photos AS
+WITH per_photo AS (
+    SELECT i.dataset, i.version, i.photo_id,
+           count(*) AS items,
+           min(i.declared_license_id) AS declared_license_id,
+           count(DISTINCT i.declared_license_id) AS declared_licenses,
+           bool_or(i.declared_license_raw IS NOT NULL) AS declares_license,
+           bool_or(i.declared_author IS NOT NULL) AS declares_author,
+           min(i.owner_ref) AS owner_ref
+    FROM dataset_items AS i
+    JOIN latest_datasets AS d USING (dataset, version)
+    WHERE i.photo_id IS NOT NULL
+    GROUP BY i.dataset, i.version, i.photo_id
+),
+-- Path aliases (FFHQ, Open Images) resolved to NSIDs where an uploader profile was fetched.
+aliases AS (
+    SELECT lower(path_alias) AS alias, arg_max(owner_nsid, fetched_at) AS owner_nsid
+    FROM uploaders WHERE path_alias IS NOT NULL
+    GROUP BY lower(path_alias)
+)
+SELECT p.*,
+       y.photo_id IS NOT NULL AS in_yfcc,
+       y.license_id AS yfcc_license_id,
+       coalesce(y.owner_nsid, a.owner_nsid, p.owner_ref) AS owner,
+       y.owner_nickname,
+       y.latitude IS NOT NULL AND y.longitude IS NOT NULL AS geotagged
+FROM per_photo AS p
+LEFT JOIN yfcc_photos AS y USING (photo_id)
+LEFT JOIN aliases AS a ON a.alias = lower(p.owner_ref);
+COMMENT ON VIEW dataset_photos IS 'One row per distinct photo of each dataset (latest version): items pointing to it, license declared by the manifest, YFCC100M license and owner where YFCC100M holds it.';
+COMMENT ON COLUMN dataset_photos.items IS 'Items (e.g. faces) of the dataset that point to this photo.';
+COMMENT ON COLUMN dataset_photos.declared_license_id IS 'License the manifest declares (lowest id when its items disagree; see declared_licenses).';
+COMMENT ON COLUMN dataset_photos.declared_licenses IS 'Number of different licenses the manifest declares for this photo (normally 0 or 1).';
+COMMENT ON COLUMN dataset_photos.in_yfcc IS 'TRUE when YFCC100M (as ingested) holds the photo.';
+COMMENT ON COLUMN dataset_photos.yfcc_license_id IS 'License in YFCC100M (at crawl time, 2014).';
+COMMENT ON COLUMN dataset_photos.owner IS 'Uploader: the YFCC100M NSID where YFCC100M holds the photo, else the NSID of the manifest''s path alias where an uploader profile resolves it, else the manifest''s owner_ref (NSID or path alias).';
+COMMENT ON COLUMN dataset_photos.geotagged IS 'YFCC100M has coordinates for the photo (FALSE when it is not in YFCC100M).';

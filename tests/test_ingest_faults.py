@@ -1,0 +1,328 @@
+"""Bad input and interrupted runs: every fault gives a one-line error (exit 2, no traceback) or a
+counted reject, and the database keeps exactly what it had before.
+
+Decisions tested here: CRLF files are accepted (the CR is dropped), mixed line endings are an
+error; an empty file is an error (nothing to ingest, most likely a failed download); a line of
+2 MB loads; a line over the reader's limit (8 MiB) is rejected, not fatal.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+import zstandard
+
+from pipelines.cli import main
+from pipelines.generate import generate_yfcc
+from pipelines.ingest.yfcc import MAX_LINE_SIZE
+from tests.conftest import REPO, shared_path
+
+REAL_23 = "yfcc100m_dataset_23field_Intelligent-Travel-Manager_test_filtering_bigbox.tsv"
+REAL_25 = "yfcc100m_dataset_25field_hanrw-yfcc100m_Yfcc100mIndexerSpec.tsv"
+COMPRESS = {
+    "bz2": bz2.compress,
+    "gz": gzip.compress,
+    "zst": zstandard.ZstdCompressor(write_checksum=True).compress,
+}
+
+
+def snapshot(db_path: Path) -> tuple:
+    """Content of the two data tables (order-independent), to compare databases."""
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        photos = con.execute("SELECT count(*), sum(hash(photo_id, source_file, source_line, title, license_id, "
+                             "taken_at, description)) FROM yfcc_photos").fetchone()
+        rejects = con.execute("SELECT count(*), sum(hash(source_file, line_no, reason)) FROM ingest_rejects").fetchone()
+    finally:
+        con.close()
+    return photos, rejects
+
+
+def cli(db_path: Path, *paths: Path, capsys) -> tuple[int, list[str]]:
+    code = main(["ingest", "yfcc", "--db", str(db_path), "--quiet", *map(str, paths)])
+    return code, capsys.readouterr().err.strip().splitlines()
+
+
+@pytest.fixture
+def loaded_db(db_path: Path, capsys) -> Path:
+    """A database that already holds data (the real 23-field rows), which no failure may touch."""
+    code, _ = cli(db_path, shared_path("yfcc100m", REAL_23), capsys=capsys)
+    assert code == 0
+    return db_path
+
+
+def assert_fails_cleanly(db_path: Path, path: Path, capsys, match: str) -> str:
+    before = snapshot(db_path)
+    code, err = cli(db_path, path, capsys=capsys)
+    assert code == 2, err
+    assert len(err) == 1 and err[0].startswith("ccaudit: error: ") and "Traceback" not in err[0], err
+    assert match in err[0], err[0]
+    assert snapshot(db_path) == before
+    return err[0]
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> bytes:
+    """3,000 generated rows (about 1.4 MB), plain bytes."""
+    path = generate_yfcc(tmp_path_factory.mktemp("faults") / "sample.tsv", rows=3_000, seed=11).path
+    return path.read_bytes()
+
+
+def lines_of(path: Path) -> list[bytes]:
+    return shared_path("yfcc100m", path).read_bytes().splitlines()
+
+
+# --- broken archives ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("external", [True, False], ids=["cli-tools", "python"])
+@pytest.mark.parametrize("suffix", sorted(COMPRESS))
+@pytest.mark.parametrize("damage", ["truncated", "corrupt-block"])
+def test_broken_archive_fails_and_keeps_data(loaded_db, sample, tmp_path, capsys, monkeypatch,
+                                             suffix, damage, external):
+    if not external:
+        monkeypatch.setenv("CCAUDIT_EXTERNAL_COMPRESSORS", "0")
+    blob = bytearray(COMPRESS[suffix](sample))
+    middle = len(blob) // 2
+    if damage == "truncated":
+        del blob[middle:]
+    else:
+        blob[middle:middle + 64] = bytes(64)
+    path = tmp_path / f"broken.tsv.{suffix}"
+    path.write_bytes(bytes(blob))
+    kind = {"gz": "gzip", "zst": "zstd"}.get(suffix, suffix)
+    assert_fails_cleanly(loaded_db, path, capsys, f"corrupt or truncated {kind} archive")
+
+
+# --- bad lines are counted rejects --------------------------------------------------------------
+
+def test_bad_lines_are_rejected_with_reason_and_line(con, tmp_path):
+    from pipelines.ingest.yfcc import ingest_yfcc
+
+    good = lines_of(REAL_23)
+    fields = good[0].split(b"\t")
+    bad = {
+        2: good[1].replace(b"SD450", b"SD\xff450"),                  # invalid UTF-8 bytes
+        3: good[2].replace(b"Sunlight", b"Sun%C3light"),             # %-escape -> invalid UTF-8
+        4: b"\t".join(fields[:-1]),                                  # 22 fields
+        5: b"\t".join(fields + [b"0"]),                              # 24 fields
+        6: b"",                                                      # empty line
+        7: b"\t".join([b"12ab"] + fields[1:]),                       # photo id not a number
+        8: b"\t".join(fields[:15] + [b"Some License", b"http://example.org/l"] + fields[17:]),
+        9: good[3].replace(b"Flip-Pal", b"Flip\x01Pal"),              # the reader's delimiter byte
+    }
+    body = [good[0]] + [bad[n] for n in range(2, 10)] + [good[3].replace(b"10642543105", b"10642543106")]
+    path = tmp_path / "bad.tsv"
+    path.write_bytes(b"\n".join(body) + b"\n")
+    [result] = ingest_yfcc(con, [path], progress=False)
+    assert (result.lines_read, result.rows_loaded, result.rows_rejected) == (10, 2, 8)
+    rejects = dict(con.execute("SELECT line_no, reason FROM ingest_rejects").fetchall())
+    assert rejects == {
+        2: "encoding: invalid UTF-8",
+        3: "encoding: %-escapes decode to invalid UTF-8",
+        4: "field_count: 22 fields (expected 23)",
+        5: "field_count: 24 fields (expected 23)",
+        6: "field_count: empty line (expected 23 fields)",
+        7: "photo_id: not a number (12ab)",
+        8: "license: unknown license (name 'Some License', URL 'http://example.org/l')",
+        9: "encoding: control byte 0x01 in the line",
+    }
+    raw = dict(con.execute("SELECT line_no, raw_line FROM ingest_rejects").fetchall())
+    assert raw[4] == bad[4].decode() and raw[8] == bad[8].decode() and raw[6] in (None, "")
+    assert con.execute("SELECT list(source_line ORDER BY source_line) FROM yfcc_photos").fetchone()[0] == [1, 10]
+
+
+@pytest.mark.parametrize("layout_file, expected", [(REAL_25, 25)])
+def test_24_and_26_fields_in_a_25_field_file(con, tmp_path, layout_file, expected):
+    from pipelines.ingest.yfcc import ingest_yfcc
+
+    [line] = lines_of(layout_file)
+    fields = line.split(b"\t")
+    path = tmp_path / "counts.tsv"
+    path.write_bytes(b"\n".join([line, b"\t".join(fields[:-1]), b"\t".join(fields + [b"x"])]) + b"\n")
+    [result] = ingest_yfcc(con, [path], progress=False)
+    assert (result.rows_loaded, result.rows_rejected) == (1, 2)
+    assert con.execute("SELECT list(reason ORDER BY line_no) FROM ingest_rejects").fetchone()[0] == [
+        f"field_count: 24 fields (expected {expected})", f"field_count: 26 fields (expected {expected})"]
+
+
+def test_a_2_mb_line_loads_and_an_over_long_line_is_rejected(con, tmp_path):
+    from pipelines.ingest.yfcc import ingest_yfcc
+
+    good = lines_of(REAL_23)
+    long_fields = good[1].split(b"\t")
+    long_fields[7] = b"a+" * (1 << 20)                   # description: 2 MiB encoded, 2 MiB decoded
+    huge_fields = good[2].split(b"\t")
+    huge_fields[7] = b"b" * (MAX_LINE_SIZE + 10)
+    path = tmp_path / "long.tsv"
+    path.write_bytes(b"\n".join([good[0], b"\t".join(long_fields), b"\t".join(huge_fields), good[3]]) + b"\n")
+    [result] = ingest_yfcc(con, [path], progress=False)
+    assert (result.lines_read, result.rows_loaded, result.rows_rejected) == (4, 3, 1)
+    assert con.execute("SELECT length(description) FROM yfcc_photos WHERE photo_id = 343224206").fetchone()[0] == 2 << 20
+    assert con.execute("SELECT line_no, reason FROM ingest_rejects").fetchall() == [
+        (3, f"parse: line longer than {MAX_LINE_SIZE} bytes")]
+    # The reader dropped line 3 itself: the rows after it still carry their physical line.
+    assert con.execute("SELECT list(source_line ORDER BY source_line) FROM yfcc_photos").fetchone()[0] == [1, 2, 4]
+
+
+# --- line endings, empty and foreign files ------------------------------------------------------
+
+def test_crlf_file_loads_like_lf(tmp_path, sample, capsys):
+    lf, crlf = tmp_path / "lf.tsv", tmp_path / "crlf.tsv"
+    lf.write_bytes(sample)
+    crlf.write_bytes(sample.replace(b"\n", b"\r\n"))
+    values = []
+    for path in (lf, crlf):
+        db = tmp_path / f"{path.stem}.duckdb"
+        assert cli(db, path, capsys=capsys)[0] == 0
+        con = duckdb.connect(str(db), read_only=True)
+        values.append(con.execute(
+            "SELECT count(*), sum(hash(photo_id, source_line, title, description, user_tags, extension, is_video)), "
+            "count(*) FILTER (WHERE contains(extension, chr(13))) FROM yfcc_photos").fetchone())
+        con.close()
+    assert values[0] == values[1] and values[0][0] == 3_000 and values[0][2] == 0
+
+
+def test_mixed_line_endings_fail_cleanly(loaded_db, tmp_path, sample, capsys):
+    lines = sample.split(b"\n")
+    lines[100] += b"\r"
+    path = tmp_path / "mixed.tsv"
+    path.write_bytes(b"\n".join(lines))
+    assert_fails_cleanly(loaded_db, path, capsys, "line endings")
+
+
+@pytest.mark.parametrize("payload", [b"", gzip.compress(b""), b"\n\n\n"], ids=["empty", "empty-gz", "blank-lines"])
+def test_empty_file_is_a_clear_error(loaded_db, tmp_path, capsys, payload):
+    path = tmp_path / "empty.tsv"
+    path.write_bytes(payload)
+    assert_fails_cleanly(loaded_db, path, capsys, "the file is empty")
+
+
+@pytest.mark.parametrize("payload", [
+    b"photo_id,url\n1,http://x\n2,http://y\n",
+    b'{"images": [{"id": 1}]}\n',
+    bytes(range(256)) * 40,
+], ids=["csv", "json", "binary"])
+def test_not_yfcc_is_a_clear_error(loaded_db, tmp_path, capsys, payload):
+    path = tmp_path / "other.dat"
+    path.write_bytes(payload)
+    assert_fails_cleanly(loaded_db, path, capsys, "not a YFCC100M metadata file")
+
+
+def test_missing_file_is_a_clear_error(loaded_db, tmp_path, capsys):
+    assert_fails_cleanly(loaded_db, tmp_path / "nope.tsv.bz2", capsys, "no such file")
+
+
+def test_one_bad_file_in_a_batch_loads_none_of_it(loaded_db, tmp_path, capsys):
+    """Files are loaded in one transaction: a failure in the second keeps the first out too."""
+    good = shared_path("yfcc100m", REAL_25)
+    broken = tmp_path / "broken.tsv.gz"
+    broken.write_bytes(gzip.compress(good.read_bytes())[:-12])
+    before = snapshot(loaded_db)
+    code, err = cli(loaded_db, good, broken, capsys=capsys)
+    assert code == 2 and len(err) == 1 and "corrupt or truncated gzip archive" in err[0]
+    assert snapshot(loaded_db) == before
+
+
+# --- permissions --------------------------------------------------------------------------------
+
+def _without_root_powers() -> list[str]:
+    """Command prefix under which folder permissions apply (root ignores them unless it drops its
+    capabilities, which `setpriv` does)."""
+    if os.geteuid() != 0:
+        return []
+    if not shutil.which("setpriv"):
+        pytest.skip("running as root without setpriv: cannot make a folder unwritable for this process")
+    return ["setpriv", "--bounding-set=-all", "--inh-caps=-all", "--"]
+
+
+def test_unwritable_database_folder_is_a_clear_error(tmp_path):
+    folder = tmp_path / "readonly"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        run = subprocess.run([*_without_root_powers(), sys.executable, "-m", "pipelines.cli", "ingest", "yfcc",
+                              "--quiet", "--db", str(folder / "ccaudit.duckdb"),
+                              str(shared_path("yfcc100m", REAL_25))],
+                             capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
+                             timeout=120, check=False)
+        err = run.stderr.strip().splitlines()
+        assert run.returncode == 2, run.stderr
+        assert len(err) == 1 and err[0].startswith("ccaudit: error: ") and str(folder) in err[0], run.stderr
+        assert not any(folder.iterdir())
+    finally:
+        folder.chmod(0o755)
+
+
+# --- kill -9 in the middle ----------------------------------------------------------------------
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _ingest_process(db: Path, *paths: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "pipelines.cli", "ingest", "yfcc", "--quiet", "--db", str(db),
+                             *map(str, paths)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_kill_9_mid_ingest_then_rerun_equals_a_clean_run(tmp_path):
+    real = shared_path("yfcc100m", REAL_23)
+    big = generate_yfcc(tmp_path / "big.tsv.bz2", rows=60_000, seed=5, bad_lines=6).path
+    clean_db = tmp_path / "clean" / "db.duckdb"
+    assert _ingest_process(clean_db, real).wait(timeout=300) == 0
+    started = time.monotonic()
+    assert _ingest_process(clean_db, big).wait(timeout=300) == 0
+    duration = time.monotonic() - started
+    killed_db = tmp_path / "killed" / "db.duckdb"
+    assert _ingest_process(killed_db, real).wait(timeout=300) == 0
+    before = snapshot(killed_db)
+    seed = int.from_bytes(os.urandom(4), "little")
+    delay = random.Random(seed).uniform(0.2, duration)  # anywhere from start-up to the commit
+    process = _ingest_process(killed_db, big)
+    time.sleep(delay)
+    helpers = _descendants(process.pid)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in helpers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in helpers), f"decompressor outlived kill -9 (seed {seed})"
+    after_kill = snapshot(killed_db)
+    assert after_kill in (before, snapshot(clean_db)), f"partial load visible after kill at {delay:.2f}s (seed {seed})"
+    rerun = _ingest_process(killed_db, big)
+    assert rerun.wait(timeout=300) == 0, rerun.stderr.read()
+    assert snapshot(killed_db) == snapshot(clean_db), f"seed {seed}, killed at {delay:.2f}s"
+    assert not list(killed_db.parent.glob(".ccaudit-ingest-*")), "stale staging folder not cleaned up"

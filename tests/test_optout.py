@@ -1,0 +1,117 @@
+"""The opt-out ledger: add, list, import (all-or-nothing, line numbers in errors), through the CLI too."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from pipelines.cli import main
+from pipelines.errors import InputError
+from pipelines.optout import add_optout, import_optouts, list_optouts
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def test_add_and_list(con):
+    entry = add_optout(con, "user", "12345678@n00", note="  by mail ")
+    assert (entry.kind, entry.value, entry.note) == ("user", "12345678@N00", "by mail")
+    assert abs((utcnow() - entry.requested_at).total_seconds()) < 60
+    photo = add_optout(con, "photo", "0042", requested_at=datetime(2026, 1, 2))
+    assert photo.value == "42"
+    assert [(e.kind, e.value) for e in list_optouts(con)] == [("photo", "42"), ("user", "12345678@N00")]
+    assert photo.as_dict() == {"kind": "photo", "value": "42", "requested_at": "2026-01-02 00:00:00", "note": None}
+    # a repeated request keeps the first (earliest) one
+    assert add_optout(con, "photo", "42", note="again").requested_at == datetime(2026, 1, 2)
+    assert len(list_optouts(con)) == 2
+
+
+@pytest.mark.parametrize("kind, value, message", [
+    ("user", "bob", "NSID like 12345678@N00"),
+    ("user", "12345678@N0", "NSID"),
+    ("user", "", "NSID"),
+    ("photo", "12a", "digits only"),
+    ("photo", "-5", "digits only"),
+    ("photo", "0", "digits only"),
+    ("group", "1", "'user' or 'photo'"),
+])
+def test_add_rejects_bad_values(con, kind, value, message):
+    with pytest.raises(InputError, match=message):
+        add_optout(con, kind, value)
+    assert list_optouts(con) == []
+
+
+def test_import_csv(con, tmp_path):
+    path = tmp_path / "optouts.csv"
+    path.write_text("kind,value,requested_at,note\n"
+                    "user,11111111@N00,2026-01-05,email\n"
+                    "photo,123456,2026-01-06T10:00:00+02:00,\n"
+                    "\n"
+                    "photo,123456,2026-01-01,earlier duplicate\n"
+                    "user,22222222@N01,,\n", encoding="utf-8")
+    assert import_optouts(con, path) == 3
+    entries = {(e.kind, e.value): e for e in list_optouts(con)}
+    assert entries[("user", "11111111@N00")].requested_at == datetime(2026, 1, 5)
+    assert entries[("photo", "123456")].requested_at == datetime(2026, 1, 1)  # the earliest request counts
+    assert entries[("photo", "123456")].note == "earlier duplicate"
+    assert entries[("user", "22222222@N01")].requested_at.date() == utcnow().date()
+    # importing again adds nothing; an earlier date in a later file moves the request back
+    assert import_optouts(con, path) == 0
+    earlier = tmp_path / "earlier.csv"
+    earlier.write_text("kind,value,requested_at\nuser,11111111@N00,2025-12-24T00:00:00Z\n")
+    assert import_optouts(con, earlier) == 0
+    assert {(e.kind, e.value): e for e in list_optouts(con)}[("user", "11111111@N00")].requested_at == \
+        datetime(2025, 12, 24)
+    assert len(list_optouts(con)) == 3
+
+
+@pytest.mark.parametrize("text, message", [
+    ("kind,value\nuser,11111111@N00\nuser,nobody\n", "line 3: user opt-out needs a Flickr NSID"),
+    ("kind,value,requested_at\nphoto,12,yesterday\n", "line 2: requested_at 'yesterday' is not an ISO date"),
+    ("kind,value,requested_at\nphoto,12,2999-01-01\n", "line 2: requested_at '2999-01-01' is in the future"),
+    ("kind,value\nphoto,12,extra\n", "line 2: 3 fields, the header has 2"),
+    ("value,kind\n12,photo\n", "line 1 must be the header kind,value"),
+    ("kind,value,colour\nphoto,12,red\n", "line 1 must be the header"),
+    ("", "an empty file"),
+])
+def test_import_is_all_or_nothing_with_line_numbers(con, tmp_path, text, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        import_optouts(con, path)
+    assert list_optouts(con) == []
+
+
+def test_import_rejects_missing_and_binary_files(con, tmp_path):
+    with pytest.raises(InputError, match="does not exist"):
+        import_optouts(con, tmp_path / "nope.csv")
+    binary = tmp_path / "photo.jpg"
+    binary.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\xff")
+    with pytest.raises(InputError, match="not UTF-8"):
+        import_optouts(con, binary)
+
+
+def test_cli_add_list_import(db_path, tmp_path, capsys):
+    db = ["--db", str(db_path)]
+    assert main(db + ["optout", "add", "--user", "33333333@N03", "--note", "asked twice"]) == 0
+    assert "opt-out recorded: user 33333333@N03" in capsys.readouterr().out
+    assert main(db + ["optout", "add", "--photo", "not-a-number"]) == 2
+    assert capsys.readouterr().err.strip() == \
+        "ccaudit: error: photo opt-out needs a Flickr photo id (digits only), got 'not-a-number'"
+    csv_path = tmp_path / "in.csv"
+    csv_path.write_text("kind,value\nphoto,777\n")
+    assert main(db + ["optout", "import", str(csv_path)]) == 0
+    assert f"imported 1 opt-out(s) from {csv_path}" in capsys.readouterr().out
+    bad = tmp_path / "bad.csv"
+    bad.write_text("kind,value\nphoto,777\nuser,x\n")
+    assert main(db + ["optout", "import", str(bad)]) == 2
+    assert "line 3" in capsys.readouterr().err
+    assert main(db + ["optout", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "33333333@N03  asked twice" in listed and "2 opt-out(s)" in listed
+    assert main(db + ["optout", "list", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {(d["kind"], d["value"]) for d in data} == {("user", "33333333@N03"), ("photo", "777")}
