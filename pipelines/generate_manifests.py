@@ -20,10 +20,7 @@ saved beside each manifest as `<manifest>.truth.json`, and returned in each Mani
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import hashlib
-import io
 import json
 import random
 from collections import Counter
@@ -31,11 +28,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
-from typing import IO
 from urllib.parse import unquote_plus
 
 from .errors import InputError
 from .flickr_urls import encode_base58
+from .ingest.manifests.base import open_binary
 from .licenses import LICENSES, resolve_license
 
 VERSION = "v1"
@@ -128,20 +125,7 @@ class _Tally:
         }
 
 
-# --- reading the YFCC file (independent of pipelines.ingest) ----------------------------------
-
-def _open(path: Path) -> IO[bytes]:
-    suffix = path.suffix.lower()
-    if suffix == ".bz2":
-        return bz2.open(path, "rb")
-    if suffix == ".gz":
-        return gzip.open(path, "rb")
-    if suffix == ".zst":
-        import zstandard
-
-        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(path.open("rb"), closefd=True))
-    return path.open("rb")
-
+# --- reading the YFCC file back (independent of pipelines.ingest.yfcc) ------------------------
 
 def _known_bad_lines(yfcc_path: Path) -> set[int]:
     truth_path = yfcc_path.with_name(yfcc_path.name + ".truth.json")
@@ -159,7 +143,7 @@ def _good_rows(yfcc_path: Path, include_videos: bool = False) -> Iterator[_Row]:
     bad = _known_bad_lines(yfcc_path)
     seen: set[int] = set()
     licenses: dict[tuple[str, str], int | None] = {}
-    with _open(yfcc_path) as handle:
+    with open_binary(yfcc_path) as handle:
         for physical, raw in enumerate(handle, start=1):
             if physical in bad:
                 continue

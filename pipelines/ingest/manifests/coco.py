@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ...flickr_urls import FlickrUrlError, parse_flickr_url
+from ...flickr_urls import FlickrUrlError, parse_photo_ref
 from ...licenses import resolve_license
 from .base import StagingSink, auditable, open_text  # noqa: F401
 from .jsonstream import JsonStream
@@ -51,9 +51,7 @@ def _image(sink: StagingSink, image: object, ordinal: int, licenses: dict) -> No
         return
     url = image.get("flickr_url")
     try:
-        ref = parse_flickr_url(url if isinstance(url, str) else "")
-        if ref.kind != "photo":
-            raise FlickrUrlError(f"a user URL, not a photo URL: {url!r}")
+        ref = parse_photo_ref(url if isinstance(url, str) else "")
     except FlickrUrlError as exc:
         sink.reject(ordinal, f"url: not a Flickr photo URL ({exc})", raw)
         return

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ...flickr_urls import FlickrUrlError, parse_flickr_url
+from ...flickr_urls import FlickrUrlError, parse_photo_ref
 from ...licenses import resolve_license
 from .base import StagingSink, auditable, open_text  # noqa: F401
 from .jsonstream import JsonStream
@@ -30,9 +30,7 @@ def _item(sink: StagingSink, key: str, value: object, ordinal: int) -> None:
         return
     url = meta.get("photo_url")
     try:
-        ref = parse_flickr_url(url if isinstance(url, str) else "")
-        if ref.kind != "photo":
-            raise FlickrUrlError(f"a user URL, not a photo URL: {url!r}")
+        ref = parse_photo_ref(url if isinstance(url, str) else "")
     except FlickrUrlError as exc:
         sink.reject(ordinal, f"url: not a Flickr photo URL ({exc})", _raw(key, value))
         return
