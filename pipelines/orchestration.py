@@ -26,7 +26,6 @@ from typing import Any
 from .config import Settings
 from .errors import CcauditError, ConfigError, InputError
 
-WRITER_POOL = "ccaudit_duckdb_writer"
 LOCK_ATTEMPTS = 6       # a CLI user holding the file: wait up to ~1 min before the task fails/retries
 LOCK_WAIT_SECONDS = 10.0
 ENRICH_SHARE_OF_HOUR = 50 / 60  # an hourly run stops in time for the next one
@@ -61,7 +60,7 @@ def run_folder(base: Path, run_id: str) -> Path:
 def expand_paths(paths: str | Sequence[str] | None, what: str = "input") -> list[str]:
     """A list of files from a list and/or glob patterns (also a single string, ',' or newline separated)."""
     if isinstance(paths, str):
-        paths = [p for p in re.split(r"[,\n]", paths)]
+        paths = re.split(r"[,\n]", paths)
     found: list[str] = []
     for pattern in paths or []:
         pattern = pattern.strip()

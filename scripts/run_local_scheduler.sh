@@ -8,7 +8,7 @@
 # ccaudit_ingest_yfcc and ccaudit_validate_and_report, triggers the ingest, waits for the
 # asset-triggered validation + report, prints dag runs and task instances (with start/end times)
 # as JSON, then stops the processes it started. Exit code 1 if a run failed (logs are printed).
-# The same run, with assertions, is tests/test_airflow_scheduler.py (CCAUDIT_AIRFLOW_E2E=1).
+# The same run, with assertions, is tests/test_airflow_scheduler.py (slow; CCAUDIT_AIRFLOW_E2E=0 skips it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK_DIR="${1:-$(mktemp -d -t ccaudit-airflow-XXXXXX)}"

@@ -85,13 +85,16 @@ def lines_of(path: Path) -> list[bytes]:
 
 # --- broken archives ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("external", [True, False], ids=["cli-tools", "python"])
+@pytest.mark.parametrize("route", ["tools-spool", "tools-stream", "python-spool"])
 @pytest.mark.parametrize("suffix", sorted(COMPRESS))
 @pytest.mark.parametrize("damage", ["truncated", "corrupt-block"])
 def test_broken_archive_fails_and_keeps_data(loaded_db, sample, tmp_path, capsys, monkeypatch,
-                                             suffix, damage, external):
-    if not external:
+                                             suffix, damage, route):
+    """Decompressed by lbzip2/gzip/zstd or by Python; into a temporary file or through a FIFO."""
+    if route.startswith("python"):
         monkeypatch.setenv("CCAUDIT_EXTERNAL_COMPRESSORS", "0")
+    if route.endswith("stream"):
+        monkeypatch.setenv("CCAUDIT_INGEST_STREAM", "1")
     blob = bytearray(COMPRESS[suffix](sample))
     middle = len(blob) // 2
     if damage == "truncated":
@@ -232,6 +235,13 @@ def test_one_bad_file_in_a_batch_loads_none_of_it(loaded_db, tmp_path, capsys):
     code, err = cli(loaded_db, good, broken, capsys=capsys)
     assert code == 2 and len(err) == 1 and "corrupt or truncated gzip archive" in err[0]
     assert snapshot(loaded_db) == before
+    con = duckdb.connect(str(loaded_db), read_only=True)
+    try:  # the audit trail says what failed; no 'loaded' row for either file of the batch
+        runs = con.execute("SELECT source_file, status FROM ingest_runs WHERE source_file <> ?",
+                           [str(shared_path("yfcc100m", REAL_23).resolve())]).fetchall()
+    finally:
+        con.close()
+    assert runs == [(str(broken.resolve()), runs[0][1])] and runs[0][1].startswith("failed: ")
 
 
 # --- permissions --------------------------------------------------------------------------------

@@ -89,7 +89,7 @@ def test_real_23_field_rows_decode(con):
 def generated(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("yfcc")
     files = {
-        "bz2-25": generate_yfcc(folder / "yfcc25.tsv.bz2", rows=20_000, layout=25, seed=7, bad_lines=30).path,
+        "bz2-25": generate_yfcc(folder / "yfcc25.tsv.bz2", rows=12_000, layout=25, seed=7, bad_lines=30).path,
         "zst-23": generate_yfcc(folder / "yfcc23.tsv.zst", rows=6_000, layout=23, seed=8, bad_lines=15).path,
     }
     return files
@@ -148,9 +148,12 @@ def test_generated_23_field_zstd_reproduces_truth(con, generated):
     assert con.execute("SELECT count(*) FROM yfcc_photos WHERE line_no IS NOT NULL").fetchone()[0] == 0
 
 
-def test_python_bz2_fallback_gives_the_same_rows(con, generated, monkeypatch, tmp_path):
-    """Without lbzip2 (forced here) the Python bz2 child process decompresses into the FIFO."""
-    monkeypatch.setenv("CCAUDIT_EXTERNAL_COMPRESSORS", "0")
+@pytest.mark.parametrize("external, stream", [(False, False), (True, True), (False, True)],
+                         ids=["python-spool", "tools-stream", "python-stream"])
+def test_every_decompression_route_gives_the_same_rows(con, generated, monkeypatch, external, stream):
+    """Python's bz2 when lbzip2 is absent (forced here); through a FIFO when spooling is off."""
+    monkeypatch.setenv("CCAUDIT_EXTERNAL_COMPRESSORS", "1" if external else "0")
+    monkeypatch.setenv("CCAUDIT_INGEST_STREAM", "1" if stream else "0")
     path = generated["bz2-25"]
     [result] = ingest_yfcc(con, [path], progress=False)
     assert_matches_truth(con, path, result)

@@ -4,10 +4,11 @@ DuckDB parses plain text itself, in parallel. It cannot read bz2 at all, and mea
 2.0 it reads a truncated zstd file or a gzip file with a corrupt block without any error, so every
 compressed file is decompressed by a child process that checks its input: `lbzip2 -dc` (or
 `pbzip2`) for bz2, `pigz`/`gzip -dc` for gzip, `zstd -dc` for zstd, each when on PATH, else
-Python's bz2/gzip/zstandard in `python -m pipelines.ingest.decompress KIND`. The child writes into a
-named pipe that `read_csv` reads, so decompression and parsing overlap and nothing goes to disk; a
-non-zero exit means a corrupt or truncated archive. A feeder thread hands the compressed bytes to
-the child, which drives a byte-accurate progress bar.
+Python's bz2/gzip/zstandard in `python -m pipelines.ingest.decompress KIND`. The child writes a
+temporary plain file (which DuckDB then parses in parallel) or into a named pipe that `read_csv`
+reads while it is written (one parsing thread, but nothing on disk); a non-zero exit means a
+corrupt or truncated archive. A feeder thread hands the compressed bytes to the child, which
+drives a byte-accurate progress bar.
 """
 
 from __future__ import annotations
@@ -110,17 +111,20 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 
 
 class DecompressFifo:
-    """`with DecompressFifo(src, kind, fifo_path, on_bytes) as fifo:` read `fifo.path`, then `fifo.check()`.
+    """`with DecompressFifo(src, kind, target, on_bytes) as child:` read `target`, then `child.check()`.
 
-    The child writes the decompressed stream into the FIFO; `check()` raises InputError when it
-    failed (corrupt or truncated archive), which must be called after the reader saw end of file.
+    The child writes the decompressed stream into `target`: a FIFO it creates (`fifo=True`, read
+    while it is written) or a regular file (`fifo=False`, complete once `check()` returns).
+    `check()` waits for the child and raises InputError when it failed (corrupt or truncated
+    archive); with a FIFO, call it after the reader saw end of file.
     """
 
-    def __init__(self, source: Path, compression: str, fifo_path: Path,
-                 on_bytes: Callable[[int], None] | None = None):
+    def __init__(self, source: Path, compression: str, target: Path,
+                 on_bytes: Callable[[int], None] | None = None, fifo: bool = True):
         self.source = source
         self.compression = compression
-        self.path = fifo_path
+        self.path = target
+        self.fifo = fifo
         self.on_bytes = on_bytes
         self.command = decompress_command(compression)
         self._proc: subprocess.Popen | None = None
@@ -128,16 +132,17 @@ class DecompressFifo:
         self._feed_error: BaseException | None = None
 
     def __enter__(self) -> Self:
-        os.mkfifo(self.path)
-        # The child's shell opens the FIFO for writing, which waits until the reader has opened it:
-        # output can never be written (and lost) before DuckDB reads, and the writer gets SIGPIPE
-        # if the reader goes away.
+        if self.fifo:
+            os.mkfifo(self.path)
+        # The child's shell opens the target for writing. For a FIFO that waits until the reader has
+        # opened it, so output is never written (and lost) before DuckDB reads, and the writer gets
+        # SIGPIPE if the reader goes away.
         self._proc = subprocess.Popen(
             ["sh", "-c", 'exec "$@" > "$0"', str(self.path), *self.command],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             # Only a prctl() call runs between fork and exec: no lock is taken, so threads are safe.
             preexec_fn=_die_with_parent if _PRCTL else None)  # noqa: PLW1509
-        self._feeder = threading.Thread(target=self._feed, name="bz2-feeder", daemon=True)
+        self._feeder = threading.Thread(target=self._feed, name="decompress-feeder", daemon=True)
         self._feeder.start()
         return self
 
@@ -192,10 +197,8 @@ class DecompressFifo:
                         pass
         if self._feeder:
             self._feeder.join(timeout=5)
-        try:
-            self.path.unlink()
-        except FileNotFoundError:
-            pass
+        if self.fifo:
+            self.path.unlink(missing_ok=True)
 
 
 def _copy_decompressed(compression: str, src, out) -> None:

@@ -3,10 +3,11 @@
 Two steps, so that many files can be staged in parallel processes while one process writes the
 database (DuckDB allows one writer):
 
-1. `stage_yfcc_file(path, work_dir)` decompresses one file as a stream (a checking decompressor
-   such as lbzip2 writes into a FIFO; plain text is read by DuckDB in parallel), reads every line
-   as one column, splits, types and URL-decodes it in SQL (sql/ingest/yfcc_stage.sql) and writes a
-   Parquet shard in which every line is a row, rejected or not. It never touches the database.
+1. `stage_yfcc_file(path, work_dir)` decompresses one file with a checking decompressor (lbzip2,
+   gzip, zstd or Python) into a temporary plain file that DuckDB parses in parallel (or, when the
+   disk is short, streams it through a FIFO), reads every line as one column, splits, types and
+   URL-decodes it in SQL (sql/ingest/yfcc_stage.sql) and writes a Parquet shard in which every
+   line is a row, rejected or not. It never touches the database.
 2. `load_staged(con, staged)` loads shards in ONE transaction: it replaces those files' rows,
    resolves licenses, rejects repeated photo ids, records rejects and one `ingest_runs` row per
    file, and checks `lines_read = rows_loaded + rows_rejected` before committing.
@@ -41,9 +42,14 @@ from ..resources import read_sql
 from .decompress import PLAIN, DecompressFifo, detect_compression, read_head
 
 LAYOUTS = (25, 23)
-# Real lines are a few KB; a longer line is rejected rather than failing the file.
-MAX_LINE_SIZE = 8 << 20
+# Real lines are a few KB; a longer line is rejected rather than failing the file. The reader's
+# buffer stays at DuckDB's default 32 MiB (it would grow to 16 x max_line_size), which keeps the
+# parallel scan of plain files fine-grained and memory small.
+MAX_LINE_SIZE = 4 << 20
+READ_BUFFER_SIZE = 32 << 20
+STREAM_ENV = "CCAUDIT_INGEST_STREAM"  # 1: stream compressed input through a FIFO, never spool it
 STAGE_MEMORY_LIMIT = "1GB"
+LOAD_MEMORY_LIMIT = "1GB"
 _MIB = 1 << 20
 
 
@@ -91,13 +97,15 @@ class FileResult:
     seconds: float
     run_id: str = ""
     rejects_by_reason: dict[str, int] = field(default_factory=dict)
+    stage_seconds: float = 0.0
+    load_seconds: float = 0.0  # of the whole batch, which loads in one transaction
 
     def summary_text(self) -> str:
         text = (f"{self.source_file}: {self.lines_read:,} lines ({self.layout}-field layout) -> "
                 f"{self.rows_loaded:,} rows loaded, {self.rows_rejected:,} rejected")
         if self.rejects_by_reason:
             text += " (" + ", ".join(f"{code} {count:,}" for code, count in self.rejects_by_reason.items()) + ")"
-        return text + f" in {self.seconds:.1f} s"
+        return text + f" in {self.seconds:.1f} s (stage {self.stage_seconds:.1f} s, load {self.load_seconds:.1f} s)"
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -199,11 +207,14 @@ def _explain_reader_error(path: Path, exc: Exception) -> InputError:
     return InputError(f"{path}: cannot read: {message}")
 
 
-def stage_yfcc_file(path: Path, work_dir: Path, progress: bool = False) -> StagedFile:
+def stage_yfcc_file(path: Path, work_dir: Path, progress: bool = False, *,
+                    spool: bool | None = None) -> StagedFile:
     """Decompress, parse, type and decode one YFCC100M file into a Parquet shard in `work_dir`.
 
     Writes `<name>.parquet` (every line a row; rejected ones carry reject_reason) and
     `<name>.rejects.parquet` (lines the CSV reader refused). Does not touch the database.
+    `spool`: decompress to a temporary plain file first (True), stream through a FIFO (False),
+    or decide by the free space in `work_dir` (None).
     """
     started = time.monotonic()
     started_at = _utcnow()
@@ -226,7 +237,7 @@ def stage_yfcc_file(path: Path, work_dir: Path, progress: bool = False) -> Stage
     try:
         con = _stage_connection(scratch)
         try:
-            _run_stage_query(con, path, compression, layout, size, scratch / "staged.parquet", progress)
+            _run_stage_query(con, path, compression, layout, size, scratch / "staged.parquet", progress, spool)
             con.execute(read_sql("ingest", "yfcc_stage_rejects.sql"),
                         {"out": str(scratch / "rejects.parquet"), "max_line_size": MAX_LINE_SIZE})
             reader_rejects = con.execute("SELECT count(*) FROM reject_errors").fetchone()[0]
@@ -245,6 +256,8 @@ def stage_yfcc_file(path: Path, work_dir: Path, progress: bool = False) -> Stage
         os.replace(scratch / "rejects.parquet", rejects_path)
     except OSError as exc:
         raise InputError(f"cannot write staging files in {work_dir}: {exc.strerror or exc}") from None
+    except duckdb.Error as exc:  # e.g. the disk filled up while writing the shard
+        raise InputError(f"{path}: staging failed: {str(exc).strip().splitlines()[0]}") from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return StagedFile(
@@ -254,27 +267,63 @@ def stage_yfcc_file(path: Path, work_dir: Path, progress: bool = False) -> Stage
         compression=compression, stage_seconds=round(time.monotonic() - started, 3))
 
 
+def _spool_fits(folder: Path, compressed_size: int) -> bool:
+    """Whether `folder` has room for the decompressed file (YFCC text compresses 4-6x; allow 8x)."""
+    if os.environ.get(STREAM_ENV, "").strip() in ("1", "true", "yes"):
+        return False
+    return shutil.disk_usage(folder).free > compressed_size * 8 + (1 << 30)
+
+
 def _run_stage_query(con, path: Path, compression: str, layout: int, size: int, out: Path,
-                     progress: bool) -> None:
+                     progress: bool, spool: bool | None) -> None:
+    """Run yfcc_stage.sql on the file, decompressing it first when it is compressed.
+
+    Compressed input is spooled by default: the checking decompressor (all cores for lbzip2)
+    writes a plain temporary file, which DuckDB then parses in parallel; measured 2x faster than
+    parsing the decompressor's output from a pipe, where DuckDB reads with one thread. Without
+    the disk space for that (or with CCAUDIT_INGEST_STREAM=1), the output streams through a FIFO.
+    """
     known_names, known_urls = _usual_license_strings()
-    params = {"layout": layout, "max_line_size": MAX_LINE_SIZE, "known_names": known_names, "known_urls": known_urls,
-              "out": str(out)}
+    params = {"layout": layout, "max_line_size": MAX_LINE_SIZE, "buffer_size": READ_BUFFER_SIZE,
+              "known_names": known_names, "known_urls": known_urls, "out": str(out)}
     sql = read_sql("ingest", "yfcc_stage.sql")
-    with Progress(size, unit="B", label=f"ingest {path.name}", enabled=None if progress else False) as bar:
-        if compression != PLAIN:
-            with DecompressFifo(path, compression, out.parent / "decompressed.fifo", on_bytes=bar.update) as fifo:
-                try:
-                    con.execute(sql, {**params, "source": str(fifo.path)})
-                except duckdb.Error as exc:
-                    fifo.check(reader_failed=True)  # a broken archive explains a reader error best
-                    raise _explain_reader_error(path, exc) from None
-                fifo.check()
-        else:
-            with _native_progress(con, bar, size):
-                try:
-                    con.execute(sql, {**params, "source": str(path)})
-                except duckdb.Error as exc:
-                    raise _explain_reader_error(path, exc) from None
+    enabled = None if progress else False
+    if compression == PLAIN:
+        _stage_plain(con, sql, params, path, path, enabled)
+    elif spool if spool is not None else _spool_fits(out.parent, size):
+        plain = out.parent / "decompressed.tsv"
+        with (Progress(size, unit="B", label=f"decompress {path.name}", enabled=enabled) as bar,
+              DecompressFifo(path, compression, plain, on_bytes=bar.update, fifo=False) as child):
+            child.check()
+        _stage_plain(con, sql, params, plain, path, enabled)
+        plain.unlink()
+    else:
+        with (Progress(size, unit="B", label=f"ingest {path.name}", enabled=enabled) as bar,
+              DecompressFifo(path, compression, out.parent / "decompressed.fifo", on_bytes=bar.update) as fifo):
+            try:
+                con.execute(sql, {**params, "source": str(fifo.path)})
+            except duckdb.Error as exc:
+                fifo.check(reader_failed=True)  # a broken archive explains a reader error best
+                raise _explain_reader_error(path, exc) from None
+            fifo.check()
+
+
+def _stage_plain(con, sql: str, params: dict, source: Path, path: Path, enabled: bool | None) -> None:
+    """DuckDB reads the plain file itself, in parallel; the bar follows its query progress."""
+    total = source.stat().st_size
+    with (Progress(total, unit="B", label=f"ingest {path.name}", enabled=enabled) as bar,
+          _native_progress(con, bar, total)):
+        try:
+            con.execute(sql, {**params, "source": str(source)})
+        except duckdb.Error as exc:
+            raise _explain_reader_error(path, exc) from None
+
+
+def _spool_fits(folder: Path, compressed_size: int) -> bool:
+    """Whether `folder` has room for the decompressed file (YFCC text compresses 4-6x; allow 8x)."""
+    if os.environ.get(STREAM_ENV, "").strip().lower() in ("1", "true", "yes"):
+        return False
+    return shutil.disk_usage(folder).free > compressed_size * 8 + (1 << 30)
 
 
 # --- loading ------------------------------------------------------------------------------------
@@ -340,8 +389,10 @@ def load_staged(con, staged: list[StagedFile], run_id: str | None = None) -> lis
         twice = next(source for source in sources if sources.count(source) > 1)
         raise InputError(f"{twice} is given twice in one ingest")
     run_id = run_id or new_run_id()
-    previous_order = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+    previous = con.execute("SELECT current_setting('preserve_insertion_order'), "
+                           "current_setting('memory_limit')").fetchone()
     con.execute("SET preserve_insertion_order = false")  # rows carry source_line; order is not needed
+    con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")  # spill beside the database, keep RSS flat
     con.execute("BEGIN TRANSACTION")
     try:
         _prepare_batch(con, staged)
@@ -365,11 +416,14 @@ def load_staged(con, staged: list[StagedFile], run_id: str | None = None) -> lis
                  finished_at, item.lines_read, loaded, rejected])
             results.append(FileResult(
                 source_file=item.source_file, layout=item.layout, lines_read=item.lines_read,
-                rows_loaded=loaded, rows_rejected=rejected, run_id=run_id,
-                seconds=round(item.stage_seconds + time.monotonic() - started, 3),
-                rejects_by_reason=_rejects_by_reason(con, item.source_file)))
+                rows_loaded=loaded, rows_rejected=rejected, run_id=run_id, seconds=0.0,
+                rejects_by_reason=_rejects_by_reason(con, item.source_file), stage_seconds=item.stage_seconds))
         _drop_batch(con)
         con.execute("COMMIT")
+        load_seconds = round(time.monotonic() - started, 3)
+        for result in results:
+            result.load_seconds = load_seconds
+            result.seconds = round(result.stage_seconds + load_seconds, 3)
     except BaseException as exc:
         con.execute("ROLLBACK")
         if isinstance(exc, duckdb.Error):
@@ -377,7 +431,8 @@ def load_staged(con, staged: list[StagedFile], run_id: str | None = None) -> lis
                                f"{str(exc).strip().splitlines()[0]}") from None
         raise
     finally:
-        con.execute(f"SET preserve_insertion_order = {'true' if previous_order else 'false'}")
+        con.execute(f"SET preserve_insertion_order = {'true' if previous[0] else 'false'}")
+        con.execute("SET memory_limit = ?", [previous[1]])
     return results
 
 
@@ -447,6 +502,11 @@ def ingest_yfcc(con, paths: list[Path], progress: bool = True, work_dir: Path | 
             except CcauditError as exc:
                 record_failed_run(con, path, exc, run_id, started_at)
                 raise
-        return load_staged(con, staged, run_id=run_id)
+        try:
+            return load_staged(con, staged, run_id=run_id)
+        except CcauditError as exc:
+            for path in paths:
+                record_failed_run(con, path, exc, run_id, started_at)
+            raise
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -16,5 +16,5 @@ SELECT f.source_file, d.source_line, d.reason, NULL, $run_id
 FROM yfcc_batch_duplicates AS d JOIN yfcc_batch_files AS f USING (file_idx)
 UNION ALL
 SELECT f.source_file, x.source_line, x.reject_reason, x.raw_line, $run_id
-FROM read_parquet(getvariable('yfcc_batch_reader_rejects'), filename = true) AS x
-JOIN yfcc_batch_files AS f ON f.rejects_path = x.filename;
+FROM read_parquet(getvariable('yfcc_batch_reader_rejects')) AS x
+JOIN yfcc_batch_files AS f ON f.file_idx = x.file_index;

@@ -6,9 +6,9 @@
 -- Every staged row with its file and 1-based physical line (Parquet row order is file order).
 CREATE OR REPLACE TEMP VIEW yfcc_batch_rows AS
 SELECT f.file_idx, f.source_file, coalesce(p.source_line, p.file_row_number + 1) AS source_line,
-       p.* EXCLUDE (source_line, file_row_number, filename)
-FROM read_parquet(getvariable('yfcc_batch_parquets'), file_row_number = true, filename = true) AS p
-JOIN yfcc_batch_files AS f ON f.parquet_path = p.filename;
+       p.* EXCLUDE (source_line, file_row_number)
+FROM read_parquet(getvariable('yfcc_batch_parquets'), file_row_number = true) AS p
+JOIN yfcc_batch_files AS f ON f.file_idx = p.file_index;  -- file_index: position in the list
 
 -- Rows that passed staging and whose license resolved: they load unless their photo id repeats.
 CREATE OR REPLACE TEMP VIEW yfcc_batch_candidates AS

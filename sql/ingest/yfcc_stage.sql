@@ -8,13 +8,14 @@
 -- license_id is resolved at load time from the few distinct (name, URL) pairs; raw_line is kept for
 -- rejected lines and for lines whose license strings are not the usual ones (a load-time reject).
 -- Parameters: $source (plain file, or the FIFO a decompressor writes), $layout (25|23),
--- $max_line_size (bytes), $known_names, $known_urls (lists of usual license strings), $out.
+-- $max_line_size, $buffer_size (bytes), $known_names, $known_urls (lists of usual license strings), $out.
 COPY (
     WITH lines AS (
         SELECT line
         FROM read_csv($source, columns = {'line': 'VARCHAR'}, delim = chr(1), quote = '', escape = '',
                       header = false, auto_detect = false, store_rejects = true, rejects_limit = 0,
-                      max_line_size = $max_line_size, compression = 'none')
+                      max_line_size = $max_line_size, buffer_size = $buffer_size,
+                      compression = 'none')
     ),
     fields AS (
         -- s shifts 25-field positions to the 23-field layout (no line number, no hash).

@@ -39,13 +39,13 @@ COMMENT ON COLUMN yfcc_photos.owner_nsid IS 'Uploader Flickr NSID, e.g. 15087210
 COMMENT ON COLUMN yfcc_photos.owner_nickname IS 'Uploader nickname at crawl time (2014), decoded. Not unique.';
 COMMENT ON COLUMN yfcc_photos.taken_at IS 'Date taken (camera time, no time zone); NULL when missing (literal null), unparsable or implausible (see taken_at_flag).';
 COMMENT ON COLUMN yfcc_photos.taken_at_raw IS 'Date taken exactly as published, kept when it is flagged.';
-COMMENT ON COLUMN yfcc_photos.taken_at_flag IS 'NULL when taken_at is a plausible date; missing, unparsable, or implausible (before 1826 or after the upload).';
+COMMENT ON COLUMN yfcc_photos.taken_at_flag IS 'NULL when taken_at is a plausible date; missing (literal null or empty), unparsable, or implausible (year before 1826, or at least one day after the upload, e.g. 4501-01-01).';
 COMMENT ON COLUMN yfcc_photos.uploaded_at IS 'Upload time (UTC), from the published epoch seconds.';
 COMMENT ON COLUMN yfcc_photos.capture_device IS 'Camera make and model, decoded.';
-COMMENT ON COLUMN yfcc_photos.title IS 'Title, decoded (+ and %XX undone).';
+COMMENT ON COLUMN yfcc_photos.title IS 'Title, decoded (+ and %XX undone); NULL when empty (as are nickname, device and description).';
 COMMENT ON COLUMN yfcc_photos.description IS 'Description, decoded; may contain HTML from Flickr, never render it unescaped.';
-COMMENT ON COLUMN yfcc_photos.user_tags IS 'User tags, comma-separated, each decoded.';
-COMMENT ON COLUMN yfcc_photos.machine_tags IS 'Machine tags, comma-separated, each decoded.';
+COMMENT ON COLUMN yfcc_photos.user_tags IS 'User tags, comma-separated, each decoded except a comma inside a tag, which stays %2C so that splitting on , gives the tags. NULL when none.';
+COMMENT ON COLUMN yfcc_photos.machine_tags IS 'Machine tags, comma-separated, decoded like user_tags (a comma inside a tag stays %2C). NULL when none.';
 COMMENT ON COLUMN yfcc_photos.longitude IS 'Longitude in degrees (WGS84); NULL when not geotagged.';
 COMMENT ON COLUMN yfcc_photos.latitude IS 'Latitude in degrees (WGS84); NULL when not geotagged.';
 COMMENT ON COLUMN yfcc_photos.accuracy IS 'Flickr geo accuracy, 1 (world) to 16 (street); NULL when not geotagged.';

@@ -1,0 +1,78 @@
+"""The baselines ccaudit's ingest is measured against, each run as its own process by bench/run.py.
+
+    python -m bench._contenders duckdb-pipe SOURCE DB      (SOURCE '-' = stdin, fed by `lbzip2 -dc |`)
+    python -m bench._contenders polars SOURCE OUT.parquet
+    python -m bench._contenders pandas SOURCE OUT.parquet
+
+All read the same explicit 25 (or 23) VARCHAR columns, TAB-separated, no quoting, no header, and
+print one JSON line {"rows": N}. They do no typing or decoding: they are the floor for moving the
+bytes, so ccaudit's extra work (splitting, URL-decoding, typing, rejects, line accounting, one
+transaction) shows up as the ratio.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def _columns(layout: int) -> list[str]:
+    return [f"c{i:02d}" for i in range(layout)]
+
+
+def duckdb_pipe(source: str, db: str, layout: int) -> int:
+    """`read_csv` with the explicit columns into a table of a fresh database file (CTAS)."""
+    import duckdb
+
+    con = duckdb.connect(db, config={"preserve_insertion_order": False})
+    columns = {name: "VARCHAR" for name in _columns(layout)}
+    path = "/dev/stdin" if source == "-" else source
+    con.execute("CREATE TABLE raw AS SELECT * FROM read_csv(?, columns = ?, delim = '\t', quote = '', escape = '', "
+                "header = false, auto_detect = false, store_rejects = true)", [path, columns])
+    rows = con.execute("SELECT count(*) FROM raw").fetchone()[0]
+    con.close()
+    return rows
+
+
+def polars_sink(source: str, out: str, layout: int) -> int:
+    """Polars `scan_csv` → `sink_parquet` (streaming), the fastest single-file converter measured."""
+    import polars as pl
+
+    schema = {name: pl.String for name in _columns(layout)}
+    pl.scan_csv(source, separator="\t", has_header=False, quote_char=None, schema=schema).sink_parquet(out)
+    return pl.scan_parquet(out).select(pl.len()).collect().item()
+
+
+def pandas_chunks(source: str, out: str, layout: int) -> int:
+    """pandas chunked `read_csv` (all str) → one Parquet file through pyarrow."""
+    import csv
+
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows, writer = 0, None
+    reader = pd.read_csv(source, sep="\t", header=None, names=_columns(layout), dtype=str, quoting=csv.QUOTE_NONE,
+                         keep_default_na=False, chunksize=200_000, compression="infer")
+    for chunk in reader:
+        table = pa.Table.from_pandas(chunk, preserve_index=False)
+        writer = writer or pq.ParquetWriter(out, table.schema)
+        writer.write_table(table)
+        rows += len(chunk)
+    if writer:
+        writer.close()
+    return rows
+
+
+CONTENDERS = {"duckdb-pipe": duckdb_pipe, "polars": polars_sink, "pandas": pandas_chunks}
+
+
+def main(argv: list[str]) -> int:
+    name, source, out = argv[:3]
+    layout = int(argv[3]) if len(argv) > 3 else 25
+    print(json.dumps({"rows": CONTENDERS[name](source, out, layout)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
