@@ -49,7 +49,10 @@ def connect(db_path: str | os.PathLike, read_only: bool = False, *, migrate_sche
     if read_only and not path.exists():
         raise CcauditError(f"database {path} does not exist; run `ccaudit ingest` or `ccaudit demo` first")
     if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CcauditError(f"cannot create the folder for database {path}: {exc.strerror or exc}") from None
     config: dict[str, str | int] = {}
     if threads:
         config["threads"] = threads

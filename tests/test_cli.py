@@ -90,3 +90,9 @@ def test_bad_rate_setting_is_a_clear_error():
 
     with pytest.raises(ConfigError, match="CCAUDIT_FLICKR_RATE"):
         Settings.from_env(env={"CCAUDIT_FLICKR_RATE": "fast"})
+
+
+def test_an_impossible_database_folder_is_a_one_line_error(capsys):
+    assert main(["--db", "/proc/no-such-dir/x.duckdb", "validate"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ccaudit: error: cannot create the folder") and len(err.strip().splitlines()) == 1
