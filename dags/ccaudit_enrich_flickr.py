@@ -5,7 +5,7 @@ Runs `ccaudit enrich` as one bounded batch per hour: `flickr.photos.getInfo` for
 (dataset items first, those not checked within `max_age` days) and `flickr.people.getInfo` for their
 uploaders, appended to `flickr_checks` and `uploaders`. The client throttles itself to
 `$CCAUDIT_FLICKR_RATE` calls per hour (default 3600, Flickr's limit per key); the batch size
-(`limit`, default: what fits in 50 minutes at that rate, two calls per photo) keeps each run inside
+(`limit`, default: what fits in 30 minutes at that rate, two calls per photo) keeps each run inside
 its hour, and `max_active_runs=1` stops runs from overlapping. The next run resumes where this one
 stopped.
 
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
     params={
         "dataset": Param(None, type=["null", "string"], description="only photos of this dataset"),
         "limit": Param(None, type=["null", "integer"], minimum=0,
-                       description="check at most N photos in this run (default: what the rate limit allows in 50 min)"),
+                       description="check at most N photos in this run (default: what the rate limit allows in 30 min)"),
         "max_age": Param(30, type="integer", minimum=0, description="skip photos checked within this many days"),
         "db": DB_PARAM,
     },

@@ -5,6 +5,7 @@ Env vars (the contract): CCAUDIT_DB, FLICKR_API_KEY, CCAUDIT_FLICKR_API_URL, CCA
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,15 +26,15 @@ class Settings:
     flickr_api_key: str | None = field(default=None, repr=False)
 
     @classmethod
-    def from_env(cls, db: str | os.PathLike | None = None, env: dict | None = None) -> "Settings":
+    def from_env(cls, db: str | os.PathLike | None = None, env: dict | None = None) -> Settings:
         env = os.environ if env is None else env
         rate_text = env.get("CCAUDIT_FLICKR_RATE", "").strip()
         try:
             rate = float(rate_text) if rate_text else DEFAULT_FLICKR_RATE
         except ValueError:
             raise ConfigError(f"CCAUDIT_FLICKR_RATE must be a number of calls per hour, got {rate_text!r}")
-        if rate <= 0:
-            raise ConfigError("CCAUDIT_FLICKR_RATE must be greater than 0")
+        if not math.isfinite(rate) or rate <= 0:
+            raise ConfigError(f"CCAUDIT_FLICKR_RATE must be a finite number of calls per hour above 0, got {rate_text!r}")
         return cls(
             db_path=Path(db or env.get("CCAUDIT_DB") or DEFAULT_DB),
             flickr_api_url=env.get("CCAUDIT_FLICKR_API_URL") or DEFAULT_FLICKR_API_URL,
@@ -41,5 +42,5 @@ class Settings:
             flickr_api_key=(env.get("FLICKR_API_KEY") or "").strip() or None,
         )
 
-    def with_db(self, db: str | os.PathLike) -> "Settings":
+    def with_db(self, db: str | os.PathLike) -> Settings:
         return replace(self, db_path=Path(db))

@@ -8,9 +8,10 @@ task open it with `connect()`, every reader (reports, validation, lookup) may us
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 
@@ -66,6 +67,9 @@ def connect(db_path: str | os.PathLike, read_only: bool = False, *, migrate_sche
                 f"database {path} is in use by another process (DuckDB allows one writer); "
                 "wait for it to finish or use a different --db") from None
         raise CcauditError(f"cannot open database {path}: {exc}") from None
+    if read_only and not table_exists(con, "licenses"):
+        con.close()
+        raise CcauditError(f"{path} is not a ccaudit database (no licenses table); check --db")
     if not read_only:
         # Spill to disk beside the database rather than to /tmp, which may be small.
         con.execute("SET temp_directory = ?", [str(path.parent / (path.name + ".tmp"))])
@@ -90,3 +94,14 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()[0])
+
+
+def utc_now() -> datetime:
+    """Naive UTC timestamp, the convention of every TIMESTAMP column."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def database_file(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The file behind a connection (None for an in-memory database)."""
+    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return Path(row[0]).resolve() if row and row[0] else None

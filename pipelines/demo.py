@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Settings
+from .errors import CcauditError
 
 DEMO_ROWS = 300_000
 DEMO_SEED = 2019  # the year IBM published Diversity in Faces
@@ -49,7 +50,10 @@ def run_demo(settings: Settings, out_dir: Path, rows: int = DEMO_ROWS, seed: int
 
     started = time.monotonic()
     data_dir = out_dir / "data"
-    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CcauditError(f"cannot use {out_dir} as the demo folder: {exc.strerror or exc}") from None
     steps: list[tuple[str, str]] = []
 
     yfcc_path = data_dir / "yfcc100m_dataset_sample.tsv.zst"
@@ -94,6 +98,8 @@ def _record_demo_optout(con, add_optout) -> None:
     top = con.execute(
         "SELECT owner_nsid FROM yfcc_photos GROUP BY owner_nsid ORDER BY count(*) DESC, owner_nsid LIMIT 1"
     ).fetchone()
+    if top is None:
+        return
     already = con.execute("SELECT count(*) FROM optouts WHERE kind = 'user' AND value = ?", [top[0]]).fetchone()[0]
-    if top and not already:
+    if not already:
         add_optout(con, "user", top[0], note="demo: an uploader who asked to be removed from every dataset")

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-NSID_RE = re.compile(r"^\d+@N\d\d$")
+NSID_RE = re.compile(r"^\d+@N\d\d$", re.IGNORECASE)
 # Flickr path aliases are letters, digits, '-' and '_'; anything else is not an account name.
 _ALIAS_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _PHOTO_ID_RE = re.compile(r"^[0-9]{1,19}$")
@@ -46,6 +46,12 @@ class FlickrRef:
 
 def is_nsid(text: str) -> bool:
     return bool(NSID_RE.match(text))
+
+
+def normalise_nsid(text: str) -> str | None:
+    """'12345678@n00' -> '12345678@N00' (Flickr writes NSIDs with a capital N); None if not an NSID."""
+    stripped = text.strip() if isinstance(text, str) else ""
+    return stripped.upper() if NSID_RE.match(stripped) else None
 
 
 def decode_base58(text: str) -> int:
@@ -84,7 +90,7 @@ def _photo_id(text: str, where: str) -> int:
 
 def _owner(text: str, url: str) -> tuple[str, bool]:
     if NSID_RE.match(text):
-        return text, True
+        return text.upper(), True
     if _ALIAS_RE.match(text) and text.lower() not in _RESERVED_ACCOUNTS:
         return text, False
     raise FlickrUrlError(f"{text!r} in {url!r} is neither an NSID nor a Flickr path alias")
@@ -162,6 +168,8 @@ def parse_photo_ref(text: str) -> FlickrRef:
     stripped = text.strip() if isinstance(text, str) else ""
     if _PHOTO_ID_RE.match(stripped):
         return _checked_photo(_photo_id(stripped, "input"), "id")
+    if stripped and "/" not in stripped:
+        raise FlickrUrlError(f"not a photo id or Flickr photo URL: {stripped!r}")
     ref = parse_flickr_url(stripped if stripped else text)
     if ref.kind != "photo":
         raise FlickrUrlError(f"a user URL, not a photo URL: {text!r}")
@@ -172,7 +180,7 @@ def parse_owner_ref(text: str) -> FlickrRef:
     """An uploader reference: an NSID, a path alias, or a user/photo URL that names the owner."""
     stripped = text.strip() if isinstance(text, str) else ""
     if NSID_RE.match(stripped):
-        return FlickrRef("user", None, stripped, True, "nsid")
+        return FlickrRef("user", None, stripped.upper(), True, "nsid")
     if "/" in stripped:
         ref = parse_flickr_url(stripped)
         if ref.owner is None:

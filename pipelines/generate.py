@@ -789,6 +789,9 @@ def _external_allowed(use_external: bool | None) -> bool:
     return os.environ.get(EXTERNAL_COMPRESSORS_ENV, "1").strip().lower() not in ("0", "false", "no")
 
 
+# Suffixes that promise a compression the generator does not write: refuse rather than write plain text.
+_UNSUPPORTED_COMPRESSION_SUFFIXES = {".xz", ".lzma", ".lz4", ".zip", ".7z", ".br", ".z", ".lz", ".tgz"}
+
 _EXTERNAL_TOOLS = {  # suffix -> (tool, arguments), first found on PATH wins
     "bz2": (("lbzip2", ["-c", "-9"]), ("pbzip2", ["-c", "-9"])),
     "gz": (("pigz", ["-c", "-6", "-n"]),),  # -n: no name or time stamp, so output is reproducible
@@ -1140,3 +1143,5 @@ def _check_arguments(out: Path, rows: int, layout: int, seed: int, users: int | 
         raise InputError(f"at most {PHOTO_ID_MAX - PHOTO_ID_MIN:,} lines fit the photo id range")
     if out.is_dir():
         raise InputError(f"output {out} is a folder; give a file name such as sample.tsv.bz2")
+    if out.suffix.lower() in _UNSUPPORTED_COMPRESSION_SUFFIXES:
+        raise InputError(f"cannot write {out.suffix} files; use .bz2, .gz, .zst, or no compression suffix")

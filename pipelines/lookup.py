@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from .flickr_urls import NSID_RE, FlickrUrlError, parse_flickr_url, parse_photo_ref
+from .flickr_urls import FlickrUrlError, normalise_nsid, parse_flickr_url, parse_photo_ref
 from .licenses import LICENSES
 
 TEXT_PHOTO_LIMIT = 25
@@ -156,8 +156,8 @@ def lookup(con, query: str) -> LookupResult:
         ref = None
     if ref is not None:
         return _lookup_photo(con, text, ref.photo_id, ref.form)
-    if NSID_RE.match(text):
-        return _lookup_owners(con, text, "nsid", [Owner(nsid=text)], "NSID")
+    if nsid := normalise_nsid(text):
+        return _lookup_owners(con, text, "nsid", [Owner(nsid=nsid)], "NSID")
     if "://" in text or text.lower().startswith(("www.flickr.com/", "flickr.com/", "m.flickr.com/", "flic.kr/")):
         try:
             user = parse_flickr_url(text)

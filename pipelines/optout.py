@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from .db import transaction
+from .db import transaction, utc_now
 from .errors import InputError
+from .flickr_urls import normalise_nsid
 
 KINDS = ("user", "photo")
-NSID_RE = re.compile(r"^\d+@N\d\d$")
 PHOTO_ID_RE = re.compile(r"^\d{1,19}$")
 CSV_COLUMNS = ("kind", "value", "requested_at", "note")
 
@@ -34,8 +34,6 @@ class OptOut:
                 "requested_at": self.requested_at.isoformat(sep=" "), "note": self.note}
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def normalise_value(kind: str, value: str) -> str:
@@ -44,10 +42,11 @@ def normalise_value(kind: str, value: str) -> str:
         raise InputError(f"opt-out kind must be 'user' or 'photo', got {kind!r}")
     text = (value or "").strip()
     if kind == "user":
-        if not NSID_RE.match(text.upper()):
+        nsid = normalise_nsid(text)
+        if nsid is None:
             raise InputError(f"user opt-out needs a Flickr NSID like 12345678@N00, got {text!r} "
                              "(find it with `ccaudit lookup USERNAME`)")
-        return text.upper()
+        return nsid
     if not PHOTO_ID_RE.match(text) or int(text) == 0:
         raise InputError(f"photo opt-out needs a Flickr photo id (digits only), got {text!r}")
     return str(int(text))
@@ -63,7 +62,7 @@ def parse_requested_at(text: str | None) -> datetime | None:
         raise InputError(f"requested_at {text!r} is not an ISO date (2026-01-31 or 2026-01-31T12:00:00Z)") from None
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
-    if moment > _utcnow() + timedelta(days=1):  # a day of slack for time zones
+    if moment > utc_now() + timedelta(days=1):  # a day of slack for time zones
         raise InputError(f"requested_at {text!r} is in the future")
     return moment
 
@@ -86,7 +85,7 @@ def add_optout(con, kind: str, value: str, note: str | None = None,
     existing = _existing(con, kind, value)
     if existing:
         return existing
-    entry = OptOut(kind, value, requested_at or _utcnow(), (note or "").strip() or None)
+    entry = OptOut(kind, value, requested_at or utc_now(), (note or "").strip() or None)
     _insert(con, entry)
     return entry
 
@@ -102,7 +101,7 @@ def read_optouts_csv(path: Path) -> list[OptOut]:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"opt-out file {path} does not exist")
-    now = _utcnow()
+    now = utc_now()
     entries: list[OptOut] = []
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:

@@ -28,7 +28,10 @@ from .errors import CcauditError, ConfigError, InputError
 
 LOCK_ATTEMPTS = 6       # a CLI user holding the file: wait up to ~1 min before the task fails/retries
 LOCK_WAIT_SECONDS = 10.0
-ENRICH_SHARE_OF_HOUR = 50 / 60  # an hourly run stops in time for the next one
+# An hourly run holds the one-slot DuckDB writer pool while it works (each answer is committed at
+# once so a crash loses at most one call). Half an hour leaves the other half for ingest, validation
+# and the report, which queue for the pool; it uses half of a key's 3600 calls/hour.
+ENRICH_SHARE_OF_HOUR = 30 / 60
 CALLS_PER_PHOTO = 2             # photos.getInfo + (at most) one people.getInfo per photo
 
 

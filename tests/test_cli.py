@@ -96,3 +96,34 @@ def test_an_impossible_database_folder_is_a_one_line_error(capsys):
     assert main(["--db", "/proc/no-such-dir/x.duckdb", "validate"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("ccaudit: error: cannot create the folder") and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("argv_tail, message", [
+    (["generate", "yfcc", "{tmp}/sample.tsv.xz", "--rows", "5"], "cannot write .xz"),
+    (["ingest", "yfcc", "{tmp}"], "is a folder"),
+    (["demo", "--out", "{tmp}/a-file"], "cannot use"),
+])
+def test_user_mistakes_give_one_line_errors(tmp_path, capsys, argv_tail, message):
+    (tmp_path / "a-file").write_text("not a folder")
+    argv = ["--db", str(tmp_path / "db.duckdb")] + [part.format(tmp=tmp_path) for part in argv_tail]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ccaudit: error:") and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_foreign_duckdb_file_is_refused_by_readers(tmp_path, capsys):
+    import duckdb
+
+    foreign = tmp_path / "other.duckdb"
+    duckdb.connect(str(foreign)).execute("CREATE TABLE t (x INTEGER)").close()
+    assert main(["--db", str(foreign), "lookup", "someone"]) == 2
+    assert "not a ccaudit database" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("rate", ["nan", "inf", "-5", "0"])
+def test_non_finite_or_negative_rates_are_refused(rate):
+    from pipelines.config import Settings
+    from pipelines.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="CCAUDIT_FLICKR_RATE"):
+        Settings.from_env(env={"CCAUDIT_FLICKR_RATE": rate})

@@ -172,7 +172,8 @@ def test_run_folder_and_hourly_budget(tmp_path: Path):
     assert folder.parent == tmp_path and ":" not in folder.name and "+" not in folder.name
     from pipelines.config import Settings
 
-    assert orchestration.hourly_limit(Settings(flickr_rate_per_hour=3600)) == 1500
+    # half an hour of calls at 3600/h, two calls per photo
+    assert orchestration.hourly_limit(Settings(flickr_rate_per_hour=3600)) == 900
     assert orchestration.hourly_limit(Settings(flickr_rate_per_hour=1)) == 1
 
 

@@ -329,6 +329,42 @@ def test_reports_count_drift_availability_and_deleted_uploaders(settings):
     assert coverage["faces"]["first_check"] <= coverage["faces"]["last_check"]
 
 
+def add_version(db_path: Path, version: str, items: list) -> None:
+    """A later version of dataset "faces" (ingested after v1); items are (item_key, photo_id, declared license)."""
+    with connect(db_path) as con:
+        con.execute("INSERT INTO datasets (dataset, version, format, items, ingested_at)"
+                    " VALUES ('faces', ?, 'csv', ?, now() + INTERVAL 1 HOUR)", [version, len(items)])
+        con.executemany("INSERT INTO dataset_items (dataset, version, item_key, photo_id, declared_license_id)"
+                        " VALUES ('faces', ?, ?, ?, ?)", [(version, *item) for item in items])
+
+
+def test_drift_counts_each_photo_once_from_the_latest_dataset_version(settings):
+    enrich(settings)
+    # v2 declares 103 as BY-SA (v1 said BY), drops 104, adds 107, and declares two licenses for 106's faces.
+    add_version(settings.db_path, "v2", [("102_0", 102, 2), ("103_0", 103, 5), ("106_0", 106, 4),
+                                         ("106_1", 106, 6), ("107_0", 107, 5)])
+    summary = {r["snapshot"]: r for r in report(settings.db_path, "enrichment_drift_summary.sql")}
+    faces = summary["dataset faces"]
+    # available now: 102 (BY-NC -> ARR), 103 (BY-SA -> BY-NC), 106 (BY, the lower id -> BY 4.0), 107 unchanged
+    assert (faces["photos_available"], faces["license_changed"], faces["now_all_rights_reserved"],
+            faces["now_forbids_commercial_use"]) == (4, 3, 1, 1)
+    drift = [r for r in report(settings.db_path, "enrichment_license_drift.sql") if r["snapshot"] == "dataset faces"]
+    assert sum(r["photos"] for r in drift) == faces["photos_available"]
+    assert {(r["license_then"], r["license_now"]): r["photos"] for r in drift} == {
+        ("CC BY-NC 2.0", "All Rights Reserved"): 1, ("CC BY-SA 2.0", "CC BY-NC 2.0"): 1,
+        ("CC BY 2.0", "CC BY 4.0"): 1, ("CC BY-SA 2.0", "CC BY-SA 2.0"): 1}
+
+
+def test_deleted_uploaders_count_items_of_the_latest_dataset_version(settings):
+    enrich(settings)
+    with connect(settings.db_path) as con:  # v1 holds one face from 105, whose owner D deleted the account
+        con.execute("INSERT INTO dataset_items (dataset, version, item_key, photo_id) VALUES ('faces', 'v1', '105_0', 105)")
+    add_version(settings.db_path, "v2", [("105_0", 105, None), ("105_1", 105, None), ("102_0", 102, 2)])
+    deleted = report(settings.db_path, "enrichment_deleted_uploaders.sql")
+    assert [(r["owner_nsid"], r["yfcc_photos"], r["dataset_items"], r["datasets"]) for r in deleted] == [
+        (D, 1, 2, 1)]
+
+
 def test_coverage_before_and_after_a_partial_run(settings):
     enrich(settings, limit=2)
     coverage = {r["dataset"]: r for r in report(settings.db_path, "enrichment_coverage.sql")}

@@ -130,3 +130,11 @@ def test_owner_refs(text, owner, nsid):
 def test_owner_refs_refused(text):
     with pytest.raises(FlickrUrlError):
         parse_owner_ref(text)
+
+
+def test_nsids_are_matched_whatever_the_case_and_stored_with_a_capital_n():
+    from pipelines.flickr_urls import normalise_nsid, parse_owner_ref
+
+    assert normalise_nsid(" 12345678@n00 ") == "12345678@N00"
+    assert normalise_nsid("someone") is None
+    assert parse_owner_ref("12345678@n01").owner == "12345678@N01"

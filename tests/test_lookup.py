@@ -86,6 +86,7 @@ def test_lookup_by_nsid(world):
     assert not result.opted_out
     text = result.as_text()
     assert nsid in text and "megaface v1" in text and "no opt-out recorded" in text
+    assert _hits(lookup(con, nsid.lower())) == expected  # typed with a lower-case n
 
 
 def test_lookup_by_nickname(world):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from pipelines.reports.build import MARKER, build_report
 from pipelines.reports.pseudonym import Pseudonymizer, assert_no_leaks, assert_no_original_values
 from pipelines.reports.queries import discover_queries, parse_query_file
 from pipelines.reports.search import build_search_index, digest, find_photo, find_user, photo_key, user_key
-from pipelines.resources import sql_dir
+from pipelines.resources import read_sql, sql_dir
 
 DAY1 = datetime(2026, 3, 1, 12, 0, 0)
 DAY2 = datetime(2026, 3, 8, 12, 0, 0)
@@ -86,6 +86,13 @@ def published_text(report_dir: Path) -> dict[str, str]:
             for p in report_dir.rglob("*") if p.is_file()}
 
 
+def query_rows(con, name: str) -> list[dict]:
+    """Rows of one sql/reports query, run directly on the connection."""
+    cursor = con.execute(read_sql("reports", f"{name}.sql"))
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row)) for row in cursor.fetchall()]
+
+
 # --- numbers ------------------------------------------------------------------------------------
 
 def test_report_numbers_equal_independent_sql(report_db, tmp_path):
@@ -150,6 +157,42 @@ def test_report_numbers_equal_independent_sql(report_db, tmp_path):
     assert summary["validation"]["status"] == "not validated"
     assert summary["synthetic"] is False and summary["synthetic_notice"] is None
     assert "SYNTHETIC" not in (report_dir / "report.html").read_text()
+
+
+def test_items_per_photo_counts_only_items_that_point_to_a_photo(report_db):
+    # faces: 10 items, 2 of them without a Flickr pointer; the 8 others point to 6 photos
+    expected = report_db.execute("SELECT count(photo_id) / count(DISTINCT photo_id) FROM dataset_items").fetchone()[0]
+    row = next(r for r in query_rows(report_db, "datasets_summary") if r["dataset"] == "faces")
+    assert (row["items"], row["photos"]) == (10, 6)
+    assert row["items_per_photo"] == pytest.approx(expected) == pytest.approx(8 / 6)
+
+
+def test_forbid_commercial_share_is_over_photos_whose_commercial_use_is_known(con, tmp_path):
+    # License 7 ("No known copyright restrictions") says nothing about commercial use: every report
+    # that gives a "forbid commercial use" share leaves it out of the denominator.
+    ids = insert_photos(con, owners={"11111111@N00": ("alice_photos", [1] * 3 + [4] * 2 + [7] * 5)})
+    insert_dataset(con, "faces", "1", ids, DAY1)
+    known, forbidden = con.execute("""
+        SELECT count(l.commercial_use), count(*) FILTER (WHERE l.commercial_use = FALSE)
+        FROM yfcc_photos JOIN licenses AS l USING (license_id)""").fetchone()
+    assert (known, forbidden) == (5, 3)
+    share = forbidden / known
+
+    headline = query_rows(con, "overview_headline")[0]
+    assert headline["forbid_commercial_share"] == pytest.approx(share)
+    assert headline["photos_commercial_use_known"] == known
+    sources = {r["source"]: r for r in query_rows(con, "overview_sources")}
+    assert sources["YFCC100M"]["forbid_commercial_share"] == pytest.approx(share)
+    assert sources["faces 1"]["forbid_commercial_share"] == pytest.approx(share)
+    per_dataset = query_rows(con, "datasets_commercial_use")[0]
+    assert per_dataset["yfcc_commercial_share"] == pytest.approx(1 - share)  # allow + forbid = all known
+    assert query_rows(con, "yfcc_top_uploaders")[0]["forbid_commercial_share"] == pytest.approx(share)
+
+    result = build_report(con, tmp_path / "out", publish_mode="full", now=DAY1)
+    expected_text = f"{share:.1%} forbid commercial use (of the {known} whose license says)"
+    assert expected_text in result.headline
+    assert expected_text in (result.report_dir / "report.html").read_text()
+    assert expected_text in (result.report_dir / "report.md").read_text()
 
 
 def test_sections_without_data_say_so(con, tmp_path):
@@ -379,6 +422,48 @@ def test_flickr_deletions_since_last_report(report_db, tmp_path):
     assert changes["flickr"]["gone_since_previous"]["now"] == 1
 
 
+def test_gone_count_skips_failed_checks_like_the_unavailable_table(report_db, tmp_path):
+    report_db.executemany("INSERT INTO flickr_checks (photo_id, checked_at, status) VALUES (?, ?, ?)", [
+        (5000000, DAY1 - timedelta(days=2), "ok"),
+        (5000000, DAY1 - timedelta(days=1), "not_found"),
+        (5000000, DAY1 - timedelta(hours=1), "error"),   # no answer: the photo is still gone
+        (5000001, DAY1 - timedelta(days=1), "ok"),
+        (5000002, DAY1 - timedelta(days=1), "error"),    # never answered: not a checked photo
+    ])
+    summary = read_summary(build_report(report_db, tmp_path / "out", publish_mode="full", now=DAY1).report_dir)
+    yfcc = next(r for r in summary["tables"]["enrichment_unavailable"]["rows"]
+                if r["dataset"] == "YFCC100M (all photos)")
+    assert summary["metrics"]["flickr"] == {"checked_photos": yfcc["photos_checked"],
+                                            "gone_photos": yfcc["not_found"] + yfcc["user_deleted"]}
+    assert (yfcc["photos_checked"], yfcc["not_found"]) == (2, 1)
+    assert "1 of 2 photos re-checked on Flickr are gone (deleted, made private, or their account closed)." \
+        in summary["findings"]
+
+
+def test_gone_since_previous_counts_only_photos_available_at_the_previous_report(report_db, tmp_path):
+    out = tmp_path / "out"
+    before = [
+        (5000000, DAY1 - timedelta(days=3), "ok"),
+        (5000000, DAY1 - timedelta(days=2), "not_found"),  # already gone at the first report
+        (5000001, DAY1 - timedelta(days=1), "ok"),
+        (5000002, DAY1 - timedelta(days=1), "ok"),
+        (5000002, DAY1 - timedelta(hours=1), "error"),     # still ok as far as anyone knew
+        (5000003, DAY1 - timedelta(days=1), "ok"),
+    ]
+    after = [
+        (5000000, DAY2 - timedelta(hours=1), "not_found"),
+        (5000001, DAY2 - timedelta(hours=1), "not_found"),     # newly gone
+        (5000002, DAY2 - timedelta(hours=1), "user_deleted"),  # newly gone
+        (5000003, DAY2 - timedelta(hours=1), "error"),         # no answer: not gone
+    ]
+    insert = "INSERT INTO flickr_checks (photo_id, checked_at, status) VALUES (?, ?, ?)"
+    report_db.executemany(insert, before)
+    build_report(report_db, out, publish_mode="full", now=DAY1)
+    report_db.executemany(insert, after)
+    metrics = read_summary(build_report(report_db, out, publish_mode="full", now=DAY2).report_dir)["metrics"]
+    assert metrics["flickr"] == {"checked_photos": 4, "gone_photos": 3, "gone_since_previous": 2}
+
+
 # --- opt-outs in the report ---------------------------------------------------------------------
 
 def test_optouts_checked_against_later_versions(report_db, tmp_path):
@@ -442,6 +527,21 @@ def test_cli_report(report_db, db_path, tmp_path, capsys):
     (tmp_path / "afile").write_text("x")
     assert main(["--db", str(db_path), "report", "--out", str(tmp_path / "afile")]) == 2
     assert "is a file, not a folder" in capsys.readouterr().err
+
+
+def test_cli_report_into_an_unusable_folder_says_so_in_one_line(report_db, db_path, tmp_path, capsys):
+    report_db.close()
+    (tmp_path / "afile").write_text("x")
+    unusable = [tmp_path / "afile" / "sub"]  # a folder under a file: NotADirectoryError
+    if Path("/proc/self").is_dir():
+        unusable += [Path("/proc/x"),     # cannot be created: FileNotFoundError
+                     Path("/proc/self")]  # exists, but nothing can be written in it
+    for out in unusable:
+        assert main(["--db", str(db_path), "report", "--out", str(out), "--publish-mode", "full"]) == 2, out
+        err = capsys.readouterr().err
+        assert err.startswith("ccaudit: error: ") and err.count("\n") == 1, err
+        assert str(out) in err and "Traceback" not in err
+    assert (tmp_path / "afile").read_text() == "x"
 
 
 # --- report query files -------------------------------------------------------------------------

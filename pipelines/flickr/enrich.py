@@ -23,12 +23,12 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import duckdb
 
 from ..config import Settings
-from ..db import connect
+from ..db import connect, utc_now
 from ..errors import InputError
 from ..progress import Progress
 from .client import STATUSES, DeadlineReached, FlickrApiKeyError, FlickrClient, MissingApiKeyError
@@ -37,8 +37,6 @@ BATCH_SIZE = 200
 _NSID = re.compile(r"^[0-9]{3,12}@N[0-9]{2}$")
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass
@@ -217,7 +215,7 @@ def _finish_run(con: duckdb.DuckDBPyConnection, result: EnrichResult) -> None:
         UPDATE flickr_enrich_runs SET finished_at = ?, status = ?, photos_checked = ?, uploaders_fetched = ?,
                api_calls = ?, ok = ?, not_found = ?, user_deleted = ?, error = ?
         WHERE run_id = ?""",
-                [utcnow(), result.status, result.photos_checked, result.uploaders_fetched, result.api_calls,
+                [utc_now(), result.status, result.photos_checked, result.uploaders_fetched, result.api_calls,
                  *(result.photos.get(s, 0) for s in STATUSES), result.run_id])
 
 
@@ -240,13 +238,13 @@ def _answer_columns(answer, fields: tuple[str, ...]) -> dict:
 
 
 def _record_check(con: duckdb.DuckDBPyConnection, run_id: str, photo_id: int, answer) -> None:
-    _insert(con, "flickr_checks", {"photo_id": photo_id, "checked_at": utcnow(), "run_id": run_id,
+    _insert(con, "flickr_checks", {"photo_id": photo_id, "checked_at": utc_now(), "run_id": run_id,
                                    "attempts": answer.attempts, **_answer_columns(answer, _CHECK_FIELDS)})
 
 
 def _record_uploader(con: duckdb.DuckDBPyConnection, run_id: str, nsid: str, nickname: str | None,
                      answer) -> None:
-    _insert(con, "uploaders", {"owner_nsid": nsid, "nickname": nickname, "fetched_at": utcnow(),
+    _insert(con, "uploaders", {"owner_nsid": nsid, "nickname": nickname, "fetched_at": utc_now(),
                                "run_id": run_id, **_answer_columns(answer, _UPLOADER_FIELDS)})
 
 
@@ -266,12 +264,12 @@ def enrich(settings: Settings, dataset: str | None = None, limit: int | None = N
     own_client = client is None
     client = client or FlickrClient.from_settings(settings)
     calls_before = client.requests_sent
-    result = EnrichResult(run_id=f"enrich-{utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}", dataset=dataset)
+    result = EnrichResult(run_id=f"enrich-{utc_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}", dataset=dataset)
     con = connect(settings.db_path)
     try:
         if dataset is not None:
             _check_dataset(con, dataset)
-        started = utcnow()
+        started = utc_now()
         pass_since = _start_run(con, result, started, max_age_days, limit, deadline_seconds)
         selection = _Selection(dataset, started - timedelta(days=max_age_days), pass_since)
         result.pending_at_start = selection.count(con)

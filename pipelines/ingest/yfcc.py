@@ -30,11 +30,12 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
+from ..db import database_file, utc_now
 from ..errors import CcauditError, InputError
 from ..licenses import LICENSES, YFCC_LICENSE_IDS, resolve_license
 from ..progress import Progress
@@ -53,8 +54,6 @@ LOAD_MEMORY_LIMIT = "1GB"
 _MIB = 1 << 20
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 # --- results ------------------------------------------------------------------------------------
@@ -217,7 +216,7 @@ def stage_yfcc_file(path: Path, work_dir: Path, progress: bool = False, *,
     or decide by the free space in `work_dir` (None).
     """
     started = time.monotonic()
-    started_at = _utcnow()
+    started_at = utc_now()
     path = Path(path).resolve()
     compression = detect_compression(path)
     size = path.stat().st_size
@@ -265,13 +264,6 @@ def stage_yfcc_file(path: Path, work_dir: Path, progress: bool = False, *,
         lines_read=rows + reader_rejects, rows_ok=rows - rejected, rows_rejected=rejected + reader_rejects,
         file_size=size, fingerprint=file_fingerprint, started_at=started_at.isoformat(sep=" "),
         compression=compression, stage_seconds=round(time.monotonic() - started, 3))
-
-
-def _spool_fits(folder: Path, compressed_size: int) -> bool:
-    """Whether `folder` has room for the decompressed file (YFCC text compresses 4-6x; allow 8x)."""
-    if os.environ.get(STREAM_ENV, "").strip() in ("1", "true", "yes"):
-        return False
-    return shutil.disk_usage(folder).free > compressed_size * 8 + (1 << 30)
 
 
 def _run_stage_query(con, path: Path, compression: str, layout: int, size: int, out: Path,
@@ -329,7 +321,7 @@ def _spool_fits(folder: Path, compressed_size: int) -> bool:
 # --- loading ------------------------------------------------------------------------------------
 
 def new_run_id() -> str:
-    return f"yfcc-{_utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    return f"yfcc-{utc_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
 
 
 def _resolve_batch_licenses(con) -> None:
@@ -337,8 +329,7 @@ def _resolve_batch_licenses(con) -> None:
     pairs = con.execute("SELECT DISTINCT license_name_raw, license_url_raw FROM yfcc_batch_rows "
                         "WHERE reject_reason IS NULL").fetchall()
     rows = [(name, url, *resolve_license(name or None, url or None)) for name, url in pairs]
-    con.execute("CREATE OR REPLACE TEMP TABLE yfcc_batch_licenses (license_name_raw VARCHAR, "
-                "license_url_raw VARCHAR, license_id INTEGER, problem VARCHAR)")
+    con.execute("DELETE FROM yfcc_batch_licenses")  # created by _prepare_batch: the batch views read it
     if rows:
         con.executemany("INSERT INTO yfcc_batch_licenses VALUES (?, ?, ?, ?)", rows)
 
@@ -402,7 +393,7 @@ def load_staged(con, staged: list[StagedFile], run_id: str | None = None) -> lis
         con.execute(read_sql("ingest", "yfcc_load_photos.sql"))
         con.execute(read_sql("ingest", "yfcc_load_rejects.sql"), {"run_id": run_id})
         counts = con.execute(read_sql("ingest", "yfcc_load_counts.sql")).fetchall()
-        finished_at = _utcnow()
+        finished_at = utc_now()
         results = []
         for (file_idx, loaded, rejected), item in zip(counts, staged):
             if loaded + rejected != item.lines_read:
@@ -441,7 +432,7 @@ def record_failed_run(con, path: Path, error: Exception, run_id: str, started_at
     try:
         con.execute("INSERT INTO ingest_runs (run_id, source_file, kind, started_at, finished_at, status) "
                     "VALUES (?, ?, 'yfcc', ?, ?, ?)",
-                    [run_id, str(Path(path).resolve()), started_at, _utcnow(), f"failed: {error}"[:1000]])
+                    [run_id, str(Path(path).resolve()), started_at, utc_now(), f"failed: {error}"[:1000]])
     except duckdb.Error:
         pass
 
@@ -449,8 +440,8 @@ def record_failed_run(con, path: Path, error: Exception, run_id: str, started_at
 # --- the CLI entry point -------------------------------------------------------------------------
 
 def _database_dir(con) -> Path | None:
-    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
-    return Path(row[0]).resolve().parent if row and row[0] else None
+    path = database_file(con)
+    return path.parent if path else None
 
 
 _SCRATCH_PREFIX = ".ccaudit-ingest-"
@@ -484,10 +475,12 @@ def ingest_yfcc(con, paths: list[Path], progress: bool = True, work_dir: Path | 
     if not paths:
         raise InputError("no YFCC100M files given")
     for path in paths:
+        if path.is_dir():
+            raise InputError(f"{path} is a folder, not a YFCC100M file")
         if not path.is_file():
             raise InputError(f"{path}: no such file")
     run_id = new_run_id()
-    started_at = _utcnow()
+    started_at = utc_now()
     base = Path(work_dir) if work_dir else (_database_dir(con) or Path(tempfile.gettempdir()))
     _remove_stale_scratch(base)
     try:

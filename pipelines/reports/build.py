@@ -35,22 +35,23 @@ MARKER = ".ccaudit-report"
 SUMMARY_FORMAT = 1
 MAX_JSON_ROWS = 10_000  # per table in summary.json; the CSV always has every row
 
+# Each photo's latest answered check (errors say nothing about the photo), as in enrichment_unavailable.
 _GONE_SQL = """
-WITH latest AS (
-    SELECT photo_id, arg_max(status, checked_at) AS status FROM flickr_checks GROUP BY photo_id
-)
 SELECT count(*) AS checked_photos,
        count(*) FILTER (WHERE status IN ('not_found', 'user_deleted')) AS gone_photos
-FROM latest
+FROM flickr_latest_checks
 """
-# Photos seen on Flickr at or before the previous report whose latest check says they are gone.
+# Photos whose latest answered check at or before the previous report said ok and whose latest says gone.
 _NEWLY_GONE_SQL = """
-WITH latest AS (
-    SELECT photo_id, arg_max(status, checked_at) AS status FROM flickr_checks GROUP BY photo_id
+WITH at_previous AS (
+    SELECT photo_id,
+           arg_max(status, checked_at) FILTER (WHERE checked_at <= ? AND status <> 'error') AS status
+    FROM flickr_checks GROUP BY photo_id
 )
-SELECT count(*) FROM latest
-WHERE status IN ('not_found', 'user_deleted')
-  AND photo_id IN (SELECT photo_id FROM flickr_checks WHERE status = 'ok' AND checked_at <= ?)
+SELECT count(*)
+FROM flickr_latest_checks AS latest
+JOIN at_previous AS previous USING (photo_id)
+WHERE previous.status = 'ok' AND latest.status IN ('not_found', 'user_deleted')
 """
 
 
@@ -138,6 +139,23 @@ def _publish(tmp: Path, out_dir: Path, day: str) -> Path:
     raise CcauditError(f"could not publish the report into {out_dir}")
 
 
+def write_report_folder(files: dict[str, str], out_dir: Path, day: str, generated_at: str) -> Path:
+    """Write the files into a hidden temporary folder in out_dir, then rename it into place."""
+    tmp = Path(os.path.join(out_dir, f".{day}.tmp-{secrets.token_hex(4)}"))
+    try:
+        tmp.mkdir()
+        (tmp / MARKER).write_text(json.dumps({"created_by": "ccaudit", "version": __version__,
+                                              "generated_at": generated_at}) + "\n")
+        for name, text in files.items():
+            path = tmp / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8", newline="")
+        return _publish(tmp, out_dir, day)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 def previous_summary(out_dir: Path) -> dict | None:
     """summary.json of the latest earlier report that ccaudit wrote into out_dir."""
     found = []
@@ -192,7 +210,9 @@ def headline_facts(tables: list[TableResult]) -> dict:
     if not facts.get("photos"):
         return {**facts, "text": "No photos ingested yet: run `ccaudit ingest yfcc` or `ccaudit ingest manifest`."}
     share = facts.get("forbid_commercial_share")
-    share_text = f"{share:.1%} forbid commercial use" if share is not None else "licenses unknown"
+    # The share is over the photos whose license says whether commercial use is allowed, so say how many.
+    share_text = (f"{share:.1%} forbid commercial use (of the {facts['photos_commercial_use_known']:,} "
+                  "whose license says)" if share is not None else "licenses unknown")
     datasets = facts.get("datasets") or 0
     text = (f"{facts['photos']:,} photos and videos in {datasets:,} dataset{'s' if datasets != 1 else ''}; "
             f"{share_text}; {facts.get('photographers') or 0:,} photographers")
@@ -317,7 +337,10 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, publish_mode: st
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise CcauditError(f"--out {out_dir} is a file, not a folder")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CcauditError(f"cannot create the report folder {out_dir}: {exc.strerror or exc}") from None
     day = now.strftime("%Y-%m-%d")
     choose_report_dir(out_dir, day)  # fail early on a foreign folder, before the slow part
 
@@ -368,19 +391,10 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, publish_mode: st
     if pseudonymizer:
         check_published(files, tables, pseudonymizer.replaced)
 
-    tmp = Path(os.path.join(out_dir, f".{day}.tmp-{secrets.token_hex(4)}"))
     try:
-        tmp.mkdir()
-        (tmp / MARKER).write_text(json.dumps({"created_by": "ccaudit", "version": __version__,
-                                              "generated_at": provenance["generated_at"]}) + "\n")
-        for name, text in files.items():
-            path = tmp / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8", newline="")
-        report_dir = _publish(tmp, out_dir, day)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+        report_dir = write_report_folder(files, out_dir, day, provenance["generated_at"])
+    except OSError as exc:
+        raise CcauditError(f"cannot write the report into {out_dir}: {exc.strerror or exc}") from None
     return ReportResult(report_dir=report_dir, publish_mode=publish_mode, generated_at=now,
                         headline=headline["text"], synthetic=bool(synthetic), tables=tables,
                         validation=validation, changes=changes,

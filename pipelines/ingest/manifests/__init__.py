@@ -21,7 +21,7 @@ from types import ModuleType
 
 import duckdb
 
-from ...db import transaction
+from ...db import transaction, utc_now
 from ...errors import InputError
 from .base import (
     ITEM_SCHEMA,
@@ -33,7 +33,6 @@ from .base import (
     check_name,
     default_version,
     fingerprint,
-    utc_now,
 )
 
 __all__ = ["FORMATS", "ManifestResult", "StagedManifest", "ingest_manifest", "load_staged_manifest",

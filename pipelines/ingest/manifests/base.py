@@ -52,9 +52,6 @@ STAGED_REJECT_SCHEMA = pa.schema(list(REJECT_SCHEMA) + [pa.field(n, t) for n, t 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
-def utc_now() -> datetime:
-    """Naive UTC timestamp, the convention of every TIMESTAMP column."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def default_version() -> str:
