@@ -126,6 +126,14 @@ def choose_report_dir(out_dir: Path, day: str) -> Path:
     raise CcauditError(f"too many reports for {day} in {out_dir}")
 
 
+def prepare_out_dir(out_dir: Path, day: str) -> None:
+    """Create out_dir if needed; refuse a file, or a folder for `day` that ccaudit did not create."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise CcauditError(f"--out {out_dir} is a file, not a folder")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    choose_report_dir(out_dir, day)
+
+
 def _publish(tmp: Path, out_dir: Path, day: str) -> Path:
     """Rename the finished temporary folder into place (retrying the suffix if another run won the race)."""
     for _ in range(10):
@@ -335,21 +343,18 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, publish_mode: st
     started = datetime.now(UTC)
     now = now or started.replace(tzinfo=None)
     out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise CcauditError(f"--out {out_dir} is a file, not a folder")
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CcauditError(f"cannot create the report folder {out_dir}: {exc.strerror or exc}") from None
     day = now.strftime("%Y-%m-%d")
-    choose_report_dir(out_dir, day)  # fail early on a foreign folder, before the slow part
+    try:  # fail early on an unusable or foreign folder, before the slow part
+        prepare_out_dir(out_dir, day)
+        previous = previous_summary(out_dir)
+    except OSError as exc:
+        raise CcauditError(f"cannot create or read the report folder {out_dir}: {exc.strerror or exc}") from None
 
     tables = [run_query(con, query) for query in discover_queries()]
     pseudonymizer = Pseudonymizer(load_key(con)) if publish_mode == "pseudonymous" else None
     if pseudonymizer:
         pseudonymise_tables(tables, pseudonymizer)
 
-    previous = previous_summary(out_dir)
     headline = headline_facts(tables)
     synthetic = synthetic_sources(con)
     metrics = collect_metrics(con, tables, previous)

@@ -1,7 +1,7 @@
 -- title: Deleted uploader accounts
 -- section: enrichment
 -- order: 40
--- description: Uploaders whose latest flickr.people.getInfo answer was "user deleted" (code 5), with how many of their photos YFCC100M lists and how many dataset items still come from them. The 200 with the most dataset items are shown.
+-- description: Uploaders whose latest flickr.people.getInfo answer was "user deleted" (code 5), with how many of their photos YFCC100M lists and how many items of each dataset's latest version still come from them. The 200 with the most dataset items are shown.
 -- requires: flickr_checks, uploaders
 -- sensitive: owner_nsid, nickname
 WITH latest AS (
@@ -19,9 +19,12 @@ per_owner AS (
     SELECT owner_nsid, any_value(owner_nickname) AS nickname, count(*) AS yfcc_photos
     FROM photos GROUP BY owner_nsid
 ),
-items AS (
+items AS (  -- items of each dataset's latest version only, so older versions are not counted again
     SELECT p.owner_nsid, count(*) AS dataset_items, count(DISTINCT i.dataset) AS datasets
-    FROM dataset_items i JOIN photos p USING (photo_id) GROUP BY p.owner_nsid
+    FROM dataset_items i
+    JOIN latest_datasets d USING (dataset, version)
+    JOIN photos p USING (photo_id)
+    GROUP BY p.owner_nsid
 )
 SELECT d.owner_nsid,
        coalesce(d.nickname, o.nickname) AS nickname,

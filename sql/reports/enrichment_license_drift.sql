@@ -1,20 +1,11 @@
 -- title: License drift: license at snapshot time vs license on Flickr now
 -- section: enrichment
 -- order: 20
--- description: For every re-checked photo that is still available, the license recorded at snapshot time (in YFCC100M, or declared by a dataset manifest) against the license its latest successful Flickr check reports, counted per pair. Changes that withdraw permission are called out: "now All Rights Reserved" and "now forbids commercial use".
+-- description: For every re-checked photo that is still available, the license recorded at snapshot time (in YFCC100M, or declared by the latest version of a dataset's manifest, each photo once) against the license its latest successful Flickr check reports, counted per pair. Changes that withdraw permission are called out: "now All Rights Reserved" and "now forbids commercial use".
 -- requires: flickr_checks
-WITH now_ok AS (
-    SELECT photo_id, license_id FROM flickr_latest_checks WHERE status = 'ok'
-),
-snapshots AS (
-    SELECT 'YFCC100M' AS snapshot, photo_id, license_id FROM yfcc_photos
-    UNION ALL
-    SELECT DISTINCT 'dataset ' || dataset, photo_id, declared_license_id
-    FROM dataset_items WHERE photo_id IS NOT NULL AND declared_license_id IS NOT NULL
-),
-pairs AS (
-    SELECT s.snapshot, s.license_id AS then_id, n.license_id AS now_id, count(*) AS photos
-    FROM snapshots s JOIN now_ok n USING (photo_id)
+WITH pairs AS (
+    SELECT snapshot, license_then_id AS then_id, license_now_id AS now_id, count(*) AS photos
+    FROM flickr_license_drift
     GROUP BY ALL
 )
 SELECT p.snapshot,

@@ -1,7 +1,7 @@
 -- title: Headline figures
 -- section: overview
 -- order: 10
--- description: Every distinct Flickr photo or video found in YFCC100M or in any ingested dataset, counted once. A photo's license is its YFCC100M license, else the license its dataset declares; "forbid commercial use" counts All Rights Reserved and every NonCommercial (NC) license, as a share of the photos whose license is known. Photographers are distinct uploader NSIDs.
+-- description: Every distinct Flickr photo or video found in YFCC100M or in any ingested dataset, counted once. A photo's license is its YFCC100M license, else the license its dataset declares; "forbid commercial use" counts All Rights Reserved and every NonCommercial (NC) license, as a share of the photos whose license says whether commercial use is allowed (an unknown license and "No known copyright restrictions" are left out of that share). Photographers are distinct uploader NSIDs.
 -- requires:
 WITH item_photos AS (
     -- dataset photos that YFCC100M does not hold: their owner and license come from the manifest
@@ -25,8 +25,9 @@ SELECT
     (CASE WHEN (SELECT count(*) FROM yfcc_photos) > 0 THEN 1 ELSE 0 END)
         + (SELECT count(DISTINCT dataset) FROM datasets) AS datasets,
     count(p.license_id) AS photos_with_known_license,
+    count(l.commercial_use) AS photos_commercial_use_known,
     count(*) FILTER (WHERE l.commercial_use = FALSE) AS photos_forbid_commercial,
-    count(*) FILTER (WHERE l.commercial_use = FALSE) / nullif(count(p.license_id), 0) AS forbid_commercial_share,
+    count(*) FILTER (WHERE l.commercial_use = FALSE) / nullif(count(l.commercial_use), 0) AS forbid_commercial_share,
     count(DISTINCT p.owner_nsid) AS photographers
 FROM photos AS p
 LEFT JOIN licenses AS l USING (license_id);

@@ -1,7 +1,7 @@
 -- title: What was audited
 -- section: overview
 -- order: 20
--- description: One row per source: YFCC100M and every ingested dataset version. Items are what the manifest lists (a photo with three faces may be three items); photos are distinct Flickr photo ids. Unauditable items carry no pointer back to Flickr, so their photo, license and uploader cannot be checked.
+-- description: One row per source: YFCC100M and every ingested dataset version. Items are what the manifest lists (a photo with three faces may be three items); photos are distinct Flickr photo ids. Unauditable items carry no pointer back to Flickr, so their photo, license and uploader cannot be checked. The share that forbids commercial use is over the photos whose license says whether commercial use is allowed.
 -- chart: hbar label=source value=forbid_commercial_share
 WITH item_license AS (
     SELECT i.dataset, i.version, i.photo_id,
@@ -16,7 +16,7 @@ per_dataset AS (
            count(il.dataset) FILTER (WHERE il.photo_id IS NULL) AS unauditable_items,
            count(DISTINCT il.photo_id) FILTER (WHERE il.in_yfcc) AS photos_in_yfcc,
            count(DISTINCT il.photo_id) FILTER (WHERE l.commercial_use = FALSE)
-               / nullif(count(DISTINCT il.photo_id) FILTER (WHERE il.license_id IS NOT NULL), 0)
+               / nullif(count(DISTINCT il.photo_id) FILTER (WHERE l.commercial_use IS NOT NULL), 0)
                AS forbid_commercial_share,
            d.ingested_at
     FROM datasets AS d
@@ -27,7 +27,7 @@ per_dataset AS (
 yfcc AS (
     SELECT 'YFCC100M' AS source, 'YFCC100M' AS dataset, NULL::VARCHAR AS version,
            count(*) AS items, count(*) AS photos, 0::BIGINT AS unauditable_items, count(*) AS photos_in_yfcc,
-           count(*) FILTER (WHERE l.commercial_use = FALSE) / nullif(count(*), 0) AS forbid_commercial_share,
+           count(*) FILTER (WHERE l.commercial_use = FALSE) / nullif(count(l.commercial_use), 0) AS forbid_commercial_share,
            (SELECT max(finished_at) FROM ingest_runs WHERE kind = 'yfcc') AS ingested_at
     FROM yfcc_photos AS y
     LEFT JOIN licenses AS l USING (license_id)
