@@ -220,11 +220,14 @@ class LocalAirflow:
             rows = db.execute("SELECT run_id, state, run_type FROM dag_run WHERE dag_id = ? ORDER BY id", [dag_id]).fetchall()
         return [{"run_id": r[0], "state": r[1], "run_type": r[2]} for r in rows]
 
-    def wait_for_runs(self, dag_id: str, count: int = 1, timeout: float = 300) -> list[dict]:
+    def wait_for_runs(self, dag_id: str, count: int = 1, timeout: float = 300,
+                      run_type: str | None = None) -> list[dict]:
+        """All runs of the DAG once at least `count` (of `run_type`, if given) exist and every run has ended."""
         deadline = time.monotonic() + timeout
         while True:
             runs = self.dag_runs(dag_id)
-            if len(runs) >= count and all(r["state"] in ("success", "failed") for r in runs):
+            wanted = [r for r in runs if run_type is None or r["run_type"] == run_type]
+            if len(wanted) >= count and all(r["state"] in ("success", "failed") for r in runs):
                 return runs
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{dag_id}: runs {runs} not finished after {timeout} s\n{self.logs()}")
@@ -253,7 +256,10 @@ def scheduler_e2e(root: Path, shards: list[Path], timeout: float = 300) -> dict:
             airflow.wait_for_dag(dag_id)
         airflow.cli("dags", "trigger", "ccaudit_ingest_yfcc")
         ingest_runs = airflow.wait_for_runs("ccaudit_ingest_yfcc", timeout=timeout)
-        report_runs = airflow.wait_for_runs("ccaudit_validate_and_report", timeout=timeout) \
+        # Unpausing also creates the monthly run, which may end before the Asset event arrives:
+        # wait for the asset-triggered run itself.
+        report_runs = airflow.wait_for_runs("ccaudit_validate_and_report", timeout=timeout,
+                                            run_type="asset_triggered") \
             if ingest_runs[0]["state"] == "success" else []
         return {"db": str(db), "reports": str(reports), "seconds": round(time.monotonic() - started, 1),
                 "ingest_runs": ingest_runs, "report_runs": report_runs,
