@@ -104,4 +104,4 @@ def utc_now() -> datetime:
 def database_file(con: duckdb.DuckDBPyConnection) -> Path | None:
     """The file behind a connection (None for an in-memory database)."""
     row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
-    return Path(row[0]).resolve() if row and row[0] else None
+    return Path(row[0]).resolve() if row and row[0] and row[0] != ":memory:" else None

@@ -18,6 +18,7 @@ import re
 import secrets
 from pathlib import Path
 
+from ..db import database_file
 from ..errors import CcauditError, ConfigError
 
 KEY_ENV = "CCAUDIT_PSEUDONYM_KEY"
@@ -34,12 +35,10 @@ _DIGITS = re.compile(r"^\d+$")
 
 def key_path_for(con) -> Path:
     """`.ccaudit-pseudonym-key` beside the open DuckDB file (the key stays with the data, not the report)."""
-    row = con.execute(
-        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
-    db_file = row[0] if row else None
-    if not db_file or db_file == ":memory:":
+    db_file = database_file(con)
+    if db_file is None:  # an in-memory database
         return Path.home() / ".config" / "ccaudit" / KEY_FILE_NAME
-    return Path(db_file).resolve().parent / KEY_FILE_NAME
+    return db_file.parent / KEY_FILE_NAME
 
 
 def load_key(con, env: dict | None = None) -> bytes:
