@@ -14,6 +14,7 @@ from datetime import datetime
 
 from .flickr_urls import FlickrUrlError, normalise_nsid, parse_flickr_url, parse_photo_ref
 from .licenses import LICENSES
+from .optout import OptOut, optouts_for
 
 TEXT_PHOTO_LIMIT = 25
 
@@ -48,14 +49,6 @@ class DatasetHit:
     items: int
     photos: int
     photo_ids: list[int]
-
-
-@dataclass
-class OptOut:
-    kind: str
-    value: str
-    requested_at: datetime
-    note: str | None
 
 
 @dataclass
@@ -216,7 +209,7 @@ def _lookup_owners(con, query: str, kind: str, owners: list[Owner], what: str) -
     item_rows = con.execute(_ITEMS_OF_OWNER_OR_ALIAS if aliases else _ITEMS_OF_OWNER, params).fetchall()
     result = LookupResult(query=query, interpreted_as=kind, owners=owners)
     _fill_hits(con, result, item_rows, known)
-    result.optouts = _optouts(con, nsids, [p.photo_id for p in result.photos])
+    result.optouts = optouts_for(con, nsids, [p.photo_id for p in result.photos])
     result.detail = (f"{what}; {len(nsids)} account(s) with a known NSID"
                      if owners else f"{what}; no account with that name")
     return result
@@ -238,7 +231,7 @@ def _lookup_photo(con, query: str, photo_id: int, form: str) -> LookupResult:
             result.photos = _hits(con, {photo_id: {"datasets": [], "items": 0, "owner": owner[0],
                                                    "declared": set(), "raw": set()}})
     nsids = [o.nsid for o in result.owners if o.nsid]
-    result.optouts = _optouts(con, nsids, [photo_id])
+    result.optouts = optouts_for(con, nsids, [photo_id])
     return result
 
 
@@ -290,12 +283,3 @@ def _hits(con, per_photo: dict[int, dict], known: dict | None = None) -> list[Ph
                              declared_license_ids=sorted(info["declared"]), declared_license_raw=sorted(info["raw"]),
                              flickr_status=status, flickr_license_id=flickr_license, flickr_checked_at=checked_at))
     return hits
-
-
-def _optouts(con, nsids: list[str], photo_ids: list[int]) -> list[OptOut]:
-    rows = con.execute("""
-        SELECT kind, value, requested_at, note FROM optouts
-        WHERE (kind = 'user' AND value IN (SELECT unnest(?::VARCHAR[])))
-           OR (kind = 'photo' AND value IN (SELECT unnest(?::VARCHAR[])))
-        ORDER BY requested_at, kind, value""", [nsids, [str(p) for p in photo_ids]]).fetchall()
-    return [OptOut(*row) for row in rows]

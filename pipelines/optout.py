@@ -90,6 +90,16 @@ def add_optout(con, kind: str, value: str, note: str | None = None,
     return entry
 
 
+def optouts_for(con, nsids: list[str], photo_ids: list[int]) -> list[OptOut]:
+    """Opt-outs recorded for any of these uploaders or photos (what `ccaudit lookup` shows)."""
+    rows = con.execute("""
+        SELECT kind, value, requested_at, note FROM optouts
+        WHERE (kind = 'user' AND value IN (SELECT unnest(?::VARCHAR[])))
+           OR (kind = 'photo' AND value IN (SELECT unnest(?::VARCHAR[])))
+        ORDER BY requested_at, kind, value""", [nsids, [str(p) for p in photo_ids]]).fetchall()
+    return [OptOut(*row) for row in rows]
+
+
 def list_optouts(con) -> list[OptOut]:
     rows = con.execute("SELECT kind, value, requested_at, note FROM optouts "
                        "ORDER BY requested_at, kind, value").fetchall()
