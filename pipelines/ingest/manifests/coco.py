@@ -7,6 +7,7 @@ through the file's own `licenses[]` table (name + URL) rather than assumed.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 from ...flickr_urls import FlickrUrlError, parse_photo_ref
@@ -15,33 +16,32 @@ from .base import StagingSink, auditable, open_text  # noqa: F401
 from .jsonstream import JsonStream
 
 
-def _license_table(path: Path) -> dict[int, tuple[int | None, str]]:
-    """COCO license id -> (Flickr license id, raw URL or name), read before the images."""
+def _elements_of(path: Path, member: str) -> Iterator[object]:
+    """Stream the elements of one top-level array (`licenses`, `images`) of a COCO file."""
     with open_text(path) as handle:
         stream = JsonStream(handle, str(path))
         for key in stream.members():
-            if key != "licenses":
+            if key != member:
                 stream.skip()
                 continue
-            table = {}
-            for entry in stream.elements():
-                if isinstance(entry, dict) and isinstance(entry.get("id"), int):
-                    license_id, _problem = resolve_license(entry.get("name"), entry.get("url"))
-                    table[entry["id"]] = (license_id, entry.get("url") or entry.get("name") or str(entry["id"]))
-            return table
-    return {}
+            yield from stream.elements()
+            return
+
+
+def _license_table(path: Path) -> dict[int, tuple[int | None, str]]:
+    """COCO license id -> (Flickr license id, raw URL or name), read before the images."""
+    table = {}
+    for entry in _elements_of(path, "licenses"):
+        if isinstance(entry, dict) and isinstance(entry.get("id"), int):
+            license_id, _problem = resolve_license(entry.get("name"), entry.get("url"))
+            table[entry["id"]] = (license_id, entry.get("url") or entry.get("name") or str(entry["id"]))
+    return table
 
 
 def parse(path: Path, sink: StagingSink) -> None:
     licenses = _license_table(path)
-    with open_text(path) as handle:
-        stream = JsonStream(handle, str(path))
-        for key in stream.members():
-            if key != "images":
-                stream.skip()
-                continue
-            for ordinal, image in enumerate(stream.elements(), start=1):
-                _image(sink, image, ordinal, licenses)
+    for ordinal, image in enumerate(_elements_of(path, "images"), start=1):
+        _image(sink, image, ordinal, licenses)
 
 
 def _image(sink: StagingSink, image: object, ordinal: int, licenses: dict) -> None:
