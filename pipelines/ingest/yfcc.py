@@ -18,7 +18,6 @@ leaves the database as it was.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -40,6 +39,7 @@ from ..errors import CcauditError, InputError
 from ..licenses import LICENSES, YFCC_LICENSE_IDS, resolve_license
 from ..progress import Progress
 from ..resources import read_sql
+from . import fingerprint
 from .decompress import PLAIN, DecompressFifo, detect_compression, read_head
 
 LAYOUTS = (25, 23)
@@ -111,18 +111,6 @@ class FileResult:
 
 
 # --- input recognition --------------------------------------------------------------------------
-
-def fingerprint(path: Path, size: int | None = None) -> str:
-    """sha256 of the size and the first and last MiB: cheap to compute, stable for a given file."""
-    size = path.stat().st_size if size is None else size
-    digest = hashlib.sha256(str(size).encode())
-    with open(path, "rb") as handle:
-        digest.update(handle.read(_MIB))
-        if size > _MIB:
-            handle.seek(max(size - _MIB, _MIB))
-            digest.update(handle.read(_MIB))
-    return digest.hexdigest()
-
 
 def detect_layout(head: bytes, path: Path, complete: bool) -> int:
     """25 or 23: the field count most of the first lines have; InputError for anything else.

@@ -23,6 +23,7 @@ import duckdb
 
 from ...db import transaction, utc_now
 from ...errors import InputError
+from .. import fingerprint
 from .base import (
     ITEM_SCHEMA,
     FileResult,
@@ -32,7 +33,6 @@ from .base import (
     StagingSink,
     check_name,
     default_version,
-    fingerprint,
 )
 
 __all__ = ["FORMATS", "ManifestResult", "StagedManifest", "ingest_manifest", "load_staged_manifest",

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import bz2
 import gzip
-import hashlib
 import io
 import lzma
-import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -62,18 +60,6 @@ def check_name(kind: str, value: str) -> str:
     if not isinstance(value, str) or not _NAME_RE.match(value):
         raise InputError(f"{kind} {value!r} must be 1-100 letters, digits, '.', '_' or '-' (starting with a letter or digit)")
     return value
-
-
-def fingerprint(path: Path) -> str:
-    """sha256 over the size and the first and last MiB: recognises a file again without reading it all."""
-    size = path.stat().st_size
-    digest = hashlib.sha256(str(size).encode())
-    with path.open("rb") as handle:
-        digest.update(handle.read(1 << 20))
-        if size > 2 << 20:
-            handle.seek(-(1 << 20), os.SEEK_END)
-            digest.update(handle.read(1 << 20))
-    return digest.hexdigest()
 
 
 def open_binary(path: Path) -> IO[bytes]:
