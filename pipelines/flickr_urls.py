@@ -319,7 +319,7 @@ def parse_flickr_url(url: str) -> FlickrRef:
         return _parse_static(parts, text)
     if FLICKR_HOST_RE.match(host):
         raise FlickrUrlError(f"{host} serves no photo or account pages: {text!r}")
-    raise FlickrUrlError(f"not a Flickr link (host {host or 'missing'}): {text!r}")
+    raise FlickrUrlError(f"not a Flickr URL (host {host or 'missing'}): {text!r}")
 
 
 def parse_photo_ref(text: str) -> FlickrRef:
