@@ -240,8 +240,8 @@ def test_a_name_shared_by_two_accounts_gives_two_answers_never_a_sum(world):
     assert f"{len(nsids)} different accounts match" in text and "account 1 of" in text
     # Flickr usernames (from enrichment) shared by two accounts: two answers through a path-alias link too
     first, second = sorted(nsids)[:2]
-    con.execute("INSERT INTO uploaders (owner_nsid, username, fetched_at) VALUES (?, 'shared_name', now()), "
-                "(?, 'Shared_Name', now())", [first, second])
+    con.execute("INSERT INTO uploaders (owner_nsid, username, status, fetched_at) VALUES (?, 'shared_name', 'ok', now()), "
+                "(?, 'Shared_Name', 'ok', now())", [first, second])
     try:
         alias = lookup(con, "https://www.flickr.com/photos/shared_name/")
         assert alias.interpreted_as == "alias" and [a.nsid for a in alias.accounts] == [first, second]
