@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
-NSID_RE = re.compile(r"^\d+@N\d\d$", re.IGNORECASE)
+NSID_RE = re.compile(r"^[0-9]+@N[0-9][0-9]$", re.IGNORECASE)
 # Flickr path aliases are letters, digits, '-' and '_'; anything else is not an account name.
 _ALIAS_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _PHOTO_ID_RE = re.compile(r"^[0-9]{1,19}$")
