@@ -184,8 +184,9 @@ def _shard_chars(entries: int, single_file_limit: int) -> int:
 
 
 def build_search_index(con, salt: str, photo_limit: int = PHOTO_LIMIT,
-                       single_file_limit: int = SINGLE_FILE_LIMIT) -> dict:
+                       single_file_limit: int | None = None) -> dict:
     """The index as a JSON-able dict. Sharded indexes carry their files under "shards" (see split)."""
+    single_file_limit = SINGLE_FILE_LIMIT if single_file_limit is None else single_file_limit
     names, info = _sources(con)
     con.execute(_ITEM_OWNERS_SQL)
     accounts = con.execute(_ACCOUNTS_SQL, {"salt": salt, "sources": names}).fetchall()
