@@ -47,25 +47,34 @@ POOL = "YFCC100M"
 NSID_RE = re.compile(r"^[0-9]+@N[0-9][0-9]$", re.IGNORECASE)
 _NSID_SQL = "regexp_full_match(trim({0}), '[0-9]+@[Nn][0-9][0-9]')"
 
-# Every dataset item with the account it belongs to, by the rules of lookup._fill_account.
-_ITEM_OWNERS_SQL = f"""
+# Every dataset item with the account(s) it belongs to, by the rules of lookup._fill_account: the
+# photo's owner in YFCC100M, and the account the manifest names (an NSID, a path alias Flickr resolved
+# to an NSID, or else the alias itself, lower case). One pass; a list of at most two accounts per item.
+_ALIASES_SQL = """
 CREATE OR REPLACE TEMP TABLE _search_aliases AS
     SELECT DISTINCT owner_nsid, lower(trim(path_alias)) AS alias FROM uploaders
-    WHERE path_alias IS NOT NULL AND trim(path_alias) <> '';
+    WHERE path_alias IS NOT NULL AND trim(path_alias) <> ''
+"""
+_ITEM_OWNERS_SQL = f"""
 CREATE OR REPLACE TEMP TABLE _search_item_owners AS
-    SELECT i.dataset || ' ' || i.version AS source, i.item_key, i.photo_id, y.owner_nsid AS account
-    FROM dataset_items AS i JOIN yfcc_photos AS y USING (photo_id)
-    UNION
-    SELECT i.dataset || ' ' || i.version, i.item_key, i.photo_id,
-           CASE WHEN {_NSID_SQL.format('i.owner_ref')} THEN upper(trim(i.owner_ref))
-                ELSE coalesce(a.owner_nsid, lower(i.owner_ref)) END
-    FROM dataset_items AS i LEFT JOIN _search_aliases AS a ON lower(i.owner_ref) = a.alias
-    WHERE i.owner_ref IS NOT NULL AND i.owner_ref <> '';
+    SELECT source, item_key, photo_id, unnest(accounts) AS account FROM (
+        SELECT list_position($sources, i.dataset || ' ' || i.version) - 1 AS source, i.item_key, i.photo_id,
+               list_distinct(list_filter([y.owner_nsid,
+                   CASE WHEN i.owner_ref IS NULL OR i.owner_ref = '' THEN NULL
+                        WHEN {_NSID_SQL.format('i.owner_ref')} THEN upper(trim(i.owner_ref))
+                        ELSE coalesce(a.owner_nsid, lower(i.owner_ref)) END], lambda x: x IS NOT NULL)) AS accounts
+        FROM dataset_items AS i
+        LEFT JOIN (SELECT photo_id, any_value(owner_nsid) AS owner_nsid FROM yfcc_photos GROUP BY photo_id) AS y
+            USING (photo_id)
+        LEFT JOIN _search_aliases AS a ON i.owner_ref IS NOT NULL AND lower(i.owner_ref) = a.alias);
 """
 _ACCOUNTS_SQL = f"""
 WITH per_source AS (
     SELECT account, source, count(DISTINCT photo_id) AS photos, count(DISTINCT item_key) AS items
     FROM _search_item_owners GROUP BY ALL
+),
+sources AS (
+    SELECT account, list([source, photos, items] ORDER BY source) AS per_source FROM per_source GROUP BY account
 ),
 per_account AS (
     SELECT account, count(DISTINCT photo_id) AS photos FROM _search_item_owners GROUP BY account
@@ -77,16 +86,16 @@ optout AS (
     SELECT DISTINCT o.account FROM _search_item_owners AS o
     JOIN optouts AS x ON x.kind = 'photo' AND x.value = o.photo_id::VARCHAR
 ),
-accounts AS (SELECT account FROM per_source UNION SELECT account FROM pool)
+accounts AS (SELECT account FROM per_account UNION SELECT account FROM pool)
 SELECT a.account,
        left(sha256($salt || 'u:' || a.account), {DIGEST_CHARS}) AS digest,
        coalesce(pool.photos, 0) AS pool_photos,
        coalesce(pa.photos, 0) AS dataset_photos,
-       coalesce((SELECT list([list_position($sources, s.source) - 1, s.photos, s.items] ORDER BY s.source)
-                 FROM per_source AS s WHERE s.account = a.account), []) AS per_source,
+       coalesce(s.per_source, []) AS per_source,
        (o.account IS NOT NULL) AS opted_out
 FROM accounts AS a
-LEFT JOIN pool USING (account) LEFT JOIN per_account AS pa USING (account) LEFT JOIN optout AS o USING (account)
+LEFT JOIN pool USING (account) LEFT JOIN per_account AS pa USING (account) LEFT JOIN sources AS s USING (account)
+LEFT JOIN optout AS o USING (account)
 """
 # Names that lead to accounts: YFCC100M nicknames, Flickr usernames/nicknames/path aliases, and the
 # path aliases that only manifests name (their own account).
@@ -101,36 +110,45 @@ UNION SELECT DISTINCT account, account FROM _search_item_owners WHERE NOT {_NSID
 # Flickr check, opt-out) as a string, and its digest. YFCC100M-only photos when $all_yfcc.
 _PHOTOS_SQL = f"""
 CREATE OR REPLACE TEMP TABLE _search_photos AS
-WITH per_source AS (
-    SELECT photo_id, list_position($sources, dataset || ' ' || version) - 1 AS source, count(*) AS items,
-           list(DISTINCT declared_license_id ORDER BY declared_license_id)
-               FILTER (WHERE declared_license_id IS NOT NULL) AS declared,
-           any_value(owner_ref) AS owner_ref
+WITH declared AS (  -- hash aggregates only: ordered aggregates are several times slower at this size
+    SELECT photo_id, dataset, version, declared_license_id, count(*) AS items, any_value(owner_ref) AS owner_ref
     FROM dataset_items WHERE photo_id IS NOT NULL GROUP BY ALL
 ),
+per_source AS (
+    SELECT photo_id, list_position($sources, dataset || ' ' || version) - 1 AS source, sum(items) AS items,
+           list_sort(list_filter(list(declared_license_id), lambda x: x IS NOT NULL)) AS declared,
+           any_value(owner_ref) AS owner_ref
+    FROM declared GROUP BY photo_id, dataset, version
+),
 in_datasets AS (
-    SELECT photo_id, string_agg(source || ':' || items || ':' || array_to_string(coalesce(declared, []), ','),
-                                ';' ORDER BY source) AS sources,
+    SELECT photo_id,
+           array_to_string(list_sort(list(source || ':' || items || ':' || array_to_string(declared, ','))), ';')
+               AS sources,
            any_value(owner_ref) AS owner_ref
     FROM per_source GROUP BY photo_id
 ),
+pool AS (SELECT photo_id, any_value(license_id) AS license_id, any_value(owner_nsid) AS owner_nsid
+         FROM yfcc_photos GROUP BY photo_id),
 photos AS (
     SELECT coalesce(d.photo_id, y.photo_id) AS photo_id, d.sources, y.license_id AS pool_license,
            y.photo_id IS NOT NULL AS in_pool,
            coalesce(y.owner_nsid, CASE WHEN {_NSID_SQL.format('d.owner_ref')} THEN upper(trim(d.owner_ref)) END) AS owner
-    FROM in_datasets AS d FULL JOIN yfcc_photos AS y USING (photo_id)
+    FROM in_datasets AS d FULL JOIN pool AS y USING (photo_id)
     WHERE d.photo_id IS NOT NULL OR $all_yfcc
 ),
 checks AS (
     SELECT photo_id, arg_max(status, checked_at) AS status, arg_max(license_id, checked_at) AS license_id
     FROM flickr_checks GROUP BY photo_id
-)
+),
+photo_optouts AS (SELECT DISTINCT try_cast(value AS BIGINT) AS photo_id FROM optouts WHERE kind = 'photo'),
+user_optouts AS (SELECT DISTINCT value AS owner FROM optouts WHERE kind = 'user')
 SELECT left(sha256($salt || 'p:' || p.photo_id::VARCHAR), {DIGEST_CHARS}) AS digest,
        concat_ws('|', CASE WHEN p.in_pool THEN coalesce(p.pool_license::VARCHAR, '?') ELSE '-' END,
                  coalesce(p.sources, ''), coalesce(c.status, ''), coalesce(c.license_id::VARCHAR, ''),
-                 CASE WHEN EXISTS (SELECT 1 FROM optouts AS o WHERE (o.kind = 'photo' AND o.value = p.photo_id::VARCHAR)
-                                   OR (o.kind = 'user' AND o.value = p.owner)) THEN '1' ELSE '0' END) AS profile
+                 CASE WHEN po.photo_id IS NOT NULL OR uo.owner IS NOT NULL THEN '1' ELSE '0' END) AS profile
 FROM photos AS p LEFT JOIN checks AS c USING (photo_id)
+LEFT JOIN photo_optouts AS po ON po.photo_id = p.photo_id
+LEFT JOIN user_optouts AS uo ON uo.owner = p.owner
 """
 
 
@@ -188,8 +206,9 @@ def build_search_index(con, salt: str, photo_limit: int = PHOTO_LIMIT,
     """The index as a JSON-able dict. Sharded indexes carry their files under "shards" (see split)."""
     single_file_limit = SINGLE_FILE_LIMIT if single_file_limit is None else single_file_limit
     names, info = _sources(con)
-    con.execute(_ITEM_OWNERS_SQL)
-    accounts = con.execute(_ACCOUNTS_SQL, {"salt": salt, "sources": names}).fetchall()
+    con.execute(_ALIASES_SQL)
+    con.execute(_ITEM_OWNERS_SQL, {"sources": names})
+    accounts = con.execute(_ACCOUNTS_SQL, {"salt": salt}).fetchall()
     account_digest = {account: d for account, d, *_ in accounts}
 
     name_accounts: dict[str, set[str]] = {}
@@ -219,7 +238,7 @@ def build_search_index(con, salt: str, photo_limit: int = PHOTO_LIMIT,
     for name_digest, members in name_accounts.items():
         shard(name_digest)["n"][name_digest[chars:]] = sorted(members)
     for prefix, profile, digests in con.execute(f"""
-            SELECT left(digest, {chars}), profile, string_agg(substr(digest, {chars + 1}), '' ORDER BY digest)
+            SELECT left(digest, {chars}), profile, array_to_string(list_sort(list(substr(digest, {chars + 1}))), '')
             FROM _search_photos GROUP BY ALL ORDER BY 1, 2""").fetchall():
         shard(prefix + "0" * (DIGEST_CHARS - chars))["p"].append([profile_index[profile], digests])
     con.execute("DROP TABLE _search_photos; DROP TABLE _search_item_owners; DROP TABLE _search_aliases")
