@@ -438,7 +438,7 @@ def _photo_hits(con, per_photo: dict[int, dict], known: dict | None = None) -> l
 
 # --- several inputs (the CLI) ---------------------------------------------------------------------
 
-_UNSAFE = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x09), *range(0x0b, 0x20), *range(0x7f, 0xa0)]}
+_UNSAFE = {c: f"\\x{c:02x}" for c in [*range(0x09), *range(0x0b, 0x20), *range(0x7f, 0xa0)]}
 _UNSAFE.update({c: f"\\u{c:04x}" for c in [*range(0x202a, 0x202f), *range(0x2066, 0x206a), 0x200e, 0x200f]})
 
 

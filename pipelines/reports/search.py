@@ -39,7 +39,7 @@ from ..licenses import LICENSES
 INDEX_FORMAT = "ccaudit-search/2"
 DIGEST_CHARS = 12  # 48 bits: a random query hits one of 15M entries with p < 1e-7
 PHOTO_LIMIT = 2_000_000  # photos only in YFCC100M are indexed up to this many; dataset photos always are
-SINGLE_FILE_LIMIT = 300_000  # entries beyond which the index is sharded into files
+SINGLE_FILE_LIMIT = 600_000  # entries (photos, accounts, names) beyond which the index is sharded into files
 SHARD_TARGET = 400  # photo entries per shard file the prefix length aims at (a few KB per file)
 MAX_SHARD_CHARS = 4  # at most 65,536 files
 SHARD_DIR = "search-index"
