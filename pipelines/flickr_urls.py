@@ -398,10 +398,18 @@ class TextReference:
         return f"unreadable: {self.error}"
 
 
+# A link glued to text before it (href='https://…', "source:flickr.com/…"): read from where it starts.
+_EMBEDDED_LINK_RE = re.compile(r"(?:https?://|(?<![a-z0-9.-])(?:[a-z0-9-]+\.)*(?:flickr\.com|staticflickr\.com|flic\.kr)/)",
+                               re.IGNORECASE)
+_LINKISH_RE = re.compile(r"://|flickr\.com|flickr\.net|flic\.kr", re.IGNORECASE)
+
+
 def _read_token(token: str, in_prose: bool) -> TextReference | None:
     text = strip_punctuation(token)
     if not text:
         return None
+    if not looks_like_link(text) and (embedded := _EMBEDDED_LINK_RE.search(text)) and embedded.start() > 0:
+        text = strip_punctuation(text[embedded.start():])
     if NSID_RE.match(text):
         return TextReference(text, FlickrRef("user", None, text.upper(), True, "nsid"))
     if _PHOTO_ID_RE.match(text):
@@ -436,6 +444,8 @@ def read_text(text: str) -> list[TextReference]:
     found = [ref for token in tokens if (ref := _read_token(token, in_prose)) is not None]
     if found:
         return found
+    if _LINKISH_RE.search(stripped):
+        return [TextReference(stripped, error="holds something like a Flickr link, but no link in it could be read")]
     if re.search(r"[\x00-\x08\x0b-\x1f\x7f]", stripped):
         return [TextReference(stripped, error="a name cannot hold control characters")]
     return [TextReference(stripped, name=" ".join(stripped.split()))]

@@ -426,3 +426,20 @@ def test_empty_and_control_characters():
     assert read_text("\ufeff12345678@N00")[0].ref.owner == "12345678@N00"
     [item] = read_text("bad\x1bname")
     assert item.error and "control" in item.error
+
+
+@pytest.mark.parametrize("text, photo_id", [
+    ("<a href='https://www.flickr.com/photos/coast_guard/32812033543/'>source</a>", 32812033543),
+    ('<a href="https://flic.kr/p/2ouuqFT">flickr</a>', _b58_decode("2ouuqFT")),
+    ("source=flickr.com/photos/coast_guard/32812033543", 32812033543),
+    ("[[File:X.jpg|source:https://live.staticflickr.com/65535/53381630964_63d765ee92_o.jpg]]", 53381630964),
+    ("{{Flickr|url=www.flickr.com/photos/coast_guard/32812033543}}", 32812033543),
+])
+def test_links_glued_to_markup_are_found(text, photo_id):
+    assert [r.photo_id for r in extract_flickr_refs(text)] == [photo_id]
+
+
+@pytest.mark.parametrize("text", ["href='flickr.com'", "my flickr.com page", "see flic.kr", "a://b"])
+def test_text_that_mentions_flickr_but_holds_no_readable_link_is_an_error(text):
+    [item] = read_text(text)
+    assert item.error and item.name is None

@@ -244,7 +244,9 @@ LINKS = ([url for url, *_ in PHOTOS] + [url for url, *_ in USERS] + [url for url
     "https://www.flickr.com/photos/x%ff/1/", "https://www.flickr.com/photos/x%zz/1/", "https://www.flickr.com:99999/photos/x/1",
     "https://www.flickr.com/photos/x/99999999999999999999/", "https://flic.kr/p/0OIl", "user@example.com",
     "henri.light", "Henri Bergius", "zoë.the wanderer42", "John 1984", "photo 1234567 and 12 and 123456",
-    "\ufeff12345678@n00", "bad\x1bname", "https://www.flickr.com/photo.gne?id=+123+&x", "www.flickr.com/photo.gne?id=105",
+    "\ufeff12345678@n00", "bad\x1bname", "<a href='https://www.flickr.com/photos/coast_guard/32812033543/'>x</a>",
+    "source=flickr.com/photos/coast_guard/32812033543", "my flickr.com page", "a://b",
+    "{{Flickr|url=www.flickr.com/photos/coast_guard/32812033543}}", "https://www.flickr.com/photo.gne?id=+123+&x", "www.flickr.com/photo.gne?id=105",
 ])
 
 
