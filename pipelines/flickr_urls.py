@@ -107,7 +107,8 @@ class FlickrRef:
         if self.kind == "photo":
             return f"photo {self.photo_id} ({_FORM_LABELS.get(self.form, self.form)})"
         what = "NSID" if self.owner_is_nsid else "path alias"
-        return f"account {self.owner} ({what}, {_FORM_LABELS.get(self.form, self.form)})"
+        form = "account" if self.form == "page" else self.form  # /photos/<owner>/ is the account's page
+        return f"account {self.owner} ({what}, {_FORM_LABELS.get(form, form)})"
 
 
 _FORM_LABELS = {
