@@ -27,6 +27,8 @@ from .licenses import LICENSES
 from .optout import OptOut, optouts_for
 
 TEXT_PHOTO_LIMIT = 25
+MAX_REFERENCES = 10_000          # per run: each is a database lookup; more is a job for SQL, not for lookup
+MAX_FROM_FILE_BYTES = 20 * 2**20
 POOL = "YFCC100M"
 
 
@@ -458,11 +460,16 @@ def read_inputs(queries: list[str], from_file: str | None = None) -> list[str]:
     if from_file is not None:
         try:
             if from_file == "-":
-                raw = sys.stdin.buffer.read()
+                raw = sys.stdin.buffer.read(MAX_FROM_FILE_BYTES + 1)
+                if len(raw) > MAX_FROM_FILE_BYTES:
+                    raise InputError(f"--from -: more than the {MAX_FROM_FILE_BYTES // 2**20} MB lookup reads")
             else:
                 path = Path(from_file)
                 if path.is_dir():
                     raise InputError(f"--from {from_file}: is a folder, not a file")
+                if path.is_file() and path.stat().st_size > MAX_FROM_FILE_BYTES:
+                    raise InputError(f"--from {from_file}: {path.stat().st_size:,} bytes is more than the "
+                                     f"{MAX_FROM_FILE_BYTES // 2**20} MB lookup reads; split the file")
                 raw = path.read_bytes()
         except OSError as exc:
             raise InputError(f"--from {from_file}: {exc.strerror or exc}") from None
@@ -508,7 +515,10 @@ class LookupRun:
 
 
 def run_lookup(con, texts: list[str]) -> LookupRun:
-    answers: list[LookupResult] = []
-    for text in texts:
-        answers += lookup_text(con, text)
-    return LookupRun(answers)
+    from .errors import InputError
+
+    items = [item for text in texts for item in read_text(text)]
+    if len(items) > MAX_REFERENCES:
+        raise InputError(f"{len(items):,} references to look up; lookup answers at most {MAX_REFERENCES:,} per run "
+                         "(split the input, or query the database with SQL)")
+    return LookupRun([lookup_reference(con, item) for item in items])

@@ -335,3 +335,22 @@ def test_control_characters_in_names_are_shown_escaped(world):
     from pipelines.lookup import terminal_safe
 
     assert terminal_safe("a\x1b[31mred\x07\u202eb\nc") == "a\\x1b[31mred\\x07\\u202eb\nc"
+
+
+def test_huge_inputs_are_refused_in_one_line(tmp_path, capsys, monkeypatch):
+    from pipelines import lookup as lookup_module
+    from pipelines.cli import main
+
+    db = str(tmp_path / "empty.duckdb")
+    from pipelines.db import connect
+
+    connect(db).close()
+    many = tmp_path / "many.txt"
+    many.write_text("\n".join(str(10_000_000 + i) for i in range(lookup_module.MAX_REFERENCES + 1)))
+    assert main(["--db", db, "lookup", "--from", str(many)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "at most 10,000 per run" in err
+    monkeypatch.setattr(lookup_module, "MAX_FROM_FILE_BYTES", 100)
+    (tmp_path / "big.txt").write_text("12345678@N00\n" * 20)
+    assert main(["--db", db, "lookup", "--from", str(tmp_path / "big.txt")]) == 2
+    assert "split the file" in capsys.readouterr().err

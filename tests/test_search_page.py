@@ -273,3 +273,13 @@ def test_screenshots_phone_and_desktop(browser, demo, single, tmp_path):
     keep(browser.screenshot(tmp_path / "search-answer-phone.png", width=390, mobile=True))
     assert browser.evaluate("document.documentElement.scrollWidth") <= 391
     browser.call("Emulation.clearDeviceMetricsOverride", session=True)
+
+
+def test_a_huge_paste_is_refused_not_hung(browser, single):
+    browser.open((single / "search.html").as_uri())
+    text = " ".join(str(10_000_000 + i) for i in range(5_000))
+    answers = browser.evaluate(f"ccauditAnswer({json.dumps(text)})", await_promise=True)
+    assert len(answers) == 1 and "at most 1000" in answers[0]["error"]
+    long_link = "https://www.flickr.com/photos/" + "a" * 5000 + "/1/"
+    [answer] = browser.evaluate(f"ccauditAnswer({json.dumps(long_link)})", await_promise=True)
+    assert "neither an NSID nor a Flickr path alias" in answer["error"]
