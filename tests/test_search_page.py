@@ -272,6 +272,20 @@ def test_screenshots_phone_and_desktop(browser, demo, single, tmp_path):
     keep(browser.screenshot(tmp_path / "search-answer-desktop.png", width=1280))
     keep(browser.screenshot(tmp_path / "search-answer-phone.png", width=390, mobile=True))
     assert browser.evaluate("document.documentElement.scrollWidth") <= 391
+    # a pasted paragraph: a photo, an unreadable link and an account, long links wrapped on a phone
+    nsid, photo_id = demo[2][0], demo[3]
+    paragraph = (f"My photo https://www.flickr.com/photos/{nsid}/{photo_id}/in/album-72157607317745768/ is in it, "
+                 f"so is https://www.flickr.com/photos/{nsid}/albums/72157607317745768 and my account {nsid}.")
+    from urllib.parse import quote
+
+    browser.open((single / "search.html").as_uri() + "?q=" + quote(paragraph))
+    deadline = time.monotonic() + 10
+    while not browser.evaluate("document.body.hasAttribute('data-searched')"):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert browser.evaluate("document.querySelectorAll('#result > div').length") == 3
+    keep(browser.screenshot(tmp_path / "search-paragraph-phone.png", width=390, mobile=True))
+    assert browser.evaluate("document.documentElement.scrollWidth") <= 391
     browser.call("Emulation.clearDeviceMetricsOverride", session=True)
 
 
