@@ -120,11 +120,21 @@ def cmd_report(args) -> int:
 
 
 def cmd_lookup(args) -> int:
-    from .lookup import read_inputs, run_lookup
+    from .lookup import AliasResolver, read_inputs, run_lookup
 
     texts = read_inputs(args.query, args.from_file)
-    with _connect(args, read_only=True) as con:
-        run = run_lookup(con, texts)
+    settings = _settings(args)
+    client = None
+    if settings.flickr_api_key:  # path aliases the database does not know are asked of Flickr
+        from .flickr.client import FlickrClient
+
+        client = FlickrClient.from_settings(settings)
+    try:
+        with _connect(args, read_only=True) as con:
+            run = run_lookup(con, texts, AliasResolver(client) if client else None)
+    finally:
+        if client:
+            client.close()
     if args.json:
         _print_json(run.as_dict())
     elif run.as_text():

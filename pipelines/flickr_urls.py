@@ -26,6 +26,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 NSID_RE = re.compile(r"^[0-9]+@N[0-9][0-9]$", re.IGNORECASE)
 # Flickr path aliases are letters, digits, '-' and '_'; anything else is not an account name.
 _ALIAS_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+ALIAS_RE = _ALIAS_RE
 _PHOTO_ID_RE = re.compile(r"^[0-9]{1,19}$")
 # <id>_<secret>[_<size>][_d].<ext>: sizes are s q t m n w z c b h k 3k 4k 5k 6k o (and older ones);
 # `_d` is what the Download button appends.

@@ -22,13 +22,17 @@ from datetime import datetime
 import duckdb
 
 from .catalog import NO_REMOVAL_ROUTE, entry_for
-from .flickr_urls import FlickrRef, TextReference, read_text
+from .flickr_urls import ALIAS_RE, FlickrRef, TextReference, read_text
 from .licenses import LICENSES
 from .optout import OptOut, optouts_for
 
 TEXT_PHOTO_LIMIT = 25
 MAX_REFERENCES = 10_000          # per run: each is a database lookup; more is a job for SQL, not for lookup
 MAX_FROM_FILE_BYTES = 20 * 2**20
+MAX_API_RESOLUTIONS = 50         # flickr.urls.lookupUser calls per run (the key's budget is 3,600/hour)
+ALIAS_HINT = ("Flickr path aliases are not in YFCC100M; ccaudit knows them only for accounts it enriched. "
+              "Look up your NSID or a link to one of your photos to be sure, or set FLICKR_API_KEY "
+              "so lookup asks Flickr which account the alias is")
 POOL = "YFCC100M"
 
 
@@ -282,7 +286,29 @@ def lookup(con, query: str) -> LookupResult:
     return answers[0]
 
 
-def lookup_reference(con, item: TextReference) -> LookupResult:
+class AliasResolver:
+    """Asks Flickr (flickr.urls.lookupUser) for the NSID behind a path alias the database does not know.
+
+    Only for aliases that found nothing, at most MAX_API_RESOLUTIONS per run; the client keeps the
+    key's rate limit. Nothing is stored (lookup opens the database read-only)."""
+
+    def __init__(self, client, limit: int = MAX_API_RESOLUTIONS):
+        self.client, self.limit, self.calls = client, limit, 0
+
+    def __call__(self, alias: str) -> tuple[str | None, str]:
+        from .flickr_urls import normalise_nsid
+
+        if self.calls >= self.limit:
+            return None, f"not asked: the {self.limit} Flickr API look-ups of this run are used up"
+        self.calls += 1
+        result = self.client.lookup_user(alias)
+        nsid = normalise_nsid(result.value.nsid or "") if result.ok and result.value else None
+        if nsid:
+            return nsid, f"Flickr's API says the path alias {alias} is account {nsid}"
+        return None, f"Flickr's API knows no account {alias} ({result.message or result.status})"
+
+
+def lookup_reference(con, item: TextReference, resolver: AliasResolver | None = None) -> LookupResult:
     if item.error is not None:
         return LookupResult(query=item.text, interpreted_as="error", detail=f"cannot be read: {item.error}",
                             error=item.error)
@@ -297,7 +323,15 @@ def lookup_reference(con, item: TextReference) -> LookupResult:
     kind = "alias" if ref is not None else "name"
     accounts = _accounts_by_name(con, name)
     what = f"read as {ref.label}" if ref is not None else f"read as the name {name!r} (username, nickname or path alias)"
-    return _answer_accounts(con, item.text, kind, what, accounts, catalog)
+    result = _answer_accounts(con, item.text, kind, what, accounts, catalog)
+    if not result.found and ALIAS_RE.match(name):
+        nsid, note = resolver(name) if resolver is not None else (None, ALIAS_HINT)
+        if nsid:
+            result = _answer_accounts(con, item.text, kind, f"{what}; {note}",
+                                      [Account(nsid=nsid, path_alias=name)], catalog)
+        else:
+            result.detail += f"; {note}"
+    return result
 
 
 def _catalog(con) -> dict[tuple[str, str], dict]:
@@ -514,11 +548,11 @@ class LookupRun:
         return [terminal_safe(f"ccaudit: error: cannot read {a.query!r}: {a.error}") for a in self.errors]
 
 
-def run_lookup(con, texts: list[str]) -> LookupRun:
+def run_lookup(con, texts: list[str], resolver: AliasResolver | None = None) -> LookupRun:
     from .errors import InputError
 
     items = [item for text in texts for item in read_text(text)]
     if len(items) > MAX_REFERENCES:
         raise InputError(f"{len(items):,} references to look up; lookup answers at most {MAX_REFERENCES:,} per run "
                          "(split the input, or query the database with SQL)")
-    return LookupRun([lookup_reference(con, item) for item in items])
+    return LookupRun([lookup_reference(con, item, resolver) for item in items])

@@ -354,3 +354,31 @@ def test_huge_inputs_are_refused_in_one_line(tmp_path, capsys, monkeypatch):
     (tmp_path / "big.txt").write_text("12345678@N00\n" * 20)
     assert main(["--db", db, "lookup", "--from", str(tmp_path / "big.txt")]) == 2
     assert "split the file" in capsys.readouterr().err
+
+
+def test_a_path_alias_the_database_does_not_know_is_asked_of_flickr(tmp_path, capsys, monkeypatch):
+    from pipelines.cli import main
+    from tests.flickr_server import FlickrTestServer
+
+    manifest = tmp_path / "paths.txt"
+    manifest.write_text("12345678@N00_identity_0/5215831864_0.jpg\n")
+    db = str(tmp_path / "alias.duckdb")
+    assert main(["--db", db, "ingest", "manifest", "--format", "megaface-paths", "--dataset", "mf",
+                 "--version", "1", str(manifest)]) == 0
+    capsys.readouterr()
+    monkeypatch.delenv("FLICKR_API_KEY", raising=False)
+    assert main(["--db", db, "lookup", "flickr.com/photos/henri_light/"]) == 1
+    assert "set FLICKR_API_KEY" in capsys.readouterr().out
+    with FlickrTestServer() as server:
+        server.set_body("flickr.urls.lookupUser", "https://www.flickr.com/photos/henri_light/",
+                        {"user": {"id": "12345678@N00", "username": {"_content": "Henri"}}, "stat": "ok"})
+        monkeypatch.setenv("FLICKR_API_KEY", server.api_key)
+        monkeypatch.setenv("CCAUDIT_FLICKR_API_URL", server.url)
+        assert main(["--db", db, "lookup", "--json", "flickr.com/photos/henri_light/", "nobody_here"]) == 0
+        data = json.loads(capsys.readouterr().out)
+        found, missing = data["answers"]
+        assert found["found"] and found["accounts"][0]["nsid"] == "12345678@N00"
+        assert found["accounts"][0]["items_in_datasets"] == 1 and "Flickr's API says" in found["detail"]
+        assert not missing["found"] and "knows no account nobody_here" in missing["detail"]
+        assert len(server.calls("flickr.urls.lookupUser")) == 2
+        assert server.api_key not in json.dumps(data)
