@@ -31,7 +31,7 @@ _PHOTO_ID_RE = re.compile(r"^[0-9]{1,19}$")
 # <id>_<secret>[_<size>][_d].<ext>: sizes are s q t m n w z c b h k 3k 4k 5k 6k o (and older ones);
 # `_d` is what the Download button appends.
 _FILE_RE = re.compile(
-    r"^(?P<id>[0-9]{1,19})_(?P<secret>[0-9a-f]{4,40})(?:_(?P<size>[a-z0-9]{1,3}))?(?P<dl>_d)?"
+    r"^(?P<id>[0-9]{1,19})_(?P<secret>[0-9a-f]{1,40})(?:_(?P<size>[a-z0-9]{1,3}))?(?P<dl>_d)?"
     r"\.(?P<ext>jpe?g|png|gif|tiff?|webp|heic|mp4|mov|m4v|avi|3gp|mpe?g|wmv|flv|webm)$", re.IGNORECASE)
 # A bare file name (no host) must look exactly like Flickr's: a 10-hex-digit secret.
 _BARE_FILE_RE = re.compile(
@@ -56,7 +56,7 @@ FLICKR_HOST_RE = re.compile(
 
 # Pages under /photos/<x>/<y>/<id> that are other kinds of thing than an account or a photo.
 _OWNER_SUBKINDS = {"albums": "album", "sets": "album", "collections": "collection",
-                   "galleries": "gallery", "tags": "tag", "archives": "archive"}
+                   "galleries": "gallery", "tags": "tag"}
 # Site sections that take the place of an account in /photos/<x>/.
 _SECTIONS = {"tags": "tag", "friends": "friends' photos", "upload": "upload", "organize": "organizer",
              "search": "search", "places": "places", "groups": "group", "me": "'me' (whoever is logged in)"}
@@ -223,6 +223,11 @@ def _parse_page(parts: list[str], query: str, url: str) -> FlickrRef:
         if shorts and head == "photo.gne":
             return _photo(decode_base58(shorts[0].strip()), "gne")
         raise FlickrUrlError(f"{parts[0]} link without a photo id (id=…): {url!r}")
+    if head == "apps" and parts[1:] == ["video", "stewart.swf"]:  # the Flash video player of 2008-2015
+        ids = params.get("photo_id")
+        if ids:
+            return _photo(_photo_id(ids[0].strip(), url), "video")
+        raise FlickrUrlError(f"video player link without a photo_id: {url!r}")
     if head == "short_urls.gne":
         raise NeedsFlickrApi("a short_urls.gne link", url)
     if head == "gp" and len(parts) >= 2:
@@ -308,6 +313,13 @@ def parse_flickr_url(url: str) -> FlickrRef:
         else:
             query = split.query
         return _parse_page(parts, query, text)
+    if host == "embedr.flickr.com":  # the embed player: /photos/<id>, /photostreams/<owner>
+        if len(parts) == 2 and parts[0] == "photos":
+            return _photo(_photo_id(parts[1], text), "page")
+        if len(parts) == 2 and parts[0] == "photostreams":
+            owner, nsid = _owner(parts[1], text)
+            return FlickrRef("user", None, owner, nsid, "account")
+        raise FlickrUrlError(f"embedr.flickr.com link is not a photo or photostream embed: {text!r}")
     if host in _SHORT_HOSTS:
         kind = parts[0] if parts else ""
         if kind == "p" and len(parts) == 2:

@@ -112,6 +112,13 @@ PHOTOS = [
     ("flic.kr/p/2ouuqFT", _b58_decode("2ouuqFT"), None, False, "short"),
     ("https://www.flickr.com:443/photos/brokentaco/5215831864", 5215831864, "brokentaco", False, "page"),
     ("https://www.flickr.com./photos/brokentaco/5215831864", 5215831864, "brokentaco", False, "page"),
+    ("https://farm2.staticflickr.com/1/2_3.jpg", 2, None, False, "static"),
+    ("https://live.staticflickr.com/2/5000001_abcdef_b.jpg", 5000001, None, False, "static"),
+    ("https://embedr.flickr.com/photos/52868534222", 52868534222, None, False, "page"),
+    ("http://www.flickr.com/apps/video/stewart.swf?v=71377&photo_id=3390931086", 3390931086, None, False, "video"),
+    ("https://www.flickr.com/photos/someone/3390931086/in/pool-somegroup/", 3390931086, "someone", False, "page"),
+    ("https://www.flickr.com/photos/someone/3390931086/in/dateposted/", 3390931086, "someone", False, "page"),
+    ("https://www.flickr.com/photos/someone/3390931086/player/", 3390931086, "someone", False, "page"),
 ]
 
 
@@ -211,6 +218,9 @@ USERS = [
     ("https://secure.flickr.com/people/12345678@n01", "12345678@N01", True),
     ("HTTP://WWW.FLICKR.COM/PHOTOS/Henri_Light", "Henri_Light", False),
     ("https://www.flickr.com/photos/henri_light/tags/", "henri_light", False),
+    ("https://www.flickr.com/photos/henri_light/archives/date-taken/2010/", "henri_light", False),
+    ("https://embedr.flickr.com/photostreams/65541944@N07", "65541944@N07", True),
+    ("https://www.flickr.com/photos/henri_light/with/3390931086/", "henri_light", False),
 ]
 
 
@@ -276,7 +286,7 @@ def test_links_only_flickr_can_resolve(url):
         parse_flickr_url(url)
 
 
-@pytest.mark.parametrize("bad, reason", [
+BAD = [
     ("", "empty"),
     ("not a url", "spaces"),
     ("notaurl", "not a Flickr"),
@@ -312,7 +322,12 @@ def test_links_only_flickr_can_resolve(url):
     ("https://www.flickr.com/photos/", "not read"),
     ("https://www.flickr.com/photos/x/0/", "out of range"),
     ("https://www.flickr.com:99999/photos/x/1", "malformed"),
-])
+    ("https://embedr.flickr.com/other/1", "embed"),
+    ("http://www.flickr.com/apps/video/stewart.swf?v=71377", "without a photo_id"),
+]
+
+
+@pytest.mark.parametrize("bad, reason", BAD)
 def test_bad_urls_raise_with_reason(bad, reason):
     with pytest.raises(FlickrUrlError, match=reason):
         parse_flickr_url(bad)

@@ -22,7 +22,7 @@ import pytest
 
 from pipelines.flickr_urls import encode_base58, read_text
 from pipelines.lookup import run_lookup
-from tests.test_flickr_urls import PHOTOS, UNSUPPORTED, USERS
+from tests.test_flickr_urls import BAD, PHOTOS, SPELLED, UNSUPPORTED, USERS
 from tests.test_report_browser import Browser, find_chromium, keep
 
 pytestmark = [
@@ -238,7 +238,8 @@ def test_sharded_page_from_disk_says_it_needs_a_server(browser, sharded):
     assert "web server" in browser.evaluate("document.getElementById('result').innerText")
 
 
-LINKS = ([url for url, *_ in PHOTOS] + [url for url, *_ in USERS] + [url for url, _ in UNSUPPORTED] + [
+LINKS = ([url for url, *_ in PHOTOS] + [url for url, *_ in USERS] + [url for url, _ in UNSUPPORTED]
+         + [url for url, _ in BAD] + [url for url, _ in SPELLED] + [
     "https://www.flickr.com/gp/199246608@N02/nSN80jZ64E", "https://flic.kr/ps/ZVcni", "", "not a url", "notaurl",
     "https://flickr.com@evil.com/photos/x/1/", "javascript:alert(1)", "https:/www.flickr.com/photos/x/123/",
     "https://www.flickr.com/photos/x%ff/1/", "https://www.flickr.com/photos/x%zz/1/", "https://www.flickr.com:99999/photos/x/1",
