@@ -377,30 +377,48 @@ _ITEM_COLUMNS = "dataset, version, photo_id, owner_ref, declared_license_id, dec
 
 
 def _answer_accounts(con, query: str, kind: str, what: str, accounts: list[Account], catalog) -> LookupResult:
-    for account in accounts:
-        _fill_account(con, account, catalog)
+    _fill_accounts(con, accounts, catalog)
     detail = what if accounts else what + "; no account with that name is in the database"
     return LookupResult(query=query, interpreted_as=kind, detail=detail, accounts=accounts)
 
 
-def _fill_account(con, account: Account, catalog) -> None:
-    known: dict[int, tuple] = {}
-    if account.nsid:
-        # one scan of YFCC100M for the account's photos; their licenses are reused for the hits below
-        rows = con.execute("SELECT photo_id, license_id, owner_nickname FROM yfcc_photos WHERE owner_nsid = ?",
-                           [account.nsid]).fetchall()
-        account.pool_photos = len(rows)
-        for photo_id, license_id, nickname in rows:
-            known[photo_id] = (license_id, account.nsid)
+def _fill_accounts(con, accounts: list[Account], catalog) -> None:
+    """Each account's pool photos, dataset items and opt-outs, kept apart; one scan of each table for all.
+
+    An item is an account's when its photo is the account's in YFCC100M, or its manifest names the
+    account: the NSID, or a path alias Flickr resolved to it (uploaders.path_alias)."""
+    nsids = [a.nsid for a in accounts if a.nsid]
+    known: dict[str, dict[int, tuple]] = {nsid: {} for nsid in nsids}
+    refs: dict[int, set[str]] = {id(a): {r.lower() for r in (a.nsid, a.path_alias) if r} for a in accounts}
+    if nsids:
+        for nsid, alias in con.execute("""
+                SELECT DISTINCT owner_nsid, lower(trim(path_alias)) FROM uploaders
+                WHERE owner_nsid IN (SELECT unnest(?::VARCHAR[])) AND coalesce(trim(path_alias), '') <> ''""",
+                                       [nsids]).fetchall():
+            for account in accounts:
+                if account.nsid == nsid:
+                    refs[id(account)].add(alias)
+        by_nsid = {a.nsid: a for a in accounts if a.nsid}
+        for nsid, photo_id, license_id, nickname in con.execute(
+                "SELECT owner_nsid, photo_id, license_id, owner_nickname FROM yfcc_photos "
+                "WHERE owner_nsid IN (SELECT unnest(?::VARCHAR[]))", [nsids]).fetchall():
+            known[nsid][photo_id] = (license_id, nsid)
+            account = by_nsid[nsid]
+            account.pool_photos += 1
             if nickname and nickname not in account.names:
                 account.names.append(nickname)
-    refs = [r.lower() for r in (account.nsid, account.path_alias) if r]
+    all_ids = [pid for photos in known.values() for pid in photos]
+    all_refs = sorted(set().union(*refs.values())) if refs else []
     item_rows = con.execute(f"""
         SELECT {_ITEM_COLUMNS} FROM dataset_items
         WHERE photo_id IN (SELECT unnest(?::BIGINT[])) OR lower(owner_ref) IN (SELECT unnest(?::VARCHAR[]))""",
-                            [list(known), refs]).fetchall()
-    account.datasets, account.photos = _hits_of_items(con, item_rows, catalog, known)
-    account.optouts = optouts_for(con, [account.nsid] if account.nsid else [], [p.photo_id for p in account.photos])
+                            [all_ids, all_refs]).fetchall() if accounts else []
+    for account in accounts:
+        mine, own_refs = known.get(account.nsid, {}), refs[id(account)]
+        rows = [row for row in item_rows if row[2] in mine or (row[3] is not None and row[3].lower() in own_refs)]
+        account.datasets, account.photos = _hits_of_items(con, rows, catalog, mine)
+        account.optouts = optouts_for(con, [account.nsid] if account.nsid else [],
+                                      [p.photo_id for p in account.photos])
 
 
 def _lookup_photo(con, query: str, ref: FlickrRef, catalog) -> LookupResult:

@@ -56,6 +56,11 @@ def demo(tmp_path_factory):
         GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 3""").fetchall()]
     con.execute("INSERT INTO uploaders (owner_nsid, username, path_alias, status, fetched_at) VALUES "
                 "(?, 'Shared Name', 'first_alias', 'ok', now()), (?, 'shared name', NULL, 'ok', now())", top[:2])
+    # a manifest that names an account by the path alias Flickr resolved (counted for that NSID)
+    aliased = folder / "aliased.csv"
+    aliased.write_text("photo,owner\n60000000001,first_alias\n60000000002,First_Alias\n60000000003,other_alias\n")
+    ingest_manifest(con, "csv", dataset="aliased", version="v1", paths=[aliased], id_column="photo",
+                    owner_column="owner")
     con.execute("INSERT INTO optouts (kind, value, requested_at, note) VALUES ('user', ?, ?, 'demo')",
                 [top[2], datetime(2026, 1, 2)])
     photo_id = con.execute("SELECT min(photo_id) FROM dataset_items i JOIN yfcc_photos y USING (photo_id) "
@@ -123,7 +128,7 @@ def _inputs(demo) -> list[str]:
     inputs = [
         top[0], top[0].lower(), top[1], top[2], "99999999@N00",
         "Shared Name", "shared   NAME", "first_alias", "https://www.flickr.com/photos/first_alias/",
-        f"flickr.com/people/{top[1]}/", nickname, shared_nick, alias_only, f"https://www.flickr.com/photos/{alias_only}/",
+        f"flickr.com/people/{top[1]}/", nickname, shared_nick, alias_only, "other_alias", "First_Alias", f"https://www.flickr.com/photos/{alias_only}/",
         str(photo_id), str(pool_only), str(outside), "4242424242",
         page_url, page_url + "in/photostream/", page_url.replace("http://www.", "https://m."), download_url,
         download_url.replace(".jpg", "_o_d.jpg"), download_url.replace("farm", "FARM").replace("http://", ""),
@@ -187,6 +192,9 @@ def test_single_file_page_agrees_with_lookup(browser, demo, single, tmp_path):
     assert not (single / "search-index").exists()
     inputs = _inputs(demo)
     _check_parity(browser, con, inputs)
+    top_answer = run_lookup(con, [demo[2][0]]).answers[0].accounts[0]
+    assert {d.dataset: d.items for d in top_answer.datasets}["aliased"] == 2
+    assert run_lookup(con, ["other_alias"]).answers[0].accounts[0].nsid is None
     # a shared name really gives two accounts, never one total
     answers = browser.evaluate("ccauditAnswer('Shared Name')", await_promise=True)
     assert len(answers[0]["accounts"]) == 2
