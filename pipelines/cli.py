@@ -86,7 +86,7 @@ def cmd_ingest_manifest(args) -> int:
                if getattr(args, key, None) is not None}
     with _connect(args) as con:
         result = ingest_manifest(con, args.format, dataset=args.dataset, version=args.version,
-                                 paths=[Path(p) for p in args.paths], **options)
+                                 paths=[Path(p) for p in args.paths], catalog_entry=args.catalog_entry, **options)
     print(result.summary_text())
     return 0
 
@@ -120,15 +120,28 @@ def cmd_report(args) -> int:
 
 
 def cmd_lookup(args) -> int:
-    from .lookup import lookup
+    from .lookup import AliasResolver, read_inputs, run_lookup
 
-    with _connect(args, read_only=True) as con:
-        result = lookup(con, args.query)
+    texts = read_inputs(args.query, args.from_file)
+    settings = _settings(args)
+    client = None
+    if settings.flickr_api_key:  # path aliases the database does not know are asked of Flickr
+        from .flickr.client import FlickrClient
+
+        client = FlickrClient.from_settings(settings)
+    try:
+        with _connect(args, read_only=True) as con:
+            run = run_lookup(con, texts, AliasResolver(client) if client else None)
+    finally:
+        if client:
+            client.close()
     if args.json:
-        _print_json(result.as_dict())
-    else:
-        print(result.as_text())
-    return 0 if result.found else 1
+        _print_json(run.as_dict())
+    elif run.as_text():
+        print(run.as_text())
+    for line in run.error_lines():
+        print(line, file=sys.stderr)
+    return run.exit_code
 
 
 def cmd_optout_add(args) -> int:
@@ -228,6 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     ing_manifest.add_argument("--license-column", help="csv format: column with a license name, URL or id")
     ing_manifest.add_argument("--author-column", help="csv format: column with the author credit")
     ing_manifest.add_argument("--delimiter", help="csv format: field delimiter (default: sniffed; use '\\t' for TSV)")
+    ing_manifest.add_argument("--catalog-entry", metavar="KEY",
+                              help="link the dataset to this entry of the dataset catalogue (default: by name)")
     ing_manifest.set_defaults(func=cmd_ingest_manifest)
 
     enrich = commands.add_parser(
@@ -260,10 +275,14 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(func=cmd_report)
 
     lookup = commands.add_parser("lookup", parents=[db_flag], help="am I in it? find a person's or a photo's items",
-                                 description="Find which datasets hold photos of an uploader or a photo. QUERY is a "
-                                             "username or nickname, an NSID, a Flickr photo URL or a photo id.")
-    lookup.add_argument("query", metavar="QUERY")
-    lookup.add_argument("--json", action="store_true", help="machine-readable output")
+                                 description="Find which datasets hold photos of an uploader or a photo. Each QUERY "
+                                             "is text holding Flickr links of any form, NSIDs, photo ids or Download "
+                                             "file names (every one is looked up), or else a username, nickname or "
+                                             "path alias. Exit 0 found, 1 nothing found, 2 unreadable input.")
+    lookup.add_argument("query", metavar="QUERY", nargs="*")
+    lookup.add_argument("--from", dest="from_file", metavar="FILE",
+                        help="read references from FILE, one per line ('-' for standard input)")
+    lookup.add_argument("--json", action="store_true", help="machine-readable output (shape in README.md)")
     lookup.set_defaults(func=cmd_lookup)
 
     optout = commands.add_parser("optout", help="the opt-out ledger")

@@ -67,7 +67,8 @@ def _megaface_user(world):
 
 
 def _hits(result):
-    return {p.photo_id: set(p.datasets) for p in result.photos}
+    photos = result.photos + [p for a in result.accounts for p in a.photos]
+    return {p.photo_id: set(p.datasets) for p in photos}
 
 
 def test_lookup_by_nsid(world):
@@ -80,9 +81,10 @@ def test_lookup_by_nsid(world):
     for datasets in expected.values():
         for label in datasets:
             per_dataset[label] = per_dataset.get(label, 0) + 1
-    assert {f"{d.dataset} {d.version}": d.photos for d in result.datasets} == per_dataset
-    assert result.owners[0].yfcc_photos == sum(1 for p in world[2].values() if p.nsid == nsid)
-    assert all(p.yfcc_license_id == world[2][p.photo_id].license_id for p in result.photos)
+    [account] = result.accounts
+    assert {f"{d.dataset} {d.version}": d.photos for d in account.datasets} == per_dataset
+    assert account.pool_photos == sum(1 for p in world[2].values() if p.nsid == nsid)
+    assert all(p.yfcc_license_id == world[2][p.photo_id].license_id for p in account.photos)
     assert not result.opted_out
     text = result.as_text()
     assert nsid in text and "megaface v1" in text and "no opt-out recorded" in text
@@ -113,7 +115,7 @@ def test_lookup_by_every_url_form(world):
         result = lookup(con, query)
         assert result.interpreted_as == "photo" and result.photo_id == photo_id, query
         assert _hits(result) == {photo_id: members[photo_id]}, query
-        assert result.owners[0].nsid == nsid
+        assert result.photos[0].owner == nsid
     user = lookup(con, f"https://www.flickr.com/photos/{nsid}/")
     assert _hits(user) == expected
 
@@ -123,11 +125,12 @@ def test_photo_outside_every_dataset_and_unknown_things(world):
     outside = next(pid for pid in sorted(photos) if pid not in members)
     result = lookup(con, str(outside))
     assert result.found and result.datasets == [] and result.photos[0].in_yfcc
-    assert "in no ingested dataset" in result.as_text()
+    assert "derived datasets: in none" in result.as_text() and "pool (YFCC100M): yes" in result.as_text()
     assert not lookup(con, "1@N00").found
     assert not lookup(con, "999").found
     assert not lookup(con, "").found
-    assert not lookup(con, "https://example.com/photos/x/1/").found
+    unreadable = lookup(con, "https://example.com/photos/x/1/")
+    assert not unreadable.found and unreadable.error and "not a Flickr" in unreadable.error
 
 
 def test_photo_not_in_yfcc_found_through_manifest(world):
@@ -136,7 +139,7 @@ def test_photo_not_in_yfcc_found_through_manifest(world):
     assert result.found and not result.photos[0].in_yfcc
     assert result.photos[0].declared_license_ids == [10]
     alias = lookup(con, "not_in_yfcc_0")
-    assert [p.photo_id for p in alias.photos] == [50000000020]
+    assert [p.photo_id for a in alias.accounts for p in a.photos] == [50000000020]
 
 
 def test_optout_and_latest_flickr_check(world):
@@ -169,7 +172,7 @@ def test_hostile_queries_find_nothing_and_harm_nothing(world, query):
     before = con.execute("SELECT (SELECT count(*) FROM yfcc_photos), (SELECT count(*) FROM dataset_items), "
                          "(SELECT count(*) FROM duckdb_tables())").fetchone()
     result = lookup(con, query)
-    assert not result.found and result.photos == [] and result.datasets == []
+    assert not result.found and result.photos == [] and result.datasets == [] and result.accounts == []
     after = con.execute("SELECT (SELECT count(*) FROM yfcc_photos), (SELECT count(*) FROM dataset_items), "
                         "(SELECT count(*) FROM duckdb_tables())").fetchone()
     assert before == after and before[0] > 0
@@ -186,7 +189,196 @@ def test_cli_lookup_json_read_only(tmp_path, capsys):
     capsys.readouterr()
     assert main(["--db", db, "lookup", "12345678@N00", "--json"]) == 0  # read-only connection
     data = json.loads(capsys.readouterr().out)
-    assert data["found"] and data["datasets"][0]["items"] == 2 and data["photos"][0]["photo_id"] == 5215831864
+    [account] = data["answers"][0]["accounts"]
+    assert data["found"] and account["datasets"][0]["items"] == 2 and account["photos"][0]["photo_id"] == 5215831864
+    assert account["photos_in_datasets"] == 1 and account["items_in_datasets"] == 2
     assert main(["--db", db, "lookup", "https://flic.kr/p/" + encode_base58(5215831864)]) == 0
     assert "mf 1" in capsys.readouterr().out
     assert main(["--db", db, "lookup", "' OR 1=1 --"]) == 1
+
+
+# --- several references, shared names, the pool, removal routes, the CLI -------------------------
+
+def test_a_pasted_paragraph_is_looked_up_reference_by_reference(world):
+    con, _, photos, members, _ = world
+    nsid, expected = _megaface_user(world)
+    photo_id = min(expected)
+    text = (f"Found mine: {photos[photo_id].download_url.replace('.jpg', '_o_d.jpg')}, and my account "
+            f"{nsid}. Also https://www.flickr.com/groups/x/ (a group).")
+    from pipelines.lookup import lookup_text
+
+    answers = lookup_text(con, text)
+    assert [a.interpreted_as for a in answers] == ["photo", "nsid", "error"]
+    assert answers[0].photo_id == photo_id and answers[0].detail.startswith("read as photo")
+    assert {f"{d.dataset} {d.version}" for d in answers[0].datasets} == members[photo_id]
+    assert answers[1].accounts[0].nsid == nsid
+    assert "group link" in answers[2].error
+
+
+def test_a_link_that_does_not_parse_is_never_a_name_search(world):
+    con = world[0]
+    for text in ("live.staticflickr.com/2903/notaphoto.jpg", "https://www.flickr.com/photos/x/albums/123",
+                 "flickr.com", "https://flic.kr/ps/ZVcni", "IMG_0001.jpg", "https://example.com/henri"):
+        result = lookup(con, text)
+        assert result.interpreted_as == "error" and result.error and result.accounts == [], text
+
+
+def test_a_name_shared_by_two_accounts_gives_two_answers_never_a_sum(world):
+    con, _, photos, members, _ = world
+    by_name: dict[str, set[str]] = {}
+    for p in photos.values():
+        by_name.setdefault(p.nickname.lower(), set()).add(p.nsid)
+    name, nsids = next((n, s) for n, s in sorted(by_name.items()) if len(s) >= 2
+                       and sum(1 for p in photos.values() if p.nsid in s and p.photo_id in members) > 0)
+    result = lookup(con, name)
+    assert {a.nsid for a in result.accounts} == nsids and len(result.accounts) == len(nsids)
+    for account in result.accounts:
+        own = {pid for pid, p in photos.items() if p.nsid == account.nsid}
+        assert account.pool_photos == len(own)
+        assert {p.photo_id for p in account.photos} == own & set(members)
+    text = result.as_text()
+    assert f"{len(nsids)} different accounts match" in text and "account 1 of" in text
+    # Flickr usernames (from enrichment) shared by two accounts: two answers through a path-alias link too
+    first, second = sorted(nsids)[:2]
+    con.execute("INSERT INTO uploaders (owner_nsid, username, status, fetched_at) VALUES (?, 'shared_name', 'ok', now()), "
+                "(?, 'Shared_Name', 'ok', now())", [first, second])
+    try:
+        alias = lookup(con, "https://www.flickr.com/photos/shared_name/")
+        assert alias.interpreted_as == "alias" and [a.nsid for a in alias.accounts] == [first, second]
+        assert [a.pool_photos for a in alias.accounts] == [
+            sum(1 for p in photos.values() if p.nsid == n) for n in (first, second)]
+    finally:
+        con.execute("DELETE FROM uploaders WHERE username ILIKE 'shared_name'")
+
+
+def test_pool_and_datasets_are_apart_and_removal_routes_come_from_the_catalog(world):
+    con = world[0]
+    nsid, expected = _megaface_user(world)
+    result = lookup(con, nsid)
+    [account] = result.accounts
+    assert all(d.dataset != "YFCC100M" for d in account.datasets)
+    routes = {d.dataset: d.catalog["removal_route"] for d in account.datasets}
+    from pipelines.catalog import NO_REMOVAL_ROUTE, entry_for
+
+    for dataset, route in routes.items():
+        entry = entry_for(dataset)
+        assert route == (entry.removal if entry else NO_REMOVAL_ROUTE)
+    text = result.as_text()
+    assert "pool (YFCC100M):" in text and "removal:" in text
+    data = result.as_dict()
+    assert data["accounts"][0]["pool"] == {"name": "YFCC100M", "photos": account.pool_photos}
+    assert data["accounts"][0]["photos_in_datasets"] == len(expected)
+    assert data["accounts"][0]["items_in_datasets"] >= len(expected)
+
+
+def test_catalog_entry_is_stored_at_ingest(tmp_path, capsys):
+    from pipelines.cli import main
+    from pipelines.db import connect
+
+    manifest = tmp_path / "paths.txt"
+    manifest.write_text("12345678@N00_identity_0/5215831864_0.jpg\n")
+    db = str(tmp_path / "cat.duckdb")
+    base = ["--db", db, "ingest", "manifest", "--format", "megaface-paths", "--version", "1", str(manifest)]
+    assert main(base + ["--dataset", "MegaFace_MF2"]) == 0
+    assert main(base + ["--dataset", "faces-x", "--catalog-entry", "dif"]) == 0
+    assert main(base + ["--dataset", "unknown-set"]) == 0
+    assert main(base + ["--dataset", "other", "--catalog-entry", "no-such-entry"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("ccaudit: error: unknown catalog entry 'no-such-entry'")
+    con = connect(db, read_only=True)
+    assert dict(con.execute("SELECT dataset, catalog_entry FROM datasets").fetchall()) == {
+        "MegaFace_MF2": "megaface", "faces-x": "dif", "unknown-set": None}
+    result = lookup(con, "5215831864")
+    routes = {d.dataset: d.catalog["removal_route"] for d in result.datasets}
+    con.close()
+    from pipelines.catalog import NO_REMOVAL_ROUTE, entry_for
+
+    assert routes == {"MegaFace_MF2": entry_for("megaface").removal, "faces-x": entry_for("dif").removal,
+                      "unknown-set": NO_REMOVAL_ROUTE}
+
+
+def test_cli_several_queries_from_file_and_exit_codes(tmp_path, capsys):
+    from pipelines.cli import main
+
+    manifest = tmp_path / "paths.txt"
+    manifest.write_text("12345678@N00_identity_0/5215831864_0.jpg\n12345678@N00_identity_0/5215831864_1.jpg\n")
+    db = str(tmp_path / "cli.duckdb")
+    assert main(["--db", db, "ingest", "manifest", "--format", "megaface-paths", "--dataset", "mf",
+                 "--version", "1", str(manifest)]) == 0
+    capsys.readouterr()
+    refs = tmp_path / "refs.txt"
+    refs.write_bytes("\ufeffhttps://live.staticflickr.com/2903/5215831864_c1b3784192_o_d.jpg\n\n"
+                     "12345678@n00\n4242424242\n".encode())
+    assert main(["--db", db, "lookup", "--from", str(refs), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [a["read_as"] for a in data["answers"]] == ["photo", "nsid", "photo"]
+    assert [a["found"] for a in data["answers"]] == [True, True, False]
+    assert data["answers"][0]["photo"]["datasets"][0]["items"] == 2
+    assert data["answers"][0]["photo"]["pool"]["in_pool"] is False
+
+    # one unreadable reference: the others are answered, the bad one is a one-line error, exit 2
+    assert main(["--db", db, "lookup", "5215831864 and https://www.flickr.com/photos/x/sets/721/"]) == 2
+    out, err = capsys.readouterr()
+    assert "'5215831864': read as photo 5215831864" in out and "mf 1: 2 item(s)" in out
+    assert err.count("\n") == 1 and err.startswith("ccaudit: error: cannot read") and "album" in err
+    assert main(["--db", db, "lookup", "live.staticflickr.com/2903/32812033543_c1b3784192_w_d.jpg"]) == 1
+    assert "read as photo 32812033543" in capsys.readouterr().out
+    assert main(["--db", db, "lookup", "--from", str(tmp_path / "missing.txt")]) == 2
+    assert capsys.readouterr().err.startswith("ccaudit: error: --from")
+    (tmp_path / "bin").write_bytes(b"\x00\x01\x02")
+    assert main(["--db", db, "lookup", "--from", str(tmp_path / "bin")]) == 2
+    assert main(["--db", db, "lookup"]) == 2
+    capsys.readouterr()
+
+
+def test_control_characters_in_names_are_shown_escaped(world):
+    from pipelines.lookup import terminal_safe
+
+    assert terminal_safe("a\x1b[31mred\x07\u202eb\nc") == "a\\x1b[31mred\\x07\\u202eb\nc"
+
+
+def test_huge_inputs_are_refused_in_one_line(tmp_path, capsys, monkeypatch):
+    from pipelines import lookup as lookup_module
+    from pipelines.cli import main
+
+    db = str(tmp_path / "empty.duckdb")
+    from pipelines.db import connect
+
+    connect(db).close()
+    many = tmp_path / "many.txt"
+    many.write_text("\n".join(str(10_000_000 + i) for i in range(lookup_module.MAX_REFERENCES + 1)))
+    assert main(["--db", db, "lookup", "--from", str(many)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "at most 10,000 per run" in err
+    monkeypatch.setattr(lookup_module, "MAX_FROM_FILE_BYTES", 100)
+    (tmp_path / "big.txt").write_text("12345678@N00\n" * 20)
+    assert main(["--db", db, "lookup", "--from", str(tmp_path / "big.txt")]) == 2
+    assert "split the file" in capsys.readouterr().err
+
+
+def test_a_path_alias_the_database_does_not_know_is_asked_of_flickr(tmp_path, capsys, monkeypatch):
+    from pipelines.cli import main
+    from tests.flickr_server import FlickrTestServer
+
+    manifest = tmp_path / "paths.txt"
+    manifest.write_text("12345678@N00_identity_0/5215831864_0.jpg\n")
+    db = str(tmp_path / "alias.duckdb")
+    assert main(["--db", db, "ingest", "manifest", "--format", "megaface-paths", "--dataset", "mf",
+                 "--version", "1", str(manifest)]) == 0
+    capsys.readouterr()
+    monkeypatch.delenv("FLICKR_API_KEY", raising=False)
+    assert main(["--db", db, "lookup", "flickr.com/photos/henri_light/"]) == 1
+    assert "set FLICKR_API_KEY" in capsys.readouterr().out
+    with FlickrTestServer() as server:
+        server.set_body("flickr.urls.lookupUser", "https://www.flickr.com/photos/henri_light/",
+                        {"user": {"id": "12345678@N00", "username": {"_content": "Henri"}}, "stat": "ok"})
+        monkeypatch.setenv("FLICKR_API_KEY", server.api_key)
+        monkeypatch.setenv("CCAUDIT_FLICKR_API_URL", server.url)
+        assert main(["--db", db, "lookup", "--json", "flickr.com/photos/henri_light/", "nobody_here"]) == 0
+        data = json.loads(capsys.readouterr().out)
+        found, missing = data["answers"]
+        assert found["found"] and found["accounts"][0]["nsid"] == "12345678@N00"
+        assert found["accounts"][0]["items_in_datasets"] == 1 and "Flickr's API says" in found["detail"]
+        assert not missing["found"] and "knows no account nobody_here" in missing["detail"]
+        assert len(server.calls("flickr.urls.lookupUser")) == 2
+        assert server.api_key not in json.dumps(data)

@@ -229,14 +229,16 @@ def test_search_page_finds_a_known_uploader_and_photos(browser, report_dir, tmp_
     assert browser.evaluate("window.isSecureContext") is True  # file:// counts: crypto.subtle is used
 
     found = search(browser, "11111111@N00")
-    assert "Photos by account 11111111@N00 are in 2 datasets" in found
-    assert "YFCC100M: 40 items" in found and "faces 1: 8 items" in found
-    assert "is in: YFCC100M, faces 1" in search(browser, "https://www.flickr.com/photos/11111111@N00/5000000/")
-    assert "Photo 5000001 is in" in search(browser, "https://live.staticflickr.com/2/5000001_abcdef_b.jpg")
-    assert "Photo 5000002 is in" in search(browser, f"https://flic.kr/p/{encode_base58(5000002)}")
-    assert "Photo 5000020 is in: YFCC100M." in search(browser, "5000020")
-    assert "No photos by account 99999999@N00" in search(browser, "99999999@N00")
-    assert "does not look like" in search(browser, "https://example.com/x")
+    assert "Account 11111111@N00" in found and "Pool (YFCC100M): 40 photos" in found
+    assert "faces 1: 6 photos, 8 items" in found
+    by_page = search(browser, "https://www.flickr.com/photos/11111111@N00/5000000/")
+    assert "Pool (YFCC100M): yes" in by_page and "faces 1: 2 items" in by_page
+    assert "read as photo 5000001" in search(browser, "https://live.staticflickr.com/2/5000001_abcdef_b.jpg")
+    assert "read as photo 5000002" in search(browser, f"https://flic.kr/p/{encode_base58(5000002)}")
+    pool_only = search(browser, "5000020")
+    assert "Pool (YFCC100M): yes" in pool_only and "Derived datasets: in none" in pool_only
+    assert "No account with that NSID" in search(browser, "99999999@N00")
+    assert "cannot be read: not a Flickr" in search(browser, "https://example.com/x")
 
     # the dataset named with markup is shown as text, never parsed
     shown = search(browser, "22222222@N01")

@@ -83,3 +83,16 @@ def entry_for(name: str | None) -> CatalogEntry | None:
     if not name:
         return None
     return _names().get(_fold(name))
+
+
+def catalog_key_for(dataset: str, catalog_entry: str | None = None) -> str | None:
+    """The catalogue key to store for a dataset: the given entry (which must exist), else a name match."""
+    if catalog_entry is not None:
+        entry = entry_for(catalog_entry)
+        if entry is None:
+            from ..errors import InputError
+
+            raise InputError(f"unknown catalog entry {catalog_entry!r}; known: {', '.join(sorted(load_catalog()))}")
+        return entry.key
+    entry = entry_for(dataset)
+    return entry.key if entry else None

@@ -28,7 +28,7 @@ from .formatting import format_share
 from .pseudonym import Pseudonymizer, assert_no_leaks, assert_no_original_values, load_key
 from .queries import SECTIONS, TableResult, discover_queries, json_value, run_query
 from .render import render_outputs
-from .search import PHOTO_LIMIT, build_search_index
+from .search import PHOTO_LIMIT, build_search_index, split_search_index
 
 PUBLISH_MODES = ("pseudonymous", "full")
 MARKER = ".ccaudit-report"
@@ -371,7 +371,8 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, publish_mode: st
                    (_table(tables, "quality_inputs").records() if _table(tables, "quality_inputs") else [])],
         "synthetic_inputs": synthetic,
     }
-    search_index = build_search_index(con, salt=secrets.token_hex(16), photo_limit=search_photo_limit)
+    search_index, search_files = split_search_index(
+        build_search_index(con, salt=secrets.token_hex(16), photo_limit=search_photo_limit))
     summary = {  # the synthetic notice comes first, as in the HTML and the Markdown
         "synthetic_notice": synthetic_notice(synthetic),
         "synthetic": bool(synthetic),
@@ -393,6 +394,7 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, publish_mode: st
         "search_index": search_index, "generated_at": provenance["generated_at"],
     }
     files = render_outputs(context)
+    files.update(search_files)  # the sharded search index of a large report (none for a small one)
     if pseudonymizer:
         check_published(files, tables, pseudonymizer.replaced)
 

@@ -1,71 +1,169 @@
 """The index behind search.html: "am I in it?" without publishing the list of people.
 
-The page runs offline in the reader's browser, which cannot compute an HMAC with a secret key.
-So the index is keyed by SHA-256(salt || key) truncated to 16 hex digits, with a random salt
-published in the page: the browser hashes the reader's own NSID or photo id and looks the digest
-up. Nobody can read the index as a list of names, but anyone can test an identifier they already
-know (photo ids are a guessable number space; NSIDs can be enumerated) — the page says so.
+The page runs in the reader's browser, which cannot compute an HMAC with a secret key. So every
+entry is keyed by SHA-256(salt || key) truncated to DIGEST_CHARS hex digits, with a random salt
+published in the page: the browser hashes what the reader typed and looks the digest up. Nobody can
+read the index as a list of names, but anyone can test an identifier they already know (photo ids
+are a guessable number space; NSIDs can be enumerated) — the page says so.
 
 Keys (the JavaScript in templates/search.html.j2 builds the same strings):
-    "u:" + NSID in upper case (12345678@N00)   or   "u:" + path alias in lower case
-    "p:" + photo id in decimal without leading zeros
+    "u:" + NSID in upper case (12345678@N00)  or  "u:" + path alias in lower case (an account that only
+          a manifest names)                                      -> the account's counts per source
+    "n:" + a name in lower case, NFC, single spaces (YFCC100M nickname, Flickr username, nickname or
+          path alias)                                            -> the digests of every account with it
+    "p:" + photo id in decimal without leading zeros           -> the photo's profile (see below)
+
+The answers are the ones `ccaudit lookup` gives (pipelines/lookup.py), computed by the same rules:
+an account's items are those whose photo is the account's in YFCC100M or whose manifest names the
+account (NSID, or a path alias Flickr resolved to it); photos and items are counted apart; YFCC100M,
+the pool the datasets were drawn from, is source 0 and labelled as the pool; each derived dataset
+carries its catalogue entry (removal route). A photo's answer is a *profile* shared by many photos:
+its pool license, the items and declared licenses per dataset, the latest Flickr check and whether
+an opt-out covers it; each profile stores the sorted digests of its photos.
+
+Small reports embed everything in the page (`records`). Large ones are sharded: `shards` maps a
+digest prefix of `shard_chars` hex digits to one JSON file `search-index/<prefix>.json`, fetched on
+demand when the report is served over HTTP, so a query loads a few KB whatever the report's size.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+import unicodedata
 
-DIGEST_CHARS = 12  # 48 bits: a random query hits one of a million entries with p < 4e-9
-PHOTO_LIMIT = 500_000  # photo entries on the page (12 bytes each); beyond it use `ccaudit lookup`
-NSID_RE = re.compile(r"^\d+@N\d\d$", re.IGNORECASE)
+from ..catalog import NO_REMOVAL_ROUTE, entry_for
+from ..licenses import LICENSES
 
-# The digests are computed in DuckDB (sha256 over the same UTF-8 strings as `digest` below).
-_USER_KEY_SQL = ("'u:' || CASE WHEN regexp_full_match(trim(owner), '[0-9]+@[Nn][0-9][0-9]') "
-                 "THEN upper(trim(owner)) ELSE lower(trim(owner)) END")
-# Per owner and source: items. Owners come from YFCC100M and from the manifests' own owner field.
-_USER_SQL = f"""
-WITH item_owner AS (
-    SELECT i.dataset || ' ' || i.version AS source, i.item_key, y.owner_nsid AS owner
-    FROM dataset_items AS i JOIN yfcc_photos AS y USING (photo_id)
+INDEX_FORMAT = "ccaudit-search/2"
+DIGEST_CHARS = 12  # 48 bits: a random query hits one of 15M entries with p < 1e-7
+PHOTO_LIMIT = 2_000_000  # photos only in YFCC100M are indexed up to this many; dataset photos always are
+SINGLE_FILE_LIMIT = 600_000  # entries (photos, accounts, names) beyond which the index is sharded into files
+SHARD_TARGET = 400  # photo entries per shard file the prefix length aims at (a few KB per file)
+MAX_SHARD_CHARS = 4  # at most 65,536 files
+SHARD_DIR = "search-index"
+POOL = "YFCC100M"
+NSID_RE = re.compile(r"^[0-9]+@N[0-9][0-9]$", re.IGNORECASE)
+_NSID_SQL = "regexp_full_match(trim({0}), '[0-9]+@[Nn][0-9][0-9]')"
+
+# Every dataset item with the account(s) it belongs to, by the rules of lookup._fill_account: the
+# photo's owner in YFCC100M, and the account the manifest names (an NSID, a path alias Flickr resolved
+# to an NSID, or else the alias itself, lower case). One pass; a list of at most two accounts per item.
+_ALIASES_SQL = """
+CREATE OR REPLACE TEMP TABLE _search_aliases AS
+    SELECT DISTINCT owner_nsid, lower(trim(path_alias)) AS alias FROM uploaders
+    WHERE path_alias IS NOT NULL AND trim(path_alias) <> ''
+"""
+_ITEM_OWNERS_SQL = f"""
+CREATE OR REPLACE TEMP TABLE _search_item_owners AS
+    SELECT source, item_key, photo_id, unnest(accounts) AS account FROM (
+        SELECT list_position($sources, i.dataset || ' ' || i.version) - 1 AS source, i.item_key, i.photo_id,
+               list_distinct(list_filter([y.owner_nsid,
+                   CASE WHEN i.owner_ref IS NULL OR i.owner_ref = '' THEN NULL
+                        WHEN {_NSID_SQL.format('i.owner_ref')} THEN upper(trim(i.owner_ref))
+                        ELSE coalesce(a.owner_nsid, lower(i.owner_ref)) END], lambda x: x IS NOT NULL)) AS accounts
+        FROM dataset_items AS i
+        LEFT JOIN (SELECT photo_id, any_value(owner_nsid) AS owner_nsid FROM yfcc_photos GROUP BY photo_id) AS y
+            USING (photo_id)
+        LEFT JOIN _search_aliases AS a ON i.owner_ref IS NOT NULL AND lower(i.owner_ref) = a.alias);
+"""
+_ACCOUNTS_SQL = f"""
+WITH per_source AS (
+    SELECT account, source, count(DISTINCT photo_id) AS photos, count(DISTINCT item_key) AS items
+    FROM _search_item_owners GROUP BY ALL
+),
+sources AS (
+    SELECT account, list([source, photos, items] ORDER BY source) AS per_source FROM per_source GROUP BY account
+),
+per_account AS (
+    SELECT account, count(DISTINCT photo_id) AS photos FROM _search_item_owners GROUP BY account
+),
+pool AS (SELECT owner_nsid AS account, count(*) AS photos FROM yfcc_photos GROUP BY owner_nsid),
+optout AS (
+    SELECT DISTINCT value AS account FROM optouts WHERE kind = 'user'
     UNION
-    SELECT dataset || ' ' || version, item_key, owner_ref FROM dataset_items WHERE owner_ref IS NOT NULL
+    SELECT DISTINCT o.account FROM _search_item_owners AS o
+    JOIN optouts AS x ON x.kind = 'photo' AND x.value = o.photo_id::VARCHAR
 ),
-counts AS (
-    SELECT owner, source, count(*) AS items FROM item_owner GROUP BY ALL
-    UNION ALL
-    SELECT owner_nsid, 'YFCC100M', count(*) FROM yfcc_photos GROUP BY owner_nsid
-)
-SELECT left(sha256($salt || {_USER_KEY_SQL}), {DIGEST_CHARS}) AS digest, source, items FROM counts
+accounts AS (SELECT account FROM per_account UNION SELECT account FROM pool)
+SELECT a.account,
+       left(sha256($salt || 'u:' || a.account), {DIGEST_CHARS}) AS digest,
+       coalesce(pool.photos, 0) AS pool_photos,
+       coalesce(pa.photos, 0) AS dataset_photos,
+       coalesce(s.per_source, []) AS per_source,
+       (o.account IS NOT NULL) AS opted_out
+FROM accounts AS a
+LEFT JOIN pool USING (account) LEFT JOIN per_account AS pa USING (account) LEFT JOIN sources AS s USING (account)
+LEFT JOIN optout AS o USING (account)
 """
-# Per set of sources: the sorted, concatenated digests of the photos in exactly those sources.
-# YFCC100M membership is recorded for dataset photos always, for all of YFCC100M when it fits.
-_PHOTO_SQL = f"""
-WITH memberships AS (
-    SELECT photo_id, dataset || ' ' || version AS source FROM dataset_items WHERE photo_id IS NOT NULL
-    UNION
-    SELECT y.photo_id, 'YFCC100M' FROM yfcc_photos AS y
-    WHERE $all_yfcc OR y.photo_id IN (SELECT photo_id FROM dataset_items)
+# Names that lead to accounts: YFCC100M nicknames, Flickr usernames/nicknames/path aliases, and the
+# path aliases that only manifests name (their own account).
+_NAMES_SQL = f"""
+SELECT DISTINCT owner_nsid, owner_nickname FROM yfcc_photos WHERE coalesce(owner_nickname, '') <> ''
+UNION SELECT owner_nsid, username FROM uploaders WHERE coalesce(username, '') <> ''
+UNION SELECT owner_nsid, nickname FROM uploaders WHERE coalesce(nickname, '') <> ''
+UNION SELECT owner_nsid, path_alias FROM uploaders WHERE coalesce(path_alias, '') <> ''
+UNION SELECT DISTINCT account, account FROM _search_item_owners WHERE NOT {_NSID_SQL.format('account')}
+"""
+# One row per photo: its profile (pool license, items and declared licenses per source, latest
+# Flickr check, opt-out) as a string, and its digest. YFCC100M-only photos when $all_yfcc.
+_PHOTOS_SQL = f"""
+CREATE OR REPLACE TEMP TABLE _search_photos AS
+WITH declared AS (  -- hash aggregates only: ordered aggregates are several times slower at this size
+    SELECT photo_id, dataset, version, declared_license_id, count(*) AS items, any_value(owner_ref) AS owner_ref
+    FROM dataset_items WHERE photo_id IS NOT NULL GROUP BY ALL
 ),
-per_photo AS (
-    SELECT photo_id, list(source ORDER BY source) AS sources FROM memberships GROUP BY photo_id
-    ORDER BY photo_id LIMIT $limit
+per_source AS (
+    SELECT photo_id, list_position($sources, dataset || ' ' || version) - 1 AS source, sum(items) AS items,
+           list_sort(list_filter(list(declared_license_id), lambda x: x IS NOT NULL)) AS declared,
+           any_value(owner_ref) AS owner_ref
+    FROM declared GROUP BY photo_id, dataset, version
 ),
-hashed AS (
-    SELECT sources, left(sha256($salt || 'p:' || photo_id::VARCHAR), {DIGEST_CHARS}) AS digest FROM per_photo
-)
-SELECT sources, string_agg(digest, '' ORDER BY digest) AS digests, count(*) AS photos
-FROM hashed GROUP BY sources ORDER BY photos DESC
+in_datasets AS (
+    SELECT photo_id,
+           array_to_string(list_sort(list(source || ':' || items || ':' || array_to_string(declared, ','))), ';')
+               AS sources,
+           any_value(owner_ref) AS owner_ref
+    FROM per_source GROUP BY photo_id
+),
+pool AS (SELECT photo_id, any_value(license_id) AS license_id, any_value(owner_nsid) AS owner_nsid
+         FROM yfcc_photos GROUP BY photo_id),
+photos AS (
+    SELECT coalesce(d.photo_id, y.photo_id) AS photo_id, d.sources, y.license_id AS pool_license,
+           y.photo_id IS NOT NULL AS in_pool,
+           coalesce(y.owner_nsid, CASE WHEN {_NSID_SQL.format('d.owner_ref')} THEN upper(trim(d.owner_ref)) END) AS owner
+    FROM in_datasets AS d FULL JOIN pool AS y USING (photo_id)
+    WHERE d.photo_id IS NOT NULL OR $all_yfcc
+),
+checks AS (
+    SELECT photo_id, arg_max(status, checked_at) AS status, arg_max(license_id, checked_at) AS license_id
+    FROM flickr_checks GROUP BY photo_id
+),
+photo_optouts AS (SELECT DISTINCT try_cast(value AS BIGINT) AS photo_id FROM optouts WHERE kind = 'photo'),
+user_optouts AS (SELECT DISTINCT value AS owner FROM optouts WHERE kind = 'user')
+SELECT left(sha256($salt || 'p:' || p.photo_id::VARCHAR), {DIGEST_CHARS}) AS digest,
+       concat_ws('|', CASE WHEN p.in_pool THEN coalesce(p.pool_license::VARCHAR, '?') ELSE '-' END,
+                 coalesce(p.sources, ''), coalesce(c.status, ''), coalesce(c.license_id::VARCHAR, ''),
+                 CASE WHEN po.photo_id IS NOT NULL OR uo.owner IS NOT NULL THEN '1' ELSE '0' END) AS profile
+FROM photos AS p LEFT JOIN checks AS c USING (photo_id)
+LEFT JOIN photo_optouts AS po ON po.photo_id = p.photo_id
+LEFT JOIN user_optouts AS uo ON uo.owner = p.owner
 """
-_PHOTO_COUNT_SQL = """
-SELECT count(*) FROM (SELECT photo_id FROM dataset_items WHERE photo_id IS NOT NULL
-                      UNION SELECT photo_id FROM yfcc_photos WHERE $all_yfcc)
-"""
+
+
+def normalise_name(name: str) -> str:
+    """The form a name is keyed by: NFC, single spaces, lower case (the page's JavaScript does the same)."""
+    return " ".join(unicodedata.normalize("NFC", name).split()).lower()
 
 
 def user_key(value: str) -> str:
     value = value.strip()
     return "u:" + (value.upper() if NSID_RE.match(value) else value.lower())
+
+
+def name_key(name: str) -> str:
+    return "n:" + normalise_name(name)
 
 
 def photo_key(photo_id: int | str) -> str:
@@ -76,51 +174,151 @@ def digest(salt: str, key: str) -> str:
     return hashlib.sha256((salt + key).encode("utf-8")).hexdigest()[:DIGEST_CHARS]
 
 
-def build_search_index(con, salt: str, photo_limit: int = PHOTO_LIMIT) -> dict:
-    """The index as a JSON-able dict: sources, per-account counts, photo digests per set of sources."""
-    sources: dict[str, int] = {"YFCC100M": 0}
+def _sources(con) -> tuple[list[str], list[dict]]:
+    """Source names (the pool first, then every dataset version) and what the page shows about each."""
+    try:
+        rows = con.execute("SELECT dataset, version, catalog_entry FROM datasets ORDER BY dataset, version").fetchall()
+    except Exception:  # noqa: BLE001 -- a database from before datasets.catalog_entry
+        rows = [(d, v, None) for d, v in con.execute(
+            "SELECT dataset, version FROM datasets ORDER BY dataset, version").fetchall()]
+    names, info = [POOL], [{"name": POOL, "pool": True}]
+    for dataset, version, key in rows:
+        entry = entry_for(key) or entry_for(dataset)
+        catalog = entry.as_dict() if entry else {}
+        names.append(f"{dataset} {version}")
+        info.append({"name": f"{dataset} {version}", "pool": False, "title": catalog.get("title"),
+                     "publisher": catalog.get("publisher"), "home_page": catalog.get("home_page"),
+                     "removal_route": catalog.get("removal_route") or NO_REMOVAL_ROUTE})
+    return names, info
 
-    def source_index(name: str) -> int:
-        return sources.setdefault(name, len(sources))
 
-    users: dict[str, list[list[int]]] = {}
-    for key, source, items in con.execute(_USER_SQL, {"salt": salt}).fetchall():
-        users.setdefault(key, []).append([source_index(source), items])
+def _shard_chars(entries: int, single_file_limit: int) -> int:
+    if entries <= single_file_limit:
+        return 0
+    chars = 1
+    while chars < MAX_SHARD_CHARS and entries / 16 ** chars > SHARD_TARGET:
+        chars += 1
+    return chars
+
+
+def build_search_index(con, salt: str, photo_limit: int = PHOTO_LIMIT,
+                       single_file_limit: int | None = None) -> dict:
+    """The index as a JSON-able dict. Sharded indexes carry their files under "shards" (see split)."""
+    single_file_limit = SINGLE_FILE_LIMIT if single_file_limit is None else single_file_limit
+    names, info = _sources(con)
+    con.execute(_ALIASES_SQL)
+    con.execute(_ITEM_OWNERS_SQL, {"sources": names})
+    accounts = con.execute(_ACCOUNTS_SQL, {"salt": salt}).fetchall()
+    account_digest = {account: d for account, d, *_ in accounts}
+
+    name_accounts: dict[str, set[str]] = {}
+    for account, name in con.execute(_NAMES_SQL).fetchall():
+        if account in account_digest:
+            name_accounts.setdefault(digest(salt, name_key(name)), set()).add(account_digest[account])
 
     yfcc_rows = con.execute("SELECT count(*) FROM yfcc_photos").fetchone()[0]
-    all_yfcc = yfcc_rows <= photo_limit
-    total = con.execute(_PHOTO_COUNT_SQL, {"all_yfcc": all_yfcc}).fetchone()[0]
-    if total > photo_limit and all_yfcc:  # datasets alone exceed the limit: leave YFCC100M-only photos out
-        all_yfcc = False
-        total = con.execute(_PHOTO_COUNT_SQL, {"all_yfcc": False}).fetchone()[0]
-    photos = [[[source_index(name) for name in names], digests] for names, digests, _ in
-              con.execute(_PHOTO_SQL, {"salt": salt, "all_yfcc": all_yfcc, "limit": photo_limit}).fetchall()]
-    return {
+    dataset_photos = con.execute("SELECT count(DISTINCT photo_id) FROM dataset_items").fetchone()[0]
+    all_yfcc = yfcc_rows + dataset_photos <= photo_limit
+    con.execute(_PHOTOS_SQL, {"salt": salt, "sources": names, "all_yfcc": all_yfcc})
+    photo_entries = con.execute("SELECT count(*) FROM _search_photos").fetchone()[0]
+    chars = _shard_chars(photo_entries + len(accounts) + len(name_accounts), single_file_limit)
+    profiles = [row[0] for row in con.execute(
+        "SELECT profile FROM _search_photos GROUP BY profile ORDER BY count(*) DESC, profile").fetchall()]
+    profile_index = {p: i for i, p in enumerate(profiles)}
+
+    shards: dict[str, dict] = {}
+
+    def shard(key_digest: str) -> dict:
+        return shards.setdefault(key_digest[:chars], {"u": {}, "n": {}, "p": []})
+
+    for _account, key_digest, pool_photos, photos, per_source, opted_out in accounts:
+        record = {"s": ([[0, pool_photos, pool_photos]] if pool_photos else []) + [list(s) for s in per_source],
+                  "p": photos, "o": int(opted_out)}
+        shard(key_digest)["u"][key_digest[chars:]] = record
+    for name_digest, members in name_accounts.items():
+        shard(name_digest)["n"][name_digest[chars:]] = sorted(members)
+    for prefix, profile, digests in con.execute(f"""
+            SELECT left(digest, {chars}), profile, array_to_string(list_sort(list(substr(digest, {chars + 1}))), '')
+            FROM _search_photos GROUP BY ALL ORDER BY 1, 2""").fetchall():
+        shard(prefix + "0" * (DIGEST_CHARS - chars))["p"].append([profile_index[profile], digests])
+    con.execute("DROP TABLE _search_photos; DROP TABLE _search_item_owners; DROP TABLE _search_aliases")
+
+    index = {
+        "format": INDEX_FORMAT,
         "salt": salt,
         "digest_chars": DIGEST_CHARS,
-        "sources": list(sources),
-        "users": users,
-        "photos": photos,
-        "photo_entries": min(total, photo_limit),
-        "yfcc_photos_indexed": all_yfcc and total <= photo_limit,
-        "photos_truncated": total > photo_limit,
+        "sources": names,
+        "source_info": info,
+        "licenses": {str(i): lic.name for i, lic in LICENSES.items()},
+        "profiles": profiles,
+        "accounts": len(accounts),
+        "names": len(name_accounts),
+        "photo_entries": photo_entries,
+        "yfcc_photos_indexed": all_yfcc,
+        "photos_truncated": False,  # dataset photos are never left out (large indexes are sharded)
+        "shard_chars": chars,
+        "shard_dir": SHARD_DIR if chars else None,
     }
+    if chars:
+        index["shards"] = shards
+    else:
+        index["records"] = shards.get("", {"u": {}, "n": {}, "p": []})
+    return index
+
+
+def split_search_index(index: dict) -> tuple[dict, dict[str, str]]:
+    """(what the page embeds, {file name: JSON text} of the shard files to publish beside it)."""
+    if "shards" not in index:
+        return index, {}
+    page = {k: v for k, v in index.items() if k != "shards"}
+    files = {f"{SHARD_DIR}/{prefix}.json": json.dumps(shard, separators=(",", ":"))
+             for prefix, shard in sorted(index["shards"].items())}
+    return page, files
+
+
+# --- reading the index (what the page's JavaScript does; used by tests and the benchmark) ---------
+
+def _record_shard(index: dict, key_digest: str) -> dict:
+    if "records" in index:
+        return index["records"]
+    return index["shards"].get(key_digest[:index["shard_chars"]], {"u": {}, "n": {}, "p": []})
+
+
+def find_account(index: dict, key_digest: str) -> dict | None:
+    chars = index.get("shard_chars", 0)
+    return _record_shard(index, key_digest)["u"].get(key_digest[chars:])
 
 
 def find_user(index: dict, key_digest: str) -> dict[str, int]:
-    """{source: items} for an account digest (what the page's JavaScript shows)."""
-    return {index["sources"][source]: items for source, items in index["users"].get(key_digest, [])}
+    """{source: items} for an account digest."""
+    record = find_account(index, key_digest) or {"s": []}
+    return {index["sources"][source]: items for source, _photos, items in record["s"]}
 
 
-def find_photo(index: dict, key_digest: str) -> list[str]:
-    """The sources that hold a photo digest: binary search in each fixed-width digest string."""
-    width = index["digest_chars"]
-    for members, digests in index["photos"]:
+def find_name(index: dict, name_digest: str) -> list[str]:
+    chars = index.get("shard_chars", 0)
+    return _record_shard(index, name_digest)["n"].get(name_digest[chars:], [])
+
+
+def find_photo_profile(index: dict, key_digest: str) -> str | None:
+    chars = index.get("shard_chars", 0)
+    rest, width = key_digest[chars:], index["digest_chars"] - chars
+    for profile, digests in _record_shard(index, key_digest)["p"]:
         low, high = 0, len(digests) // width
         while low < high:
             mid = (low + high) // 2
             probe = digests[mid * width:(mid + 1) * width]
-            if probe == key_digest:
-                return sorted(index["sources"][m] for m in members)
-            low, high = (mid + 1, high) if probe < key_digest else (low, mid)
-    return []
+            if probe == rest:
+                return index["profiles"][profile]
+            low, high = (mid + 1, high) if probe < rest else (low, mid)
+    return None
+
+
+def find_photo(index: dict, key_digest: str) -> list[str]:
+    """The sources that hold a photo digest, the pool first."""
+    profile = find_photo_profile(index, key_digest)
+    if profile is None:
+        return []
+    pool, sources = profile.split("|")[:2]
+    held = [index["sources"][int(part.split(":")[0])] for part in sources.split(";") if part]
+    return ([POOL] if pool != "-" else []) + sorted(held)

@@ -121,10 +121,16 @@ def _first_reject(rejects_path: Path) -> str:
 _ITEM_COLUMNS = [f.name for f in ITEM_SCHEMA]
 
 
-def load_staged_manifest(con, staged: StagedManifest | dict) -> ManifestResult:
-    """Replace the dataset version with the staged items, in one transaction."""
+def load_staged_manifest(con, staged: StagedManifest | dict, catalog_entry: str | None = None) -> ManifestResult:
+    """Replace the dataset version with the staged items, in one transaction.
+
+    The version is linked to its dataset-catalogue entry: `catalog_entry` when given (an unknown key
+    is an InputError), else the entry whose name or alias matches the dataset name, else none."""
+    from ...catalog import catalog_key_for
+
     if isinstance(staged, dict):
         staged = StagedManifest.from_dict(staged)
+    catalog_key = catalog_key_for(staged.dataset, catalog_entry)
     key = [staged.dataset, staged.version]
     with _quiet(con), transaction(con):
         previous = con.execute("SELECT run_id FROM datasets WHERE dataset = ? AND version = ?", key).fetchone()
@@ -182,6 +188,7 @@ def load_staged_manifest(con, staged: StagedManifest | dict) -> ManifestResult:
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
             key + [staged.format, loaded, staged.auditable, [f.source_file for f in staged.files], finished,
                    staged.run_id])
+        con.execute("UPDATE datasets SET catalog_entry = ? WHERE dataset = ? AND version = ?", [catalog_key, *key])
         photos, owners, matched = con.execute("""
             SELECT count(DISTINCT i.photo_id), count(DISTINCT i.owner_ref),
                    count(DISTINCT i.photo_id) FILTER (WHERE y.photo_id IS NOT NULL)
@@ -225,13 +232,17 @@ def _quote(text: str) -> str:
 
 
 def ingest_manifest(con, fmt: str, *, dataset: str, version: str | None = None,
-                    paths: Sequence[Path | str], work_dir: Path | str | None = None, **options) -> ManifestResult:
+                    paths: Sequence[Path | str], work_dir: Path | str | None = None,
+                    catalog_entry: str | None = None, **options) -> ManifestResult:
     """Parse and load a manifest (stage to Parquet in a temporary folder, then one transaction)."""
+    from ...catalog import catalog_key_for
+
+    catalog_key_for(dataset, catalog_entry)  # an unknown --catalog-entry fails before the slow part
     started = utc_now()
     try:
         with tempfile.TemporaryDirectory(prefix="ccaudit-manifest-", dir=work_dir) as tmp:
             staged = stage_manifest(fmt, dataset, version, paths, tmp, **options)
-            return load_staged_manifest(con, staged)
+            return load_staged_manifest(con, staged, catalog_entry=catalog_entry)
     except Exception as exc:
         record_failed_manifest(con, fmt, paths, exc, started)
         raise

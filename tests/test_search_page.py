@@ -1,0 +1,308 @@
+"""search.html gives the answers `ccaudit lookup` gives, in headless Chromium, for every input form.
+
+A demo-like database (generated YFCC100M sample + derived manifests, plus a Flickr username shared
+by two accounts, a path alias Flickr resolved, an opt-out and a Flickr re-check) is published twice:
+as the single-file page opened from disk, and with the index sharded into files served over HTTP
+from 127.0.0.1. The same inputs go to `lookup` and to the page; the answers must agree (what each
+reference was read as, the error for unreadable ones, pool and dataset counts per account, a photo's
+licenses, items per dataset, removal routes and opt-out status). Screenshots at 390 and 1280 px
+go to the test's temporary folder (CCAUDIT_SCREENSHOTS=DIR keeps them).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import threading
+import time
+from datetime import datetime
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from pipelines.flickr_urls import encode_base58, read_text
+from pipelines.lookup import run_lookup
+from tests.test_flickr_urls import BAD, PHOTOS, SPELLED, UNSUPPORTED, USERS
+from tests.test_report_browser import Browser, find_chromium, keep
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(find_chromium() is None,
+                       reason="headless Chromium not found (install it with `make system-deps` or apt-get install chromium)"),
+]
+
+ROWS, SEED = 5_000, 23
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from pipelines.db import connect
+    from pipelines.generate import generate_yfcc
+    from pipelines.generate_manifests import generate_manifests
+    from pipelines.ingest.manifests import ingest_manifest
+    from pipelines.ingest.yfcc import ingest_yfcc
+
+    folder = tmp_path_factory.mktemp("search")
+    yfcc = generate_yfcc(folder / "yfcc.tsv.gz", rows=ROWS, seed=SEED)
+    specs = generate_manifests(yfcc.path, folder / "manifests", seed=SEED)
+    con = connect(folder / "demo.duckdb")
+    ingest_yfcc(con, [yfcc.path], progress=False)
+    for spec in specs:
+        ingest_manifest(con, spec.format, dataset=spec.dataset, version=spec.version, paths=list(spec.paths),
+                        **spec.options)
+    # The accounts with most dataset photos; two of them share a Flickr username, one has a path alias.
+    top = [r[0] for r in con.execute("""
+        SELECT y.owner_nsid FROM dataset_items i JOIN yfcc_photos y USING (photo_id)
+        GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 3""").fetchall()]
+    con.execute("INSERT INTO uploaders (owner_nsid, username, path_alias, status, fetched_at) VALUES "
+                "(?, 'Shared Name', 'first_alias', 'ok', now()), (?, 'shared name', NULL, 'ok', now())", top[:2])
+    # a manifest that names an account by the path alias Flickr resolved (counted for that NSID)
+    aliased = folder / "aliased.csv"
+    aliased.write_text("photo,owner\n60000000001,first_alias\n60000000002,First_Alias\n60000000003,other_alias\n")
+    ingest_manifest(con, "csv", dataset="aliased", version="v1", paths=[aliased], id_column="photo",
+                    owner_column="owner")
+    con.execute("INSERT INTO optouts (kind, value, requested_at, note) VALUES ('user', ?, ?, 'demo')",
+                [top[2], datetime(2026, 1, 2)])
+    photo_id = con.execute("SELECT min(photo_id) FROM dataset_items i JOIN yfcc_photos y USING (photo_id) "
+                           "WHERE y.owner_nsid = ?", [top[0]]).fetchone()[0]
+    con.execute("INSERT INTO flickr_checks (photo_id, checked_at, status, license_id) VALUES (?, ?, 'ok', 4)",
+                [photo_id, datetime(2026, 3, 4)])
+    yield con, folder, top, photo_id
+    con.close()
+
+
+def _build(con, out, sharded: bool, monkeypatch):
+    from pipelines.reports import search
+    from pipelines.reports.build import build_report
+
+    monkeypatch.setattr(search, "SINGLE_FILE_LIMIT", 0 if sharded else 10**9)
+    monkeypatch.setattr(search, "SHARD_TARGET", 20)  # several prefix digits even on a small database
+    return build_report(con, out, publish_mode="pseudonymous").report_dir
+
+
+@pytest.fixture(scope="module")
+def browser():
+    instance = Browser(find_chromium())
+    yield instance
+    instance.close()
+
+
+@pytest.fixture(scope="module")
+def single(demo, tmp_path_factory):
+    with pytest.MonkeyPatch.context() as mp:
+        return _build(demo[0], tmp_path_factory.mktemp("single"), False, mp)
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def sharded(demo, tmp_path_factory):
+    with pytest.MonkeyPatch.context() as mp:
+        report_dir = _build(demo[0], tmp_path_factory.mktemp("sharded"), True, mp)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(report_dir)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield report_dir, f"http://127.0.0.1:{server.server_address[1]}/search.html"
+    server.shutdown()
+    server.server_close()
+
+
+def _inputs(demo) -> list[str]:
+    con, _, top, photo_id = demo
+    page_url, download_url, nickname = con.execute(
+        "SELECT page_url, download_url, owner_nickname FROM yfcc_photos WHERE photo_id = ?", [photo_id]).fetchone()
+    pool_only = con.execute("SELECT min(photo_id) FROM yfcc_photos WHERE photo_id NOT IN "
+                            "(SELECT photo_id FROM dataset_items WHERE photo_id IS NOT NULL)").fetchone()[0]
+    outside = con.execute("SELECT min(photo_id) FROM dataset_items WHERE photo_id NOT IN "
+                          "(SELECT photo_id FROM yfcc_photos)").fetchone()[0]
+    alias_only = con.execute("SELECT min(owner_ref) FROM dataset_items WHERE owner_ref LIKE 'not_in_yfcc%'").fetchone()[0]
+    shared_nick = (con.execute("""SELECT owner_nickname FROM yfcc_photos GROUP BY 1
+                                  HAVING count(DISTINCT owner_nsid) > 1 ORDER BY count(*) DESC, 1 LIMIT 1""").fetchone()
+                   or [nickname])[0]
+    file_name = download_url.rsplit("/", 1)[1]
+    secret = file_name.split("_")[1].split(".")[0]
+    server = download_url.split("/")[-2]
+    inputs = [
+        top[0], top[0].lower(), top[1], top[2], "99999999@N00",
+        "Shared Name", "shared   NAME", "first_alias", "https://www.flickr.com/photos/first_alias/",
+        f"flickr.com/people/{top[1]}/", nickname, shared_nick, alias_only, "other_alias", "First_Alias", f"https://www.flickr.com/photos/{alias_only}/",
+        str(photo_id), str(pool_only), str(outside), "4242424242",
+        page_url, page_url + "in/photostream/", page_url.replace("http://www.", "https://m."), download_url,
+        download_url.replace(".jpg", "_o_d.jpg"), download_url.replace("farm", "FARM").replace("http://", ""),
+        f"http://static.flickr.com/{server}/{photo_id}_{secret}.jpg",
+        f"https://photos3.flickr.com/{photo_id}_{secret}_b.jpg",
+        f"https://live.staticflickr.com/video/{photo_id}/{secret}/720p.mp4",
+        f"{photo_id}_0a1b2c3d4e_o_d.jpg",
+        f"https://flic.kr/p/{encode_base58(photo_id)}", f"https://www.flickr.com/photo.gne?short={encode_base58(photo_id)}",
+        f"https://www.flickr.com/photo.gne?id={photo_id}", f"https://www.flickr.com/photo_zoom.gne?id={photo_id}&size=l",
+        f"https://www.flickr.com/photo/{top[0]}/{photo_id}", f"https://www.flickr.com/video_download.gne?id={photo_id}",
+        f"Is {page_url} mine? Also flic.kr/p/{encode_base58(pool_only)}, and my account {top[2]}.",
+        "https://www.flickr.com/groups/slovenia/pool", "https://www.flickr.com/photos/x/albums/72157666833379009",
+        "https://www.flickr.com/gp/realphotomatt/M195SLkj98", "https://example.com/photos/x/1/", "flickr.com",
+        "live.staticflickr.com/2903/notaphoto.jpg", "IMG_1234.JPG",
+    ]
+    return inputs
+
+
+def _cli(con, text: str) -> list:
+    return [_norm(answer.as_dict(), cli=True) for answer in run_lookup(con, [text]).answers]
+
+
+def _norm(a: dict, cli: bool) -> tuple:
+    """What both must agree on, in one shape (the CLI's JSON and the page's answers differ in detail)."""
+    detail = a["detail"].split("; no account")[0]
+    if a["error"]:
+        return ("error", a["input"], detail)
+    if a["photo"]:
+        p = a["photo"]
+        check = p["flickr_check"]
+        datasets = sorted((d["dataset"] + " " + d["version"] if cli else d["dataset"], d["items"],
+                           tuple(d["declared_licenses"]), d["removal_route"]) for d in p["datasets"])
+        return ("photo", a["input"], detail, str(p["photo_id"]), p["pool"]["in_pool"], p["pool"]["license"], datasets,
+                (check["status"], check["license"]) if check else None,
+                bool(p["optouts"]) if cli else p["opted_out"])
+    accounts = []
+    for acc in a["accounts"]:
+        if cli and not (acc["pool"]["photos"] or acc["datasets"]):
+            continue  # the CLI names an NSID it did not find; the page just finds nothing
+        datasets = tuple(sorted((d["dataset"] + " " + d["version"] if cli else d["dataset"], d["photos"], d["items"],
+                                 d["removal_route"]) for d in acc["datasets"]))
+        accounts.append((acc["pool"]["photos"], acc["photos_in_datasets"], acc["items_in_datasets"], datasets,
+                         acc["opted_out"]))
+    return ("accounts", a["input"], detail, a["read_as"], sorted(accounts))
+
+
+def _page_answers(browser, text: str) -> list:
+    answers = browser.evaluate(f"ccauditAnswer({json.dumps(text)})", await_promise=True)
+    return [_norm(a, cli=False) for a in answers]
+
+
+def _check_parity(browser, con, inputs):
+    for text in inputs:
+        assert _page_answers(browser, text) == _cli(con, text), text
+
+
+def test_single_file_page_agrees_with_lookup(browser, demo, single, tmp_path):
+    con = demo[0]
+    page = (single / "search.html").as_uri()
+    browser.open(page)
+    assert not (single / "search-index").exists()
+    inputs = _inputs(demo)
+    _check_parity(browser, con, inputs)
+    top_answer = run_lookup(con, [demo[2][0]]).answers[0].accounts[0]
+    assert {d.dataset: d.items for d in top_answer.datasets}["aliased"] == 2
+    assert run_lookup(con, ["other_alias"]).answers[0].accounts[0].nsid is None
+    # a shared name really gives two accounts, never one total
+    answers = browser.evaluate("ccauditAnswer('Shared Name')", await_promise=True)
+    assert len(answers[0]["accounts"]) == 2
+    browser.drain()
+    assert browser.errors() == [] and browser.requests() == [page]
+
+
+def test_sharded_page_served_over_http_agrees_with_lookup(browser, demo, sharded):
+    con = demo[0]
+    report_dir, url = sharded
+    shards = sorted((report_dir / "search-index").glob("*.json"))
+    assert len(shards) > 16 and all(len(p.stem) == len(shards[0].stem) for p in shards)
+    html = (report_dir / "search.html").read_text()
+    assert '"records"' not in html and '"shard_chars": ' in html.replace('"shard_chars":', '"shard_chars": ')
+    browser.open(url)
+    _check_parity(browser, con, _inputs(demo))
+    # one query fetches only the shard files it needs
+    browser.open(url)
+    browser.evaluate("ccauditAnswer('" + demo[2][0] + "')", await_promise=True)
+    fetched = [u for u in browser.requests() if "/search-index/" in u]
+    assert 1 <= len(fetched) <= 2
+    assert browser.evaluate("ccauditBytesFetched") < 20_000
+    browser.drain()
+    assert browser.errors() == []
+
+
+def test_query_in_the_address_is_answered_on_load(browser, demo, single, sharded):
+    from urllib.parse import quote
+
+    nsid = demo[2][0]
+    for base in ((single / "search.html").as_uri(), sharded[1]):
+        browser.open(f"{base}?q={quote('https://www.flickr.com/photos/' + nsid + '/')}")
+        deadline = time.monotonic() + 10
+        while not browser.evaluate("document.body.hasAttribute('data-searched')"):
+            assert time.monotonic() < deadline, "the ?q= search did not run"
+            time.sleep(0.05)
+        shown = browser.evaluate("document.getElementById('result').innerText")
+        assert f"read as account {nsid}" in shown and "Pool (YFCC100M):" in shown
+        assert browser.evaluate("document.getElementById('q').value").endswith(nsid + "/")
+
+
+def test_sharded_page_from_disk_says_it_needs_a_server(browser, sharded):
+    report_dir, _ = sharded
+    browser.open((report_dir / "search.html").as_uri() + "?q=5215831864")
+    deadline = time.monotonic() + 10
+    while not browser.evaluate("document.body.hasAttribute('data-searched')"):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert "web server" in browser.evaluate("document.getElementById('result').innerText")
+
+
+LINKS = ([url for url, *_ in PHOTOS] + [url for url, *_ in USERS] + [url for url, _ in UNSUPPORTED]
+         + [url for url, _ in BAD] + [url for url, _ in SPELLED] + [
+    "https://www.flickr.com/gp/199246608@N02/nSN80jZ64E", "https://flic.kr/ps/ZVcni", "", "not a url", "notaurl",
+    "https://flickr.com@evil.com/photos/x/1/", "javascript:alert(1)", "https:/www.flickr.com/photos/x/123/",
+    "https://www.flickr.com/photos/x%ff/1/", "https://www.flickr.com/photos/x%zz/1/", "https://www.flickr.com:99999/photos/x/1",
+    "https://www.flickr.com/photos/x/99999999999999999999/", "https://flic.kr/p/0OIl", "user@example.com",
+    "henri.light", "Henri Bergius", "zoë.the wanderer42", "John 1984", "photo 1234567 and 12 and 123456",
+    "\ufeff12345678@n00", "bad\x1bname", "<a href='https://www.flickr.com/photos/coast_guard/32812033543/'>x</a>",
+    "source=flickr.com/photos/coast_guard/32812033543", "my flickr.com page", "a://b",
+    "{{Flickr|url=www.flickr.com/photos/coast_guard/32812033543}}", "https://www.flickr.com/photo.gne?id=+123+&x", "www.flickr.com/photo.gne?id=105",
+])
+
+
+def test_the_page_reads_every_link_like_ccaudit(browser, single):
+    """The page's reader agrees with pipelines.flickr_urls.read_text on every case of its tests."""
+    browser.open((single / "search.html").as_uri())
+    for text in LINKS:
+        expected = [{"text": i.text, "ref": None if i.ref is None else {
+            "kind": i.ref.kind, "photo_id": None if i.ref.photo_id is None else str(i.ref.photo_id),
+            "owner": i.ref.owner, "owner_is_nsid": i.ref.owner_is_nsid, "form": i.ref.form},
+            "name": i.name, "error": i.error} for i in read_text(text)]
+        got = browser.evaluate(f"ccauditRead({json.dumps(text)}).map(i => ({{text: i.text, ref: i.ref || null, "
+                               f"name: i.name === undefined ? null : i.name, error: i.error || null}}))")
+        assert got == expected, text
+
+
+def test_screenshots_phone_and_desktop(browser, demo, single, tmp_path):
+    browser.open((single / "search.html").as_uri() + "?q=" + "Shared%20Name")
+    deadline = time.monotonic() + 10
+    while not browser.evaluate("document.body.hasAttribute('data-searched')"):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    keep(browser.screenshot(tmp_path / "search-answer-desktop.png", width=1280))
+    keep(browser.screenshot(tmp_path / "search-answer-phone.png", width=390, mobile=True))
+    assert browser.evaluate("document.documentElement.scrollWidth") <= 391
+    # a pasted paragraph: a photo, an unreadable link and an account, long links wrapped on a phone
+    nsid, photo_id = demo[2][0], demo[3]
+    paragraph = (f"My photo https://www.flickr.com/photos/{nsid}/{photo_id}/in/album-72157607317745768/ is in it, "
+                 f"so is https://www.flickr.com/photos/{nsid}/albums/72157607317745768 and my account {nsid}.")
+    from urllib.parse import quote
+
+    browser.open((single / "search.html").as_uri() + "?q=" + quote(paragraph))
+    deadline = time.monotonic() + 10
+    while not browser.evaluate("document.body.hasAttribute('data-searched')"):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert browser.evaluate("document.querySelectorAll('#result > div').length") == 3
+    keep(browser.screenshot(tmp_path / "search-paragraph-phone.png", width=390, mobile=True))
+    assert browser.evaluate("document.documentElement.scrollWidth") <= 391
+    browser.call("Emulation.clearDeviceMetricsOverride", session=True)
+
+
+def test_a_huge_paste_is_refused_not_hung(browser, single):
+    browser.open((single / "search.html").as_uri())
+    text = " ".join(str(10_000_000 + i) for i in range(5_000))
+    answers = browser.evaluate(f"ccauditAnswer({json.dumps(text)})", await_promise=True)
+    assert len(answers) == 1 and "at most 1000" in answers[0]["error"]
+    long_link = "https://www.flickr.com/photos/" + "a" * 5000 + "/1/"
+    [answer] = browser.evaluate(f"ccauditAnswer({json.dumps(long_link)})", await_promise=True)
+    assert "neither an NSID nor a Flickr path alias" in answer["error"]
