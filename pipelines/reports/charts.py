@@ -122,6 +122,9 @@ class Chart:
     def __html__(self) -> str:
         return str(self.html)
 
+    def __str__(self) -> str:
+        return str(self.html)
+
 
 def _number(value) -> float:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
@@ -338,8 +341,9 @@ def stacked(table: TableResult, spec: ChartSpec, context: ChartContext) -> Chart
                 continue
             share = value / total
             fill = colours(key)
-            inner = (f'<span style="color:{text_on(fill)}">{share:.0%}</span>'
-                     if share >= 0.12 and not small else "")
+            # a label only where it fits: from 12% of the bar on a wide screen, from 25% on a phone
+            inner = (f'<span class="{"big" if share >= 0.25 else "mid"}" style="color:{text_on(fill)}">'
+                     f'{share:.0%}</span>' if share >= 0.12 and not small else "")
             parts.append(f'<div class="seg" style="width:{share * 100:.3f}%;background:{fill}" '
                          f'title="{escape(key)}: {value:,.0f} ({share:.1%})">{inner}</div>')
             said.append(f"{key} {share:.1%} ({value:,.0f})")
@@ -481,6 +485,9 @@ def heatmap(table: TableResult, spec: ChartSpec, context: ChartContext) -> Chart
             if value is None:
                 cells.append('<td class="n">—</td>')
                 continue
+            if x == y:  # a dataset with itself says nothing about overlap
+                cells.append('<td class="n diag">itself</td>')
+                continue
             fill = _sequential(_number(value) / top)
             shown = format_value(value, v_name)
             cells.append(f'<td class="n" style="background:{fill};color:{text_on(fill)}">{escape(shown)}</td>')
@@ -492,7 +499,9 @@ def heatmap(table: TableResult, spec: ChartSpec, context: ChartContext) -> Chart
     if pairs:
         x, y, v = max(pairs, key=lambda p: p[2])
         caption = f"Largest overlap: {x} and {y} share {format_value(v, v_name)} of the smaller one's photos."
-    html = Markup(f'<div class="scroll heat"><table class="heatmap"><thead><tr><td></td>{head}</tr></thead>'
+    html = Markup(f'<div class="scroll heat" tabindex="0" role="region" aria-label="Overlap grid">'
+                  f'<table class="heatmap"><caption>Rows and columns: datasets; cells: '
+                  f'{escape(column_label(v_name).lower())}</caption><thead><tr><td></td>{head}</tr></thead>'
                   f'<tbody>{"".join(body)}</tbody></table></div>')
     return Chart(html, caption, "Grid, darker is more. " + "; ".join(described[:60]) + ".")
 

@@ -166,6 +166,8 @@ def headline_facts(tables: list[TableResult], profiles: list[DatasetProfile] | N
         return {**facts, "text": "No photos ingested yet: run `ccaudit ingest yfcc` or `ccaudit ingest manifest`."}
     profiles = profiles if profiles is not None else dataset_profiles(tables)
     derived = len(profiles)
+    facts["derived_datasets"] = derived
+    facts["derived_auditable"] = sum(1 for p in profiles if p.figures["auditable"])
     if not derived:
         share = facts.get("forbid_commercial_share")
         facts["text"] = (f"No derived dataset ingested yet; in the pool (YFCC100M), "
@@ -176,10 +178,16 @@ def headline_facts(tables: list[TableResult], profiles: list[DatasetProfile] | N
     no_credit = sum(1 for p in profiles if p.figures["photographer_credit"] == "none")
     auditable = [p for p in profiles if p.figures["auditable"]]
     mostly_nc = sum(1 for p in auditable if (p.figures["forbid_commercial_share"] or 0) > 0.5)
-    parts = [f"{no_credit} of {derived} derived dataset{'s' if derived != 1 else ''} credit no photographer"]
-    if auditable:
-        parts.append(f"in {mostly_nc} of the {len(auditable)} that can be traced to Flickr, most photos carry "
-                     "licenses that forbid commercial use")
+    if derived == 1:
+        parts = [f"The one derived dataset {'credits no photographer' if no_credit else 'credits its photographers'}"]
+        if auditable:
+            parts.append(f"{'most' if mostly_nc else 'a minority'} of its traceable photos carry licenses that "
+                         "forbid commercial use")
+    else:
+        parts = [f"{no_credit} of {derived} derived datasets credit{'s' if no_credit == 1 else ''} no photographer"]
+        if auditable:
+            parts.append(f"in {mostly_nc} of the {len(auditable)} that can be traced to Flickr, most photos carry "
+                         "licenses that forbid commercial use")
     conflicts = sum(1 for p in profiles if any(f["kind"] in ("declares_more_rights", "sharealike_dropped",
                                                               "commercial_release_of_nc_photos") for f in p.flags))
     if conflicts:

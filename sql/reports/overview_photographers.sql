@@ -10,6 +10,7 @@ dataset_accounts AS (
 ),
 nsids AS (SELECT account FROM dataset_accounts WHERE regexp_full_match(account, '[0-9]+@N[0-9][0-9]')),
 aliases AS (SELECT account FROM dataset_accounts WHERE NOT regexp_full_match(account, '[0-9]+@N[0-9][0-9]'))
+SELECT counted, accounts FROM (
 SELECT 'accounts in the pool (YFCC100M)' AS counted, (SELECT count(*) FROM pool) AS accounts, 1 AS step
 UNION ALL
 SELECT 'plus accounts named only by a dataset manifest',
@@ -19,4 +20,4 @@ SELECT 'photographers (the figure used throughout)',
        (SELECT count(*) FROM pool) + (SELECT count(*) FROM nsids WHERE account NOT IN (SELECT account FROM pool)), 3
 UNION ALL
 SELECT 'unresolved path aliases (listed, not added)', (SELECT count(*) FROM aliases), 4
-ORDER BY step;
+) ORDER BY step;
