@@ -151,7 +151,7 @@ def _nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
             break
     first = math.floor(low / step) * step
     ticks, tick = [], first
-    while tick <= high + step * 1e-9:
+    while not ticks or ticks[-1] < high - step * 1e-9:  # the last tick covers the largest value
         ticks.append(round(tick, 12))
         tick += step
     return ticks
@@ -163,7 +163,8 @@ def _scale(value_name: str, values: list[float]) -> tuple[float, list[float]]:
         return 1.0, [0, 0.25, 0.5, 0.75, 1.0]
     if is_percent_column(value_name):
         return 100.0, [0, 25, 50, 75, 100]
-    ticks = _nice_ticks(0, max(values, default=0) or 1)
+    peak = max(values, default=0) or 1
+    ticks = [float(t) for t in range(0, math.ceil(peak) + 1)] if peak <= 4 else _nice_ticks(0, peak)
     return ticks[-1] or 1.0, ticks
 
 
