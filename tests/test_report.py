@@ -131,7 +131,7 @@ def test_report_numbers_equal_independent_sql(report_db, tmp_path):
     assert summary["lead"]["datasets"] == [
         f"faces: {d_forbid / d_known:.1%} of its traceable photos forbid commercial use ({d_forbid} of the {d_known} "
         "whose license says); it credits no photographer."]
-    assert summary["lead"]["pool"].startswith(f"The pool, YFCC100M as ingested, holds {total} photos and videos "
+    assert summary["lead"]["pool"].startswith(f"The pool: YFCC100M as ingested holds {total} photos and videos "
                                               f"from {owners} accounts; {forbidden / total:.1%} of the {total} whose "
                                               "license says forbid commercial use.")
 

@@ -211,7 +211,7 @@ def pool_sentence(tables: list[TableResult]) -> str | None:
     share = pool["forbid_commercial_share"]
     known = headline.records()[0].get("yfcc_photos_commercial_use_known") if headline else None
     of = f" of the {known:,} whose license says" if known is not None else ""
-    return (f"The pool, YFCC100M as ingested, holds {pool['photos']:,} photos and videos{accounts}; "
+    return (f"The pool: YFCC100M as ingested holds {pool['photos']:,} photos and videos{accounts}; "
             f"{format_share(share) if share is not None else '—'}{of} forbid commercial use. "
             "It is the source the datasets were drawn from, not one of them.")
 
