@@ -229,3 +229,21 @@ def test_report_folder_copies_are_self_contained(world, tmp_path):
 
     for href in set(re.findall(r'href="([^"#:]+)"', html)):
         assert (moved / href).exists(), href
+
+
+def test_commercial_use_is_measured_in_one_direction_everywhere(world, tmp_path):
+    """Every share about commercial use is the share that forbids it: no table, CSV or JSON field
+    measures the opposite direction under a similar name."""
+    import re
+
+    con, _ = world
+    report_dir = build_report(con, tmp_path / "out", publish_mode="full", now=DAY2).report_dir
+    summary = read_summary(report_dir)
+    columns = {c for table in summary["tables"].values() for c in table["columns"]}
+    opposite = [c for c in columns if re.search(r"allow\w*commercial|commercial\w*share", c) and "forbid" not in c]
+    assert opposite == []
+    keys = set(re.findall(r'"(\w*commercial\w*)":', (report_dir / "summary.json").read_text()))
+    allowed_names = {"commercial_use", "dataset_allows_commercial", "datasets_commercial_use", "yfcc_commercial_use"}
+    assert keys and not [k for k in keys if "forbid" not in k and not k.endswith("_known") and k not in allowed_names]
+    html = (report_dir / "report.html").read_text()
+    assert "Forbids commercial use" in html and "Commercial use per dataset" not in html

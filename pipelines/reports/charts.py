@@ -235,9 +235,14 @@ def hbar(table: TableResult, spec: ChartSpec, context: ChartContext) -> Chart | 
         value_text = _value_text(row, table, value_col, count_col, of_col)
         width = max(_number(row[value_col]) / top * 100, 0.4 if _number(row[value_col]) else 0)
         colour = tone or context.colours.known(row[label_col]) or NEUTRAL
+        few = of_col is not None and isinstance(row[of_col], (int, float)) and 0 < row[of_col] < SMALL_GROUP
+        if few:  # a share of a handful: drawn outlined, and said
+            value_text += " (too few for a share)"
+        fill_style = (f"width:{width:.3f}%;background:repeating-linear-gradient(135deg,{colour} 0 4px,#fff 4px 7px)"
+                      if few else f"width:{width:.3f}%;background:{colour}")
         rows_html.append(
             f'<div class="bar-row"><div class="bar-label">{escape(label)}</div>'
-            f'<div class="bar-track"><div class="bar-fill" style="width:{width:.3f}%;background:{colour}"></div></div>'
+            f'<div class="bar-track"><div class="bar-fill" style="{fill_style}"></div></div>'
             f'<div class="bar-value">{escape(value_text)}</div></div>')
         described.append(f"{label}: {value_text}")
     missing = _unauditable_rows(label_name, context, {str(r[label_col]) for r in drawn})
