@@ -392,6 +392,8 @@ def test_layout_reads_at_desktop_and_phone_width(browser, publication, width):
     assert layout["clipped"] == [], layout["clipped"]          # nothing cut off without a scroll affordance
     if width >= 1280:
         assert layout["wideTables"] == [], layout["wideTables"]  # no hidden columns on a desktop
+    # on a phone a wide table becomes one card per row: every value says which column it is
+    assert browser.evaluate("document.querySelectorAll('table.cards-narrow td:not([data-label])').length") == 0
 
 
 @pytest.mark.parametrize("width", WIDTHS)

@@ -403,7 +403,8 @@ def line(table: TableResult, spec: ChartSpec, context: ChartContext) -> Chart | 
 
 
 def line_chart(groups: dict[str, list[tuple[float, float]]], x_name: str, y_name: str, colours: Colours,
-               *, y_title: str, x_labels: dict[float, str] | None = None) -> Chart | None:
+               *, y_title: str, x_labels: dict[float, str] | None = None, tone: str | None = None,
+               compact: bool = False) -> Chart | None:
     """Lines over a shared x; the plot is a stretched SVG, every label is HTML at the page's size."""
     points = [p for pts in groups.values() for p in pts]
     if not points:
@@ -420,6 +421,8 @@ def line_chart(groups: dict[str, list[tuple[float, float]]], x_name: str, y_name
     def py(v: float) -> float:
         return 100 - v / y_top * 100
 
+    if tone:
+        colours = _Fixed(TONES.get(tone, tone))
     paths, described = [], []
     for key, pts in groups.items():
         colour = colours(key)
@@ -457,7 +460,7 @@ def line_chart(groups: dict[str, list[tuple[float, float]]], x_name: str, y_name
             f'<li><span class="swatch" style="background:{colours(k)}"></span>{escape(k)}</li>' for k in groups) + "</ul>"
     x_title = column_label(x_name) + (" (log scale)" if log_x else "")
     html = Markup(
-        f'<div class="linechart"><div class="y-title">{escape(y_title)}</div>'
+        f'<div class="linechart{" compact" if compact else ""}"><div class="y-title">{escape(y_title)}</div>'
         f'<div class="plot-wrap"><div class="yticks" aria-hidden="true">{y_labels}</div>'
         f'<div class="plot"><svg viewBox="0 0 100 100" preserveAspectRatio="none" aria-hidden="true" '
         f'focusable="false">{grid}{"".join(paths)}</svg>{"".join(dots)}</div></div>'
@@ -469,6 +472,17 @@ def line_chart(groups: dict[str, list[tuple[float, float]]], x_name: str, y_name
     caption = "; ".join(f"{k}: from {format_value(pts[0][1], y_name)} at {at(pts[0][0])} to "
                         f"{format_value(pts[-1][1], y_name)} at {at(pts[-1][0])}" for k, pts in list(groups.items())[:4])
     return Chart(html, f"{caption}.", f"Line chart of {y_title} against {x_title}. " + "; ".join(described) + ".")
+
+
+class _Fixed(Colours):
+    """One colour for every series (a single measure whose meaning sets its colour)."""
+
+    def __init__(self, colour: str):
+        super().__init__()
+        self.colour = colour
+
+    def __call__(self, label: object) -> str:
+        return self.colour
 
 
 def heatmap(table: TableResult, spec: ChartSpec, context: ChartContext) -> Chart | None:

@@ -10,12 +10,12 @@ from .findings import table
 from .queries import TableResult
 
 MARKER = ".ccaudit-report"
-TREND_MEASURES = {  # key -> (what it measures, unit)
+TREND_MEASURES = {  # key -> (what it measures, unit, colour by meaning)
     "derived_forbid_commercial_share": ("Share of the derived datasets' traceable photos that forbid commercial use",
-                                        "share"),
-    "derived_items": ("Items in the derived datasets (latest versions)", "count"),
-    "optouts_honoured": ("Opt-out requests honoured", "count"),
-    "optouts_still_distributed": ("Opt-out requests still distributed", "count"),
+                                        "share", "warm"),
+    "derived_items": ("Items in the derived datasets (latest versions)", "count", "neutral"),
+    "optouts_honoured": ("Opt-out requests honoured", "count", "cool"),
+    "optouts_still_distributed": ("Opt-out requests still distributed", "count", "warm"),
 }
 
 

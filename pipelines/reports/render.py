@@ -132,15 +132,19 @@ def trend_charts(editions: list[dict], colours: Colours) -> list[dict]:
 
     if len(editions) < 2:
         return []
-    labels = {float(i + 1): (e["generated_at"] or e["folder"])[:10] for i, e in enumerate(editions)}
+    days = [(e["generated_at"] or e["folder"])[:10] for e in editions]
+    # editions of one day are told apart by their time
+    width = 16 if len(set(days)) < len(days) else 10
+    labels = {float(i + 1): (e["generated_at"] or e["folder"])[:width] for i, e in enumerate(editions)}
     charts = []
-    for key, (title, unit) in TREND_MEASURES.items():
+    for key, (title, unit, tone) in TREND_MEASURES.items():
         points = [(float(i + 1), e[key]) for i, e in enumerate(editions) if isinstance(e.get(key), (int, float))]
         if len(points) < 2:
             continue
         y_name = "value_share" if unit == "share" else "value"
         chart = line_chart({title: points}, "edition", y_name, colours,
-                           y_title=f"{title} ({'%' if unit == 'share' else 'count'})", x_labels=labels)
+                           y_title=f"{title} ({'%' if unit == 'share' else 'count'})", x_labels=labels,
+                           tone=tone, compact=True)
         if chart:
             first, last = points[0][1], points[-1][1]
             change = (f"{(last - first) * 100:+.1f} percentage points" if unit == "share"
@@ -159,7 +163,7 @@ def _environment(autoescape: bool) -> Environment:
         if autoescape else False,
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(value=format_value, points=format_points, delta=format_count_delta,
-                       md=markdown_cell, share=lambda v: format_value(v, "share"),
+                       md=markdown_cell, share=lambda v: format_value(v, "share"), label=column_label,
                        json_script=lambda v: Markup(safe_json(v)))
     env.globals["license_colour"] = lambda code: LICENSE_COLOURS.get(code or "unknown", LICENSE_COLOURS["unknown"])
     return env
