@@ -129,8 +129,8 @@ def test_report_numbers_equal_independent_sql(report_db, tmp_path):
     assert headline["text"] in (report_dir / "report.html").read_text()
     assert result.headline == headline["text"]
     assert summary["lead"]["datasets"] == [
-        f"faces: {d_forbid / d_known:.1%} of its traceable photos forbid commercial use ({d_forbid} of the {d_known} "
-        "whose license says); it credits no photographer."]
+        (f"faces: {d_forbid / d_known:.1%} of its traceable photos forbid commercial use ({d_forbid} of the {d_known} "
+         "whose license says); it credits no photographer.")]
     assert summary["lead"]["pool"].startswith(f"The pool: YFCC100M as ingested holds {total} photos and videos "
                                               f"from {owners} accounts; {forbidden / total:.1%} of the {total} whose "
                                               "license says forbid commercial use.")
@@ -162,8 +162,8 @@ def test_report_numbers_equal_independent_sql(report_db, tmp_path):
 
     assert summary["findings"][:2] == [
         f"In the pool, the top 1% of uploaders (1 of 4 accounts) contributed {40 / 73:.1%} of its photos and videos.",
-        f"{geotagged / 73:.1%} of the pool's items ({geotagged} of 73) carry a geotag that places where the picture "
-        "was taken.",
+        (f"{geotagged / 73:.1%} of the pool's items ({geotagged} of 73) carry a geotag that places where the picture "
+         "was taken."),
     ]
     assert summary["findings"][0] in (report_dir / "report.html").read_text()
     profile = summary["datasets"][0]

@@ -46,7 +46,7 @@ def world(con):
 
 
 def test_dataset_identity_and_license_conflicts_equal_independent_sql(world, tmp_path):
-    con, ids = world
+    con, _ = world
     result = build_report(con, tmp_path / "out", publish_mode="full", now=DAY2)
     summary = read_summary(result.report_dir)
     profiles = {p["dataset"]: p for p in summary["datasets"]}
@@ -177,7 +177,7 @@ def test_datapackage_validates_with_frictionless(world, tmp_path):
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
     cli = Path(sys.executable).with_name("frictionless")
     if cli.exists():  # the same check a reader runs: `frictionless validate datapackage.json`
-        done = subprocess.run([str(cli), "validate", "datapackage.json"], cwd=report_dir,
+        done = subprocess.run([str(cli), "validate", "datapackage.json"], cwd=report_dir, check=False,
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stdout[-2000:]
 

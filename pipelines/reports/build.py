@@ -24,9 +24,10 @@ from .. import __version__
 from ..db import table_exists
 from ..errors import CcauditError
 from . import changes as change_log
-from . import findings as text
+from . import findings as lead_text
 from .editions import edition_metrics, editions
-from .findings import headline_facts, table as _table
+from .findings import headline_facts
+from .findings import table as _table
 from .pseudonym import Pseudonymizer, assert_no_leaks, assert_no_original_values, load_key
 from .queries import SECTIONS, TableResult, discover_queries, json_value, run_query
 from .render import render_outputs
@@ -212,7 +213,7 @@ def synthetic_sources(con) -> list[str]:
 
 def key_findings(tables: list[TableResult], metrics: dict) -> list[str]:
     """Kept for callers of the earlier API: the facts after the lead."""
-    return text.more_findings(tables, metrics)
+    return lead_text.more_findings(tables, metrics)
 
 
 def catalog_keys(con) -> dict[str, str]:
@@ -322,10 +323,10 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, publish_mode: st
         raise CcauditError(f"cannot create or read the report folder {out_dir}: {exc.strerror or exc}") from None
 
     tables = [run_query(con, query) for query in discover_queries()]
-    missing = text.require(tables, "overview_headline", "datasets_profile", "overview_sources")
+    missing = lead_text.require(tables, "overview_headline", "datasets_profile", "overview_sources")
     if missing:  # a renamed query file must not make a finding vanish silently
         raise CcauditError(f"report queries missing: {', '.join(missing)} (sql/reports/<name>.sql)")
-    profiles = text.dataset_profiles(tables, catalog_keys(con))
+    profiles = lead_text.dataset_profiles(tables, catalog_keys(con))
     pseudonymizer = Pseudonymizer(load_key(con)) if publish_mode == "pseudonymous" else None
     if pseudonymizer:
         pseudonymise_tables(tables, pseudonymizer)
@@ -337,9 +338,9 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, publish_mode: st
     changes = change_log.compare(previous, metrics) if previous else None
     validation = validation_summary(tables)
     findings = key_findings(tables, metrics)
-    snapshot = text.snapshot_facts(tables)
-    lead = {"datasets": [p.lead for p in profiles], "pool": text.pool_sentence(tables),
-            "limits": text.limits(snapshot, bool(synthetic))}
+    snapshot = lead_text.snapshot_facts(tables)
+    lead = {"datasets": [p.lead for p in profiles], "pool": lead_text.pool_sentence(tables),
+            "limits": lead_text.limits(snapshot, bool(synthetic))}
     history = editions(out_dir, SUMMARY_FORMAT, current={"generated_at": now.isoformat(sep=" ", timespec="seconds"),
                                                           "metrics": metrics})
     provenance = {

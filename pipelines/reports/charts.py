@@ -164,7 +164,7 @@ def _scale(value_name: str, values: list[float]) -> tuple[float, list[float]]:
     if is_percent_column(value_name):
         return 100.0, [0, 25, 50, 75, 100]
     peak = max(values, default=0) or 1
-    ticks = [float(t) for t in range(0, math.ceil(peak) + 1)] if peak <= 4 else _nice_ticks(0, peak)
+    ticks = [float(t) for t in range(math.ceil(peak) + 1)] if peak <= 4 else _nice_ticks(0, peak)
     return ticks[-1] or 1.0, ticks
 
 
@@ -185,12 +185,6 @@ def _axis(ticks: list[float], top: float, value_name: str, title: str) -> str:
                      f'{escape(tick_text(tick, value_name))}</span>')
     return (f'<div class="axis" aria-hidden="true"><div class="ticks">{"".join(spans)}</div>'
             f'<div class="axis-title">{escape(title)}</div></div>')
-
-
-def _unit(value_name: str) -> str:
-    if is_share_column(value_name) or is_percent_column(value_name):
-        return "percent"
-    return "count"
 
 
 def _axis_title(spec: ChartSpec, value_name: str) -> str:
@@ -272,9 +266,9 @@ def _unauditable_rows(label_name: str, context: ChartContext, drawn: set[str]) -
         if any(label == name or label.startswith(name + " ") for label in drawn):
             continue
         text = f"not auditable: {items:,} items, no pointer back to Flickr"
-        found.append((f'<div class="bar-row unauditable"><div class="bar-label">{escape(name)}</div>'
-                       f'<div class="bar-track none"></div><div class="bar-value">{escape(text)}</div></div>',
-                       f"{name}: {text}"))
+        html = (f'<div class="bar-row unauditable"><div class="bar-label">{escape(name)}</div>'
+                f'<div class="bar-track none"></div><div class="bar-value">{escape(text)}</div></div>')
+        found.append((html, f"{name}: {text}"))
     return found
 
 
@@ -316,7 +310,7 @@ def stacked(table: TableResult, spec: ChartSpec, context: ChartContext) -> Chart
             bars[str(row[label_col])] = OrderedDict((column_label(table.columns[c]), _number(row[c])) for c in cols)
         unit = "rows"
     legend = sorted(OrderedDict.fromkeys(k for segs in bars.values() for k in segs),
-                    key=lambda k: (colours.order(k), list(bars.values())[0].get(k, 0) * -1))
+                    key=lambda k: (colours.order(k), -next(iter(bars.values())).get(k, 0)))
     warm = {k for k in legend if colours(k) in (LICENSE_COLOURS["arr"], LICENSE_COLOURS["by-nc-nd"],
                                                    LICENSE_COLOURS["by-nc-sa"], LICENSE_COLOURS["by-nc"], WARM)}
 

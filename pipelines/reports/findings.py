@@ -64,9 +64,11 @@ def conflict_flags(figures: dict, catalog: dict | None, optouts: dict | None = N
     """Where the dataset's own terms and its photos' licenses disagree, each with its count."""
     flags = []
     if not figures["auditable"]:
+        released = (" although its own terms allow commercial use"
+                    if (catalog or {}).get("dataset_allows_commercial") else "")
         return [{"kind": "unauditable", "severity": "warn",
                  "text": f"{figures['items']:,} items carry no pointer back to Flickr: licenses and "
-                         "photographers cannot be checked"}]
+                         f"photographers cannot be checked{released}"}]
     forbid, known = figures["photos_forbid_commercial"], figures["photos_commercial_use_known"]
     allows = (catalog or {}).get("dataset_allows_commercial")
     if allows and forbid:
@@ -117,8 +119,8 @@ def dataset_sentence(figures: dict, catalog: dict | None, optouts: dict | None) 
         return (f"its {_count(figures['items'], 'item')} carry no pointer back to Flickr, so their licenses and "
                 "photographers cannot be audited.")
     known, forbid = figures["photos_commercial_use_known"], figures["photos_forbid_commercial"]
-    parts = [f"{_pct(forbid, known)} of its traceable photos forbid commercial use "
-             f"({forbid:,} of the {known:,} whose license says)"]
+    parts = [(f"{_pct(forbid, known)} of its traceable photos forbid commercial use "
+              f"({forbid:,} of the {known:,} whose license says)")]
     credit = figures["photographer_credit"]
     parts.append({"none": "it credits no photographer", "every item": "it credits the photographer of every item",
                   "some items": f"it credits the photographer of {figures['items_with_author']:,} of "
@@ -134,7 +136,7 @@ def dataset_sentence(figures: dict, catalog: dict | None, optouts: dict | None) 
         parts.append(f"it drops ShareAlike on {figures['photos_sharealike_dropped']:,}")
     if optouts and optouts.get("requests_before_version"):
         still, asked = optouts["requests_still_distributed"], optouts["requests_before_version"]
-        requests = f"opt-out request{'s' if asked != 1 else ''} made before its release"
+        requests = f"opt-out request{'s' if asked != 1 else ''} made before the audited version"
         if not still:
             parts.append(f"it honours the {asked:,} {requests}")
         else:
@@ -245,14 +247,14 @@ def limits(snapshot: dict, synthetic: bool) -> list[str]:
     else:
         recorded += "; no photo has been re-checked on Flickr yet, so later license changes are not shown"
     items = [
-        "It shows which licenses the photographers chose and whether each dataset's manifest carries the "
-        "credit and license those licenses ask for.",
-        "A NonCommercial or All Rights Reserved license is not proof of a violation: a dataset may have "
-        "permission, may be used only non-commercially, or may rely on an exception such as research or "
-        "text-and-data mining.",
+        ("It shows which licenses the photographers chose and whether each dataset's manifest carries the "
+         "credit and license those licenses ask for."),
+        ("A NonCommercial or All Rights Reserved license is not proof of a violation: a dataset may have "
+         "permission, may be used only non-commercially, or may rely on an exception such as research or "
+         "text-and-data mining."),
         recorded + ".",
-        "Datasets are audited from their published manifests: a credit shipped elsewhere is not seen, and "
-        "items without a pointer back to Flickr cannot be checked at all.",
+        ("Datasets are audited from their published manifests: a credit shipped elsewhere is not seen, and "
+         "items without a pointer back to Flickr cannot be checked at all."),
         "This report describes licenses; it is not legal advice.",
     ]
     if synthetic:

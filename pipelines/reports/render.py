@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from .charts import LICENSE_COLOURS, ChartContext, Colours, chart_for, line_chart
+from .datapackage import datapackage
 from .formatting import (
     column_label,
     format_count_delta,
@@ -23,7 +24,6 @@ from .formatting import (
     format_value,
     is_numeric_column,
 )
-from .datapackage import datapackage
 from .queries import TableResult, json_value
 
 # What a missing input means for the conclusions, said instead of a table name.
