@@ -247,3 +247,17 @@ def test_commercial_use_is_measured_in_one_direction_everywhere(world, tmp_path)
     assert keys and not [k for k in keys if "forbid" not in k and not k.endswith("_known") and k not in allowed_names]
     html = (report_dir / "report.html").read_text()
     assert "Forbids commercial use" in html and "Commercial use per dataset" not in html
+
+
+def test_a_dataset_released_for_commercial_use_on_nc_photos_is_flagged(con, tmp_path):
+    # the catalogue says FairFace's own terms (CC BY 4.0) allow commercial use; give it traceable NC photos
+    ids = insert_photos(con)
+    insert_dataset(con, "fairface", "2", ids[0:6] + ids[30:34], DAY1)
+    forbid = con.execute("""SELECT count(*) FROM yfcc_photos JOIN licenses USING (license_id)
+                            WHERE photo_id IN (SELECT photo_id FROM dataset_items) AND NOT commercial_use""").fetchone()[0]
+    assert forbid == 6
+    summary = read_summary(build_report(con, tmp_path / "out", publish_mode="full", now=DAY1).report_dir)
+    flag = next(f for f in summary["datasets"][0]["flags"] if f["kind"] == "commercial_release_of_nc_photos")
+    assert flag["count"] == forbid
+    assert flag["text"] == (f"released for commercial use, but {forbid} of its 10 photos (60.0%) carry licenses that "
+                            "forbid commercial use")
