@@ -261,3 +261,15 @@ def test_a_dataset_released_for_commercial_use_on_nc_photos_is_flagged(con, tmp_
     assert flag["count"] == forbid
     assert flag["text"] == (f"released for commercial use, but {forbid} of its 10 photos (60.0%) carry licenses that "
                             "forbid commercial use")
+
+
+def test_limits_state_when_licenses_were_recorded():
+    from pipelines.reports.findings import limits
+
+    rechecked = limits({"yfcc_last_upload": "2014-02-01", "yfcc_released": 2014, "flickr_first_check": "2026-03-01",
+                        "flickr_last_check": "2026-03-08", "flickr_photos_checked": 12}, synthetic=False)
+    assert ("Licenses are as YFCC100M recorded them when Yahoo compiled it (photos uploaded up to 2014-02-01; "
+            "released 2014), and for photos re-checked on Flickr, as Flickr showed them between 2026-03-01 and "
+            "2026-03-08.") in rechecked
+    assert rechecked[-1] == "This report describes licenses; it is not legal advice."
+    assert limits({"yfcc_released": 2014}, synthetic=True)[0].startswith("This edition is built from synthetic data")
