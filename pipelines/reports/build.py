@@ -1,7 +1,12 @@
 """Build the published report: run every sql/reports/*.sql, render HTML/Markdown/CSV/JSON, write a folder.
 
     build_report(con, Path("reports"))  ->  reports/2026-11-27/{report.html, report.md, search.html,
-                                                                summary.json, tables/*.csv, .ccaudit-report}
+                                                                summary.json, datapackage.json, tables/*.csv,
+                                                                sql/reports/*.sql, .ccaudit-report}
+
+What the report says in words lives in findings.py (lead, limits, dataset profiles), the trend across
+editions in editions.py, the Frictionless descriptor in datapackage.py; this module runs the queries,
+pseudonymises, and publishes the folder.
 
 The folder appears whole or not at all: everything is written to a hidden temporary folder beside
 it and renamed at the end, so a refused build (a leak found in pseudonymous mode) publishes nothing.
