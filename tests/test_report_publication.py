@@ -273,3 +273,16 @@ def test_limits_state_when_licenses_were_recorded():
             "2026-03-08.") in rechecked
     assert rechecked[-1] == "This report describes licenses; it is not legal advice."
     assert limits({"yfcc_released": 2014}, synthetic=True)[0].startswith("This edition is built from synthetic data")
+
+
+def test_every_table_a_finding_reads_exists():
+    from pipelines.reports.findings import FINDING_TABLES
+    from pipelines.reports.queries import discover_queries
+
+    assert set(FINDING_TABLES) <= {q.name for q in discover_queries()}
+    # and the code reads no report table by name that is not declared
+    import re
+
+    code = "".join(p.read_text() for p in Path(build_module.__file__).parent.glob("*.py"))
+    named = set(re.findall(r'table\(tables, "([a-z_0-9]+)"\)', code))
+    assert named <= set(FINDING_TABLES), named - set(FINDING_TABLES)

@@ -328,7 +328,7 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, publish_mode: st
         raise CcauditError(f"cannot create or read the report folder {out_dir}: {exc.strerror or exc}") from None
 
     tables = [run_query(con, query) for query in discover_queries()]
-    missing = lead_text.require(tables, "overview_headline", "datasets_profile", "overview_sources")
+    missing = lead_text.require(tables, *lead_text.FINDING_TABLES)
     if missing:  # a renamed query file must not make a finding vanish silently
         raise CcauditError(f"report queries missing: {', '.join(missing)} (sql/reports/<name>.sql)")
     profiles = lead_text.dataset_profiles(tables, catalog_keys(con))

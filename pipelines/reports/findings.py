@@ -15,6 +15,11 @@ from .formatting import format_share
 from .queries import TableResult
 
 POOL = "YFCC100M"
+# Every report table a sentence, a card, a metric or the trend is computed from. The build refuses to
+# publish when one of these query files is missing (renamed or deleted) instead of dropping a finding.
+FINDING_TABLES = ("overview_headline", "overview_sources", "overview_license_mix", "datasets_profile",
+                  "optouts_by_dataset", "optouts_status", "yfcc_uploaders", "yfcc_media", "enrichment_coverage",
+                  "quality_inputs", "quality_validation")
 YFCC_RELEASED = 2014  # Yahoo Labs published YFCC100M (Thomee et al., "YFCC100M: The New Data in Multimedia Research")
 
 
