@@ -98,8 +98,10 @@ def test_commercial_use(world):
         if not t["auditable"]:
             assert name not in rows
             continue
-        assert rows[name]["yfcc_allow_commercial"] == t["commercial_use_allowed"], name
-        assert rows[name]["yfcc_commercial_share"] == pytest.approx(t["commercial_use_allowed"] / t["matched_photos"])
+        forbid = t["matched_photos"] - t["commercial_use_allowed"]  # the generator uses CC 2.0 licenses only
+        assert rows[name]["yfcc_forbid_commercial"] == forbid, name
+        assert rows[name]["yfcc_commercial_use_known"] == t["matched_photos"], name
+        assert rows[name]["yfcc_forbid_commercial_share"] == pytest.approx(forbid / t["matched_photos"])
 
 
 def test_top_uploaders(world):
@@ -119,9 +121,12 @@ def test_overlap_matrix(world):
     assert len(cells) == len(auditable) ** 2
     for name in auditable:
         assert cells[(name, name)] == truth[name]["distinct_photos"]
+    shares = {(r["dataset_a"], r["dataset_b"]): r["share_of_smaller"] for r in report(con, "datasets_overlap")}
     for a, b in combinations(auditable, 2):
         expected = truth[a]["overlaps"].get(f"{a}|{b}", 0)
         assert cells[(a, b)] == cells[(b, a)] == expected, (a, b)
+        smaller = min(truth[a]["distinct_photos"], truth[b]["distinct_photos"])
+        assert shares[(a, b)] == shares[(b, a)] == pytest.approx(expected / smaller), (a, b)
     assert any(truth[a]["overlaps"].get(f"{a}|{b}", 0) for a, b in combinations(auditable, 2))
 
 

@@ -115,11 +115,25 @@ def test_report_numbers_equal_independent_sql(report_db, tmp_path):
     headline = summary["headline"]
     assert headline["photos"] == total == 73
     assert headline["photographers"] == owners == 4
-    assert headline["datasets"] == 2  # YFCC100M + faces
+    assert headline["datasets"] == 1  # faces; YFCC100M is the pool, never counted as a dataset
     assert headline["forbid_commercial_share"] == pytest.approx(forbidden / total)
-    assert headline["text"].startswith(f"73 photos and videos in 2 datasets; {forbidden / total:.1%} forbid")
+    # faces: 6 photos, all BY-NC-SA in YFCC100M, no credit shipped
+    d_known, d_forbid = report_db.execute("""
+        SELECT count(l.commercial_use), count(*) FILTER (WHERE NOT l.commercial_use)
+        FROM (SELECT DISTINCT photo_id FROM dataset_items WHERE photo_id IS NOT NULL)
+        JOIN yfcc_photos USING (photo_id) JOIN licenses AS l USING (license_id)""").fetchone()
+    assert (d_known, d_forbid) == (6, 6)
+    assert headline["derived_forbid_commercial_share"] == pytest.approx(d_forbid / d_known)
+    assert headline["text"] == ("The one derived dataset credits no photographer; most of its traceable photos "
+                                "carry licenses that forbid commercial use.")
     assert headline["text"] in (report_dir / "report.html").read_text()
     assert result.headline == headline["text"]
+    assert summary["lead"]["datasets"] == [
+        (f"faces: {d_forbid / d_known:.1%} of its traceable photos forbid commercial use ({d_forbid} of the {d_known} "
+         "whose license says); it credits no photographer.")]
+    assert summary["lead"]["pool"].startswith(f"The pool: YFCC100M as ingested holds {total} photos and videos "
+                                              f"from {owners} accounts; {forbidden / total:.1%} of the {total} whose "
+                                              "license says forbid commercial use.")
 
     uploaders = tables["yfcc_uploaders"]["rows"][0]
     assert uploaders["uploaders"] == 4
@@ -147,11 +161,14 @@ def test_report_numbers_equal_independent_sql(report_db, tmp_path):
     assert {int(r["license_id"]): int(r["items"]) for r in rows} == expected
 
     assert summary["findings"][:2] == [
-        f"The top 1% of YFCC100M uploaders (1 of 4 accounts) contributed {40 / 73:.1%} of its photos and videos.",
-        f"{geotagged / 73:.1%} of YFCC100M items ({geotagged}) carry a geotag that places where the picture was taken.",
+        f"In the pool, the top 1% of uploaders (1 of 4 accounts) contributed {40 / 73:.1%} of its photos and videos.",
+        (f"{geotagged / 73:.1%} of the pool's items ({geotagged} of 73) carry a geotag that places where the picture "
+         "was taken."),
     ]
-    assert "2 dataset items carry no pointer back to Flickr and cannot be audited." in summary["findings"]
     assert summary["findings"][0] in (report_dir / "report.html").read_text()
+    profile = summary["datasets"][0]
+    assert (profile["dataset"], profile["figures"]["items_without_pointer"], profile["catalog"]) == ("faces", 2, None)
+    assert [f["kind"] for f in profile["flags"]] == ["no_attribution"]
     assert summary["provenance"]["inputs"][0]["file"] == "yfcc_sample.tsv"
     assert summary["provenance"]["inputs"][0]["rows_rejected"] == 1
     assert summary["validation"]["status"] == "not validated"
@@ -185,14 +202,16 @@ def test_forbid_commercial_share_is_over_photos_whose_commercial_use_is_known(co
     assert sources["YFCC100M"]["forbid_commercial_share"] == pytest.approx(share)
     assert sources["faces 1"]["forbid_commercial_share"] == pytest.approx(share)
     per_dataset = query_rows(con, "datasets_commercial_use")[0]
-    assert per_dataset["yfcc_commercial_share"] == pytest.approx(1 - share)  # allow + forbid = all known
+    assert per_dataset["yfcc_forbid_commercial_share"] == pytest.approx(share)
+    assert (per_dataset["yfcc_forbid_commercial"], per_dataset["yfcc_commercial_use_known"]) == (forbidden, known)
+    profile = query_rows(con, "datasets_profile")[0]
+    assert profile["forbid_commercial_share"] == pytest.approx(share)
     assert query_rows(con, "yfcc_top_uploaders")[0]["forbid_commercial_share"] == pytest.approx(share)
 
     result = build_report(con, tmp_path / "out", publish_mode="full", now=DAY1)
-    expected_text = f"{share:.1%} forbid commercial use (of the {known} whose license says)"
-    assert expected_text in result.headline
-    assert expected_text in (result.report_dir / "report.html").read_text()
-    assert expected_text in (result.report_dir / "report.md").read_text()
+    expected_text = f"{share:.1%} of its traceable photos forbid commercial use ({forbidden} of the {known} whose license says)"
+    for name in ("report.html", "report.md", "summary.json"):
+        assert expected_text in (result.report_dir / name).read_text(), name
 
 
 def test_sections_without_data_say_so(con, tmp_path):
@@ -202,7 +221,9 @@ def test_sections_without_data_say_so(con, tmp_path):
     assert "yfcc_photos is empty" in summary["tables"]["yfcc_license_breakdown"]["message"]
     assert not [t for t, v in summary["tables"].items() if v["status"] == "error"]
     html = (result.report_dir / "report.html").read_text()
-    assert "No data: yfcc_photos is empty." in html
+    # what the gap means for the conclusions, not a table name
+    assert "No data yet: YFCC100M (the pool) has not been ingested, so dataset photos cannot be matched" in html
+    assert "flickr_checks is empty" not in html
     assert result.headline.startswith("No photos ingested yet")
 
 
@@ -244,7 +265,7 @@ def test_generated_report_matches_truth_and_says_synthetic(generated):
     licenses = {str(r["license_id"]): r["items"] for r in tables["yfcc_license_breakdown"]["rows"]}
     assert licenses == {k: v for k, v in truth["licenses"].items() if v}
     commercial = {r["commercial_use"]: r["items"] for r in tables["yfcc_commercial_use"]["rows"]}
-    assert commercial["allowed"] == truth["commercial_use_allowed"]
+    assert commercial["allows commercial use"] == truth["commercial_use_allowed"]
     uploaders = tables["yfcc_uploaders"]["rows"][0]
     assert uploaders["uploaders"] == truth["distinct_uploaders"]
     assert uploaders["top_1pct_uploaders"] == truth["top_1pct_uploaders"]["uploaders"]
@@ -523,7 +544,7 @@ def test_cli_report(report_db, db_path, tmp_path, capsys):
     code = main(["--db", str(db_path), "report", "--out", str(tmp_path / "r"), "--publish-mode", "full"])
     out = capsys.readouterr().out
     assert code == 0
-    assert "report written to" in out and "73 photos and videos in 2 datasets" in out
+    assert "report written to" in out and "The one derived dataset credits no photographer" in out
     (tmp_path / "afile").write_text("x")
     assert main(["--db", str(db_path), "report", "--out", str(tmp_path / "afile")]) == 2
     assert "is a file, not a folder" in capsys.readouterr().err
@@ -610,18 +631,41 @@ def _table_result(chart: str, columns: list[str], rows: list[list]):
     ("line label=x value=y series=s", ["x", "y", "s"], [[1, 2, XSS_TITLE], [2, 3, XSS_TITLE], [1, 1, "b"]]),
     ("heatmap x=a y=b value=n", ["a", "b", "n"], [[XSS_TITLE, "b", 3], ["b", XSS_TITLE, 3], ["b", "b", 9]]),
 ])
-def test_every_chart_kind_draws_well_formed_escaped_svg(chart, columns, rows):
+def test_every_chart_kind_draws_well_formed_escaped_html(chart, columns, rows):
     from xml.etree import ElementTree
 
     from pipelines.reports.charts import Colours, chart_for
 
-    svg = chart_for(_table_result(chart, columns, rows), Colours({"CC BY 2.0": "by"}))
-    assert svg is not None
-    root = ElementTree.fromstring(str(svg))  # raises on markup that is not well formed
-    assert root.tag.endswith("svg") and root.get("role") == "img"
-    assert "<script>" not in str(svg) and "<b>" not in str(svg)
-    marks = [e for e in root.iter() if e.tag.split("}")[-1] in ("rect", "path", "circle")]
+    drawn = chart_for(_table_result(chart, columns, rows), Colours({"CC BY 2.0": "by"}))
+    assert drawn is not None
+    root = ElementTree.fromstring(f"<div>{drawn}</div>")  # raises on markup that is not well formed
+    assert "<script>" not in str(drawn) and "<b>" not in str(drawn)
+    # caption and description are plain text, so the templates escape them (Markup would not be)
+    assert type(drawn.caption) is str and type(drawn.description) is str
+    assert XSS_TITLE not in str(drawn)
+    # every chart draws marks, and its description carries the data for readers who cannot see it
+    marks = [e for e in root.iter() if (e.get("class") or "").split()[0:1] in (["bar-fill"], ["seg"], ["dot"])
+             or e.tag == "td" and "background" in (e.get("style") or "")]
     assert marks
+    from pipelines.reports.formatting import format_value
+
+    shown = [format_value(v, c) for row in rows for v, c in zip(row, columns) if isinstance(v, (int, float))]
+    assert sum(value in drawn.description for value in shown) >= len(rows) - 1, drawn.description
+
+
+def test_bars_are_sorted_by_value_with_a_scale_and_small_groups_at_their_size():
+    from pipelines.reports.charts import Colours, chart_for
+
+    drawn = str(chart_for(_table_result("hbar label=k value=share count=n of=d", ["k", "share", "n", "d"],
+                                        [["a", 0.2, 2, 10], ["b", 0.9, 9, 10], ["c", 0.5, 5, 10]]), Colours()))
+    assert drawn.index(">b<") < drawn.index(">c<") < drawn.index(">a<")
+    assert "90.0% · 9 of 10" in drawn and ">0%<" in drawn and ">100%<" in drawn  # value labels and an axis
+    stacked = str(chart_for(_table_result("stacked label=k series=s value=photos", ["k", "s", "photos"],
+                                          [["big", "CC BY 2.0", 300], ["big", "CC BY-NC 2.0", 700],
+                                           ["tiny", "CC BY-NC 2.0", 3]]), Colours({"CC BY 2.0": "by", "CC BY-NC 2.0": "by-nc"})))
+    assert 'width:0.300%' in stacked or 'width:1.000%' in stacked  # 3 photos drawn at their size, not as 100%
+    assert "only 3 photos: drawn at its size" in stacked
+    assert "70.0% of 1,000 forbid" in stacked
 
 
 def test_chart_that_names_a_missing_column_is_left_out():

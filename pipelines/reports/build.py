@@ -1,7 +1,12 @@
 """Build the published report: run every sql/reports/*.sql, render HTML/Markdown/CSV/JSON, write a folder.
 
     build_report(con, Path("reports"))  ->  reports/2026-11-27/{report.html, report.md, search.html,
-                                                                summary.json, tables/*.csv, .ccaudit-report}
+                                                                summary.json, datapackage.json, tables/*.csv,
+                                                                sql/reports/*.sql, .ccaudit-report}
+
+What the report says in words lives in findings.py (lead, limits, dataset profiles), the trend across
+editions in editions.py, the Frictionless descriptor in datapackage.py; this module runs the queries,
+pseudonymises, and publishes the folder.
 
 The folder appears whole or not at all: everything is written to a hidden temporary folder beside
 it and renamed at the end, so a refused build (a leak found in pseudonymous mode) publishes nothing.
@@ -24,7 +29,10 @@ from .. import __version__
 from ..db import table_exists
 from ..errors import CcauditError
 from . import changes as change_log
-from .formatting import format_share
+from . import findings as lead_text
+from .editions import edition_metrics, editions
+from .findings import headline_facts
+from .findings import table as _table
 from .pseudonym import Pseudonymizer, assert_no_leaks, assert_no_original_values, load_key
 from .queries import SECTIONS, TableResult, discover_queries, json_value, run_query
 from .render import render_outputs
@@ -208,52 +216,20 @@ def synthetic_sources(con) -> list[str]:
     return [Path(f).name for f in _source_files(con) if Path(f + ".truth.json").is_file()]
 
 
-def _table(tables: list[TableResult], name: str) -> TableResult | None:
-    return next((t for t in tables if t.name == name and t.status == "ok"), None)
-
-
-def headline_facts(tables: list[TableResult]) -> dict:
-    table = _table(tables, "overview_headline")
-    facts = table.records()[0] if table else {}
-    if not facts.get("photos"):
-        return {**facts, "text": "No photos ingested yet: run `ccaudit ingest yfcc` or `ccaudit ingest manifest`."}
-    share = facts.get("forbid_commercial_share")
-    # The share is over the photos whose license says whether commercial use is allowed, so say how many.
-    share_text = (f"{share:.1%} forbid commercial use (of the {facts['photos_commercial_use_known']:,} "
-                  "whose license says)" if share is not None else "licenses unknown")
-    datasets = facts.get("datasets") or 0
-    text = (f"{facts['photos']:,} photos and videos in {datasets:,} dataset{'s' if datasets != 1 else ''}; "
-            f"{share_text}; {facts.get('photographers') or 0:,} photographers")
-    return {**facts, "text": text}
-
-
 def key_findings(tables: list[TableResult], metrics: dict) -> list[str]:
-    """A few sentences a reader can quote, each computed from a table of this report."""
-    found = []
-    if uploaders := _table(tables, "yfcc_uploaders"):
-        row = uploaders.records()[0]
-        found.append(f"The top 1% of YFCC100M uploaders ({row['top_1pct_uploaders']:,} of {row['uploaders']:,} "
-                     f"accounts) contributed {format_share(row['top_1pct_share'])} of its photos and videos.")
-    if media := _table(tables, "yfcc_media"):
-        items, geotagged = sum(media.column("items")), sum(media.column("geotagged"))
-        found.append(f"{format_share(geotagged / items)} of YFCC100M items ({geotagged:,}) carry a geotag "
-                     "that places where the picture was taken.")
-    if sources := _table(tables, "overview_sources"):
-        datasets = [r for r in sources.records() if r["source"] != "YFCC100M" and r["forbid_commercial_share"]]
-        if datasets:
-            top = max(datasets, key=lambda r: r["forbid_commercial_share"])
-            found.append(f"Of the derived datasets, {top['source']} has the largest share of photos whose license "
-                         f"forbids commercial use: {format_share(top['forbid_commercial_share'])}.")
-        unauditable = sum(r["unauditable_items"] or 0 for r in sources.records())
-        if unauditable:
-            found.append(f"{unauditable:,} dataset items carry no pointer back to Flickr and cannot be audited.")
-    if flickr := metrics.get("flickr"):
-        found.append(f"{flickr['gone_photos']:,} of {flickr['checked_photos']:,} photos re-checked on Flickr are "
-                     "gone (deleted, made private, or their account closed).")
-    if optouts := metrics.get("optouts"):
-        found.append(f"Opt-out requests still not honoured by a dataset version published after them: "
-                     f"{optouts['still_distributed']:,} of {optouts['requests']:,}.")
-    return found
+    """Kept for callers of the earlier API: the facts after the lead."""
+    return lead_text.more_findings(tables, metrics)
+
+
+def catalog_keys(con) -> dict[str, str]:
+    """dataset -> catalogue key where `ingest manifest --catalog-entry` recorded one (column may not exist yet)."""
+    columns = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'datasets'").fetchall()}
+    if "catalog_entry" not in columns:
+        return {}
+    return {name: key for name, key in con.execute(
+        "SELECT dataset, any_value(catalog_entry) FROM latest_datasets WHERE catalog_entry IS NOT NULL "
+        "GROUP BY dataset").fetchall()}
 
 
 def validation_summary(tables: list[TableResult]) -> dict:
@@ -278,7 +254,8 @@ def collect_metrics(con, tables: list[TableResult], previous: dict | None) -> di
     metrics: dict = {"headline": {}, "sources": {}, "license_shares": {}, "flickr": None, "optouts": None,
                      "inputs": {}}
     facts = headline_facts(tables)
-    metrics["headline"] = {k: facts.get(k) for k in ("photos", "datasets", "photographers", "forbid_commercial_share")}
+    metrics["headline"] = {k: facts.get(k) for k in ("photos", "datasets", "photographers", "forbid_commercial_share",
+                                                     "derived_photos", "derived_forbid_commercial_share")}
     if sources := _table(tables, "overview_sources"):
         metrics["sources"] = {r["source"]: {"items": r["items"], "photos": r["photos"],
                                             "unauditable_items": r["unauditable_items"]}
@@ -351,16 +328,26 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, publish_mode: st
         raise CcauditError(f"cannot create or read the report folder {out_dir}: {exc.strerror or exc}") from None
 
     tables = [run_query(con, query) for query in discover_queries()]
+    missing = lead_text.require(tables, *lead_text.FINDING_TABLES)
+    if missing:  # a renamed query file must not make a finding vanish silently
+        raise CcauditError(f"report queries missing: {', '.join(missing)} (sql/reports/<name>.sql)")
+    profiles = lead_text.dataset_profiles(tables, catalog_keys(con))
     pseudonymizer = Pseudonymizer(load_key(con)) if publish_mode == "pseudonymous" else None
     if pseudonymizer:
         pseudonymise_tables(tables, pseudonymizer)
 
-    headline = headline_facts(tables)
+    headline = headline_facts(tables, profiles)
     synthetic = synthetic_sources(con)
     metrics = collect_metrics(con, tables, previous)
+    metrics["edition"] = edition_metrics(tables, metrics)
     changes = change_log.compare(previous, metrics) if previous else None
     validation = validation_summary(tables)
     findings = key_findings(tables, metrics)
+    snapshot = lead_text.snapshot_facts(tables)
+    lead = {"datasets": [p.lead for p in profiles], "pool": lead_text.pool_sentence(tables),
+            "limits": lead_text.limits(snapshot, bool(synthetic))}
+    history = editions(out_dir, SUMMARY_FORMAT, current={"generated_at": now.isoformat(sep=" ", timespec="seconds"),
+                                                          "metrics": metrics})
     provenance = {
         "ccaudit_version": __version__,
         "git_commit": git_commit(),
@@ -370,6 +357,8 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, publish_mode: st
         "inputs": [{k: json_value(v) for k, v in r.items()} for r in
                    (_table(tables, "quality_inputs").records() if _table(tables, "quality_inputs") else [])],
         "synthetic_inputs": synthetic,
+        "snapshot": snapshot,
+        "sql": {t.name: f"sql/reports/{t.name}.sql" for t in tables},
     }
     search_index, search_files = split_search_index(
         build_search_index(con, salt=secrets.token_hex(16), photo_limit=search_photo_limit))
@@ -380,7 +369,12 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, publish_mode: st
         "generated_at": provenance["generated_at"],
         "publish_mode": publish_mode,
         "headline": {k: json_value(v) for k, v in headline.items()},
+        "lead": lead,
+        "datasets": [{k: json_value(v) for k, v in p.as_dict().items()} | {"figures": {
+            k: json_value(v) for k, v in p.figures.items()}} for p in profiles],
         "findings": findings,
+        "units": {"share": "fraction from 0 to 1 in every *_share field (HTML and Markdown show percent)",
+                  "pct": "percent from 0 to 100 in pct_* fields"},
         "provenance": provenance,
         "validation": validation,
         "changes": changes,
@@ -389,6 +383,8 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, publish_mode: st
     }
     context = {
         "summary": summary, "tables": tables, "sections": SECTIONS, "headline": headline, "findings": findings,
+        "lead": lead, "profiles": profiles, "editions": history, "snapshot": snapshot,
+        "unauditable": {p.name: p.figures["items"] for p in profiles if not p.figures["auditable"]},
         "synthetic_notice": summary["synthetic_notice"], "provenance": provenance, "validation": validation,
         "changes": changes, "licenses": licenses_for_methods(con), "publish_mode": publish_mode,
         "search_index": search_index, "generated_at": provenance["generated_at"],

@@ -84,7 +84,8 @@ def describe(result: dict, metrics: dict) -> str:
     gone = (metrics.get("flickr") or {}).get("gone_since_previous")
     if gone:
         parts.append(f"{gone:,} photo(s) gone from Flickr")
-    still = ((result.get("optouts") or {}).get("still_distributed") or {}).get("now")
-    if still:
-        parts.append(f"{still} opt-out(s) not honoured")
+    still = (result.get("optouts") or {}).get("still_distributed") or {}
+    if still.get("delta"):
+        parts.append(f"opt-out requests still distributed {format_count_delta(still['delta'])} "
+                     f"(now {still.get('now')})")
     return "; ".join(parts) if parts else "no changes"

@@ -1,48 +1,79 @@
-"""Inline SVG charts for the report: no JavaScript, no fonts or files to fetch, readable on a phone.
+"""Charts for the report as HTML and CSS: no JavaScript, no fonts or files to fetch, readable on a phone.
+
+Why HTML rather than SVG (hand-drawn or Vega-Lite rendered by vl-convert): a static SVG scales as a
+picture, so a chart drawn 520-580 px wide shows its 10-15 px labels at 7-10 px on a 390 px phone.
+HTML bars reflow instead: labels stay real text at the page's size, wrap above their bar on a phone,
+are read by screen readers in order, and their colours can be checked for contrast in the browser.
+Only the plotting area of a line chart is SVG (stretched, with non-scaling strokes); its labels are HTML.
 
 Each chart is drawn from one report table as its `-- chart:` header asks:
 
-    bar|hbar label=COL value=COL            one bar per row (bar turns into hbar beyond 8 rows)
-    stacked  label=COL series=COL value=COL  one 100% bar per label, split by series (long table)
-    stacked  label=COL value=COL1,COL2,...   the same from a wide table
-    line     label=COL value=COL [series=COL] x (log scale when it spans decades) against y
-    heatmap  x=COL y=COL value=COL           a grid shaded by value (e.g. dataset overlap)
+    hbar|bar label=COL value=COL [count=COL of=COL] [tone=warm|cool]   one bar per row, sorted by value
+    stacked  label=COL series=COL value=COL    one 100% bar per label, split by series (long table)
+    stacked  label=COL value=COL1,COL2,...     the same from a wide table
+    line     label=COL value=COL [series=COL]  y against x (log scale when x spans decades)
+    heatmap  x=COL y=COL value=COL              a grid shaded by value (e.g. overlap between datasets)
 
-Aliases: x = label, y = value, group = series. Every text that reaches the SVG is escaped here,
-so a title from Flickr cannot become markup. The table with the same numbers sits beside it.
+Aliases: x = label, y = value, group = series. `count`/`of` name the numerator and denominator that
+a share was computed from, so every bar reads "68.9% · 11,506 of 16,697". Every text is escaped here.
 """
 
 from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
-from .formatting import format_value, is_numeric_column
+from .formatting import column_label, format_value, is_numeric_column, is_percent_column, is_share_column
 from .queries import ChartSpec, TableResult
 
-WIDTH = 520
-FONT = 15
 MAX_BARS = 30
+SMALL_GROUP = 20  # a 100% bar over fewer photos than this would claim more than it knows
 
+# License colours by what the license allows: forbids commercial use = warm (red/orange, ARR darkest),
+# allows it = cool (blues and teals), says nothing = grey. Used in every chart and the legend alike.
 LICENSE_COLOURS = {
-    "by": "#2a9d8f", "by-sa": "#52b788", "by-nd": "#95d5b2",
-    "by-nc": "#f4a261", "by-nc-sa": "#e76f51", "by-nc-nd": "#c1121f",
-    "cc0": "#4361ee", "pdm": "#4895ef", "usgov": "#90e0ef", "nkcr": "#adb5bd", "arr": "#343a40",
+    "arr": "#67000d", "by-nc-nd": "#a50f15", "by-nc-sa": "#d9480f", "by-nc": "#f08c00",
+    "by": "#0b4f9c", "by-sa": "#2f7fc1", "by-nd": "#74b3e0",
+    "cc0": "#0b6e6e", "pdm": "#36a3a3", "usgov": "#8fd0d0",
+    "nkcr": "#8a8f98", "unknown": "#c9ccd1",
 }
+WARM, COOL, GREY, NEUTRAL = "#b2182b", "#2166ac", "#9aa0a6", "#4a5568"
 SEMANTIC_COLOURS = {
-    "allowed": "#2a9d8f", "forbidden": "#c1121f", "unknown": "#adb5bd",
-    "honoured": "#2a9d8f", "still distributed": "#c1121f", "still_distributed": "#c1121f",
-    "not yet checked": "#adb5bd", "not_yet_checked": "#adb5bd",
-    "ok": "#2a9d8f", "available": "#2a9d8f", "unchanged": "#2a9d8f", "changed": "#f4a261",
-    "not_found": "#c1121f", "not found": "#c1121f", "unavailable": "#c1121f",
-    "user_deleted": "#7b2cbf", "user deleted": "#7b2cbf", "error": "#adb5bd", "errors": "#adb5bd",
-    "photo": "#3a86ff", "video": "#8338ec", "plausible": "#2a9d8f", "missing": "#adb5bd",
+    "forbids commercial use": WARM, "forbidden": WARM, "allows commercial use": COOL, "allowed": COOL,
+    "unknown": GREY, "says nothing about commercial use": GREY,
+    "honoured": COOL, "still distributed": WARM, "still_distributed": WARM,
+    "not yet checked": GREY, "not_yet_checked": GREY,
+    "ok": COOL, "available": COOL, "unchanged": COOL, "changed": "#f08c00",
+    "not_found": WARM, "not found": WARM, "unavailable": WARM,
+    "user_deleted": "#67000d", "user deleted": "#67000d", "error": GREY, "errors": GREY,
+    "photo": NEUTRAL, "video": "#7b5ea7", "plausible": COOL, "missing": GREY, "implausible": WARM,
 }
-ACCENT = "#3a86ff"
-PALETTE = ["#3a86ff", "#fb5607", "#8338ec", "#2a9d8f", "#ffbe0b", "#ff006e", "#6c757d", "#06d6a0",
-           "#118ab2", "#ef476f", "#073b4c", "#bc6c25"]
+TONES = {"warm": WARM, "cool": COOL, "neutral": NEUTRAL}
+PALETTE = ["#4a5568", "#7b5ea7", "#0b6e6e", "#8c510a", "#1b7837", "#5e3c99", "#b35806", "#01665e"]
+# Family order inside a stacked bar: what forbids commercial use first, so it reads as one block.
+FAMILY_ORDER = {"arr": 0, "by-nc-nd": 1, "by-nc-sa": 2, "by-nc": 3, "by": 4, "by-sa": 5, "by-nd": 6,
+                "cc0": 7, "pdm": 8, "usgov": 9, "nkcr": 10, "unknown": 11}
+
+
+def _luminance(hex_colour: str) -> float:
+    hex_colour = hex_colour.lstrip("#")
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two #rrggbb colours."""
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def text_on(fill: str) -> str:
+    """Black or white, whichever reads better on `fill` (always at least 4.5:1 for an opaque fill)."""
+    return "#000000" if contrast(fill, "#000000") >= contrast(fill, "#ffffff") else "#ffffff"
 
 
 class Colours:
@@ -52,41 +83,51 @@ class Colours:
         self.license_codes = {k.lower(): v for k, v in (license_codes or {}).items()}
         self._assigned: dict[str, str] = {}
 
-    def known(self, label: object) -> str | None:
-        """The colour a license or a known word always has, else None."""
+    def code(self, label: object) -> str | None:
         key = str(label).lower()
         code = self.license_codes.get(key, key)
-        return LICENSE_COLOURS.get(code) or SEMANTIC_COLOURS.get(key)
+        return code if code in LICENSE_COLOURS else None
 
-    def bar(self, label: object) -> str:
-        """Bars of one measure share one colour unless the label itself has a meaning."""
-        return self.known(label) or ACCENT
+    def known(self, label: object) -> str | None:
+        """The colour a license or a known word always has, else None."""
+        code = self.code(label)
+        return LICENSE_COLOURS[code] if code else SEMANTIC_COLOURS.get(str(label).lower())
 
     def __call__(self, label: object) -> str:
         key = str(label).lower()
-        if self.known(label):
-            return self.known(label)
+        if known := self.known(label):
+            return known
         if key not in self._assigned:
             self._assigned[key] = PALETTE[len(self._assigned) % len(PALETTE)]
         return self._assigned[key]
 
-
-def _text(x: float, y: float, text: str, anchor: str = "start", size: int = FONT, cls: str = "",
-          weight: str = "normal") -> str:
-    attrs = f' class="{cls}"' if cls else ""
-    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
-            f'font-weight="{weight}"{attrs}>{escape(text)}</text>')
+    def order(self, label: object) -> int:
+        code = self.code(label)
+        return FAMILY_ORDER.get(code, 50) if code else 50
 
 
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+@dataclass
+class ChartContext:
+    """What a chart needs besides its table: colours, and the datasets that cannot be drawn at all."""
+    colours: Colours = field(default_factory=Colours)
+    unauditable: dict[str, int] = field(default_factory=dict)  # dataset name -> items
 
 
-def _svg(height: float, body: list[str], title: str) -> Markup:
-    return Markup(
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {height:.0f}" role="img" aria-label="{escape(title)}" '
-        f'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMinYMin meet">'
-        f'<title>{escape(title)}</title>{"".join(body)}</svg>')
+@dataclass
+class Chart:
+    html: Markup
+    caption: str        # the finding, in one sentence
+    description: str    # what is drawn, with the data, for readers who cannot see it
+
+    def __html__(self) -> str:
+        return str(self.html)
+
+    def __str__(self) -> str:
+        return str(self.html)
+
+
+def _number(value) -> float:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
 
 
 def _column_index(table: TableResult, name: str | None, want_numeric: bool) -> int | None:
@@ -100,62 +141,151 @@ def _column_index(table: TableResult, name: str | None, want_numeric: bool) -> i
     return None
 
 
-CHAR_WIDTH = FONT * 0.58  # average glyph width of the system sans-serif at FONT px
+def _nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
+    if high <= low:
+        return [low]
+    step = 10 ** math.floor(math.log10((high - low) / count))
+    for factor in (1, 2, 2.5, 5, 10):
+        if (high - low) / (step * factor) <= count:
+            step *= factor
+            break
+    first = math.floor(low / step) * step
+    ticks, tick = [], first
+    while not ticks or ticks[-1] < high - step * 1e-9:  # the last tick covers the largest value
+        ticks.append(round(tick, 12))
+        tick += step
+    return ticks
 
 
-def _label_width(labels: list[str], limit: int) -> float:
-    """Room for the longest label, up to `limit` characters and at most 42% of the chart."""
-    longest = min(max((len(label) for label in labels), default=4), limit)
-    return min(longest * CHAR_WIDTH + 10, WIDTH * 0.42)
+def _scale(value_name: str, values: list[float]) -> tuple[float, list[float]]:
+    """Axis maximum and ticks: shares always on 0-100%, counts on nice round numbers."""
+    if is_share_column(value_name):
+        return 1.0, [0, 0.25, 0.5, 0.75, 1.0]
+    if is_percent_column(value_name):
+        return 100.0, [0, 25, 50, 75, 100]
+    peak = max(values, default=0) or 1
+    ticks = [float(t) for t in range(math.ceil(peak) + 1)] if peak <= 4 else _nice_ticks(0, peak)
+    return ticks[-1] or 1.0, ticks
 
 
-def _number(value) -> float:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
+def tick_text(tick: float, value_name: str) -> str:
+    """Round numbers on an axis: 25%, not 25.0%."""
+    if is_share_column(value_name):
+        return f"{tick * 100:g}%"
+    if is_percent_column(value_name):
+        return f"{tick:g}%"
+    return format_value(int(tick) if float(tick).is_integer() else tick, value_name)
 
 
-def hbar(table: TableResult, label_col: int, value_col: int, colours: Colours, title: str) -> Markup:
-    rows = [r for r in table.rows if r[value_col] is not None][:MAX_BARS]
+def _axis(ticks: list[float], top: float, value_name: str, title: str) -> str:
+    spans = []
+    for i, tick in enumerate(ticks):
+        where = "first" if i == 0 else ("last" if i == len(ticks) - 1 else "mid")
+        spans.append(f'<span class="tick {where}" style="left:{tick / top * 100:.3f}%">'
+                     f'{escape(tick_text(tick, value_name))}</span>')
+    return (f'<div class="axis" aria-hidden="true"><div class="ticks">{"".join(spans)}</div>'
+            f'<div class="axis-title">{escape(title)}</div></div>')
+
+
+def _axis_title(spec: ChartSpec, value_name: str) -> str:
+    if spec.options.get("measure"):
+        measure = spec.options["measure"].replace("_", " ")
+        unit = "%" if is_share_column(value_name) or is_percent_column(value_name) else "count"
+        return f"{measure[:1].upper()}{measure[1:]} ({unit})"
+    label = column_label(value_name)
+    if is_share_column(value_name) or is_percent_column(value_name):
+        label = label.replace(" share", "").replace("Share", "Share").replace(" %", "")
+        return f"{label} (% of {spec.options.get('of', 'the row').replace('_', ' ')})" \
+            if spec.options.get("of") else f"{label} (%)"
+    return f"{label} (count)"
+
+
+def _value_text(row: list, table: TableResult, value_col: int, count_col: int | None, of_col: int | None) -> str:
     value_name = table.columns[value_col]
-    peak = max((_number(r[value_col]) for r in rows), default=0) or 1
-    labels = [format_value(r[label_col], table.columns[label_col]) for r in rows]
-    label_w = _label_width(labels, 30)
-    bar_x, row_h = label_w + 10, 28
-    bar_max = WIDTH - bar_x - 80
-    body = []
-    for i, row in enumerate(rows):
-        y = 8 + i * row_h
-        label = format_value(row[label_col], table.columns[label_col])
-        width = max(_number(row[value_col]) / peak * bar_max, 1.5 if _number(row[value_col]) else 0)
-        body.append(_text(label_w, y + 18, _short(label, int(label_w / CHAR_WIDTH)), "end"))
-        body.append(f'<rect x="{bar_x}" y="{y + 4}" width="{width:.1f}" height="{row_h - 8}" rx="3" '
-                    f'fill="{colours.bar(row[label_col])}"><title>{escape(label)}: '
-                    f'{escape(format_value(row[value_col], value_name))}</title></rect>')
-        body.append(_text(bar_x + width + 6, y + 18, format_value(row[value_col], value_name), cls="num"))
-    return _svg(16 + len(rows) * row_h, body, title)
+    text = format_value(row[value_col], value_name)
+    if count_col is not None and of_col is not None and row[of_col] is not None:
+        text += f" · {format_value(row[count_col])} of {format_value(row[of_col])}"
+    elif of_col is not None and row[of_col] is not None:
+        text += f" of {format_value(row[of_col])}"
+    return text
 
 
-def vbar(table: TableResult, label_col: int, value_col: int, colours: Colours, title: str) -> Markup:
-    rows = [r for r in table.rows if r[value_col] is not None]
-    value_name = table.columns[value_col]
-    peak = max((_number(r[value_col]) for r in rows), default=0) or 1
-    height, base, top = 260, 215, 28
-    slot = (WIDTH - 40) / max(len(rows), 1)
-    bar_w = min(slot * 0.62, 90)
-    body = [f'<line x1="20" y1="{base}" x2="{WIDTH - 20}" y2="{base}" class="axis"/>']
-    for i, row in enumerate(rows):
-        cx = 20 + slot * (i + 0.5)
-        h = _number(row[value_col]) / peak * (base - top)
-        label = format_value(row[label_col], table.columns[label_col])
-        body.append(f'<rect x="{cx - bar_w / 2:.1f}" y="{base - h:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
-                    f'rx="3" fill="{colours.bar(row[label_col])}"><title>{escape(label)}: '
-                    f'{escape(format_value(row[value_col], value_name))}</title></rect>')
-        body.append(_text(cx, base - h - 7, format_value(row[value_col], value_name), "middle", cls="num",
-                          weight="bold"))
-        body.append(_text(cx, base + 20, _short(label, max(int(slot / 7.5), 6)), "middle"))
-    return _svg(height, body, title)
+def hbar(table: TableResult, spec: ChartSpec, context: ChartContext) -> Chart | None:
+    label_col = _column_index(table, spec.column("label", "x"), want_numeric=False)
+    value_col = _column_index(table, (spec.column("value", "y") or "").split(",")[0] or None, want_numeric=True)
+    if label_col is None or value_col is None:
+        return None
+    count_col = _column_index(table, spec.options.get("count"), True) if spec.options.get("count") else None
+    of_col = _column_index(table, spec.options.get("of"), True) if spec.options.get("of") else None
+    value_name, label_name = table.columns[value_col], table.columns[label_col]
+    drawn = [r for r in table.rows if r[value_col] is not None]
+    drawn.sort(key=lambda r: -_number(r[value_col]))  # by value, largest first
+    drawn = drawn[:MAX_BARS]
+    top, ticks = _scale(value_name, [_number(r[value_col]) for r in drawn])
+    tone = TONES.get(spec.options.get("tone", ""), None)
+    rows_html, described = [], []
+    for row in drawn:
+        label = pool_label(format_value(row[label_col], label_name))
+        value_text = _value_text(row, table, value_col, count_col, of_col)
+        width = max(_number(row[value_col]) / top * 100, 0.4 if _number(row[value_col]) else 0)
+        colour = tone or context.colours.known(row[label_col]) or NEUTRAL
+        few = of_col is not None and isinstance(row[of_col], (int, float)) and 0 < row[of_col] < SMALL_GROUP
+        if few:  # a share of a handful: drawn outlined, and said
+            value_text += " (too few for a share)"
+        fill_style = (f"width:{width:.3f}%;background:repeating-linear-gradient(135deg,{colour} 0 4px,#fff 4px 7px)"
+                      if few else f"width:{width:.3f}%;background:{colour}")
+        rows_html.append(
+            f'<div class="bar-row"><div class="bar-label">{escape(label)}</div>'
+            f'<div class="bar-track"><div class="bar-fill" style="{fill_style}"></div></div>'
+            f'<div class="bar-value">{escape(value_text)}</div></div>')
+        described.append(f"{label}: {value_text}")
+    missing = _unauditable_rows(label_name, context, {str(r[label_col]) for r in drawn})
+    rows_html += [html for html, _ in missing]
+    described += [text for _, text in missing]
+    if not drawn:
+        return None
+    axis = _axis(ticks, top, value_name, _axis_title(spec, value_name))
+    caption = _bar_caption(table, spec, drawn, label_col, value_col, count_col, of_col)
+    description = f"Bar chart, sorted by {column_label(value_name).lower()}, scale 0 to " \
+                  f"{format_value(top, value_name)}. " + "; ".join(described) + "."
+    html = Markup(f'<div class="bars">{"".join(rows_html)}</div>{axis}')
+    return Chart(html, caption, description)
 
 
-def stacked(table: TableResult, spec: ChartSpec, colours: Colours, title: str) -> Markup | None:
+def pool_label(label: str) -> str:
+    """YFCC100M is the pool the datasets were drawn from; a chart row says so."""
+    return "YFCC100M (the pool)" if label == "YFCC100M" else label
+
+
+def _unauditable_rows(label_name: str, context: ChartContext, drawn: set[str]) -> list[tuple[str, str]]:
+    """Datasets without any Flickr pointer: a row saying so, never a silent gap."""
+    if label_name.lower() not in ("dataset", "source") or not context.unauditable:
+        return []
+    found = []
+    for name, items in sorted(context.unauditable.items()):
+        if any(label == name or label.startswith(name + " ") for label in drawn):
+            continue
+        text = f"not auditable: {items:,} items, no pointer back to Flickr"
+        html = (f'<div class="bar-row unauditable"><div class="bar-label">{escape(name)}</div>'
+                f'<div class="bar-track none"></div><div class="bar-value">{escape(text)}</div></div>')
+        found.append((html, f"{name}: {text}"))
+    return found
+
+
+def _bar_caption(table, spec, drawn, label_col, value_col, count_col, of_col) -> str:
+    measure = spec.options.get("measure", "").replace("_", " ") or column_label(table.columns[value_col]).lower()
+    label_name = table.columns[label_col]
+    first, last = drawn[0], drawn[-1]
+    head = (f"Highest: {pool_label(format_value(first[label_col], label_name))} "
+            f"({_value_text(first, table, value_col, count_col, of_col)})")
+    if len(drawn) == 1:
+        return f"{measure[:1].upper()}{measure[1:]}: {head[9:]}."
+    return (f"{measure[:1].upper()}{measure[1:]}. {head}; lowest: {pool_label(format_value(last[label_col], label_name))} "
+            f"({_value_text(last, table, value_col, count_col, of_col)}).")
+
+
+def stacked(table: TableResult, spec: ChartSpec, context: ChartContext) -> Chart | None:
+    colours = context.colours
     label_col = _column_index(table, spec.column("label", "x", "y"), want_numeric=False)
     if label_col is None:
         return None
@@ -169,61 +299,85 @@ def stacked(table: TableResult, spec: ChartSpec, colours: Colours, title: str) -
             return None
         for row in table.rows:
             segs = bars.setdefault(str(row[label_col]), OrderedDict())
-            key = format_value(row[series_col], table.columns[series_col])
+            key = str(row[series_col])
             segs[key] = segs.get(key, 0.0) + _number(row[value_col])
-    else:  # wide table: one column per series
-        indexes = [_column_index(table, name, True) for name in value_names]
-        if not indexes or None in indexes:
+        unit = column_label(table.columns[value_col]).lower()
+    else:  # wide table: one numeric column per series
+        cols = [_column_index(table, name, want_numeric=True) for name in value_names]
+        if not cols or None in cols:
             return None
         for row in table.rows:
-            bars[str(row[label_col])] = OrderedDict(
-                (table.columns[i].replace("_", " "), _number(row[i])) for i in indexes)
-    bars = OrderedDict(list(bars.items())[:MAX_BARS])
-    legend = list(OrderedDict.fromkeys(k for segs in bars.values() for k in segs))
-    label_w = _label_width(list(bars), 28)
-    bar_x, row_h = label_w + 10, 34
-    bar_max = WIDTH - bar_x - 12
-    body = []
-    for i, (label, segs) in enumerate(bars.items()):
-        y = 8 + i * row_h
-        total = sum(segs.values()) or 1
-        body.append(_text(label_w, y + 22, _short(label, int(label_w / CHAR_WIDTH)), "end"))
-        x = float(bar_x)
-        for key, value in segs.items():
-            width = value / total * bar_max
-            if width <= 0:
+            bars[str(row[label_col])] = OrderedDict((column_label(table.columns[c]), _number(row[c])) for c in cols)
+        unit = "rows"
+    legend = sorted(OrderedDict.fromkeys(k for segs in bars.values() for k in segs),
+                    key=lambda k: (colours.order(k), -next(iter(bars.values())).get(k, 0)))
+    warm = {k for k in legend if colours(k) in (LICENSE_COLOURS["arr"], LICENSE_COLOURS["by-nc-nd"],
+                                                   LICENSE_COLOURS["by-nc-sa"], LICENSE_COLOURS["by-nc"], WARM)}
+
+    grey = {k for k in legend if colours(k) in (LICENSE_COLOURS["unknown"], LICENSE_COLOURS["nkcr"], GREY)}
+
+    def known_total(segs: dict) -> float:
+        return sum(v for k, v in segs.items() if k not in grey)
+
+    def warm_share(segs: dict) -> float:
+        # over the photos whose license says, as everywhere else in the report
+        return sum(v for k, v in segs.items() if k in warm) / (known_total(segs) or 1)
+
+    order = sorted(bars, key=lambda b: (-warm_share(bars[b]) if warm else 0))
+    biggest = max((sum(s.values()) for s in bars.values()), default=0) or 1
+    rows_html, described = [], []
+    for name in order[:MAX_BARS]:
+        segs = bars[name]
+        total = sum(segs.values())
+        if not total:
+            continue
+        small = total < SMALL_GROUP
+        # A small group is drawn at its size against the largest, so 3 photos never look like 300,000.
+        bar_width = max(total / biggest * 100, 1.0) if small else 100.0
+        parts, said = [], []
+        for key in legend:
+            value = segs.get(key, 0)
+            if not value:
                 continue
-            body.append(f'<rect x="{x:.1f}" y="{y + 4}" width="{width:.2f}" height="{row_h - 8}" '
-                        f'fill="{colours(key)}"><title>{escape(label)} · {escape(key)}: {value:,.0f} '
-                        f'({value / total:.1%})</title></rect>')
-            if width > 38:
-                body.append(_text(x + width / 2, y + 22, f"{value / total:.0%}", "middle", 12, "seg"))
-            x += width
-    y = 16 + len(bars) * row_h
-    x = 12.0
-    for key in legend:  # legend wraps onto new lines as needed
-        item_w = 26 + 7.6 * min(len(key), 34)
-        if x + item_w > WIDTH:
-            x, y = 12.0, y + 20
-        body.append(f'<rect x="{x:.0f}" y="{y:.0f}" width="12" height="12" rx="2" fill="{colours(key)}"/>')
-        body.append(_text(x + 17, y + 11, _short(key, 34), size=13))
-        x += item_w
-    return _svg(y + 24, body, title)
+            share = value / total
+            fill = colours(key)
+            # a label only where it fits: from 12% of the bar on a wide screen, from 25% on a phone
+            inner = (f'<span class="{"big" if share >= 0.25 else "mid"}" style="color:{text_on(fill)}">'
+                     f'{share:.0%}</span>' if share >= 0.12 and not small else "")
+            parts.append(f'<div class="seg" style="width:{share * 100:.3f}%;background:{fill}" '
+                         f'title="{escape(key)}: {value:,.0f} ({share:.1%})">{inner}</div>')
+            said.append(f"{key} {share:.1%} ({value:,.0f})")
+        total_text = f"{total:,.0f} {unit}"
+        if warm:
+            total_text = f"{warm_share(segs):.1%} of {known_total(segs):,.0f} forbid"
+        if small:
+            total_text = f"only {total:,.0f} {unit}: drawn at its size, too few for shares"
+        rows_html.append(
+            f'<div class="bar-row"><div class="bar-label">{escape(pool_label(name))}</div>'
+            f'<div class="bar-track stack"><div class="stack-inner" style="width:{bar_width:.3f}%">'
+            f'{"".join(parts)}</div></div><div class="bar-value">{escape(total_text)}</div></div>')
+        described.append(f"{name} ({total:,.0f} {unit}): " + ", ".join(said))
+    missing = _unauditable_rows(table.columns[label_col], context,
+                                {name for name, segs in bars.items() if sum(segs.values())})
+    rows_html += [html for html, _ in missing]
+    described += [text for _, text in missing]
+    if not rows_html:
+        return None
+    legend_html = "".join(f'<li><span class="swatch" style="background:{colours(k)}"></span>{escape(k)}</li>'
+                          for k in legend)
+    html = Markup(f'<div class="bars">{"".join(rows_html)}</div>'
+                  f'<ul class="legend" aria-label="Legend">{legend_html}</ul>')
+    if warm:
+        top = order[0]
+        caption = (f"Largest share forbidding commercial use: {pool_label(top)}, {warm_share(bars[top]):.1%} "
+                   f"of {known_total(bars[top]):,.0f} photos whose license says. Warm colours forbid commercial "
+                   "use, cool colours allow it, grey says nothing.")
+    else:
+        caption = "Each bar is 100% of its row; segments in the order of the legend."
+    return Chart(html, caption, "Stacked 100% bars. " + "; ".join(described) + ".")
 
 
-def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    if high <= low:
-        return [low]
-    step = 10 ** math.floor(math.log10((high - low) / count))
-    for factor in (1, 2, 5, 10):
-        if (high - low) / (step * factor) <= count:
-            step *= factor
-            break
-    start = math.floor(low / step) * step
-    return [start + i * step for i in range(int((high - start) / step) + 2) if start + i * step <= high + 1e-12]
-
-
-def line(table: TableResult, spec: ChartSpec, colours: Colours, title: str) -> Markup | None:
+def line(table: TableResult, spec: ChartSpec, context: ChartContext) -> Chart | None:
     x_col = _column_index(table, spec.column("label", "x"), want_numeric=True)
     y_col = _column_index(table, spec.column("value", "y"), want_numeric=True)
     if x_col is None or y_col is None or x_col == y_col:
@@ -234,51 +388,98 @@ def line(table: TableResult, spec: ChartSpec, colours: Colours, title: str) -> M
     for row in table.rows:
         if row[x_col] is None or row[y_col] is None:
             continue
-        key = str(row[series_col]) if series_col is not None else table.columns[y_col]
+        key = (str(row[series_col]) if series_col is not None
+               else (spec.options.get("measure") or "").replace("_", " ").capitalize()
+               or column_label(table.columns[y_col]))
         groups.setdefault(key, []).append((_number(row[x_col]), _number(row[y_col])))
+    return line_chart(groups, table.columns[x_col], table.columns[y_col], context.colours,
+                      y_title=_axis_title(spec, table.columns[y_col]))
+
+
+def line_chart(groups: dict[str, list[tuple[float, float]]], x_name: str, y_name: str, colours: Colours,
+               *, y_title: str, x_labels: dict[float, str] | None = None, tone: str | None = None,
+               compact: bool = False) -> Chart | None:
+    """Lines over a shared x; the plot is a stretched SVG, every label is HTML at the page's size."""
     points = [p for pts in groups.values() for p in pts]
     if not points:
         return None
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    xs = [p[0] for p in points]
     log_x = min(xs) > 0 and max(xs) / min(xs) >= 100
-    fx = (lambda v: math.log10(v)) if log_x else (lambda v: v)
+    fx = math.log10 if log_x else (lambda v: v)
     x_low, x_high = fx(min(xs)), fx(max(xs))
-    y_low, y_high = min(0.0, min(ys)), max(ys) or 1.0
-    left, right, top, bottom, height = 64, WIDTH - 20, 16, 236, 290
+    y_top, y_ticks = _scale(y_name, [p[1] for p in points])
 
     def px(v: float) -> float:
-        return left + (fx(v) - x_low) / ((x_high - x_low) or 1) * (right - left)
+        return (fx(v) - x_low) / ((x_high - x_low) or 1) * 100
 
     def py(v: float) -> float:
-        return bottom - (v - y_low) / ((y_high - y_low) or 1) * (bottom - top)
+        return 100 - v / y_top * 100
 
-    y_name, x_name = table.columns[y_col], table.columns[x_col]
-    body = [f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" class="axis"/>',
-            f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" class="axis"/>']
-    for tick in _nice_ticks(y_low, y_high):
-        body.append(f'<line x1="{left}" y1="{py(tick):.1f}" x2="{right}" y2="{py(tick):.1f}" class="grid"/>')
-        body.append(_text(left - 6, py(tick) + 4, format_value(tick, y_name), "end", 11, "num"))
-    x_ticks = ([10 ** e for e in range(math.floor(x_low), math.ceil(x_high) + 1) if x_low <= e <= x_high]
-               if log_x else _nice_ticks(fx(min(xs)), fx(max(xs))))
-    for tick in x_ticks:
-        body.append(_text(px(tick), bottom + 18, format_value(tick, x_name), "middle", 11, "num"))
-    body.append(_text((left + right) / 2, height - 6,
-                      x_name.replace("_", " ") + (" (log scale)" if log_x else ""), "middle", 12))
+    if tone:
+        colours = _Fixed(TONES.get(tone, tone))
+    paths, described = [], []
     for key, pts in groups.items():
         colour = colours(key)
-        path = " ".join(f"{'M' if i == 0 else 'L'}{px(x):.1f},{py(y):.1f}" for i, (x, y) in enumerate(pts))
-        body.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2.5"/>')
+        d = " ".join(f"{'M' if i == 0 else 'L'}{px(x):.2f},{py(y):.2f}" for i, (x, y) in enumerate(pts))
+        if len(pts) == 1:
+            d += f" L{px(pts[0][0]) + 0.01:.2f},{py(pts[0][1]):.2f}"
+        paths.append(f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="3" '
+                     f'vector-effect="non-scaling-stroke" stroke-linecap="round" stroke-linejoin="round"/>')
+        described.append(f"{key}: " + ", ".join(
+            f"{(x_labels or {}).get(x) or format_value(x, x_name)} {format_value(y, y_name)}" for x, y in pts))
+    dots = []
+    for key, pts in groups.items():
         for x, y in pts:
-            body.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3.5" fill="{colour}"><title>'
-                        f'{escape(format_value(x, x_name))}: {escape(format_value(y, y_name))}</title></circle>')
+            dots.append(f'<span class="dot" style="left:{px(x):.3f}%;top:{py(y):.3f}%;'
+                        f'background:{colours(key)}" title="{escape(key)}: {escape(format_value(y, y_name))}">'
+                        f'</span>')
+    y_labels = "".join(f'<span class="ytick" style="top:{py(t):.3f}%">{escape(tick_text(t, y_name))}</span>'
+                       for t in y_ticks)
+    grid = "".join(f'<path d="M0,{py(t):.2f} L100,{py(t):.2f}" class="grid" vector-effect="non-scaling-stroke"/>'
+                   for t in y_ticks)
+    if log_x:
+        x_ticks = [10 ** e for e in range(math.floor(x_low), math.ceil(x_high) + 1) if x_low <= e <= x_high]
+    elif x_labels:
+        x_ticks = sorted(x_labels)
+    else:
+        x_ticks = _nice_ticks(min(xs), max(xs))
+        x_ticks = [t for t in x_ticks if min(xs) <= t <= max(xs)]
+    x_spans = "".join(
+        f'<span class="tick {"first" if i == 0 else ("last" if i == len(x_ticks) - 1 else "mid")}" '
+        f'style="left:{px(t):.3f}%">{escape((x_labels or {}).get(t) or format_value(t, x_name))}</span>'
+        for i, t in enumerate(x_ticks))
+    legend = ""
     if len(groups) > 1:
-        for i, key in enumerate(groups):
-            body.append(f'<rect x="{left + 10}" y="{top + 4 + i * 18}" width="12" height="12" fill="{colours(key)}"/>')
-            body.append(_text(left + 28, top + 15 + i * 18, _short(key, 40), size=12))
-    return _svg(height, body, title)
+        legend = '<ul class="legend" aria-label="Legend">' + "".join(
+            f'<li><span class="swatch" style="background:{colours(k)}"></span>{escape(k)}</li>' for k in groups) + "</ul>"
+    x_title = column_label(x_name) + (" (log scale)" if log_x else "")
+    html = Markup(
+        f'<div class="linechart{" compact" if compact else ""}"><div class="y-title">{escape(y_title)}</div>'
+        f'<div class="plot-wrap"><div class="yticks" aria-hidden="true">{y_labels}</div>'
+        f'<div class="plot"><svg viewBox="0 0 100 100" preserveAspectRatio="none" aria-hidden="true" '
+        f'focusable="false">{grid}{"".join(paths)}</svg>{"".join(dots)}</div></div>'
+        f'<div class="axis x" aria-hidden="true"><div class="ticks">{x_spans}</div>'
+        f'<div class="axis-title">{escape(x_title)}</div></div>{legend}</div>')
+    def at(x: float) -> str:
+        return (x_labels or {}).get(x) or f"{format_value(x, x_name)} {column_label(x_name).lower()}"
+
+    caption = "; ".join(f"{k}: from {format_value(pts[0][1], y_name)} at {at(pts[0][0])} to "
+                        f"{format_value(pts[-1][1], y_name)} at {at(pts[-1][0])}" for k, pts in list(groups.items())[:4])
+    return Chart(html, f"{caption}.", f"Line chart of {y_title} against {x_title}. " + "; ".join(described) + ".")
 
 
-def heatmap(table: TableResult, spec: ChartSpec, title: str) -> Markup | None:
+class _Fixed(Colours):
+    """One colour for every series (a single measure whose meaning sets its colour)."""
+
+    def __init__(self, colour: str):
+        super().__init__()
+        self.colour = colour
+
+    def __call__(self, label: object) -> str:
+        return self.colour
+
+
+def heatmap(table: TableResult, spec: ChartSpec, context: ChartContext) -> Chart | None:
     x_col = _column_index(table, spec.column("x", "label"), want_numeric=False)
     y_col = _column_index(table, spec.column("y", "series"), want_numeric=False)
     v_col = _column_index(table, spec.column("value"), want_numeric=True)
@@ -286,55 +487,59 @@ def heatmap(table: TableResult, spec: ChartSpec, title: str) -> Markup | None:
         return None
     xs = list(OrderedDict.fromkeys(str(r[x_col]) for r in table.rows))[:MAX_BARS]
     ys = list(OrderedDict.fromkeys(str(r[y_col]) for r in table.rows))[:MAX_BARS]
-    values = {(str(r[x_col]), str(r[y_col])): _number(r[v_col]) for r in table.rows}
-    peak = max(values.values(), default=0) or 1
-    label_w = 150
-    cell = max(min((WIDTH - label_w - 10) / max(len(xs), 1), 64), 14)
-    top = 110
+    values = {(str(r[x_col]), str(r[y_col])): r[v_col] for r in table.rows}
     v_name = table.columns[v_col]
-    body = []
-    for i, x in enumerate(xs):
-        cx = label_w + cell * (i + 0.5)
-        body.append(f'<g transform="translate({cx:.1f},{top - 8}) rotate(-40)">'
-                    f'{_text(0, 0, _short(x, 18), size=12)}</g>')
-    for j, y in enumerate(ys):
-        cy = top + cell * j
-        body.append(_text(label_w - 8, cy + cell / 2 + 4, _short(y, 22), "end", 12))
-        for i, x in enumerate(xs):
+    top, _ = _scale(v_name, [_number(v) for v in values.values()])
+    head = "".join(f'<th scope="col">{escape(x)}</th>' for x in xs)
+    body, described = [], []
+    for y in ys:
+        cells = []
+        for x in xs:
             value = values.get((x, y))
-            share = (value or 0) / peak
-            fill = f"rgba(58,134,255,{0.08 + 0.92 * share:.3f})" if value is not None else "#f1f3f5"
-            shown = format_value(value, v_name) if value is not None else "—"
-            body.append(f'<rect x="{label_w + cell * i:.1f}" y="{cy:.1f}" width="{cell - 2:.1f}" '
-                        f'height="{cell - 2:.1f}" rx="3" fill="{fill}"><title>{escape(x)} × {escape(y)}: '
-                        f'{escape(shown)}</title></rect>')
-            if cell >= 40 and value is not None:
-                colour = "#fff" if share > 0.55 else "#212529"
-                body.append(f'<text x="{label_w + cell * (i + 0.5) - 1:.1f}" y="{cy + cell / 2 + 4:.1f}" '
-                            f'font-size="11" text-anchor="middle" fill="{colour}">'
-                            f'{escape(_short(shown, 7))}</text>')
-    return _svg(top + cell * len(ys) + 10, body, title)
+            if value is None:
+                cells.append('<td class="n">—</td>')
+                continue
+            if x == y:  # a dataset with itself says nothing about overlap
+                cells.append('<td class="n diag">itself</td>')
+                continue
+            fill = _sequential(_number(value) / top)
+            shown = format_value(value, v_name)
+            cells.append(f'<td class="n" style="background:{fill};color:{text_on(fill)}">{escape(shown)}</td>')
+            if x != y:
+                described.append(f"{y} and {x}: {shown}")
+        body.append(f'<tr><th scope="row">{escape(y)}</th>{"".join(cells)}</tr>')
+    pairs = [(x, y, _number(values.get((x, y)))) for x in xs for y in ys if x < y and values.get((x, y)) is not None]
+    caption = "Read across: the share of the smaller dataset's photos that the other dataset also holds."
+    if pairs:
+        x, y, v = max(pairs, key=lambda p: p[2])
+        caption = f"Largest overlap: {x} and {y} share {format_value(v, v_name)} of the smaller one's photos."
+    html = Markup(f'<div class="scroll heat" tabindex="0" role="region" aria-label="Overlap grid">'
+                  f'<table class="heatmap"><caption>Rows and columns: datasets; cells: '
+                  f'{escape(column_label(v_name).lower())}</caption><thead><tr><td></td>{head}</tr></thead>'
+                  f'<tbody>{"".join(body)}</tbody></table></div>')
+    return Chart(html, caption, "Grid, darker is more. " + "; ".join(described[:60]) + ".")
 
 
-def chart_for(table: TableResult, colours: Colours) -> Markup | None:
-    """The SVG for a table's `-- chart:` header, or None when the table cannot be drawn that way."""
+def _sequential(fraction: float) -> str:
+    """A light-to-dark blue for 0..1 (overlap is not a license meaning, so no warm colours)."""
+    fraction = min(max(fraction, 0.0), 1.0)
+    low, high = (0xEE, 0xF3, 0xFA), (0x08, 0x30, 0x6B)
+    rgb = [round(a + (b - a) * fraction) for a, b in zip(low, high)]
+    return "#" + "".join(f"{c:02x}" for c in rgb)
+
+
+def chart_for(table: TableResult, colours: Colours | ChartContext) -> Chart | None:
+    """The chart for a table's `-- chart:` header, or None when the table cannot be drawn that way."""
+    context = colours if isinstance(colours, ChartContext) else ChartContext(colours)
     spec = table.query.chart
     if spec is None or table.status != "ok" or not table.rows:
         return None
-    title = table.query.title
     if spec.kind in ("bar", "hbar"):
-        label_col = _column_index(table, spec.column("label", "x"), want_numeric=False)
-        value_col = _column_index(table, (spec.column("value", "y") or "").split(",")[0] or None,
-                                  want_numeric=True)
-        if label_col is None or value_col is None:
-            return None
-        if spec.kind == "bar" and len(table.rows) <= 8:
-            return vbar(table, label_col, value_col, colours, title)
-        return hbar(table, label_col, value_col, colours, title)
+        return hbar(table, spec, context)
     if spec.kind == "stacked":
-        return stacked(table, spec, colours, title)
+        return stacked(table, spec, context)
     if spec.kind == "line":
-        return line(table, spec, colours, title)
+        return line(table, spec, context)
     if spec.kind == "heatmap":
-        return heatmap(table, spec, title)
+        return heatmap(table, spec, context)
     return None

@@ -68,7 +68,30 @@ def is_numeric_column(rows: list[list], index: int) -> bool:
 _WORDS = {"yfcc": "YFCC", "nsid": "NSID", "nsids": "NSIDs", "1pct": "1%", "pct": "%", "id": "id", "url": "URL"}
 
 
+# Measures whose name must read the same everywhere: "forbids commercial use", never "commercial share".
+LABELS = {
+    "forbid_commercial_share": "Forbids commercial use",
+    "photos_forbid_commercial": "Photos that forbid commercial use",
+    "photos_commercial_use_known": "Photos whose license says (commercial use)",
+    "yfcc_forbid_commercial_share": "Forbids commercial use (YFCC100M license)",
+    "yfcc_forbid_commercial": "Photos that forbid commercial use (YFCC100M license)",
+    "yfcc_commercial_use_known": "Photos whose YFCC100M license says",
+    "declared_forbid_commercial_share": "Forbids commercial use (declared license)",
+    "declared_forbid_commercial": "Photos that forbid commercial use (declared license)",
+    "declared_commercial_use_known": "Photos whose declared license says",
+    "derived_forbid_commercial_share": "Derived datasets: forbids commercial use",
+    "both_share": "Credit and license shipped",
+    "share_of_smaller": "Share of the smaller dataset",
+    "photos_noderivs": "NoDerivs photos",
+    "noderivs_share": "NoDerivs (of CC-licensed photos)",
+    "photos_in_yfcc": "Photos in the pool (YFCC100M)",
+    "photos_in_pool": "Photos in the pool (YFCC100M)",
+}
+
+
 def column_label(column: str) -> str:
+    if column.lower() in LABELS:
+        return LABELS[column.lower()]
     words = [_WORDS.get(word.lower(), word) for word in column.split("_")]
     text = " ".join(words)
     return text[:1].upper() + text[1:]

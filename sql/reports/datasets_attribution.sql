@@ -2,7 +2,7 @@
 -- section: datasets
 -- order: 50
 -- description: Every Creative Commons license requires credit to the author and a notice of the license. This counts, per dataset, the items whose manifest ships an author credit, a license, and both; a dataset that ships neither leaves attribution to whoever uses it.
--- chart: hbar label=dataset value=both_share
+-- chart: hbar label=dataset value=both_share count=items_with_both of=items measure=share_of_items_shipped_with_photographer_credit_and_license
 -- requires: dataset_items
 SELECT i.dataset,
        count(*) AS items,

@@ -2,7 +2,7 @@
 -- section: datasets
 -- order: 10
 -- description: Each ingested dataset (latest version): items in its manifest, distinct Flickr photos they point to (several faces of one photo count once), how many of those photos YFCC100M holds, their uploaders (YFCC100M owner, else the owner the manifest names) and how many YFCC100M shows geotagged. Items per photo counts only the items that point to a photo. Datasets whose manifest has no Flickr pointer show items only.
--- chart: hbar label=dataset value=matched_share
+-- chart: hbar label=dataset value=matched_share count=matched_photos of=photos measure=share_of_photos_found_in_the_pool
 -- requires: datasets
 WITH photos AS (
     SELECT dataset,

@@ -2,7 +2,7 @@
 -- section: datasets
 -- order: 45
 -- description: How much of each dataset comes from few accounts: distinct uploaders, photos per uploader (mean and median), and the share of the dataset's photos held by its largest uploader, its ten largest and its largest 1% of uploaders.
--- chart: hbar label=dataset value=top10_share
+-- chart: hbar label=dataset value=top10_share of=photos_with_owner measure=share_of_photos_from_the_ten_largest_uploaders
 -- requires: dataset_items
 WITH per_owner AS (
     SELECT dataset, owner, count(*) AS photos,

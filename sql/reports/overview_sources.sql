@@ -1,8 +1,8 @@
 -- title: What was audited
 -- section: overview
 -- order: 20
--- description: One row per source: YFCC100M and every ingested dataset version. Items are what the manifest lists (a photo with three faces may be three items); photos are distinct Flickr photo ids. Unauditable items carry no pointer back to Flickr, so their photo, license and uploader cannot be checked. The share that forbids commercial use is over the photos whose license says whether commercial use is allowed.
--- chart: hbar label=source value=forbid_commercial_share
+-- description: One row per source: the pool (YFCC100M) and every ingested version of a derived dataset. Items are what the manifest lists (a photo with three faces may be three items); photos are distinct Flickr photo ids. Unauditable items carry no pointer back to Flickr, so their photo, license and uploader cannot be checked. The share that forbids commercial use is over the photos whose license says whether commercial use is allowed.
+-- chart: hbar label=source value=forbid_commercial_share count=photos_forbid_commercial of=photos_commercial_use_known tone=warm measure=share_of_photos_that_forbid_commercial_use
 WITH item_license AS (
     SELECT i.dataset, i.version, i.photo_id,
            coalesce(y.license_id, i.declared_license_id) AS license_id,
@@ -15,6 +15,8 @@ per_dataset AS (
            count(DISTINCT il.photo_id) AS photos,
            count(il.dataset) FILTER (WHERE il.photo_id IS NULL) AS unauditable_items,
            count(DISTINCT il.photo_id) FILTER (WHERE il.in_yfcc) AS photos_in_yfcc,
+           count(DISTINCT il.photo_id) FILTER (WHERE l.commercial_use = FALSE) AS photos_forbid_commercial,
+           count(DISTINCT il.photo_id) FILTER (WHERE l.commercial_use IS NOT NULL) AS photos_commercial_use_known,
            count(DISTINCT il.photo_id) FILTER (WHERE l.commercial_use = FALSE)
                / nullif(count(DISTINCT il.photo_id) FILTER (WHERE l.commercial_use IS NOT NULL), 0)
                AS forbid_commercial_share,
@@ -27,12 +29,15 @@ per_dataset AS (
 yfcc AS (
     SELECT 'YFCC100M' AS source, 'YFCC100M' AS dataset, NULL::VARCHAR AS version,
            count(*) AS items, count(*) AS photos, 0::BIGINT AS unauditable_items, count(*) AS photos_in_yfcc,
+           count(*) FILTER (WHERE l.commercial_use = FALSE) AS photos_forbid_commercial,
+           count(l.commercial_use) AS photos_commercial_use_known,
            count(*) FILTER (WHERE l.commercial_use = FALSE) / nullif(count(l.commercial_use), 0) AS forbid_commercial_share,
            (SELECT max(finished_at) FROM ingest_runs WHERE kind = 'yfcc') AS ingested_at
     FROM yfcc_photos AS y
     LEFT JOIN licenses AS l USING (license_id)
     HAVING count(*) > 0
 )
-SELECT source, items, photos, unauditable_items, photos_in_yfcc, forbid_commercial_share, ingested_at
+SELECT source, items, photos, unauditable_items, photos_in_yfcc, photos_forbid_commercial, photos_commercial_use_known,
+       forbid_commercial_share, ingested_at
 FROM (SELECT * FROM yfcc UNION ALL BY NAME SELECT * FROM per_dataset)
 ORDER BY dataset = 'YFCC100M' DESC, dataset, version;

@@ -2,7 +2,7 @@
 -- section: yfcc
 -- order: 40
 -- description: Photos and videos, and how many of each carry a location (latitude and longitude) that places where the picture was taken, often a home.
--- chart: bar label=media value=geotagged_share
+-- chart: hbar label=media value=geotagged_share count=geotagged of=items measure=share_geotagged
 -- requires: yfcc_photos
 SELECT CASE WHEN is_video THEN 'video' ELSE 'photo' END AS media,
        count(*) AS items,

@@ -2,7 +2,7 @@
 -- section: yfcc
 -- order: 70
 -- description: Share of all items contributed by the most prolific uploaders: read a row as "the top N uploaders (P% of all uploaders) contributed S% of the items". A flat curve means many small contributors, a steep one a few heavy ones.
--- chart: line label=top_uploaders value=items_share
+-- chart: line label=top_uploaders value=items_share measure=share_of_all_items_from_the_top_uploaders
 -- requires: yfcc_photos
 WITH per_owner AS (
     SELECT count(*) AS items FROM yfcc_photos GROUP BY owner_nsid

@@ -1,0 +1,109 @@
+"""datapackage.json: a Frictionless Data Package descriptor for every CSV of the report.
+
+Decided once for every file: shares are fractions from 0 to 1 in CSV and JSON (0.318, shown as 31.8%
+in HTML and Markdown) in columns named `share`, `*_share` or `share_*`; columns named `pct_*`/`*_pct`
+hold percentages (31.8). Each field says its type, unit and meaning.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from .formatting import column_label, is_percent_column, is_share_column
+from .queries import TableResult
+
+PROFILE = "tabular-data-package"
+SHARE_NOTE = "fraction from 0 to 1 (0.318 = 31.8%)"
+
+# Meanings of the columns that recur across tables; others get their label and the table's description.
+MEANINGS = {
+    "dataset": "Derived dataset name as given to `ccaudit ingest manifest --dataset` (YFCC100M is the pool, not a dataset).",
+    "source": "The pool (YFCC100M) or a derived dataset and version.",
+    "version": "Dataset version as ingested.",
+    "items": "Items (rows) counted: manifest entries for a dataset (several faces of one photo are several items), photos and videos for YFCC100M.",
+    "photos": "Distinct Flickr photo ids.",
+    "license": "License name (Flickr license table; renamed licenses folded to one id).",
+    "license_code": "Short license code (by, by-nc, arr …).",
+    "forbid_commercial_share": "Share of photos whose license forbids commercial use (every NonCommercial license and All Rights Reserved), over the photos whose license says whether commercial use is allowed.",
+    "photos_forbid_commercial": "Photos whose license forbids commercial use.",
+    "photos_commercial_use_known": "Photos whose license says whether commercial use is allowed (the denominator of the forbids-commercial-use share).",
+    "yfcc_forbid_commercial_share": "Share of photos whose YFCC100M license forbids commercial use, over those whose YFCC100M license says.",
+    "declared_forbid_commercial_share": "Share of photos whose manifest-declared license forbids commercial use, over those whose declared license says.",
+    "photos_noderivs": "Photos under a Creative Commons NoDerivs (ND) license.",
+    "photographer_credit": "Whether the manifest ships a photographer credit: every item, some items, or none.",
+    "photos_declared_more_rights": "Photos whose manifest declares a license allowing commercial use where YFCC100M records one that forbids it.",
+    "photos_sharealike_dropped": "Photos YFCC100M records as ShareAlike whose manifest declares a license without ShareAlike.",
+    "share_of_smaller": "Photos in common as a share of the smaller dataset's photos.",
+    "owner": "Uploader account (pseudonymised in the pseudonymous edition).",
+    "owner_nsid": "Uploader NSID (pseudonymised in the pseudonymous edition).",
+    "auditable": "FALSE when the manifest has no pointer back to Flickr for any item.",
+}
+
+
+def field_type(values: list) -> str:
+    present = [v for v in values if v is not None]
+    if not present:
+        return "string"
+    if all(isinstance(v, bool) for v in present):
+        return "boolean"
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        return "integer"
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+        return "number"
+    if all(isinstance(v, datetime) for v in present):
+        return "datetime"
+    if all(isinstance(v, date) and not isinstance(v, datetime) for v in present):
+        return "date"
+    return "string"
+
+
+def field_for(table: TableResult, index: int) -> dict:
+    name = table.columns[index]
+    kind = field_type([row[index] for row in table.rows])
+    field = {"name": name, "title": column_label(name), "type": kind}
+    meaning = MEANINGS.get(name.lower(), column_label(name) + ".")
+    if is_share_column(name) and kind in ("number", "integer"):
+        field["unit"] = "fraction"
+        meaning += f" Unit: {SHARE_NOTE}."
+        field["constraints"] = {"minimum": 0, "maximum": 1}
+    elif is_percent_column(name) and kind in ("number", "integer"):
+        field["unit"] = "percent"
+        meaning += " Unit: percent from 0 to 100."
+    elif kind == "integer":
+        field["unit"] = "count"
+    elif kind == "datetime":
+        field["format"] = "any"
+        meaning += " UTC."
+    if kind == "string" and any(isinstance(row[index], (list, tuple)) for row in table.rows):
+        meaning += " A JSON array."
+    field["description"] = meaning
+    return field
+
+
+def datapackage(context: dict) -> dict:
+    provenance = context["provenance"]
+    resources = []
+    for table in context["tables"]:
+        if table.status != "ok":
+            continue
+        resources.append({
+            "name": table.name.replace("_", "-"),
+            "path": f"tables/{table.name}.csv",
+            "title": table.query.title,
+            "description": table.query.description,
+            "profile": "tabular-data-resource",
+            "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
+            "sources": [{"title": "SQL query", "path": f"sql/reports/{table.name}.sql"}],
+            "schema": {"fields": [field_for(table, i) for i in range(len(table.columns))]},
+        })
+    return {
+        "profile": PROFILE,
+        "name": "ccaudit-report-" + provenance["generated_at"][:10],
+        "title": "Creative Commons dataset audit (ccaudit)",
+        "description": ("Tables behind the ccaudit report. Shares are fractions from 0 to 1; `pct` columns are "
+                        "percentages. YFCC100M is the pool the derived datasets were drawn from. "
+                        "This data describes licenses; it is not legal advice."),
+        "created": provenance["generated_at"].replace(" ", "T") + "Z",
+        "version": provenance["ccaudit_version"] + (f"+{provenance['git_commit']}" if provenance.get("git_commit") else ""),
+        "resources": resources,
+    }
