@@ -1,0 +1,210 @@
+"""Hostile input, end to end (issue 13): every case gives one line `ccaudit: error: …` (exit 2) or a
+per-line reject, leaves the database as it was, and keeps the Flickr API key out of every output,
+log and table. The client-level cases live in test_flickr_client.py, manifest parsing in
+test_manifests.py; here the CLI and `enrich` run for real against tests/flickr_server.py.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipelines.config import Settings
+from pipelines.db import connect
+from pipelines.flickr.enrich import enrich
+from tests.conftest import REPO
+from tests.flickr_server import FlickrTestServer, Reply, person_body, photo_body
+
+KEY = "HardenKey0123456789abcdefXYZ"
+FAST_RATE = 3_600_000.0
+OWNER = "1001@N01"
+
+
+def run_cli(*args: str, db: Path | None = None, env: dict | None = None, stdin: str | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if k not in ("FLICKR_API_KEY", "CCAUDIT_DB")}
+    full_env["PYTHONPATH"] = str(REPO)
+    full_env.update(env or {})
+    argv = [sys.executable, "-m", "pipelines.cli", *args]
+    if db is not None:
+        argv[3:3] = ["--db", str(db)]
+    return subprocess.run(argv, check=False, cwd=REPO, env=full_env, capture_output=True, text=True, input=stdin,
+                          timeout=timeout)
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> None:
+    assert proc.returncode == 2, (proc.returncode, proc.stderr[-2000:])
+    err = proc.stderr.strip()
+    assert err.startswith("ccaudit: error: ") and "\n" not in err and "Traceback" not in err, err[-2000:]
+    for needle in needles:
+        assert needle in err, err
+
+
+def table_dump(db_path: Path) -> dict[str, list[tuple]]:
+    """Every row of every table (the database 'as it was' for before/after comparisons)."""
+    with connect(db_path, read_only=True) as con:
+        tables = [r[0] for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE NOT temporary ORDER BY 1").fetchall()]
+        return {t: sorted(con.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}
+
+
+def assert_key_nowhere(db_path: Path, key: str, *texts: str) -> None:
+    """Not in any text given, not in any VARCHAR of any table (any letter case), not in the files."""
+    for text in texts:
+        assert key.lower() not in text.lower()
+    with connect(db_path, read_only=True) as con:
+        columns = con.execute("""SELECT table_name, column_name FROM duckdb_columns()
+                                 WHERE data_type = 'VARCHAR' AND NOT internal""").fetchall()
+        for table, column in columns:
+            hits = con.execute(f'SELECT count(*) FROM "{table}" WHERE contains(lower("{column}"), lower(?))',
+                               [key]).fetchone()[0]
+            assert hits == 0, f"{table}.{column} holds the key"
+    for path in db_path.parent.glob(db_path.name + "*"):
+        if path.is_file():
+            data = path.read_bytes().lower()
+            assert key.lower().encode() not in data, path
+
+
+# --- item 3 + 5: enrich against the local Flickr server ---------------------------------------
+
+def _fill(db_path: Path, photo_ids: list[int]) -> None:
+    with connect(db_path) as con:
+        con.executemany(
+            "INSERT INTO yfcc_photos (photo_id, owner_nsid, owner_nickname, license_id, is_video, source_file,"
+            " source_line) VALUES (?, ?, 'nick', 4, FALSE, 'test.tsv', ?)",
+            [(pid, OWNER, i) for i, pid in enumerate(photo_ids)])
+
+
+@pytest.fixture
+def flickr():
+    with FlickrTestServer(api_key=KEY) as server:
+        server.add_person(OWNER, person_body(OWNER, "alice"))
+        yield server
+
+
+def _settings(db_path: Path, server: FlickrTestServer) -> Settings:
+    return Settings(db_path=db_path, flickr_api_url=server.url, flickr_rate_per_hour=FAST_RATE,
+                    flickr_api_key=KEY)
+
+
+def _checks(db_path: Path) -> dict[int, tuple]:
+    with connect(db_path, read_only=True) as con:
+        return {r[0]: r[1:] for r in con.execute(
+            "SELECT photo_id, status, error_detail, license_id FROM flickr_checks ORDER BY photo_id").fetchall()}
+
+
+MALFORMED_PHOTOS = {   # stat=ok answers of the wrong shape: each is recorded as an error for its photo
+    11: {"stat": "ok", "photo": {"id": "11", "owner": "notadict", "license": "4"}},
+    12: {"stat": "ok", "photo": "notadict"},
+    13: {"stat": "ok", "photo": [1, 2, 3]},
+    14: {"stat": "ok", "photo": {"id": "14", "owner": ["a"], "license": "4"}},
+}
+
+
+def test_malformed_answers_are_recorded_and_enrichment_goes_on(db_path, flickr):
+    """Item 5: one malformed answer no longer blocks every later photo (and every re-run)."""
+    good = [10, 15]
+    _fill(db_path, sorted([*MALFORMED_PHOTOS, *good]))
+    for pid, body in MALFORMED_PHOTOS.items():
+        flickr.add_photo(pid, body)
+    for pid in good:
+        flickr.add_photo(pid, photo_body(pid, license="4", owner=OWNER))
+    result = enrich(_settings(db_path, flickr))
+    checks = _checks(db_path)
+    assert set(checks) == {*MALFORMED_PHOTOS, *good}
+    for pid in MALFORMED_PHOTOS:
+        status, detail, _ = checks[pid]
+        assert status == "error" and detail.startswith("malformed answer"), (pid, checks[pid])
+    assert checks[10] == ("ok", None, 4) and checks[15] == ("ok", None, 4)
+    assert result.status == "complete" and result.photos["error"] == len(MALFORMED_PHOTOS)
+    assert len(flickr.calls("flickr.photos.getInfo", 11)) == 1   # a malformed answer is not retried
+
+
+def test_hostile_field_values_do_not_stop_enrichment(db_path, flickr):
+    """The class behind item 5: wrong types and absurd values inside an otherwise good answer."""
+    bodies = {
+        21: photo_body(21, license="9" * 5000, owner=OWNER),         # 5000-digit license
+        22: photo_body(22, license=10**30, owner=OWNER, dateuploaded=10**40),  # past BIGINT
+        23: photo_body(23, title="\ud800 lone surrogate \x00 NUL", owner=OWNER),
+        24: photo_body(24, title="x" * 1_000_000, owner=OWNER),       # a megabyte of title
+        25: photo_body(25, license={"deep": [[[{}]]]}, ispublic=[1], owner=OWNER),
+    }
+    _fill(db_path, sorted(bodies))
+    for pid, body in bodies.items():
+        flickr.add_photo(pid, body)
+    result = enrich(_settings(db_path, flickr))
+    assert result.status == "complete" and result.photos_checked == len(bodies)
+    with connect(db_path, read_only=True) as con:
+        rows = dict(con.execute("SELECT photo_id, length(title) FROM flickr_checks").fetchall())
+    assert set(rows) == set(bodies) and rows[24] <= 4096
+
+
+def test_deeply_nested_or_huge_number_answers_are_errors_not_crashes(db_path, flickr):
+    _fill(db_path, [31, 32])
+    flickr.add_photo(31, '{"stat":"ok","photo":' + "[" * 100_000 + "]" * 100_000 + "}")
+    flickr.add_photo(32, '{"stat":"ok","photo":{"id":' + "7" * 10_000 + "}}")
+    client_options = {"max_attempts": 2, "backoff_base": 0.0, "backoff_max": 0.0}
+    from pipelines.flickr.client import FlickrClient
+    result = enrich(_settings(db_path, flickr),
+                    client=FlickrClient(KEY, flickr.url, FAST_RATE, **client_options))
+    checks = _checks(db_path)
+    assert result.status == "complete" and {checks[31][0], checks[32][0]} == {"error"}
+
+
+def test_key_echoed_in_any_case_never_reaches_the_database_or_logs(db_path, flickr, caplog, capfd):
+    """Item 3: 200 non-JSON bodies, an error message and an ok answer that echo the key (as is,
+    upper, lower, swapped case) are redacted before anything is stored or logged."""
+    import logging
+
+    from pipelines.flickr.client import FlickrClient
+
+    caplog.set_level(logging.DEBUG)
+    _fill(db_path, [41, 42, 43, 44])
+    flickr.add_photo(41, f"<html>Gateway says api_key={KEY} and {KEY.upper()} hmm</html>")
+    flickr.add_photo(42, {"stat": "fail", "code": 2, "message": f"key {KEY.lower()} lacks permission"})
+    flickr.add_photo(43, photo_body(43, title=f"my key is {KEY.swapcase()}", owner=OWNER))
+    flickr.add_photo(44, f"{KEY.upper()} " + "x" * 100)   # the key right at the start of the excerpt
+    flickr.add_person(OWNER, f"<p>{KEY.upper()}</p>")
+    client = FlickrClient(KEY, flickr.url, FAST_RATE, max_attempts=2, backoff_base=0.01, backoff_max=0.01)
+    enrich(_settings(db_path, flickr), client=client)
+    checks = _checks(db_path)
+    assert checks[41][0] == "error" and "not JSON" in checks[41][1] and "***" in checks[41][1]
+    assert checks[42][0] == "error" and "***" in checks[42][1]
+    assert checks[43][0] == "ok" and checks[44][0] == "error" and "***" in checks[44][1]
+    assert "retrying" in caplog.text      # the warnings that quote the bodies were logged, redacted
+    out, err = capfd.readouterr()
+    assert_key_nowhere(db_path, KEY, caplog.text, out, err)
+
+
+def test_cli_prints_no_key_in_any_case(db_path, flickr):
+    """The same through `ccaudit enrich` in a subprocess: stdout, stderr and the file."""
+    _fill(db_path, [42, 43])
+    flickr.add_photo(42, {"stat": "fail", "code": 2, "message": f"key {KEY.lower()} lacks permission"})
+    flickr.add_photo(43, photo_body(43, title=f"my key is {KEY.upper()}", owner=OWNER))
+    flickr.add_person(OWNER, {"stat": "ok", "person": "api_key=" + KEY.upper()})   # malformed, echoing
+    proc = run_cli("enrich", db=db_path, env={"FLICKR_API_KEY": KEY, "CCAUDIT_FLICKR_API_URL": flickr.url,
+                                              "CCAUDIT_FLICKR_RATE": "3600000"})
+    assert proc.returncode == 0, proc.stderr
+    assert "malformed answer" in proc.stderr    # logged once, as a warning
+    assert_key_nowhere(db_path, KEY, proc.stdout, proc.stderr)
+
+
+def test_redirects_are_not_followed_with_the_key(db_path, flickr):
+    """Item 3: a redirect to another host/port never receives api_key=, and is recorded as an error."""
+    with FlickrTestServer(api_key=KEY) as elsewhere:
+        elsewhere.add_photo(51, photo_body(51, owner=OWNER))
+        _fill(db_path, [51, 52])
+        flickr.add_faults("flickr.photos.getInfo", 51, Reply(status=302, headers={"Location": elsewhere.url}))
+        flickr.add_faults("flickr.photos.getInfo", 52,
+                          Reply(status=307, headers={"Location": f"{elsewhere.url}?api_key={KEY}"}))
+        flickr.add_photo(52, photo_body(52, owner=OWNER))
+        enrich(_settings(db_path, flickr))
+        assert elsewhere.calls() == []
+    checks = _checks(db_path)
+    assert checks[51][0] == "error" and "redirect" in checks[51][1] and "not followed" in checks[51][1]
+    assert checks[52][0] == "error"
+    assert_key_nowhere(db_path, KEY)
