@@ -78,8 +78,7 @@ def stage_manifest(fmt: str, dataset: str, version: str | None, paths: Sequence[
     if not files:
         raise InputError("no manifest file given")
     for path in files:
-        if not path.is_file():
-            raise InputError(f"manifest {path} does not exist or is not a file")
+        _check_regular_file(path)
     run_id = f"manifest-{utc_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     # Staged files are named by the run only: nothing derived from manifest content picks a path.
     out_dir = Path(work_dir) / run_id
@@ -89,6 +88,26 @@ def stage_manifest(fmt: str, dataset: str, version: str | None, paths: Sequence[
     for index, path in enumerate(files):
         staged.files.append(_stage_file(module, fmt, path, index, out_dir, options))
     return staged
+
+
+def _check_regular_file(path: Path) -> None:
+    """A manifest is read more than once (fingerprint, COCO's two passes), so it must be a file."""
+    import os
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise InputError(f"manifest {path} does not exist") from None
+    except OSError as exc:
+        raise InputError(f"manifest {path}: cannot read it: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(mode):
+        raise InputError(f"manifest {path} is a directory, not a file")
+    if not stat.S_ISREG(mode):
+        raise InputError(f"manifest {path} is not a regular file (a pipe, socket or device); "
+                         "save it to a file first")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"manifest {path}: permission denied")
 
 
 def _stage_file(module: ModuleType, fmt: str, path: Path, index: int, out_dir: Path, options: dict) -> StagedFile:
