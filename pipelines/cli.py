@@ -14,6 +14,7 @@ from pathlib import Path
 from . import __version__
 from .config import Settings
 from .errors import CcauditError
+from .textsafe import check_name, escape_controls, escape_json
 
 MANIFEST_FORMATS = ("clip-subset", "ffhq", "coco", "open-images", "megaface-paths", "pipa", "flickr30k", "csv")
 
@@ -39,7 +40,7 @@ def _connect(args, read_only: bool = False):
 
 
 def _print_json(value) -> None:
-    print(json.dumps(value, indent=2, default=str, ensure_ascii=False))
+    print(escape_json(json.dumps(value, indent=2, default=str, ensure_ascii=False)))
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -74,7 +75,7 @@ def cmd_ingest_yfcc(args) -> int:
     with _connect(args) as con:
         results = ingest_yfcc(con, [Path(p) for p in args.paths], progress=not args.quiet)
     for result in results:
-        print(result.summary_text())
+        print(escape_controls(result.summary_text(), keep_newlines=True))
     return 0
 
 
@@ -87,7 +88,7 @@ def cmd_ingest_manifest(args) -> int:
     with _connect(args) as con:
         result = ingest_manifest(con, args.format, dataset=args.dataset, version=args.version,
                                  paths=[Path(p) for p in args.paths], **options)
-    print(result.summary_text())
+    print(escape_controls(result.summary_text(), keep_newlines=True))
     return 0
 
 
@@ -95,6 +96,8 @@ def cmd_enrich(args) -> int:
     from .flickr.enrich import enrich
 
     settings = _settings(args)
+    if args.dataset is not None:  # matched whole: 'evil\n' is not a dataset name
+        check_name("dataset", args.dataset)
     result = enrich(settings, dataset=args.dataset, limit=args.limit, max_age_days=args.max_age,
                     deadline_seconds=args.deadline, progress=not args.quiet)
     print(result.summary_text())
@@ -115,7 +118,7 @@ def cmd_report(args) -> int:
 
     with _connect(args) as con:
         result = build_report(con, out_dir=Path(args.out), publish_mode=args.publish_mode)
-    print(result.summary_text())
+    print(escape_controls(result.summary_text(), keep_newlines=True))
     return 0
 
 
@@ -127,7 +130,8 @@ def cmd_lookup(args) -> int:
     if args.json:
         _print_json(result.as_dict())
     else:
-        print(result.as_text())
+        # Nicknames and notes are third-party text: no escape sequence reaches the terminal.
+        print(escape_controls(result.as_text(), keep_newlines=True))
     return 0 if result.found else 1
 
 
@@ -137,7 +141,8 @@ def cmd_optout_add(args) -> int:
     kind, value = ("user", args.user) if args.user else ("photo", args.photo)
     with _connect(args) as con:
         entry = add_optout(con, kind, value, note=args.note)
-    print(f"opt-out recorded: {entry.kind} {entry.value} at {entry.requested_at:%Y-%m-%d %H:%M:%S} UTC")
+    print(f"opt-out recorded: {entry.kind} {entry.value} at {entry.requested_at:%Y-%m-%d %H:%M:%S} UTC"
+          + (f" ({escape_controls(entry.note)})" if entry.note else ""))
     return 0
 
 
@@ -150,7 +155,8 @@ def cmd_optout_list(args) -> int:
         _print_json([entry.as_dict() for entry in entries])
     else:
         for entry in entries:
-            print(f"{entry.requested_at:%Y-%m-%d %H:%M:%S}  {entry.kind:5}  {entry.value}  {entry.note or ''}".rstrip())
+            note = escape_controls(entry.note or "")
+            print(f"{entry.requested_at:%Y-%m-%d %H:%M:%S}  {entry.kind:5}  {escape_controls(entry.value)}  {note}".rstrip())
         print(f"{len(entries)} opt-out(s)")
     return 0
 
@@ -160,7 +166,7 @@ def cmd_optout_import(args) -> int:
 
     with _connect(args) as con:
         count = import_optouts(con, Path(args.csv))
-    print(f"imported {count} opt-out(s) from {args.csv}")
+    print(f"imported {count} opt-out(s) from {escape_controls(args.csv)}")
     return 0
 
 
@@ -289,7 +295,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except CcauditError as exc:
-        print(f"ccaudit: error: {exc}", file=sys.stderr)
+        # One line, whatever the message quotes (file names, manifest text): controls are escaped.
+        print(f"ccaudit: error: {escape_controls(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("ccaudit: interrupted", file=sys.stderr)

@@ -208,3 +208,63 @@ def test_redirects_are_not_followed_with_the_key(db_path, flickr):
     assert checks[51][0] == "error" and "redirect" in checks[51][1] and "not followed" in checks[51][1]
     assert checks[52][0] == "error"
     assert_key_nowhere(db_path, KEY)
+
+
+# --- item 8: names matched whole, through the CLI ----------------------------------------------
+
+@pytest.mark.parametrize("name", ["evil\n", "evil\r\n", "ev il", "évil", "evil\x1b[2J", "ｅvil"])
+def test_cli_rejects_names_with_trailing_or_hidden_characters(tmp_path, name):
+    manifest = tmp_path / "ids.txt"
+    manifest.write_text("101\n")
+    db = tmp_path / "db.duckdb"
+    proc = run_cli("ingest", "manifest", "--format", "flickr30k", "--dataset", name, str(manifest), db=db)
+    assert_one_line_error(proc, "must be 1-100")
+    assert "\x1b" not in proc.stderr
+    proc = run_cli("ingest", "manifest", "--format", "flickr30k", "--dataset", "ok", "--version", name,
+                   str(manifest), db=db)
+    assert_one_line_error(proc, "must be 1-100")
+    proc = run_cli("enrich", "--dataset", name, db=db, env={"FLICKR_API_KEY": "k"})
+    assert_one_line_error(proc, "must be 1-100")
+    with connect(db, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM datasets").fetchone()[0] == 0
+
+
+def test_error_lines_escape_what_they_quote(tmp_path):
+    """A file name with a newline and an escape sequence still gives one line, no raw ESC."""
+    path = tmp_path / "evil\nccaudit: error: forged\x1b[2J.txt"
+    path.write_text("101\n")
+    proc = run_cli("ingest", "manifest", "--format", "pipa", "--dataset", "d", str(path),
+                   db=tmp_path / "db.duckdb")
+    assert_one_line_error(proc, "\\n", "\\x1b")
+
+
+# --- item 4: lookup of a hostile flic.kr code ----------------------------------------------------
+
+@pytest.mark.parametrize("code", ["z" * 12, "z" * 5000, "2" * 100_000])
+def test_lookup_of_an_overlong_short_code_is_no_traceback(tmp_path, code):
+    db = tmp_path / "db.duckdb"
+    connect(db).close()
+    proc = run_cli("lookup", f"https://flic.kr/p/{code}", db=db)
+    assert proc.returncode in (1, 2) and "Traceback" not in proc.stderr
+    assert "too long for a photo id" in proc.stdout + proc.stderr
+
+
+# --- item 13: --out refuses the root and system folders ------------------------------------------
+
+@pytest.mark.parametrize("out", ["/", "/etc", "/usr/share", "/tmp/../", "//", "/proc/self"])
+def test_report_refuses_system_folders(tmp_path, out):
+    db = tmp_path / "db.duckdb"
+    connect(db).close()
+    before = set(os.listdir("/"))
+    proc = run_cli("report", "--out", out, db=db)
+    assert_one_line_error(proc, "system folder")
+    assert set(os.listdir("/")) == before
+
+
+def test_report_refuses_a_symlink_to_the_root(tmp_path):
+    db = tmp_path / "db.duckdb"
+    connect(db).close()
+    link = tmp_path / "looks-harmless"
+    link.symlink_to("/")
+    proc = run_cli("report", "--out", str(link), db=db)
+    assert_one_line_error(proc, "system folder")

@@ -10,7 +10,6 @@ transaction, as the single writer.
 from __future__ import annotations
 
 import io
-import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -22,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ...errors import InputError
+from ...textsafe import check_name  # noqa: F401  (re-exported)
 from ..decompress import open_checked
 
 BATCH_ROWS = 100_000
@@ -49,19 +49,8 @@ _FILE_FIELDS = [("file_index", pa.int32()), ("source_file", pa.string())]
 STAGED_ITEM_SCHEMA = pa.schema(list(ITEM_SCHEMA) + [pa.field(n, t) for n, t in _FILE_FIELDS])
 STAGED_REJECT_SCHEMA = pa.schema(list(REJECT_SCHEMA) + [pa.field(n, t) for n, t in _FILE_FIELDS])
 
-# ASCII only, matched whole (re.fullmatch: `$` would let a trailing newline through).
-_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", re.ASCII)
-
-
 def default_version() -> str:
     return datetime.now(UTC).date().isoformat()
-
-
-def check_name(kind: str, value: str) -> str:
-    if not isinstance(value, str) or not _NAME_RE.fullmatch(value):
-        shown = value if not isinstance(value, str) or len(value) <= 120 else value[:120] + "..."
-        raise InputError(f"{kind} {shown!r} must be 1-100 letters, digits, '.', '_' or '-' (starting with a letter or digit)")
-    return value
 
 
 def open_binary(path: Path) -> IO[bytes]:
