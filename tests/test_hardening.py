@@ -6,6 +6,7 @@ test_manifests.py; here the CLI and `enrich` run for real against tests/flickr_s
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -268,3 +269,60 @@ def test_report_refuses_a_symlink_to_the_root(tmp_path):
     link.symlink_to("/")
     proc = run_cli("report", "--out", str(link), db=db)
     assert_one_line_error(proc, "system folder")
+
+
+# --- item 7: ordinary words as nicknames do not block the pseudonymous report ---------------------
+
+COMMON_WORD_NICKNAMES = ["user", "photo", "faces", "ok", "error", "CC BY 2.0", "YFCC100M", "csv", "v1"]
+
+
+def _report_db(db_path: Path, nicknames: list[str]) -> None:
+    from datetime import datetime
+
+    from pipelines.optout import add_optout
+
+    with connect(db_path) as con:
+        rows = []
+        for n, nick in enumerate(nicknames):
+            for k in range(30 - n):   # every nickname is a top uploader
+                rows.append((7_000_000 + n * 100 + k, f"{5000 + n}@N00", nick, 1 + k % 6, n * 100 + k))
+        con.executemany(
+            "INSERT INTO yfcc_photos (photo_id, owner_nsid, owner_nickname, license_id, is_video, source_file,"
+            " source_line) VALUES (?, ?, ?, ?, FALSE, '/data/yfcc.tsv', ?)", rows)
+        for dataset in ("faces", "user"):   # datasets named like top uploaders' nicknames
+            con.execute("INSERT INTO datasets (dataset, version, format, items, ingested_at) VALUES (?, 'v1', 'csv', 5, ?)",
+                        [dataset, datetime(2026, 1, 2)])
+            con.executemany("INSERT INTO dataset_items (dataset, version, item_key, photo_id, owner_ref) "
+                            "VALUES (?, 'v1', ?, ?, ?)",
+                            [(dataset, f"k{i}", rows[i][0], rows[i][1]) for i in range(5)])
+        add_optout(con, "user", "5000@N00", note="user asked by mail")
+        add_optout(con, "photo", str(rows[1][0]))
+
+
+def test_common_word_nicknames_do_not_block_the_pseudonymous_report(db_path, tmp_path):
+    _report_db(db_path, COMMON_WORD_NICKNAMES)
+    proc = run_cli("report", "--out", str(tmp_path / "out"), db=db_path)
+    assert proc.returncode == 0, proc.stderr
+    folder = next((tmp_path / "out").iterdir())
+    summary = json.loads((folder / "summary.json").read_text())
+    top = summary["tables"]["yfcc_top_uploaders"]["rows"]
+    assert top and all(str(r["owner_nickname"]).startswith("n_") for r in top)
+    assert all(str(r["owner_nsid"]).startswith("u_") for r in top)
+    text = "".join(p.read_text(errors="replace") for p in folder.rglob("*") if p.is_file())
+    assert "5000@N00" not in text and "5001@N00" not in text
+
+
+def test_a_clear_name_in_a_person_column_is_still_refused():
+    """The safety net stays for what it is for: a nickname published unmarked in a people column."""
+    from pipelines.errors import CcauditError
+    from pipelines.reports.pseudonym import Pseudonymizer, assert_no_original_values
+
+    pseudonymizer = Pseudonymizer(b"0" * 32)
+    pseudonymizer.token("user")
+    pseudonymizer.token("12345678@N00")
+    assert_no_original_values("t", [["user", 3]], pseudonymizer.replaced, columns=["kind", "n"])
+    assert_no_original_values("t", [["user"]], pseudonymizer.replaced, columns=["dataset"])
+    with pytest.raises(CcauditError, match="pseudonymises"):
+        assert_no_original_values("t", [["user"]], pseudonymizer.replaced, columns=["uploader_nickname"])
+    with pytest.raises(CcauditError, match="pseudonymises"):   # an NSID is a leak in any column
+        assert_no_original_values("t", [["12345678@N00"]], pseudonymizer.replaced, columns=["dataset"])
