@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import Settings
-from .errors import CcauditError
+from .errors import CcauditError, disk_full_error
 from .textsafe import check_name, escape_controls, escape_json
 
 MANIFEST_FORMATS = ("clip-subset", "ffhq", "coco", "open-images", "megaface-paths", "pipa", "flickr30k", "csv")
@@ -37,6 +37,13 @@ def _connect(args, read_only: bool = False):
     from .db import connect
 
     return connect(_settings(args).db_path, read_only=read_only)
+
+
+def _db_path(args) -> Path | None:
+    try:
+        return _settings(args).db_path
+    except Exception:  # noqa: BLE001 - only used to name the place in an error message
+        return None
 
 
 def _print_json(value) -> None:
@@ -296,6 +303,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except CcauditError as exc:
         # One line, whatever the message quotes (file names, manifest text): controls are escaped.
+        exc = disk_full_error(exc, default_path=_db_path(args)) or exc
         print(f"ccaudit: error: {escape_controls(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
@@ -303,6 +311,14 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:
+        # ENOSPC surfaces as an OSError or as a chain of DuckDB errors (from migrate(), a COMMIT, a
+        # checkpoint): one line naming the place, not three tracebacks. Anything else is a bug.
+        full = disk_full_error(exc, default_path=_db_path(args))
+        if full is None:
+            raise
+        print(f"ccaudit: error: {escape_controls(full)}", file=sys.stderr)
+        return full.exit_code
 
 
 if __name__ == "__main__":

@@ -326,3 +326,95 @@ def test_a_clear_name_in_a_person_column_is_still_refused():
         assert_no_original_values("t", [["user"]], pseudonymizer.replaced, columns=["uploader_nickname"])
     with pytest.raises(CcauditError, match="pseudonymises"):   # an NSID is a leak in any column
         assert_no_original_values("t", [["12345678@N00"]], pseudonymizer.replaced, columns=["dataset"])
+
+
+# --- item 6: disk full, for real, on a small tmpfs -------------------------------------------------
+
+@pytest.fixture
+def small_fs(tmp_path):
+    """A 16 MB tmpfs (needs root and mount permission; skipped with the reason otherwise)."""
+    mount_point = tmp_path / "small-fs"
+    mount_point.mkdir()
+    try:
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount_point)],
+                              capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        pytest.skip("no mount command: cannot make a small file system to fill")
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root and mount permission): {done.stderr.strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def _fill_up(folder: Path, leave_bytes: int = 0) -> Path:
+    """A ballast file that takes all the free space but `leave_bytes`."""
+    ballast = folder / "ballast"
+    free = os.statvfs(folder).f_bavail * os.statvfs(folder).f_frsize
+    with ballast.open("wb") as out:
+        remaining = max(0, free - leave_bytes)
+        chunk = b"\0" * (1 << 20)
+        try:
+            while remaining > 0:
+                out.write(chunk[: min(len(chunk), remaining)])
+                remaining -= min(len(chunk), remaining)
+            out.flush()
+        except OSError:   # ENOSPC a little early: the file system keeps some for itself
+            pass
+    return ballast
+
+
+@pytest.mark.slow
+def test_disk_full_during_a_load_is_one_line_and_keeps_the_data(small_fs, tmp_path):
+    db = small_fs / "db.duckdb"
+    first = tmp_path / "first.txt"
+    first.write_text("".join(f"{100 + i}\n" for i in range(50)))
+    assert run_cli("ingest", "manifest", "--format", "flickr30k", "--dataset", "keep", str(first),
+                   db=db).returncode == 0
+    assert run_cli("optout", "add", "--photo", "101", db=db).returncode == 0
+    before = table_dump(db)
+    big = tmp_path / "big.tsv"
+    with big.open("w") as out:
+        for i in range(400_000):
+            out.write(f"{i}\t{10_000_000 + i}\th{i:x}\n")
+    ballast = _fill_up(small_fs, leave_bytes=1 << 20)
+    proc = run_cli("ingest", "manifest", "--format", "clip-subset", "--dataset", "big", str(big), db=db)
+    assert_one_line_error(proc, "disk full at ", str(small_fs))
+    proc = run_cli("optout", "add", "--photo", "102", db=db)    # and with (almost) nothing left
+    assert proc.returncode in (0, 2) and "Traceback" not in proc.stderr
+    ballast.unlink()
+    after = table_dump(db)
+    after["optouts"] = [r for r in after["optouts"] if r[1] != "102"]
+    assert {k: v for k, v in after.items() if k != "ingest_runs"} == \
+        {k: v for k, v in before.items() if k != "ingest_runs"}
+    new_runs = [r for r in after["ingest_runs"] if r not in before["ingest_runs"]]
+    assert all("failed" in str(r) for r in new_runs)   # at most a failed-run note, never a 'loaded' one
+
+
+def test_zero_bytes_free_read_write_commands_say_disk_full(small_fs):
+    db = small_fs / "db.duckdb"
+    assert run_cli("optout", "add", "--photo", "5", db=db).returncode == 0
+    _fill_up(small_fs)
+    for args in (("optout", "add", "--photo", "6"), ("validate",)):
+        assert_one_line_error(run_cli(*args, db=db), "disk full at ", str(small_fs))
+    assert_one_line_error(run_cli("optout", "add", "--photo", "7", db=small_fs / "new.duckdb"), "disk full at ")
+    listing = run_cli("optout", "list", db=db)   # reading needs no space
+    assert listing.returncode == 0 and "photo  5" in listing.stdout
+
+
+def test_disk_full_error_reads_the_chain():
+    from pipelines.errors import disk_full_error
+
+    assert disk_full_error(ValueError("x")) is None
+    inner = OSError(28, "No space left on device", "/data/x.parquet")
+    try:
+        try:
+            raise inner
+        except OSError:
+            raise RuntimeError("while loading") from None
+    except RuntimeError as outer:
+        found = disk_full_error(outer, default_path="/db")
+    assert found is not None and "disk full at /data/x.parquet" in str(found)
+    duck = RuntimeError('FATAL Error: Could not write file "/mnt/db.duckdb.wal": No space left on device')
+    assert "disk full at /mnt/db.duckdb.wal" in str(disk_full_error(duck))
