@@ -552,3 +552,17 @@ def test_integers_outside_bigint_or_not_ascii_are_dropped(value):
     from pipelines.flickr.models import as_int
 
     assert as_int(value) is None
+
+
+def test_huge_answer_is_refused_without_reading_it_all(server):
+    server.add_faults("flickr.photos.getInfo", 42, Reply(body=b'{"stat":"ok","photo":{"title":"' + b"x" * (20 << 20)))
+    result = make_client(server).photo_info(42)
+    assert result.status == "error" and "larger than 8 MB" in result.message
+    assert len(server.calls("flickr.photos.getInfo")) == 1      # not retried: it is not a passing fault
+
+
+def test_answer_dribbled_past_the_total_timeout_is_a_transient_error(server):
+    server.add_photo(42, photo_body(42))
+    server.add_faults("flickr.photos.getInfo", 42, Reply(body=b"x" * 400, action="dribble", delay=0.02))
+    result = make_client(server, total_timeout=1.0, max_attempts=2).photo_info(42)
+    assert result.ok and result.attempts == 2    # the dribbled answer was given up, the retry answered

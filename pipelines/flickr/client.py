@@ -72,6 +72,15 @@ class FlickrApiKeyError(ConfigError):
             f"FLICKR_API_KEY or get a new key at {GET_KEY_URL}")
 
 
+MAX_BODY_BYTES = 8 << 20  # a getInfo answer is a few KB; a larger one is not Flickr's
+
+
+class _AnswerRefused(Exception):
+    def __init__(self, message: str, transient: bool):
+        super().__init__(message)
+        self.transient = transient
+
+
 class DeadlineReached(Exception):
     """The next call (or retry) could not start before the caller's deadline."""
 
@@ -224,6 +233,7 @@ class FlickrClient:
 
     def __init__(self, api_key: str | None, base_url: str, rate_per_hour: float = 3600.0, *,
                  burst: int | None = None, connect_timeout: float = 5.0, read_timeout: float = 30.0,
+                 total_timeout: float | None = None,
                  max_attempts: int = 5, backoff_base: float = 1.0, backoff_max: float = 60.0,
                  max_retry_after: float = 900.0, session: requests.Session | None = None,
                  bucket: TokenBucket | None = None, clock: Callable[[], float] = time.monotonic,
@@ -238,6 +248,8 @@ class FlickrClient:
         _REDACTOR.add(api_key)
         self.base_url = base_url
         self.timeout = (connect_timeout, read_timeout)
+        # The whole of one answer, however slowly its bytes arrive.
+        self.total_timeout = total_timeout if total_timeout is not None else connect_timeout + 2 * read_timeout
         self.max_attempts = max(1, max_attempts)
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
@@ -270,14 +282,35 @@ class FlickrClient:
     # -- one HTTP attempt --
 
     def _attempt(self, params: dict[str, str]) -> _Outcome:
+        started = time.monotonic()
         try:
             # Never follow a redirect: it would hand the api_key parameter to whatever host it names.
-            response = self.session.get(self.base_url, params=params, timeout=self.timeout,
-                                        allow_redirects=False)
+            # Streamed, so the body is read within a size and a total time limit.
+            with self.session.get(self.base_url, params=params, timeout=self.timeout,
+                                  allow_redirects=False, stream=True) as response:
+                body = self._read_body(response, started)
+                return self._classify_response(response, body)
+        except _AnswerRefused as exc:
+            return _Outcome("error", message=str(exc), transient=exc.transient)
         except requests.RequestException as exc:
             # str(exc) carries the full URL with the key: redact, and never chain the original.
             return _Outcome("error", message=f"network: {type(exc).__name__}: {redact(str(exc))[:300]}",
                             transient=True)
+
+    def _read_body(self, response: requests.Response, started: float) -> bytes:
+        """The body, refused past MAX_BODY_BYTES or when the whole answer takes longer than
+        total_timeout (a server dribbling a byte at a time never trips the per-read timeout)."""
+        chunks, size = [], 0
+        for chunk in response.iter_content(64 << 10):
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise _AnswerRefused(f"answer larger than {MAX_BODY_BYTES >> 20} MB (not read)", transient=False)
+            if time.monotonic() - started > self.total_timeout:
+                raise _AnswerRefused(f"answer took longer than {self.total_timeout:.0f}s", transient=True)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _classify_response(self, response: requests.Response, body: bytes) -> _Outcome:
         if response.status_code == 429:
             return _Outcome("error", message="HTTP 429 Too Many Requests", transient=True,
                             retry_after=_retry_after_seconds(response.headers.get("Retry-After")))
@@ -291,8 +324,9 @@ class FlickrClient:
                                              "(requests carry the API key; check CCAUDIT_FLICKR_API_URL)")
         if not 200 <= response.status_code < 300:
             # An error page may echo the request URL: redact before keeping any of it.
-            return _Outcome("error", message=f"HTTP {response.status_code}: {redact(response.text)[:100]!r}")
-        return classify_payload(response.content)
+            text = body.decode("utf-8", errors="replace")
+            return _Outcome("error", message=f"HTTP {response.status_code}: {redact(text)[:100]!r}")
+        return classify_payload(body)
 
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with "equal jitter": half fixed, half random."""
