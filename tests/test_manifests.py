@@ -650,3 +650,50 @@ def test_dataset_and_version_names_are_matched_whole(con, tmp_path, name):
         with pytest.raises(InputError, match="must be 1-100"):
             ingest_manifest(con, "flickr30k", dataset="ok", version=name, paths=[path])
     assert _dataset_state(con) == ([], (0, None), 0)
+
+
+@pytest.mark.parametrize("block_bytes", [1, 7, 37, 64, 1000])
+@pytest.mark.parametrize("seed", range(4))
+def test_line_readers_agree_with_a_plain_split_for_any_lengths_and_blocks(tmp_path, monkeypatch, block_bytes, seed):
+    """Both readers, with a tiny line limit and tiny blocks: every line keeps its number, a long
+    one is a too_long reject, the rest come through as written (CRLF, BOM, no final newline)."""
+    import random
+
+    from pipelines.ingest.manifests import base
+
+    monkeypatch.setattr(base, "LINE_LIMIT", 40)
+    rng = random.Random(seed)
+    lines = ["first"] + ["x" * rng.choice([0, 1, 5, 37, 38, 39, 40, 41, 80, 200]) + str(i) for i in range(60)]
+    data = "\ufeff" + "\r\n".join(lines) + ("\n" if seed % 2 else "")
+    path = tmp_path / "m.txt"
+    path.write_bytes(data.encode())
+
+    class Sink:
+        def __init__(self):
+            self.rejects = {}
+
+        def reject(self, line_no, reason, raw):
+            self.rejects[line_no] = reason
+
+    # A line's length is its bytes without the "\n" (a CR before it counts, as any byte would).
+    content = {n: len(text) + (1 if n < len(lines) else 0) for n, text in enumerate(lines, start=1)}
+    too_long = {n for n, size in content.items() if size > 40}
+
+    sink = Sink()
+    got = dict(base.iter_lines(path, sink))
+    assert got == {n: text for n, text in enumerate(lines, start=1) if n not in too_long and text.strip()}
+    assert set(sink.rejects) == too_long
+
+    sink = Sink()
+    blocks = {}
+    for first, block in base.iter_line_blocks(path, sink, block_bytes=block_bytes):
+        for offset, text in enumerate(block):
+            assert first + offset not in blocks
+            blocks[first + offset] = text
+    assert set(blocks) == set(range(1, len(lines) + 1))
+    assert set(sink.rejects) == too_long
+    for n, text in blocks.items():
+        if n in too_long:
+            assert sink.rejects[n].startswith("too_long") and text == ""
+        else:
+            assert text == lines[n - 1]

@@ -105,24 +105,28 @@ def iter_line_blocks(path: Path, sink: StagingSink, block_bytes: int = 8 << 20) 
     rest = b""
     skipped = 0  # > 0 while skipping the tail of a line longer than LINE_LIMIT (its size so far)
     with open_binary(path) as handle:
+        at_start = True
         while True:
             chunk = handle.read(block_bytes)
-            if next_line == 1 and not rest and not skipped:
-                chunk = chunk.removeprefix(BOM.encode())
+            eof = not chunk
+            if at_start:  # a BOM may arrive split over the first reads of a tiny block size
+                if len(chunk) < len(BOM.encode()) and not eof and BOM.encode().startswith(chunk):
+                    chunk += handle.read(len(BOM.encode()) - len(chunk))
+                chunk, at_start = chunk.removeprefix(BOM.encode()), False
             if skipped:
                 cut = chunk.find(b"\n")
-                if cut < 0 and chunk:
+                if cut < 0 and not eof:
                     skipped += len(chunk)
                     continue
                 _too_long(next_line, skipped + max(cut, 0), rest, sink)
                 yield next_line, [""]  # the line keeps its number, as a blank
                 next_line += 1
                 skipped, rest = 0, b""
-                if cut < 0:
+                if eof:
                     return
                 chunk = chunk[cut + 1:]
             data = rest + chunk
-            if not chunk:
+            if eof:
                 if data:
                     yield next_line, _decode_lines([data], next_line, sink)
                 return
