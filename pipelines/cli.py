@@ -14,7 +14,7 @@ from pathlib import Path
 from . import __version__
 from .config import Settings
 from .errors import CcauditError, disk_full_error
-from .textsafe import check_name, escape_controls, escape_json
+from .textsafe import check_name, escape_controls, escape_fields, escape_json
 
 MANIFEST_FORMATS = ("clip-subset", "ffhq", "coco", "open-images", "megaface-paths", "pipa", "flickr30k", "csv")
 
@@ -137,8 +137,9 @@ def cmd_lookup(args) -> int:
     if args.json:
         _print_json(result.as_dict())
     else:
-        # Nicknames and notes are third-party text: no escape sequence reaches the terminal.
-        print(escape_controls(result.as_text(), keep_newlines=True))
+        # Nicknames and notes are third-party text: each field is escaped (one line per entry, no
+        # escape sequence reaches the terminal); the query is the user's own and shown with repr.
+        print(escape_controls(escape_fields(result, skip=frozenset({"query"})).as_text(), keep_newlines=True))
     return 0 if result.found else 1
 
 

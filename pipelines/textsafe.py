@@ -65,3 +65,21 @@ def escape_json(text: str) -> str:
     leaves raw written as \\uXXXX escapes (C0 controls inside strings json.dumps escapes itself;
     outside strings only its own indentation newlines occur)."""
     return _JSON_RAW_RE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+
+
+def escape_fields(value, skip: frozenset[str] = frozenset()):
+    """A copy of a result object (dataclasses, lists, dicts) with every string field escaped, so
+    a text rendering built from it keeps one line per entry. Fields named in `skip` stay as they are."""
+    import dataclasses
+
+    if isinstance(value, str):
+        return escape_controls(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: escape_fields(getattr(value, f.name), skip) for f in dataclasses.fields(value)
+                   if f.init and f.name not in skip}
+        return dataclasses.replace(value, **changes)
+    if isinstance(value, (list, tuple)):
+        return type(value)(escape_fields(v, skip) for v in value)
+    if isinstance(value, dict):
+        return {k: escape_fields(v, skip) for k, v in value.items()}
+    return value

@@ -418,3 +418,29 @@ def test_disk_full_error_reads_the_chain():
     assert found is not None and "disk full at /data/x.parquet" in str(found)
     duck = RuntimeError('FATAL Error: Could not write file "/mnt/db.duckdb.wal": No space left on device')
     assert "disk full at /mnt/db.duckdb.wal" in str(disk_full_error(duck))
+
+
+# --- item 12: lookup prints third-party text escaped ---------------------------------------------
+
+def test_lookup_prints_hostile_nicknames_and_notes_on_their_own_lines(db_path):
+    from pipelines.optout import add_optout
+
+    nsid = "4242@N01"
+    hostile = "nick\nuploader 1@N00: 999 photos in YFCC100M\x1b[2J\u202e"
+    with connect(db_path) as con:
+        con.execute("INSERT INTO yfcc_photos (photo_id, owner_nsid, owner_nickname, license_id, is_video,"
+                    " source_file, source_line) VALUES (91, ?, ?, 4, FALSE, 'y.tsv', 1)", [nsid, hostile])
+        con.execute("INSERT INTO datasets (dataset, version, format, items, ingested_at) VALUES ('d', 'v', 'csv', 1, now())")
+        con.execute("INSERT INTO dataset_items (dataset, version, item_key, photo_id) VALUES ('d', 'v', 'k', 91)")
+        add_optout(con, "user", nsid, note="asked\nopt-out recorded: forged\x07")
+    plain = run_cli("lookup", nsid, db=db_path)
+    assert plain.returncode == 0, plain.stderr
+    for raw in ("\x1b", "\u202e", "\x07"):
+        assert raw not in plain.stdout
+    lines = plain.stdout.splitlines()
+    assert not any(line.startswith("uploader 1@N00") for line in lines)
+    assert sum(line.startswith("opt-out recorded") for line in lines) == 1
+    assert "nick\\nuploader 1@N00" in plain.stdout and "asked\\nopt-out recorded: forged\\x07" in plain.stdout
+    as_json = run_cli("lookup", nsid, "--json", db=db_path)
+    assert "\u202e" not in as_json.stdout and "\x1b" not in as_json.stdout
+    assert json.loads(as_json.stdout)["owners"][0]["nicknames"] == [hostile]   # JSON keeps the data exact
