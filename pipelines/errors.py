@@ -41,8 +41,14 @@ def disk_full_error(exc: BaseException, default_path: object = None) -> DiskFull
             marker in text.lower() for marker in _ENOSPC_TEXTS)
         if is_enospc:
             quoted = re.search(r'(?:write|create|open|extend|truncate)[^"\n]*"([^"\n]+)"', text)
-            path = (quoted.group(1) if quoted else None) or getattr(current, "filename", None) or default_path
-            where = f" at {path}" if path else ""
+            path = (quoted.group(1) if quoted else None) or getattr(current, "filename", None)
+            if path:
+                where = f" at {path}"
+            else:  # e.g. Arrow writing a staged Parquet file: the database's disk or the temporary one
+                import tempfile
+
+                where = (f" at {default_path} or {tempfile.gettempdir()} (temporary files)" if default_path
+                         else f" (temporary files go to {tempfile.gettempdir()})")
             return DiskFullError(f"disk full{where}: free some space and run the command again "
                                  "(what was being written was not committed; the data stored before is unchanged)")
         current = current.__cause__ or current.__context__

@@ -403,6 +403,21 @@ def test_zero_bytes_free_read_write_commands_say_disk_full(small_fs):
     assert listing.returncode == 0 and "photo  5" in listing.stdout
 
 
+def test_disk_full_while_staging_in_the_temporary_folder(small_fs, tmp_path):
+    """Staged Parquet goes to TMPDIR: a full TMPDIR is the same one line, and names it."""
+    db = tmp_path / "db.duckdb"
+    big = tmp_path / "big.tsv"
+    with big.open("w") as out:
+        for i in range(300_000):
+            out.write(f"{i}\t{10_000_000 + i}\th{i:x}\n")
+    _fill_up(small_fs, leave_bytes=256 << 10)
+    proc = run_cli("ingest", "manifest", "--format", "clip-subset", "--dataset", "big", str(big), db=db,
+                   env={"TMPDIR": str(small_fs)})
+    assert_one_line_error(proc, "disk full at ", str(small_fs))
+    with connect(db, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM dataset_items").fetchone()[0] == 0
+
+
 def test_disk_full_error_reads_the_chain():
     from pipelines.errors import disk_full_error
 
