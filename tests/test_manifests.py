@@ -585,6 +585,7 @@ def test_leading_bom_is_accepted_in_every_format(con, tmp_path, fmt, compressed)
     ("clip-subset", lambda n: "1\t9\t" + "h" * n),
     ("flickr30k", lambda n: "x" * n),
     ("pipa", lambda n: "1 9 0 0 5 5 1 " + "0" * n),
+    ("csv", lambda n: "9," + "y" * n),
 ])
 @pytest.mark.parametrize("size", [1, 100, 5000, 3 << 20, 5 << 20, 64 << 20])
 def test_every_line_is_accounted_for_at_any_length(con, tmp_path, fmt, line, size):
@@ -595,17 +596,20 @@ def test_every_line_is_accounted_for_at_any_length(con, tmp_path, fmt, line, siz
     if size >= 64 << 20 and fmt in ("pipa", "flickr30k"):
         pytest.skip("64 MB is covered by the line-oriented and the block reader (megaface, clip)")
     good = {"megaface-paths": "12345@N00_identity_1/{}_0.jpg", "clip-subset": "0\t{}\th",
-            "flickr30k": "{}.jpg", "pipa": "1 {} 0 0 5 5 1 0"}[fmt]
+            "flickr30k": "{}.jpg", "pipa": "1 {} 0 0 5 5 1 0", "csv": "{},y"}[fmt]
     path = tmp_path / "m.txt"
     with path.open("w") as out:
+        if fmt == "csv":  # the header is line 1: the numbered lines below move down by one
+            out.write("id,x\n")
         for i in range(1, 4):
             out.write(good.format(100 + i) + "\n")
         out.write(line(size) + "\n")                  # line 4
         for i in range(5, 8):
             out.write(good.format(100 + i) + "\n")
-    result = ingest_manifest(con, fmt, dataset="d", paths=[path])
-    lines = dict(con.execute("SELECT source_line, photo_id FROM dataset_items").fetchall())
-    rejects = dict(con.execute("SELECT line_no, reason FROM ingest_rejects").fetchall())
+    result = ingest_manifest(con, fmt, dataset="d", paths=[path], **({"id_column": "id"} if fmt == "csv" else {}))
+    shift = 1 if fmt == "csv" else 0
+    lines = dict(con.execute("SELECT source_line - ?, photo_id FROM dataset_items", [shift]).fetchall())
+    rejects = dict(con.execute("SELECT line_no - ?, reason FROM ingest_rejects", [shift]).fetchall())
     assert {k: v for k, v in lines.items() if k != 4} == {1: 101, 2: 102, 3: 103, 5: 105, 6: 106, 7: 107}
     assert set(lines) | set(rejects) == set(range(1, 8)) and not set(lines) & set(rejects)
     assert _run_counts(con, result.run_id) == (7, len(lines), len(rejects))

@@ -367,7 +367,8 @@ def csv_rows(path: Path, sink: StagingSink, delimiter: str | None) -> tuple[list
     csv.field_size_limit(RAW_LINE_LIMIT * 100)
     delimiter = _delimiter(delimiter) if delimiter else sniff_delimiter(path)
     stream = io.TextIOWrapper(open_binary(path), encoding="utf-8", errors="surrogateescape", newline="")
-    reader = csv.reader(stream, delimiter=delimiter)
+    too_long: dict[int, int] = {}   # line number -> characters, for lines skipped unread
+    reader = csv.reader(_capped_lines(stream, too_long), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
@@ -388,6 +389,10 @@ def csv_rows(path: Path, sink: StagingSink, delimiter: str | None) -> tuple[list
                 except csv.Error as exc:
                     sink.reject(reader.line_num, f"parse: {exc}", None)
                     continue
+                if reader.line_num in too_long:
+                    sink.reject(reader.line_num, f"too_long: line of {too_long.pop(reader.line_num):,} characters "
+                                                 f"or more (limit {LINE_LIMIT:,})", None)
+                    continue
                 if not row or (len(row) == 1 and not row[0].strip()):
                     continue
                 try:
@@ -399,6 +404,23 @@ def csv_rows(path: Path, sink: StagingSink, delimiter: str | None) -> tuple[list
                 yield reader.line_num, row
 
     return header, rows()
+
+
+def _capped_lines(stream: IO[str], too_long: dict[int, int]) -> Iterator[str]:
+    """The lines of a text stream for csv.reader, none longer than LINE_LIMIT characters: a longer
+    one is skipped in pieces (never held whole), noted in `too_long` and replaced by an empty line,
+    so line numbers stay exact and the row becomes a too_long reject."""
+    line_no = 0
+    while line := stream.readline(LINE_LIMIT + 1):
+        line_no += 1
+        if len(line) > LINE_LIMIT and not line.endswith("\n"):
+            size = len(line)
+            while (rest := stream.readline(1 << 20)) and not rest.endswith("\n"):
+                size += len(rest)
+            too_long[line_no] = size + len(rest)
+            yield "\n"
+            continue
+        yield line
 
 
 def _delimiter(text: str) -> str:
