@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import duckdb
@@ -630,6 +631,20 @@ def test_special_files_get_a_precise_message(con, tmp_path, make, message):
     make(path)
     with pytest.raises(InputError, match=message):
         ingest_manifest(con, "flickr30k", dataset="d", paths=[path])
+
+
+def test_process_substitution_is_not_a_regular_file(tmp_path):
+    """`<(…)` hands over /dev/fd/N, a pipe whose resolved name does not exist."""
+    import subprocess
+
+    from tests.conftest import REPO
+
+    db = tmp_path / "db.duckdb"
+    script = (f'exec "$0" -m pipelines.cli --db "{db}" ingest manifest --format flickr30k --dataset d '
+              '<(printf "101\\n")')
+    proc = subprocess.run(["bash", "-c", script, sys.executable], cwd=REPO, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert proc.returncode == 2 and "not a regular file" in proc.stderr, proc.stderr
 
 
 def test_dev_stdin_is_not_a_regular_file(con):

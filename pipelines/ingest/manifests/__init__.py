@@ -74,11 +74,11 @@ def stage_manifest(fmt: str, dataset: str, version: str | None, paths: Sequence[
     options = _check_options(fmt, module, options)
     check_name("dataset", dataset)
     version = check_name("version", version or default_version())
+    for path in paths:  # before resolve(): /dev/fd/63 of a <(…) resolves to a name that does not exist
+        _check_regular_file(Path(path))
     files = [Path(p).resolve() for p in paths]
     if not files:
         raise InputError("no manifest file given")
-    for path in files:
-        _check_regular_file(path)
     run_id = f"manifest-{utc_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     # Staged files are named by the run only: nothing derived from manifest content picks a path.
     out_dir = Path(work_dir) / run_id
