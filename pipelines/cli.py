@@ -13,7 +13,8 @@ from pathlib import Path
 
 from . import __version__
 from .config import Settings
-from .errors import CcauditError
+from .errors import CcauditError, disk_full_error
+from .textsafe import check_name, escape_controls, escape_json
 
 MANIFEST_FORMATS = ("clip-subset", "ffhq", "coco", "open-images", "megaface-paths", "pipa", "flickr30k", "csv")
 
@@ -38,8 +39,15 @@ def _connect(args, read_only: bool = False):
     return connect(_settings(args).db_path, read_only=read_only)
 
 
+def _db_path(args) -> Path | None:
+    try:
+        return _settings(args).db_path
+    except Exception:  # noqa: BLE001 - only used to name the place in an error message
+        return None
+
+
 def _print_json(value) -> None:
-    print(json.dumps(value, indent=2, default=str, ensure_ascii=False))
+    print(escape_json(json.dumps(value, indent=2, default=str, ensure_ascii=False)))
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -74,7 +82,7 @@ def cmd_ingest_yfcc(args) -> int:
     with _connect(args) as con:
         results = ingest_yfcc(con, [Path(p) for p in args.paths], progress=not args.quiet)
     for result in results:
-        print(result.summary_text())
+        print(escape_controls(result.summary_text(), keep_newlines=True))
     return 0
 
 
@@ -87,7 +95,7 @@ def cmd_ingest_manifest(args) -> int:
     with _connect(args) as con:
         result = ingest_manifest(con, args.format, dataset=args.dataset, version=args.version,
                                  paths=[Path(p) for p in args.paths], catalog_entry=args.catalog_entry, **options)
-    print(result.summary_text())
+    print(escape_controls(result.summary_text(), keep_newlines=True))
     return 0
 
 
@@ -95,6 +103,8 @@ def cmd_enrich(args) -> int:
     from .flickr.enrich import enrich
 
     settings = _settings(args)
+    if args.dataset is not None:  # matched whole: 'evil\n' is not a dataset name
+        check_name("dataset", args.dataset)
     result = enrich(settings, dataset=args.dataset, limit=args.limit, max_age_days=args.max_age,
                     deadline_seconds=args.deadline, progress=not args.quiet)
     print(result.summary_text())
@@ -115,7 +125,7 @@ def cmd_report(args) -> int:
 
     with _connect(args) as con:
         result = build_report(con, out_dir=Path(args.out), publish_mode=args.publish_mode)
-    print(result.summary_text())
+    print(escape_controls(result.summary_text(), keep_newlines=True))
     return 0
 
 
@@ -150,7 +160,8 @@ def cmd_optout_add(args) -> int:
     kind, value = ("user", args.user) if args.user else ("photo", args.photo)
     with _connect(args) as con:
         entry = add_optout(con, kind, value, note=args.note)
-    print(f"opt-out recorded: {entry.kind} {entry.value} at {entry.requested_at:%Y-%m-%d %H:%M:%S} UTC")
+    print(f"opt-out recorded: {entry.kind} {entry.value} at {entry.requested_at:%Y-%m-%d %H:%M:%S} UTC"
+          + (f" ({escape_controls(entry.note)})" if entry.note else ""))
     return 0
 
 
@@ -163,7 +174,8 @@ def cmd_optout_list(args) -> int:
         _print_json([entry.as_dict() for entry in entries])
     else:
         for entry in entries:
-            print(f"{entry.requested_at:%Y-%m-%d %H:%M:%S}  {entry.kind:5}  {entry.value}  {entry.note or ''}".rstrip())
+            note = escape_controls(entry.note or "")
+            print(f"{entry.requested_at:%Y-%m-%d %H:%M:%S}  {entry.kind:5}  {escape_controls(entry.value)}  {note}".rstrip())
         print(f"{len(entries)} opt-out(s)")
     return 0
 
@@ -173,7 +185,7 @@ def cmd_optout_import(args) -> int:
 
     with _connect(args) as con:
         count = import_optouts(con, Path(args.csv))
-    print(f"imported {count} opt-out(s) from {args.csv}")
+    print(f"imported {count} opt-out(s) from {escape_controls(args.csv)}")
     return 0
 
 
@@ -308,13 +320,23 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except CcauditError as exc:
-        print(f"ccaudit: error: {exc}", file=sys.stderr)
+        # One line, whatever the message quotes (file names, manifest text): controls are escaped.
+        exc = disk_full_error(exc, default_path=_db_path(args)) or exc
+        print(f"ccaudit: error: {escape_controls(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("ccaudit: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:
+        # ENOSPC surfaces as an OSError or as a chain of DuckDB errors (from migrate(), a COMMIT, a
+        # checkpoint): one line naming the place, not three tracebacks. Anything else is a bug.
+        full = disk_full_error(exc, default_path=_db_path(args))
+        if full is None:
+            raise
+        print(f"ccaudit: error: {escape_controls(full)}", file=sys.stderr)
+        return full.exit_code
 
 
 if __name__ == "__main__":

@@ -134,6 +134,8 @@ def decode_base58(text: str) -> int:
     """Decode a flic.kr short code (Flickr's base58 alphabet, no 0/O/I/l) to a photo id."""
     if not text:
         raise FlickrUrlError("empty flic.kr short code")
+    if len(text) > 11:  # 58**11 > 2**63: a longer code is no photo id (and int->str would refuse it)
+        raise FlickrUrlError(f"flic.kr short code of {len(text):,} characters is too long for a photo id")
     value = 0
     for ch in text:
         digit = _BASE58_VALUE.get(ch)

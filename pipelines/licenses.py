@@ -184,8 +184,8 @@ def parse_license(value: object) -> LicenseMatch | None:
     text = str(value).strip()
     if not text:
         return None
-    if text.isdigit():
-        number = int(text)
+    if text.isascii() and text.isdigit():  # not '²' or 5000 digits: int() refuses both
+        number = int(text) if len(text) <= 18 else -1
         return LicenseMatch(number) if number in LICENSES else None
     if "/" in text or text.lower().startswith(("http", "www.", "creativecommons")):
         return _parse_url(text)

@@ -25,6 +25,7 @@ from .catalog import NO_REMOVAL_ROUTE, entry_for
 from .flickr_urls import ALIAS_RE, FlickrRef, TextReference, read_text
 from .licenses import LICENSES
 from .optout import OptOut, optouts_for
+from .textsafe import escape_controls
 
 TEXT_PHOTO_LIMIT = 25
 MAX_REFERENCES = 10_000          # per run: each is a database lookup; more is a job for SQL, not for lookup
@@ -492,15 +493,6 @@ def _photo_hits(con, per_photo: dict[int, dict], known: dict | None = None) -> l
 
 # --- several inputs (the CLI) ---------------------------------------------------------------------
 
-_UNSAFE = {c: f"\\x{c:02x}" for c in [*range(0x09), *range(0x0b, 0x20), *range(0x7f, 0xa0)]}
-_UNSAFE.update({c: f"\\u{c:04x}" for c in [*range(0x202a, 0x202f), *range(0x2066, 0x206a), 0x200e, 0x200f]})
-
-
-def terminal_safe(text: str) -> str:
-    """Control characters (ANSI escapes, bidi overrides) from names in the data shown as escapes, not run."""
-    return text.translate(_UNSAFE)
-
-
 def read_inputs(queries: list[str], from_file: str | None = None) -> list[str]:
     """The texts to look up: each QUERY argument, then each non-empty line of --from FILE ('-' = stdin)."""
     import sys
@@ -560,10 +552,10 @@ class LookupRun:
                 "answers": [a.as_dict() for a in self.answers]}
 
     def as_text(self) -> str:
-        return terminal_safe("\n\n".join(a.as_text() for a in self.answers if not a.error))
+        return escape_controls("\n\n".join(a.as_text() for a in self.answers if not a.error), keep_newlines=True)
 
     def error_lines(self) -> list[str]:
-        return [terminal_safe(f"ccaudit: error: cannot read {a.query!r}: {a.error}") for a in self.errors]
+        return [escape_controls(f"ccaudit: error: cannot read {a.query!r}: {a.error}") for a in self.errors]
 
 
 def run_lookup(con, texts: list[str], resolver: AliasResolver | None = None) -> LookupRun:

@@ -16,9 +16,14 @@ from pathlib import Path
 from .db import transaction, utc_now
 from .errors import InputError
 from .flickr_urls import normalise_nsid
+from .textsafe import escape_controls
 
 KINDS = ("user", "photo")
-PHOTO_ID_RE = re.compile(r"^\d{1,19}$")
+# ASCII digits only, matched whole: `\d` takes '９９９' and `$` a trailing newline.
+PHOTO_ID_RE = re.compile(r"[0-9]{1,19}", re.ASCII)
+NSID_RE = re.compile(r"[0-9]{1,20}@N[0-9]{2}", re.ASCII | re.IGNORECASE)
+MAX_PHOTO_ID = 2**63 - 1   # the BIGINT range every photo_id column (and the manifest readers) use
+NOTE_LIMIT = 1000
 CSV_COLUMNS = ("kind", "value", "requested_at", "note")
 
 
@@ -40,16 +45,25 @@ def normalise_value(kind: str, value: str) -> str:
     """The NSID or photo id as stored; InputError saying what is wrong otherwise."""
     if kind not in KINDS:
         raise InputError(f"opt-out kind must be 'user' or 'photo', got {kind!r}")
-    text = (value or "").strip()
+    text = (value or "").strip(" \t")
+    shown = escape_controls(repr(text if len(text) <= 60 else text[:60] + "..."))
     if kind == "user":
-        nsid = normalise_nsid(text)
+        nsid = normalise_nsid(text) if NSID_RE.fullmatch(text) else None
         if nsid is None:
-            raise InputError(f"user opt-out needs a Flickr NSID like 12345678@N00, got {text!r} "
+            raise InputError(f"user opt-out needs a Flickr NSID like 12345678@N00, got {shown} "
                              "(find it with `ccaudit lookup USERNAME`)")
         return nsid
-    if not PHOTO_ID_RE.match(text) or int(text) == 0:
-        raise InputError(f"photo opt-out needs a Flickr photo id (digits only), got {text!r}")
+    if not PHOTO_ID_RE.fullmatch(text) or not 0 < int(text) <= MAX_PHOTO_ID:
+        raise InputError(f"photo opt-out needs a Flickr photo id (digits only, 1 to {MAX_PHOTO_ID}), got {shown}")
     return str(int(text))
+
+
+def normalise_note(note: str | None) -> str | None:
+    """The note as stored (stripped; None when empty). Kept as written: printing escapes it."""
+    text = (note or "").strip()
+    if len(text) > NOTE_LIMIT:
+        raise InputError(f"opt-out note of {len(text):,} characters is longer than {NOTE_LIMIT:,}")
+    return text or None
 
 
 def parse_requested_at(text: str | None) -> datetime | None:
@@ -59,7 +73,7 @@ def parse_requested_at(text: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise InputError(f"requested_at {text!r} is not an ISO date (2026-01-31 or 2026-01-31T12:00:00Z)") from None
+        raise InputError(f"requested_at {escape_controls(repr(text[:60]))} is not an ISO date (2026-01-31 or 2026-01-31T12:00:00Z)") from None
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
     if moment > utc_now() + timedelta(days=1):  # a day of slack for time zones
@@ -85,7 +99,7 @@ def add_optout(con, kind: str, value: str, note: str | None = None,
     existing = _existing(con, kind, value)
     if existing:
         return existing
-    entry = OptOut(kind, value, requested_at or utc_now(), (note or "").strip() or None)
+    entry = OptOut(kind, value, requested_at or utc_now(), normalise_note(note))
     _insert(con, entry)
     return entry
 
@@ -109,8 +123,10 @@ def list_optouts(con) -> list[OptOut]:
 def read_optouts_csv(path: Path) -> list[OptOut]:
     """Every row validated before anything is stored; the first bad row is named by its line."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise InputError(f"opt-out file {path} does not exist")
+    if not path.is_file():
+        raise InputError(f"opt-out file {path} is not a regular file")
     now = utc_now()
     entries: list[OptOut] = []
     try:
@@ -131,9 +147,10 @@ def read_optouts_csv(path: Path) -> list[OptOut]:
                     kind = fields.get("kind", "").strip().lower()
                     value = normalise_value(kind, fields.get("value", ""))
                     requested_at = parse_requested_at(fields.get("requested_at")) or now
+                    note = normalise_note(fields.get("note"))
                 except InputError as exc:
                     raise InputError(f"{path}: line {line}: {exc}") from None
-                entries.append(OptOut(kind, value, requested_at, (fields.get("note") or "").strip() or None))
+                entries.append(OptOut(kind, value, requested_at, note))
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text") from None
     except csv.Error as exc:

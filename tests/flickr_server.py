@@ -147,8 +147,9 @@ def load_recording(path: Path) -> bytes:
 
 @dataclass
 class Reply:
-    """One scripted answer. action: None (normal), 'reset' (RST, no answer) or 'truncate'
-    (promise the whole body in Content-Length, send half, close)."""
+    """One scripted answer. action: None (normal), 'reset' (RST, no answer), 'truncate'
+    (promise the whole body in Content-Length, send half, close) or 'dribble' (send the body a
+    byte every `delay` seconds)."""
 
     status: int = 200
     body: Any = None            # dict (JSON-encoded), str/bytes (sent as is), None (the stored answer)
@@ -192,7 +193,7 @@ class _Handler(BaseHTTPRequestHandler):
         owner = self.server.owner
         owner._record(RecordedRequest(time.monotonic(), self.command, urlsplit(self.path).path, params))
         reply = owner._reply_for(params)
-        if reply.delay:
+        if reply.delay and reply.action != "dribble":
             time.sleep(reply.delay)
         if reply.action == "reset":
             self.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -209,6 +210,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header(name, str(value))
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
+            if reply.action == "dribble":  # a byte at a time, each well within a read timeout
+                for i in range(len(payload)):
+                    self.wfile.write(payload[i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(reply.delay or 0.05)
+                return
             if reply.action == "truncate":
                 self.wfile.write(payload[: len(payload) // 2])
                 self.wfile.flush()

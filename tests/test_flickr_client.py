@@ -482,3 +482,87 @@ def test_real_time_rate_limit_per_second_window(server):
     assert max_in_window(times, 1.0) <= client.bucket.max_calls(1.0 + jitter)
     assert len(times) <= client.bucket.max_calls(times[-1] - started + jitter)
     assert len(times) >= 0.9 * 10 * 2.2   # the limit is used: ~10/s while calling
+
+
+# --- hostile answers (issue 13, items 3 and 5) ------------------------------------------------
+
+@pytest.mark.parametrize("echo", [str.upper, str.lower, str.swapcase, lambda k: k])
+def test_key_echoed_in_any_case_is_redacted_from_non_json_bodies(server, echo):
+    server.add_faults("flickr.photos.getInfo", 42, Reply(body=f"<html>{echo(KEY)}</html>"))
+    result = make_client(server, max_attempts=1).photo_info(42)
+    assert result.status == "error" and "***" in result.message
+    assert KEY.lower() not in result.message.lower()
+
+
+def test_key_in_an_ok_answer_is_redacted_from_every_field(server):
+    server.add_photo(42, photo_body(42, title=f"t {KEY.upper()}", username=f"u{KEY.lower()}"))
+    result = make_client(server).photo_info(42)
+    assert result.ok and result.value.title == "t ***" and result.value.owner_username == "u***"
+    assert KEY.lower() not in repr(result.payload).lower()
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_redirect_is_never_followed(server, status):
+    with FlickrTestServer(api_key=KEY) as other:
+        other.add_photo(42, photo_body(42))
+        server.add_faults("flickr.photos.getInfo", 42, Reply(status=status, headers={"Location": other.url}))
+        result = make_client(server).photo_info(42)
+        assert other.calls() == []
+    assert result.status == "error" and f"HTTP {status} redirect" in result.message
+    assert len(server.calls("flickr.photos.getInfo")) == 1
+
+
+MALFORMED = {
+    "owner_not_object": {"stat": "ok", "photo": {"id": "1", "owner": "notadict"}},
+    "photo_string": {"stat": "ok", "photo": "x"},
+    "photo_list": {"stat": "ok", "photo": [{"id": "1"}]},
+    "urls_not_object": {"stat": "ok", "photo": {"id": "1", "urls": "x"}},
+    "visibility_list": {"stat": "ok", "photo": {"id": "1", "visibility": [1]}},
+}
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+def test_malformed_ok_answer_is_an_error_result_not_an_exception(server, name):
+    server.add_photo(42, MALFORMED[name])
+    result = make_client(server).photo_info(42)
+    if result.ok:   # a shape the parser can read around (a missing part) is fine, as long as no crash
+        assert result.value is not None
+    else:
+        assert result.status == "error" and result.message.startswith("malformed answer")
+    assert len(server.calls("flickr.photos.getInfo")) == 1
+
+
+@pytest.mark.parametrize("method, body", [
+    ("person_info", {"stat": "ok", "person": "x"}),
+    ("licenses", {"stat": "ok", "licenses": {"license": ["x", 1]}}),
+    ("license_history", {"stat": "ok", "license_history": [7]}),
+    ("lookup_user", {"stat": "ok", "user": ["x"]}),
+])
+def test_every_typed_method_turns_a_malformed_answer_into_an_error(server, method, body):
+    server.set_body({"person_info": "flickr.people.getInfo", "licenses": "flickr.photos.licenses.getInfo",
+                     "license_history": "flickr.photos.licenses.getLicenseHistory",
+                     "lookup_user": "flickr.urls.lookupUser"}[method], None, body)
+    client = make_client(server)
+    result = getattr(client, method)(*(() if method == "licenses" else ("42",)))
+    assert result.status == "error" and result.message.startswith("malformed answer")
+
+
+@pytest.mark.parametrize("value", ["9" * 5000, 10**30, -(10**30), float("1e300"), "１２３", "12" * 10])
+def test_integers_outside_bigint_or_not_ascii_are_dropped(value):
+    from pipelines.flickr.models import as_int
+
+    assert as_int(value) is None
+
+
+def test_huge_answer_is_refused_without_reading_it_all(server):
+    server.add_faults("flickr.photos.getInfo", 42, Reply(body=b'{"stat":"ok","photo":{"title":"' + b"x" * (20 << 20)))
+    result = make_client(server).photo_info(42)
+    assert result.status == "error" and "larger than 8 MB" in result.message
+    assert len(server.calls("flickr.photos.getInfo")) == 1      # not retried: it is not a passing fault
+
+
+def test_answer_dribbled_past_the_total_timeout_is_a_transient_error(server):
+    server.add_photo(42, photo_body(42))
+    server.add_faults("flickr.photos.getInfo", 42, Reply(body=b"x" * 400, action="dribble", delay=0.02))
+    result = make_client(server, total_timeout=1.0, max_attempts=2).photo_info(42)
+    assert result.ok and result.attempts == 2    # the dribbled answer was given up, the retry answered

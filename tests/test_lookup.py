@@ -332,9 +332,9 @@ def test_cli_several_queries_from_file_and_exit_codes(tmp_path, capsys):
 
 
 def test_control_characters_in_names_are_shown_escaped(world):
-    from pipelines.lookup import terminal_safe
+    from pipelines.textsafe import escape_controls
 
-    assert terminal_safe("a\x1b[31mred\x07\u202eb\nc") == "a\\x1b[31mred\\x07\\u202eb\nc"
+    assert escape_controls("a\x1b[31mred\x07\u202eb\nc", keep_newlines=True) == "a\\x1b[31mred\\x07\\u202eb\nc"
 
 
 def test_huge_inputs_are_refused_in_one_line(tmp_path, capsys, monkeypatch):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import duckdb
@@ -380,3 +381,338 @@ def test_dataset_photos_view_latest_version_and_alias_resolution(con, tmp_path):
     con.execute("INSERT INTO uploaders (owner_nsid, path_alias, status, fetched_at) VALUES (?, ?, 'ok', ?)",
                 ["12345678@N00", "BrokenTaco", datetime(2026, 1, 1)])
     assert _scalar(con, "SELECT owner FROM dataset_photos") == "12345678@N00"
+
+
+# --- hostile manifests (issue 13) -----------------------------------------------------------------
+
+def _clip_bytes(rows: int = 2000) -> bytes:
+    return b"".join(b"%d\t%d\th%d\n" % (i, 1000 + i, i) for i in range(rows))
+
+
+def _compress(kind: str, data: bytes) -> bytes:
+    import bz2
+    import gzip
+    import lzma
+
+    import zstandard
+
+    return {"bz2": bz2.compress, "gz": gzip.compress, "xz": lzma.compress,
+            "zst": zstandard.ZstdCompressor().compress}[kind](data)
+
+
+def _dataset_state(con) -> tuple:
+    return (con.execute("SELECT dataset, version, items FROM datasets ORDER BY ALL").fetchall(),
+            con.execute("SELECT count(*), sum(photo_id) FROM dataset_items").fetchone(),
+            con.execute("SELECT count(*) FROM ingest_rejects").fetchone()[0])
+
+
+COMPRESSIONS = ("bz2", "gz", "xz", "zst")
+
+
+@pytest.mark.parametrize("kind", COMPRESSIONS)
+def test_compressed_manifests_load_whole_including_multi_stream(con, tmp_path, kind):
+    data = _clip_bytes(3000)
+    path = tmp_path / f"clip.tsv.{kind}"
+    path.write_bytes(_compress(kind, data[:20_000]) + _compress(kind, data[20_000:]))  # two streams
+    result = ingest_manifest(con, "clip-subset", dataset="clip", paths=[path])
+    assert (result.items, result.rejected) == (3000, 0)
+
+
+@pytest.mark.parametrize("kind", COMPRESSIONS)
+@pytest.mark.parametrize("cut", [0.5, 0.9, -1])
+def test_truncated_compressed_manifest_loads_nothing(con, tmp_path, kind, cut):
+    """Item 2: a truncated archive is a one-line error and the earlier load stays as it was."""
+    good = tmp_path / "good.tsv"
+    good.write_bytes(_clip_bytes(10))
+    ingest_manifest(con, "clip-subset", dataset="clip", version="v1", paths=[good])
+    before = _dataset_state(con)
+    packed = _compress(kind, _clip_bytes(20_000))
+    path = tmp_path / f"clip.tsv.{kind}"
+    path.write_bytes(packed[: int(len(packed) * cut) if cut > 0 else len(packed) + cut])
+    with pytest.raises(InputError, match="corrupt or truncated"):
+        ingest_manifest(con, "clip-subset", dataset="clip", version="v1", paths=[path])
+    assert _dataset_state(con) == before
+
+
+@pytest.mark.parametrize("fmt, suffix", [("ffhq", "json.gz"), ("coco", "json.zst"), ("pipa", "txt.bz2"),
+                                         ("csv", "csv.xz"), ("megaface-paths", "txt.gz")])
+def test_truncation_is_caught_for_every_adapter(con, tmp_path, fmt, suffix):
+    content = {
+        "ffhq": json.dumps({str(i): {"metadata": {"photo_url": f"https://www.flickr.com/photos/a/{100 + i}/"}}
+                            for i in range(3000)}),
+        "coco": json.dumps({"licenses": [], "images": [
+            {"id": i, "flickr_url": f"http://farm1.staticflickr.com/1/{100 + i}_ab.jpg"} for i in range(3000)]}),
+        "pipa": "".join(f"1 {100 + i} 0 0 5 5 1 0\n" for i in range(3000)),
+        "csv": "id,x\n" + "".join(f"{100 + i},y\n" for i in range(3000)),
+        "megaface-paths": "".join(f"12345@N00_identity_1/{100 + i}_0.jpg\n" for i in range(3000)),
+    }[fmt].encode()
+    packed = _compress(suffix.rsplit(".", 1)[1], content)
+    path = tmp_path / f"m.{suffix}"
+    path.write_bytes(packed[: len(packed) * 2 // 3])
+    options = {"id_column": "id"} if fmt == "csv" else {}
+    with pytest.raises(InputError, match="corrupt or truncated|not valid JSON"):
+        ingest_manifest(con, fmt, dataset="d", paths=[path], **options)
+    assert _dataset_state(con) == ([], (0, None), 0)
+
+
+def test_suffix_does_not_decide_compression(con, tmp_path):
+    """A plain file named .gz is read as plain text; a gzip file named .txt is decompressed."""
+    plain = tmp_path / "plain.tsv.gz"
+    plain.write_bytes(_clip_bytes(50))
+    assert ingest_manifest(con, "clip-subset", dataset="a", paths=[plain]).items == 50
+    packed = tmp_path / "packed.txt"
+    packed.write_bytes(_compress("gz", _clip_bytes(60)))
+    assert ingest_manifest(con, "clip-subset", dataset="b", paths=[packed]).items == 60
+    garbage = tmp_path / "garbage.gz"
+    garbage.write_bytes(b"\x1f\x8b" + bytes(range(256)) * 4)   # gzip magic, then junk
+    with pytest.raises(InputError, match="corrupt or truncated gzip"):
+        ingest_manifest(con, "clip-subset", dataset="c", paths=[garbage])
+
+
+def test_cli_truncated_zst_is_one_line_exit_2(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    packed = _compress("zst", _clip_bytes(20_000))
+    path = tmp_path / "clip.tsv.zst"
+    path.write_bytes(packed[: len(packed) // 2])
+    db = tmp_path / "db.duckdb"
+    proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "--db", str(db), "ingest", "manifest",
+                           "--format", "clip-subset", "--dataset", "clip", str(path)],
+                          cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 2 and proc.stdout == ""
+    err = proc.stderr.strip()
+    assert err.startswith("ccaudit: error: ") and "\n" not in err and "corrupt or truncated zstd" in err
+
+
+HOSTILE_JSON = {   # item 4: whole documents that cannot be manifests -> one-line errors
+    "deep_array": "[" * 200_000 + "]" * 200_000,
+    "deep_object_value": '{"1": ' + '{"a":' * 100_000 + "1" + "}" * 100_000 + "}",
+    "deep_skipped_member": '{"info": ' + '{"a":' * 100_000 + "1" + "}" * 100_000 + ', "images": []}',
+}
+
+
+@pytest.mark.parametrize("fmt", ["ffhq", "coco"])
+@pytest.mark.parametrize("name", sorted(HOSTILE_JSON))
+def test_deeply_nested_json_is_a_one_line_error(con, tmp_path, fmt, name):
+    path = tmp_path / "m.json"
+    path.write_text(HOSTILE_JSON[name])
+    with pytest.raises(InputError) as caught:
+        ingest_manifest(con, fmt, dataset="d", paths=[path])
+    assert "\n" not in str(caught.value)
+    assert _dataset_state(con) == ([], (0, None), 0)
+
+
+@pytest.mark.parametrize("fmt", ["ffhq", "coco", "clip-subset", "megaface-paths", "csv"])
+def test_binary_file_is_a_one_line_error_or_rejects(con, tmp_path, fmt):
+    import random
+
+    rng = random.Random(7)
+    path = tmp_path / "m.bin"
+    path.write_bytes(bytes(rng.randrange(256) for _ in range(100_000)).replace(b"\x1f\x8b", b"xx"))
+    options = {"id_column": "id"} if fmt == "csv" else {}
+    with pytest.raises(InputError) as caught:
+        ingest_manifest(con, fmt, dataset="d", paths=[path], **options)
+    assert "\n" not in str(caught.value) and len(str(caught.value)) < 2000
+    assert _dataset_state(con) == ([], (0, None), 0)
+
+
+def test_huge_numbers_and_wrong_types_in_json_are_per_item_rejects(con, tmp_path):
+    big = "9" * 5000
+    doc = ('{"licenses": [{"id": 1, "name": ["x"], "url": {"u": 1}}, {"id": ' + big + '}],'
+           ' "images": ['
+           '{"id": 1, "license": [1, 2], "flickr_url": "http://farm1.staticflickr.com/1/101_ab.jpg"},'
+           '{"id": 2, "license": {"a": 1}, "flickr_url": "http://farm1.staticflickr.com/1/102_ab.jpg"},'
+           '{"id": 3, "license": ' + big + ', "flickr_url": "http://farm1.staticflickr.com/1/103_ab.jpg"},'
+           '{"id": ' + big + ', "license": 1, "flickr_url": "http://farm1.staticflickr.com/1/104_ab.jpg"},'
+           '{"id": 5, "license": 1.5e999, "flickr_url": ' + big + '},'
+           '{"id": 6, "license": true, "flickr_url": "https://flic.kr/p/' + "z" * 5000 + '"},'
+           '{"id": 7, "license": 1, "flickr_url": "http://farm1.staticflickr.com/1/107_ab.jpg"}]}')
+    path = tmp_path / "coco.json"
+    path.write_text(doc)
+    result = ingest_manifest(con, "coco", dataset="coco", paths=[path])
+    assert result.items + result.rejected == 7
+    got = dict(con.execute("SELECT item_key, declared_license_raw FROM dataset_items").fetchall())
+    assert got["1"] == "[1, 2]" and got["2"] == '{"a": 1}' and got["7"] == "1"
+    reasons = dict(con.execute("SELECT line_no, reason FROM ingest_rejects").fetchall())
+    assert reasons[3].startswith("too_long: license") and reasons[4].startswith("too_long: item_key")
+    assert reasons[5].startswith("url:") and "too long for a photo id" in reasons[6]
+    assert all(len(r) <= 510 for r in reasons.values())
+
+
+def test_flickr_short_code_of_any_length_is_a_reject_in_csv(con, tmp_path):
+    path = tmp_path / "urls.csv"
+    rows = [f"a{n},https://flic.kr/p/{'2' * n}" for n in (1, 5, 11, 12, 50, 5000, 100_000)]
+    path.write_text("key,url\n" + "\n".join(rows) + "\n")
+    result = ingest_manifest(con, "csv", dataset="s", paths=[path], url_column="url", key_column="key")
+    assert result.items + result.rejected == len(rows)
+    assert sorted(r[0] for r in con.execute("SELECT item_key FROM dataset_items").fetchall()) == \
+        ["a1", "a11", "a5"]
+
+
+BOM = "\ufeff"
+BOM_CASES = {   # item 9: a leading UTF-8 BOM is dropped in every text format
+    "megaface-paths": ("12345@N00_identity_1/101_0.jpg\n12345@N00_identity_1/102_0.jpg\n", {}),
+    "clip-subset": ("0\t101\th\n1\t102\th\n", {}),
+    "pipa": ("1 101 0 0 5 5 1 0\n1 102 0 0 5 5 1 0\n", {}),
+    "flickr30k": ("101.jpg\n102.jpg\n", {}),
+    "csv": ("id,name\n101,a\n102,b\n", {"id_column": "id"}),
+    "open-images": (("ImageID,Subset,OriginalURL,OriginalLandingURL,License,AuthorProfileURL,Author\n"
+                    "a,t,,https://www.flickr.com/photos/x/101,,,\nb,t,,https://www.flickr.com/photos/x/102,,,\n"),
+                    {}),
+    "ffhq": (json.dumps({"0": {"metadata": {"photo_url": "https://www.flickr.com/photos/x/101/"}},
+                         "1": {"metadata": {"photo_url": "https://www.flickr.com/photos/x/102/"}}}), {}),
+    "coco": (json.dumps({"images": [{"id": 1, "flickr_url": "http://farm1.staticflickr.com/1/101_ab.jpg"},
+                                    {"id": 2, "flickr_url": "http://farm1.staticflickr.com/1/102_ab.jpg"}]}), {}),
+}
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+@pytest.mark.parametrize("fmt", sorted(BOM_CASES))
+def test_leading_bom_is_accepted_in_every_format(con, tmp_path, fmt, compressed):
+    content, options = BOM_CASES[fmt]
+    data = (BOM + content).encode()
+    path = tmp_path / ("m.gz" if compressed else "m.txt")
+    path.write_bytes(_compress("gz", data) if compressed else data)
+    result = ingest_manifest(con, fmt, dataset="d", paths=[path], **options)
+    assert (result.items, result.rejected) == (2, 0)
+    assert sorted(r[0] for r in con.execute("SELECT photo_id FROM dataset_items").fetchall()) == [101, 102]
+
+
+@pytest.mark.parametrize("fmt, line", [
+    ("megaface-paths", lambda n: "d/" + "x" * n + "/12345@N00_identity_1/9_0.jpg"),
+    ("clip-subset", lambda n: "1\t9\t" + "h" * n),
+    ("flickr30k", lambda n: "x" * n),
+    ("pipa", lambda n: "1 9 0 0 5 5 1 " + "0" * n),
+    ("csv", lambda n: "9," + "y" * n),
+])
+@pytest.mark.parametrize("size", [1, 100, 5000, 3 << 20, 5 << 20, 64 << 20])
+def test_every_line_is_accounted_for_at_any_length(con, tmp_path, fmt, line, size):
+    """Items 1 and 10 for manifests: a line of 1 byte to 64 MB is an item or a reject with a
+    reason, the lines after it keep their numbers, and no item field is longer than the cap."""
+    from pipelines.ingest.manifests.base import FIELD_LIMIT
+
+    if size >= 64 << 20 and fmt in ("pipa", "flickr30k"):
+        pytest.skip("64 MB is covered by the line-oriented and the block reader (megaface, clip)")
+    good = {"megaface-paths": "12345@N00_identity_1/{}_0.jpg", "clip-subset": "0\t{}\th",
+            "flickr30k": "{}.jpg", "pipa": "1 {} 0 0 5 5 1 0", "csv": "{},y"}[fmt]
+    path = tmp_path / "m.txt"
+    with path.open("w") as out:
+        if fmt == "csv":  # the header is line 1: the numbered lines below move down by one
+            out.write("id,x\n")
+        for i in range(1, 4):
+            out.write(good.format(100 + i) + "\n")
+        out.write(line(size) + "\n")                  # line 4
+        for i in range(5, 8):
+            out.write(good.format(100 + i) + "\n")
+    result = ingest_manifest(con, fmt, dataset="d", paths=[path], **({"id_column": "id"} if fmt == "csv" else {}))
+    shift = 1 if fmt == "csv" else 0
+    lines = dict(con.execute("SELECT source_line - ?, photo_id FROM dataset_items", [shift]).fetchall())
+    rejects = dict(con.execute("SELECT line_no - ?, reason FROM ingest_rejects", [shift]).fetchall())
+    assert {k: v for k, v in lines.items() if k != 4} == {1: 101, 2: 102, 3: 103, 5: 105, 6: 106, 7: 107}
+    assert set(lines) | set(rejects) == set(range(1, 8)) and not set(lines) & set(rejects)
+    assert _run_counts(con, result.run_id) == (7, len(lines), len(rejects))
+    assert con.execute("SELECT max(length(item_key)) FROM dataset_items").fetchone()[0] <= FIELD_LIMIT
+    assert con.execute("SELECT coalesce(max(length(raw_line)), 0) FROM ingest_rejects").fetchone()[0] <= 10_000
+    if size >= 5 << 20:
+        assert rejects[4].startswith("too_long: line")
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: p.mkdir(), "is a directory"),
+    (lambda p: __import__("os").mkfifo(p), "not a regular file"),
+    (lambda p: None, "does not exist"),
+])
+def test_special_files_get_a_precise_message(con, tmp_path, make, message):
+    """Item 11 (manifest side): a FIFO, /dev/stdin or <(…) is 'not a regular file', not 'missing'."""
+    path = tmp_path / "m.txt"
+    make(path)
+    with pytest.raises(InputError, match=message):
+        ingest_manifest(con, "flickr30k", dataset="d", paths=[path])
+
+
+def test_process_substitution_is_not_a_regular_file(tmp_path):
+    """`<(…)` hands over /dev/fd/N, a pipe whose resolved name does not exist."""
+    import subprocess
+
+    from tests.conftest import REPO
+
+    db = tmp_path / "db.duckdb"
+    script = (f'exec "$0" -m pipelines.cli --db "{db}" ingest manifest --format flickr30k --dataset d '
+              '<(printf "101\\n")')
+    proc = subprocess.run(["bash", "-c", script, sys.executable], cwd=REPO, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert proc.returncode == 2 and "not a regular file" in proc.stderr, proc.stderr
+
+
+def test_dev_stdin_is_not_a_regular_file(con):
+    import os
+    import stat
+
+    if stat.S_ISREG(os.stat("/dev/stdin").st_mode):
+        pytest.skip("stdin is a regular file in this runner")
+    with pytest.raises(InputError, match="not a regular file|does not exist"):
+        ingest_manifest(con, "flickr30k", dataset="d", paths=["/dev/stdin"])
+
+
+@pytest.mark.parametrize("name", ["evil\n", "evil\r", "evil\x00", "evil ", "ｅvil", "evil\u200b", "-evil",
+                                  "a" * 101, "", "../x", "evil\nDROP"])
+def test_dataset_and_version_names_are_matched_whole(con, tmp_path, name):
+    """Item 8: `$` let 'evil\\n' through; names are full-matched ASCII."""
+    path = tmp_path / "m.txt"
+    path.write_text("101\n")
+    with pytest.raises(InputError, match="must be 1-100"):
+        ingest_manifest(con, "flickr30k", dataset=name, paths=[path])
+    if name:  # an empty --version means today's date
+        with pytest.raises(InputError, match="must be 1-100"):
+            ingest_manifest(con, "flickr30k", dataset="ok", version=name, paths=[path])
+    assert _dataset_state(con) == ([], (0, None), 0)
+
+
+@pytest.mark.parametrize("block_bytes", [1, 7, 37, 64, 1000])
+@pytest.mark.parametrize("seed", range(4))
+def test_line_readers_agree_with_a_plain_split_for_any_lengths_and_blocks(tmp_path, monkeypatch, block_bytes, seed):
+    """Both readers, with a tiny line limit and tiny blocks: every line keeps its number, a long
+    one is a too_long reject, the rest come through as written (CRLF, BOM, no final newline)."""
+    import random
+
+    from pipelines.ingest.manifests import base
+
+    monkeypatch.setattr(base, "LINE_LIMIT", 40)
+    rng = random.Random(seed)
+    lines = ["first"] + ["x" * rng.choice([0, 1, 5, 37, 38, 39, 40, 41, 80, 200]) + str(i) for i in range(60)]
+    data = "\ufeff" + "\r\n".join(lines) + ("\n" if seed % 2 else "")
+    path = tmp_path / "m.txt"
+    path.write_bytes(data.encode())
+
+    class Sink:
+        def __init__(self):
+            self.rejects = {}
+
+        def reject(self, line_no, reason, raw):
+            self.rejects[line_no] = reason
+
+    # A line's length is its bytes without the "\n" (a CR before it counts, as any byte would).
+    content = {n: len(text) + (1 if n < len(lines) else 0) for n, text in enumerate(lines, start=1)}
+    too_long = {n for n, size in content.items() if size > 40}
+
+    sink = Sink()
+    got = dict(base.iter_lines(path, sink))
+    assert got == {n: text for n, text in enumerate(lines, start=1) if n not in too_long and text.strip()}
+    assert set(sink.rejects) == too_long
+
+    sink = Sink()
+    blocks = {}
+    for first, block in base.iter_line_blocks(path, sink, block_bytes=block_bytes):
+        for offset, text in enumerate(block):
+            assert first + offset not in blocks
+            blocks[first + offset] = text
+    assert set(blocks) == set(range(1, len(lines) + 1))
+    assert set(sink.rejects) == too_long
+    for n, text in blocks.items():
+        if n in too_long:
+            assert sink.rejects[n].startswith("too_long") and text == ""
+        else:
+            assert text == lines[n - 1]

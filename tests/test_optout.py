@@ -100,7 +100,7 @@ def test_cli_add_list_import(db_path, tmp_path, capsys):
     assert "opt-out recorded: user 33333333@N03" in capsys.readouterr().out
     assert main(db + ["optout", "add", "--photo", "not-a-number"]) == 2
     assert capsys.readouterr().err.strip() == \
-        "ccaudit: error: photo opt-out needs a Flickr photo id (digits only), got 'not-a-number'"
+        "ccaudit: error: photo opt-out needs a Flickr photo id (digits only, 1 to 9223372036854775807), got 'not-a-number'"
     csv_path = tmp_path / "in.csv"
     csv_path.write_text("kind,value\nphoto,777\n")
     assert main(db + ["optout", "import", str(csv_path)]) == 0
@@ -115,3 +115,64 @@ def test_cli_add_list_import(db_path, tmp_path, capsys):
     assert main(db + ["optout", "list", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert {(d["kind"], d["value"]) for d in data} == {("user", "33333333@N03"), ("photo", "777")}
+
+
+# --- hostile values (issue 13, item 12) ------------------------------------------------------------
+
+@pytest.mark.parametrize("kind, value", [
+    ("photo", "9999999999999999999"),        # above the 64-bit range manifests accept
+    ("photo", "9223372036854775808"),        # 2**63, one past it
+    ("photo", "99999999999999999999999"),
+    ("photo", "９９９"),                      # full-width digits are not digits here
+    ("photo", "٣٤٥"),                         # Arabic-Indic digits
+    ("photo", "999\n"), ("photo", "999\x00"), ("photo", "1e5"), ("photo", "+5"),
+    ("user", "１２３４@N00"), ("user", "1234@N00\n"), ("user", "1234@N0０"), ("user", "1234@N00\x1b[2J"),
+])
+def test_one_validation_for_add_and_import(con, tmp_path, kind, value):
+    with pytest.raises(InputError):
+        add_optout(con, kind, value)
+    path = tmp_path / "o.csv"
+    path.write_text(f'kind,value\n{kind},"{value}"\n', encoding="utf-8")
+    with pytest.raises(InputError, match="line [23]"):   # a quoted newline ends the record on line 3
+        import_optouts(con, path)
+    assert list_optouts(con) == []
+
+
+def test_largest_photo_id_is_accepted(con):
+    assert add_optout(con, "photo", "9223372036854775807").value == "9223372036854775807"
+
+
+def test_bom_and_long_notes_in_import(con, tmp_path):
+    path = tmp_path / "o.csv"
+    path.write_bytes("\ufeffkind,value,requested_at,note\nphoto,5,,ok\n".encode())
+    assert import_optouts(con, path) == 1
+    path.write_text("kind,value,requested_at,note\nphoto,6,," + "n" * 1001 + "\n")
+    with pytest.raises(InputError, match="line 2: opt-out note"):
+        import_optouts(con, path)
+
+
+def test_list_and_add_print_notes_with_controls_escaped(db_path, tmp_path, capsys):
+    hostile = "line1\nFAKE 2026-01-01 00:00:00  user  1@N00\x1b[31m red \x9b2J \u202eevil\r"
+    assert main(["--db", str(db_path), "optout", "add", "--photo", "77", "--note", hostile]) == 0
+    added = capsys.readouterr().out
+    assert added.count("\n") == 1 and "\x1b" not in added and "\\x1b" in added
+    path = tmp_path / "o.csv"
+    path.write_text('kind,value,note\nphoto,78,"two\nlines\x07"\n')
+    assert main(["--db", str(db_path), "optout", "import", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["--db", str(db_path), "optout", "list"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 3 and out.splitlines()[-1] == "2 opt-out(s)"
+    for raw in ("\x1b", "\x9b", "\u202e", "\r", "\x07"):
+        assert raw not in out
+    assert "line1\\nFAKE" in out and "\\x9b" in out and "\\u202e" in out and "two\\nlines\\x07" in out
+    assert main(["--db", str(db_path), "optout", "list", "--json"]) == 0
+    text = capsys.readouterr().out
+    assert "\x9b" not in text and "\u202e" not in text and "\x1b" not in text
+    assert {e["note"] for e in json.loads(text)} == {hostile.strip(), "two\nlines\x07"}
+
+
+def test_cli_full_width_photo_is_one_line_error(db_path, capsys):
+    assert main(["--db", str(db_path), "optout", "add", "--photo", "９９９"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ccaudit: error: photo opt-out needs") and err.count("\n") == 1

@@ -35,7 +35,15 @@ import requests
 
 from .. import __version__
 from ..errors import ConfigError
-from .models import LicenseChange, LicenseInfo, LookedUpUser, PersonInfo, PhotoInfo
+from .models import (
+    LicenseChange,
+    LicenseInfo,
+    LookedUpUser,
+    MalformedAnswer,
+    PersonInfo,
+    PhotoInfo,
+    parse_answer,
+)
 from .ratelimit import TokenBucket
 
 log = logging.getLogger(__name__)
@@ -64,6 +72,15 @@ class FlickrApiKeyError(ConfigError):
             f"FLICKR_API_KEY or get a new key at {GET_KEY_URL}")
 
 
+MAX_BODY_BYTES = 8 << 20  # a getInfo answer is a few KB; a larger one is not Flickr's
+
+
+class _AnswerRefused(Exception):
+    def __init__(self, message: str, transient: bool):
+        super().__init__(message)
+        self.transient = transient
+
+
 class DeadlineReached(Exception):
     """The next call (or retry) could not start before the caller's deadline."""
 
@@ -79,10 +96,17 @@ class _Redactor(logging.Filter):
     def __init__(self) -> None:
         super().__init__()
         self.secrets: set[str] = set()
+        self._pattern: re.Pattern | None = None
+
+    def add(self, secret: str) -> None:
+        """Remember a key; it is then redacted in any letter case and URL-encoded."""
+        self.secrets.add(secret)
+        forms = sorted({form for s in self.secrets for form in (s, quote_plus(s)) if form}, key=len, reverse=True)
+        self._pattern = re.compile("|".join(re.escape(f) for f in forms), re.IGNORECASE) if forms else None
 
     def redact(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "***").replace(quote_plus(secret), "***")
+        if self._pattern is not None:
+            text = self._pattern.sub("***", text)
         return _API_KEY_PARAM.sub(r"\1***", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -104,6 +128,18 @@ for _name in ("urllib3.connectionpool", "urllib3.util.retry", "urllib3", "reques
 def redact(text: str) -> str:
     """`text` with every API key this process has used replaced by ***."""
     return _REDACTOR.redact(text)
+
+
+def redact_payload(value: Any) -> Any:
+    """A decoded JSON answer with every string (keys too) redacted: an answer that echoes the
+    key (in any case) must not carry it into a stored field."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {redact(k) if isinstance(k, str) else k: redact_payload(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_payload(v) for v in value]
+    return value
 
 
 # --- results ---------------------------------------------------------------------------------
@@ -149,12 +185,14 @@ def classify_payload(body: bytes | str) -> _Outcome:
     text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
     try:
         payload = json.loads(_strip_jsonp(text))
-    except ValueError:
-        snippet = text[:60].replace("\n", " ")
+    except (ValueError, RecursionError):  # also numbers past 4300 digits and nesting past the stack
+        # Redact the whole text before cutting the excerpt: a cut could split the key and hide it.
+        snippet = redact(text)[:60].replace("\n", " ")
         return _Outcome("error", message=f"body is not JSON (truncated or HTML/XML?): {snippet!r}",
                         transient=True)
     if not isinstance(payload, dict) or payload.get("stat") not in ("ok", "fail"):
         return _Outcome("error", message="JSON body without stat=ok|fail", transient=True)
+    payload = redact_payload(payload)
     if payload["stat"] == "ok":
         return _Outcome("ok", payload=payload)
     code = _code(payload.get("code"))
@@ -195,6 +233,7 @@ class FlickrClient:
 
     def __init__(self, api_key: str | None, base_url: str, rate_per_hour: float = 3600.0, *,
                  burst: int | None = None, connect_timeout: float = 5.0, read_timeout: float = 30.0,
+                 total_timeout: float | None = None,
                  max_attempts: int = 5, backoff_base: float = 1.0, backoff_max: float = 60.0,
                  max_retry_after: float = 900.0, session: requests.Session | None = None,
                  bucket: TokenBucket | None = None, clock: Callable[[], float] = time.monotonic,
@@ -206,9 +245,11 @@ class FlickrClient:
             raise ConfigError(f"CCAUDIT_FLICKR_API_URL must be an http(s) URL, got {base_url!r} "
                               "(default https://api.flickr.com/services/rest/)")
         self._api_key = api_key
-        _REDACTOR.secrets.add(api_key)
+        _REDACTOR.add(api_key)
         self.base_url = base_url
         self.timeout = (connect_timeout, read_timeout)
+        # The whole of one answer, however slowly its bytes arrive.
+        self.total_timeout = total_timeout if total_timeout is not None else connect_timeout + 2 * read_timeout
         self.max_attempts = max(1, max_attempts)
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
@@ -241,22 +282,51 @@ class FlickrClient:
     # -- one HTTP attempt --
 
     def _attempt(self, params: dict[str, str]) -> _Outcome:
+        started = time.monotonic()
         try:
-            response = self.session.get(self.base_url, params=params, timeout=self.timeout)
+            # Never follow a redirect: it would hand the api_key parameter to whatever host it names.
+            # Streamed, so the body is read within a size and a total time limit.
+            with self.session.get(self.base_url, params=params, timeout=self.timeout,
+                                  allow_redirects=False, stream=True) as response:
+                body = self._read_body(response, started)
+                return self._classify_response(response, body)
+        except _AnswerRefused as exc:
+            return _Outcome("error", message=str(exc), transient=exc.transient)
         except requests.RequestException as exc:
             # str(exc) carries the full URL with the key: redact, and never chain the original.
             return _Outcome("error", message=f"network: {type(exc).__name__}: {redact(str(exc))[:300]}",
                             transient=True)
+
+    def _read_body(self, response: requests.Response, started: float) -> bytes:
+        """The body, refused past MAX_BODY_BYTES or when the whole answer takes longer than
+        total_timeout (a server dribbling a byte at a time never trips the per-read timeout)."""
+        chunks, size = [], 0
+        for chunk in response.iter_content(64 << 10):
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise _AnswerRefused(f"answer larger than {MAX_BODY_BYTES >> 20} MB (not read)", transient=False)
+            if time.monotonic() - started > self.total_timeout:
+                raise _AnswerRefused(f"answer took longer than {self.total_timeout:.0f}s", transient=True)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _classify_response(self, response: requests.Response, body: bytes) -> _Outcome:
         if response.status_code == 429:
             return _Outcome("error", message="HTTP 429 Too Many Requests", transient=True,
                             retry_after=_retry_after_seconds(response.headers.get("Retry-After")))
         if response.status_code >= 500:
             return _Outcome("error", message=f"HTTP {response.status_code}", transient=True,
                             retry_after=_retry_after_seconds(response.headers.get("Retry-After")))
+        if response.is_redirect or 300 <= response.status_code < 400:
+            target = urlsplit(response.headers.get("Location") or "")
+            where = f"{target.scheme}://{target.netloc}" if target.netloc else "a relative location"
+            return _Outcome("error", message=f"HTTP {response.status_code} redirect to {redact(where)} not followed "
+                                             "(requests carry the API key; check CCAUDIT_FLICKR_API_URL)")
         if not 200 <= response.status_code < 300:
             # An error page may echo the request URL: redact before keeping any of it.
-            return _Outcome("error", message=f"HTTP {response.status_code}: {redact(response.text)[:100]!r}")
-        return classify_payload(response.content)
+            text = body.decode("utf-8", errors="replace")
+            return _Outcome("error", message=f"HTTP {response.status_code}: {redact(text)[:100]!r}")
+        return classify_payload(body)
 
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with "equal jitter": half fixed, half random."""
@@ -300,7 +370,17 @@ class FlickrClient:
     # -- typed methods --
 
     def _typed(self, result: ApiResult[dict], parse: Callable[[dict], T]) -> ApiResult[T]:
-        value = parse(result.payload) if result.ok and result.payload is not None else None
+        """Parse an ok answer; one of the wrong shape becomes an error result for this call only
+        (recorded like any error, so enrichment goes on with the next photo)."""
+        if not result.ok or result.payload is None:
+            return ApiResult(result.method, result.status, result.code, result.message, result.attempts,
+                             None, result.payload)
+        try:
+            value = parse_answer(parse, result.payload)
+        except MalformedAnswer as exc:
+            log.warning("flickr %s: %s", result.method, exc)
+            return ApiResult(result.method, "error", None, redact(str(exc))[:300], result.attempts, None,
+                             result.payload)
         return ApiResult(result.method, result.status, result.code, result.message, result.attempts,
                          value, result.payload)
 

@@ -8,14 +8,45 @@ Flickr's JSON mixes types for the same kind of field: `"license": "4"` in one re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from ..licenses import LICENSES, license_id_for, resolve_license
 
 # Flickr launched in 2004; an epoch before 2000 is an owner-set placeholder, not a real time.
 _EARLIEST_EPOCH = 946684800
+# Every integer column is a BIGINT; a longer digit string is junk, not a number.
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
+# Longest text kept from an answer (a title, a name); owner-editable text can be anything.
+TEXT_LIMIT = 4096
+
+T = TypeVar("T")
+
+
+class MalformedAnswer(ValueError):
+    """stat=ok, but a part of the answer does not have the shape the method documents
+    (e.g. `"owner": "notadict"`). The call is recorded as an error; the run goes on."""
+
+
+def parse_answer(parse: Callable[[dict], T], payload: dict) -> T:
+    """Run a `from_payload` parser; any shape it cannot handle becomes MalformedAnswer."""
+    try:
+        return parse(payload)
+    except MalformedAnswer:
+        raise
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError, RecursionError) as exc:
+        raise MalformedAnswer(f"malformed answer: {type(exc).__name__}") from None
+
+
+def _object(value: Any, where: str) -> dict:
+    """A JSON object that may be absent (None, "" -> {}); anything else is a malformed answer."""
+    if value is None or value == "" or value == []:
+        return {}
+    if not isinstance(value, dict):
+        raise MalformedAnswer(f"malformed answer: {where} is {type(value).__name__}, expected an object")
+    return value
 
 
 def content(value: Any) -> Any:
@@ -29,7 +60,9 @@ def as_text(value: Any) -> str | None:
     value = content(value)
     if value is None or isinstance(value, (dict, list)):
         return None
-    return str(value)
+    text = str(value)[:TEXT_LIMIT]
+    # Lone surrogates (a JSON "\ud800") cannot be stored as UTF-8, NUL not in every tool downstream.
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
 
 
 def as_nonempty_text(value: Any) -> str | None:
@@ -44,12 +77,14 @@ def as_int(value: Any) -> int | None:
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, int):
-        return value
+        return value if _INT_MIN <= value <= _INT_MAX else None
     if isinstance(value, float):
-        return int(value) if value.is_integer() else None
+        return int(value) if value.is_integer() and _INT_MIN <= value <= _INT_MAX else None
     text = str(value).strip()
-    if text.lstrip("-").isdigit():
-        return int(text)
+    digits = text.removeprefix("-")
+    if digits.isascii() and digits.isdigit() and len(digits) <= 19:
+        number = int(text)
+        return number if _INT_MIN <= number <= _INT_MAX else None
     return None
 
 
@@ -110,8 +145,8 @@ class PhotoInfo:
 
     @classmethod
     def from_payload(cls, payload: dict) -> PhotoInfo:
-        photo = payload.get("photo") or {}
-        owner = photo.get("owner") or {}
+        photo = _object(payload.get("photo"), "photo")
+        owner = _object(photo.get("owner"), "photo.owner")
         license_raw = as_text(photo.get("license"))
         page_urls = [as_text(u) for u in as_list(_get(photo, "urls", "url"))
                      if isinstance(u, dict) and u.get("type") == "photopage"]
@@ -147,7 +182,7 @@ class PersonInfo:
 
     @classmethod
     def from_payload(cls, payload: dict) -> PersonInfo:
-        person = payload.get("person") or {}
+        person = _object(payload.get("person"), "person")
         return cls(
             nsid=as_nonempty_text(person.get("nsid") or person.get("id")),
             username=as_nonempty_text(person.get("username")),
@@ -172,6 +207,7 @@ class LicenseInfo:
     def list_from_payload(cls, payload: dict) -> list[LicenseInfo]:
         out = []
         for item in as_list(_get(payload, "licenses", "license")):
+            item = _object(item, "licenses.license[]")
             flickr_id = as_int(item.get("id"))
             out.append(cls(flickr_id=flickr_id, name=as_text(item.get("name")),
                            url=as_nonempty_text(item.get("url")),
@@ -192,6 +228,7 @@ class LicenseChange:
         # Entries name licenses by name + URL, not id; the URL is the stable part.
         out = []
         for item in as_list(payload.get("license_history")):
+            item = _object(item, "license_history[]")
             old_name, old_url = as_nonempty_text(item.get("old_license")), as_nonempty_text(item.get("old_license_url"))
             new_name, new_url = as_nonempty_text(item.get("new_license")), as_nonempty_text(item.get("new_license_url"))
             out.append(cls(
@@ -209,6 +246,6 @@ class LookedUpUser:
 
     @classmethod
     def from_payload(cls, payload: dict) -> LookedUpUser:
-        user = payload.get("user") or {}
+        user = _object(payload.get("user"), "user")
         return cls(nsid=as_nonempty_text(user.get("id") or user.get("nsid")),
                    username=as_nonempty_text(user.get("username")))

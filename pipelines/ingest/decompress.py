@@ -16,15 +16,17 @@ from __future__ import annotations
 import bz2
 import ctypes
 import gzip
+import io
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Self
+from typing import IO, Self
 
 from ..errors import InputError
 
@@ -239,3 +241,85 @@ def _python_main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(_python_main(sys.argv[1:]))
+
+
+# --- checked streams for readers in this process (the manifest adapters) ---------------------
+
+XZ = "xz"
+_XZ_MAGIC = b"\xfd7zXZ\x00"
+
+
+def detect_stream_compression(path: Path) -> str:
+    """detect_compression, plus xz (manifests may come as .xz; YFCC100M files never do)."""
+    kind = detect_compression(path)
+    if kind == PLAIN:
+        with open(path, "rb") as handle:
+            if handle.read(len(_XZ_MAGIC)) == _XZ_MAGIC:
+                return XZ
+    return kind
+
+
+class CheckedStream(io.RawIOBase):
+    """The decompressed bytes of `source`, from the checking decompressor of decompress_command
+    (a child process; lzma in this process for xz). A corrupt or truncated archive raises
+    InputError where the data ends, so a reader never takes part of a file for all of it.
+    Closing early (a reader that stops) ends the child without an error."""
+
+    def __init__(self, source: Path, compression: str):
+        super().__init__()
+        self.source, self.compression = Path(source), compression
+        self._proc: subprocess.Popen | None = None
+        self._lzma = None
+        if compression == XZ:
+            import lzma
+
+            self._lzma = lzma.open(self.source, "rb")  # noqa: SIM115 - closed by close()
+            return
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        with open(self.source, "rb") as stdin:
+            self._proc = subprocess.Popen(decompress_command(compression), stdin=stdin, stdout=subprocess.PIPE,
+                                          stderr=self._stderr, preexec_fn=_die_with_parent if _PRCTL else None)  # noqa: PLW1509
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self._lzma is not None:
+            try:
+                return self._lzma.readinto(buffer)
+            except (EOFError, OSError, ValueError) as exc:  # lzma.LZMAError is an OSError
+                raise InputError(f"{self.source}: corrupt or truncated xz archive ({exc})") from None
+        assert self._proc and self._proc.stdout
+        count = self._proc.stdout.readinto(buffer)
+        if not count:
+            self._check()
+        return count
+
+    def _check(self) -> None:
+        returncode = self._proc.wait()
+        if returncode != 0:
+            self._stderr.seek(0)
+            lines = self._stderr.read().decode("utf-8", "replace").strip().splitlines()
+            detail = lines[-1][:200] if lines else f"exit code {returncode}"
+            raise InputError(f"{self.source}: corrupt or truncated {self.compression} archive ({detail})")
+
+    def close(self) -> None:
+        if self._lzma is not None:
+            self._lzma.close()
+        if self._proc is not None:
+            if self._proc.poll() is None:
+                self._proc.kill()
+            self._proc.wait()
+            self._proc.stdout.close()
+            self._stderr.close()
+            self._proc = None
+        super().close()
+
+
+def open_checked(path: Path, buffer_size: int = 1 << 20) -> IO[bytes]:
+    """A binary stream of the file's content, decompressed by its magic bytes (never its suffix:
+    a plain file named .gz stays plain), raising InputError for a corrupt or truncated archive."""
+    kind = detect_stream_compression(path)
+    if kind == PLAIN:
+        return open(path, "rb", buffering=buffer_size)
+    return io.BufferedReader(CheckedStream(path, kind), buffer_size)

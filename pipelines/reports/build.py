@@ -134,8 +134,23 @@ def choose_report_dir(out_dir: Path, day: str) -> Path:
     raise CcauditError(f"too many reports for {day} in {out_dir}")
 
 
+# `--out /` would create /<date>: the root and the system's own folders are never a report folder.
+_SYSTEM_DIRS = frozenset({"/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/media",
+                          "/mnt", "/opt", "/proc", "/run", "/sbin", "/srv", "/sys", "/usr", "/var"})
+_SYSTEM_TREES = ("/proc/", "/sys/", "/dev/", "/boot/", "/etc/", "/bin/", "/sbin/", "/lib/", "/lib64/", "/usr/")
+
+
+def refuse_system_dir(out_dir: Path) -> None:
+    """CcauditError for the file system root or a system folder (also reached through .. or a symlink)."""
+    resolved = os.path.realpath(out_dir)
+    if resolved in _SYSTEM_DIRS or resolved.startswith(_SYSTEM_TREES):
+        raise CcauditError(f"--out {out_dir} is a system folder ({resolved}); choose a folder of your own, "
+                           "e.g. --out reports")
+
+
 def prepare_out_dir(out_dir: Path, day: str) -> None:
     """Create out_dir if needed; refuse a file, or a folder for `day` that ccaudit did not create."""
+    refuse_system_dir(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise CcauditError(f"--out {out_dir} is a file, not a folder")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -307,7 +322,7 @@ def check_published(files: dict[str, str], tables: list[TableResult], originals:
     for name, text in files.items():
         assert_no_leaks(name, text)
     for table in tables:
-        assert_no_original_values(f"table {table.name}", (v for row in table.rows for v in row), originals)
+        assert_no_original_values(f"table {table.name}", table.rows, originals, columns=table.columns)
 
 
 # --- the build ----------------------------------------------------------------------------------

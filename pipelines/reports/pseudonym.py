@@ -30,7 +30,12 @@ NSID_RE = re.compile(r"\d{3,}@N\d\d", re.IGNORECASE)
 # table cites flickr.com/commons/usage/ (a rights statement), which names no one.
 FLICKR_PERSONAL_URL_RE = re.compile(
     r"(?:flickr\.com/(?:photos|people|photo\.gne)|staticflickr\.com/|flic\.kr/)", re.IGNORECASE)
-_DIGITS = re.compile(r"^\d+$")
+_DIGITS = re.compile(r"[0-9]+", re.ASCII)
+# Columns that hold a person's name when they hold text. A nickname is free text: "user", "sunset"
+# or a dataset's name can be a nickname too, so a clear-text name is only a leak in such a column;
+# NSIDs, photo ids and links are leaks in any column.
+PERSON_COLUMN_RE = re.compile(r"owner|uploader|user|nick|author|real_?name|alias|person|people|photographer|"
+                              r"credit|creator|who", re.IGNORECASE)
 
 
 def key_path_for(con) -> Path:
@@ -80,17 +85,24 @@ class Pseudonymizer:
         text = str(value).strip()
         if not text:
             return value
-        if NSID_RE.fullmatch(text):
-            prefix, text = "u_", text.upper()
-        elif _DIGITS.match(text):
-            prefix = "p_"
-        elif "://" in text or FLICKR_PERSONAL_URL_RE.search(text):
-            prefix = "l_"
-        else:
-            prefix = "n_"
+        prefix = kind_prefix(text)
+        if prefix == "u_":
+            text = text.upper()
         self.replaced.add(str(value))
         digest = hmac.new(self._key, f"{prefix}{text}".encode(), hashlib.sha256).hexdigest()
         return prefix + digest[:DIGEST_CHARS]
+
+
+def kind_prefix(text: str) -> str:
+    """u_ (NSID), p_ (photo id), l_ (link) or n_ (a name: free text)."""
+    text = text.strip()
+    if NSID_RE.fullmatch(text):
+        return "u_"
+    if _DIGITS.fullmatch(text):
+        return "p_"
+    if "://" in text or FLICKR_PERSONAL_URL_RE.search(text):
+        return "l_"
+    return "n_"
 
 
 def find_leaks(text: str) -> list[str]:
@@ -109,10 +121,23 @@ def assert_no_leaks(label: str, text: str) -> None:
             f"({len(leaks)} such value(s)); mark the column `-- sensitive:` in its sql/reports file")
 
 
-def assert_no_original_values(label: str, cells, originals: set[str]) -> None:
-    """Fail when a value that was pseudonymised in one table is published in clear in another."""
-    for cell in cells:
-        if isinstance(cell, str) and cell in originals:
-            raise CcauditError(
-                f"pseudonymous report not written: {label} publishes a value that another table "
-                "pseudonymises; mark that column `-- sensitive:` too")
+def assert_no_original_values(label: str, cells, originals: set[str], columns: list[str] | None = None) -> None:
+    """Fail when a value that was pseudonymised in one table is published in clear in another.
+
+    With `columns`, `cells` are rows: an identity (NSID, photo id, link) is a leak in any column,
+    a name only in a column that names people (PERSON_COLUMN_RE), so a dataset called like a
+    nickname, or an opt-out of kind 'user' beside an uploader nicknamed 'user', is no leak.
+    Without `columns`, `cells` are single values and every original counts."""
+    if columns is None:
+        checks = ((None, cell) for cell in cells)
+    else:
+        person = [bool(PERSON_COLUMN_RE.search(c)) for c in columns]
+        checks = ((person[i], cell) for row in cells for i, cell in enumerate(row))
+    for is_person_column, cell in checks:
+        if not isinstance(cell, str) or cell not in originals:
+            continue
+        if is_person_column is False and kind_prefix(cell) == "n_":
+            continue
+        raise CcauditError(
+            f"pseudonymous report not written: {label} publishes a value that another table "
+            "pseudonymises; mark that column `-- sensitive:` too")

@@ -74,12 +74,11 @@ def stage_manifest(fmt: str, dataset: str, version: str | None, paths: Sequence[
     options = _check_options(fmt, module, options)
     check_name("dataset", dataset)
     version = check_name("version", version or default_version())
+    for path in paths:  # before resolve(): /dev/fd/63 of a <(…) resolves to a name that does not exist
+        _check_regular_file(Path(path))
     files = [Path(p).resolve() for p in paths]
     if not files:
         raise InputError("no manifest file given")
-    for path in files:
-        if not path.is_file():
-            raise InputError(f"manifest {path} does not exist or is not a file")
     run_id = f"manifest-{utc_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     # Staged files are named by the run only: nothing derived from manifest content picks a path.
     out_dir = Path(work_dir) / run_id
@@ -88,7 +87,38 @@ def stage_manifest(fmt: str, dataset: str, version: str | None, paths: Sequence[
                             auditable=bool(module.auditable(**options)), work_dir=str(out_dir))
     for index, path in enumerate(files):
         staged.files.append(_stage_file(module, fmt, path, index, out_dir, options))
+    _release_arrow_memory()
     return staged
+
+
+def _release_arrow_memory() -> None:
+    """Hand Arrow's freed blocks back to the OS before DuckDB loads (keeps the process peak down)."""
+    import gc
+
+    import pyarrow as pa
+
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+
+
+def _check_regular_file(path: Path) -> None:
+    """A manifest is read more than once (fingerprint, COCO's two passes), so it must be a file."""
+    import os
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise InputError(f"manifest {path} does not exist") from None
+    except OSError as exc:
+        raise InputError(f"manifest {path}: cannot read it: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(mode):
+        raise InputError(f"manifest {path} is a directory, not a file")
+    if not stat.S_ISREG(mode):
+        raise InputError(f"manifest {path} is not a regular file (a pipe, socket or device); "
+                         "save it to a file first")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"manifest {path}: permission denied")
 
 
 def _stage_file(module: ModuleType, fmt: str, path: Path, index: int, out_dir: Path, options: dict) -> StagedFile:
@@ -189,12 +219,14 @@ def load_staged_manifest(con, staged: StagedManifest | dict, catalog_entry: str 
             key + [staged.format, loaded, staged.auditable, [f.source_file for f in staged.files], finished,
                    staged.run_id])
         con.execute("UPDATE datasets SET catalog_entry = ? WHERE dataset = ? AND version = ?", [catalog_key, *key])
+        # Distinct counts as GROUP BYs (hash aggregates that spill past the memory limit).
         photos, owners, matched = con.execute("""
-            SELECT count(DISTINCT i.photo_id), count(DISTINCT i.owner_ref),
-                   count(DISTINCT i.photo_id) FILTER (WHERE y.photo_id IS NOT NULL)
-            FROM dataset_items AS i
-            LEFT JOIN (SELECT DISTINCT photo_id FROM yfcc_photos) AS y USING (photo_id)
-            WHERE i.dataset = ? AND i.version = ?""", key).fetchone()
+            WITH photos AS (SELECT photo_id FROM dataset_items
+                            WHERE dataset = $1 AND version = $2 AND photo_id IS NOT NULL GROUP BY photo_id),
+                 owners AS (SELECT owner_ref FROM dataset_items
+                            WHERE dataset = $1 AND version = $2 AND owner_ref IS NOT NULL GROUP BY owner_ref)
+            SELECT (SELECT count(*) FROM photos), (SELECT count(*) FROM owners),
+                   (SELECT count(*) FROM photos SEMI JOIN yfcc_photos USING (photo_id))""", key).fetchone()
         con.execute("DROP VIEW _manifest_items; DROP VIEW _manifest_rejects; "
                     "DROP TABLE _manifest_dups; DROP TABLE _manifest_files")
     return ManifestResult(
@@ -205,15 +237,27 @@ def load_staged_manifest(con, staged: StagedManifest | dict, catalog_entry: str 
         files=files)
 
 
+# DuckDB's cap while loading: the duplicate check (a hash aggregate over every item key) and the
+# insert spill to the temp_directory beside the database past it, so a 30M-line manifest loads in
+# the same RSS as a small one (the issue's bound is 1.5 GB for the whole process).
+LOAD_MEMORY_LIMIT = "768MB"
+
+
 @contextmanager
 def _quiet(con) -> Iterator[None]:
-    """No DuckDB progress bar on stdout while loading (the CLI prints its own summary)."""
-    before = con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0]
+    """While loading: no DuckDB progress bar on stdout (the CLI prints its own summary), a memory
+    cap, and no insertion order to keep (rows carry their file and line)."""
+    before = con.execute("SELECT current_setting('enable_progress_bar'), current_setting('memory_limit'), "
+                         "current_setting('preserve_insertion_order')").fetchone()
     con.execute("SET enable_progress_bar = false")
+    con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
+    con.execute("SET preserve_insertion_order = false")
     try:
         yield
     finally:
-        con.execute(f"SET enable_progress_bar = {'true' if before else 'false'}")
+        con.execute(f"SET enable_progress_bar = {'true' if before[0] else 'false'}")
+        con.execute("SET memory_limit = ?", [before[1]])
+        con.execute(f"SET preserve_insertion_order = {'true' if before[2] else 'false'}")
 
 
 def _create_staged_views(con, staged: StagedManifest) -> None:

@@ -9,11 +9,7 @@ transaction, as the single writer.
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import io
-import lzma
-import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -25,9 +21,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ...errors import InputError
+from ...textsafe import check_name  # noqa: F401  (re-exported)
+from ..decompress import open_checked
 
 BATCH_ROWS = 100_000
-RAW_LINE_LIMIT = 10_000
+RAW_LINE_LIMIT = 10_000       # characters of a rejected line kept in ingest_rejects.raw_line
+LINE_LIMIT = 4 << 20          # bytes: a longer line is rejected whole (as the YFCC path does)
+FIELD_LIMIT = 4096            # characters of one item field (key, URL, author, ...): longer is a reject
+REASON_LIMIT = 500            # characters of a reject reason (reasons may quote the input)
+BOM = "\ufeff"
 
 ITEM_SCHEMA = pa.schema([
     ("item_key", pa.string()),
@@ -47,48 +49,43 @@ _FILE_FIELDS = [("file_index", pa.int32()), ("source_file", pa.string())]
 STAGED_ITEM_SCHEMA = pa.schema(list(ITEM_SCHEMA) + [pa.field(n, t) for n, t in _FILE_FIELDS])
 STAGED_REJECT_SCHEMA = pa.schema(list(REJECT_SCHEMA) + [pa.field(n, t) for n, t in _FILE_FIELDS])
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-
-
-
-
 def default_version() -> str:
     return datetime.now(UTC).date().isoformat()
 
 
-def check_name(kind: str, value: str) -> str:
-    if not isinstance(value, str) or not _NAME_RE.match(value):
-        raise InputError(f"{kind} {value!r} must be 1-100 letters, digits, '.', '_' or '-' (starting with a letter or digit)")
-    return value
-
-
 def open_binary(path: Path) -> IO[bytes]:
-    """Open a manifest, decompressing by suffix (.bz2, .gz, .xz, .zst) as a stream."""
-    suffix = path.suffix.lower()
-    if suffix == ".bz2":
-        return bz2.open(path, "rb")
-    if suffix == ".gz":
-        return gzip.open(path, "rb")
-    if suffix == ".xz":
-        return lzma.open(path, "rb")
-    if suffix == ".zst":
-        import zstandard
-
-        raw = path.open("rb")
-        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(raw, closefd=True), 1 << 20)
-    return path.open("rb", buffering=1 << 20)
+    """Open a manifest as a stream, decompressed by its magic bytes (bz2, gzip, xz, zstd) through a
+    checking decompressor: a corrupt or truncated archive raises InputError, never a short read."""
+    return open_checked(path)
 
 
 def open_text(path: Path) -> IO[str]:
-    """Text stream for whole-document formats (JSON); bad UTF-8 stops the file with a clear error."""
-    return io.TextIOWrapper(open_binary(path), encoding="utf-8", errors="strict", newline="")
+    """Text stream for whole-document formats (JSON); a leading BOM is dropped, bad UTF-8 stops the
+    file with a clear error (see JsonStream)."""
+    return io.TextIOWrapper(open_binary(path), encoding="utf-8-sig", errors="strict", newline="")
+
+
+def _too_long(line_no: int, size: int, head: bytes, sink: StagingSink) -> None:
+    sink.reject(line_no, f"too_long: line of {size:,} bytes or more (limit {LINE_LIMIT:,})",
+                head[:RAW_LINE_LIMIT].decode("utf-8", errors="replace"))
 
 
 def iter_lines(path: Path, sink: StagingSink) -> Iterator[tuple[int, str]]:
-    """(1-based line number, text without newline) for each non-blank line; bad UTF-8 is rejected."""
+    """(1-based line number, text without newline) for each non-blank line; bad UTF-8 and lines
+    over LINE_LIMIT are rejected (a long line is skipped in pieces, never held whole)."""
     with open_binary(path) as handle:
-        for line_no, raw in enumerate(handle, start=1):
+        line_no = 0
+        while raw := handle.readline(LINE_LIMIT + 1):
+            line_no += 1
+            if len(raw) > LINE_LIMIT and not raw.endswith(b"\n"):
+                size = len(raw)
+                while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
+                    size += len(rest)
+                _too_long(line_no, size + len(rest), raw, sink)
+                continue
             raw = raw.rstrip(b"\r\n")
+            if line_no == 1:
+                raw = raw.removeprefix(BOM.encode())
             if not raw.strip():
                 continue
             try:
@@ -106,20 +103,47 @@ def iter_line_blocks(path: Path, sink: StagingSink, block_bytes: int = 8 << 20) 
     """
     next_line = 1
     rest = b""
+    skipped = 0  # > 0 while skipping the tail of a line longer than LINE_LIMIT (its size so far)
     with open_binary(path) as handle:
+        at_start = True
         while True:
             chunk = handle.read(block_bytes)
+            eof = not chunk
+            if at_start:  # a BOM may arrive split over the first reads of a tiny block size
+                if len(chunk) < len(BOM.encode()) and not eof and BOM.encode().startswith(chunk):
+                    chunk += handle.read(len(BOM.encode()) - len(chunk))
+                chunk, at_start = chunk.removeprefix(BOM.encode()), False
+            if skipped:
+                cut = chunk.find(b"\n")
+                if cut < 0 and not eof:
+                    skipped += len(chunk)
+                    continue
+                _too_long(next_line, skipped + max(cut, 0), rest, sink)
+                yield next_line, [""]  # the line keeps its number, as a blank
+                next_line += 1
+                skipped, rest = 0, b""
+                if eof:
+                    return
+                chunk = chunk[cut + 1:]
             data = rest + chunk
-            if not chunk:
+            if eof:
                 if data:
                     yield next_line, _decode_lines([data], next_line, sink)
                 return
             cut = data.rfind(b"\n")
             if cut < 0:
-                rest = data
+                if len(data) > LINE_LIMIT:   # one line past the limit: keep its head, skip the rest
+                    rest, skipped = data[:RAW_LINE_LIMIT], len(data)
+                else:
+                    rest = data
                 continue
             rest = data[cut + 1:]
             raw_lines = data[:cut].split(b"\n")
+            if cut > LINE_LIMIT and max(map(len, raw_lines)) > LINE_LIMIT:
+                for offset, raw in enumerate(raw_lines):
+                    if len(raw) > LINE_LIMIT:
+                        _too_long(next_line + offset, len(raw), raw, sink)
+                        raw_lines[offset] = b""
             yield next_line, _decode_lines(raw_lines, next_line, sink)
             next_line += len(raw_lines)
 
@@ -176,6 +200,11 @@ class StagingSink:
     def item(self, item_key: str, photo_id: int | None, owner_ref: str | None = None,
              license_id: int | None = None, license_raw: str | None = None, author: str | None = None,
              source_url: str | None = None, line: int | None = None, group_ref: str | None = None) -> None:
+        for name, value in (("item_key", item_key), ("owner_ref", owner_ref), ("license", license_raw),
+                            ("author", author), ("source_url", source_url), ("group_ref", group_ref)):
+            if value is not None and len(value) > FIELD_LIMIT:
+                self.reject(line, f"too_long: {name} of {len(value):,} characters (limit {FIELD_LIMIT:,})", value)
+                return
         if license_raw is not None and license_id is None:
             self.unknown_licenses += 1
         self._items.append((item_key, photo_id, owner_ref, license_id, license_raw, author, source_url, line,
@@ -192,6 +221,8 @@ class StagingSink:
         self.items += table.num_rows
 
     def reject(self, line_no: int | None, reason: str, raw: str | None) -> None:
+        if len(reason) > REASON_LIMIT:
+            reason = reason[:REASON_LIMIT] + "..."
         self._rejects.append((line_no, reason, None if raw is None else raw[:RAW_LINE_LIMIT]))
         self.rejects += 1
         if len(self._rejects) >= BATCH_ROWS:
@@ -336,7 +367,8 @@ def csv_rows(path: Path, sink: StagingSink, delimiter: str | None) -> tuple[list
     csv.field_size_limit(RAW_LINE_LIMIT * 100)
     delimiter = _delimiter(delimiter) if delimiter else sniff_delimiter(path)
     stream = io.TextIOWrapper(open_binary(path), encoding="utf-8", errors="surrogateescape", newline="")
-    reader = csv.reader(stream, delimiter=delimiter)
+    too_long: dict[int, int] = {}   # line number -> characters, for lines skipped unread
+    reader = csv.reader(_capped_lines(stream, too_long), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
@@ -357,6 +389,10 @@ def csv_rows(path: Path, sink: StagingSink, delimiter: str | None) -> tuple[list
                 except csv.Error as exc:
                     sink.reject(reader.line_num, f"parse: {exc}", None)
                     continue
+                if reader.line_num in too_long:
+                    sink.reject(reader.line_num, f"too_long: line of {too_long.pop(reader.line_num):,} characters "
+                                                 f"or more (limit {LINE_LIMIT:,})", None)
+                    continue
                 if not row or (len(row) == 1 and not row[0].strip()):
                     continue
                 try:
@@ -368,6 +404,23 @@ def csv_rows(path: Path, sink: StagingSink, delimiter: str | None) -> tuple[list
                 yield reader.line_num, row
 
     return header, rows()
+
+
+def _capped_lines(stream: IO[str], too_long: dict[int, int]) -> Iterator[str]:
+    """The lines of a text stream for csv.reader, none longer than LINE_LIMIT characters: a longer
+    one is skipped in pieces (never held whole), noted in `too_long` and replaced by an empty line,
+    so line numbers stay exact and the row becomes a too_long reject."""
+    line_no = 0
+    while line := stream.readline(LINE_LIMIT + 1):
+        line_no += 1
+        if len(line) > LINE_LIMIT and not line.endswith("\n"):
+            size = len(line)
+            while (rest := stream.readline(1 << 20)) and not rest.endswith("\n"):
+                size += len(rest)
+            too_long[line_no] = size + len(rest)
+            yield "\n"
+            continue
+        yield line
 
 
 def _delimiter(text: str) -> str:

@@ -33,9 +33,15 @@ def _license_table(path: Path) -> dict[int, tuple[int | None, str]]:
     table = {}
     for entry in _elements_of(path, "licenses"):
         if isinstance(entry, dict) and isinstance(entry.get("id"), int):
-            license_id, _problem = resolve_license(entry.get("name"), entry.get("url"))
-            table[entry["id"]] = (license_id, entry.get("url") or entry.get("name") or str(entry["id"]))
+            name, url = _text(entry.get("name")), _text(entry.get("url"))
+            license_id, _problem = resolve_license(name, url)
+            table[entry["id"]] = (license_id, url or name or str(entry["id"]))
     return table
+
+
+def _text(value: object) -> str | None:
+    """A string field, else None: a list or object where COCO has text names no license."""
+    return value if isinstance(value, str) and value else None
 
 
 def parse(path: Path, sink: StagingSink) -> None:
@@ -56,6 +62,9 @@ def _image(sink: StagingSink, image: object, ordinal: int, licenses: dict) -> No
         sink.reject(ordinal, f"url: not a Flickr photo URL ({exc})", raw)
         return
     coco_license = image.get("license")
-    license_id, license_raw = licenses.get(coco_license, (None, None if coco_license is None else str(coco_license)))
+    if isinstance(coco_license, (int, str)) and not isinstance(coco_license, bool):
+        license_id, license_raw = licenses.get(coco_license, (None, str(coco_license)))
+    else:  # null, or a list/object where an id belongs: kept raw (as JSON), not resolved
+        license_id, license_raw = None, None if coco_license is None else json.dumps(coco_license)
     sink.item(str(image["id"]), ref.photo_id, license_id=license_id, license_raw=license_raw, source_url=url,
               line=ordinal)

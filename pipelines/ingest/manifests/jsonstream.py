@@ -14,8 +14,19 @@ from typing import IO, Any
 
 from ...errors import InputError
 
-_DECODER = json.JSONDecoder()
 _WHITESPACE = " \t\n\r"
+# One value (an FFHQ item, a COCO image entry) larger than this is not a manifest entry.
+MAX_VALUE_CHARS = 64 << 20
+_MAX_INT_DIGITS = 40
+
+
+def _parse_int(text: str) -> int | str:
+    """Integers of up to 40 digits become int; longer ones stay text (int() refuses 4300+ digits
+    and nothing in a manifest is that long), so the item is rejected by its own checks."""
+    return int(text) if len(text) <= _MAX_INT_DIGITS else text
+
+
+_DECODER = json.JSONDecoder(parse_int=_parse_int)
 
 
 class JsonStream:
@@ -26,10 +37,17 @@ class JsonStream:
     def _fill(self) -> bool:
         if self.eof:
             return False
-        data = self.handle.read(self.chunk)
+        try:
+            data = self.handle.read(self.chunk)
+        except UnicodeDecodeError as exc:
+            raise self._error(f"not UTF-8 text (invalid byte 0x{exc.object[exc.start]:02x}); "
+                              "is it a JSON manifest?") from None
         if not data:
             self.eof = True
             return False
+        if len(self.buf) - self.pos > MAX_VALUE_CHARS:
+            raise self._error(f"a single value is larger than {MAX_VALUE_CHARS >> 20} MB "
+                              "(an item of a manifest is not)")
         self.buf = self.buf[self.pos:] + data
         self.pos = 0
         return True
@@ -64,6 +82,8 @@ class JsonStream:
                 if self._fill():
                     continue
                 raise self._error(str(exc)) from None
+            except RecursionError:
+                raise self._error("nested too deeply") from None
             # A number or literal touching the end of the window may continue in the next chunk.
             if end == len(self.buf) and not isinstance(obj, (dict, list, str)) and self._fill():
                 continue
@@ -98,12 +118,15 @@ class JsonStream:
 
     def skip(self) -> None:
         """Consume the value starting here, element by element for containers (bounded memory)."""
-        ch = self.peek()
-        if ch == "[":
-            for _ in self.elements():
-                pass
-        elif ch == "{":
-            for _ in self.members():
-                self.skip()
-        else:
-            self.value()
+        try:
+            ch = self.peek()
+            if ch == "[":
+                for _ in self.elements():
+                    pass
+            elif ch == "{":
+                for _ in self.members():
+                    self.skip()
+            else:
+                self.value()
+        except RecursionError:
+            raise self._error("nested too deeply") from None
