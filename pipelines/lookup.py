@@ -25,7 +25,7 @@ from .catalog import NO_REMOVAL_ROUTE, entry_for
 from .flickr_urls import ALIAS_RE, FlickrRef, TextReference, read_text
 from .licenses import LICENSES
 from .optout import OptOut, optouts_for
-from .textsafe import escape_controls
+from .textsafe import escape_controls, escape_fields
 
 TEXT_PHOTO_LIMIT = 25
 MAX_REFERENCES = 10_000          # per run: each is a database lookup; more is a job for SQL, not for lookup
@@ -552,7 +552,9 @@ class LookupRun:
                 "answers": [a.as_dict() for a in self.answers]}
 
     def as_text(self) -> str:
-        return escape_controls("\n\n".join(a.as_text() for a in self.answers if not a.error), keep_newlines=True)
+        # Every field is escaped before the lines are built, so a nickname or note holding a newline
+        # cannot forge a line of its own.
+        return "\n\n".join(escape_fields(a).as_text() for a in self.answers if not a.error)
 
     def error_lines(self) -> list[str]:
         return [escape_controls(f"ccaudit: error: cannot read {a.query!r}: {a.error}") for a in self.errors]

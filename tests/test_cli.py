@@ -53,7 +53,7 @@ def test_help_explains_every_command(path, capsys):
 def test_errors_are_one_line_without_traceback(tmp_path):
     missing = tmp_path / "nope.duckdb"
     result = subprocess.run([sys.executable, "-m", "pipelines.cli", "--db", str(missing), "lookup", "someone"],
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, check=False)
     assert result.returncode == 2
     assert result.stderr.startswith("ccaudit: error:") and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1

@@ -452,10 +452,10 @@ def test_lookup_prints_hostile_nicknames_and_notes_on_their_own_lines(db_path):
     assert plain.returncode == 0, plain.stderr
     for raw in ("\x1b", "\u202e", "\x07"):
         assert raw not in plain.stdout
-    lines = plain.stdout.splitlines()
+    lines = [line.lstrip() for line in plain.stdout.splitlines()]
     assert not any(line.startswith("uploader 1@N00") for line in lines)
     assert sum(line.startswith("opt-out recorded") for line in lines) == 1
     assert "nick\\nuploader 1@N00" in plain.stdout and "asked\\nopt-out recorded: forged\\x07" in plain.stdout
     as_json = run_cli("lookup", nsid, "--json", db=db_path)
     assert "\u202e" not in as_json.stdout and "\x1b" not in as_json.stdout
-    assert json.loads(as_json.stdout)["owners"][0]["nicknames"] == [hostile]   # JSON keeps the data exact
+    assert hostile in json.loads(as_json.stdout)["answers"][0]["accounts"][0]["names"]   # JSON keeps the data exact
