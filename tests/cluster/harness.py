@@ -39,6 +39,12 @@ FLICKR_CONNECTION = "flickr_api"
 WORKERS = {DB_WORKER: ("default", DB_QUEUE), STAGE_WORKER: ("default",)}
 
 
+# The ccaudit settings a deployment gives every component (docker-compose.yml's x-airflow-common
+# has the same names; tests/test_compose.py checks). CCAUDIT_DB matters on the DB worker only.
+CCAUDIT_SETTINGS = ("CCAUDIT_DB", "CCAUDIT_WORK_DIR", "CCAUDIT_REPORTS_DIR", "CCAUDIT_FLICKR_RATE",
+                    "CCAUDIT_ENRICH_LIMIT")
+
+
 class ClusterError(RuntimeError):
     pass
 

@@ -29,7 +29,14 @@ from pathlib import Path
 import pytest
 
 from tests.airflow_support import POOL
-from tests.cluster.harness import DB_QUEUE, DB_WORKER, FLICKR_CONNECTION, STAGE_WORKER, CeleryCluster
+from tests.cluster.harness import (
+    CCAUDIT_SETTINGS,
+    DB_QUEUE,
+    DB_WORKER,
+    FLICKR_CONNECTION,
+    STAGE_WORKER,
+    CeleryCluster,
+)
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
@@ -100,10 +107,12 @@ def scenario(root: Path):
         with ThreadPoolExecutor(1) as pool:
             # The data and the CLI's database are made while the cluster starts (mostly waiting).
             reference = pool.submit(_reference, inputs, cli_db)
-            with CeleryCluster(root, connections=connections, CCAUDIT_DB=str(db), CCAUDIT_WORK_DIR=str(work),
-                               CCAUDIT_REPORTS_DIR=str(reports), CCAUDIT_FLICKR_API_URL=server.url,
-                               CCAUDIT_FLICKR_RATE="36000", CCAUDIT_ENRICH_LIMIT=str(ENRICH_LIMIT),
-                               CCAUDIT_RETRY_DELAY_SECONDS="2") as cluster:
+            settings = {"CCAUDIT_DB": str(db), "CCAUDIT_WORK_DIR": str(work), "CCAUDIT_REPORTS_DIR": str(reports),
+                        "CCAUDIT_FLICKR_RATE": "36000", "CCAUDIT_ENRICH_LIMIT": str(ENRICH_LIMIT)}
+            assert set(settings) == set(CCAUDIT_SETTINGS)  # what docker-compose.yml sets too
+            # Test-only: the local Flickr server, and retries after seconds instead of minutes.
+            with CeleryCluster(root, connections=connections, CCAUDIT_FLICKR_API_URL=server.url,
+                               CCAUDIT_RETRY_DELAY_SECONDS="2", **settings) as cluster:
                 result["timings"] = cluster.timings
                 cluster.wait_for_dags([YFCC, MANIFESTS, REPORT, ENRICH])
                 cluster.timings["DAGs parsed"] = round(time.monotonic() - started, 1)
