@@ -191,11 +191,21 @@ def _print_placement(result: dict) -> None:
     print(f"killed {STAGE_WORKER} (pids {result.get('killed', {}).get('pids')}) "
           f"at {result.get('killed', {}).get('at')} while it staged map_index "
           f"{result.get('killed', {}).get('map_indexes')}")
-    print(f"{'dag':<28} {'run':<9} {'task':<9} {'map':>3} {'try':>3} {'state':<8} {'queue':<11} worker")
+    stage = [t for t in result.get("tries", {}).get(YFCC, []) if t["task_id"] == "stage"]
+    for map_index in result.get("killed", {}).get("map_indexes", []):
+        tries = sorted((t for t in stage if t["map_index"] == map_index), key=lambda t: t["try_number"])
+        if len(tries) > 1 and tries[0]["end"] and tries[-1]["start"]:
+            print(f"stage {map_index}: try 1 on {tries[0]['hostname']} ended {tries[0]['state']} at "
+                  f"{tries[0]['end']:%H:%M:%S}; try {tries[-1]['try_number']} started on {tries[-1]['hostname']} at "
+                  f"{tries[-1]['start']:%H:%M:%S} and ended {tries[-1]['state']}")
+    print(f"{'dag':<28} {'run':<15} {'task':<9} {'map':>3} {'try':>3} {'start':<8} {'end':<8} {'state':<8} "
+          f"{'queue':<11} worker")
     for dag_id, tries in result.get("tries", {}).items():
         for t in sorted(tries, key=lambda t: (t["start"] is None, t["start"] or 0)):
-            print(f"{dag_id:<28} {t['run_id'].split('__')[0]:<9} {t['task_id']:<9} {t['map_index']:>3} "
-                  f"{t['try_number']:>3} {t['state'] or '-':<8} {t['queue'] or '-':<11} {t['hostname'] or '-'}")
+            start, end = (f"{t[k]:%H:%M:%S}" if t[k] else "-" for k in ("start", "end"))
+            print(f"{dag_id:<28} {t['run_id'].split('__')[0]:<15} {t['task_id']:<9} {t['map_index']:>3} "
+                  f"{t['try_number']:>3} {start:<8} {end:<8} {t['state'] or '-':<8} {t['queue'] or '-':<11} "
+                  f"{t['hostname'] or '-'}")
 
 
 # --- the assertions ---------------------------------------------------------------------------
