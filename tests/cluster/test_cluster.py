@@ -140,6 +140,9 @@ def _run(cluster: CeleryCluster, reference: dict, started: float) -> dict:
     manifest_run = cluster.trigger(MANIFESTS, {"manifests": [
         {"format": "clip-subset", "dataset": "clip-sample", "version": "v1", "paths": [str(reference["manifest"])]}]})
     killed = _kill_stage_worker_mid_task(cluster, yfcc_run)
+    # What the dead worker left in the shared work folder (the load must not use it, and removes it).
+    work = Path(cluster.env["CCAUDIT_WORK_DIR"])
+    killed["work_files_at_kill"] = sorted(str(p.relative_to(work)) for p in work.rglob("*") if p.is_file())
     states = {"yfcc": cluster.wait_for_run(YFCC, yfcc_run), "manifests": cluster.wait_for_run(MANIFESTS, manifest_run)}
     cluster.timings["ingests done"] = round(time.monotonic() - started, 1)
     # Every load updated an Asset: wait until the asset-triggered report runs have all ended.
@@ -191,6 +194,7 @@ def _print_placement(result: dict) -> None:
     print(f"killed {STAGE_WORKER} (pids {result.get('killed', {}).get('pids')}) "
           f"at {result.get('killed', {}).get('at')} while it staged map_index "
           f"{result.get('killed', {}).get('map_indexes')}")
+    print(f"files in the shared work folder right after the kill: {result.get('killed', {}).get('work_files_at_kill')}")
     stage = [t for t in result.get("tries", {}).get(YFCC, []) if t["task_id"] == "stage"]
     for map_index in result.get("killed", {}).get("map_indexes", []):
         tries = sorted((t for t in stage if t["map_index"] == map_index), key=lambda t: t["try_number"])
