@@ -142,7 +142,8 @@ def _run(cluster: CeleryCluster, reference: dict, started: float) -> dict:
     killed = _kill_stage_worker_mid_task(cluster, yfcc_run)
     # What the dead worker left in the shared work folder (the load must not use it, and removes it).
     work = Path(cluster.env["CCAUDIT_WORK_DIR"])
-    killed["work_files_at_kill"] = sorted(str(p.relative_to(work)) for p in work.rglob("*") if p.is_file())
+    killed["work_files_at_kill"] = sorted(str(p.relative_to(work)) + ("/" if p.is_dir() else "")
+                                          for p in work.rglob("*"))
     states = {"yfcc": cluster.wait_for_run(YFCC, yfcc_run), "manifests": cluster.wait_for_run(MANIFESTS, manifest_run)}
     cluster.timings["ingests done"] = round(time.monotonic() - started, 1)
     # Every load updated an Asset: wait until the asset-triggered report runs have all ended.
@@ -165,20 +166,30 @@ def _report_runs_done(cluster: CeleryCluster) -> bool:
 
 
 def _kill_stage_worker_mid_task(cluster: CeleryCluster, run_id: str) -> dict:
-    """SIGKILL the staging-only worker once it has finished one shard and is staging another."""
+    """SIGKILL the staging-only worker once it has finished one shard and is staging another,
+    preferably while that shard's scratch folder exists in the shared work folder (mid-write)."""
+    work = Path(cluster.env["CCAUDIT_WORK_DIR"])
     deadline = time.monotonic() + 240
+    mid_task_since = None
     while True:
         rows = cluster.query("""SELECT map_index, state, hostname FROM task_instance WHERE dag_id = %s
                                 AND run_id = %s AND task_id = 'stage'""", (YFCC, run_id))
         done = [m for m, state, host in rows if state == "success" and host == STAGE_WORKER]
         running = [m for m, state, host in rows if state == "running" and host == STAGE_WORKER]
         if done and running:
-            pids = cluster.kill_worker(STAGE_WORKER)
-            return {"map_indexes": running, "done_before": done, "pids": pids, "at": time.strftime("%H:%M:%S")}
+            # Shard i is yfcc-i (plan keeps the order of `paths`); its stage writes into .yfcc-i...-XXXX/.
+            writing = [m for m in running if any(work.glob(f"*/.yfcc-{m}.tsv.gz-*"))]
+            mid_task_since = mid_task_since or time.monotonic()
+            if writing or time.monotonic() - mid_task_since > 1.5:
+                pids = cluster.kill_worker(STAGE_WORKER)
+                return {"map_indexes": running, "writing": writing, "done_before": done, "pids": pids,
+                        "at": time.strftime("%H:%M:%S")}
+        else:
+            mid_task_since = None
         finished = len(rows) == SHARDS and all(state == "success" for _, state, _ in rows)
         if finished or time.monotonic() > deadline:
             raise AssertionError(f"never saw the staging worker mid-task: {rows}\n{cluster.logs()}")
-        time.sleep(0.1)
+        time.sleep(0.05)
 
 
 def _wait(condition, what: str, cluster: CeleryCluster, timeout: float = 240) -> None:
@@ -194,7 +205,8 @@ def _print_placement(result: dict) -> None:
     print(f"killed {STAGE_WORKER} (pids {result.get('killed', {}).get('pids')}) "
           f"at {result.get('killed', {}).get('at')} while it staged map_index "
           f"{result.get('killed', {}).get('map_indexes')}")
-    print(f"files in the shared work folder right after the kill: {result.get('killed', {}).get('work_files_at_kill')}")
+    print(f"killed while writing the shard of map_index {result.get('killed', {}).get('writing')}; the shared "
+          f"work folder right after the kill: {result.get('killed', {}).get('work_files_at_kill')}")
     stage = [t for t in result.get("tries", {}).get(YFCC, []) if t["task_id"] == "stage"]
     for map_index in result.get("killed", {}).get("map_indexes", []):
         tries = sorted((t for t in stage if t["map_index"] == map_index), key=lambda t: t["try_number"])
@@ -265,8 +277,10 @@ def test_no_duplicates_and_no_orphaned_shards(scenario):
     assert _rows(db, "SELECT count(*) - count(DISTINCT photo_id) FROM yfcc_photos") == [(0,)]
     assert _rows(db, "SELECT count(*), count(DISTINCT source_file) FROM ingest_runs WHERE kind = 'yfcc'") == \
         [(SHARDS, SHARDS)]
-    leftovers = [p for p in scenario["work"].rglob("*") if p.is_file()] if scenario["work"].exists() else []
-    assert leftovers == []
+    # Nothing left in the shared work folder: no shard, no scratch folder of the killed try.
+    killed_scratch = [p for p in scenario["killed"]["work_files_at_kill"] if "/." in f"/{p}"]
+    leftovers = list(scenario["work"].rglob("*")) if scenario["work"].exists() else []
+    assert leftovers == [], (leftovers, killed_scratch)
 
 
 def test_the_flickr_key_from_the_connection_never_reaches_a_log(scenario):
