@@ -10,8 +10,8 @@ api-server, scheduler, dag-processor and two Celery workers with different hostn
 
 Both workers run on this one machine, so each gets its own name through $CCAUDIT_WORKER_HOSTNAME
 and `[core] hostname_callable` (tests.airflow_support.worker_hostname); on real machines the
-default (the FQDN) already differs. Everything is stopped by process group at exit; the folders
-are left for reading when a test fails and removed otherwise by the caller.
+default (the FQDN) already differs. Everything is stopped by process group at exit, and
+PostgreSQL's folder removed (its log is copied to ROOT/postgres.log); ROOT is the caller's.
 
 `python -m tests.cluster.harness ROOT` starts the cluster, prints its URLs and waits for Ctrl-C.
 """
@@ -447,7 +447,7 @@ if __name__ == "__main__":
     if len(sys.argv) != 2:
         raise SystemExit("usage: python -m tests.cluster.harness ROOT")
     with CeleryCluster(Path(sys.argv[1]).resolve()) as cluster:
-        print(f"postgres {cluster.postgres.url}\nredis {cluster.redis.url}\n"
+        print(f"postgres {cluster.postgres.url}\nredis {cluster.redis.url}\nREST API {cluster.api_url}\n"
               f"execution API {cluster.env['AIRFLOW__CORE__EXECUTION_API_SERVER_URL']}\nlogs {cluster.home}",
               flush=True)
         try:

@@ -81,8 +81,8 @@ def _reference(inputs: Path, cli_db: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def root():
-    # Not pytest's tmp_path: under it the postgres user could not reach its folder, and the
-    # cluster's folders are worth keeping when the test fails (removed only when it passes).
+    # Not pytest's tmp_path (0700): the cluster's folders are removed afterwards unless
+    # CCAUDIT_KEEP_CLUSTER=1 keeps them (logs under airflow-home/) for reading.
     folder = Path(tempfile.mkdtemp(prefix="ccaudit-cluster-"))
     yield folder
     if os.environ.get("CCAUDIT_KEEP_CLUSTER") != "1":
