@@ -13,11 +13,15 @@ USER airflow
 
 WORKDIR /opt/ccaudit/src
 COPY --chown=airflow:root pyproject.toml README.md ./
+COPY --chown=airflow:root constraints ./constraints
 COPY --chown=airflow:root pipelines ./pipelines
 COPY --chown=airflow:root sql ./sql
 COPY --chown=airflow:root expectations ./expectations
-# Pin apache-airflow to the image's version so installing the project can never up/downgrade it.
-RUN pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" . \
+# Airflow's convention: install against the constraints file for this Airflow and Python version,
+# here ccaudit's lock (the versions its tests passed with; tests/test_compose.py checks that the
+# FROM line above and the lock name the same Airflow). apache-airflow stays the image's version.
+# The cluster extra: Celery provider, celery[redis], psycopg2 and asyncpg for PostgreSQL.
+RUN pip install --no-cache-dir -c constraints/constraints-3.11.txt "apache-airflow==${AIRFLOW_VERSION}" ".[cluster]" \
  && python -c "import pipelines.quality, pipelines.resources as r; r.expectations_dir(); r.sql_dir('schema')"
 
 # DAGs baked in too, so the image runs without the ./dags bind mount (compose mounts it for editing).

@@ -4,16 +4,29 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.ccaudit-installed
+# The lock, after Airflow's convention: a constraints file per Python version holding the versions
+# the tests passed with (make lock writes it). Packages not in it yet install unpinned.
+PYVER := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+CONSTRAINTS ?= constraints/constraints-$(PYVER).txt
+PIP_CONSTRAINTS = $(if $(wildcard $(CONSTRAINTS)),-c $(CONSTRAINTS))
+# Debian packages for make test-cluster (PostgreSQL: metadata database; Redis: Celery broker).
+CLUSTER_DEBS ?= postgresql redis-server
 
-.PHONY: demo test test-fast bench lint clean venv system-deps
+.PHONY: demo test test-fast test-cluster bench lint lock clean venv system-deps
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(wildcard $(CONSTRAINTS))
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	@[ -n "$(PIP_CONSTRAINTS)" ] || echo "venv: no $(CONSTRAINTS) for Python $(PYVER): installing unpinned versions"
+	$(BIN)/pip install --quiet $(PIP_CONSTRAINTS) -e '.[dev,cluster]'
 	touch $(STAMP)
+
+## Rewrite the lock from the venv: run after adding a dependency to pyproject.toml and a green make test.
+lock: venv
+	$(BIN)/python scripts/lock_constraints.py > $(CONSTRAINTS).new && mv $(CONSTRAINTS).new $(CONSTRAINTS)
+	@echo "lock: wrote $(CONSTRAINTS) ($$(grep -vc '^#' $(CONSTRAINTS)) pinned distributions)"
 
 ## Optional speed-ups and the browser for the report test (Debian/Ubuntu, needs root).
 system-deps:
@@ -21,6 +34,10 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lbzip2 zstd chromium >/dev/null \
 	  || echo "system-deps: apt-get failed; ccaudit works without these (slower bz2, no browser test)"; \
 	else echo "system-deps: skipped (needs apt-get and root); ccaudit works without them"; fi
+	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(CLUSTER_DEBS) >/dev/null \
+	  || echo "system-deps: could not install $(CLUSTER_DEBS); make test-cluster needs them"; \
+	fi
 
 demo: venv
 	$(BIN)/ccaudit demo --out demo-out
@@ -30,6 +47,10 @@ test: venv
 
 test-fast: venv
 	$(BIN)/python -m pytest -q -m "not slow and not browser"
+
+## CeleryExecutor cluster (PostgreSQL + Redis + two workers) on loopback; needs make system-deps.
+test-cluster: venv
+	$(BIN)/python -m pytest -q -s -m cluster tests/cluster
 
 bench: venv
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -15,6 +15,11 @@ from airflow.sdk import Asset, Param
 # process cannot open it while a writer holds it. Every task that opens the file runs in this pool.
 # Created by `airflow pools set ccaudit_duckdb_writer 1 "..."` (compose init, tests, README).
 DUCKDB_POOL = "ccaudit_duckdb_writer"
+# Under CeleryExecutor, the Celery queue of every task that opens the file: only the worker on the
+# host that holds the DuckDB file consumes it (`airflow celery worker --queues default,ccaudit_db`).
+# Staging tasks stay on the default queue: any worker that mounts the shared work folder.
+# LocalExecutor ignores queues.
+DB_QUEUE = "ccaudit_db"
 
 # Assets are opaque URIs to Airflow; they name the tables the loader tasks commit.
 YFCC_PHOTOS = Asset(uri="ccaudit://duckdb/yfcc_photos", name="ccaudit_yfcc_photos")
@@ -23,7 +28,9 @@ DATASET_ITEMS = Asset(uri="ccaudit://duckdb/dataset_items", name="ccaudit_datase
 DEFAULT_ARGS = {
     "owner": "ccaudit",
     "retries": 2,
-    "retry_delay": timedelta(minutes=2),
+    # $CCAUDIT_RETRY_DELAY_SECONDS (read where the DAG is parsed) shortens it for the cluster test,
+    # whose killed worker's task must come back within seconds.
+    "retry_delay": timedelta(seconds=float(os.environ.get("CCAUDIT_RETRY_DELAY_SECONDS") or 120)),
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=20),
 }

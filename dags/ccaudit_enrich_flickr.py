@@ -5,14 +5,15 @@ Runs `ccaudit enrich` as one bounded batch per hour: `flickr.photos.getInfo` for
 (dataset items first, those not checked within `max_age` days) and `flickr.people.getInfo` for their
 uploaders, appended to `flickr_checks` and `uploaders`. The client throttles itself to
 `$CCAUDIT_FLICKR_RATE` calls per hour (default 3600, Flickr's limit per key); the batch size
-(`limit`, default: what fits in 30 minutes at that rate, two calls per photo) keeps each run inside
-its hour, and `max_active_runs=1` stops runs from overlapping. The next run resumes where this one
-stopped.
+(`limit`, else the Variable `ccaudit_enrich_limit` or `$CCAUDIT_ENRICH_LIMIT`, else what fits in
+30 minutes at that rate, two calls per photo) keeps each run inside its hour, and
+`max_active_runs=1` stops runs from overlapping. The next run resumes where this one stopped.
 
 **API key**: `$FLICKR_API_KEY`, else the password field of the Airflow connection `flickr_api`,
 read inside the task and never logged. Without a key the task succeeds and logs "no key".
 
-The task opens the DuckDB file read-write, so it runs in the pool `ccaudit_duckdb_writer`.
+The task opens the DuckDB file read-write, so it runs in the pool `ccaudit_duckdb_writer` and on
+the Celery queue `ccaudit_db` (the worker on the host that holds the file).
 """
 
 from __future__ import annotations
@@ -21,7 +22,15 @@ import logging
 from datetime import datetime, timedelta
 
 from airflow.sdk import Param, dag, task
-from ccaudit_common import DB_PARAM, DEFAULT_ARGS, DUCKDB_POOL, flickr_api_key, setting, user_errors_fail_fast
+from ccaudit_common import (
+    DB_PARAM,
+    DB_QUEUE,
+    DEFAULT_ARGS,
+    DUCKDB_POOL,
+    flickr_api_key,
+    setting,
+    user_errors_fail_fast,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +54,7 @@ log = logging.getLogger(__name__)
     },
 )
 def ccaudit_enrich_flickr():
-    @task(pool=DUCKDB_POOL, execution_timeout=timedelta(minutes=55))
+    @task(pool=DUCKDB_POOL, queue=DB_QUEUE, execution_timeout=timedelta(minutes=55))
     def enrich(**context) -> dict:
         from pipelines import orchestration
 
@@ -55,11 +64,24 @@ def ccaudit_enrich_flickr():
             log.info("no key: set FLICKR_API_KEY or the Airflow connection flickr_api; enrichment skipped")
         with user_errors_fail_fast():
             result = orchestration.enrich_batch(setting(params, "db"), key, dataset=params.get("dataset"),
-                                                limit=params.get("limit"), max_age=params["max_age"])
+                                                limit=_int(setting(params, "limit", key="enrich_limit")),
+                                                max_age=params["max_age"])
         log.info("enrichment: %s", result)
         return result
 
     enrich()
+
+
+def _int(value) -> int | None:
+    """A limit from a param, Variable or env var (text for the last two)."""
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        from pipelines.errors import ConfigError
+
+        raise ConfigError(f"the enrichment limit must be a whole number, not {value!r}") from None
 
 
 ccaudit_enrich_flickr()

@@ -14,9 +14,9 @@ Without the param the Airflow Variable `ccaudit_manifests` (same JSON) is used.
 
 1. **plan** checks the list and expands globs.
 2. **stage** (one mapped task per manifest, in parallel) parses it to Parquet; no database access.
-3. **load** (pool `ccaudit_duckdb_writer`, one slot) loads them; each dataset version is replaced
-   atomically. It updates the Asset `ccaudit://duckdb/dataset_items`, which triggers
-   `ccaudit_validate_and_report`.
+3. **load** (pool `ccaudit_duckdb_writer`, one slot; queue `ccaudit_db`) loads them; each dataset
+   version is replaced atomically. It updates the Asset `ccaudit://duckdb/dataset_items`, which
+   triggers `ccaudit_validate_and_report`.
 
 `schedule=None`: manifests change when a dataset publishes a new version; trigger a run then.
 """
@@ -29,6 +29,7 @@ from airflow.sdk import Param, dag, task
 from ccaudit_common import (
     DATASET_ITEMS,
     DB_PARAM,
+    DB_QUEUE,
     DEFAULT_ARGS,
     DUCKDB_POOL,
     WORK_DIR_PARAM,
@@ -84,7 +85,7 @@ def ccaudit_ingest_manifests():
         with user_errors_fail_fast():
             return orchestration.stage_manifest(spec, run_work_folder(context))
 
-    @task(pool=DUCKDB_POOL, outlets=[DATASET_ITEMS])
+    @task(pool=DUCKDB_POOL, queue=DB_QUEUE, outlets=[DATASET_ITEMS])
     def load(staged, **context) -> dict:
         from pipelines import orchestration
 

@@ -5,10 +5,10 @@
    else the Airflow Variable `ccaudit_yfcc_paths` or `$CCAUDIT_YFCC_PATHS` (comma-separated).
 2. **stage** (one mapped task per file, in parallel) decompresses and parses a file into a Parquet
    shard under `<work_dir>/<run id>/`. It never opens the database.
-3. **load** (pool `ccaudit_duckdb_writer`, one slot) loads every shard in ONE transaction: either
-   the whole run lands or nothing does; re-ingesting a file replaces its rows. It then deletes the
-   shards and updates the Asset `ccaudit://duckdb/yfcc_photos`, which triggers
-   `ccaudit_validate_and_report`.
+3. **load** (pool `ccaudit_duckdb_writer`, one slot; queue `ccaudit_db`) loads every shard in ONE
+   transaction: either the whole run lands or nothing does; re-ingesting a file replaces its rows.
+   It then deletes the shards and updates the Asset `ccaudit://duckdb/yfcc_photos`, which
+   triggers `ccaudit_validate_and_report`.
 
 `schedule=None`: the dump is static; trigger a run when files arrive (UI, `airflow dags trigger`
 with `-c '{"paths": ["/data/yfcc/*.bz2"]}'`). Params use the names of the CLI flags
@@ -22,6 +22,7 @@ from datetime import datetime
 from airflow.sdk import Param, dag, task
 from ccaudit_common import (
     DB_PARAM,
+    DB_QUEUE,
     DEFAULT_ARGS,
     DUCKDB_POOL,
     WORK_DIR_PARAM,
@@ -63,7 +64,7 @@ def ccaudit_ingest_yfcc():
         with user_errors_fail_fast():
             return orchestration.stage_yfcc(path, run_work_folder(context))
 
-    @task(pool=DUCKDB_POOL, outlets=[YFCC_PHOTOS])
+    @task(pool=DUCKDB_POOL, queue=DB_QUEUE, outlets=[YFCC_PHOTOS])
     def load(staged, **context) -> dict:
         from pipelines import orchestration
 

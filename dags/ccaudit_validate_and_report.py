@@ -4,9 +4,9 @@
 Runs on the 1st of every month at 04:00 UTC **and** whenever an ingest DAG updates one of the
 Assets `ccaudit://duckdb/yfcc_photos` or `ccaudit://duckdb/dataset_items` (`AssetOrTimeSchedule`).
 
-1. **validate** (pool `ccaudit_duckdb_writer`) runs the suites in `expectations/` over the whole
-   tables and stores every result in `validation_results`. If a **critical** expectation fails
-   the task fails without retries, and the report is neither built nor published.
+1. **validate** (pool `ccaudit_duckdb_writer`, queue `ccaudit_db`) runs the suites in `expectations/`
+   over the whole tables and stores every result in `validation_results`. If a **critical**
+   expectation fails the task fails without retries, and the report is neither built nor published.
 2. **report** (same pool; opens the database read-only) writes the report and publishes it as
    `<out>/<date>/` (`<date>-2`, … for later runs that day) by renaming the finished folder into
    place, so readers never see half a report.
@@ -25,6 +25,7 @@ from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, t
 from ccaudit_common import (
     DATASET_ITEMS,
     DB_PARAM,
+    DB_QUEUE,
     DEFAULT_ARGS,
     DUCKDB_POOL,
     YFCC_PHOTOS,
@@ -55,7 +56,7 @@ log = logging.getLogger(__name__)
     },
 )
 def ccaudit_validate_and_report():
-    @task(pool=DUCKDB_POOL)
+    @task(pool=DUCKDB_POOL, queue=DB_QUEUE)
     def validate(**context) -> dict:
         from airflow.sdk.exceptions import AirflowFailException
 
@@ -71,7 +72,7 @@ def ccaudit_validate_and_report():
                                        + "; ".join(result["critical_failures"]))
         return {k: v for k, v in result.items() if k != "summary"}
 
-    @task(pool=DUCKDB_POOL)
+    @task(pool=DUCKDB_POOL, queue=DB_QUEUE)
     def report(**context) -> dict:
         from pipelines import orchestration
 

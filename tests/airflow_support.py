@@ -43,6 +43,17 @@ def airflow_env(home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def worker_hostname() -> str:
+    """`[core] hostname_callable` for several workers on one host (the cluster test): the name in
+    $CCAUDIT_WORKER_HOSTNAME, else Airflow's default, the FQDN. Task instances record it."""
+    name = os.environ.get("CCAUDIT_WORKER_HOSTNAME", "").strip()
+    if name:
+        return name
+    import socket
+
+    return socket.getfqdn()
+
+
 def airflow_cli(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     airflow = Path(sys.executable).with_name("airflow")
     return subprocess.run([str(airflow), *args], env=env, capture_output=True, text=True, timeout=timeout,

@@ -84,6 +84,9 @@ def test_every_task_that_opens_duckdb_is_in_the_one_slot_pool(dagbag):
     for dag_id, dag in dagbag.dags.items():
         for task in dag.tasks:
             assert (task.pool == POOL) == ((dag_id, task.task_id) in DB_TASKS), (dag_id, task.task_id, task.pool)
+            # Under Celery, only the worker on the DuckDB file's host consumes the DB queue.
+            expected_queue = "ccaudit_db" if (dag_id, task.task_id) in DB_TASKS else "default"
+            assert task.queue == expected_queue, (dag_id, task.task_id, task.queue)
     assert dagbag.dags["ccaudit_ingest_yfcc"].get_task("stage").is_mapped
     assert dagbag.dags["ccaudit_enrich_flickr"].get_task("enrich").execution_timeout <= timedelta(minutes=59)
 
