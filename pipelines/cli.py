@@ -102,10 +102,9 @@ def cmd_enrich(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .quality import validate
+    from .quality import validate_database
 
-    with _connect(args) as con:
-        result = validate(con)
+    result = validate_database(_settings(args).db_path)
     print(result.summary_text())
     return 0 if result.success else 1
 
@@ -113,10 +112,25 @@ def cmd_validate(args) -> int:
 def cmd_report(args) -> int:
     from .reports.build import build_report
 
-    with _connect(args) as con:
-        result = build_report(con, out_dir=Path(args.out), publish_mode=args.publish_mode)
+    with _connect(args, read_only=True) as con:
+        result = build_report(con, out_dir=Path(args.out), publish_mode=args.publish_mode, edition=True)
     print(result.summary_text())
     return 0
+
+
+def cmd_publish_db(args) -> int:
+    from .edition import publish_edition
+
+    with _connect(args, read_only=True) as con:
+        result = publish_edition(con, Path(args.out), publish_mode=args.publish_mode)
+    print(result.summary_text())
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from .serve import serve
+
+    return serve(Path(args.edition), port=args.port)
 
 
 def cmd_lookup(args) -> int:
@@ -175,7 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ccaudit", parents=[db_flag],
         description="Audit Creative Commons image datasets drawn from Flickr: ingest YFCC100M and "
                     "dataset manifests into DuckDB, re-check photos on Flickr, validate, and report.",
-        epilog="Environment: CCAUDIT_DB, FLICKR_API_KEY, CCAUDIT_FLICKR_API_URL, CCAUDIT_FLICKR_RATE. "
+        epilog="Environment: CCAUDIT_DB, FLICKR_API_KEY, CCAUDIT_FLICKR_API_URL, CCAUDIT_FLICKR_RATE, "
+               "CCAUDIT_LOCK_WAIT. "
                "Run `ccaudit COMMAND --help` for the flags of one command.")
     parser.add_argument("--version", action="version", version=f"ccaudit {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -258,6 +273,25 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--publish-mode", choices=("full", "pseudonymous"), default="pseudonymous",
                         help="pseudonymous (default) replaces NSIDs, nicknames and photo URLs with keyed hashes")
     report.set_defaults(func=cmd_report)
+
+    publish = commands.add_parser(
+        "publish-db", parents=[db_flag], help="write the readers' edition (Parquet + a DuckDB file of views)",
+        description="Write the published tables as Parquet plus a small DuckDB file of views with the same "
+                    "comments into a new folder OUT/<time>/ and point OUT/latest at it. Readers may keep it open "
+                    "while ccaudit writes. `ccaudit report` also writes one, into REPORT_OUT/editions.")
+    publish.add_argument("--out", default="reports/editions", help="editions folder (default: reports/editions)")
+    publish.add_argument("--publish-mode", choices=("full", "pseudonymous"), default="pseudonymous",
+                         help="pseudonymous (default) replaces people with keyed hashes, as the report does")
+    publish.set_defaults(func=cmd_publish_db)
+
+    serve = commands.add_parser(
+        "serve", help="browse the latest edition in Datasette on 127.0.0.1",
+        description="Serve the latest edition with Datasette on 127.0.0.1 (faceted browsing, full-text search "
+                    "on titles and tags, table and column descriptions). Never opens the main database.")
+    serve.add_argument("--port", type=_positive_int, default=8001, help="port (default 8001)")
+    serve.add_argument("--edition", default="reports/editions", metavar="DIR",
+                       help="an editions folder (its latest) or one edition (default: reports/editions)")
+    serve.set_defaults(func=cmd_serve)
 
     lookup = commands.add_parser("lookup", parents=[db_flag], help="am I in it? find a person's or a photo's items",
                                  description="Find which datasets hold photos of an uploader or a photo. QUERY is a "

@@ -211,10 +211,10 @@ def enrich_batch(db: str | None, api_key: str | None, dataset: str | None = None
 
 def validate_database(db: str | None, run_id: str | None = None) -> dict:
     """Run the GX suites and store the results; `success` is False when a critical one failed."""
-    from .quality import validate
+    from .quality import validate_database as validate
 
-    with open_db(db) as con:  # read-write: the results are stored in validation_results
-        result = validate(con, run_id=run_id)
+    # Reads read-only (readers share the file meanwhile), then stores the results in a short write.
+    result = validate(db_path(db), run_id=run_id)
     return {"run_id": result.run_id, "success": result.success, "seconds": round(result.seconds, 2),
             "rows": result.rows, "critical_failures": [o.label() for o in result.critical_failures],
             "warnings": [o.label() for o in result.warnings], "summary": result.summary_text()}
@@ -222,9 +222,10 @@ def validate_database(db: str | None, run_id: str | None = None) -> dict:
 
 def build_report(db: str | None, out: str | None, publish_mode: str = "pseudonymous") -> dict:
     """Write the report to <out>/<date>/ (the report builder renames a finished folder into place,
-    so readers never see half a report). Opens the database read-only."""
+    so readers never see half a report) and the readers' edition to <out>/editions/. Opens the
+    database read-only."""
     from .reports.build import build_report as build
 
     with open_db(db, read_only=True) as con:
-        result = build(con, out_dir=reports_dir(out), publish_mode=publish_mode)
-    return {"report_dir": str(Path(result.report_dir).resolve())}
+        result = build(con, out_dir=reports_dir(out), publish_mode=publish_mode, edition=True)
+    return {"report_dir": str(Path(result.report_dir).resolve()), "edition_dir": str(result.edition_dir)}
