@@ -96,7 +96,7 @@ def cmd_enrich(args) -> int:
 
     settings = _settings(args)
     result = enrich(settings, dataset=args.dataset, limit=args.limit, max_age_days=args.max_age,
-                    deadline_seconds=args.deadline, progress=not args.quiet)
+                    deadline_seconds=args.deadline, progress=not args.quiet, merge_seconds=args.merge_seconds)
     print(result.summary_text())
     return 0
 
@@ -259,6 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="skip photos checked within DAYS days (default 30)")
     enrich.add_argument("--deadline", type=_positive_int, metavar="SECONDS",
                         help="start no call after SECONDS (e.g. 3300 in an hourly schedule); rerun to continue")
+    enrich.add_argument("--merge-seconds", type=float, default=30.0, metavar="S",
+                        help="merge journaled answers into the database at least every S seconds (default 30; "
+                             "also every 500 answers and at the end)")
     enrich.add_argument("--quiet", action="store_true", help="no progress bar")
     enrich.set_defaults(func=cmd_enrich)
 

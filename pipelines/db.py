@@ -78,13 +78,13 @@ def _open(path: Path, read_only: bool, config: dict, lock_wait: float) -> duckdb
             if found is None:
                 raise CcauditError(f"cannot open database {path}: {exc}") from None
             waited = time.monotonic() - started
-            if waited + pause > lock_wait:
+            if waited >= lock_wait:
                 raise DatabaseLockedError(path, found[0], found[1], waited, not read_only) from None
-            if not logged:
-                _LOG.warning("database %s is held by a %s%s; waiting up to %.0f s", path, found[0],
-                             f" (PID {found[1]})" if found[1] else "", lock_wait)
+            if not logged:  # once: who holds it, and for how long we will wait
+                _LOG.warning("ccaudit: waiting up to %.0f s for database %s: a %s%s holds it", lock_wait, path,
+                             found[0], f" (PID {found[1]})" if found[1] else "")
                 logged = True
-            time.sleep(pause * random.uniform(0.5, 1.0))
+            time.sleep(min(pause * random.uniform(0.5, 1.0), lock_wait - waited))
             pause = min(pause * 1.5, _MAX_RETRY)
 
 
