@@ -24,11 +24,13 @@ scanned for NSIDs and personal Flickr links; a hit refuses the edition.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import secrets
 import shutil
 import time
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,7 +44,7 @@ from .reports.pseudonym import FLICKR_PERSONAL_URL_RE, NSID_RE, Pseudonymizer, f
 EDITION_FILE = "ccaudit-edition.duckdb"
 MARKER = ".ccaudit-edition"
 LATEST = "latest"
-KEEP_EDITIONS = 3   # older editions are deleted; a reader's open session keeps its files until closed
+KEEP_EDITIONS = 3   # older editions are deleted, unless a DuckDB session holds one open
 PUBLISH_MODES = ("pseudonymous", "full")
 
 # The tables a reader gets, in this order. Not published: ingest_rejects (raw input lines name
@@ -111,7 +113,8 @@ def _comment(con, name: str) -> str | None:
     return row[0] if row else None
 
 
-def _select_list(table: str, columns: list[tuple[str, str, str | None]], pseudonymous: bool) -> tuple[str, str]:
+def _select_list(table: str, columns: list[tuple[str, str, str | None]], pseudonymous: bool,
+                 token_function: str = "") -> tuple[str, str]:
     """The SELECT list that publishes `table`, and the joins that map people columns to tokens."""
     if not pseudonymous:
         return ", ".join(_quote(c) for c, _, _ in columns), ""
@@ -124,28 +127,39 @@ def _select_list(table: str, columns: list[tuple[str, str, str | None]], pseudon
             continue
         if name in people:
             # Token each distinct value once (Python HMAC), not each row.
-            joins.append(f"LEFT JOIN (SELECT v, ccaudit_token(v) AS token FROM "
+            joins.append(f"LEFT JOIN (SELECT v, {token_function}(v) AS token FROM "
                          f"(SELECT DISTINCT CAST({_quote(name)} AS VARCHAR) AS v FROM {_quote(table)} "
                          f"WHERE {_quote(name)} IS NOT NULL)) AS m{i} ON m{i}.v = CAST({column} AS VARCHAR)")
             parts.append(f"m{i}.token AS {_quote(name)}")
         elif kind == "VARCHAR":
-            parts.append(f"regexp_replace(regexp_replace({column}, {_literal(_LINK_IN_TEXT)}, '[link]', 'gi'), "
-                         f"{_literal(_NSID_IN_TEXT)}, '[nsid]', 'gi') AS {_quote(name)}")
+            parts.append(f"{_redacted(column)} AS {_quote(name)}")
+        elif kind == "VARCHAR[]":
+            parts.append(f"list_transform({column}, lambda x: {_redacted('x')}) AS {_quote(name)}")
         else:
             parts.append(f"{column} AS {_quote(name)}")
     return ", ".join(parts), " ".join(joins)
 
 
-def _leaks(con, parquet: Path, columns: list[str]) -> list[str]:
-    """NSIDs and personal Flickr links left in the text columns of a published file (SQL scan)."""
-    if not columns:
-        return []
+def _redacted(expression: str) -> str:
+    return (f"regexp_replace(regexp_replace({expression}, {_literal(_LINK_IN_TEXT)}, '[link]', 'gi'), "
+            f"{_literal(_NSID_IN_TEXT)}, '[nsid]', 'gi')")
+
+
+_NOT_TEXT = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "DOUBLE", "FLOAT", "BOOLEAN", "DATE",
+             "TIMESTAMP", "DECIMAL")
+
+
+def _leaks(con, parquet: Path, columns: list[tuple[str, str, str | None]]) -> list[str]:
+    """NSIDs and personal Flickr links left in any non-numeric column of a published file: the
+    safety net behind the tokens and the redaction (the report's patterns, scanned in SQL)."""
     found = []
-    for column in columns:
-        row = con.execute(
-            f"SELECT {_quote(column)} FROM read_parquet(?) WHERE regexp_matches({_quote(column)}, ?, 'i') "
-            f"OR regexp_matches({_quote(column)}, ?, 'i') LIMIT 1",
-            [str(parquet), _NSID_IN_TEXT, FLICKR_PERSONAL_URL_RE.pattern]).fetchone()
+    for name, kind, _ in columns:
+        if kind.startswith(_NOT_TEXT) and not kind.endswith("]"):
+            continue
+        text = f"CAST({_quote(name)} AS VARCHAR)"
+        row = con.execute(f"SELECT {text} FROM read_parquet(?) WHERE regexp_matches({text}, ?, 'i') "
+                          f"OR regexp_matches({text}, ?, 'i') LIMIT 1",
+                          [str(parquet), _NSID_IN_TEXT, FLICKR_PERSONAL_URL_RE.pattern]).fetchone()
         if row:
             found += find_leaks(row[0]) or [row[0]]
     return found
@@ -167,12 +181,28 @@ def _switch_latest(base: Path, name: str) -> None:
     os.replace(tmp, base / LATEST)
 
 
+def in_use(folder: Path) -> bool:
+    """True while a DuckDB session holds the edition's file open (DuckDB keeps a shared lock on it)."""
+    try:
+        fd = os.open(folder / EDITION_FILE, os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)  # also drops the probe's lock
+    return False
+
+
 def _prune(base: Path, keep: int) -> None:
+    """Delete editions older than the last `keep`, except any that a DuckDB session holds open."""
     ours = sorted((p for p in base.iterdir() if p.is_dir() and not p.is_symlink() and (p / MARKER).is_file()),
                   key=lambda p: p.name)
     current = (base / LATEST).resolve()
     for old in ours[:-keep] if keep > 0 else []:
-        if old.resolve() != current:
+        if old.resolve() != current and not in_use(old):
             shutil.rmtree(old, ignore_errors=True)
 
 
@@ -204,11 +234,13 @@ def publish_edition(con: duckdb.DuckDBPyConnection, base: Path, publish_mode: st
     except OSError as exc:
         raise CcauditError(f"cannot write an edition into {base}: {exc.strerror or exc}") from None
     result = EditionResult(folder=base / name, publish_mode=publish_mode)
-    cursor = con.cursor()  # the token function lives on this cursor only
+    cursor = con.cursor()
+    # The report's keyed hash as a SQL function, under a name of its own (the catalog is shared).
+    token_function = f"ccaudit_token_{secrets.token_hex(4)}"
     try:
         if pseudonymous:
             pseudonymizer = Pseudonymizer(load_key(con))
-            cursor.create_function("ccaudit_token", lambda v: pseudonymizer.token(v), [duckdb.sqltype("VARCHAR")],
+            cursor.create_function(token_function, lambda v: pseudonymizer.token(v), [duckdb.sqltype("VARCHAR")],
                                    duckdb.sqltype("VARCHAR"))
         cursor.execute("SET enable_progress_bar = false")
         published: dict[str, list[tuple[str, str, str | None]]] = {}
@@ -216,13 +248,13 @@ def publish_edition(con: duckdb.DuckDBPyConnection, base: Path, publish_mode: st
             columns = _columns(cursor, table)
             if not columns:
                 continue
-            select, joins = _select_list(table, columns, pseudonymous)
+            select, joins = _select_list(table, columns, pseudonymous, token_function)
             parquet = tmp / "tables" / f"{table}.parquet"
             cursor.execute(f"COPY (SELECT {select} FROM {_quote(table)} AS t {joins}) TO {_literal(str(parquet))} "
                            "(FORMAT parquet, COMPRESSION zstd)")
             kept = [c for c in columns if not (pseudonymous and c[0] in LINK_COLUMNS.get(table, ()))]
             if pseudonymous:
-                leaks = _leaks(cursor, parquet, [c for c, kind, _ in kept if kind == "VARCHAR"])
+                leaks = _leaks(cursor, parquet, kept)
                 if leaks:
                     raise CcauditError(f"pseudonymous edition not written: {table} still contains {leaks[0]!r}; "
                                        "add the column to edition.PEOPLE_COLUMNS or LINK_COLUMNS")
@@ -236,6 +268,9 @@ def publish_edition(con: duckdb.DuckDBPyConnection, base: Path, publish_mode: st
     except OSError as exc:
         raise CcauditError(f"cannot write an edition into {base}: {exc.strerror or exc}") from None
     finally:
+        if pseudonymous:
+            with suppress(duckdb.Error):
+                cursor.remove_function(token_function)
         cursor.close()
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
