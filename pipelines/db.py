@@ -81,7 +81,7 @@ def _open(path: Path, read_only: bool, config: dict, lock_wait: float) -> duckdb
             if waited >= lock_wait:
                 raise DatabaseLockedError(path, found[0], found[1], waited, not read_only) from None
             if not logged:  # once: who holds it, and for how long we will wait
-                _LOG.warning("ccaudit: waiting up to %.0f s for database %s: a %s%s holds it", lock_wait, path,
+                _LOG.warning("ccaudit: waiting up to %g s for database %s: a %s%s holds it", lock_wait, path,
                              found[0], f" (PID {found[1]})" if found[1] else "")
                 logged = True
             time.sleep(min(pause * random.uniform(0.5, 1.0), lock_wait - waited))
