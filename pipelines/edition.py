@@ -83,8 +83,8 @@ class EditionResult:
 
     def summary_text(self) -> str:
         rows = sum(self.tables.values())
-        lines = [f"edition written to {self.folder} ({self.publish_mode}, {len(self.tables)} tables, "
-                 f"{rows:,} rows, {len(self.views)} views, {self.seconds:.1f} s)",
+        lines = [(f"edition written to {self.folder} ({self.publish_mode}, {len(self.tables)} tables, "
+                  f"{rows:,} rows, {len(self.views)} views, {self.seconds:.1f} s)"),
                  f"latest: {self.folder.parent / LATEST} -> {self.folder.name}",
                  f"open it: cd {self.folder.parent / LATEST} && duckdb -readonly {EDITION_FILE}"]
         lines += [f"  view {name} not published: {why}" for name, why in self.skipped_views.items()]

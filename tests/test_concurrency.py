@@ -130,7 +130,7 @@ def test_cli_reader_fails_in_one_line_after_the_lock_wait(db_path):
 def test_bad_lock_wait_setting_is_one_line(db_path):
     connect(db_path).close()
     proc = ccaudit(db_path, "lookup", "x", env={"CCAUDIT_LOCK_WAIT": "soon"})
-    out, err = proc.communicate(timeout=60)
+    _, err = proc.communicate(timeout=60)
     assert proc.returncode == 2 and "CCAUDIT_LOCK_WAIT must be a number" in err and err.count("\n") == 1
 
 
@@ -139,18 +139,18 @@ def test_report_and_validate_run_while_a_journalist_holds_the_file_read_only(db_
     reader = hold(db_path, read_only=True, seconds=60)
     try:
         report = ccaudit(db_path, "report", "--out", str(tmp_path / "reports"), env={"CCAUDIT_LOCK_WAIT": "1"})
-        out, err = report.communicate(timeout=120)
+        _, err = report.communicate(timeout=120)
         assert report.returncode == 0, err
         assert (tmp_path / "reports" / "editions" / "latest" / "ccaudit-edition.duckdb").is_file()
         # validate reads read-only; storing its results needs the file: it waits for the reader, then says who.
         validate = ccaudit(db_path, "validate", env={"CCAUDIT_LOCK_WAIT": "1"})
-        out, err = validate.communicate(timeout=120)
+        _, err = validate.communicate(timeout=120)
         assert validate.returncode == 2 and f"a reader (PID {reader.pid})" in err, err
     finally:
         reader.kill()
         reader.wait()
     validate = ccaudit(db_path, "validate", env={"CCAUDIT_LOCK_WAIT": "1"})
-    out, err = validate.communicate(timeout=120)
+    _, err = validate.communicate(timeout=120)
     assert validate.returncode == 0, err
     with connect(db_path, read_only=True) as con:
         assert con.execute("SELECT count(DISTINCT run_id) FROM validation_results").fetchone()[0] == 1

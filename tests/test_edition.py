@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import duckdb
@@ -60,8 +59,8 @@ def parquet_strings(folder: Path) -> list[str]:
 def test_pseudonymous_edition_opens_from_its_folder_with_the_same_comments(demo_db, tmp_path):
     with connect(demo_db, read_only=True) as con:
         result = publish_edition(con, tmp_path / "editions")
-        comments = dict(((t, c), text) for t, c, text in con.execute(
-            "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE comment IS NOT NULL").fetchall())
+        comments = {(t, c): text for t, c, text in con.execute(
+            "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE comment IS NOT NULL").fetchall()}
         counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in result.tables}
     folder = result.folder
     assert (tmp_path / "editions" / LATEST).resolve() == folder and folder.name in result.summary_text()

@@ -473,9 +473,9 @@ def test_a_second_enrich_on_the_same_database_is_refused(settings, server):
     with _enrich_lock(journal_dir(settings.db_path)):
         code = ("import sys; from pipelines.flickr.enrich import _enrich_lock; from pathlib import Path\n"
                 f"with _enrich_lock(Path({str(journal_dir(settings.db_path))!r})): pass")
-        done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+        done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60,
+                              check=False)
     assert done.returncode != 0 and f"another `ccaudit enrich` is running on this database (PID {os.getpid()})" in done.stderr
-    with pytest.raises(CcauditError, match="another `ccaudit enrich`"):
-        with _enrich_lock(journal_dir(settings.db_path)):
-            with _enrich_lock(journal_dir(settings.db_path)):
-                pass
+    with pytest.raises(CcauditError, match="another `ccaudit enrich`"), \
+            _enrich_lock(journal_dir(settings.db_path)), _enrich_lock(journal_dir(settings.db_path)):
+        pass

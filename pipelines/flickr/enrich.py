@@ -45,8 +45,15 @@ from ..config import Settings
 from ..db import connect, transaction, utc_now
 from ..errors import CcauditError, DatabaseLockedError, InputError
 from ..progress import Progress
-from .client import (STATUSES, ApiResult, DeadlineReached, FlickrApiKeyError, FlickrClient, MissingApiKeyError,
-                     redact)
+from .client import (
+    STATUSES,
+    ApiResult,
+    DeadlineReached,
+    FlickrApiKeyError,
+    FlickrClient,
+    MissingApiKeyError,
+    redact,
+)
 
 BATCH_SIZE = 200
 MERGE_EVERY = 500          # answers between merges ...
@@ -111,8 +118,8 @@ class EnrichResult:
             f"  photos checked: {self.photos_checked} of {self.pending_at_start} pending ({counts})",
             f"  uploaders fetched: {self.uploaders_fetched} ({people})",
             f"  API calls: {self.api_calls} in {self.seconds:.1f}s",
-            f"  merged into the database in {self.merges} short transaction(s), "
-            f"the longest holding it {self.merge_seconds_max:.2f}s",
+            (f"  merged into the database in {self.merges} short transaction(s), "
+             f"the longest holding it {self.merge_seconds_max:.2f}s"),
         ]
         if self.resumed_run_id:
             lines.append(f"  continued the pass of run {self.resumed_run_id}")
@@ -338,7 +345,7 @@ def _enrich_lock(folder: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
-            raise CcauditError(f"another `ccaudit enrich` is running on this database"
+            raise CcauditError("another `ccaudit enrich` is running on this database"
                                + (f" (PID {holder})" if holder.isdigit() else "")
                                + "; wait for it to finish") from None
         os.ftruncate(fd, 0)
