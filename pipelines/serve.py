@@ -14,7 +14,6 @@ import json
 import os
 import secrets
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 
@@ -136,7 +135,7 @@ def datasette_command(database: Path, metadata: Path, port: int, host: str = "12
 
 
 def serve(edition_dir: Path, port: int = 8001) -> int:
-    """Run Datasette on 127.0.0.1 until interrupted; returns its exit code."""
+    """Become Datasette on 127.0.0.1 (exec: signals reach it, and no child is left behind)."""
     try:
         import datasette  # noqa: F401
     except ImportError:
@@ -144,4 +143,5 @@ def serve(edition_dir: Path, port: int = 8001) -> int:
     database, metadata = prepare(edition_dir)
     command = datasette_command(database, metadata, port)
     print(f"serving {database.parent} on http://127.0.0.1:{port}/{DATABASE_NAME} (Ctrl-C stops)", flush=True)
-    return subprocess.call(command)
+    os.execv(command[0], command)
+    return 1  # not reached
