@@ -42,11 +42,7 @@ class Settings:
     flickr_rate_per_hour: float = DEFAULT_FLICKR_RATE
     # repr=False: the key must never reach a log line or a traceback through this object.
     flickr_api_key: str | None = field(default=None, repr=False)
-    lock_wait_seconds: float = DEFAULT_LOCK_WAIT
-
-    @property
-    def reader_lock_wait_seconds(self) -> float:
-        return min(self.lock_wait_seconds, READER_LOCK_WAIT_CAP)
+    lock_wait_seconds: float = DEFAULT_LOCK_WAIT   # CCAUDIT_LOCK_WAIT; readers wait at most READER_LOCK_WAIT_CAP
 
     @classmethod
     def from_env(cls, db: str | os.PathLike | None = None, env: dict | None = None) -> Settings:

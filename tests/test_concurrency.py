@@ -299,3 +299,28 @@ def test_readers_report_lookup_ingest_and_datasette_while_enrich_runs(tmp_path):
     assert len(merges) == 1 and merges[0][0] >= 5 and extra == 5
     assert "merged into the database in" in out
     assert not list((db_path.parent / (db_path.name + ".enrich")).glob("*.jsonl"))
+
+
+def test_lock_wait_setting():
+    from pipelines.config import DEFAULT_LOCK_WAIT, Settings
+    from pipelines.errors import ConfigError
+
+    assert Settings.from_env(env={}).lock_wait_seconds == DEFAULT_LOCK_WAIT == 300
+    assert Settings.from_env(env={"CCAUDIT_LOCK_WAIT": " 2.5 "}).lock_wait_seconds == 2.5
+    for bad in ("-1", "nan", "inf", "soon"):
+        with pytest.raises(ConfigError, match="CCAUDIT_LOCK_WAIT"):
+            Settings.from_env(env={"CCAUDIT_LOCK_WAIT": bad})
+
+
+def test_zero_lock_wait_fails_at_once(db_path, monkeypatch):
+    connect(db_path).close()
+    writer = hold(db_path, read_only=False, seconds=10)
+    monkeypatch.setenv("CCAUDIT_LOCK_WAIT", "0")
+    try:
+        started = time.monotonic()
+        with pytest.raises(DatabaseLockedError, match=r"waited 0\.0 s"):
+            connect(db_path, read_only=True)   # the default comes from the environment
+        assert time.monotonic() - started < 1
+    finally:
+        writer.kill()
+        writer.wait()
