@@ -69,22 +69,30 @@ def cmd_generate_yfcc(args) -> int:
 
 
 def cmd_ingest_yfcc(args) -> int:
+    from .db import DeferredConnection
     from .ingest.yfcc import ingest_yfcc
 
-    with _connect(args) as con:
-        results = ingest_yfcc(con, [Path(p) for p in args.paths], progress=not args.quiet)
+    db_path = _settings(args).db_path.resolve()
+    try:  # staging files go beside the database, as before
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CcauditError(f"cannot create the folder for database {db_path}: {exc.strerror or exc}") from None
+    # Staging (decompress, parse) needs no database: open it only when the load starts.
+    with DeferredConnection(db_path) as con:
+        results = ingest_yfcc(con, [Path(p) for p in args.paths], progress=not args.quiet, work_dir=db_path.parent)
     for result in results:
         print(result.summary_text())
     return 0
 
 
 def cmd_ingest_manifest(args) -> int:
+    from .db import DeferredConnection
     from .ingest.manifests import ingest_manifest
 
     options = {key: getattr(args, key) for key in ("id_column", "url_column", "owner_column",
                                                    "license_column", "author_column", "delimiter")
                if getattr(args, key, None) is not None}
-    with _connect(args) as con:
+    with DeferredConnection(_settings(args).db_path) as con:  # opened when the staged manifest loads
         result = ingest_manifest(con, args.format, dataset=args.dataset, version=args.version,
                                  paths=[Path(p) for p in args.paths], **options)
     print(result.summary_text())

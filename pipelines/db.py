@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Self
 
 import duckdb
 
@@ -124,6 +125,32 @@ def connect(db_path: str | os.PathLike, read_only: bool = False, *, migrate_sche
         if migrate_schema:
             migrate(con)
     return con
+
+
+class DeferredConnection:
+    """A read-write connection opened on first use: a command that first prepares for minutes
+    (decompressing and staging an ingest) holds the file only from its first query on."""
+
+    def __init__(self, db_path: str | os.PathLike, **options):
+        self._path, self._options, self._con = Path(db_path), options, None
+        self.opened_at: float | None = None   # time.monotonic() when the file was opened
+
+    def __getattr__(self, name: str):
+        if self._con is None:
+            self._con = connect(self._path, **self._options)
+            self.opened_at = time.monotonic()
+        return getattr(self._con, name)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
 
 
 @contextmanager

@@ -324,3 +324,27 @@ def test_zero_lock_wait_fails_at_once(db_path, monkeypatch):
     finally:
         writer.kill()
         writer.wait()
+
+
+def test_cli_ingest_opens_the_database_only_to_load(tmp_path):
+    from pipelines.generate import generate_yfcc
+
+    data = tmp_path / "yfcc.tsv"
+    generate_yfcc(data, rows=150_000, seed=5)
+    db_path = tmp_path / "main.duckdb"
+    connect(db_path).close()
+    proc = ccaudit(db_path, "ingest", "yfcc", "--quiet", str(data))
+    try:
+        deadline = time.monotonic() + 60
+        while not list(tmp_path.glob(".ccaudit-ingest-*")) and proc.poll() is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        # Staging has begun: a reader still gets in at once (the old CLI held the file from the start).
+        with connect(db_path, read_only=True, lock_wait=0) as con:
+            assert con.execute("SELECT count(*) FROM yfcc_photos").fetchone()[0] == 0
+        assert proc.poll() is None, "ingest ended before the reader tried: use a bigger file"
+    finally:
+        out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    with connect(db_path, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM yfcc_photos").fetchone()[0] == 150_000
