@@ -39,12 +39,13 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _sqlite_value(value):
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, default=str, ensure_ascii=False)
-    if value is not None and not isinstance(value, (int, float, str, bytes)):
-        return str(value)  # timestamps as ISO text, which SQLite's date functions read
-    return value
+def _as_sqlite(column: str, kind: str) -> str:
+    name = _quote(column)
+    if kind in _SQLITE_TYPES or kind == "VARCHAR":
+        return f"CAST({name} AS INTEGER)" if kind == "BOOLEAN" else name
+    if kind.endswith("]") or kind.startswith(("STRUCT", "MAP")):
+        return f"CAST(to_json({name}) AS VARCHAR)"
+    return f"CAST({name} AS VARCHAR)"  # timestamps as ISO text, which SQLite's date functions read
 
 
 def build_sqlite(edition: Path) -> Path:
@@ -65,11 +66,12 @@ def build_sqlite(edition: Path) -> Path:
             sqlite.execute(f"CREATE TABLE {_quote(table)} ("
                            + ", ".join(f"{_quote(c)} {_SQLITE_TYPES.get(t, 'TEXT')}" for c, t in columns) + ")")
             insert = (f"INSERT INTO {_quote(table)} VALUES ({', '.join('?' * len(columns))})")
-            reader = source.sql(f"SELECT * FROM {_quote(table)}").to_arrow_reader(BATCH_ROWS)
+            # Convert in SQL (timestamps to ISO text, lists to JSON, booleans to 0/1) so that rows
+            # reach sqlite3 as plain Python values, column by column.
+            select = ", ".join(_as_sqlite(c, t) for c, t in columns)
+            reader = source.sql(f"SELECT {select} FROM {_quote(table)}").to_arrow_reader(BATCH_ROWS)
             for batch in reader:
-                data = batch.to_pydict()
-                names = list(data)
-                sqlite.executemany(insert, ([_sqlite_value(data[n][i]) for n in names] for i in range(batch.num_rows)))
+                sqlite.executemany(insert, zip(*(column.to_pylist() for column in batch.columns)))
             if table in FTS_COLUMNS:
                 present = [c for c in FTS_COLUMNS[table] if c in {name for name, _ in columns}]
                 fts = f"{table}_fts"
