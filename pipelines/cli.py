@@ -77,22 +77,30 @@ def cmd_generate_yfcc(args) -> int:
 
 
 def cmd_ingest_yfcc(args) -> int:
+    from .db import DeferredConnection
     from .ingest.yfcc import ingest_yfcc
 
-    with _connect(args) as con:
-        results = ingest_yfcc(con, [Path(p) for p in args.paths], progress=not args.quiet)
+    db_path = _settings(args).db_path.resolve()
+    try:  # staging files go beside the database, as before
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CcauditError(f"cannot create the folder for database {db_path}: {exc.strerror or exc}") from None
+    # Staging (decompress, parse) needs no database: open it only when the load starts.
+    with DeferredConnection(db_path) as con:
+        results = ingest_yfcc(con, [Path(p) for p in args.paths], progress=not args.quiet, work_dir=db_path.parent)
     for result in results:
         print(escape_controls(result.summary_text(), keep_newlines=True))
     return 0
 
 
 def cmd_ingest_manifest(args) -> int:
+    from .db import DeferredConnection
     from .ingest.manifests import ingest_manifest
 
     options = {key: getattr(args, key) for key in ("id_column", "url_column", "owner_column",
                                                    "license_column", "author_column", "delimiter")
                if getattr(args, key, None) is not None}
-    with _connect(args) as con:
+    with DeferredConnection(_settings(args).db_path) as con:  # opened when the staged manifest loads
         result = ingest_manifest(con, args.format, dataset=args.dataset, version=args.version,
                                  paths=[Path(p) for p in args.paths], catalog_entry=args.catalog_entry, **options)
     print(escape_controls(result.summary_text(), keep_newlines=True))
@@ -106,16 +114,15 @@ def cmd_enrich(args) -> int:
     if args.dataset is not None:  # matched whole: 'evil\n' is not a dataset name
         check_name("dataset", args.dataset)
     result = enrich(settings, dataset=args.dataset, limit=args.limit, max_age_days=args.max_age,
-                    deadline_seconds=args.deadline, progress=not args.quiet)
+                    deadline_seconds=args.deadline, progress=not args.quiet, merge_seconds=args.merge_seconds)
     print(result.summary_text())
     return 0
 
 
 def cmd_validate(args) -> int:
-    from .quality import validate
+    from .quality import validate_database
 
-    with _connect(args) as con:
-        result = validate(con)
+    result = validate_database(_settings(args).db_path)
     print(result.summary_text())
     return 0 if result.success else 1
 
@@ -123,10 +130,25 @@ def cmd_validate(args) -> int:
 def cmd_report(args) -> int:
     from .reports.build import build_report
 
-    with _connect(args) as con:
-        result = build_report(con, out_dir=Path(args.out), publish_mode=args.publish_mode)
+    with _connect(args, read_only=True) as con:
+        result = build_report(con, out_dir=Path(args.out), publish_mode=args.publish_mode, edition=True)
     print(escape_controls(result.summary_text(), keep_newlines=True))
     return 0
+
+
+def cmd_publish_db(args) -> int:
+    from .edition import publish_edition
+
+    with _connect(args, read_only=True) as con:
+        result = publish_edition(con, Path(args.out), publish_mode=args.publish_mode)
+    print(result.summary_text())
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from .serve import serve
+
+    return serve(Path(args.edition), port=args.port)
 
 
 def cmd_lookup(args) -> int:
@@ -200,7 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ccaudit", parents=[db_flag],
         description="Audit Creative Commons image datasets drawn from Flickr: ingest YFCC100M and "
                     "dataset manifests into DuckDB, re-check photos on Flickr, validate, and report.",
-        epilog="Environment: CCAUDIT_DB, FLICKR_API_KEY, CCAUDIT_FLICKR_API_URL, CCAUDIT_FLICKR_RATE. "
+        epilog="Environment: CCAUDIT_DB, FLICKR_API_KEY, CCAUDIT_FLICKR_API_URL, CCAUDIT_FLICKR_RATE, "
+               "CCAUDIT_LOCK_WAIT. "
                "Run `ccaudit COMMAND --help` for the flags of one command.")
     parser.add_argument("--version", action="version", version=f"ccaudit {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -271,6 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="skip photos checked within DAYS days (default 30)")
     enrich.add_argument("--deadline", type=_positive_int, metavar="SECONDS",
                         help="start no call after SECONDS (e.g. 3300 in an hourly schedule); rerun to continue")
+    enrich.add_argument("--merge-seconds", type=float, default=30.0, metavar="S",
+                        help="merge journaled answers into the database at least every S seconds (default 30; "
+                             "also every 500 answers and at the end)")
     enrich.add_argument("--quiet", action="store_true", help="no progress bar")
     enrich.set_defaults(func=cmd_enrich)
 
@@ -285,6 +311,25 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--publish-mode", choices=("full", "pseudonymous"), default="pseudonymous",
                         help="pseudonymous (default) replaces NSIDs, nicknames and photo URLs with keyed hashes")
     report.set_defaults(func=cmd_report)
+
+    publish = commands.add_parser(
+        "publish-db", parents=[db_flag], help="write the readers' edition (Parquet + a DuckDB file of views)",
+        description="Write the published tables as Parquet plus a small DuckDB file of views with the same "
+                    "comments into a new folder OUT/<time>/ and point OUT/latest at it. Readers may keep it open "
+                    "while ccaudit writes. `ccaudit report` also writes one, into REPORT_OUT/editions.")
+    publish.add_argument("--out", default="reports/editions", help="editions folder (default: reports/editions)")
+    publish.add_argument("--publish-mode", choices=("full", "pseudonymous"), default="pseudonymous",
+                         help="pseudonymous (default) replaces people with keyed hashes, as the report does")
+    publish.set_defaults(func=cmd_publish_db)
+
+    serve = commands.add_parser(
+        "serve", help="browse the latest edition in Datasette on 127.0.0.1",
+        description="Serve the latest edition with Datasette on 127.0.0.1 (faceted browsing, full-text search "
+                    "on titles and tags, table and column descriptions). Never opens the main database.")
+    serve.add_argument("--port", type=_positive_int, default=8001, help="port (default 8001)")
+    serve.add_argument("--edition", default="reports/editions", metavar="DIR",
+                       help="an editions folder (its latest) or one edition (default: reports/editions)")
+    serve.set_defaults(func=cmd_serve)
 
     lookup = commands.add_parser("lookup", parents=[db_flag], help="am I in it? find a person's or a photo's items",
                                  description="Find which datasets hold photos of an uploader or a photo. Each QUERY "

@@ -1,6 +1,7 @@
 """One settings object shared by the CLI and the DAGs, read from the environment.
 
-Env vars (the contract): CCAUDIT_DB, FLICKR_API_KEY, CCAUDIT_FLICKR_API_URL, CCAUDIT_FLICKR_RATE.
+Env vars (the contract): CCAUDIT_DB, FLICKR_API_KEY, CCAUDIT_FLICKR_API_URL, CCAUDIT_FLICKR_RATE,
+CCAUDIT_LOCK_WAIT.
 """
 
 from __future__ import annotations
@@ -15,6 +16,23 @@ from .errors import ConfigError
 DEFAULT_DB = "ccaudit.duckdb"
 DEFAULT_FLICKR_API_URL = "https://api.flickr.com/services/rest/"
 DEFAULT_FLICKR_RATE = 3600.0  # calls per hour: Flickr's published limit per key
+# Seconds a writer waits for readers to let go of the DuckDB file (Airflow retries after that).
+DEFAULT_LOCK_WAIT = 300.0
+# Readers (lookup, report, validate's reading part) wait at most this long for a writer.
+READER_LOCK_WAIT_CAP = 60.0
+
+
+def lock_wait_from_env(env: dict | None = None) -> float:
+    """CCAUDIT_LOCK_WAIT in seconds (0 = fail at once)."""
+    env = os.environ if env is None else env
+    text = env.get("CCAUDIT_LOCK_WAIT", "").strip()
+    try:
+        value = float(text) if text else DEFAULT_LOCK_WAIT
+    except ValueError:
+        raise ConfigError(f"CCAUDIT_LOCK_WAIT must be a number of seconds, got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise ConfigError(f"CCAUDIT_LOCK_WAIT must be a finite number of seconds >= 0, got {text!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -24,6 +42,7 @@ class Settings:
     flickr_rate_per_hour: float = DEFAULT_FLICKR_RATE
     # repr=False: the key must never reach a log line or a traceback through this object.
     flickr_api_key: str | None = field(default=None, repr=False)
+    lock_wait_seconds: float = DEFAULT_LOCK_WAIT   # CCAUDIT_LOCK_WAIT; readers wait at most READER_LOCK_WAIT_CAP
 
     @classmethod
     def from_env(cls, db: str | os.PathLike | None = None, env: dict | None = None) -> Settings:
@@ -40,6 +59,7 @@ class Settings:
             flickr_api_url=env.get("CCAUDIT_FLICKR_API_URL") or DEFAULT_FLICKR_API_URL,
             flickr_rate_per_hour=rate,
             flickr_api_key=(env.get("FLICKR_API_KEY") or "").strip() or None,
+            lock_wait_seconds=lock_wait_from_env(env),
         )
 
     def with_db(self, db: str | os.PathLike) -> Settings:

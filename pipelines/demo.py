@@ -75,8 +75,10 @@ def run_demo(settings: Settings, out_dir: Path, rows: int = DEMO_ROWS, seed: int
             steps.append(("manifest", result.summary_text()))
         validation = validate(con)
         steps.append(("validate", validation.summary_text().splitlines()[0]))
-        report = build_report(con, out_dir=out_dir / "reports", publish_mode="pseudonymous")
+        report = build_report(con, out_dir=out_dir / "reports", publish_mode="pseudonymous", edition=True)
         steps.append(("report", report.summary_text().splitlines()[0]))
+        steps.append(("edition", f"readers' edition in {report.edition_dir} (`ccaudit serve --edition "
+                                 f"{out_dir / 'reports' / 'editions'}` browses it)"))
 
     return DemoResult(db_path=settings.db_path, report_dir=Path(report.report_dir), steps=steps,
                       validation_success=validation.success, seconds=time.monotonic() - started)

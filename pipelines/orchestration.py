@@ -16,7 +16,6 @@ import glob
 import os
 import re
 import shutil
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -24,10 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .errors import CcauditError, ConfigError, InputError
+from .errors import ConfigError, InputError
 
-LOCK_ATTEMPTS = 6       # a CLI user holding the file: wait up to ~1 min before the task fails/retries
-LOCK_WAIT_SECONDS = 10.0
 # An hourly run holds the one-slot DuckDB writer pool while it works (each answer is committed at
 # once so a crash loses at most one call). Half an hour leaves the other half for ingest, validation
 # and the report, which queue for the pool; it uses half of a key's 3600 calls/hour.
@@ -87,20 +84,12 @@ def expand_paths(paths: str | Sequence[str] | None, what: str = "input") -> list
 # --- database access --------------------------------------------------------------------------
 
 @contextmanager
-def open_db(db: str | None, read_only: bool = False, attempts: int = LOCK_ATTEMPTS,
-            wait: float = LOCK_WAIT_SECONDS) -> Iterator[Any]:
-    """Connect, waiting a bounded time while another process (e.g. a CLI run) holds the file."""
+def open_db(db: str | None, read_only: bool = False, lock_wait: float | None = None) -> Iterator[Any]:
+    """Connect, waiting with backoff while another process holds the file (up to `lock_wait`,
+    default CCAUDIT_LOCK_WAIT); then DatabaseLockedError fails the task and Airflow retries it."""
     from .db import connect
 
-    path = db_path(db)
-    for attempt in range(1, attempts + 1):
-        try:
-            con = connect(path, read_only=read_only)
-            break
-        except CcauditError as exc:
-            if "in use by another process" not in str(exc) or attempt == attempts:
-                raise
-            time.sleep(wait)
+    con = connect(db_path(db), read_only=read_only, lock_wait=lock_wait)
     try:
         yield con
     finally:
@@ -222,10 +211,10 @@ def enrich_batch(db: str | None, api_key: str | None, dataset: str | None = None
 
 def validate_database(db: str | None, run_id: str | None = None) -> dict:
     """Run the GX suites and store the results; `success` is False when a critical one failed."""
-    from .quality import validate
+    from .quality import validate_database as validate
 
-    with open_db(db) as con:  # read-write: the results are stored in validation_results
-        result = validate(con, run_id=run_id)
+    # Reads read-only (readers share the file meanwhile), then stores the results in a short write.
+    result = validate(db_path(db), run_id=run_id)
     return {"run_id": result.run_id, "success": result.success, "seconds": round(result.seconds, 2),
             "rows": result.rows, "critical_failures": [o.label() for o in result.critical_failures],
             "warnings": [o.label() for o in result.warnings], "summary": result.summary_text()}
@@ -233,9 +222,10 @@ def validate_database(db: str | None, run_id: str | None = None) -> dict:
 
 def build_report(db: str | None, out: str | None, publish_mode: str = "pseudonymous") -> dict:
     """Write the report to <out>/<date>/ (the report builder renames a finished folder into place,
-    so readers never see half a report). Opens the database read-only."""
+    so readers never see half a report) and the readers' edition to <out>/editions/. Opens the
+    database read-only."""
     from .reports.build import build_report as build
 
     with open_db(db, read_only=True) as con:
-        result = build(con, out_dir=reports_dir(out), publish_mode=publish_mode)
-    return {"report_dir": str(Path(result.report_dir).resolve())}
+        result = build(con, out_dir=reports_dir(out), publish_mode=publish_mode, edition=True)
+    return {"report_dir": str(Path(result.report_dir).resolve()), "edition_dir": str(result.edition_dir)}

@@ -40,7 +40,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .db import transaction
+from .db import connect, transaction
 from .errors import ConfigError
 from .resources import expectations_dir
 
@@ -422,3 +422,16 @@ def store_results(con, result: ValidationResult) -> None:
             for o in result.outcomes]
     with transaction(con):
         con.executemany("INSERT INTO validation_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def validate_database(db_path, *, run_id: str | None = None, lock_wait: float | None = None,
+                      **options) -> ValidationResult:
+    """Validate reading the file read-only (other readers share it for the whole run, which may
+    take minutes), then store the results in a separate short write."""
+    if not Path(db_path).exists():
+        connect(db_path, lock_wait=lock_wait).close()  # as before: a new database validates (empty)
+    with connect(db_path, read_only=True, lock_wait=lock_wait) as con:
+        result = validate(con, store=False, run_id=run_id, **options)
+    with connect(db_path, lock_wait=lock_wait) as con:
+        store_results(con, result)
+    return result

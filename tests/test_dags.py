@@ -200,7 +200,7 @@ def test_open_db_waits_for_another_writer(db_path: Path):
     try:
         assert holder.stdout.readline().strip() == "locked"
         started = time.monotonic()
-        with orchestration.open_db(str(db_path), attempts=10, wait=0.5) as con:
+        with orchestration.open_db(str(db_path), lock_wait=5) as con:
             assert con.execute("SELECT count(*) FROM licenses").fetchall()[0][0] == 17
         assert time.monotonic() - started >= 0.4  # it did have to wait
     finally:
@@ -210,7 +210,7 @@ def test_open_db_waits_for_another_writer(db_path: Path):
     try:
         assert holder.stdout.readline().strip() == "locked"
         with pytest.raises(CcauditError, match="in use by another process"), \
-                orchestration.open_db(str(db_path), attempts=2, wait=0.2):
+                orchestration.open_db(str(db_path), lock_wait=0.4):
             pass
     finally:
         holder.kill()

@@ -7,15 +7,17 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from pipelines.config import Settings
 from pipelines.db import connect
-from pipelines.errors import ConfigError, InputError
+from pipelines.errors import CcauditError, ConfigError, DatabaseLockedError, InputError
 from pipelines.flickr.client import FlickrApiKeyError, FlickrClient
-from pipelines.flickr.enrich import enrich
+from pipelines.flickr.enrich import Journal, enrich, journal_dir, merge_journal
 from pipelines.resources import read_sql, sql_dir
 from tests.conftest import REPO
 from tests.flickr_server import FlickrTestServer, Reply, fail_body, person_body, photo_body
@@ -223,7 +225,8 @@ def _database_bytes(db_path: Path) -> bytes:
 
 
 @pytest.mark.slow
-def test_kill_9_mid_run_then_resume_without_duplicates(db_path):
+@pytest.mark.parametrize("merge_seconds", ["30", "0.5"], ids=["all-journaled", "partly-merged"])
+def test_kill_9_mid_run_then_resume_without_duplicates(db_path, merge_seconds):
     many = {900000 + i: (4 if i % 3 else 2, f"{2000 + i % 7}@N01",
                          photo_body(900000 + i, license="4", owner=f"{2000 + i % 7}@N01")) for i in range(60)}
     fill_db(db_path, photos=many, items=[(f"k{i}", 900000 + i, 4) for i in range(0, 60, 4)])
@@ -233,7 +236,7 @@ def test_kill_9_mid_run_then_resume_without_duplicates(db_path):
         for pid in many:  # slow answers so that the run is still busy when it is killed
             server.add_faults("flickr.photos.getInfo", pid, Reply(delay=0.03))
         env["CCAUDIT_FLICKR_API_URL"] = server.url
-        first = cli(db_path, env, "--quiet")
+        first = cli(db_path, env, "--quiet", "--merge-seconds", merge_seconds)
         deadline = time.monotonic() + 30
         while len(server.calls("flickr.photos.getInfo")) < 20 and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -242,9 +245,17 @@ def test_kill_9_mid_run_then_resume_without_duplicates(db_path):
         assert first.returncode == -signal.SIGKILL
         calls_before_kill = len(server.calls("flickr.photos.getInfo"))
         assert 20 <= calls_before_kill < 60
-        checked = rows(db_path, "SELECT count(*), count(DISTINCT photo_id) FROM flickr_checks")[0]
-        assert checked[0] == checked[1]                          # no duplicates
-        assert calls_before_kill - 1 <= checked[0] <= calls_before_kill   # at most the call in flight lost
+        merged = [r[0] for r in rows(db_path, "SELECT photo_id FROM flickr_checks")]
+        watermark = dict(rows(db_path, "SELECT run_id, merged_seq FROM flickr_journal_merges"))
+        journaled = [r["row"]["photo_id"] for p in journal_dir(db_path).glob("*.jsonl") for r in Journal.read(p)
+                     if r["table"] == "flickr_checks" and r["seq"] > watermark.get(p.stem, 0)]
+        answers = merged + journaled
+        assert len(answers) == len(set(answers))                  # no duplicates
+        if merge_seconds == "30":
+            assert journaled and not merged     # killed between journal and merge: all of it waits in the journal
+        else:
+            assert merged                       # merged as it went; the rest (if any) waits in the journal
+        assert calls_before_kill - 1 <= len(answers) <= calls_before_kill   # at most the call in flight lost
 
         second = cli(db_path, env, "--quiet")
         out2, err2 = second.communicate(timeout=60)
@@ -370,3 +381,101 @@ def test_coverage_before_and_after_a_partial_run(settings):
     coverage = {r["dataset"]: r for r in report(settings.db_path, "enrichment_coverage.sql")}
     assert (coverage["faces"]["photos_checked"], coverage["faces"]["pct_checked"]) == (2, 50.0)
     assert coverage["YFCC100M (all photos)"]["photos_checked"] == 2   # 102 and 103 are in YFCC100M too
+
+
+# --- the journal ------------------------------------------------------------------------------
+
+def journal_rows(db_path: Path) -> list[tuple]:
+    return rows(db_path, "SELECT photo_id, run_id FROM flickr_checks ORDER BY photo_id")
+
+
+def test_merging_a_journal_twice_adds_nothing_and_a_torn_line_is_ignored(settings, tmp_path):
+    folder = tmp_path / "journal"
+    folder.mkdir()
+    journal = Journal(folder, "run-x")
+    for pid in (101, 102, 103):
+        journal.append("flickr_checks", {"photo_id": pid, "checked_at": datetime(2026, 1, 1), "status": "ok",
+                                         "run_id": "run-x"})
+    journal.close()
+    with open(journal.path, "ab") as handle:   # a kill -9 in the middle of a write
+        handle.write(b'{"seq":4,"table":"flickr_checks","row":{"photo_id":104')
+    assert [r["row"]["photo_id"] for r in Journal.read(journal.path)] == [101, 102, 103]
+    with connect(settings.db_path) as con:
+        assert merge_journal(con, journal.path, "run-x") == 3
+        assert merge_journal(con, journal.path, "run-x") == 0      # e.g. killed after COMMIT, before unlink
+    assert journal_rows(settings.db_path) == [(101, "run-x"), (102, "run-x"), (103, "run-x")]
+    assert rows(settings.db_path, "SELECT checked_at FROM flickr_checks LIMIT 1") == [(datetime(2026, 1, 1),)]
+    assert rows(settings.db_path, "SELECT merged_seq, merges FROM flickr_journal_merges") == [(3, 1)]
+
+
+def test_merges_during_the_run_and_the_journal_is_gone_at_the_end(settings, server):
+    result = enrich(settings, merge_every=2)
+    assert result.merges >= 4 and 0 < result.merge_seconds_max < 5
+    assert rows(settings.db_path, "SELECT merged_seq FROM flickr_journal_merges") == [(12,)]  # 7 photos + 5 people
+    assert not list(journal_dir(settings.db_path).glob("*.jsonl"))
+    assert "merged into the database in" in result.summary_text()
+
+
+def test_a_client_exception_is_an_error_row_not_a_stop(settings, server, monkeypatch):
+    client = FlickrClient.from_settings(settings)
+    real = client.photo_info
+
+    def photo_info(photo_id, deadline=None):
+        if int(photo_id) == 103:
+            raise ValueError(f"unreadable answer for {photo_id} (key {KEY})")
+        return real(photo_id, deadline=deadline)
+
+    monkeypatch.setattr(client, "photo_info", photo_info)
+    result = enrich(settings, client=client)
+    assert result.status == "complete" and result.photos["error"] == 1 and result.photos_checked == 7
+    detail = rows(settings.db_path, "SELECT status, error_detail FROM flickr_checks WHERE photo_id = 103")
+    assert detail[0][0] == "error" and "ValueError: unreadable answer for 103" in detail[0][1]
+    assert KEY not in detail[0][1]
+
+
+def test_final_merge_blocked_by_a_reader_keeps_the_answers_for_the_next_run(settings, server):
+    """A journalist opens the file read-only once the run has started and keeps it beyond the lock wait."""
+    connect(settings.db_path).close()
+    code = (f"import duckdb, sys; c = duckdb.connect({str(settings.db_path)!r}, read_only=True); "
+            "print('holding', flush=True); sys.stdin.readline()")
+    blocked = replace(settings, lock_wait_seconds=0.5)
+    client = FlickrClient.from_settings(blocked)
+    real = client.photo_info
+    holder = {}
+
+    def hold_when_running(*args, **kwargs):  # the first API call: the run's start is already written
+        if "proc" not in holder:
+            holder["proc"] = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                                              stdout=subprocess.PIPE, text=True)
+            assert holder["proc"].stdout.readline().strip() == "holding"
+        return real(*args, **kwargs)
+
+    client.photo_info = hold_when_running
+    try:
+        with pytest.raises(DatabaseLockedError, match=r"a reader \(PID \d+\).*12 answer\(s\) are safe in"):
+            enrich(blocked, client=client)   # 7 photos + 5 uploaders journaled, none merged
+        assert rows(settings.db_path, "SELECT count(*) FROM flickr_checks") == [(0,)]
+    finally:
+        holder["proc"].kill()
+        holder["proc"].wait()
+    assert len(list(journal_dir(settings.db_path).glob("*.jsonl"))) == 1
+    again = enrich(settings)    # merges the kept answers first, then has nothing left to ask
+    assert again.photos_checked == 0 and again.pending_at_start == 0
+    assert rows(settings.db_path, "SELECT photo_id, count(*) FROM flickr_checks GROUP BY ALL ORDER BY 1") == [
+        (pid, 1) for pid in sorted(PHOTOS)]
+    assert len(rows(settings.db_path, "SELECT * FROM uploaders")) == 5
+    assert not list(journal_dir(settings.db_path).glob("*.jsonl"))
+
+
+def test_a_second_enrich_on_the_same_database_is_refused(settings, server):
+    from pipelines.flickr.enrich import _enrich_lock
+
+    with _enrich_lock(journal_dir(settings.db_path)):
+        code = ("import sys; from pipelines.flickr.enrich import _enrich_lock; from pathlib import Path\n"
+                f"with _enrich_lock(Path({str(journal_dir(settings.db_path))!r})): pass")
+        done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60,
+                              check=False)
+    assert done.returncode != 0 and f"another `ccaudit enrich` is running on this database (PID {os.getpid()})" in done.stderr
+    with pytest.raises(CcauditError, match="another `ccaudit enrich`"), \
+            _enrich_lock(journal_dir(settings.db_path)), _enrich_lock(journal_dir(settings.db_path)):
+        pass

@@ -1,10 +1,16 @@
 """`ccaudit enrich`: re-check photos of interest on the live Flickr API.
 
 Photos of interest are the items of the chosen dataset (or of every dataset), then, without
---dataset, the rest of yfcc_photos, in photo id order. Each answer is appended to
-`flickr_checks` and committed at once (DuckDB autocommit), so a killed run loses at most the
-call in flight. Uploaders (the current owner, else the owner YFCC100M recorded) are fetched once
-per run into `uploaders`.
+--dataset, the rest of yfcc_photos, in photo id order. Uploaders (the current owner, else the
+owner YFCC100M recorded) are fetched once per run into `uploaders`.
+
+Readers are never locked out for long: each answer is first appended to a crash-safe journal
+(one JSON line per answer, fsynced, in `<db>.enrich/` beside the database), and the journal is
+merged into `flickr_checks` and `uploaders` in short transactions every `merge_every` answers or
+`merge_seconds` seconds and at the end. Between merges the run holds no write lock (selection
+reads open the file read-only for a moment). `flickr_journal_merges` records how far each
+journal is merged, in the same transaction as the rows, so a kill -9 at any point loses at most
+the call in flight and never adds a row twice; the next run merges what a killed run left.
 
 Resumption without duplicates: a pass over the photos may span several runs (a --limit, a
 deadline, a crash). A run continues the pass of the previous run with the same --dataset unless
@@ -18,24 +24,43 @@ yfcc_photos is held in Python memory.
 
 from __future__ import annotations
 
+import fcntl
+import json
+import logging
+import os
 import re
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from ..config import Settings
-from ..db import connect, utc_now
-from ..errors import InputError
+from ..db import connect, transaction, utc_now
+from ..errors import CcauditError, DatabaseLockedError, InputError
 from ..progress import Progress
-from .client import STATUSES, DeadlineReached, FlickrApiKeyError, FlickrClient, MissingApiKeyError
+from .client import (
+    STATUSES,
+    ApiResult,
+    DeadlineReached,
+    FlickrApiKeyError,
+    FlickrClient,
+    MissingApiKeyError,
+    redact,
+)
 
 BATCH_SIZE = 200
+MERGE_EVERY = 500          # answers between merges ...
+MERGE_SECONDS = 30.0       # ... or seconds, whichever comes first
+MERGE_LOCK_WAIT = 2.0      # a merge during the run waits this long for readers, then tries again later
 _NSID = re.compile(r"^[0-9]{3,12}@N[0-9]{2}$")
-
+_LOG = logging.getLogger("ccaudit.enrich")
 
 
 
@@ -52,6 +77,15 @@ class EnrichResult:
     unknown_licenses: int = 0
     api_calls: int = 0
     seconds: float = 0.0
+    merge_holds: list[float] = field(default_factory=list)   # seconds each merge held the file for writing
+
+    @property
+    def merges(self) -> int:
+        return len(self.merge_holds)
+
+    @property
+    def merge_seconds_max(self) -> float:
+        return max(self.merge_holds, default=0.0)
 
     @property
     def photos_checked(self) -> int:
@@ -72,6 +106,7 @@ class EnrichResult:
             "unknown_licenses": self.unknown_licenses, "api_calls": self.api_calls,
             "seconds": round(self.seconds, 3),
             "calls_per_second": round(self.api_calls / self.seconds, 3) if self.seconds else None,
+            "merges": self.merges, "merge_seconds_max": round(self.merge_seconds_max, 3),
         }
 
     def summary_text(self) -> str:
@@ -83,6 +118,8 @@ class EnrichResult:
             f"  photos checked: {self.photos_checked} of {self.pending_at_start} pending ({counts})",
             f"  uploaders fetched: {self.uploaders_fetched} ({people})",
             f"  API calls: {self.api_calls} in {self.seconds:.1f}s",
+            (f"  merged into the database in {self.merges} short transaction(s), "
+             f"the longest holding it {self.merge_seconds_max:.2f}s"),
         ]
         if self.resumed_run_id:
             lines.append(f"  continued the pass of run {self.resumed_run_id}")
@@ -175,11 +212,16 @@ class _Selection:
                  USING (photo_id)""", self._params()).fetchone()[0]
         return items + rest
 
-    def uploader_is_fresh(self, con: duckdb.DuckDBPyConnection, nsid: str) -> bool:
-        return con.execute("""
-            SELECT count(*) > 0 FROM uploaders
-            WHERE owner_nsid = $nsid AND ((fetched_at >= $fresh AND status <> 'error') OR fetched_at >= $pass)""",
-                           {"nsid": nsid, "fresh": self.fresh_since, "pass": self.pass_since}).fetchone()[0]
+    def fresh_uploaders(self, con: duckdb.DuckDBPyConnection, nsids: list[str]) -> set[str]:
+        """Which of these uploaders were fetched recently enough (or in this pass) to skip."""
+        if not nsids:
+            return set()
+        return {r[0] for r in con.execute("""
+            SELECT DISTINCT owner_nsid FROM uploaders
+            WHERE owner_nsid IN (SELECT unnest($nsids))
+              AND ((fetched_at >= $fresh AND status <> 'error') OR fetched_at >= $pass)""",
+                                          {"nsids": nsids, "fresh": self.fresh_since,
+                                           "pass": self.pass_since}).fetchall()}
 
 
 def _check_dataset(con: duckdb.DuckDBPyConnection, dataset: str) -> None:
@@ -193,8 +235,8 @@ def _check_dataset(con: duckdb.DuckDBPyConnection, dataset: str) -> None:
 def _start_run(con: duckdb.DuckDBPyConnection, result: EnrichResult, started: datetime, max_age_days: float,
                limit: int | None, deadline_seconds: float | None) -> datetime:
     """Record the run; return the start of the pass it belongs to."""
-    # We hold the only write connection (DuckDB allows one writer), so a run still marked
-    # running is one whose process died without recording its end.
+    # We hold the enrich lock (one enrich per database), so a run still marked running is one
+    # whose process died without recording its end.
     con.execute("UPDATE flickr_enrich_runs SET status = 'interrupted' WHERE status = 'running'")
     previous = con.execute("""
         SELECT run_id, status, pass_started_at FROM flickr_enrich_runs
@@ -222,12 +264,188 @@ def _finish_run(con: duckdb.DuckDBPyConnection, result: EnrichResult) -> None:
 _CHECK_FIELDS = ("license_id", "owner_nsid", "is_public", "owner_username", "title", "license_raw", "media",
                  "posted_at", "updated_at")
 _UPLOADER_FIELDS = ("username", "realname", "path_alias", "location", "is_pro", "photo_count")
+_TABLES = ("flickr_checks", "uploaders")
+_TIME_FIELDS = frozenset({"checked_at", "fetched_at", "posted_at", "updated_at"})
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, row: dict) -> None:
-    """One parameterised INSERT, committed at once (autocommit): a crash loses nothing recorded."""
-    columns = ", ".join(row)
-    con.execute(f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+# --- the journal ------------------------------------------------------------------------------
+
+def journal_dir(db_path: Path) -> Path:
+    """`<db>.enrich/` beside the database: journals of runs not yet fully merged, and the run lock."""
+    db_path = Path(db_path)
+    return db_path.parent / (db_path.name + ".enrich")
+
+
+class Journal:
+    """One run's answers, one JSON line each, appended and fsynced before the next call.
+
+    A line is written whole with a single write(); a kill -9 can only leave a torn last line,
+    which `read` ignores (the answer it held is re-asked by the next run: its photo is not done).
+    """
+
+    def __init__(self, folder: Path, run_id: str):
+        self.path = folder / f"{run_id}.jsonl"
+        self.run_id = run_id
+        self.seq = 0
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        _fsync_dir(folder)  # the new file's name survives a power cut too
+
+    def append(self, table: str, row: dict) -> None:
+        self.seq += 1
+        line = json.dumps({"seq": self.seq, "table": table, "row": row}, default=_json_value,
+                          ensure_ascii=False, separators=(",", ":")) + "\n"
+        os.write(self._fd, line.encode("utf-8"))
+        os.fsync(self._fd)
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    @staticmethod
+    def read(path: Path) -> list[dict]:
+        records = []
+        with open(path, "rb") as handle:
+            for raw in handle:
+                if not raw.endswith(b"\n"):
+                    break  # torn by a kill during the write: never fsynced, never counted
+                try:
+                    record = json.loads(raw)
+                except ValueError:
+                    break
+                if record.get("table") not in _TABLES:
+                    break
+                record["row"] = {k: datetime.fromisoformat(v) if k in _TIME_FIELDS and v else v
+                                 for k, v in record["row"].items()}
+                records.append(record)
+        return records
+
+
+def _json_value(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot journal {type(value).__name__}")
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _enrich_lock(folder: Path) -> Iterator[None]:
+    """One enrich per database: two runs would ask Flickr twice and interleave their journals."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / "enrich.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            raise CcauditError("another `ccaudit enrich` is running on this database"
+                               + (f" (PID {holder})" if holder.isdigit() else "")
+                               + "; wait for it to finish") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the flock
+
+
+def merge_journal(con: duckdb.DuckDBPyConnection, path: Path, run_id: str,
+                  finish: EnrichResult | None = None) -> int:
+    """Insert the journal records not merged yet, in one transaction with the new watermark
+    (and, with `finish`, the run's end). Returns the records inserted."""
+    records = Journal.read(path) if path.exists() else []
+    with transaction(con):
+        found = con.execute("SELECT merged_seq FROM flickr_journal_merges WHERE run_id = ?", [run_id]).fetchall()
+        merged = found[0][0] if found else 0
+        pending = [r for r in records if r["seq"] > merged]
+        for table in _TABLES:
+            rows = [r["row"] for r in pending if r["table"] == table]
+            if rows:
+                # One columnar INSERT (executemany costs milliseconds per row while holding the file).
+                batch = pa.Table.from_pylist(rows)
+                con.register("journal_batch", batch)
+                try:
+                    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM journal_batch").fetchall()
+                finally:
+                    con.unregister("journal_batch")
+        if pending:
+            con.execute("""
+                INSERT INTO flickr_journal_merges (run_id, merged_seq, merged_at, merges) VALUES (?, ?, ?, 1)
+                ON CONFLICT (run_id) DO UPDATE SET merged_seq = excluded.merged_seq,
+                    merged_at = excluded.merged_at, merges = flickr_journal_merges.merges + 1""",
+                        [run_id, pending[-1]["seq"], utc_now()])
+        if finish is not None:
+            _finish_run(con, finish)
+    return len(pending)
+
+
+def recover_journals(con: duckdb.DuckDBPyConnection, folder: Path) -> int:
+    """Merge what killed runs journaled but never merged, then drop their journals."""
+    recovered = 0
+    for path in sorted(folder.glob("*.jsonl")):
+        recovered += merge_journal(con, path, path.stem)
+        path.unlink()
+    if recovered:
+        _LOG.warning("merged %d answer(s) that an interrupted enrich run had journaled", recovered)
+    return recovered
+
+
+class _Merger:
+    """Merges the journal into DuckDB every `every` answers or `seconds` seconds (and at the end),
+    each time opening the file for writing just long enough for one short transaction."""
+
+    def __init__(self, settings: Settings, journal: Journal, result: EnrichResult, every: int, seconds: float):
+        self.settings, self.journal, self.result = settings, journal, result
+        self.every, self.seconds = max(1, every), seconds
+        self.merged_seq = 0
+        self.last = time.monotonic()
+        # DuckDB's first scan of an Arrow table imports ~1 s of modules: pay that now, not while
+        # holding the file in the first merge.
+        with duckdb.connect() as warm:
+            warm.register("warm", pa.table({"x": [1]}))
+            warm.execute("SELECT * FROM warm").fetchall()
+
+    def due(self) -> bool:
+        waiting = self.journal.seq - self.merged_seq
+        return waiting >= self.every or (waiting > 0 and time.monotonic() - self.last >= self.seconds)
+
+    def merge(self, lock_wait: float, finish: bool = False) -> bool:
+        """One merge; False when readers held the file for all of `lock_wait` (answers stay journaled)."""
+        try:
+            con = connect(self.settings.db_path, migrate_schema=False, lock_wait=lock_wait)
+        except DatabaseLockedError:
+            if finish:
+                raise
+            _LOG.warning("merge postponed: the database is busy; %d answer(s) wait in the journal",
+                         self.journal.seq - self.merged_seq)
+            self.last = time.monotonic()
+            return False
+        opened = time.monotonic()
+        try:
+            merge_journal(con, self.journal.path, self.journal.run_id, finish=self.result if finish else None)
+        finally:
+            con.close()  # closing checkpoints, so readers see the rows at once
+        held = time.monotonic() - opened
+        self.merged_seq = self.journal.seq
+        self.last = time.monotonic()
+        self.result.merge_holds.append(held)
+        return True
+
+
+@contextmanager
+def _reading(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection for one selection query: other readers may share the file meanwhile."""
+    con = connect(settings.db_path, read_only=True, lock_wait=settings.lock_wait_seconds)
+    try:
+        yield con
+    finally:
+        con.close()
 
 
 def _answer_columns(answer, fields: tuple[str, ...]) -> dict:
@@ -237,20 +455,32 @@ def _answer_columns(answer, fields: tuple[str, ...]) -> dict:
         "error_detail": None if answer.ok else answer.message}
 
 
-def _record_check(con: duckdb.DuckDBPyConnection, run_id: str, photo_id: int, answer) -> None:
-    _insert(con, "flickr_checks", {"photo_id": photo_id, "checked_at": utc_now(), "run_id": run_id,
-                                   "attempts": answer.attempts, **_answer_columns(answer, _CHECK_FIELDS)})
+def _record_check(journal: Journal, run_id: str, photo_id: int, answer) -> None:
+    journal.append("flickr_checks", {"photo_id": photo_id, "checked_at": utc_now(), "run_id": run_id,
+                                     "attempts": answer.attempts, **_answer_columns(answer, _CHECK_FIELDS)})
 
 
-def _record_uploader(con: duckdb.DuckDBPyConnection, run_id: str, nsid: str, nickname: str | None,
-                     answer) -> None:
-    _insert(con, "uploaders", {"owner_nsid": nsid, "nickname": nickname, "fetched_at": utc_now(),
-                               "run_id": run_id, **_answer_columns(answer, _UPLOADER_FIELDS)})
+def _record_uploader(journal: Journal, run_id: str, nsid: str, nickname: str | None, answer) -> None:
+    journal.append("uploaders", {"owner_nsid": nsid, "nickname": nickname, "fetched_at": utc_now(),
+                                 "run_id": run_id, **_answer_columns(answer, _UPLOADER_FIELDS)})
+
+
+def _ask(call, method: str, *args, deadline: float | None):
+    """One client call; any client failure other than a rejected key or the deadline becomes an
+    error answer for that photo or person (recorded, retried by the next pass), never a stop."""
+    try:
+        return call(*args, deadline=deadline)
+    except (DeadlineReached, FlickrApiKeyError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - e.g. an answer the models cannot read
+        _LOG.warning("flickr %s %s failed: %s", method, args[0], redact(f"{type(exc).__name__}: {exc}"))
+        return ApiResult(method, "error", None, redact(f"{type(exc).__name__}: {exc}")[:1000])
 
 
 def enrich(settings: Settings, dataset: str | None = None, limit: int | None = None,
            max_age_days: float = 30, progress: bool = False, deadline_seconds: float | None = None,
-           client: FlickrClient | None = None, batch_size: int = BATCH_SIZE) -> EnrichResult:
+           client: FlickrClient | None = None, batch_size: int = BATCH_SIZE,
+           merge_every: int = MERGE_EVERY, merge_seconds: float = MERGE_SECONDS) -> EnrichResult:
     """Check pending photos (and their uploaders) on Flickr; see the module doc.
 
     `limit` caps the photos checked, `deadline_seconds` the wall time (no call starts after it):
@@ -259,24 +489,39 @@ def enrich(settings: Settings, dataset: str | None = None, limit: int | None = N
     """
     if client is None and not settings.flickr_api_key:
         raise MissingApiKeyError()
+    folder = journal_dir(settings.db_path)
+    with _enrich_lock(folder):
+        return _enrich_locked(settings, folder, dataset, limit, max_age_days, progress, deadline_seconds,
+                              client, batch_size, merge_every, merge_seconds)
+
+
+def _enrich_locked(settings: Settings, folder: Path, dataset, limit, max_age_days, progress, deadline_seconds,
+                   client, batch_size, merge_every, merge_seconds) -> EnrichResult:
     started_clock = time.monotonic()
     deadline = started_clock + deadline_seconds if deadline_seconds is not None else None
     own_client = client is None
     client = client or FlickrClient.from_settings(settings)
     calls_before = client.requests_sent
     result = EnrichResult(run_id=f"enrich-{utc_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}", dataset=dataset)
-    con = connect(settings.db_path)
     try:
-        if dataset is not None:
-            _check_dataset(con, dataset)
-        started = utc_now()
-        pass_since = _start_run(con, result, started, max_age_days, limit, deadline_seconds)
+        # One short write: schema, leftovers of a killed run, the run's start.
+        with connect(settings.db_path, lock_wait=settings.lock_wait_seconds) as con:
+            recover_journals(con, folder)
+            if dataset is not None:
+                _check_dataset(con, dataset)
+            started = utc_now()
+            with transaction(con):
+                pass_since = _start_run(con, result, started, max_age_days, limit, deadline_seconds)
         selection = _Selection(dataset, started - timedelta(days=max_age_days), pass_since)
-        result.pending_at_start = selection.count(con)
+        with _reading(settings) as con:
+            result.pending_at_start = selection.count(con)
         total = min(result.pending_at_start, limit) if limit is not None else result.pending_at_start
+        journal = Journal(folder, result.run_id)
+        merger = _Merger(settings, journal, result, merge_every, merge_seconds)
         try:
             with Progress(total, unit=" photos", label="enrich", enabled=None if progress else False) as bar:
-                result.stop_reason = _run(con, client, selection, result, limit, deadline, batch_size, bar)
+                result.stop_reason = _run(settings, client, selection, result, limit, deadline, batch_size,
+                                          bar, journal, merger)
             result.status = "complete" if result.stop_reason == "nothing left to check" else "partial"
         except FlickrApiKeyError:
             result.status, result.stop_reason = "failed", "Flickr rejected the API key"
@@ -287,33 +532,54 @@ def enrich(settings: Settings, dataset: str | None = None, limit: int | None = N
         finally:
             result.api_calls = client.requests_sent - calls_before
             result.seconds = time.monotonic() - started_clock
-            _finish_run(con, result)
+            journal.close()
+            _final_merge(merger, settings, journal)
     finally:
-        con.close()
         if own_client:
             client.close()
     return result
 
 
-def _run(con, client: FlickrClient, selection: _Selection, result: EnrichResult, limit: int | None,
-         deadline: float | None, batch_size: int, bar: Progress) -> str:
+def _final_merge(merger: _Merger, settings: Settings, journal: Journal) -> None:
+    """Merge the rest and record the run's end; the journal goes only once all of it is in."""
+    try:
+        merger.merge(settings.lock_wait_seconds, finish=True)
+    except DatabaseLockedError as exc:
+        raise DatabaseLockedError(exc.path, exc.holder, exc.pid, exc.waited, exc.wanted_write,
+                                  note=f"{journal.seq - merger.merged_seq} answer(s) are safe in {journal.path}; "
+                                       "the next `ccaudit enrich` merges them") from None
+    journal.path.unlink(missing_ok=True)
+
+
+def _run(settings: Settings, client: FlickrClient, selection: _Selection, result: EnrichResult, limit: int | None,
+         deadline: float | None, batch_size: int, bar: Progress, journal: Journal, merger: _Merger) -> str:
     """The loop: returns why it stopped."""
     seen_owners: set[str] = set()
+    # Answers not merged yet are not in flickr_checks, so the YFCC100M tier would offer the dataset
+    # photos of this run again: remember them (a run makes at most a few thousand calls an hour).
+    checked: set[int] = set()
     while True:
         room = batch_size if limit is None else min(batch_size, limit - result.photos_checked)
         if room <= 0:
-            return "limit reached" if selection.next_batch(con, 1, advance=False) else "nothing left to check"
-        batch = selection.next_batch(con, room)
-        if not batch:
+            with _reading(settings) as con:
+                peek = selection.next_batch(con, min(len(checked), 10_000) + 1, advance=False)
+            more = any(pid not in checked for pid, _, _ in peek)
+            return "limit reached" if more else "nothing left to check"
+        with _reading(settings) as con:
+            offered = selection.next_batch(con, room)
+            batch = [row for row in offered if row[0] not in checked]
+            fresh = selection.fresh_uploaders(con, sorted({owner for _, owner, _ in batch if owner}))
+        if not offered:
             return "nothing left to check"
         for photo_id, snapshot_owner, snapshot_nickname in batch:
             if deadline is not None and time.monotonic() >= deadline:
                 return "deadline reached"
             try:
-                answer = client.photo_info(photo_id, deadline=deadline)
+                answer = _ask(client.photo_info, "flickr.photos.getInfo", photo_id, deadline=deadline)
             except DeadlineReached:
                 return "deadline reached"
-            _record_check(con, result.run_id, photo_id, answer)
+            _record_check(journal, result.run_id, photo_id, answer)
+            checked.add(photo_id)
             result.photos[answer.status] += 1
             bar.update(1)
             if answer.ok and answer.value.license_id is None and answer.value.license_raw is not None:
@@ -321,11 +587,16 @@ def _run(con, client: FlickrClient, selection: _Selection, result: EnrichResult,
             owner = answer.value.owner_nsid if answer.ok and answer.value.owner_nsid else snapshot_owner
             if owner and owner not in seen_owners:
                 seen_owners.add(owner)
-                if not selection.uploader_is_fresh(con, owner):
+                if owner != snapshot_owner and owner not in fresh:  # a new owner: not in the batch query
+                    with _reading(settings) as con:
+                        fresh |= selection.fresh_uploaders(con, [owner])
+                if owner not in fresh:
                     try:
-                        person = client.person_info(owner, deadline=deadline)
+                        person = _ask(client.person_info, "flickr.people.getInfo", owner, deadline=deadline)
                     except DeadlineReached:
                         return "deadline reached"
                     nickname = snapshot_nickname if owner == snapshot_owner else None
-                    _record_uploader(con, result.run_id, owner, nickname, person)
+                    _record_uploader(journal, result.run_id, owner, nickname, person)
                     result.uploaders[person.status] += 1
+            if merger.due():
+                merger.merge(min(MERGE_LOCK_WAIT, settings.lock_wait_seconds))

@@ -74,6 +74,7 @@ class ReportResult:
     validation: dict = field(default_factory=dict)
     changes: dict | None = None
     seconds: float = 0.0
+    edition_dir: Path | None = None   # the readers' edition published with this report, if any
 
     @property
     def html_path(self) -> Path:
@@ -91,6 +92,8 @@ class ReportResult:
                      f"{counts['no_data']} without data yet"
                      + (f", {counts['error']} FAILED" if counts["error"] else ""))
         lines.append(f"validation: {self.validation.get('text', 'not validated')}")
+        if self.edition_dir:
+            lines.append(f"readers' edition: {self.edition_dir} (also {self.edition_dir.parent / 'latest'})")
         if self.changes:
             lines.append(f"changes since {self.changes['previous_generated_at']}: {self.changes['text']}")
         for table in self.tables:
@@ -328,8 +331,10 @@ def check_published(files: dict[str, str], tables: list[TableResult], originals:
 # --- the build ----------------------------------------------------------------------------------
 
 def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, publish_mode: str = "pseudonymous",
-                 now: datetime | None = None, *, search_photo_limit: int = PHOTO_LIMIT) -> ReportResult:
-    """Run every report query and write the report folder; returns where it went and what it says."""
+                 now: datetime | None = None, *, search_photo_limit: int = PHOTO_LIMIT,
+                 edition: bool = False) -> ReportResult:
+    """Run every report query and write the report folder; returns where it went and what it says.
+    With `edition`, also publish the readers' edition into out_dir/editions (pipelines.edition)."""
     if publish_mode not in PUBLISH_MODES:
         raise CcauditError(f"publish mode must be one of {', '.join(PUBLISH_MODES)}, got {publish_mode!r}")
     started = datetime.now(UTC)
@@ -413,10 +418,14 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, publish_mode: st
         report_dir = write_report_folder(files, out_dir, day, provenance["generated_at"])
     except OSError as exc:
         raise CcauditError(f"cannot write the report into {out_dir}: {exc.strerror or exc}") from None
+    edition_dir = None
+    if edition:
+        from ..edition import publish_edition
+        edition_dir = publish_edition(con, out_dir / "editions", publish_mode=publish_mode, now=now).folder
     return ReportResult(report_dir=report_dir, publish_mode=publish_mode, generated_at=now,
                         headline=headline["text"], synthetic=bool(synthetic), tables=tables,
                         validation=validation, changes=changes,
-                        seconds=(datetime.now(UTC) - started).total_seconds())
+                        seconds=(datetime.now(UTC) - started).total_seconds(), edition_dir=edition_dir)
 
 
 def synthetic_notice(synthetic: list[str]) -> str | None:
