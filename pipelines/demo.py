@@ -77,8 +77,8 @@ def run_demo(settings: Settings, out_dir: Path, rows: int = DEMO_ROWS, seed: int
         steps.append(("validate", validation.summary_text().splitlines()[0]))
         report = build_report(con, out_dir=out_dir / "reports", publish_mode="pseudonymous", edition=True)
         steps.append(("report", report.summary_text().splitlines()[0]))
-        steps.append(("edition", f"readers' edition in {report.edition_dir} (`ccaudit serve --edition "
-                                 f"{out_dir / 'reports' / 'editions'}` browses it)"))
+        steps.append(("edition", (f"readers' edition in {report.edition_dir} (`ccaudit serve --edition "
+                                  f"{out_dir / 'reports' / 'editions'}` browses it)")))
 
     return DemoResult(db_path=settings.db_path, report_dir=Path(report.report_dir), steps=steps,
                       validation_success=validation.success, seconds=time.monotonic() - started)

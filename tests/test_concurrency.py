@@ -344,7 +344,7 @@ def test_cli_ingest_opens_the_database_only_to_load(tmp_path):
             assert con.execute("SELECT count(*) FROM yfcc_photos").fetchone()[0] == 0
         assert proc.poll() is None, "ingest ended before the reader tried: use a bigger file"
     finally:
-        out, err = proc.communicate(timeout=300)
+        _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
     with connect(db_path, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM yfcc_photos").fetchone()[0] == 150_000
