@@ -668,6 +668,27 @@ def test_bars_are_sorted_by_value_with_a_scale_and_small_groups_at_their_size():
     assert "70.0% of 1,000 forbid" in stacked
 
 
+def test_a_new_chart_kind_is_one_registered_function():
+    """The header parser, the error message and chart_for all read CHART_KINDS: one function adds a kind."""
+    from markupsafe import Markup
+
+    from pipelines.reports.charts import CHART_KINDS, Chart, Colours, chart_for, chart_kind
+
+    assert set(CHART_KINDS) == {"bar", "hbar", "stacked", "line", "heatmap"}
+    try:
+        @chart_kind("dots")
+        def dots(table, spec, context):
+            return Chart(Markup("".join('<span class="dot"></span>' for _ in table.rows)), "dots", "dots")
+
+        assert str(chart_for(_table_result("dots label=k", ["k"], [["a"], ["b"]]), Colours())).count("dot") == 2
+        with pytest.raises(ValueError, match="registered twice"):
+            chart_kind("dots")(dots)
+    finally:
+        CHART_KINDS.pop("dots", None)
+    with pytest.raises(CcauditError, match="chart kind 'dots' is not one of bar, hbar, stacked, line, heatmap"):
+        _table_result("dots label=k", ["k"], [["a"]])
+
+
 def test_chart_that_names_a_missing_column_is_left_out():
     from pipelines.reports.charts import Colours, chart_for
 
