@@ -14,7 +14,8 @@ import pytest
 from pipelines.cli import main
 from pipelines.db import connect
 from pipelines.errors import CcauditError
-from pipelines.reports.build import MARKER, build_report
+from pipelines.reports.build import build_report
+from pipelines.reports.folder import MARKER
 from pipelines.reports.pseudonym import Pseudonymizer, assert_no_leaks, assert_no_original_values
 from pipelines.reports.queries import discover_queries, parse_query_file
 from pipelines.reports.search import build_search_index, digest, find_photo, find_user, photo_key, user_key
