@@ -23,6 +23,7 @@ import duckdb
 from .. import __version__
 from ..db import table_exists
 from ..errors import CcauditError
+from ..resources import read_sql
 from . import changes as change_log
 from . import findings as lead_text
 from .editions import edition_metrics, editions
@@ -36,25 +37,6 @@ from .search import PHOTO_LIMIT, build_search_index, split_search_index
 
 PUBLISH_MODES = ("pseudonymous", "full")
 MAX_JSON_ROWS = 10_000  # per table in summary.json; the CSV always has every row
-
-# Each photo's latest answered check (errors say nothing about the photo), as in enrichment_unavailable.
-_GONE_SQL = """
-SELECT count(*) AS checked_photos,
-       count(*) FILTER (WHERE status IN ('not_found', 'user_deleted')) AS gone_photos
-FROM flickr_latest_checks
-"""
-# Photos whose latest answered check at or before the previous report said ok and whose latest says gone.
-_NEWLY_GONE_SQL = """
-WITH at_previous AS (
-    SELECT photo_id,
-           arg_max(status, checked_at) FILTER (WHERE checked_at <= ? AND status <> 'error') AS status
-    FROM flickr_checks GROUP BY photo_id
-)
-SELECT count(*)
-FROM flickr_latest_checks AS latest
-JOIN at_previous AS previous USING (photo_id)
-WHERE previous.status = 'ok' AND latest.status IN ('not_found', 'user_deleted')
-"""
 
 
 @dataclass
@@ -189,12 +171,13 @@ def collect_metrics(con, tables: list[TableResult], previous: dict | None) -> di
         for r in mix.records():
             metrics["license_shares"].setdefault(r["source"], {})[r["license"]] = r["share"]
     if table_exists(con, "flickr_checks"):
-        checked, gone = con.execute(_GONE_SQL).fetchone()
+        checked, gone = con.execute(read_sql("metrics", "flickr_gone.sql")).fetchone()
         if checked:
             metrics["flickr"] = {"checked_photos": checked, "gone_photos": gone}
             if previous and previous.get("generated_at"):
                 since = datetime.fromisoformat(previous["generated_at"])
-                metrics["flickr"]["gone_since_previous"] = con.execute(_NEWLY_GONE_SQL, [since]).fetchone()[0]
+                metrics["flickr"]["gone_since_previous"] = con.execute(
+                    read_sql("metrics", "flickr_newly_gone.sql"), {"since": since}).fetchone()[0]
     if optouts := _table(tables, "optouts_status"):
         statuses = optouts.column("status")
         metrics["optouts"] = {
@@ -208,10 +191,7 @@ def collect_metrics(con, tables: list[TableResult], previous: dict | None) -> di
 
 
 def licenses_for_methods(con) -> list[dict]:
-    cursor = con.execute("""
-        SELECT license_id, code, name, name_before_2025, url, kind, is_license, commercial_use,
-               derivatives, share_alike, attribution, caveat
-        FROM licenses ORDER BY license_id""")
+    cursor = con.execute(read_sql("metrics", "licenses.sql"))
     columns = [d[0] for d in cursor.description]
     return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
