@@ -121,11 +121,6 @@ def synthetic_sources(con) -> list[str]:
     return [Path(f).name for f in _source_files(con) if Path(f + ".truth.json").is_file()]
 
 
-def key_findings(tables: list[TableResult], metrics: dict) -> list[str]:
-    """Kept for callers of the earlier API: the facts after the lead."""
-    return lead_text.more_findings(tables, metrics)
-
-
 def catalog_keys(con) -> dict[str, str]:
     """dataset -> catalogue key where `ingest manifest --catalog-entry` recorded one (column may not exist yet)."""
     columns = {r[0] for r in con.execute(
@@ -247,7 +242,7 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, publish_mode: st
     metrics["edition"] = edition_metrics(tables, metrics)
     changes = change_log.compare(previous, metrics) if previous else None
     validation = validation_summary(tables)
-    findings = key_findings(tables, metrics)
+    findings = lead_text.more_findings(tables, metrics)
     snapshot = lead_text.snapshot_facts(tables)
     lead = {"datasets": [p.lead for p in profiles], "pool": lead_text.pool_sentence(tables),
             "limits": lead_text.limits(snapshot, bool(synthetic))}

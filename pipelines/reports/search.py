@@ -32,10 +32,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import unicodedata
 
 from ..catalog import NO_REMOVAL_ROUTE, entry_for
+from ..flickr_urls import NSID_RE
 from ..licenses import LICENSES
 from ..resources import read_sql
 
@@ -47,7 +47,6 @@ SHARD_TARGET = 400  # photo entries per shard file the prefix length aims at (a 
 MAX_SHARD_CHARS = 4  # at most 65,536 files
 SHARD_DIR = "search-index"
 POOL = "YFCC100M"
-NSID_RE = re.compile(r"^[0-9]+@N[0-9][0-9]$", re.IGNORECASE)
 
 
 
@@ -191,11 +190,6 @@ def find_user(index: dict, key_digest: str) -> dict[str, int]:
     """{source: items} for an account digest."""
     record = find_account(index, key_digest) or {"s": []}
     return {index["sources"][source]: items for source, _photos, items in record["s"]}
-
-
-def find_name(index: dict, name_digest: str) -> list[str]:
-    chars = index.get("shard_chars", 0)
-    return _record_shard(index, name_digest)["n"].get(name_digest[chars:], [])
 
 
 def find_photo_profile(index: dict, key_digest: str) -> str | None:

@@ -10,7 +10,6 @@ transaction, as the single writer.
 from __future__ import annotations
 
 import io
-import shutil
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -276,10 +275,6 @@ class StagedManifest:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-    def cleanup(self) -> None:
-        """Delete the staged Parquet files (after a successful load, e.g. in the Airflow task)."""
-        shutil.rmtree(self.work_dir, ignore_errors=True)
 
     @classmethod
     def from_dict(cls, data: dict) -> StagedManifest:
