@@ -1,6 +1,6 @@
 """One settings object shared by the CLI and the DAGs, read from the environment.
 
-Env vars (the contract): CCAUDIT_DB, FLICKR_API_KEY, CCAUDIT_FLICKR_API_URL, CCAUDIT_FLICKR_RATE,
+Env vars (README, "Command line"): CCAUDIT_DB, FLICKR_API_KEY, CCAUDIT_FLICKR_API_URL, CCAUDIT_FLICKR_RATE,
 CCAUDIT_LOCK_WAIT.
 """
 

@@ -78,7 +78,7 @@ def person_body(nsid: str, username: str = "someone", ispro: Any = 0, count: Any
 # --- XML recordings -> Flickr JSON -----------------------------------------------------------
 
 # Attributes the real JSON recordings carry as numbers (the rest are strings), per
-# research/flickr-api-and-licenses.md §2.1.
+# docs/flickr-api.md.
 _NUMERIC_ATTRS = {"farm", "isfavorite", "rotation", "ispro", "iconfarm", "ispublic", "isfriend", "isfamily",
                   "candownload", "canblog", "canprint", "canshare", "machine_tag", "haspeople",
                   "cancomment", "canaddmeta", "iscontact"}

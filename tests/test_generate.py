@@ -28,7 +28,7 @@ from pipelines.licenses import resolve_license
 from tests.conftest import shared_path
 
 PUBLISHED_SHARES = {"4": 0.1735, "5": 0.0948, "6": 0.0495, "2": 0.1278, "1": 0.2901, "3": 0.2643}
-YFCC_LICENSE_PAIRS = {  # WebscopeReadMe.txt, verbatim (research note §2.1)
+YFCC_LICENSE_PAIRS = {  # WebscopeReadMe.txt, verbatim (docs/yfcc100m.md)
     ("Attribution License", "http://creativecommons.org/licenses/by/2.0/"),
     ("Attribution-ShareAlike License", "http://creativecommons.org/licenses/by-sa/2.0/"),
     ("Attribution-NoDerivs License", "http://creativecommons.org/licenses/by-nd/2.0/"),
