@@ -49,12 +49,14 @@ def work_dir(work: str | None, db: str | None = None) -> Path:
 
     Under Celery it must be a volume every worker mounts (the compose file mounts /opt/ccaudit/data).
     """
-    chosen = work or os.environ.get("CCAUDIT_WORK_DIR")
-    return Path(chosen).resolve() if chosen else db_path(db).parent / "work"
+    if work:
+        return Path(work).resolve()
+    settings = Settings.from_env(db=db or None)
+    return settings.work_dir.resolve() if settings.work_dir else settings.db_path.resolve().parent / "work"
 
 
 def reports_dir(out: str | None = None) -> Path:
-    return Path(out or os.environ.get("CCAUDIT_REPORTS_DIR") or "reports").resolve()
+    return (Path(out) if out else Settings.from_env().reports_dir).resolve()
 
 
 def run_folder(base: Path, run_id: str) -> Path:

@@ -1,7 +1,7 @@
 """One settings object shared by the CLI and the DAGs, read from the environment.
 
-Env vars (README, "Command line"): CCAUDIT_DB, FLICKR_API_KEY, CCAUDIT_FLICKR_API_URL, CCAUDIT_FLICKR_RATE,
-CCAUDIT_LOCK_WAIT.
+ENVIRONMENT lists every environment variable ccaudit reads, with its meaning and default; README's
+"Environment" table shows the same rows (tests/test_config.py keeps the two and the code in step).
 """
 
 from __future__ import annotations
@@ -14,12 +14,40 @@ from pathlib import Path
 from .errors import ConfigError
 
 DEFAULT_DB = "ccaudit.duckdb"
+DEFAULT_REPORTS_DIR = "reports"
 DEFAULT_FLICKR_API_URL = "https://api.flickr.com/services/rest/"
 DEFAULT_FLICKR_RATE = 3600.0  # calls per hour: Flickr's published limit per key
 # Seconds a writer waits for readers to let go of the DuckDB file (Airflow retries after that).
 DEFAULT_LOCK_WAIT = 300.0
 # Readers (lookup, report, validate's reading part) wait at most this long for a writer.
 READER_LOCK_WAIT_CAP = 60.0
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    name: str
+    meaning: str
+    default: str
+
+
+ENVIRONMENT = (
+    EnvVar("CCAUDIT_DB", "the DuckDB database file", DEFAULT_DB),
+    EnvVar("FLICKR_API_KEY", "Flickr API key for `enrich`; never logged, never stored", "none: enrich does nothing"),
+    EnvVar("CCAUDIT_FLICKR_API_URL", "Flickr REST endpoint (tests point it at a local server)", DEFAULT_FLICKR_API_URL),
+    EnvVar("CCAUDIT_FLICKR_RATE", "Flickr calls per hour", f"{DEFAULT_FLICKR_RATE:.0f}"),
+    EnvVar("CCAUDIT_LOCK_WAIT", "seconds a command waits for another process to let go of the database file; "
+           f"read-only commands wait at most {READER_LOCK_WAIT_CAP:.0f}", f"{DEFAULT_LOCK_WAIT:.0f}"),
+    EnvVar("CCAUDIT_PSEUDONYM_KEY", "key of the report's keyed hashes (16+ characters)",
+           "the `.ccaudit-pseudonym-key` file beside the database"),
+    EnvVar("CCAUDIT_INGEST_STREAM", "`1`: decompress YFCC100M through a pipe instead of a temporary file", "0"),
+    EnvVar("CCAUDIT_EXTERNAL_COMPRESSORS", "`0`: use Python's decompressors, not lbzip2/pigz/zstd", "1"),
+    EnvVar("CCAUDIT_WORK_DIR", "Airflow: folder for staged Parquet shards, shared by all workers", "<db folder>/work"),
+    EnvVar("CCAUDIT_REPORTS_DIR", "Airflow: where the report DAG writes reports", DEFAULT_REPORTS_DIR),
+    EnvVar("CCAUDIT_YFCC_PATHS", "Airflow: YFCC100M files or globs when the run gives no `paths`", "none"),
+    EnvVar("CCAUDIT_ENRICH_LIMIT", "Airflow: photos per enrichment run when the run gives no `limit`",
+           "what fits half an hour of the rate"),
+    EnvVar("CCAUDIT_RETRY_DELAY_SECONDS", "Airflow: first retry delay, read where the DAGs are parsed", "120"),
+)
 
 
 def lock_wait_from_env(env: dict | None = None) -> float:
@@ -43,6 +71,8 @@ class Settings:
     # repr=False: the key must never reach a log line or a traceback through this object.
     flickr_api_key: str | None = field(default=None, repr=False)
     lock_wait_seconds: float = DEFAULT_LOCK_WAIT   # CCAUDIT_LOCK_WAIT; readers wait at most READER_LOCK_WAIT_CAP
+    work_dir: Path | None = None                   # CCAUDIT_WORK_DIR; None: <db folder>/work
+    reports_dir: Path = Path(DEFAULT_REPORTS_DIR)  # CCAUDIT_REPORTS_DIR
 
     @classmethod
     def from_env(cls, db: str | os.PathLike | None = None, env: dict | None = None) -> Settings:
@@ -60,6 +90,8 @@ class Settings:
             flickr_rate_per_hour=rate,
             flickr_api_key=(env.get("FLICKR_API_KEY") or "").strip() or None,
             lock_wait_seconds=lock_wait_from_env(env),
+            work_dir=Path(env["CCAUDIT_WORK_DIR"]) if env.get("CCAUDIT_WORK_DIR") else None,
+            reports_dir=Path(env.get("CCAUDIT_REPORTS_DIR") or DEFAULT_REPORTS_DIR),
         )
 
     def with_db(self, db: str | os.PathLike) -> Settings:
