@@ -63,6 +63,15 @@ def lock_wait_from_env(env: dict | None = None) -> float:
     return value
 
 
+def pseudonym_key_from_env(env: dict | None = None) -> str | None:
+    """CCAUDIT_PSEUDONYM_KEY, at least 16 characters; None when unset (the key file is used instead)."""
+    env = os.environ if env is None else env
+    text = (env.get("CCAUDIT_PSEUDONYM_KEY") or "").strip()
+    if text and len(text) < 16:
+        raise ConfigError("CCAUDIT_PSEUDONYM_KEY must be at least 16 characters")
+    return text or None
+
+
 @dataclass(frozen=True)
 class Settings:
     db_path: Path = Path(DEFAULT_DB)

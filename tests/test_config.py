@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pipelines.config import ENVIRONMENT, Settings
+import pytest
+
+from pipelines.config import ENVIRONMENT, Settings, pseudonym_key_from_env
+from pipelines.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
 _VARIABLE = re.compile(r"[\"'`$]((?:CCAUDIT|FLICKR)_[A-Z0-9_]*[A-Z0-9])\b")  # a quoted name, not a constant
@@ -33,3 +36,10 @@ def test_settings_read_the_folders(tmp_path):
     settings = Settings.from_env(env=env)
     assert (settings.work_dir, settings.reports_dir) == (tmp_path / "w", tmp_path / "r")
     assert (Settings.from_env(env={}).work_dir, Settings.from_env(env={}).reports_dir) == (None, Path("reports"))
+
+
+def test_pseudonym_key_is_read_in_config():
+    assert pseudonym_key_from_env({}) is None and pseudonym_key_from_env({"CCAUDIT_PSEUDONYM_KEY": "  "}) is None
+    assert pseudonym_key_from_env({"CCAUDIT_PSEUDONYM_KEY": " " + "k" * 16 + " "}) == "k" * 16
+    with pytest.raises(ConfigError, match="at least 16 characters"):
+        pseudonym_key_from_env({"CCAUDIT_PSEUDONYM_KEY": "short"})
