@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .config import Settings
+from .config import Settings, db_from_env
 from .errors import CcauditError, disk_full_error
 from .textsafe import check_name, escape_controls, escape_json
 
@@ -53,13 +53,11 @@ def _print_json(value) -> None:
 # --- commands ---------------------------------------------------------------------------------
 
 def cmd_demo(args) -> int:
-    import os
-
     from .demo import run_demo
 
     out_dir = Path(args.out)
     settings = _settings(args)
-    if getattr(args, "db", None) is None and not os.environ.get("CCAUDIT_DB"):
+    if getattr(args, "db", None) is None and not db_from_env():
         # Keep the demo self-contained: its database lives with its data and report.
         settings = settings.with_db(out_dir / "ccaudit.duckdb")
     result = run_demo(settings, out_dir=out_dir)

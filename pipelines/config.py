@@ -63,6 +63,12 @@ def lock_wait_from_env(env: dict | None = None) -> float:
     return value
 
 
+def db_from_env(env: dict | None = None) -> str | None:
+    """CCAUDIT_DB when set (the demo keeps its own database unless one was chosen)."""
+    env = os.environ if env is None else env
+    return env.get("CCAUDIT_DB") or None
+
+
 def pseudonym_key_from_env(env: dict | None = None) -> str | None:
     """CCAUDIT_PSEUDONYM_KEY, at least 16 characters; None when unset (the key file is used instead)."""
     env = os.environ if env is None else env
@@ -94,7 +100,7 @@ class Settings:
         if not math.isfinite(rate) or rate <= 0:
             raise ConfigError(f"CCAUDIT_FLICKR_RATE must be a finite number of calls per hour above 0, got {rate_text!r}")
         return cls(
-            db_path=Path(db or env.get("CCAUDIT_DB") or DEFAULT_DB),
+            db_path=Path(db or db_from_env(env) or DEFAULT_DB),
             flickr_api_url=env.get("CCAUDIT_FLICKR_API_URL") or DEFAULT_FLICKR_API_URL,
             flickr_rate_per_hour=rate,
             flickr_api_key=(env.get("FLICKR_API_KEY") or "").strip() or None,
