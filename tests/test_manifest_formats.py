@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import inspect
+import re
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -64,3 +66,16 @@ def test_two_modules_claiming_one_name_is_refused(toy_format, tmp_path):
             formats.discover()
     finally:
         sys.modules.pop("pipelines.ingest.manifests.toy_again", None)
+
+
+def readme_row(name: str, declared) -> str:
+    options = " · ".join(f"`{o.flag}` {o.help}" for o in declared.options) or "—"
+    description = declared.description.replace("|", "\\|")
+    return f"| `{name}` | {description} | {options} |"
+
+
+def test_readme_format_table_is_the_declarations():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    rows = [line for line in readme.splitlines() if re.match(r"^\| `[a-z0-9-]+` \|", line)]
+    assert rows == [readme_row(name, module.FORMAT) for name, module in formats.discover().items()], \
+        "README's manifest format table is out of step with the adapters' FORMAT declarations"

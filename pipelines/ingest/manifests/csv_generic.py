@@ -17,11 +17,11 @@ from .base import FormatOption, ManifestFormat, StagingSink, csv_rows, header_in
 
 FORMAT = ManifestFormat("csv", "any CSV or TSV; the options name its columns", options=(
     FormatOption("id_column", "column with a Flickr photo id"),
-    FormatOption("url_column", "column with a Flickr URL (page, static, flic.kr)"),
+    FormatOption("url_column", "column with any Flickr URL: page, static, flic.kr, photo.gne?id="),
     FormatOption("owner_column", "column with an NSID or path alias"),
     FormatOption("license_column", "column with a license name, URL or id"),
     FormatOption("author_column", "column with the author credit"),
-    FormatOption("key_column", "column that names each item (default: the first, unless it is the pointer)"),
+    FormatOption("key_column", "column that names each item; default: the first, unless it is the pointer"),
     FormatOption("delimiter", "field delimiter (default: sniffed; use '\\t' for TSV)"),
 ))
 OPTIONS = FORMAT.option_names
