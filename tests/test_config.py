@@ -9,14 +9,13 @@ import pytest
 
 from pipelines.config import ENVIRONMENT, Settings, pseudonym_key_from_env
 from pipelines.errors import ConfigError
+from tests.conftest import REPO, readme_table
 
-REPO = Path(__file__).resolve().parents[1]
 _VARIABLE = re.compile(r"[\"'`$]((?:CCAUDIT|FLICKR)_[A-Z0-9_]*[A-Z0-9])\b")  # a quoted name, not a constant
 
 
 def test_readme_environment_table_matches_config():
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    rows = re.findall(r"^\| `([A-Z0-9_]+)` \|", readme, re.MULTILINE)
+    rows = [re.match(r"^\| `([A-Z0-9_]+)` \|", line).group(1) for line in readme_table("| variable | meaning | default |")]
     assert rows == [v.name for v in ENVIRONMENT], "README's Environment table is out of step with config.ENVIRONMENT"
 
 

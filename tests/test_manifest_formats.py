@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import inspect
-import re
 import sys
-from pathlib import Path
 
 import pytest
 
 from pipelines.ingest import manifests
 from pipelines.ingest.manifests import formats
+from tests.conftest import readme_table
 
 TOY = '''"""A toy format: one photo id per line, `#` starts a comment."""
 
@@ -75,7 +74,6 @@ def readme_row(name: str, declared) -> str:
 
 
 def test_readme_format_table_is_the_declarations():
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    rows = [line for line in readme.splitlines() if re.match(r"^\| `[a-z0-9-]+` \|", line)]
+    rows = readme_table("| format | reads | options |")
     assert rows == [readme_row(name, module.FORMAT) for name, module in formats.discover().items()], \
         "README's manifest format table is out of step with the adapters' FORMAT declarations"
