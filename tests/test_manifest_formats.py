@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
 import sys
 
 import pytest
 
+from pipelines.cli import MANIFEST_FORMATS
 from pipelines.ingest import manifests
 from pipelines.ingest.manifests import formats
-from tests.conftest import readme_table
+from tests.conftest import REPO, readme_table
 
 TOY = '''"""A toy format: one photo id per line, `#` starts a comment."""
 
@@ -77,3 +79,12 @@ def test_readme_format_table_is_the_declarations():
     rows = readme_table("| format | reads | options |")
     assert rows == [readme_row(name, module.FORMAT) for name, module in formats.discover().items()], \
         "README's manifest format table is out of step with the adapters' FORMAT declarations"
+
+
+def test_cli_and_dag_offer_exactly_the_declared_formats():
+    """The DAG file stays cheap to parse (no adapter imports), so its enum is checked here, not imported."""
+    declared = set(formats.discover())
+    tree = ast.parse((REPO / "dags" / "ccaudit_ingest_manifests.py").read_text(encoding="utf-8"))
+    dag_enum = next(ast.literal_eval(node.value) for node in tree.body
+                    if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "FORMATS")
+    assert set(MANIFEST_FORMATS) == declared and set(dag_enum) == declared
