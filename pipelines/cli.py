@@ -72,7 +72,8 @@ def cmd_ingest_yfcc(args) -> int:
     from .ingest.yfcc import ingest_yfcc
 
     with _connect(args) as con:
-        results = ingest_yfcc(con, [Path(p) for p in args.paths], progress=not args.quiet)
+        results = ingest_yfcc(con, [p if p == "-" else Path(p) for p in args.paths], progress=not args.quiet,
+                              stdin_name=args.stdin_name)
     for result in results:
         print(result.summary_text())
     return 0
@@ -212,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "re-ingesting a file replaces its rows.")
     ing_yfcc.add_argument("paths", nargs="+", metavar="PATH")
     ing_yfcc.add_argument("--quiet", action="store_true", help="no progress bar")
+    ing_yfcc.add_argument("--stdin-name", metavar="NAME", default=None,
+                          help="source name recorded for PATH - (standard input; default: stdin); "
+                               "re-ingesting the same name replaces its rows")
     ing_yfcc.set_defaults(func=cmd_ingest_yfcc)
 
     ing_manifest = ingest_kinds.add_parser(

@@ -21,6 +21,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
+import sys
 import tempfile
 import threading
 import time
@@ -40,13 +42,23 @@ from ..licenses import LICENSES, YFCC_LICENSE_IDS, resolve_license
 from ..progress import Progress
 from ..resources import read_sql
 from . import fingerprint
-from .decompress import PLAIN, DecompressFifo, detect_compression, read_head
+from .decompress import (
+    PLAIN,
+    DecompressFifo,
+    LineGuard,
+    compression_of,
+    copy_guarded,
+    count_lines,
+    detect_compression,
+    read_head,
+)
 
 LAYOUTS = (25, 23)
 # Real lines are a few KB; a longer line is rejected rather than failing the file. The reader's
 # buffer stays at DuckDB's default 32 MiB (it would grow to 16 x max_line_size), which keeps the
 # parallel scan of plain files fine-grained and memory small.
 MAX_LINE_SIZE = 4 << 20
+LINE_LIMIT = MAX_LINE_SIZE - 1  # the longest line (bytes, without its newline) the reader accepts
 READ_BUFFER_SIZE = 32 << 20
 STREAM_ENV = "CCAUDIT_INGEST_STREAM"  # 1: stream compressed input through a FIFO, never spool it
 STAGE_MEMORY_LIMIT = "1GB"
@@ -194,48 +206,62 @@ def _explain_reader_error(path: Path, exc: Exception) -> InputError:
     return InputError(f"{path}: cannot read: {message}")
 
 
+STDIN = "-"
+STDIN_SOURCE = "stdin"  # source_file recorded for `-` unless a name is given
+
+
 def stage_yfcc_file(path: Path, work_dir: Path, progress: bool = False, *,
-                    spool: bool | None = None) -> StagedFile:
+                    spool: bool | None = None, source_name: str | None = None) -> StagedFile:
     """Decompress, parse, type and decode one YFCC100M file into a Parquet shard in `work_dir`.
 
     Writes `<name>.parquet` (every line a row; rejected ones carry reject_reason) and
     `<name>.rejects.parquet` (lines the CSV reader refused). Does not touch the database.
-    `spool`: decompress to a temporary plain file first (True), stream through a FIFO (False),
-    or decide by the free space in `work_dir` (None).
+    `path` may be `-` (standard input) or a pipe (FIFO, `/dev/stdin`, `<(...)`): its bytes are
+    spooled, decompressed, to `work_dir` first; `source_name` names it in the database.
+    `spool`: decompress a regular file to a temporary plain file first (True), stream it through a
+    FIFO (False), or decide by the free space in `work_dir` (None).
     """
     started = time.monotonic()
     started_at = utc_now()
-    path = Path(path).resolve()
-    compression = detect_compression(path)
-    size = path.stat().st_size
-    head = read_head(path, compression)
-    layout = detect_layout(head, path, complete=len(head) < (1 << 16))
-    file_fingerprint = fingerprint(path, size)
+    stream = is_stream(path)
+    path = Path(path) if stream else Path(path).resolve()
+    if stream:
+        source = source_name or (STDIN_SOURCE if str(path) == STDIN else str(path))
+        compression, size, file_fingerprint = None, 0, ""
+    else:
+        source = str(path)
+        compression = detect_compression(path)
+        size = path.stat().st_size
+        head = read_head(path, compression)
+        layout = detect_layout(head, path, complete=len(head) < (1 << 16))
+        file_fingerprint = fingerprint(path, size)
 
     work_dir = Path(work_dir)
     try:
         work_dir.mkdir(parents=True, exist_ok=True)
-        stem = re.sub(r"[^A-Za-z0-9._-]", "_", path.name)[:80] + "-" + file_fingerprint[:12]
+        name = Path(source).name if not stream else re.sub(r"[^A-Za-z0-9._-]", "_", source)
+        stem = (re.sub(r"[^A-Za-z0-9._-]", "_", name)[:80] + "-"
+                + (file_fingerprint[:12] or uuid.uuid4().hex[:12]))
         scratch = Path(tempfile.mkdtemp(prefix=f".{stem}-", dir=work_dir))
     except OSError as exc:
         raise InputError(f"cannot write staging files in {work_dir}: {exc.strerror or exc}") from None
     parquet_path = work_dir / f"{stem}.parquet"
     rejects_path = work_dir / f"{stem}.rejects.parquet"
     try:
+        if stream:
+            plain, compression, size, guard = _spool_stream(path, scratch, progress)
+            head = read_head(plain, PLAIN)
+            layout = detect_layout(head, path, complete=len(head) < (1 << 16))
+            file_fingerprint = fingerprint(plain)
         con = _stage_connection(scratch)
         try:
-            _run_stage_query(con, path, compression, layout, size, scratch / "staged.parquet", progress, spool)
-            con.execute(read_sql("ingest", "yfcc_stage_rejects.sql"),
-                        {"out": str(scratch / "rejects.parquet"), "max_line_size": MAX_LINE_SIZE})
-            reader_rejects = con.execute("SELECT count(*) FROM reject_errors").fetchone()[0]
-            if reader_rejects:
-                con.execute(read_sql("ingest", "yfcc_stage_renumber.sql"),
-                            {"staged": str(scratch / "staged.parquet"), "rejects": str(scratch / "rejects.parquet"),
-                             "out": str(scratch / "renumbered.parquet")})
-                os.replace(scratch / "renumbered.parquet", scratch / "staged.parquet")
-            rows, rejected = con.execute(
-                "SELECT count(*), count(reject_reason) FROM read_parquet(?)",
-                [str(scratch / "staged.parquet")]).fetchone()
+            if stream:
+                _stage_guarded(con, plain, path, layout, scratch, progress, guard)
+                guard_lines, long_lines = guard.lines, guard.long_lines
+            else:
+                guard_lines, long_lines = _run_stage_query(con, path, compression, layout, size, scratch, progress,
+                                                           spool)
+            rows, rejected, reader_rejects = _finish_stage(con, path, scratch, guard_lines, long_lines)
         finally:
             con.close()
         # Rename only complete shards into place: a killed stage leaves no half-written shard.
@@ -248,44 +274,159 @@ def stage_yfcc_file(path: Path, work_dir: Path, progress: bool = False, *,
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return StagedFile(
-        source_file=str(path), layout=layout, parquet_path=str(parquet_path), rejects_path=str(rejects_path),
+        source_file=source, layout=layout, parquet_path=str(parquet_path), rejects_path=str(rejects_path),
         lines_read=rows + reader_rejects, rows_ok=rows - rejected, rows_rejected=rejected + reader_rejects,
         file_size=size, fingerprint=file_fingerprint, started_at=started_at.isoformat(sep=" "),
         compression=compression, stage_seconds=round(time.monotonic() - started, 3))
 
 
-def _run_stage_query(con, path: Path, compression: str, layout: int, size: int, out: Path,
-                     progress: bool, spool: bool | None) -> None:
+def is_stream(path) -> bool:
+    """`-`, or a path that is a pipe or character device (FIFO, /dev/stdin, `<(...)`), not a file."""
+    if str(path) == STDIN:
+        return True
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
+
+
+def _spool_stream(path: Path, scratch: Path, progress: bool):
+    """Copy a pipe, decompressed and line-guarded, to scratch/decompressed.tsv (a pipe cannot be re-read)."""
+    plain = scratch / "decompressed.tsv"
+    enabled = None if progress else False
+    try:
+        handle = sys.stdin.buffer if str(path) == STDIN else open(path, "rb")  # noqa: SIM115
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    total = [0]
+
+    def count(n: int) -> None:
+        total[0] += n
+        bar.update(n)
+
+    try:
+        head = handle.read(1 << 16)
+        compression = compression_of(head)
+        with Progress(None, unit="B", label=f"read {path}", enabled=enabled) as bar:
+            if compression == PLAIN:
+                total[0] += len(head)
+                guard = copy_guarded(handle, plain, LINE_LIMIT, head=head, on_bytes=count)
+            else:
+                guard = None
+                with DecompressFifo(path, compression, plain, on_bytes=count, fifo=False,
+                                    stream=handle, head=head) as child:
+                    child.check()
+    finally:
+        if handle is not sys.stdin.buffer:
+            handle.close()
+    if guard is None:
+        lines, suspicious = count_lines(plain, LINE_LIMIT)
+        guard = _guard_file(plain, scratch, lines, suspicious)
+        if guard.long_lines:
+            os.replace(scratch / "guarded.tsv", plain)
+    if total[0] == 0:
+        raise InputError(f"{path}: the input is empty (no lines to ingest)")
+    return plain, compression, total[0], guard
+
+
+def _guard_file(plain: Path, scratch: Path, lines: int, suspicious: bool) -> LineGuard:
+    """A LineGuard for a plain file: counted only, or (rarely) copied with over-long lines replaced."""
+    if not suspicious:
+        guard = LineGuard(LINE_LIMIT)
+        guard.lines = lines
+        return guard
+    with open(plain, "rb") as handle:
+        return copy_guarded(handle, scratch / "guarded.tsv", LINE_LIMIT)
+
+
+def _stage_guarded(con, plain: Path, path: Path, layout: int, scratch: Path, progress: bool,
+                   guard: LineGuard) -> None:
+    sql, params = _stage_sql(layout, scratch / "staged.parquet")
+    _stage_plain(con, sql, params, plain, path, None if progress else False)
+
+
+def _finish_stage(con, path: Path, scratch: Path, lines: int, long_lines: list) -> tuple[int, int, int]:
+    """Write the reader's rejects, renumber if it dropped lines, and check every line is accounted for."""
+    con.execute(read_sql("ingest", "yfcc_stage_rejects.sql"),
+                {"out": str(scratch / "rejects.parquet"), "max_line_size": LINE_LIMIT})
+    if long_lines:
+        _mark_long_lines(con, scratch / "rejects.parquet", long_lines)
+    reader_rejects = con.execute("SELECT count(*) FROM read_parquet(?)",
+                                 [str(scratch / "rejects.parquet")]).fetchone()[0]
+    if reader_rejects:
+        con.execute(read_sql("ingest", "yfcc_stage_renumber.sql"),
+                    {"staged": str(scratch / "staged.parquet"), "rejects": str(scratch / "rejects.parquet"),
+                     "out": str(scratch / "renumbered.parquet")})
+        os.replace(scratch / "renumbered.parquet", scratch / "staged.parquet")
+    rows, rejected = con.execute("SELECT count(*), count(reject_reason) FROM read_parquet(?)",
+                                 [str(scratch / "staged.parquet")]).fetchone()
+    if rows + reader_rejects != lines:
+        raise InputError(f"{path}: the file has {lines:,} lines but the reader returned {rows + reader_rejects:,}; "
+                         "nothing was loaded (please report this with the file)")
+    return rows, rejected, reader_rejects
+
+
+def _mark_long_lines(con, rejects: Path, long_lines: list[tuple[int, int, bytes]]) -> None:
+    """Give the placeholders of over-long lines their reason and first bytes (see LineGuard)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE yfcc_long_lines (line BIGINT, length BIGINT, prefix VARCHAR)")
+    con.executemany("INSERT INTO yfcc_long_lines VALUES (?, ?, ?)",
+                    [(line, length, prefix.decode("utf-8", "replace")) for line, length, prefix in long_lines])
+    missing = con.execute("SELECT count(*) FROM yfcc_long_lines ANTI JOIN read_parquet(?) AS r "
+                          "ON r.source_line = yfcc_long_lines.line", [str(rejects)]).fetchone()[0]
+    if missing:
+        raise CcauditError(f"{missing} over-long line(s) were not rejected by the reader (please report this bug)")
+    out = rejects.with_name("rejects-marked.parquet")
+    con.execute(f"""COPY (SELECT r.source_line,
+                         CASE WHEN l.line IS NULL THEN r.reject_reason
+                              ELSE format('parse: line longer than {{}} bytes', {LINE_LIMIT}) END AS reject_reason,
+                         coalesce(l.prefix, r.raw_line) AS raw_line
+                  FROM read_parquet(?) AS r LEFT JOIN yfcc_long_lines AS l ON l.line = r.source_line
+                  ORDER BY r.source_line) TO '{out}' (FORMAT parquet)""", [str(rejects)])
+    os.replace(out, rejects)
+
+
+def _stage_sql(layout: int, out: Path) -> tuple[str, dict]:
+    known_names, known_urls = _usual_license_strings()
+    params = {"layout": layout, "max_line_size": MAX_LINE_SIZE, "buffer_size": READ_BUFFER_SIZE,
+              "known_names": known_names, "known_urls": known_urls, "out": str(out)}
+    return read_sql("ingest", "yfcc_stage.sql"), params
+
+
+def _run_stage_query(con, path: Path, compression: str, layout: int, size: int, scratch: Path,
+                     progress: bool, spool: bool | None) -> tuple[int, list]:
     """Run yfcc_stage.sql on the file, decompressing it first when it is compressed.
 
     Compressed input is spooled by default: the checking decompressor (all cores for lbzip2)
     writes a plain temporary file, which DuckDB then parses in parallel; measured 2x faster than
     parsing the decompressor's output from a pipe, where DuckDB reads with one thread. Without
-    the disk space for that (or with CCAUDIT_INGEST_STREAM=1), the output streams through a FIFO.
+    the disk space for that (or with CCAUDIT_INGEST_STREAM=1), the output streams through a FIFO
+    and a LineGuard. Returns the exact line count and the over-long lines (see LineGuard).
     """
-    known_names, known_urls = _usual_license_strings()
-    params = {"layout": layout, "max_line_size": MAX_LINE_SIZE, "buffer_size": READ_BUFFER_SIZE,
-              "known_names": known_names, "known_urls": known_urls, "out": str(out)}
-    sql = read_sql("ingest", "yfcc_stage.sql")
+    sql, params = _stage_sql(layout, scratch / "staged.parquet")
     enabled = None if progress else False
-    if compression == PLAIN:
-        _stage_plain(con, sql, params, path, path, enabled)
-    elif spool if spool is not None else _spool_fits(out.parent, size):
-        plain = out.parent / "decompressed.tsv"
-        with (Progress(size, unit="B", label=f"decompress {path.name}", enabled=enabled) as bar,
-              DecompressFifo(path, compression, plain, on_bytes=bar.update, fifo=False) as child):
-            child.check()
-        _stage_plain(con, sql, params, plain, path, enabled)
-        plain.unlink()
-    else:
-        with (Progress(size, unit="B", label=f"ingest {path.name}", enabled=enabled) as bar,
-              DecompressFifo(path, compression, out.parent / "decompressed.fifo", on_bytes=bar.update) as fifo):
-            try:
-                con.execute(sql, {**params, "source": str(fifo.path)})
-            except duckdb.Error as exc:
-                fifo.check(reader_failed=True)  # a broken archive explains a reader error best
-                raise _explain_reader_error(path, exc) from None
-            fifo.check()
+    if compression == PLAIN or (spool if spool is not None else _spool_fits(scratch, size)):
+        plain = path
+        if compression != PLAIN:
+            plain = scratch / "decompressed.tsv"
+            with (Progress(size, unit="B", label=f"decompress {path.name}", enabled=enabled) as bar,
+                  DecompressFifo(path, compression, plain, on_bytes=bar.update, fifo=False) as child):
+                child.check()
+        guard = _guard_file(plain, scratch, *count_lines(plain, LINE_LIMIT))
+        source = scratch / "guarded.tsv" if guard.long_lines else plain
+        _stage_plain(con, sql, params, source, path, enabled)
+        return guard.lines, guard.long_lines
+    guard = LineGuard(LINE_LIMIT)
+    with (Progress(size, unit="B", label=f"ingest {path.name}", enabled=enabled) as bar,
+          DecompressFifo(path, compression, scratch / "decompressed.fifo", on_bytes=bar.update,
+                         guard=guard) as fifo):
+        try:
+            con.execute(sql, {**params, "source": str(fifo.path)})
+        except duckdb.Error as exc:
+            fifo.check(reader_failed=True)  # a broken archive explains a reader error best
+            raise _explain_reader_error(path, exc) from None
+        fifo.check()
+    return guard.lines, guard.long_lines
 
 
 def _stage_plain(con, sql: str, params: dict, source: Path, path: Path, enabled: bool | None) -> None:
@@ -420,7 +561,8 @@ def record_failed_run(con, path: Path, error: Exception, run_id: str, started_at
     try:
         con.execute("INSERT INTO ingest_runs (run_id, source_file, kind, started_at, finished_at, status) "
                     "VALUES (?, ?, 'yfcc', ?, ?, ?)",
-                    [run_id, str(Path(path).resolve()), started_at, utc_now(), f"failed: {error}"[:1000]])
+                    [run_id, str(path) if is_stream(path) else str(Path(path).resolve()), started_at, utc_now(),
+                     f"failed: {error}"[:1000]])
     except duckdb.Error:
         pass
 
@@ -453,20 +595,28 @@ def _process_exists(pid: int) -> bool:
     return True
 
 
-def ingest_yfcc(con, paths: list[Path], progress: bool = True, work_dir: Path | None = None) -> list[FileResult]:
+def ingest_yfcc(con, paths: list[Path], progress: bool = True, work_dir: Path | None = None,
+                stdin_name: str | None = None) -> list[FileResult]:
     """Ingest YFCC100M files (any compression, either layout) into the database behind `con`.
 
     Every file is staged (decompressed, typed, decoded) to Parquet first, then all are loaded in
     one transaction: on any error nothing changes in the database and an InputError says why.
+    A path may be `-` (standard input, recorded as `stdin_name`, default "stdin") or a pipe.
     """
-    paths = [Path(p) for p in paths]
+    paths = [Path(p) if str(p) != STDIN else STDIN for p in paths]
     if not paths:
         raise InputError("no YFCC100M files given")
+    if sum(str(p) == STDIN for p in paths) > 1:
+        raise InputError("standard input (-) is given twice")
     for path in paths:
+        if is_stream(path):
+            continue
         if path.is_dir():
             raise InputError(f"{path} is a folder, not a YFCC100M file")
-        if not path.is_file():
+        if not path.exists():
             raise InputError(f"{path}: no such file")
+        if not path.is_file():
+            raise InputError(f"{path}: not a regular file or a pipe")
     run_id = new_run_id()
     started_at = utc_now()
     base = Path(work_dir) if work_dir else (_database_dir(con) or Path(tempfile.gettempdir()))
@@ -479,7 +629,8 @@ def ingest_yfcc(con, paths: list[Path], progress: bool = True, work_dir: Path | 
         staged = []
         for path in paths:
             try:
-                staged.append(stage_yfcc_file(path, scratch, progress=progress))
+                staged.append(stage_yfcc_file(path, scratch, progress=progress,
+                                              source_name=stdin_name if str(path) == STDIN else None))
             except CcauditError as exc:
                 record_failed_run(con, path, exc, run_id, started_at)
                 raise
