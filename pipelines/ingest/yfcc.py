@@ -52,6 +52,25 @@ from .decompress import (
     detect_compression,
     read_head,
 )
+from .yfcc_forms import (
+    PARQUET,
+    REQUIRED,
+    SQLITE,
+    TSV,
+    SqliteBatches,
+    container_form,
+    expand_paths,
+    jsonl_sample,
+    looks_url_encoded,
+    parquet_columns,
+    parquet_sample,
+    parquet_select_sql,
+    raw_select_sql,
+    sql_string,
+    sqlite_columns,
+    sqlite_sample,
+    text_form,
+)
 
 LAYOUTS = (25, 23)
 # Real lines are a few KB; a longer line is rejected rather than failing the file. The reader's
@@ -86,6 +105,8 @@ class StagedFile:
     started_at: str
     compression: str = ""
     stage_seconds: float = 0.0
+    form: str = TSV               # tsv, jsonl, parquet or sqlite
+    text_encoding: str = "url-encoded"  # or plain: whether free text was URL-decoded
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -110,9 +131,14 @@ class FileResult:
     rejects_by_reason: dict[str, int] = field(default_factory=dict)
     stage_seconds: float = 0.0
     load_seconds: float = 0.0  # of the whole batch, which loads in one transaction
+    form: str = TSV
+    text_encoding: str = "url-encoded"
 
     def summary_text(self) -> str:
-        text = (f"{self.source_file}: {self.lines_read:,} lines ({self.layout}-field layout) -> "
+        shape = (f"{self.layout}-field layout" if self.form == TSV
+                 else f"{self.form}, {'URL-encoded' if self.text_encoding == 'url-encoded' else 'plain'} text")
+        unit = "rows" if self.form in (PARQUET, SQLITE) else "lines"
+        text = (f"{self.source_file}: {self.lines_read:,} {unit} ({shape}) -> "
                 f"{self.rows_loaded:,} rows loaded, {self.rows_rejected:,} rejected")
         if self.rejects_by_reason:
             text += " (" + ", ".join(f"{code} {count:,}" for code, count in self.rejects_by_reason.items()) + ")"
@@ -210,38 +236,51 @@ STDIN = "-"
 STDIN_SOURCE = "stdin"  # source_file recorded for `-` unless a name is given
 
 
+@dataclass
+class _Input:
+    """What stage_yfcc_file found out about one input before parsing it."""
+
+    path: Path            # as given (a pipe) or resolved
+    source: str           # source_file in the database
+    form: str             # tsv, jsonl, parquet or sqlite
+    compression: str
+    size: int
+    fingerprint: str = ""
+    layout: int = 23
+    encoded: bool = True  # free text is URL-encoded
+    plain: Path | None = None  # a pipe's spooled, decompressed copy
+    guard: LineGuard | None = None
+
+
 def stage_yfcc_file(path: Path, work_dir: Path, progress: bool = False, *,
                     spool: bool | None = None, source_name: str | None = None) -> StagedFile:
-    """Decompress, parse, type and decode one YFCC100M file into a Parquet shard in `work_dir`.
+    """Decompress, parse, type and decode one YFCC100M input into a Parquet shard in `work_dir`.
 
-    Writes `<name>.parquet` (every line a row; rejected ones carry reject_reason) and
-    `<name>.rejects.parquet` (lines the CSV reader refused). Does not touch the database.
-    `path` may be `-` (standard input) or a pipe (FIFO, `/dev/stdin`, `<(...)`): its bytes are
-    spooled, decompressed, to `work_dir` first; `source_name` names it in the database.
+    The input is the Webscope TSV (23 or 25 fields), JSON lines with the YFCC column names (e.g.
+    one gzip shard of the `yfcc100m` downloader), a Parquet file with those names or the Multimedia
+    Commons SQLite file, recognised from its content (see yfcc_forms.py); text forms may be
+    compressed (bz2, gzip, zstd). Writes `<name>.parquet` (every record a row; rejected ones carry
+    reject_reason) and `<name>.rejects.parquet` (lines the CSV reader refused). Does not touch the
+    database. `path` may be `-` (standard input) or a pipe (FIFO, `/dev/stdin`, `<(...)`): its bytes
+    are spooled, decompressed, to `work_dir` first; `source_name` names it in the database.
     `spool`: decompress a regular file to a temporary plain file first (True), stream it through a
     FIFO (False), or decide by the free space in `work_dir` (None).
     """
     started = time.monotonic()
     started_at = utc_now()
     stream = is_stream(path)
-    path = Path(path) if stream else Path(path).resolve()
+    work_dir = Path(work_dir)
     if stream:
         source = source_name or (STDIN_SOURCE if str(path) == STDIN else str(path))
-        compression, size, file_fingerprint = None, 0, ""
+        item = _Input(Path(path), source, TSV, PLAIN, 0)
+        stem_hint = uuid.uuid4().hex[:12]
     else:
-        source = str(path)
-        compression = detect_compression(path)
-        size = path.stat().st_size
-        head = read_head(path, compression)
-        layout = detect_layout(head, path, complete=len(head) < (1 << 16))
-        file_fingerprint = fingerprint(path, size)
-
-    work_dir = Path(work_dir)
+        item = _recognise(Path(path).resolve())
+        stem_hint = item.fingerprint[:12]
     try:
         work_dir.mkdir(parents=True, exist_ok=True)
-        name = Path(source).name if not stream else re.sub(r"[^A-Za-z0-9._-]", "_", source)
-        stem = (re.sub(r"[^A-Za-z0-9._-]", "_", name)[:80] + "-"
-                + (file_fingerprint[:12] or uuid.uuid4().hex[:12]))
+        name = re.sub(r"[^A-Za-z0-9._-]", "_", Path(item.source).name or item.source)[:80]
+        stem = f"{name}-{stem_hint}"
         scratch = Path(tempfile.mkdtemp(prefix=f".{stem}-", dir=work_dir))
     except OSError as exc:
         raise InputError(f"cannot write staging files in {work_dir}: {exc.strerror or exc}") from None
@@ -249,19 +288,11 @@ def stage_yfcc_file(path: Path, work_dir: Path, progress: bool = False, *,
     rejects_path = work_dir / f"{stem}.rejects.parquet"
     try:
         if stream:
-            plain, compression, size, guard = _spool_stream(path, scratch, progress)
-            head = read_head(plain, PLAIN)
-            layout = detect_layout(head, path, complete=len(head) < (1 << 16))
-            file_fingerprint = fingerprint(plain)
+            item = _spool_stream(item, scratch, progress)
         con = _stage_connection(scratch)
         try:
-            if stream:
-                _stage_guarded(con, plain, path, layout, scratch, progress, guard)
-                guard_lines, long_lines = guard.lines, guard.long_lines
-            else:
-                guard_lines, long_lines = _run_stage_query(con, path, compression, layout, size, scratch, progress,
-                                                           spool)
-            rows, rejected, reader_rejects = _finish_stage(con, path, scratch, guard_lines, long_lines)
+            lines, long_lines = _run_stage_query(con, item, scratch, progress, spool)
+            rows, rejected, reader_rejects = _finish_stage(con, item.path, scratch, lines, long_lines)
         finally:
             con.close()
         # Rename only complete shards into place: a killed stage leaves no half-written shard.
@@ -270,14 +301,48 @@ def stage_yfcc_file(path: Path, work_dir: Path, progress: bool = False, *,
     except OSError as exc:
         raise InputError(f"cannot write staging files in {work_dir}: {exc.strerror or exc}") from None
     except duckdb.Error as exc:  # e.g. the disk filled up while writing the shard
-        raise InputError(f"{path}: staging failed: {str(exc).strip().splitlines()[0]}") from None
+        raise InputError(f"{item.path}: staging failed: {str(exc).strip().splitlines()[0]}") from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return StagedFile(
-        source_file=source, layout=layout, parquet_path=str(parquet_path), rejects_path=str(rejects_path),
+        source_file=item.source, layout=item.layout, parquet_path=str(parquet_path), rejects_path=str(rejects_path),
         lines_read=rows + reader_rejects, rows_ok=rows - rejected, rows_rejected=rejected + reader_rejects,
-        file_size=size, fingerprint=file_fingerprint, started_at=started_at.isoformat(sep=" "),
-        compression=compression, stage_seconds=round(time.monotonic() - started, 3))
+        file_size=item.size, fingerprint=item.fingerprint, started_at=started_at.isoformat(sep=" "),
+        compression=item.compression, stage_seconds=round(time.monotonic() - started, 3), form=item.form,
+        text_encoding="url-encoded" if item.encoded else "plain")
+
+
+def _recognise(path: Path) -> _Input:
+    """Form, compression, layout and text encoding of a regular file, from its first bytes."""
+    compression = detect_compression(path)  # also the one-line errors for a missing/unreadable file
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        magic = handle.read(16)
+    form = container_form(magic)
+    item = _Input(path, str(path), form or TSV, compression, size, fingerprint(path, size))
+    if form == PARQUET or form == SQLITE:
+        item.compression = PLAIN
+    else:
+        head = read_head(path, compression)
+        _recognise_text(item, head, complete=len(head) < (1 << 16))
+    return item
+
+
+def _recognise_text(item: _Input, head: bytes, complete: bool) -> None:
+    item.form = text_form(head)
+    if item.form == TSV:
+        item.layout = detect_layout(head, item.path, complete=complete)
+        item.encoded = True  # the Webscope TSV always is: a raw TAB or newline could not appear otherwise
+    else:
+        sample = jsonl_sample(head)
+        if not sample:
+            raise InputError(f"{item.path}: not a YFCC100M metadata file (its first line is not a JSON object)")
+        missing = [name for name in REQUIRED if not any(name in row for row in sample)]
+        if missing:
+            raise InputError(f"{item.path}: not a YFCC100M metadata file (its JSON lines have no "
+                             f"{', '.join(missing)}; for a derived dataset with only some YFCC columns use "
+                             "`ingest manifest --format yfcc-columns`)")
+        item.encoded = looks_url_encoded(sample)
 
 
 def is_stream(path) -> bool:
@@ -291,43 +356,58 @@ def is_stream(path) -> bool:
     return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
 
 
-def _spool_stream(path: Path, scratch: Path, progress: bool):
-    """Copy a pipe, decompressed and line-guarded, to scratch/decompressed.tsv (a pipe cannot be re-read)."""
-    plain = scratch / "decompressed.tsv"
+def _spool_stream(item: _Input, scratch: Path, progress: bool) -> _Input:
+    """Copy a pipe, decompressed (and line-guarded if it is text), to scratch: a pipe cannot be re-read."""
+    path, plain = item.path, scratch / "decompressed"
     enabled = None if progress else False
     try:
         handle = sys.stdin.buffer if str(path) == STDIN else open(path, "rb")  # noqa: SIM115
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     total = [0]
-
-    def count(n: int) -> None:
-        total[0] += n
-        bar.update(n)
-
+    guard = None
     try:
         head = handle.read(1 << 16)
         compression = compression_of(head)
         with Progress(None, unit="B", label=f"read {path}", enabled=enabled) as bar:
-            if compression == PLAIN:
+            def count(n: int) -> None:
+                total[0] += n
+                bar.update(n)
+
+            if compression == PLAIN and container_form(head):
+                total[0] += len(head)
+                with open(plain, "wb") as out:
+                    out.write(head)
+                    while chunk := handle.read(_MIB):
+                        out.write(chunk)
+                        count(len(chunk))
+            elif compression == PLAIN:
                 total[0] += len(head)
                 guard = copy_guarded(handle, plain, LINE_LIMIT, head=head, on_bytes=count)
             else:
-                guard = None
                 with DecompressFifo(path, compression, plain, on_bytes=count, fifo=False,
                                     stream=handle, head=head) as child:
                     child.check()
     finally:
         if handle is not sys.stdin.buffer:
             handle.close()
-    if guard is None:
-        lines, suspicious = count_lines(plain, LINE_LIMIT)
-        guard = _guard_file(plain, scratch, lines, suspicious)
-        if guard.long_lines:
-            os.replace(scratch / "guarded.tsv", plain)
     if total[0] == 0:
         raise InputError(f"{path}: the input is empty (no lines to ingest)")
-    return plain, compression, total[0], guard
+    with open(plain, "rb") as spooled:
+        magic = spooled.read(16)
+    form = container_form(magic)
+    item.compression, item.size, item.plain, item.fingerprint = compression, total[0], plain, fingerprint(plain)
+    if form:
+        item.form = form
+        return item
+    head = read_head(plain, PLAIN)
+    _recognise_text(item, head, complete=len(head) < (1 << 16))
+    if guard is None:
+        guard = _guard_file(plain, scratch, *count_lines(plain, LINE_LIMIT))
+        if guard.long_lines:
+            os.replace(scratch / "guarded.tsv", plain)
+    item.guard = guard
+    return item
 
 
 def _guard_file(plain: Path, scratch: Path, lines: int, suspicious: bool) -> LineGuard:
@@ -338,12 +418,6 @@ def _guard_file(plain: Path, scratch: Path, lines: int, suspicious: bool) -> Lin
         return guard
     with open(plain, "rb") as handle:
         return copy_guarded(handle, scratch / "guarded.tsv", LINE_LIMIT)
-
-
-def _stage_guarded(con, plain: Path, path: Path, layout: int, scratch: Path, progress: bool,
-                   guard: LineGuard) -> None:
-    sql, params = _stage_sql(layout, scratch / "staged.parquet")
-    _stage_plain(con, sql, params, plain, path, None if progress else False)
 
 
 def _finish_stage(con, path: Path, scratch: Path, lines: int, long_lines: list) -> tuple[int, int, int]:
@@ -361,7 +435,7 @@ def _finish_stage(con, path: Path, scratch: Path, lines: int, long_lines: list) 
         os.replace(scratch / "renumbered.parquet", scratch / "staged.parquet")
     rows, rejected = con.execute("SELECT count(*), count(reject_reason) FROM read_parquet(?)",
                                  [str(scratch / "staged.parquet")]).fetchone()
-    if rows + reader_rejects != lines:
+    if lines >= 0 and rows + reader_rejects != lines:
         raise InputError(f"{path}: the file has {lines:,} lines but the reader returned {rows + reader_rejects:,}; "
                          "nothing was loaded (please report this with the file)")
     return rows, rejected, reader_rejects
@@ -382,51 +456,102 @@ def _mark_long_lines(con, rejects: Path, long_lines: list[tuple[int, int, bytes]
                               ELSE format('parse: line longer than {{}} bytes', {LINE_LIMIT}) END AS reject_reason,
                          coalesce(l.prefix, r.raw_line) AS raw_line
                   FROM read_parquet(?) AS r LEFT JOIN yfcc_long_lines AS l ON l.line = r.source_line
-                  ORDER BY r.source_line) TO '{out}' (FORMAT parquet)""", [str(rejects)])
+                  ORDER BY r.source_line) TO {sql_string(str(out))} (FORMAT parquet)""", [str(rejects)])
     os.replace(out, rejects)
 
 
-def _stage_sql(layout: int, out: Path) -> tuple[str, dict]:
+def _stage_sql(raw_select: str, encoded: bool, out: Path) -> tuple[str, dict]:
+    """yfcc_stage.sql with `raw_select` in place of yfcc_raw: one statement (a FIFO is opened once)."""
     known_names, known_urls = _usual_license_strings()
-    params = {"layout": layout, "max_line_size": MAX_LINE_SIZE, "buffer_size": READ_BUFFER_SIZE,
-              "known_names": known_names, "known_urls": known_urls, "out": str(out)}
-    return read_sql("ingest", "yfcc_stage.sql"), params
+    params = {"encoded": encoded, "known_names": known_names, "known_urls": known_urls, "out": str(out)}
+    sql = read_sql("ingest", "yfcc_stage.sql").replace("FROM yfcc_raw", f"FROM ({raw_select})")
+    return sql, params
 
 
-def _run_stage_query(con, path: Path, compression: str, layout: int, size: int, scratch: Path,
-                     progress: bool, spool: bool | None) -> tuple[int, list]:
-    """Run yfcc_stage.sql on the file, decompressing it first when it is compressed.
+def _text_stage_sql(con, item: _Input, source: Path, out: Path) -> tuple[str, dict]:
+    for name, value in (("yfcc_source", str(source)), ("yfcc_layout", item.layout),
+                        ("yfcc_max_line_size", MAX_LINE_SIZE), ("yfcc_buffer_size", READ_BUFFER_SIZE)):
+        con.execute(f"SET VARIABLE {name} = ?", [value])
+    raw = read_sql("ingest", "yfcc_raw_tsv.sql" if item.form == TSV else "yfcc_raw_jsonl.sql")
+    return _stage_sql(raw, item.encoded, out)
 
-    Compressed input is spooled by default: the checking decompressor (all cores for lbzip2)
+
+def _run_stage_query(con, item: _Input, scratch: Path, progress: bool, spool: bool | None) -> tuple[int, list]:
+    """Run yfcc_stage.sql on the input; returns the exact line count (-1: no lines) and over-long lines.
+
+    Compressed text is spooled by default: the checking decompressor (all cores for lbzip2)
     writes a plain temporary file, which DuckDB then parses in parallel; measured 2x faster than
     parsing the decompressor's output from a pipe, where DuckDB reads with one thread. Without
     the disk space for that (or with CCAUDIT_INGEST_STREAM=1), the output streams through a FIFO
-    and a LineGuard. Returns the exact line count and the over-long lines (see LineGuard).
+    and a LineGuard.
     """
-    sql, params = _stage_sql(layout, scratch / "staged.parquet")
+    out = scratch / "staged.parquet"
     enabled = None if progress else False
-    if compression == PLAIN or (spool if spool is not None else _spool_fits(scratch, size)):
+    path = item.path
+    if item.form in (PARQUET, SQLITE):
+        return _stage_container(con, item, out, enabled), []
+    if item.plain is not None:  # a pipe, already spooled and counted
+        sql, params = _text_stage_sql(con, item, item.plain, out)
+        _stage_plain(con, sql, params, item.plain, path, enabled)
+        return item.guard.lines, item.guard.long_lines
+    compression = item.compression
+    if compression == PLAIN or (spool if spool is not None else _spool_fits(scratch, item.size)):
         plain = path
         if compression != PLAIN:
             plain = scratch / "decompressed.tsv"
-            with (Progress(size, unit="B", label=f"decompress {path.name}", enabled=enabled) as bar,
+            with (Progress(item.size, unit="B", label=f"decompress {path.name}", enabled=enabled) as bar,
                   DecompressFifo(path, compression, plain, on_bytes=bar.update, fifo=False) as child):
                 child.check()
         guard = _guard_file(plain, scratch, *count_lines(plain, LINE_LIMIT))
         source = scratch / "guarded.tsv" if guard.long_lines else plain
+        sql, params = _text_stage_sql(con, item, source, out)
         _stage_plain(con, sql, params, source, path, enabled)
         return guard.lines, guard.long_lines
     guard = LineGuard(LINE_LIMIT)
-    with (Progress(size, unit="B", label=f"ingest {path.name}", enabled=enabled) as bar,
+    with (Progress(item.size, unit="B", label=f"ingest {path.name}", enabled=enabled) as bar,
           DecompressFifo(path, compression, scratch / "decompressed.fifo", on_bytes=bar.update,
                          guard=guard) as fifo):
+        sql, params = _text_stage_sql(con, item, fifo.path, out)
         try:
-            con.execute(sql, {**params, "source": str(fifo.path)})
+            con.execute(sql, params)
         except duckdb.Error as exc:
             fifo.check(reader_failed=True)  # a broken archive explains a reader error best
             raise _explain_reader_error(path, exc) from None
         fifo.check()
     return guard.lines, guard.long_lines
+
+
+def _stage_container(con, item: _Input, out: Path, enabled: bool | None) -> int:
+    """Parquet (DuckDB reads it) or SQLite (ADBC streams Arrow batches into DuckDB); returns the rows."""
+    source = item.plain or item.path
+    with Progress(item.size, unit="B", label=f"ingest {item.path.name}", enabled=enabled) as bar:
+        try:
+            if item.form == PARQUET:
+                columns = parquet_columns(con, source)
+                item.encoded = looks_url_encoded(parquet_sample(con, source, columns))
+                sql, params = _stage_sql(parquet_select_sql(source, columns), item.encoded, out)
+                with _native_progress(con, bar, item.size):
+                    con.execute(sql, params)
+            else:
+                columns = sqlite_columns(source)
+                item.encoded = looks_url_encoded(sqlite_sample(source, columns))
+                with SqliteBatches(source, columns) as batches:
+                    con.register("yfcc_sqlite_batches", batches)
+                    try:
+                        select = raw_select_sql("yfcc_sqlite_batches", columns, "yfcc_rowid", blob=True)
+                        sql, params = _stage_sql(select, item.encoded, out)
+                        con.execute(sql, params)
+                    finally:
+                        con.unregister("yfcc_sqlite_batches")
+        except duckdb.Error as exc:
+            raise _explain_reader_error(item.path, exc) from None
+        except Exception as exc:
+            if isinstance(exc, CcauditError):
+                raise
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InputError(f"{item.path}: cannot read: {message}") from None
+    # Every row read is in the shard: its own count is the number of records (no reader drops rows).
+    return con.execute("SELECT count(*) FROM read_parquet(?)", [str(out)]).fetchone()[0]
 
 
 def _stage_plain(con, sql: str, params: dict, source: Path, path: Path, enabled: bool | None) -> None:
@@ -435,7 +560,7 @@ def _stage_plain(con, sql: str, params: dict, source: Path, path: Path, enabled:
     with (Progress(total, unit="B", label=f"ingest {path.name}", enabled=enabled) as bar,
           _native_progress(con, bar, total)):
         try:
-            con.execute(sql, {**params, "source": str(source)})
+            con.execute(sql, params)
         except duckdb.Error as exc:
             raise _explain_reader_error(path, exc) from None
 
@@ -532,12 +657,14 @@ def load_staged(con, staged: list[StagedFile], run_id: str | None = None) -> lis
                 "INSERT INTO ingest_runs (run_id, source_file, kind, layout, file_size, fingerprint, started_at, "
                 "finished_at, lines_read, rows_loaded, rows_rejected, status) "
                 "VALUES (?, ?, 'yfcc', ?, ?, ?, ?, ?, ?, ?, ?, 'loaded')",
-                [run_id, item.source_file, str(item.layout), item.file_size, item.fingerprint, item.started_at,
+                [run_id, item.source_file, str(item.layout) if item.form == TSV else item.form, item.file_size,
+                 item.fingerprint, item.started_at,
                  finished_at, item.lines_read, loaded, rejected])
             results.append(FileResult(
                 source_file=item.source_file, layout=item.layout, lines_read=item.lines_read,
                 rows_loaded=loaded, rows_rejected=rejected, run_id=run_id, seconds=0.0,
-                rejects_by_reason=_rejects_by_reason(con, item.source_file), stage_seconds=item.stage_seconds))
+                rejects_by_reason=_rejects_by_reason(con, item.source_file), stage_seconds=item.stage_seconds,
+                form=item.form, text_encoding=item.text_encoding))
         _drop_batch(con)
         con.execute("COMMIT")
         load_seconds = round(time.monotonic() - started, 3)
@@ -603,7 +730,7 @@ def ingest_yfcc(con, paths: list[Path], progress: bool = True, work_dir: Path | 
     one transaction: on any error nothing changes in the database and an InputError says why.
     A path may be `-` (standard input, recorded as `stdin_name`, default "stdin") or a pipe.
     """
-    paths = [Path(p) if str(p) != STDIN else STDIN for p in paths]
+    paths = [Path(p) if str(p) != STDIN else STDIN for p in expand_paths(paths)]
     if not paths:
         raise InputError("no YFCC100M files given")
     if sum(str(p) == STDIN for p in paths) > 1:
