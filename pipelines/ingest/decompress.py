@@ -71,6 +71,17 @@ def read_head(path: Path, compression: str, size: int = 1 << 16) -> bytes:
         raise InputError(f"{path}: corrupt or truncated {compression} archive (at its start: {exc})") from None
 
 
+def open_decompressed(path: Path, compression: str):
+    """A binary file object of the decompressed content (Python's checking gzip/bz2, or plain)."""
+    opener: Callable = {BZ2: bz2.open, GZIP: gzip.open}.get(compression, open)
+    if compression == ZSTD:
+        import zstandard
+
+        return zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), read_across_frames=True,
+                                                          closefd=True)
+    return opener(path, "rb")
+
+
 def _read_up_to(handle, size: int) -> bytes:
     parts, total = [], 0
     while total < size:

@@ -27,6 +27,7 @@ import tempfile
 import threading
 import time
 import uuid
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,6 +44,7 @@ from ..progress import Progress
 from ..resources import read_sql
 from . import fingerprint
 from .decompress import (
+    GZIP,
     PLAIN,
     DecompressFifo,
     LineGuard,
@@ -50,9 +52,11 @@ from .decompress import (
     copy_guarded,
     count_lines,
     detect_compression,
+    open_decompressed,
     read_head,
 )
 from .yfcc_forms import (
+    JSONL,
     PARQUET,
     REQUIRED,
     SQLITE,
@@ -292,7 +296,8 @@ def stage_yfcc_file(path: Path, work_dir: Path, progress: bool = False, *,
         con = _stage_connection(scratch)
         try:
             lines, long_lines = _run_stage_query(con, item, scratch, progress, spool)
-            rows, rejected, reader_rejects = _finish_stage(con, item.path, scratch, lines, long_lines)
+            rows, rejected, reader_rejects = _finish_stage(con, item.path, scratch, lines, long_lines,
+                                                           reader=item.form in (TSV, JSONL))
         finally:
             con.close()
         # Rename only complete shards into place: a killed stage leaves no half-written shard.
@@ -335,14 +340,159 @@ def _recognise_text(item: _Input, head: bytes, complete: bool) -> None:
         item.encoded = True  # the Webscope TSV always is: a raw TAB or newline could not appear otherwise
     else:
         sample = jsonl_sample(head)
-        if not sample:
+        if not sample and b'"photoid"' not in head:  # (a shard may start with a broken line: a reject)
             raise InputError(f"{item.path}: not a YFCC100M metadata file (its first line is not a JSON object)")
-        missing = [name for name in REQUIRED if not any(name in row for row in sample)]
+        missing = [name for name in REQUIRED if sample and not any(name in row for row in sample)]
         if missing:
             raise InputError(f"{item.path}: not a YFCC100M metadata file (its JSON lines have no "
                              f"{', '.join(missing)}; for a derived dataset with only some YFCC columns use "
                              "`ingest manifest --format yfcc-columns`)")
         item.encoded = looks_url_encoded(sample)
+
+
+# --- many small JSON-lines shards staged as one --------------------------------------------------------
+
+GROUP_FILE_MAX = 256 << 20   # a (compressed) file up to this size may share a staging query
+GROUP_BYTES = 1 << 30        # compressed bytes per group: its decompressed spool is a few GB at most
+
+
+def group_inputs(paths: list) -> list[list]:
+    """Split the inputs into staging units: runs of small plain or gzip JSON-lines files with the
+    same text encoding (e.g. the downloader's 4096 shards) become one unit each, staged by one
+    query; anything else is a unit of its own. Staging a shard alone costs ~0.25 s of fixed work."""
+    units: list[list] = []
+    run: list[_Input] = []
+    run_bytes = 0
+    for path in paths:
+        item = None
+        if not is_stream(path):
+            item = _recognise(Path(path).resolve())
+        groupable = (item is not None and item.form == JSONL and item.compression in (PLAIN, GZIP)
+                     and item.size <= GROUP_FILE_MAX)
+        if run and (not groupable or item.encoded != run[0].encoded or run_bytes + item.size > GROUP_BYTES):
+            units.append(run if len(run) > 1 else [run[0].path])
+            run, run_bytes = [], 0
+        if groupable:
+            run.append(item)
+            run_bytes += item.size
+        else:
+            units.append([path])
+    if run:
+        units.append(run if len(run) > 1 else [run[0].path])
+    return units
+
+
+def stage_jsonl_group(items: list[_Input], work_dir: Path, progress: bool = False) -> list[StagedFile]:
+    """Stage several JSON-lines files with one query: their lines, decompressed and guarded, go to one
+    spool; the staged rows are mapped back to (file, line) and split into one shard per file."""
+    started, started_at = time.monotonic(), utc_now()
+    work_dir = Path(work_dir)
+    try:
+        work_dir.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=".jsonl-group-", dir=work_dir))
+    except OSError as exc:
+        raise InputError(f"cannot write staging files in {work_dir}: {exc.strerror or exc}") from None
+    try:
+        spool = scratch / "group.jsonl"
+        spans, long_lines, total = [], [], 0
+        enabled = None if progress else False
+        with (open(spool, "wb") as out,
+              Progress(sum(i.size for i in items), unit="B", label=f"read {len(items)} files",
+                       enabled=enabled) as bar):
+            for index, item in enumerate(items):
+                guard = LineGuard(LINE_LIMIT)
+                try:
+                    with open_decompressed(item.path, item.compression) as source:
+                        while chunk := source.read(guard.chunk_size):
+                            out.write(guard.feed(chunk))
+                except (OSError, EOFError, zlib.error) as exc:
+                    raise InputError(f"{item.path}: corrupt or truncated {item.compression} archive "
+                                     f"(Python {item.compression}: {exc})") from None
+                if tail := guard.finish():
+                    out.write(tail + b"\n")  # the next file starts on a line of its own
+                spans.append((index, total, guard.lines))
+                long_lines += [(total + line, length, prefix) for line, length, prefix in guard.long_lines]
+                total += guard.lines
+                bar.update(item.size)
+        group = _Input(spool, str(spool), JSONL, PLAIN, spool.stat().st_size, encoded=items[0].encoded)
+        con = _stage_connection(scratch)
+        try:
+            sql, params = _text_stage_sql(con, group, spool, scratch / "staged.parquet")
+            _stage_plain(con, sql, params, spool, Path(f"{items[0].path.parent}/(group of {len(items)})"), enabled)
+            _finish_stage(con, items[0].path.parent, scratch, total, long_lines)
+            spool.unlink()
+            counts = _split_group(con, scratch, spans)
+        finally:
+            con.close()
+        seconds = round((time.monotonic() - started) / len(items), 3)
+        staged = []
+        for (index, _first, lines), item in zip(spans, items, strict=True):
+            rows, rejected, reader_rejects = counts.get(index, (0, 0, 0))
+            if rows + reader_rejects != lines:
+                raise InputError(f"{item.path}: the file has {lines:,} lines but the reader returned "
+                                 f"{rows + reader_rejects:,}; nothing was loaded (please report this with the file)")
+            stem = re.sub(r"[^A-Za-z0-9._-]", "_", item.path.name)[:80] + "-" + item.fingerprint[:12]
+            parquet_path, rejects_path = work_dir / f"{stem}.parquet", work_dir / f"{stem}.rejects.parquet"
+            os.replace(scratch / f"file-{index}.parquet", parquet_path)
+            os.replace(scratch / f"file-{index}.rejects.parquet", rejects_path)
+            staged.append(StagedFile(
+                source_file=item.source, layout=item.layout, parquet_path=str(parquet_path),
+                rejects_path=str(rejects_path), lines_read=lines, rows_ok=rows - rejected,
+                rows_rejected=rejected + reader_rejects, file_size=item.size, fingerprint=item.fingerprint,
+                started_at=started_at.isoformat(sep=" "), compression=item.compression, stage_seconds=seconds,
+                form=JSONL, text_encoding="url-encoded" if item.encoded else "plain"))
+        return staged
+    except OSError as exc:
+        raise InputError(f"cannot write staging files in {work_dir}: {exc.strerror or exc}") from None
+    except duckdb.Error as exc:
+        raise InputError(f"{items[0].path.parent}: staging failed: {str(exc).strip().splitlines()[0]}") from None
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _split_group(con, scratch: Path, spans: list[tuple[int, int, int]]) -> dict[int, tuple[int, int, int]]:
+    """scratch/staged.parquet and rejects.parquet (lines of the group spool) -> file-N.parquet and
+    file-N.rejects.parquet with each file's own line numbers; {N: (rows, rejected, reader rejects)}."""
+    con.execute("CREATE OR REPLACE TEMP TABLE yfcc_group_files (file_idx INTEGER, first_line BIGINT, lines BIGINT)")
+    con.executemany("INSERT INTO yfcc_group_files VALUES (?, ?, ?)", spans)
+    staged, rejects = str(scratch / "staged.parquet"), str(scratch / "rejects.parquet")
+    for name, relation, line in (
+        ("rows", f"read_parquet({sql_string(staged)}, file_row_number = true)",
+         "coalesce(g.source_line, g.file_row_number + 1)"),
+        ("rejects", f"read_parquet({sql_string(rejects)})", "g.source_line"),
+    ):
+        con.execute(f"""COPY (SELECT f.file_idx, {line} - f.first_line AS source_line,
+                                    g.* EXCLUDE (source_line{', file_row_number' if name == 'rows' else ''})
+                             FROM {relation} AS g
+                             ASOF JOIN yfcc_group_files AS f ON {line} > f.first_line)
+                        TO {sql_string(str(scratch / name))} (FORMAT parquet, PARTITION_BY (file_idx),
+                                                                COMPRESSION zstd, COMPRESSION_LEVEL 1)""")
+    counts = {index: [0, 0, 0] for index, _, _ in spans}
+    for name, columns in (("rows", "count(*), count(reject_reason)"), ("rejects", "count(*)")):
+        if any((scratch / name).glob("*/*.parquet")):
+            for index, *found in con.execute(
+                    f"SELECT file_idx, {columns} FROM read_parquet({sql_string(str(scratch / name / '*/*.parquet'))}, "
+                    "hive_partitioning = true) GROUP BY file_idx").fetchall():
+                if name == "rows":
+                    counts[index][0], counts[index][1] = found
+                else:
+                    counts[index][2] = found[0]
+        empty = scratch / f"empty-{name}.parquet"
+        source = staged if name == "rows" else rejects
+        con.execute(f"COPY (SELECT NULL::BIGINT AS source_line, * EXCLUDE (source_line) "
+                    f"FROM read_parquet({sql_string(source)}) WHERE false) TO {sql_string(str(empty))} (FORMAT parquet)")
+        suffix = "" if name == "rows" else ".rejects"
+        for index, _, _ in spans:
+            parts = sorted((scratch / name / f"file_idx={index}").glob("*.parquet"))
+            target = scratch / f"file-{index}{suffix}.parquet"
+            if len(parts) == 1:
+                os.replace(parts[0], target)
+            elif parts:  # several writer threads wrote parts of one file: one file, in line order
+                con.execute(f"COPY (SELECT * FROM read_parquet({[str(p) for p in parts]!r}, hive_partitioning = false) "
+                            f"ORDER BY source_line) TO {sql_string(str(target))} (FORMAT parquet)")
+            else:
+                shutil.copyfile(empty, target)
+    return {index: tuple(values) for index, values in counts.items()}
 
 
 def is_stream(path) -> bool:
@@ -420,10 +570,18 @@ def _guard_file(plain: Path, scratch: Path, lines: int, suspicious: bool) -> Lin
         return copy_guarded(handle, scratch / "guarded.tsv", LINE_LIMIT)
 
 
-def _finish_stage(con, path: Path, scratch: Path, lines: int, long_lines: list) -> tuple[int, int, int]:
-    """Write the reader's rejects, renumber if it dropped lines, and check every line is accounted for."""
-    con.execute(read_sql("ingest", "yfcc_stage_rejects.sql"),
-                {"out": str(scratch / "rejects.parquet"), "max_line_size": LINE_LIMIT})
+def _finish_stage(con, path: Path, scratch: Path, lines: int, long_lines: list,
+                  reader: bool = True) -> tuple[int, int, int]:
+    """Write the reader's rejects, renumber if it dropped lines, and check every line is accounted for.
+
+    `reader`: the input went through the CSV reader (text forms); Parquet and SQLite did not.
+    """
+    if reader:
+        con.execute(read_sql("ingest", "yfcc_stage_rejects.sql"),
+                    {"out": str(scratch / "rejects.parquet"), "max_line_size": LINE_LIMIT})
+    else:
+        con.execute("COPY (SELECT NULL::BIGINT AS source_line, NULL::VARCHAR AS reject_reason, "
+                    "NULL::VARCHAR AS raw_line WHERE false) TO ? (FORMAT parquet)", [str(scratch / "rejects.parquet")])
     if long_lines:
         _mark_long_lines(con, scratch / "rejects.parquet", long_lines)
     reader_rejects = con.execute("SELECT count(*) FROM read_parquet(?)",
@@ -612,10 +770,15 @@ def _drop_batch(con) -> None:
         con.execute(statement)
 
 
-def _rejects_by_reason(con, source_file: str) -> dict[str, int]:
-    rows = con.execute("SELECT split_part(reason, ':', 1) AS code, count(*) FROM ingest_rejects "
-                       "WHERE source_file = ? GROUP BY code ORDER BY count(*) DESC, code", [source_file]).fetchall()
-    return {code: count for code, count in rows}
+def _rejects_by_reason(con) -> dict[str, dict[str, int]]:
+    """{source_file: {reason code: count}} for the batch's files, in one query."""
+    rows = con.execute("SELECT source_file, split_part(reason, ':', 1) AS code, count(*) FROM ingest_rejects "
+                       "SEMI JOIN yfcc_batch_files USING (source_file) GROUP BY ALL "
+                       "ORDER BY source_file, count(*) DESC, code").fetchall()
+    found: dict[str, dict[str, int]] = {}
+    for source_file, code, count in rows:
+        found.setdefault(source_file, {})[code] = count
+    return found
 
 
 def load_staged(con, staged: list[StagedFile], run_id: str | None = None) -> list[FileResult]:
@@ -648,23 +811,24 @@ def load_staged(con, staged: list[StagedFile], run_id: str | None = None) -> lis
         con.execute(read_sql("ingest", "yfcc_load_rejects.sql"), {"run_id": run_id})
         counts = con.execute(read_sql("ingest", "yfcc_load_counts.sql")).fetchall()
         finished_at = utc_now()
-        results = []
-        for (file_idx, loaded, rejected), item in zip(counts, staged):
+        by_reason = _rejects_by_reason(con)
+        results, runs = [], []
+        for (file_idx, loaded, rejected), item in zip(counts, staged, strict=True):
             if loaded + rejected != item.lines_read:
                 raise CcauditError(f"{item.source_file}: {item.lines_read} lines read but {loaded} loaded + "
                                    f"{rejected} rejected; nothing was changed (please report this bug)")
-            con.execute(
-                "INSERT INTO ingest_runs (run_id, source_file, kind, layout, file_size, fingerprint, started_at, "
-                "finished_at, lines_read, rows_loaded, rows_rejected, status) "
-                "VALUES (?, ?, 'yfcc', ?, ?, ?, ?, ?, ?, ?, ?, 'loaded')",
-                [run_id, item.source_file, str(item.layout) if item.form == TSV else item.form, item.file_size,
-                 item.fingerprint, item.started_at,
-                 finished_at, item.lines_read, loaded, rejected])
+            runs.append([run_id, item.source_file, str(item.layout) if item.form == TSV else item.form,
+                         item.file_size, item.fingerprint, item.started_at, finished_at, item.lines_read, loaded,
+                         rejected])
             results.append(FileResult(
                 source_file=item.source_file, layout=item.layout, lines_read=item.lines_read,
                 rows_loaded=loaded, rows_rejected=rejected, run_id=run_id, seconds=0.0,
-                rejects_by_reason=_rejects_by_reason(con, item.source_file), stage_seconds=item.stage_seconds,
+                rejects_by_reason=by_reason.get(item.source_file, {}), stage_seconds=item.stage_seconds,
                 form=item.form, text_encoding=item.text_encoding))
+        con.executemany(
+            "INSERT INTO ingest_runs (run_id, source_file, kind, layout, file_size, fingerprint, started_at, "
+            "finished_at, lines_read, rows_loaded, rows_rejected, status) "
+            "VALUES (?, ?, 'yfcc', ?, ?, ?, ?, ?, ?, ?, ?, 'loaded')", runs)
         _drop_batch(con)
         con.execute("COMMIT")
         load_seconds = round(time.monotonic() - started, 3)
@@ -754,12 +918,16 @@ def ingest_yfcc(con, paths: list[Path], progress: bool = True, work_dir: Path | 
         raise InputError(f"cannot write staging files in {base}: {exc.strerror or exc}") from None
     try:
         staged = []
-        for path in paths:
+        for unit in group_inputs(paths):
             try:
-                staged.append(stage_yfcc_file(path, scratch, progress=progress,
-                                              source_name=stdin_name if str(path) == STDIN else None))
+                if len(unit) > 1:
+                    staged.extend(stage_jsonl_group(unit, scratch, progress=progress))
+                else:
+                    staged.append(stage_yfcc_file(unit[0], scratch, progress=progress,
+                                                  source_name=stdin_name if str(unit[0]) == STDIN else None))
             except CcauditError as exc:
-                record_failed_run(con, path, exc, run_id, started_at)
+                for item in unit:
+                    record_failed_run(con, getattr(item, "path", item), exc, run_id, started_at)
                 raise
         try:
             return load_staged(con, staged, run_id=run_id)
