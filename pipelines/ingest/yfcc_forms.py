@@ -67,7 +67,7 @@ def expand_paths(paths: list) -> list:
         elif Path(text).is_dir():
             files = sorted(p for p in Path(text).iterdir() if not p.name.startswith(".") and not p.is_dir())
             if not files:
-                raise InputError(f"{text}: the folder holds no files to ingest")
+                raise InputError(f"{text} is a folder with no files to ingest")
             expanded.extend(files)
         elif not Path(text).exists() and _GLOB_CHARS.search(text):
             matches = sorted(Path(m) for m in glob.glob(text) if not Path(m).is_dir())
