@@ -15,7 +15,8 @@ from . import __version__
 from .config import Settings
 from .errors import CcauditError
 
-MANIFEST_FORMATS = ("clip-subset", "ffhq", "coco", "open-images", "megaface-paths", "pipa", "flickr30k", "csv")
+MANIFEST_FORMATS = ("clip-subset", "ffhq", "coco", "open-images", "megaface-paths", "pipa", "flickr30k", "csv",
+                    "yfcc-columns")
 
 
 def _positive_int(text: str) -> int:

@@ -14,7 +14,8 @@ WITH lines AS (
 ),
 parsed AS (
     SELECT line,
-           CASE WHEN json_valid(line) AND json_type(line) = 'OBJECT' THEN
+           -- nested CASE: json_type() must not see a line that is not valid JSON
+           CASE WHEN CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' END THEN
                json_extract_string(line, ['$.photoid', '$.key', '$.uid', '$.unickname', '$.datetaken',
                    '$.dateuploaded', '$.capturedevice', '$.title', '$.description', '$.usertags',
                    '$.machinetags', '$.longitude', '$.latitude', '$.accuracy', '$.pageurl', '$.downloadurl',
