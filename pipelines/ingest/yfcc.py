@@ -781,6 +781,23 @@ def _rejects_by_reason(con) -> dict[str, dict[str, int]]:
     return found
 
 
+_FULL_URLS = (
+    "CASE WHEN page_url_stored IS NULL THEN 'http://www.flickr.com/photos/' || owner_nsid || '/' || "
+    "CAST(photo_id AS VARCHAR) || '/' ELSE nullif(page_url_stored, '') END AS page_url, "
+    "CASE WHEN download_url_stored IS NULL THEN 'http://farm' || farm_id || '.staticflickr.com/' || server_id || "
+    "'/' || CAST(photo_id AS VARCHAR) || '_' || secret || '.jpg' ELSE nullif(download_url_stored, '') END "
+    "AS download_url")
+
+
+def _load_photos_sql(con) -> str:
+    """yfcc_load_photos.sql; for a database made before URLs were derived (plain URL columns), with
+    the full URLs selected into them."""
+    sql = read_sql("ingest", "yfcc_load_photos.sql")
+    derived = con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'yfcc_photos' "
+                          "AND column_name = 'page_url_stored' AND schema_name = 'main'").fetchone()[0]
+    return sql if derived else sql.replace("page_url_stored, download_url_stored", _FULL_URLS)
+
+
 def load_staged(con, staged: list[StagedFile], run_id: str | None = None) -> list[FileResult]:
     """Load staged shards in ONE transaction, replacing any earlier load of the same files.
 
@@ -807,7 +824,7 @@ def load_staged(con, staged: list[StagedFile], run_id: str | None = None) -> lis
         con.execute("DELETE FROM yfcc_photos WHERE source_file IN (SELECT source_file FROM yfcc_batch_files)")
         con.execute("DELETE FROM ingest_rejects WHERE source_file IN (SELECT source_file FROM yfcc_batch_files)")
         con.execute(read_sql("ingest", "yfcc_load_duplicates.sql"))
-        con.execute(read_sql("ingest", "yfcc_load_photos.sql"))
+        con.execute(_load_photos_sql(con))
         con.execute(read_sql("ingest", "yfcc_load_rejects.sql"), {"run_id": run_id})
         counts = con.execute(read_sql("ingest", "yfcc_load_counts.sql")).fetchall()
         finished_at = utc_now()

@@ -64,8 +64,13 @@ COPY (
            try_cast(nullif(longitude_raw, '') AS DOUBLE) AS longitude,
            try_cast(nullif(latitude_raw, '') AS DOUBLE) AS latitude,
            try_cast(nullif(accuracy_raw, '') AS TINYINT) AS accuracy,
-           nullif(page_url, '') AS page_url,
-           nullif(download_url, '') AS download_url,
+           -- URLs are stored only where they differ from the ones derived from the row (yfcc_photos
+           -- derives page_url/download_url from these, see sql/schema/020): NULL = as derived, '' = none.
+           CASE WHEN page_url = 'http://www.flickr.com/photos/' || owner_nsid || '/' || CAST(photo_id AS VARCHAR) || '/'
+                THEN NULL ELSE page_url END AS page_url_stored,
+           CASE WHEN download_url = 'http://farm' || farm_id || '.staticflickr.com/' || server_id || '/'
+                                    || CAST(photo_id AS VARCHAR) || '_' || secret || '.jpg'
+                THEN NULL ELSE download_url END AS download_url_stored,
            license_name_raw, license_url_raw,
            nullif(server_id, '') AS server_id,
            nullif(farm_id, '') AS farm_id,
