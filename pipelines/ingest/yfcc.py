@@ -111,6 +111,7 @@ class StagedFile:
     stage_seconds: float = 0.0
     form: str = TSV               # tsv, jsonl, parquet or sqlite
     text_encoding: str = "url-encoded"  # or plain: whether free text was URL-decoded
+    member: int = -1  # >= 0: the shard is shared by a group of files; this file's rows have group_member = member
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -426,21 +427,21 @@ def stage_jsonl_group(items: list[_Input], work_dir: Path, progress: bool = Fals
             con.close()
         seconds = round((time.monotonic() - started) / len(items), 3)
         staged = []
+        stem = f"jsonl-group-{items[0].fingerprint[:12]}-{uuid.uuid4().hex[:8]}"
+        parquet_path, rejects_path = work_dir / f"{stem}.parquet", work_dir / f"{stem}.rejects.parquet"
+        os.replace(scratch / "group.parquet", parquet_path)
+        os.replace(scratch / "group.rejects.parquet", rejects_path)
         for (index, _first, lines), item in zip(spans, items, strict=True):
             rows, rejected, reader_rejects = counts.get(index, (0, 0, 0))
             if rows + reader_rejects != lines:
                 raise InputError(f"{item.path}: the file has {lines:,} lines but the reader returned "
                                  f"{rows + reader_rejects:,}; nothing was loaded (please report this with the file)")
-            stem = re.sub(r"[^A-Za-z0-9._-]", "_", item.path.name)[:80] + "-" + item.fingerprint[:12]
-            parquet_path, rejects_path = work_dir / f"{stem}.parquet", work_dir / f"{stem}.rejects.parquet"
-            os.replace(scratch / f"file-{index}.parquet", parquet_path)
-            os.replace(scratch / f"file-{index}.rejects.parquet", rejects_path)
             staged.append(StagedFile(
                 source_file=item.source, layout=item.layout, parquet_path=str(parquet_path),
                 rejects_path=str(rejects_path), lines_read=lines, rows_ok=rows - rejected,
                 rows_rejected=rejected + reader_rejects, file_size=item.size, fingerprint=item.fingerprint,
                 started_at=started_at.isoformat(sep=" "), compression=item.compression, stage_seconds=seconds,
-                form=JSONL, text_encoding="url-encoded" if item.encoded else "plain"))
+                form=JSONL, text_encoding="url-encoded" if item.encoded else "plain", member=index))
         return staged
     except OSError as exc:
         raise InputError(f"cannot write staging files in {work_dir}: {exc.strerror or exc}") from None
@@ -451,47 +452,31 @@ def stage_jsonl_group(items: list[_Input], work_dir: Path, progress: bool = Fals
 
 
 def _split_group(con, scratch: Path, spans: list[tuple[int, int, int]]) -> dict[int, tuple[int, int, int]]:
-    """scratch/staged.parquet and rejects.parquet (lines of the group spool) -> file-N.parquet and
-    file-N.rejects.parquet with each file's own line numbers; {N: (rows, rejected, reader rejects)}."""
+    """scratch/staged.parquet and rejects.parquet (lines of the group spool) -> group.parquet and
+    group.rejects.parquet with each row's file (group_member) and line in that file;
+    {member: (rows, rejected, reader rejects)}."""
     con.execute("CREATE OR REPLACE TEMP TABLE yfcc_group_files (file_idx INTEGER, first_line BIGINT, lines BIGINT)")
     con.executemany("INSERT INTO yfcc_group_files VALUES (?, ?, ?)", spans)
     staged, rejects = str(scratch / "staged.parquet"), str(scratch / "rejects.parquet")
-    for name, relation, line in (
-        ("rows", f"read_parquet({sql_string(staged)}, file_row_number = true)",
-         "coalesce(g.source_line, g.file_row_number + 1)"),
-        ("rejects", f"read_parquet({sql_string(rejects)})", "g.source_line"),
+    for relation, line, excluded, target in (
+        (f"read_parquet({sql_string(staged)}, file_row_number = true)",
+         "coalesce(g.source_line, g.file_row_number + 1)", "source_line, group_member, file_row_number", "group"),
+        (f"read_parquet({sql_string(rejects)})", "g.source_line", "source_line, group_member", "group.rejects"),
     ):
-        con.execute(f"""COPY (SELECT f.file_idx, {line} - f.first_line AS source_line,
-                                    g.* EXCLUDE (source_line{', file_row_number' if name == 'rows' else ''})
+        con.execute(f"""COPY (SELECT {line} - f.first_line AS source_line, g.* EXCLUDE ({excluded}),
+                                    f.file_idx AS group_member
                              FROM {relation} AS g
                              ASOF JOIN yfcc_group_files AS f ON {line} > f.first_line)
-                        TO {sql_string(str(scratch / name))} (FORMAT parquet, PARTITION_BY (file_idx),
-                                                                COMPRESSION zstd, COMPRESSION_LEVEL 1)""")
+                        TO {sql_string(str(scratch / (target + '.parquet')))}
+                        (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)""")
     counts = {index: [0, 0, 0] for index, _, _ in spans}
-    for name, columns in (("rows", "count(*), count(reject_reason)"), ("rejects", "count(*)")):
-        if any((scratch / name).glob("*/*.parquet")):
-            for index, *found in con.execute(
-                    f"SELECT file_idx, {columns} FROM read_parquet({sql_string(str(scratch / name / '*/*.parquet'))}, "
-                    "hive_partitioning = true) GROUP BY file_idx").fetchall():
-                if name == "rows":
-                    counts[index][0], counts[index][1] = found
-                else:
-                    counts[index][2] = found[0]
-        empty = scratch / f"empty-{name}.parquet"
-        source = staged if name == "rows" else rejects
-        con.execute(f"COPY (SELECT NULL::BIGINT AS source_line, * EXCLUDE (source_line) "
-                    f"FROM read_parquet({sql_string(source)}) WHERE false) TO {sql_string(str(empty))} (FORMAT parquet)")
-        suffix = "" if name == "rows" else ".rejects"
-        for index, _, _ in spans:
-            parts = sorted((scratch / name / f"file_idx={index}").glob("*.parquet"))
-            target = scratch / f"file-{index}{suffix}.parquet"
-            if len(parts) == 1:
-                os.replace(parts[0], target)
-            elif parts:  # several writer threads wrote parts of one file: one file, in line order
-                con.execute(f"COPY (SELECT * FROM read_parquet({[str(p) for p in parts]!r}, hive_partitioning = false) "
-                            f"ORDER BY source_line) TO {sql_string(str(target))} (FORMAT parquet)")
-            else:
-                shutil.copyfile(empty, target)
+    for index, rows, rejected in con.execute(
+            "SELECT group_member, count(*), count(reject_reason) FROM read_parquet(?) GROUP BY ALL",
+            [str(scratch / "group.parquet")]).fetchall():
+        counts[index][0], counts[index][1] = rows, rejected
+    for index, rejected in con.execute("SELECT group_member, count(*) FROM read_parquet(?) GROUP BY ALL",
+                                       [str(scratch / "group.rejects.parquet")]).fetchall():
+        counts[index][2] = rejected
     return {index: tuple(values) for index, values in counts.items()}
 
 
@@ -581,7 +566,8 @@ def _finish_stage(con, path: Path, scratch: Path, lines: int, long_lines: list,
                     {"out": str(scratch / "rejects.parquet"), "max_line_size": LINE_LIMIT})
     else:
         con.execute("COPY (SELECT NULL::BIGINT AS source_line, NULL::VARCHAR AS reject_reason, "
-                    "NULL::VARCHAR AS raw_line WHERE false) TO ? (FORMAT parquet)", [str(scratch / "rejects.parquet")])
+                    "NULL::VARCHAR AS raw_line, NULL::INTEGER AS group_member WHERE false) TO ? (FORMAT parquet)",
+                    [str(scratch / "rejects.parquet")])
     if long_lines:
         _mark_long_lines(con, scratch / "rejects.parquet", long_lines)
     reader_rejects = con.execute("SELECT count(*) FROM read_parquet(?)",
@@ -612,7 +598,7 @@ def _mark_long_lines(con, rejects: Path, long_lines: list[tuple[int, int, bytes]
     con.execute(f"""COPY (SELECT r.source_line,
                          CASE WHEN l.line IS NULL THEN r.reject_reason
                               ELSE format('parse: line longer than {{}} bytes', {LINE_LIMIT}) END AS reject_reason,
-                         coalesce(l.prefix, r.raw_line) AS raw_line
+                         coalesce(l.prefix, r.raw_line) AS raw_line, r.group_member
                   FROM read_parquet(?) AS r LEFT JOIN yfcc_long_lines AS l ON l.line = r.source_line
                   ORDER BY r.source_line) TO {sql_string(str(out))} (FORMAT parquet)""", [str(rejects)])
     os.replace(out, rejects)
@@ -751,12 +737,16 @@ def _prepare_batch(con, staged: list[StagedFile]) -> None:
         for staged_path in (item.parquet_path, item.rejects_path):
             if not Path(staged_path).is_file():
                 raise InputError(f"staged file {staged_path} for {item.source_file} is missing; stage it again")
+    # A group's files share one shard (and one rejects file): list each shard once, in order.
+    shards = list(dict.fromkeys((s.parquet_path, s.rejects_path) for s in staged))
+    position = {pair: index for index, pair in enumerate(shards)}
     con.execute("CREATE OR REPLACE TEMP TABLE yfcc_batch_files (file_idx INTEGER, source_file VARCHAR, "
-                "parquet_path VARCHAR, rejects_path VARCHAR)")
-    con.executemany("INSERT INTO yfcc_batch_files VALUES (?, ?, ?, ?)",
-                    [(idx, s.source_file, s.parquet_path, s.rejects_path) for idx, s in enumerate(staged)])
-    con.execute("SET VARIABLE yfcc_batch_parquets = ?", [[s.parquet_path for s in staged]])
-    con.execute("SET VARIABLE yfcc_batch_reader_rejects = ?", [[s.rejects_path for s in staged]])
+                "parquet_path VARCHAR, rejects_path VARCHAR, parquet_pos INTEGER, member INTEGER)")
+    con.executemany("INSERT INTO yfcc_batch_files VALUES (?, ?, ?, ?, ?, ?)",
+                    [(idx, s.source_file, s.parquet_path, s.rejects_path, position[(s.parquet_path, s.rejects_path)],
+                      s.member) for idx, s in enumerate(staged)])
+    con.execute("SET VARIABLE yfcc_batch_parquets = ?", [[pair[0] for pair in shards]])
+    con.execute("SET VARIABLE yfcc_batch_reader_rejects = ?", [[pair[1] for pair in shards]])
     con.execute("CREATE OR REPLACE TEMP TABLE yfcc_batch_licenses (license_name_raw VARCHAR, "
                 "license_url_raw VARCHAR, license_id INTEGER, problem VARCHAR)")
     con.execute(read_sql("ingest", "yfcc_load_views.sql"))

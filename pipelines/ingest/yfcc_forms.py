@@ -109,10 +109,10 @@ def looks_url_encoded(rows: list[dict]) -> bool:
     return raw * 100 <= len(values)
 
 
-def jsonl_sample(head: bytes) -> list[dict]:
+def jsonl_sample(head: bytes, limit: int = 200) -> list[dict]:
     """The JSON objects among the complete lines of `head` (for the URL-encoding check)."""
     rows = []
-    for line in head.split(b"\n")[:-1][:SAMPLE_ROWS]:
+    for line in head.split(b"\n")[:-1][:limit]:
         try:
             value = json.loads(line.removeprefix(b"\xef\xbb\xbf"))
         except ValueError:

@@ -78,6 +78,7 @@ COPY (
            nullif(secret_original, '') AS secret_original,
            nullif(extension, '') AS extension,
            marker = '1' AS is_video,
+           NULL::INTEGER AS group_member,  -- set when files of a group share one shard (yfcc.py)
            reject_reason,
            CASE WHEN reject_reason IS NOT NULL
                   OR NOT list_contains($known_names, license_name_raw)
