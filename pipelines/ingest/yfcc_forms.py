@@ -109,7 +109,7 @@ def looks_url_encoded(rows: list[dict]) -> bool:
     return raw * 100 <= len(values)
 
 
-def jsonl_sample(head: bytes, limit: int = 200) -> list[dict]:
+def jsonl_sample(head: bytes, limit: int = 50) -> list[dict]:
     """The JSON objects among the complete lines of `head` (for the URL-encoding check)."""
     rows = []
     for line in head.split(b"\n")[:-1][:limit]:
