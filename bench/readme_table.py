@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 TARGET = {"plain": 1.4, "zstd": 1.4, "bz2": 1.25}
-BASELINE = {"plain": "DuckDB read_csv → table", "zstd": "zstd -dc | DuckDB read_csv", "bz2": "lbzip2 -dc | DuckDB read_csv",
+BASELINE = {"plain": "DuckDB read_csv → table", "zstd": "zstd -dc \\| DuckDB read_csv", "bz2": "lbzip2 -dc \\| DuckDB read_csv",
             "sqlite": "ADBC → DuckDB table", "jsonl-shards": "DuckDB read_json / Polars", "parquet": "DuckDB read_parquet"}
 
 
@@ -34,14 +34,16 @@ def table(results: dict) -> str:
         ratio = f"**{best['seconds'] / r['seconds']:.2f}×**" if best else "-"
         baseline = f"{best['rows_per_s'] / 1000:.0f}K rows/s ({best['contender']}: {BASELINE[r['format']]})" if best else "-"
         used = (r.get("detail") or {}).get("table_bytes_per_row")
+        stored = f"{r['db_bytes_per_row']:.0f}" if r.get("db_bytes_per_row") is not None else "-"
         lines.append(
             f"| {r['rows']:,} | {r['format']} | {r['rows_per_s'] / 1000:.0f}K rows/s | {baseline} | {ratio} "
-            f"| ≥ {TARGET.get(r['format'], 0.8)}× | {r['db_bytes_per_row']:.0f}; {used if used is not None else '-'} "
+            f"| ≥ {TARGET.get(r['format'], 0.8)}× | {stored}; {used if used is not None else '-'} "
             f"| {r['peak_rss_mb'] / 1024:.2f} GB | {r['projected_100m_minutes']:.0f} min |")
     machine = results.get("machine", {})
     lines.append("")
     lines.append(f"Measured {results.get('started_at', '?')} on {machine.get('cpus', '?')} CPUs, DuckDB "
-                 f"{machine.get('duckdb', '?')}, load average at start {machine.get('load_average_at_start', '?')}.")
+                 f"{machine.get('duckdb', '?')}, load average at start "
+                 f"{', '.join(f'{x:.1f}' for x in machine.get('load_average_at_start', []))}.")
     return "\n".join(lines)
 
 

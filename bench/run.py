@@ -1,6 +1,6 @@
 """Ingest benchmark: ccaudit end to end against the bare tools, on generated YFCC100M files.
 
-    make bench                                   # 1M and 5M rows, bz2 + zstd + plain
+    make bench                                   # 1M and 5M rows: bz2, zstd, plain, SQLite, JSON-lines shards
     python -m bench.run --quick                  # 200K rows
     python -m bench.run --rows 2000000 --formats bz2 plain --contenders ccaudit duckdb-pipe
 
@@ -9,7 +9,11 @@ cache is warmed first), and its wall time, CPU time and peak RSS come from the O
 - `ccaudit`: `ccaudit ingest yfcc FILE` into a fresh database (the CLI path, all checks on);
 - `duckdb-pipe`: the bare `lbzip2 -dc | duckdb read_csv(/dev/stdin) → table` pipe (`zstd -dc |`
   for zstd; DuckDB reading the file itself for plain), explicit VARCHAR columns, no typing;
-- `polars`: `scan_csv → sink_parquet` (plain only: Polars cannot stream bz2/zstd CSV);
+- `polars`: `scan_csv → sink_parquet` (plain only: Polars cannot stream bz2/zstd CSV), and
+  `scan_ndjson → sink_parquet` for the JSON-lines shards;
+- for the other forms (written by `generate yfcc --format`, the same rows) `duckdb-pipe` is the bare
+  read of the same file into a DuckDB table: ADBC Arrow batches for SQLite, `read_json` for the
+  shards, `read_parquet`;
 - `pandas`: chunked `read_csv` → Parquet (skipped above --pandas-max-rows, it is slow).
 Generated data is cached under bench/data/ (gitignored). Results: a table on stdout and
 bench/results.json. Modules bench/bench_*.py exposing `run(ctx) -> list[dict]` are run after
@@ -394,7 +398,10 @@ def main(argv: list[str] | None = None) -> int:
               "seconds": round(time.time() - started, 1), "args": {k: str(v) for k, v in vars(args).items()},
               "ingest": [r.__dict__ for r in rows], "targets": checks, "extra": extra}
     args.out.write_text(json.dumps(result, indent=2, default=str) + "\n")
-    print(f"\nwrote {args.out}")
+    print(f"\nwrote {args.out}; the README's table (python -m bench.readme_table):\n")
+    from bench.readme_table import table
+
+    print(table(result))
     return 0
 
 
