@@ -332,3 +332,30 @@ def test_generated_forms_hold_the_rows_of_the_tsv_of_the_same_seed(tmp_path, cap
             else:
                 expected.add((str(other.path.resolve()), locator, kind))
     assert set(found) == expected and len(found) == 8
+
+
+# --- URLs: derived from the row, the published one kept where it differs ------------------------------
+
+def test_urls_are_derived_unless_the_published_one_differs(tmp_path, capsys):
+    lines = [line.split("\t") for line in shared_path("yfcc100m", REAL_23).read_text().splitlines()]
+    lines[1][13] = lines[1][13].replace("/photos/", "/videos/")     # a page URL that is not the derived one
+    lines[2][14] = ""                                                # no download URL published
+    lines[3][14] = lines[3][14].replace(".jpg", ".png")
+    path = tmp_path / "urls.tsv"
+    path.write_text("\n".join("\t".join(line) for line in lines) + "\n")
+    db = tmp_path / "db.duckdb"
+    ingest(db, path, capsys=capsys)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        got = con.execute("SELECT page_url, download_url, page_url_stored, download_url_stored FROM yfcc_photos "
+                          "ORDER BY source_line").fetchall()
+        licensed = con.execute("SELECT page_url, download_url FROM yfcc_photos_licensed "
+                               "ORDER BY source_line").fetchall()
+    finally:
+        con.close()
+    assert [(page, download) for page, download, _, _ in got] == [
+        (line[13], line[14] or None) for line in lines]
+    assert [(page, download) for page, download, _, _ in got] == licensed
+    # stored only where the published URL differs from the derived one ('' = none published)
+    assert [(page_stored, download_stored) for _, _, page_stored, download_stored in got] == [
+        (None, None), (lines[1][13], None), (None, ""), (None, lines[3][14])]

@@ -367,7 +367,10 @@ def group_inputs(paths: list) -> list[list]:
     for path in paths:
         item = None
         if not is_stream(path):
-            item = _recognise(Path(path).resolve())
+            try:
+                item = _recognise(Path(path).resolve())
+            except CcauditError:
+                item = None  # staged alone, which raises the same error where the failed run is recorded
         groupable = (item is not None and item.form == JSONL and item.compression in (PLAIN, GZIP)
                      and item.size <= GROUP_FILE_MAX)
         if run and (not groupable or item.encoded != run[0].encoded or run_bytes + item.size > GROUP_BYTES):
