@@ -318,7 +318,7 @@ def stage_yfcc_file(path: Path, work_dir: Path, progress: bool = False, *,
         text_encoding="url-encoded" if item.encoded else "plain")
 
 
-def _recognise(path: Path) -> _Input:
+def _recognise(path: Path, head_size: int = 1 << 16) -> _Input:
     """Form, compression, layout and text encoding of a regular file, from its first bytes."""
     compression = detect_compression(path)  # also the one-line errors for a missing/unreadable file
     size = path.stat().st_size
@@ -329,8 +329,8 @@ def _recognise(path: Path) -> _Input:
     if form == PARQUET or form == SQLITE:
         item.compression = PLAIN
     else:
-        head = read_head(path, compression)
-        _recognise_text(item, head, complete=len(head) < (1 << 16))
+        head = read_head(path, compression, head_size)
+        _recognise_text(item, head, complete=len(head) < head_size)
     return item
 
 
@@ -368,7 +368,7 @@ def group_inputs(paths: list) -> list[list]:
         item = None
         if not is_stream(path):
             try:
-                item = _recognise(Path(path).resolve())
+                item = _recognise(Path(path).resolve(), head_size=16 << 10)  # thousands of shards: look briefly
             except CcauditError:
                 item = None  # staged alone, which raises the same error where the failed run is recorded
         groupable = (item is not None and item.form == JSONL and item.compression in (PLAIN, GZIP)
