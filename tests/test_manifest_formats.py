@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import ast
 import inspect
 import sys
 
 import pytest
 
-from pipelines.cli import MANIFEST_FORMATS
+from pipelines.cli import build_parser
+from pipelines.errors import InputError
 from pipelines.ingest import manifests
 from pipelines.ingest.manifests import formats
 from tests.conftest import REPO, readme_table
@@ -28,11 +30,11 @@ def parse(path, sink: StagingSink, comment: str | None = None) -> None:
 '''
 
 
-def test_every_adapter_declares_itself_and_the_package_list_agrees():
+def test_every_adapter_declares_itself():
     found = formats.discover()
-    assert set(found) == set(manifests.FORMATS)
+    assert set(found) == {"clip-subset", "coco", "csv", "ffhq", "flickr30k", "megaface-paths", "open-images", "pipa",
+                          "yfcc-columns"}
     for name, module in found.items():
-        assert module.__name__.rsplit(".", 1)[1] == manifests.FORMATS[name]
         assert module.FORMAT.description and "\n" not in module.FORMAT.description
         parameters = inspect.signature(module.parse).parameters
         takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
@@ -54,10 +56,18 @@ def toy_format(tmp_path, monkeypatch):
     sys.modules.pop("pipelines.ingest.manifests.toy", None)
 
 
-def test_a_new_format_is_one_module(toy_format):
+def test_a_new_format_is_one_module(toy_format, tmp_path):
     found = formats.discover()
-    assert found["toy"].FORMAT.options[0].flag == "--comment"
     assert formats.options(found)["comment"][1] == ["toy"]
+    # the CLI offers it with its flag, and the package stages it with its option
+    args = _manifest_parser().parse_args(["--format", "toy", "--dataset", "t", "--comment", ";", "ids.txt"])
+    assert (args.format, args.comment) == ("toy", ";")
+    path = tmp_path / "ids.txt"
+    path.write_text("10 ; first\n; a comment line\n20\n", encoding="utf-8")
+    staged = manifests.stage_manifest("toy", "t", "v1", [path], tmp_path / "work", comment=";")
+    assert (staged.items, staged.rejects) == (2, 0)
+    with pytest.raises(InputError, match="--id-column do"):
+        manifests.stage_manifest("toy", "t", "v1", [path], tmp_path / "work", id_column="x")
 
 
 def test_two_modules_claiming_one_name_is_refused(toy_format, tmp_path):
@@ -81,10 +91,18 @@ def test_readme_format_table_is_the_declarations():
         "README's manifest format table is out of step with the adapters' FORMAT declarations"
 
 
+def _manifest_parser() -> argparse.ArgumentParser:
+    parser = build_parser()
+    for name in ("ingest", "manifest"):
+        parser = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[name]
+    return parser
+
+
 def test_cli_and_dag_offer_exactly_the_declared_formats():
     """The DAG file stays cheap to parse (no adapter imports), so its enum is checked here, not imported."""
     declared = set(formats.discover())
     tree = ast.parse((REPO / "dags" / "ccaudit_ingest_manifests.py").read_text(encoding="utf-8"))
     dag_enum = next(ast.literal_eval(node.value) for node in tree.body
                     if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "FORMATS")
-    assert set(MANIFEST_FORMATS) == declared and set(dag_enum) == declared
+    choices = next(a.choices for a in _manifest_parser()._actions if a.dest == "format")
+    assert set(choices) == declared and set(dag_enum) == declared

@@ -15,7 +15,6 @@ import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from importlib import import_module
 from pathlib import Path
 from types import ModuleType
 
@@ -24,6 +23,7 @@ import duckdb
 from ...db import transaction, utc_now
 from ...errors import InputError
 from .. import fingerprint
+from . import formats
 from .base import (
     ITEM_SCHEMA,
     FileResult,
@@ -35,30 +35,19 @@ from .base import (
     default_version,
 )
 
-__all__ = ["FORMATS", "ManifestResult", "StagedManifest", "ingest_manifest", "load_staged_manifest",
+__all__ = ["ManifestResult", "StagedManifest", "ingest_manifest", "load_staged_manifest",
            "stage_manifest"]
 
-FORMATS: dict[str, str] = {  # --format value -> adapter module
-    "clip-subset": "clip_subset",
-    "ffhq": "ffhq",
-    "coco": "coco",
-    "open-images": "open_images",
-    "megaface-paths": "megaface_paths",
-    "pipa": "pipa",
-    "flickr30k": "flickr30k",
-    "csv": "csv_generic",
-    "yfcc-columns": "yfcc_columns",
-}
-
-
 def adapter(fmt: str) -> ModuleType:
-    if fmt not in FORMATS:
-        raise InputError(f"unknown manifest format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    return import_module(f"{__name__}.{FORMATS[fmt]}")
+    """The module that declares `fmt` (formats.discover: every adapter module's FORMAT)."""
+    declared = formats.discover()
+    if fmt not in declared:
+        raise InputError(f"unknown manifest format {fmt!r}; choose one of {', '.join(declared)}")
+    return declared[fmt]
 
 
 def _check_options(fmt: str, module: ModuleType, options: dict) -> dict:
-    accepted = getattr(module, "OPTIONS", frozenset())
+    accepted = module.FORMAT.option_names
     given = {key: value for key, value in options.items() if value is not None}
     unknown = sorted(set(given) - set(accepted))
     if unknown:

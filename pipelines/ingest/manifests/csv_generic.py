@@ -24,7 +24,6 @@ FORMAT = ManifestFormat("csv", "any CSV or TSV; the options name its columns", o
     FormatOption("key_column", "column that names each item; default: the first, unless it is the pointer"),
     FormatOption("delimiter", "field delimiter (default: sniffed; use '\\t' for TSV)"),
 ))
-OPTIONS = FORMAT.option_names
 _POINTERS = ("id_column", "url_column", "owner_column")
 
 
