@@ -55,6 +55,7 @@ from .decompress import (
     open_decompressed,
     read_head,
 )
+from .runs import IngestRun, record_failed_files, record_runs
 from .yfcc_forms import (
     JSONL,
     PARQUET,
@@ -851,17 +852,16 @@ def load_staged(con, staged: list[StagedFile], run_id: str | None = None) -> lis
             if loaded + rejected != item.lines_read:
                 raise CcauditError(f"{item.source_file}: {item.lines_read} lines read but {loaded} loaded + "
                                    f"{rejected} rejected; nothing was changed (please report this bug)")
-            runs.append([run_id, item.source_file, str(item.layout) if item.form == TSV else item.form,
-                         item.file_size, item.fingerprint, item.started_at, finished_at, item.lines_read, loaded,
-                         rejected])
+            runs.append(IngestRun(run_id, item.source_file, "yfcc", item.started_at, finished_at, "loaded",
+                                  layout=str(item.layout) if item.form == TSV else item.form,
+                                  file_size=item.file_size, fingerprint=item.fingerprint,
+                                  lines_read=item.lines_read, rows_loaded=loaded, rows_rejected=rejected))
             results.append(FileResult(
                 source_file=item.source_file, layout=item.layout, lines_read=item.lines_read,
                 rows_loaded=loaded, rows_rejected=rejected, run_id=run_id, seconds=0.0,
                 rejects_by_reason=by_reason.get(item.source_file, {}), stage_seconds=item.stage_seconds,
                 form=item.form, text_encoding=item.text_encoding))
-        _insert_rows(con, "ingest_runs", ["run_id", "source_file", "layout", "file_size", "fingerprint", "started_at",
-                                          "finished_at", "lines_read", "rows_loaded", "rows_rejected"], runs,
-                     extra={"kind": "yfcc", "status": "loaded"})
+        record_runs(con, runs)
         _drop_batch(con)
         con.execute("COMMIT")
         load_seconds = round(time.monotonic() - started, 3)
@@ -882,13 +882,8 @@ def load_staged(con, staged: list[StagedFile], run_id: str | None = None) -> lis
 
 def record_failed_run(con, path: Path, error: Exception, run_id: str, started_at: datetime) -> None:
     """Best effort: leave an ingest_runs row saying the file failed (the data itself is untouched)."""
-    try:
-        con.execute("INSERT INTO ingest_runs (run_id, source_file, kind, started_at, finished_at, status) "
-                    "VALUES (?, ?, 'yfcc', ?, ?, ?)",
-                    [run_id, str(path) if is_stream(path) else str(Path(path).resolve()), started_at, utc_now(),
-                     f"failed: {error}"[:1000]])
-    except duckdb.Error:
-        pass
+    source = str(path) if is_stream(path) else str(Path(path).resolve())
+    record_failed_files(con, run_id, "yfcc", [source], started_at, str(error))
 
 
 # --- the CLI entry point -------------------------------------------------------------------------

@@ -1,4 +1,2 @@
--- One ingest_runs row per input file and attempt (pipelines/ingest/runs.py fills the parameters).
-INSERT INTO ingest_runs (run_id, source_file, kind, layout, file_size, fingerprint, started_at, finished_at,
-                         lines_read, rows_loaded, rows_rejected, status)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+-- ingest_runs rows, one per input file and attempt, from the Arrow table pipelines/ingest/runs.py registers.
+INSERT INTO ingest_runs BY NAME SELECT * FROM ingest_runs_batch;

@@ -14,15 +14,14 @@ from __future__ import annotations
 import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
-
-import duckdb
 
 from ...db import transaction, utc_now
 from ...errors import InputError
 from .. import fingerprint
+from ..runs import IngestRun, record_failed_files, record_runs
 from . import formats
 from .base import (
     ITEM_SCHEMA,
@@ -192,16 +191,14 @@ def load_staged_manifest(con, staged: StagedManifest | dict, catalog_entry: str 
         dups_per_file = dict(con.execute(
             "SELECT file_index, count(*) FROM _manifest_dups GROUP BY file_index").fetchall())
         finished = utc_now()
-        files = []
+        files, runs = [], []
         for f in staged.files:
             dups = dups_per_file.get(f.file_index, 0)
             files.append(FileResult(f.source_file, f.lines_read, f.items - dups, f.rejects + dups))
-            con.execute("""
-                INSERT INTO ingest_runs (run_id, source_file, kind, layout, file_size, fingerprint, started_at,
-                                         finished_at, lines_read, rows_loaded, rows_rejected, status)
-                VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, 'loaded')""",
-                [staged.run_id, f.source_file, f"manifest:{staged.format}", f.file_size, f.fingerprint,
-                 f.started_at, finished, f.lines_read, f.items - dups, f.rejects + dups])
+            runs.append(IngestRun(staged.run_id, f.source_file, f"manifest:{staged.format}", f.started_at, finished,
+                                  "loaded", file_size=f.file_size, fingerprint=f.fingerprint, lines_read=f.lines_read,
+                                  rows_loaded=f.items - dups, rows_rejected=f.rejects + dups))
+        record_runs(con, runs)
         loaded = sum(r.rows_loaded for r in files)
         con.execute("""
             INSERT INTO datasets (dataset, version, format, items, auditable, source_files, ingested_at, run_id)
@@ -285,9 +282,5 @@ def ingest_manifest(con, fmt: str, *, dataset: str, version: str | None = None,
 def record_failed_manifest(con, fmt: str, paths: Sequence[Path | str], error: Exception, started) -> None:
     """An ingest_runs row per file saying the ingest failed and why (the data stayed as it was)."""
     run_id = f"manifest-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}-failed"
-    message = f"failed: {type(error).__name__}: {error}"[:1000]
-    with suppress(duckdb.Error):  # never hide the original error behind a bookkeeping one
-        con.executemany(
-            "INSERT INTO ingest_runs (run_id, source_file, kind, started_at, finished_at, status) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [[run_id, str(Path(p).resolve()), f"manifest:{fmt}", started, utc_now(), message] for p in paths])
+    record_failed_files(con, run_id, f"manifest:{fmt}", [str(Path(p).resolve()) for p in paths], started,
+                        f"{type(error).__name__}: {error}")
