@@ -69,6 +69,18 @@ def db_from_env(env: dict | None = None) -> str | None:
     return env.get("CCAUDIT_DB") or None
 
 
+def external_compressors_from_env(env: dict | None = None) -> bool:
+    """CCAUDIT_EXTERNAL_COMPRESSORS: False (`0`, `false`, `no`) forces Python's decompressors and compressors."""
+    env = os.environ if env is None else env
+    return env.get("CCAUDIT_EXTERNAL_COMPRESSORS", "1").strip().lower() not in ("0", "false", "no")
+
+
+def ingest_stream_from_env(env: dict | None = None) -> bool:
+    """CCAUDIT_INGEST_STREAM: True (`1`, `true`, `yes`) streams compressed input through a pipe, never spooled."""
+    env = os.environ if env is None else env
+    return env.get("CCAUDIT_INGEST_STREAM", "").strip().lower() in ("1", "true", "yes")
+
+
 def pseudonym_key_from_env(env: dict | None = None) -> str | None:
     """CCAUDIT_PSEUDONYM_KEY, at least 16 characters; None when unset (the key file is used instead)."""
     env = os.environ if env is None else env

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import quote_plus
 
+from .config import external_compressors_from_env
 from .errors import InputError
 from .licenses import LICENSES, YFCC_LICENSE_IDS
 
@@ -112,7 +113,6 @@ _UPLOAD_KNOTS = (
 PHOTO_ID_MIN, PHOTO_ID_MAX = _UPLOAD_KNOTS[0][0], _UPLOAD_KNOTS[-1][0]
 NSID_NUMBER_MIN, NSID_NUMBER_MAX = 1_000_000, 99_999_999
 
-EXTERNAL_COMPRESSORS_ENV = "CCAUDIT_EXTERNAL_COMPRESSORS"  # set to 0 to force Python's bz2/gzip
 
 
 # --- results ----------------------------------------------------------------------------------
@@ -800,7 +800,7 @@ class _LineWriter:
 def _external_allowed(use_external: bool | None) -> bool:
     if use_external is not None:
         return use_external
-    return os.environ.get(EXTERNAL_COMPRESSORS_ENV, "1").strip().lower() not in ("0", "false", "no")
+    return external_compressors_from_env()
 
 
 # Suffixes that promise a compression the generator does not write: refuse rather than write plain text.

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.config import ENVIRONMENT, Settings, pseudonym_key_from_env
+from pipelines.config import (
+    ENVIRONMENT,
+    Settings,
+    external_compressors_from_env,
+    ingest_stream_from_env,
+    pseudonym_key_from_env,
+)
 from pipelines.errors import ConfigError
 from tests.conftest import REPO, readme_table
 
@@ -42,3 +48,8 @@ def test_pseudonym_key_is_read_in_config():
     assert pseudonym_key_from_env({"CCAUDIT_PSEUDONYM_KEY": " " + "k" * 16 + " "}) == "k" * 16
     with pytest.raises(ConfigError, match="at least 16 characters"):
         pseudonym_key_from_env({"CCAUDIT_PSEUDONYM_KEY": "short"})
+
+
+def test_switches_are_parsed_once_in_config():
+    assert external_compressors_from_env({}) and not external_compressors_from_env({"CCAUDIT_EXTERNAL_COMPRESSORS": " No"})
+    assert not ingest_stream_from_env({}) and ingest_stream_from_env({"CCAUDIT_INGEST_STREAM": "TRUE "})

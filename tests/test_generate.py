@@ -313,7 +313,7 @@ def test_every_suffix_round_trips(tmp_path, name, external):
 
 
 def test_env_var_forces_python_bz2_in_parallel_streams(tmp_path, monkeypatch):
-    monkeypatch.setenv(gen.EXTERNAL_COMPRESSORS_ENV, "0")
+    monkeypatch.setenv("CCAUDIT_EXTERNAL_COMPRESSORS", "0")
     monkeypatch.setattr(gen._ParallelBz2Writer, "PIECE", 64 << 10)
     plain = generate_yfcc(tmp_path / "x.tsv", rows=2_000)
     result = generate_yfcc(tmp_path / "x.tsv.bz2", rows=2_000)

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import duckdb
 
+from ..config import ingest_stream_from_env
 from ..db import database_file, utc_now
 from ..errors import CcauditError, InputError
 from ..licenses import LICENSES, YFCC_LICENSE_IDS, resolve_license
@@ -84,7 +85,6 @@ LAYOUTS = (25, 23)
 MAX_LINE_SIZE = 4 << 20
 LINE_LIMIT = MAX_LINE_SIZE - 1  # the longest line (bytes, without its newline) the reader accepts
 READ_BUFFER_SIZE = 32 << 20
-STREAM_ENV = "CCAUDIT_INGEST_STREAM"  # 1: stream compressed input through a FIFO, never spool it
 STAGE_MEMORY_LIMIT = "1GB"
 LOAD_MEMORY_LIMIT = "1GB"
 _MIB = 1 << 20
@@ -715,7 +715,7 @@ def _stage_plain(con, sql: str, params: dict, source: Path, path: Path, enabled:
 
 def _spool_fits(folder: Path, compressed_size: int) -> bool:
     """Whether `folder` has room for the decompressed file (YFCC text compresses 4-6x; allow 8x)."""
-    if os.environ.get(STREAM_ENV, "").strip().lower() in ("1", "true", "yes"):
+    if ingest_stream_from_env():  # CCAUDIT_INGEST_STREAM=1: stream through a FIFO, never spool
         return False
     return shutil.disk_usage(folder).free > compressed_size * 8 + (1 << 30)
 
