@@ -43,7 +43,7 @@ from ..errors import CcauditError, InputError
 from ..licenses import LICENSES, YFCC_LICENSE_IDS, resolve_license
 from ..progress import Progress
 from ..resources import read_sql
-from . import fingerprint
+from . import MIB, fingerprint
 from .decompress import (
     GZIP,
     PLAIN,
@@ -87,9 +87,6 @@ LINE_LIMIT = MAX_LINE_SIZE - 1  # the longest line (bytes, without its newline) 
 READ_BUFFER_SIZE = 32 << 20
 STAGE_MEMORY_LIMIT = "1GB"
 LOAD_MEMORY_LIMIT = "1GB"
-_MIB = 1 << 20
-
-
 
 
 # --- results ------------------------------------------------------------------------------------
@@ -517,7 +514,7 @@ def _spool_stream(item: _Input, scratch: Path, progress: bool) -> _Input:
                 total[0] += len(head)
                 with open(plain, "wb") as out:
                     out.write(head)
-                    while chunk := handle.read(_MIB):
+                    while chunk := handle.read(MIB):
                         out.write(chunk)
                         count(len(chunk))
             elif compression == PLAIN:
