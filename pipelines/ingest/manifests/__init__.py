@@ -20,6 +20,7 @@ from types import ModuleType
 
 from ...db import transaction, utc_now
 from ...errors import InputError
+from ...resources import read_sql
 from .. import fingerprint
 from ..runs import IngestRun, record_failed_files, record_runs
 from . import formats
@@ -159,19 +160,7 @@ def load_staged_manifest(con, staged: StagedManifest | dict, catalog_entry: str 
             con.execute("DELETE FROM datasets WHERE dataset = ? AND version = ?", key)
         _create_staged_views(con, staged)
         # An item key names one item: a second line with the same key is a duplicate, rejected.
-        # Find the repeated keys with a hash aggregate first; rank only those rows.
-        con.execute("""
-            CREATE OR REPLACE TEMP TABLE _manifest_dups AS
-            WITH repeated AS (SELECT item_key FROM _manifest_items GROUP BY item_key HAVING count(*) > 1)
-            SELECT file_index, source_line, item_key, first_file, first_line FROM (
-                SELECT file_index, source_line, item_key,
-                       row_number() OVER w AS rank,
-                       first_value(source_file) OVER w AS first_file,
-                       first_value(source_line) OVER w AS first_line
-                FROM _manifest_items SEMI JOIN repeated USING (item_key)
-                WINDOW w AS (PARTITION BY item_key ORDER BY file_index, source_line
-                             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))
-            WHERE rank > 1""")
+        con.execute(read_sql("ingest", "manifest_duplicates.sql"))
         has_dups = con.execute("SELECT count(*) FROM _manifest_dups").fetchone()[0] > 0
         columns = ", ".join(_ITEM_COLUMNS)
         anti_join = ("ANTI JOIN _manifest_dups d ON s.file_index = d.file_index AND s.source_line = d.source_line"
@@ -180,14 +169,7 @@ def load_staged_manifest(con, staged: StagedManifest | dict, catalog_entry: str 
             INSERT INTO dataset_items (dataset, version, {columns}, source_file)
             SELECT ?, ?, {', '.join('s.' + c for c in _ITEM_COLUMNS)}, s.source_file
             FROM _manifest_items s {anti_join}""", key)
-        con.execute("""
-            INSERT INTO ingest_rejects (source_file, line_no, reason, raw_line, run_id)
-            SELECT source_file, line_no, reason, raw_line, ? FROM _manifest_rejects
-            UNION ALL
-            SELECT f.source_file, d.source_line,
-                   'duplicate_item: ' || d.item_key || ' also at ' || d.first_file || ':' || d.first_line,
-                   d.item_key, ?
-            FROM _manifest_dups d JOIN _manifest_files f USING (file_index)""", [staged.run_id, staged.run_id])
+        con.execute(read_sql("ingest", "manifest_rejects.sql"), [staged.run_id, staged.run_id])
         dups_per_file = dict(con.execute(
             "SELECT file_index, count(*) FROM _manifest_dups GROUP BY file_index").fetchall())
         finished = utc_now()
@@ -206,14 +188,7 @@ def load_staged_manifest(con, staged: StagedManifest | dict, catalog_entry: str 
             key + [staged.format, loaded, staged.auditable, [f.source_file for f in staged.files], finished,
                    staged.run_id])
         con.execute("UPDATE datasets SET catalog_entry = ? WHERE dataset = ? AND version = ?", [catalog_key, *key])
-        # Distinct counts as GROUP BYs (hash aggregates that spill past the memory limit).
-        photos, owners, matched = con.execute("""
-            WITH photos AS (SELECT photo_id FROM dataset_items
-                            WHERE dataset = $1 AND version = $2 AND photo_id IS NOT NULL GROUP BY photo_id),
-                 owners AS (SELECT owner_ref FROM dataset_items
-                            WHERE dataset = $1 AND version = $2 AND owner_ref IS NOT NULL GROUP BY owner_ref)
-            SELECT (SELECT count(*) FROM photos), (SELECT count(*) FROM owners),
-                   (SELECT count(*) FROM photos SEMI JOIN yfcc_photos USING (photo_id))""", key).fetchone()
+        photos, owners, matched = con.execute(read_sql("ingest", "manifest_counts.sql"), key).fetchone()
         con.execute("DROP VIEW _manifest_items; DROP VIEW _manifest_rejects; "
                     "DROP TABLE _manifest_dups; DROP TABLE _manifest_files")
     return ManifestResult(
