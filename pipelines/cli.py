@@ -65,7 +65,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_generate_yfcc(args) -> int:
-    from .generate import generate_yfcc
+    from .synth.yfcc import generate_yfcc
 
     result = generate_yfcc(Path(args.out), rows=args.rows, layout=args.layout, seed=args.seed,
                            users=args.users, bad_lines=args.bad_lines, form=args.format)

@@ -242,7 +242,7 @@ RUN_COUNTS = ("SELECT source_file, kind, layout, lines_read, rows_loaded, rows_r
 def pipeline(airflow_home, tmp_path_factory):
     """Generated shards, a CLI-ingested reference DB, then every DAG run with dag.test()."""
     from pipelines.cli import main
-    from pipelines.generate import generate_yfcc
+    from pipelines.synth.yfcc import generate_yfcc
     from tests.flickr_server import FlickrTestServer
 
     root = tmp_path_factory.mktemp("dag-runs")

@@ -20,11 +20,11 @@ from urllib.parse import quote_plus, unquote_plus
 
 import pytest
 
-from pipelines import generate as gen
 from pipelines.cli import main
 from pipelines.errors import InputError
-from pipelines.generate import generate_yfcc, yfcc_hash
 from pipelines.licenses import resolve_license
+from pipelines.synth import yfcc as gen
+from pipelines.synth.yfcc import generate_yfcc, yfcc_hash
 from tests.conftest import shared_path
 
 PUBLISHED_SHARES = {"4": 0.1735, "5": 0.0948, "6": 0.0495, "2": 0.1278, "1": 0.2901, "3": 0.2643}

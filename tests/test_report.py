@@ -248,7 +248,7 @@ def test_validation_results_appear(report_db, tmp_path):
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
-    generate = pytest.importorskip("pipelines.generate")
+    generate = pytest.importorskip("pipelines.synth.yfcc")
     ingest = pytest.importorskip("pipelines.ingest.yfcc")
     folder = tmp_path_factory.mktemp("generated")
     data = folder / "yfcc_synthetic.tsv"

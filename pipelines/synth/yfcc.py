@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import quote_plus
 
-from .config import external_compressors_from_env
-from .errors import InputError
-from .licenses import LICENSES, YFCC_LICENSE_IDS
+from ..config import external_compressors_from_env
+from ..errors import InputError
+from ..licenses import LICENSES, YFCC_LICENSE_IDS
 
 if TYPE_CHECKING:  # numpy/polars are imported inside functions: importing this module stays cheap
     import numpy as np
@@ -1133,7 +1133,7 @@ def _write_rows(
     """Build and write every chunk; returns the compressor used. Removes `path` on failure."""
     import numpy as np
 
-    from .progress import Progress
+    from ..progress import Progress
 
     sink = _Sink(path, suffix, use_external)
     try:
