@@ -9,7 +9,7 @@ ingest, validation and report can be checked against numbers that did not come f
 Rows are built a chunk at a time as numpy/polars columns (no Python loop per row; MD5 runs in
 DuckDB), formatted and compressed on a writer thread while the next chunk is built, and written
 through a compressor chosen by the file suffix, so memory stays flat at any row count.
-Format facts and sources: shared/research/yfcc100m.md §1.2-1.5 and §2.
+Format facts and sources: docs/yfcc100m.md.
 """
 
 from __future__ import annotations
