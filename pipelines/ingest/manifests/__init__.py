@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from importlib import import_module
+from datetime import date
 from pathlib import Path
 from types import ModuleType
 
@@ -151,7 +152,8 @@ def _first_reject(rejects_path: Path) -> str:
 _ITEM_COLUMNS = [f.name for f in ITEM_SCHEMA]
 
 
-def load_staged_manifest(con, staged: StagedManifest | dict, catalog_entry: str | None = None) -> ManifestResult:
+def load_staged_manifest(con, staged: StagedManifest | dict, catalog_entry: str | None = None,
+                         collected_on: date | None = None) -> ManifestResult:
     """Replace the dataset version with the staged items, in one transaction.
 
     The version is linked to its dataset-catalogue entry: `catalog_entry` when given (an unknown key
@@ -219,6 +221,11 @@ def load_staged_manifest(con, staged: StagedManifest | dict, catalog_entry: str 
             key + [staged.format, loaded, staged.auditable, [f.source_file for f in staged.files], finished,
                    staged.run_id])
         con.execute("UPDATE datasets SET catalog_entry = ? WHERE dataset = ? AND version = ?", [catalog_key, *key])
+        # The date licenses are judged at: --collected-on, else the catalogue's collected_on.
+        if collected_on is None and catalog_key is not None:
+            from ...catalog import entry_for
+            collected_on = getattr(entry_for(catalog_key), "collected_on", None)
+        con.execute("UPDATE datasets SET collected_on = ? WHERE dataset = ? AND version = ?", [collected_on, *key])
         # Distinct counts as GROUP BYs (hash aggregates that spill past the memory limit).
         photos, owners, matched = con.execute("""
             WITH photos AS (SELECT photo_id FROM dataset_items
@@ -277,7 +284,8 @@ def _quote(text: str) -> str:
 
 def ingest_manifest(con, fmt: str, *, dataset: str, version: str | None = None,
                     paths: Sequence[Path | str], work_dir: Path | str | None = None,
-                    catalog_entry: str | None = None, **options) -> ManifestResult:
+                    catalog_entry: str | None = None, collected_on: date | None = None,
+                    **options) -> ManifestResult:
     """Parse and load a manifest (stage to Parquet in a temporary folder, then one transaction)."""
     from ...catalog import catalog_key_for
 
@@ -286,7 +294,7 @@ def ingest_manifest(con, fmt: str, *, dataset: str, version: str | None = None,
     try:
         with tempfile.TemporaryDirectory(prefix="ccaudit-manifest-", dir=work_dir) as tmp:
             staged = stage_manifest(fmt, dataset, version, paths, tmp, **options)
-            return load_staged_manifest(con, staged, catalog_entry=catalog_entry)
+            return load_staged_manifest(con, staged, catalog_entry=catalog_entry, collected_on=collected_on)
     except Exception as exc:
         record_failed_manifest(con, fmt, paths, exc, started)
         raise
