@@ -50,7 +50,7 @@ facts AS (
 ),
 figures AS (
     SELECT s.dataset, s.seed, s.population, s.checked, f.figure, f.photos
-    FROM scopes s JOIN facts USING (dataset, seed)
+    FROM scopes s JOIN facts ON facts.dataset = s.dataset AND facts.seed IS NOT DISTINCT FROM s.seed
     CROSS JOIN LATERAL (VALUES
         ('no longer available (not found or owner deleted)', facts.gone),
         ('not found (deleted or private)', facts.not_found),

@@ -1,0 +1,192 @@
+"""Live-side audit integrity against the local Flickr server with a known truth: sampled re-checks
+with intervals, license at collection time from license histories, no repeated or too fast calls."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from pipelines.config import Settings
+from pipelines.db import connect
+from pipelines.flickr.enrich import enrich
+from pipelines.resources import read_sql
+from pipelines.stats import draw_sample, wilson_interval
+from tests.flickr_server import FlickrTestServer, fail_body, history_body, person_body, photo_body
+
+KEY = "live-audit-test-key-4d2b8e"
+FAST_RATE = 3_600_000.0
+COLLECTED = date(2019, 1, 1)
+BEFORE, AFTER = 1496275200, 1612137600          # 2017-06-01 and 2021-02-01 (UTC epochs)
+DELETED_OWNER = "9999@N01"
+
+
+def truth(population: int = 300, seed: int = 5) -> dict[int, dict]:
+    """Per photo: status on Flickr, YFCC100M license, license at collection and now, history."""
+    rng = random.Random(seed)
+    photos = {}
+    for i in range(population):
+        pid = 5_000_000 + i * 7
+        roll = rng.random()
+        fact = {"owner": f"{1000 + i % 20}@N01", "yfcc": 4, "status": "ok", "history": (), "then": 4, "now": 4}
+        if roll < 0.08:
+            fact.update(status="not_found", then=None, now=None)
+        elif roll < 0.12:
+            fact.update(status="user_deleted", owner=DELETED_OWNER, then=None, now=None)
+        elif roll < 0.27:   # BY -> BY-NC before the dataset collected it
+            fact.update(history=((BEFORE, 4, 2),), then=2, now=2)
+        elif roll < 0.37:   # BY -> All Rights Reserved after
+            fact.update(history=((AFTER, 4, 0),), then=4, now=0)
+        photos[pid] = fact
+    return photos
+
+
+def build(db_path: Path, server: FlickrTestServer, photos: dict) -> None:
+    with connect(db_path) as con:
+        con.executemany(
+            "INSERT INTO yfcc_photos (photo_id, owner_nsid, owner_nickname, license_id, is_video, source_file,"
+            " source_line) VALUES (?, ?, 'nick', ?, FALSE, 'test.tsv', ?)",
+            [(pid, f["owner"], f["yfcc"], i) for i, (pid, f) in enumerate(photos.items())])
+        con.execute("INSERT INTO datasets (dataset, version, format, items, ingested_at, collected_on)"
+                    " VALUES ('faces', 'v1', 'csv', ?, now(), ?)", [len(photos), COLLECTED])
+        con.executemany("INSERT INTO dataset_items (dataset, version, item_key, photo_id) VALUES ('faces', 'v1', ?, ?)",
+                        [(str(pid), pid) for pid in photos])
+    for pid, f in photos.items():
+        if f["status"] == "not_found":
+            server.add_photo(pid, fail_body(1, "Photo not found"))
+        elif f["status"] == "user_deleted":
+            server.add_photo(pid, fail_body(5, "User deleted"))
+        else:
+            server.add_photo(pid, photo_body(pid, license=str(f["now"]), owner=f["owner"]))
+            server.add_history(pid, history_body(*f["history"]))
+    for owner in {f["owner"] for f in photos.values()}:
+        server.add_person(owner, fail_body(5, "User deleted") if owner == DELETED_OWNER else person_body(owner))
+
+
+@pytest.fixture
+def world(db_path):
+    photos = truth()
+    with FlickrTestServer(api_key=KEY) as server:
+        build(db_path, server, photos)
+        settings = Settings(db_path=db_path, flickr_api_url=server.url, flickr_rate_per_hour=FAST_RATE,
+                            flickr_api_key=KEY)
+        yield settings, server, photos
+
+
+def report(db_path: Path, name: str) -> list[dict]:
+    with connect(db_path, read_only=True) as con:
+        cursor = con.execute(read_sql("reports", f"{name}.sql"))
+        columns = [d[0] for d in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def checked_ids(server, method: str = "flickr.photos.getInfo") -> list[int]:
+    return [int(r.params["photo_id"]) for r in server.calls(method)]
+
+
+def test_a_seeded_sample_is_checked_in_sample_order_and_estimates_carry_n_and_an_interval(world):
+    settings, server, photos = world
+    result = enrich(settings, sample=80, seed=11)
+    sample = draw_sample(photos, 80, 11)
+    # exactly the sample, in sample order (every prefix is itself a uniform sample), each once
+    assert checked_ids(server) == sample
+    assert result.sample_drawn == 80 and result.status == "complete"
+    ok = [pid for pid in sample if photos[pid]["status"] == "ok"]
+    assert sorted(checked_ids(server, "flickr.photos.licenses.getLicenseHistory")) == sorted(ok)
+
+    rows = {r["figure"]: r for r in report(settings.db_path, "enrichment_sample_estimates")}
+    gone = sum(photos[pid]["status"] != "ok" for pid in sample)
+    row = rows["no longer available (not found or owner deleted)"]
+    assert (row["dataset"], row["seed"], row["population"], row["checked"], row["photos"], row["basis"]) \
+        == ("faces", 11, 300, 80, gone, "estimate")
+    assert (row["share_low"], row["share_high"]) == pytest.approx(wilson_interval(gone, 80), abs=1e-12)
+    true_share = sum(f["status"] != "ok" for f in photos.values()) / len(photos)
+    assert row["share_low"] <= true_share <= row["share_high"]
+    changed = sum(photos[pid]["status"] == "ok" and photos[pid]["now"] != 4 for pid in sample)
+    assert rows["license changed since YFCC100M"]["photos"] == changed
+    assert rows["uploader account deleted"]["photos"] == sum(photos[pid]["status"] == "user_deleted" for pid in sample)
+
+
+def test_the_same_seed_extends_the_sample_without_repeating_a_call(world):
+    settings, server, photos = world
+    enrich(settings, sample=50, seed=11)
+    enrich(settings, sample=90, seed=11)
+    calls = checked_ids(server)
+    assert calls == draw_sample(photos, 90, 11)          # the first 50, then the next 40: no photo twice
+    people = [r.params["user_id"] for r in server.calls("flickr.people.getInfo")]
+    assert len(people) == len(set(people))
+    with connect(settings.db_path, read_only=True) as con:
+        ranks = con.execute("SELECT photo_id FROM flickr_sample_photos ORDER BY sample_rank").fetchall()
+    assert [r[0] for r in ranks] == draw_sample(photos, 90, 11)
+    before = len(server.calls())
+    again = enrich(settings, sample=90, seed=11, max_age_days=30)   # within --max-age: nothing to ask
+    assert len(server.calls()) == before and again.api_calls == 0
+    assert report(settings.db_path, "enrichment_sample_estimates")[0]["checked"] == 90
+
+
+def test_checking_every_photo_is_a_census(world):
+    settings, server, photos = world
+    enrich(settings, dataset="faces")
+    rows = report(settings.db_path, "enrichment_sample_estimates")
+    census = [r for r in rows if r["basis"] == "census"]
+    assert census and all(r["share_low"] == r["share"] == r["share_high"] for r in census)
+    gone = next(r for r in census if r["figure"].startswith("no longer available"))
+    assert gone["photos"] == sum(f["status"] != "ok" for f in photos.values()) and gone["checked"] == 300
+
+
+def test_license_at_collection_matches_the_histories(world):
+    settings, server, photos = world
+    enrich(settings, sample=120, seed=2)
+    sample = draw_sample(photos, 120, 2)
+    with connect(settings.db_path, read_only=True) as con:
+        names = dict(con.execute("SELECT license_id, name FROM licenses WHERE license_id IN (0, 2, 4)").fetchall())
+    expected: dict[tuple, int] = {}
+    for pid in sample:
+        f = photos[pid]
+        if f["status"] != "ok":
+            continue
+        direction = "unchanged" if f["then"] == f["now"] else "more restrictive"
+        key = (names[f["yfcc"]], names[f["then"]], names[f["now"]], direction, f["then"] != f["yfcc"])
+        expected[key] = expected.get(key, 0) + 1
+    rows = report(settings.db_path, "enrichment_license_at_collection")
+    got = {(r["license_yfcc"], r["license_at_collection"], r["license_now"], r["direction"],
+            r["changed_before_collection"]): r["photos"] for r in rows}
+    assert got == expected
+    assert {r["collected_on"] for r in rows} == {COLLECTED}
+    # all three kinds are present in this sample, so the comparison is not vacuous
+    assert {k[3] for k in expected} == {"unchanged", "more restrictive"} and any(k[4] for k in expected)
+
+
+def test_no_window_of_calls_exceeds_the_rate_limit(world):
+    settings, server, photos = world
+    limit = 36_000.0   # 10 calls a second, burst 5 (see pipelines.flickr.ratelimit)
+    enrich(Settings(db_path=settings.db_path, flickr_api_url=settings.flickr_api_url, flickr_rate_per_hour=limit,
+                    flickr_api_key=KEY), sample=12, seed=1)
+    times = sorted(r.time for r in server.calls())
+    assert len(times) >= 20
+    burst, rate = 5, (limit - 5) / 3600
+    for i in range(len(times)):
+        for j in range(i, len(times)):
+            # calls arriving in [t_i, t_j] <= burst + rate * window (+1 for arrival jitter on localhost)
+            assert j - i + 1 <= burst + rate * (times[j] - times[i]) + 1, (i, j)
+
+
+def test_history_rows_record_an_empty_history_as_such(world):
+    settings, server, photos = world
+    enrich(settings, sample=30, seed=4)
+    with connect(settings.db_path, read_only=True) as con:
+        rows = con.execute("SELECT photo_id, changes, change_index, changed_at, old_license_id, new_license_id"
+                           " FROM flickr_license_history ORDER BY photo_id").fetchall()
+    expected = []
+    for pid in sorted(draw_sample(photos, 30, 4)):
+        f = photos[pid]
+        if f["status"] != "ok":
+            continue   # a photo Flickr no longer serves has no history to ask for
+        if not f["history"]:
+            expected.append((pid, 0, None, None, None, None))
+        for when, old, new in f["history"]:
+            expected.append((pid, 1, 1, datetime.utcfromtimestamp(when), old, new))
+    assert rows == expected
+    assert {r[1] for r in rows} == {0, 1}   # both kinds occur: the check is not vacuous
