@@ -118,6 +118,9 @@ class EnrichResult:
 
     def summary_text(self) -> str:
         scope = f"dataset {self.dataset}" if self.dataset else "all datasets, then YFCC100M"
+        if self.sample is not None:
+            scope = f"sample of {self.sample} per dataset, seed {self.seed}, " + (
+                f"dataset {self.dataset}" if self.dataset else "all datasets")
         counts = ", ".join(f"{self.photos.get(s, 0)} {s}" for s in STATUSES)
         people = ", ".join(f"{self.uploaders.get(s, 0)} {s}" for s in STATUSES)
         lines = [

@@ -2,7 +2,7 @@
 -- section: enrichment
 -- order: 15
 -- description: What the live re-checks support about each whole dataset. A uniform random sample per dataset (`ccaudit enrich --sample N --seed S`) is checked in sample order; checked is n, the longest run of the sample, in that order, whose every photo has an answered check (so it is itself a uniform sample). Each figure gives the photos counted, their share of n and a 95% Wilson score interval (with continuity correction) for the share of the whole dataset (population photos); basis says "estimate" for a sample and "census" when every photo of the dataset was checked (the interval is then the share itself). Datasets without a sample appear only once every photo has been checked. Photos whose last check failed hold the prefix back until a later run answers them.
--- requires: flickr_sample_photos
+-- requires: flickr_checks
 WITH latest_owner AS (
     SELECT owner_nsid, arg_max(status, fetched_at) AS status
     FROM uploaders WHERE status <> 'error' GROUP BY owner_nsid
