@@ -190,3 +190,53 @@ def test_history_rows_record_an_empty_history_as_such(world):
             expected.append((pid, 1, 1, datetime.utcfromtimestamp(when), old, new))
     assert rows == expected
     assert {r[1] for r in rows} == {0, 1}   # both kinds occur: the check is not vacuous
+
+
+# --- owners known only by path alias -----------------------------------------------------------
+
+ALIASES = {"sunny_days": "2001@N02", "Mountain-Walker": "2002@N02"}   # what lookupUser answers
+PROFILED = ("old_friend", "2003@N02")      # an alias an uploader profile already carries: never asked
+GONE_ALIAS = "vanished_user"               # lookupUser: User not found
+
+
+@pytest.fixture
+def alias_world(db_path):
+    with FlickrTestServer(api_key=KEY) as server:
+        refs = [*ALIASES, PROFILED[0], GONE_ALIAS, "3000@N03"]
+        with connect(db_path) as con:
+            con.execute("INSERT INTO datasets (dataset, version, format, items, ingested_at)"
+                        " VALUES ('ffhq', 'v1', 'ffhq', ?, now())", [2 * len(refs)])
+            con.executemany("INSERT INTO dataset_items (dataset, version, item_key, photo_id, owner_ref)"
+                            " VALUES ('ffhq', 'v1', ?, ?, ?)",
+                            [(f"{i}-{k}", 7_000_000 + 10 * i + k, ref) for i, ref in enumerate(refs) for k in (0, 1)])
+            con.execute("INSERT INTO uploaders (owner_nsid, path_alias, status, fetched_at)"
+                        " VALUES (?, ?, 'ok', now())", [PROFILED[1], PROFILED[0]])
+        for alias, nsid in ALIASES.items():
+            server.add_alias(alias.lower(), {"user": {"id": nsid, "username": {"_content": alias}}, "stat": "ok"})
+        settings = Settings(db_path=db_path, flickr_api_url=server.url, flickr_rate_per_hour=FAST_RATE,
+                            flickr_api_key=KEY)
+        yield settings, server
+
+
+def test_path_aliases_resolve_once_and_feed_owners_lookup_and_counts(alias_world):
+    from pipelines.lookup import lookup
+
+    settings, server = alias_world
+    result = enrich(settings, dataset="ffhq")
+    asked = sorted(r.params["url"] for r in server.calls("flickr.urls.lookupUser"))
+    assert asked == sorted(f"https://www.flickr.com/photos/{a}/" for a in ("sunny_days", "mountain-walker",
+                                                                           GONE_ALIAS))
+    assert dict(result.aliases) == {"ok": 2, "not_found": 1}
+    with connect(settings.db_path, read_only=True) as con:
+        owners = dict(con.execute("SELECT photo_id, owner FROM dataset_photos WHERE photo_id % 10 = 0").fetchall())
+        unresolved = dict(con.execute(read_sql("reports", "overview_photographers.sql")).fetchall())[
+            "unresolved path aliases (listed, not added)"]
+        answer = lookup(con, "flickr.com/photos/Mountain-Walker/")
+    assert owners == {7_000_000: "2001@N02", 7_000_010: "2002@N02", 7_000_020: "2003@N02",
+                      7_000_030: GONE_ALIAS, 7_000_040: "3000@N03"}
+    assert unresolved == 1     # the alias Flickr does not know, counted as such
+    assert answer.found and [a.nsid for a in answer.accounts] == ["2002@N02"]
+    # within --max-age nothing is asked again, not even the alias that found no one
+    before = len(server.calls("flickr.urls.lookupUser"))
+    enrich(settings, dataset="ffhq")
+    assert len(server.calls("flickr.urls.lookupUser")) == before

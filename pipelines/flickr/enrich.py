@@ -80,6 +80,11 @@ class EnrichResult:
     seconds: float = 0.0
     merge_holds: list[float] = field(default_factory=list)   # seconds each merge held the file for writing
     license_histories: Counter = field(default_factory=Counter)
+    aliases: Counter = field(default_factory=Counter)   # lookupUser answers by status
+
+    @property
+    def aliases_asked(self) -> int:
+        return sum(self.aliases.values())
     sample: int | None = None        # --sample N (per dataset), with its seed
     seed: int | None = None
     sample_drawn: int = 0            # photos newly drawn into the sample by this run
@@ -114,6 +119,7 @@ class EnrichResult:
             "merges": self.merges, "merge_seconds_max": round(self.merge_seconds_max, 3),
             "license_histories": {s: self.license_histories.get(s, 0) for s in STATUSES},
             "sample": self.sample, "seed": self.seed, "sample_drawn": self.sample_drawn,
+            "aliases": {s: self.aliases.get(s, 0) for s in STATUSES},
         }
 
     def summary_text(self) -> str:
@@ -134,6 +140,9 @@ class EnrichResult:
         if self.license_histories:
             lines.append("  license histories fetched: " + ", ".join(
                 f"{self.license_histories.get(s, 0)} {s}" for s in STATUSES))
+        if self.aliases:
+            lines.append("  path aliases asked (flickr.urls.lookupUser): " + ", ".join(
+                f"{self.aliases.get(s, 0)} {s}" for s in STATUSES))
         if self.sample is not None:
             lines.append(f"  sample: first {self.sample} photos per dataset by seed {self.seed} "
                          f"({self.sample_drawn} newly drawn)")
@@ -269,6 +278,29 @@ class _Selection:
                  USING (photo_id)""", self._params()).fetchone()[0]
         return items + rest
 
+    def pending_aliases(self, con: duckdb.DuckDBPyConnection, after: str, size: int) -> list[str]:
+        """Path aliases that manifests name for the photos in scope (the sample, or the dataset's
+        items), lower-cased, in order after `after`, that neither an uploader profile nor a fresh
+        lookupUser answer (or one in this pass) resolves."""
+        size_, seed = self.sample if self.sample is not None else (None, None)
+        return [r[0] for r in con.execute("""
+            WITH refs AS (
+                SELECT DISTINCT lower(owner_ref) AS alias FROM dataset_items
+                WHERE owner_ref IS NOT NULL AND NOT regexp_full_match(owner_ref, $nsid_pattern)
+                  AND ($ds IS NULL OR dataset = $ds)
+                  AND ($seed IS NULL OR photo_id IN (
+                      SELECT photo_id FROM flickr_sample_photos
+                      WHERE seed = $seed AND sample_rank <= $size AND ($ds IS NULL OR dataset = $ds)))),
+            known AS (
+                SELECT lower(path_alias) AS alias FROM uploaders WHERE path_alias IS NOT NULL
+                UNION ALL
+                SELECT alias FROM flickr_alias_resolutions
+                WHERE (resolved_at >= $fresh AND status <> 'error') OR resolved_at >= $pass)
+            SELECT alias FROM refs ANTI JOIN known USING (alias)
+            WHERE alias > $after ORDER BY alias LIMIT $n""",
+                                          self._params(ds=self.dataset, seed=seed, size=size_, after=after, n=size,
+                                                       nsid_pattern=_NSID.pattern)).fetchall()]
+
     def fresh_uploaders(self, con: duckdb.DuckDBPyConnection, nsids: list[str]) -> set[str]:
         """Which of these uploaders were fetched recently enough (or in this pass) to skip."""
         if not nsids:
@@ -340,8 +372,8 @@ def _finish_run(con: duckdb.DuckDBPyConnection, result: EnrichResult) -> None:
 _CHECK_FIELDS = ("license_id", "owner_nsid", "is_public", "owner_username", "title", "license_raw", "media",
                  "posted_at", "updated_at")
 _UPLOADER_FIELDS = ("username", "realname", "path_alias", "location", "is_pro", "photo_count")
-_TABLES = ("flickr_checks", "uploaders", "flickr_license_history")
-_TIME_FIELDS = frozenset({"checked_at", "fetched_at", "posted_at", "updated_at", "changed_at"})
+_TABLES = ("flickr_checks", "uploaders", "flickr_license_history", "flickr_alias_resolutions")
+_TIME_FIELDS = frozenset({"checked_at", "fetched_at", "posted_at", "updated_at", "changed_at", "resolved_at"})
 
 
 # --- the journal ------------------------------------------------------------------------------
@@ -558,6 +590,38 @@ def _record_license_history(journal: Journal, run_id: str, photo_id: int, answer
             "old_license_raw": change.old_license_raw, "new_license_raw": change.new_license_raw})
 
 
+def _resolve_aliases(settings: Settings, client: FlickrClient, selection: _Selection, result: EnrichResult,
+                     limit: int | None, deadline: float | None, journal: Journal, merger: _Merger) -> str | None:
+    """Ask flickr.urls.lookupUser for the manifests' unresolved path aliases (at most `limit` per
+    run, like photos); returns a stop reason when the deadline ends the run here."""
+    after = ""
+    while limit is None or result.aliases_asked < limit:
+        room = BATCH_SIZE if limit is None else min(BATCH_SIZE, limit - result.aliases_asked)
+        with _reading(settings) as con:
+            batch = selection.pending_aliases(con, after, room)
+        if not batch:
+            return None
+        for alias in batch:
+            if deadline is not None and time.monotonic() >= deadline:
+                return "deadline reached"
+            try:
+                answer = _ask(client.lookup_user, "flickr.urls.lookupUser", alias, deadline=deadline)
+            except DeadlineReached:
+                return "deadline reached"
+            found = answer.value if answer.ok else None
+            nsid = found.nsid if found is not None and found.nsid and _NSID.match(found.nsid) else None
+            status = "not_found" if answer.ok and nsid is None else answer.status
+            journal.append("flickr_alias_resolutions", {
+                "alias": alias, "resolved_at": utc_now(), "status": status, "owner_nsid": nsid,
+                "username": found.username if nsid else None, "error_code": answer.code,
+                "error_detail": None if answer.ok else answer.message, "run_id": result.run_id})
+            result.aliases[status] += 1
+            after = alias
+            if merger.due():
+                merger.merge(min(MERGE_LOCK_WAIT, settings.lock_wait_seconds))
+    return None
+
+
 def _ask(call, method: str, *args, deadline: float | None):
     """One client call; any client failure other than a rejected key or the deadline becomes an
     error answer for that photo or person (recorded, retried by the next pass), never a stop."""
@@ -623,8 +687,9 @@ def _enrich_locked(settings: Settings, folder: Path, dataset, limit, max_age_day
         journal = Journal(folder, result.run_id)
         merger = _Merger(settings, journal, result, merge_every, merge_seconds)
         try:
+            stop = _resolve_aliases(settings, client, selection, result, limit, deadline, journal, merger)
             with Progress(total, unit=" photos", label="enrich", enabled=None if progress else False) as bar:
-                result.stop_reason = _run(settings, client, selection, result, limit, deadline, batch_size,
+                result.stop_reason = stop or _run(settings, client, selection, result, limit, deadline, batch_size,
                                           bar, journal, merger, license_history)
             result.status = "complete" if result.stop_reason == "nothing left to check" else "partial"
         except FlickrApiKeyError:

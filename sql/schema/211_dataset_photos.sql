@@ -15,11 +15,16 @@ WITH per_photo AS (
     WHERE i.photo_id IS NOT NULL
     GROUP BY i.dataset, i.version, i.photo_id
 ),
--- Path aliases (FFHQ, Open Images) resolved to NSIDs where an uploader profile was fetched.
+-- Path aliases (FFHQ, Open Images) resolved to NSIDs where an uploader profile was fetched
+-- or flickr.urls.lookupUser answered (flickr_alias_resolutions, 079); the latest answer wins.
 aliases AS (
-    SELECT lower(path_alias) AS alias, arg_max(owner_nsid, fetched_at) AS owner_nsid
-    FROM uploaders WHERE path_alias IS NOT NULL
-    GROUP BY lower(path_alias)
+    SELECT alias, arg_max(owner_nsid, seen_at) AS owner_nsid FROM (
+        SELECT lower(path_alias) AS alias, owner_nsid, fetched_at AS seen_at
+        FROM uploaders WHERE path_alias IS NOT NULL
+        UNION ALL
+        SELECT alias, owner_nsid, resolved_at FROM flickr_alias_resolutions
+        WHERE status = 'ok' AND owner_nsid IS NOT NULL)
+    GROUP BY alias
 )
 SELECT p.*,
        y.photo_id IS NOT NULL AS in_yfcc,
@@ -36,5 +41,5 @@ COMMENT ON COLUMN dataset_photos.declared_license_id IS 'License the manifest de
 COMMENT ON COLUMN dataset_photos.declared_licenses IS 'Number of different licenses the manifest declares for this photo (normally 0 or 1).';
 COMMENT ON COLUMN dataset_photos.in_yfcc IS 'TRUE when YFCC100M (as ingested) holds the photo.';
 COMMENT ON COLUMN dataset_photos.yfcc_license_id IS 'License in YFCC100M (at crawl time, 2014).';
-COMMENT ON COLUMN dataset_photos.owner IS 'Uploader: the YFCC100M NSID where YFCC100M holds the photo, else the NSID of the manifest''s path alias where an uploader profile resolves it, else the manifest''s owner_ref (NSID or path alias).';
+COMMENT ON COLUMN dataset_photos.owner IS 'Uploader: the YFCC100M NSID where YFCC100M holds the photo, else the NSID of the manifest''s path alias where an uploader profile or flickr.urls.lookupUser resolves it, else the manifest''s owner_ref (NSID or path alias).';
 COMMENT ON COLUMN dataset_photos.geotagged IS 'YFCC100M has coordinates for the photo (FALSE when it is not in YFCC100M).';
