@@ -2,7 +2,7 @@
 -- section: enrichment
 -- order: 22
 -- description: Per dataset with a collection date (`ingest manifest --collected-on` or the catalogue's collected_on) and per combination, the dataset photos whose license history was fetched: the license in the YFCC100M snapshot (2014), on the day the dataset collected them (from flickr.photos.licenses.getLicenseHistory) and today (latest check). direction compares collection time with today: "more restrictive" when today's license withdraws commercial use or derivatives, or is All Rights Reserved, that the collection-time license allowed; "more open" for the reverse. Counts cover only the photos re-checked (see the sampled estimates for how far they generalise).
--- requires: flickr_license_history
+-- requires: flickr_checks, flickr_license_history
 WITH t AS (
     SELECT dataset, collected_on, yfcc_license_id, license_at_collection_id, license_now_id,
            count(*) AS photos
