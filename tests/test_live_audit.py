@@ -240,3 +240,34 @@ def test_path_aliases_resolve_once_and_feed_owners_lookup_and_counts(alias_world
     before = len(server.calls("flickr.urls.lookupUser"))
     enrich(settings, dataset="ffhq")
     assert len(server.calls("flickr.urls.lookupUser")) == before
+
+
+# --- the collection date, and the CLI ----------------------------------------------------------
+
+def test_collected_on_is_stored_at_ingest_and_a_bad_date_is_one_error_line(tmp_path):
+    from tests.test_hardening import run_cli
+
+    db = tmp_path / "cli.duckdb"
+    manifest = tmp_path / "faces.csv"
+    manifest.write_text("id\n5000000\n5000007\n")
+    done = run_cli("ingest", "manifest", "--format", "csv", "--dataset", "faces", "--id-column", "id",
+                   "--collected-on", "2019-01-01", str(manifest), db=db)
+    assert done.returncode == 0, done.stderr
+    with connect(db, read_only=True) as con:
+        assert con.execute("SELECT collected_on FROM latest_datasets").fetchall() == [(COLLECTED,)]
+    bad = run_cli("ingest", "manifest", "--format", "csv", "--dataset", "faces", "--id-column", "id",
+                  "--collected-on", "2019-13-01", str(manifest), db=db)
+    assert bad.returncode == 2 and "expected a date YYYY-MM-DD" in bad.stderr
+    with connect(db, read_only=True) as con:   # nothing lost
+        assert con.execute("SELECT collected_on FROM latest_datasets").fetchall() == [(COLLECTED,)]
+
+
+def test_enrich_sample_from_the_command_line(world):
+    from tests.test_hardening import run_cli
+
+    settings, server, photos = world
+    done = run_cli("enrich", "--sample", "25", "--seed", "9", "--quiet", db=settings.db_path,
+                   env={"FLICKR_API_KEY": KEY, "CCAUDIT_FLICKR_API_URL": server.url, "CCAUDIT_FLICKR_RATE": str(FAST_RATE)})
+    assert done.returncode == 0, done.stderr
+    assert "sample of 25 per dataset, seed 9" in done.stdout and KEY not in done.stdout + done.stderr
+    assert checked_ids(server) == draw_sample(photos, 25, 9)
