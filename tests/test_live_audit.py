@@ -271,3 +271,38 @@ def test_enrich_sample_from_the_command_line(world):
     assert done.returncode == 0, done.stderr
     assert "sample of 25 per dataset, seed 9" in done.stdout and KEY not in done.stdout + done.stderr
     assert checked_ids(server) == draw_sample(photos, 25, 9)
+
+
+# --- privacy exposure --------------------------------------------------------------------------
+
+def test_privacy_exposure_counts_geotags_by_accuracy_and_never_prints_a_coordinate(db_path, tmp_path):
+    from pipelines.ingest.manifests import ingest_manifest
+    from pipelines.reports.build import build_report
+
+    # photo id: (latitude, longitude, accuracy) in YFCC100M; None = not geotagged
+    geo = {8001: (47.622562, -122.288368, 16), 8002: (51.501234, -0.141987, 14), 8003: (48.856613, 2.352222, 11),
+           8004: (40.416775, -3.703790, 6), 8005: None, 8006: (35.689487, 139.691711, 3)}
+    with connect(db_path) as con:
+        con.executemany(
+            "INSERT INTO yfcc_photos (photo_id, owner_nsid, license_id, is_video, latitude, longitude, accuracy,"
+            " source_file, source_line) VALUES (?, '1@N01', 4, FALSE, ?, ?, ?, 't.tsv', 1)",
+            [(pid, *(g or (None, None, None))) for pid, g in geo.items()])
+    faces = tmp_path / "faces.csv"
+    faces.write_text("id\n8001\n8002\n8003\n8004\n8005\n")
+    others = tmp_path / "others.csv"
+    others.write_text("id\n8001\n8006\n")
+    with connect(db_path) as con:
+        ingest_manifest(con, "csv", dataset="ffhq", paths=[faces], id_column="id")          # catalogue: face crops
+        ingest_manifest(con, "csv", dataset="my-photos", paths=[others], id_column="id")    # not in the catalogue
+        rows = {r[0]: r[1:] for r in con.execute(read_sql("reports", "datasets_privacy_exposure.sql")).fetchall()}
+        report_dir = build_report(con, tmp_path / "out").report_dir     # pseudonymous
+        full_dir = build_report(con, tmp_path / "full", publish_mode="full").report_dir
+    #          face, photos, in yfcc, geotagged, street, city, region-, unknown, share
+    assert rows["ffhq"] == (True, 5, 5, 4, 2, 1, 1, 0, 0.8)
+    assert rows["my-photos"] == (None, 2, 2, 2, 1, 0, 1, 0, 1.0)
+    assert rows["all face datasets (each photo once)"] == (True, 5, 5, 4, 2, 1, 1, 0, 0.8)
+    for folder in (report_dir, full_dir):
+        published = "".join(p.read_text(errors="replace") for p in folder.rglob("*") if p.is_file())
+        assert "datasets_privacy_exposure" in published
+        for g in filter(None, geo.values()):
+            assert str(g[0]) not in published and str(g[1]) not in published

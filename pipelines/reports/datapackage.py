@@ -51,6 +51,14 @@ MEANINGS = {
     "license_at_collection": "License the photo carried on the collection date, read from its Flickr license history.",
     "license_now": "License the photo carries on Flickr now (latest answered re-check).",
     "direction": "Change from collection time to now: unchanged, more restrictive (commercial use or derivatives withdrawn, or now All Rights Reserved), more open, or changed.",
+    # privacy exposure (datasets_privacy_exposure)
+    "face_dataset": "TRUE when the dataset catalogue says the dataset distributes faces; NULL when the dataset is not in the catalogue.",
+    "photos_geotagged": "Distinct photos YFCC100M gives coordinates for.",
+    "street_level": "Geotagged photos with Flickr accuracy 14-16 (nearest named level: street, 16).",
+    "city_level": "Geotagged photos with Flickr accuracy 9-13 (nearest named level: city, 11).",
+    "region_or_coarser": "Geotagged photos with Flickr accuracy 1-8 (region ~6, country ~3, world 1).",
+    "accuracy_unknown": "Geotagged photos whose accuracy is missing or outside 1-16.",
+    "geotagged_share": "Share of the dataset's photos in YFCC100M that YFCC100M geotags.",
     "changed_before_collection": "TRUE when the license had already changed between the YFCC100M snapshot and the collection date.",
 }
 

@@ -221,11 +221,14 @@ def load_staged_manifest(con, staged: StagedManifest | dict, catalog_entry: str 
             key + [staged.format, loaded, staged.auditable, [f.source_file for f in staged.files], finished,
                    staged.run_id])
         con.execute("UPDATE datasets SET catalog_entry = ? WHERE dataset = ? AND version = ?", [catalog_key, *key])
-        # The date licenses are judged at: --collected-on, else the catalogue's collected_on.
-        if collected_on is None and catalog_key is not None:
-            from ...catalog import entry_for
-            collected_on = getattr(entry_for(catalog_key), "collected_on", None)
-        con.execute("UPDATE datasets SET collected_on = ? WHERE dataset = ? AND version = ?", [collected_on, *key])
+        # The date licenses are judged at (--collected-on, else the catalogue's collected_on) and
+        # what the dataset distributes (the report's privacy section asks whether it shows faces).
+        from ...catalog import entry_for
+        entry = entry_for(catalog_key) if catalog_key is not None else None
+        if collected_on is None and entry is not None:
+            collected_on = entry.collected_on
+        con.execute("UPDATE datasets SET collected_on = ?, catalog_content = ? WHERE dataset = ? AND version = ?",
+                    [collected_on, getattr(entry, "content", None), *key])
         # Distinct counts as GROUP BYs (hash aggregates that spill past the memory limit).
         photos, owners, matched = con.execute("""
             WITH photos AS (SELECT photo_id FROM dataset_items
