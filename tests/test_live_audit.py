@@ -197,12 +197,13 @@ def test_history_rows_record_an_empty_history_as_such(world):
 ALIASES = {"sunny_days": "2001@N02", "Mountain-Walker": "2002@N02"}   # what lookupUser answers
 PROFILED = ("old_friend", "2003@N02")      # an alias an uploader profile already carries: never asked
 GONE_ALIAS = "vanished_user"               # lookupUser: User not found
+CHECKED = ("Checked_Alias", "2004@N02")    # an alias a photos.getInfo answer already named: never asked
 
 
 @pytest.fixture
 def alias_world(db_path):
     with FlickrTestServer(api_key=KEY) as server:
-        refs = [*ALIASES, PROFILED[0], GONE_ALIAS, "3000@N03"]
+        refs = [*ALIASES, PROFILED[0], GONE_ALIAS, "3000@N03", CHECKED[0]]
         with connect(db_path) as con:
             con.execute("INSERT INTO datasets (dataset, version, format, items, ingested_at)"
                         " VALUES ('ffhq', 'v1', 'ffhq', ?, now())", [2 * len(refs)])
@@ -211,6 +212,8 @@ def alias_world(db_path):
                             [(f"{i}-{k}", 7_000_000 + 10 * i + k, ref) for i, ref in enumerate(refs) for k in (0, 1)])
             con.execute("INSERT INTO uploaders (owner_nsid, path_alias, status, fetched_at)"
                         " VALUES (?, ?, 'ok', now())", [PROFILED[1], PROFILED[0]])
+            con.execute("INSERT INTO flickr_checks (photo_id, checked_at, status, owner_nsid, owner_path_alias)"
+                        " VALUES (1, now(), 'ok', ?, ?)", [CHECKED[1], CHECKED[0].lower()])
         for alias, nsid in ALIASES.items():
             server.add_alias(alias.lower(), {"user": {"id": nsid, "username": {"_content": alias}}, "stat": "ok"})
         settings = Settings(db_path=db_path, flickr_api_url=server.url, flickr_rate_per_hour=FAST_RATE,
@@ -233,7 +236,7 @@ def test_path_aliases_resolve_once_and_feed_owners_lookup_and_counts(alias_world
             "unresolved path aliases (listed, not added)"]
         answer = lookup(con, "flickr.com/photos/Mountain-Walker/")
     assert owners == {7_000_000: "2001@N02", 7_000_010: "2002@N02", 7_000_020: "2003@N02",
-                      7_000_030: GONE_ALIAS, 7_000_040: "3000@N03"}
+                      7_000_030: GONE_ALIAS, 7_000_040: "3000@N03", 7_000_050: "2004@N02"}
     assert unresolved == 1     # the alias Flickr does not know, counted as such
     assert answer.found and [a.nsid for a in answer.accounts] == ["2002@N02"]
     # within --max-age nothing is asked again, not even the alias that found no one

@@ -20,6 +20,12 @@ retried by the next pass, but not within one (that would loop).
 
 The selection is queried in small batches ordered by photo id: nothing proportional to
 yfcc_photos is held in Python memory.
+
+Besides getInfo, every call shares the one client (one rate limit) and the one journal: a run
+first resolves the manifests' path aliases that nothing resolves yet (flickr.urls.lookupUser ->
+flickr_alias_resolutions), and fetches the license history of each dataset photo Flickr still
+serves (getLicenseHistory -> flickr_license_history). With a sample (--sample N --seed S) only
+the first N photos of each dataset by sample key are checked, in that order (pipelines.stats).
 """
 
 from __future__ import annotations
@@ -294,6 +300,8 @@ class _Selection:
             known AS (
                 SELECT lower(path_alias) AS alias FROM uploaders WHERE path_alias IS NOT NULL
                 UNION ALL
+                SELECT lower(owner_path_alias) FROM flickr_checks WHERE owner_path_alias IS NOT NULL
+                UNION ALL
                 SELECT alias FROM flickr_alias_resolutions
                 WHERE (resolved_at >= $fresh AND status <> 'error') OR resolved_at >= $pass)
             SELECT alias FROM refs ANTI JOIN known USING (alias)
@@ -370,7 +378,7 @@ def _finish_run(con: duckdb.DuckDBPyConnection, result: EnrichResult) -> None:
 
 
 _CHECK_FIELDS = ("license_id", "owner_nsid", "is_public", "owner_username", "title", "license_raw", "media",
-                 "posted_at", "updated_at")
+                 "posted_at", "updated_at", "owner_path_alias")
 _UPLOADER_FIELDS = ("username", "realname", "path_alias", "location", "is_pro", "photo_count")
 _TABLES = ("flickr_checks", "uploaders", "flickr_license_history", "flickr_alias_resolutions")
 _TIME_FIELDS = frozenset({"checked_at", "fetched_at", "posted_at", "updated_at", "changed_at", "resolved_at"})
