@@ -4,7 +4,7 @@ with intervals, license at collection time from license histories, no repeated o
 from __future__ import annotations
 
 import random
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -127,7 +127,7 @@ def test_the_same_seed_extends_the_sample_without_repeating_a_call(world):
 
 
 def test_checking_every_photo_is_a_census(world):
-    settings, server, photos = world
+    settings, _server, photos = world
     enrich(settings, dataset="faces")
     rows = report(settings.db_path, "enrichment_sample_estimates")
     census = [r for r in rows if r["basis"] == "census"]
@@ -137,7 +137,7 @@ def test_checking_every_photo_is_a_census(world):
 
 
 def test_license_at_collection_matches_the_histories(world):
-    settings, server, photos = world
+    settings, _server, photos = world
     enrich(settings, sample=120, seed=2)
     sample = draw_sample(photos, 120, 2)
     with connect(settings.db_path, read_only=True) as con:
@@ -160,7 +160,7 @@ def test_license_at_collection_matches_the_histories(world):
 
 
 def test_no_window_of_calls_exceeds_the_rate_limit(world):
-    settings, server, photos = world
+    settings, server, _photos = world
     limit = 36_000.0   # 10 calls a second, burst 5 (see pipelines.flickr.ratelimit)
     enrich(Settings(db_path=settings.db_path, flickr_api_url=settings.flickr_api_url, flickr_rate_per_hour=limit,
                     flickr_api_key=KEY), sample=12, seed=1)
@@ -174,7 +174,7 @@ def test_no_window_of_calls_exceeds_the_rate_limit(world):
 
 
 def test_history_rows_record_an_empty_history_as_such(world):
-    settings, server, photos = world
+    settings, _server, photos = world
     enrich(settings, sample=30, seed=4)
     with connect(settings.db_path, read_only=True) as con:
         rows = con.execute("SELECT photo_id, changes, change_index, changed_at, old_license_id, new_license_id"
@@ -187,7 +187,7 @@ def test_history_rows_record_an_empty_history_as_such(world):
         if not f["history"]:
             expected.append((pid, 0, None, None, None, None))
         for when, old, new in f["history"]:
-            expected.append((pid, 1, 1, datetime.utcfromtimestamp(when), old, new))
+            expected.append((pid, 1, 1, datetime.fromtimestamp(when, UTC).replace(tzinfo=None), old, new))
     assert rows == expected
     assert {r[1] for r in rows} == {0, 1}   # both kinds occur: the check is not vacuous
 

@@ -15,8 +15,8 @@ import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from importlib import import_module
 from datetime import date
+from importlib import import_module
 from pathlib import Path
 from types import ModuleType
 
