@@ -108,6 +108,17 @@ def test_a_seeded_sample_is_checked_in_sample_order_and_estimates_carry_n_and_an
     assert rows["license changed since YFCC100M"]["photos"] == changed
     assert rows["uploader account deleted"]["photos"] == sum(photos[pid]["status"] == "user_deleted" for pid in sample)
 
+    # the published report carries the same figures with n, interval and label
+    import json
+
+    from pipelines.reports.build import build_report
+    with connect(settings.db_path, read_only=True) as con:
+        folder = build_report(con, settings.db_path.parent / "report").report_dir
+    published = json.loads((folder / "summary.json").read_text())["tables"]["enrichment_sample_estimates"]["rows"]
+    gone_row = next(r for r in published if r["figure"].startswith("no longer available"))
+    assert (gone_row["checked"], gone_row["photos"], gone_row["basis"]) == (80, gone, "estimate")
+    assert gone_row["share_low"] == pytest.approx(row["share_low"]) and "estimate" in (folder / "report.html").read_text()
+
 
 def test_the_same_seed_extends_the_sample_without_repeating_a_call(world):
     settings, server, photos = world
