@@ -241,6 +241,10 @@ def test_path_aliases_resolve_once_and_feed_owners_lookup_and_counts(alias_world
     assert asked == sorted(f"https://www.flickr.com/photos/{a}/" for a in ("sunny_days", "mountain-walker",
                                                                            GONE_ALIAS))
     assert dict(result.aliases) == {"ok": 2, "not_found": 1}
+    # the photos are gone (the server has none): their owners come from the resolved aliases, so the
+    # owner accounts are still checked (the profiled one was fetched just now: fresh, not asked)
+    assert sorted(r.params["user_id"] for r in server.calls("flickr.people.getInfo")) == [
+        "2001@N02", "2002@N02", "2004@N02", "3000@N03"]
     with connect(settings.db_path, read_only=True) as con:
         owners = dict(con.execute("SELECT photo_id, owner FROM dataset_photos WHERE photo_id % 10 = 0").fetchall())
         unresolved = dict(con.execute(read_sql("reports", "overview_photographers.sql")).fetchall())[

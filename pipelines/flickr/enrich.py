@@ -204,10 +204,12 @@ class _Selection:
                     SELECT photo_id FROM items ANTI JOIN done USING (photo_id)
                     ORDER BY photo_id LIMIT $n)
                 SELECT b.photo_id, any_value(y.owner_nsid), any_value(y.owner_nickname),
-                       any_value(d.owner_ref) FILTER (WHERE regexp_full_match(d.owner_ref, $nsid_pattern))
+                       coalesce(any_value(d.owner_ref) FILTER (WHERE regexp_full_match(d.owner_ref, $nsid_pattern)),
+                                any_value(a.owner_nsid))
                 FROM batch b
                 LEFT JOIN yfcc_photos y USING (photo_id)
                 LEFT JOIN dataset_items d USING (photo_id)
+                LEFT JOIN resolved_aliases a ON a.alias = lower(d.owner_ref)
                 GROUP BY b.photo_id ORDER BY b.photo_id""",
                                self._params(after=self.after_item, ds=self.dataset, n=size,
                                             nsid_pattern=_NSID.pattern)).fetchall()
@@ -249,9 +251,12 @@ class _Selection:
                 SELECT s.* FROM ({self._SAMPLED}) s ANTI JOIN done USING (photo_id)
                 WHERE s.sample_rank > $rank OR (s.sample_rank = $rank AND s.dataset > $after_ds)
                 ORDER BY s.sample_rank, s.dataset LIMIT $n),
-            refs AS (
-                SELECT photo_id, any_value(owner_ref) FILTER (WHERE regexp_full_match(owner_ref, $nsid_pattern)) AS ref
-                FROM dataset_items WHERE photo_id IN (SELECT photo_id FROM batch) GROUP BY photo_id)
+            refs AS (   -- the manifest's owner: an NSID, else what its path alias resolves to
+                SELECT d.photo_id,
+                       coalesce(any_value(d.owner_ref) FILTER (WHERE regexp_full_match(d.owner_ref, $nsid_pattern)),
+                                any_value(a.owner_nsid)) AS ref
+                FROM dataset_items d LEFT JOIN resolved_aliases a ON a.alias = lower(d.owner_ref)
+                WHERE d.photo_id IN (SELECT photo_id FROM batch) GROUP BY d.photo_id)
             SELECT b.photo_id, coalesce(y.owner_nsid, r.ref), y.owner_nickname, b.sample_rank, b.dataset
             FROM batch b LEFT JOIN yfcc_photos y USING (photo_id) LEFT JOIN refs r USING (photo_id)
             ORDER BY b.sample_rank, b.dataset""",
@@ -298,10 +303,8 @@ class _Selection:
                       SELECT photo_id FROM flickr_sample_photos
                       WHERE seed = $seed AND sample_rank <= $size AND ($ds IS NULL OR dataset = $ds)))),
             known AS (
-                SELECT lower(path_alias) AS alias FROM uploaders WHERE path_alias IS NOT NULL
-                UNION ALL
-                SELECT lower(owner_path_alias) FROM flickr_checks WHERE owner_path_alias IS NOT NULL
-                UNION ALL
+                SELECT alias FROM resolved_aliases
+                UNION ALL   -- asked recently: not_found answers too (an alias no one has)
                 SELECT alias FROM flickr_alias_resolutions
                 WHERE (resolved_at >= $fresh AND status <> 'error') OR resolved_at >= $pass)
             SELECT alias FROM refs ANTI JOIN known USING (alias)
@@ -696,6 +699,9 @@ def _enrich_locked(settings: Settings, folder: Path, dataset, limit, max_age_day
         merger = _Merger(settings, journal, result, merge_every, merge_seconds)
         try:
             stop = _resolve_aliases(settings, client, selection, result, limit, deadline, journal, merger)
+            if result.aliases and merger.merged_seq < journal.seq:
+                # so the photo selection sees the owners the aliases resolved to (uploader checks)
+                merger.merge(min(MERGE_LOCK_WAIT, settings.lock_wait_seconds))
             with Progress(total, unit=" photos", label="enrich", enabled=None if progress else False) as bar:
                 result.stop_reason = stop or _run(settings, client, selection, result, limit, deadline, batch_size,
                                           bar, journal, merger, license_history)

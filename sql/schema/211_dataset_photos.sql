@@ -1,4 +1,4 @@
--- Needs yfcc_photos (020), dataset_items (060), uploaders (080) and latest_datasets (210).
+-- Needs yfcc_photos (020), dataset_items (060), resolved_aliases (080a) and latest_datasets (210).
 -- One row per photo of each dataset (latest version), however many items (faces) point to it,
 -- with what YFCC100M and the manifest say about it side by side.
 CREATE OR REPLACE VIEW dataset_photos AS
@@ -15,20 +15,8 @@ WITH per_photo AS (
     WHERE i.photo_id IS NOT NULL
     GROUP BY i.dataset, i.version, i.photo_id
 ),
--- Path aliases (FFHQ, Open Images) resolved to NSIDs where an uploader profile was fetched,
--- a photo check named the owner's alias, or flickr.urls.lookupUser answered (flickr_alias_resolutions, 079); the latest answer wins.
-aliases AS (
-    SELECT alias, arg_max(owner_nsid, seen_at) AS owner_nsid FROM (
-        SELECT lower(path_alias) AS alias, owner_nsid, fetched_at AS seen_at
-        FROM uploaders WHERE path_alias IS NOT NULL
-        UNION ALL
-        SELECT lower(owner_path_alias), owner_nsid, checked_at FROM flickr_checks
-        WHERE owner_path_alias IS NOT NULL AND owner_nsid IS NOT NULL
-        UNION ALL
-        SELECT alias, owner_nsid, resolved_at FROM flickr_alias_resolutions
-        WHERE status = 'ok' AND owner_nsid IS NOT NULL)
-    GROUP BY alias
-)
+-- Path aliases (FFHQ, Open Images) resolved to NSIDs (resolved_aliases, 080a).
+aliases AS (SELECT alias, owner_nsid FROM resolved_aliases)
 SELECT p.*,
        y.photo_id IS NOT NULL AS in_yfcc,
        y.license_id AS yfcc_license_id,
