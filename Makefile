@@ -31,7 +31,7 @@ lock: venv
 ## Optional speed-ups and the browser for the report test (Debian/Ubuntu, needs root).
 system-deps:
 	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lbzip2 zstd chromium >/dev/null \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lbzip2 pigz zstd chromium >/dev/null \
 	  || echo "system-deps: apt-get failed; ccaudit works without these (slower bz2, no browser test)"; \
 	else echo "system-deps: skipped (needs apt-get and root); ccaudit works without them"; fi
 	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \

@@ -3,6 +3,8 @@
     python -m bench._contenders duckdb-pipe SOURCE DB      (SOURCE '-' = stdin, fed by `lbzip2 -dc |`)
     python -m bench._contenders polars SOURCE OUT.parquet
     python -m bench._contenders pandas SOURCE OUT.parquet
+    python -m bench._contenders duckdb-sqlite|duckdb-jsonl-shards|duckdb-parquet SOURCE DB
+    python -m bench._contenders polars-jsonl FOLDER OUT.parquet
 
 All read the same explicit 25 (or 23) VARCHAR columns, TAB-separated, no quoting, no header, and
 print one JSON line {"rows": N}. They do no typing or decoding: they are the floor for moving the
@@ -64,7 +66,57 @@ def pandas_chunks(source: str, out: str, layout: int) -> int:
     return rows
 
 
-CONTENDERS = {"duckdb-pipe": duckdb_pipe, "polars": polars_sink, "pandas": pandas_chunks}
+def duckdb_sqlite(source: str, db: str, layout: int) -> int:
+    """The SQLite table streamed as Arrow batches by ADBC into a DuckDB table (no typing)."""
+    import adbc_driver_sqlite.dbapi as adbc_sqlite
+    import duckdb
+
+    con = duckdb.connect(db, config={"preserve_insertion_order": False})
+    with adbc_sqlite.connect(source) as lite:
+        cursor = lite.cursor()
+        cursor.execute("SELECT * FROM yfcc100m_dataset")
+        batches = cursor.fetch_record_batch()
+        con.register("batches", batches)
+        con.execute("CREATE TABLE raw AS SELECT * FROM batches")
+        cursor.close()
+    rows = con.execute("SELECT count(*) FROM raw").fetchone()[0]
+    con.close()
+    return rows
+
+
+def duckdb_jsonl_shards(source: str, db: str, layout: int) -> int:
+    """DuckDB's own read_json over the folder's gzip shards into a table (types as it detects them)."""
+    import duckdb
+
+    con = duckdb.connect(db, config={"preserve_insertion_order": False})
+    con.execute("CREATE TABLE raw AS SELECT * FROM read_json(?, format = 'newline_delimited')",
+                [f"{source}/*.gz"])
+    rows = con.execute("SELECT count(*) FROM raw").fetchone()[0]
+    con.close()
+    return rows
+
+
+def duckdb_parquet(source: str, db: str, layout: int) -> int:
+    import duckdb
+
+    con = duckdb.connect(db, config={"preserve_insertion_order": False})
+    con.execute("CREATE TABLE raw AS SELECT * FROM read_parquet(?)", [source])
+    rows = con.execute("SELECT count(*) FROM raw").fetchone()[0]
+    con.close()
+    return rows
+
+
+def polars_jsonl(source: str, out: str, layout: int) -> int:
+    """Polars scan_ndjson over the gzip shards -> sink_parquet."""
+    import polars as pl
+
+    pl.scan_ndjson(f"{source}/*.gz").sink_parquet(out)
+    return pl.scan_parquet(out).select(pl.len()).collect().item()
+
+
+CONTENDERS = {"duckdb-pipe": duckdb_pipe, "polars": polars_sink, "pandas": pandas_chunks,
+              "duckdb-sqlite": duckdb_sqlite, "duckdb-jsonl-shards": duckdb_jsonl_shards,
+              "duckdb-parquet": duckdb_parquet, "polars-jsonl": polars_jsonl}
 
 
 def main(argv: list[str]) -> int:

@@ -38,7 +38,8 @@ from ccaudit_common import (
     user_errors_fail_fast,
 )
 
-FORMATS = ["clip-subset", "ffhq", "coco", "open-images", "megaface-paths", "pipa", "flickr30k", "csv"]
+FORMATS = ["clip-subset", "ffhq", "coco", "open-images", "megaface-paths", "pipa", "flickr30k", "csv",
+           "yfcc-columns"]
 
 MANIFEST_SCHEMA = {
     "type": "object",

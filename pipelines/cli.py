@@ -16,7 +16,8 @@ from .config import Settings
 from .errors import CcauditError, disk_full_error
 from .textsafe import check_name, escape_controls, escape_json
 
-MANIFEST_FORMATS = ("clip-subset", "ffhq", "coco", "open-images", "megaface-paths", "pipa", "flickr30k", "csv")
+MANIFEST_FORMATS = ("clip-subset", "ffhq", "coco", "open-images", "megaface-paths", "pipa", "flickr30k", "csv",
+                    "yfcc-columns")
 
 
 def _positive_int(text: str) -> int:
@@ -79,7 +80,7 @@ def cmd_generate_yfcc(args) -> int:
     from .generate import generate_yfcc
 
     result = generate_yfcc(Path(args.out), rows=args.rows, layout=args.layout, seed=args.seed,
-                           users=args.users, bad_lines=args.bad_lines)
+                           users=args.users, bad_lines=args.bad_lines, form=args.format)
     print(result.summary_text())
     return 0
 
@@ -95,7 +96,8 @@ def cmd_ingest_yfcc(args) -> int:
         raise CcauditError(f"cannot create the folder for database {db_path}: {exc.strerror or exc}") from None
     # Staging (decompress, parse) needs no database: open it only when the load starts.
     with DeferredConnection(db_path) as con:
-        results = ingest_yfcc(con, [Path(p) for p in args.paths], progress=not args.quiet, work_dir=db_path.parent)
+        results = ingest_yfcc(con, [p if p == "-" else Path(p) for p in args.paths], progress=not args.quiet,
+                              work_dir=db_path.parent, stdin_name=args.stdin_name)
     for result in results:
         print(escape_controls(result.summary_text(), keep_newlines=True))
     return 0
@@ -260,16 +262,26 @@ def build_parser() -> argparse.ArgumentParser:
                           help="number of distinct uploaders (default: about rows/170, as in YFCC100M)")
     gen_yfcc.add_argument("--bad-lines", type=_positive_int, default=0,
                           help="mix in this many malformed lines (recorded in the ground truth)")
+    gen_yfcc.add_argument("--format", choices=("tsv", "sqlite", "jsonl-shards", "parquet"), default="tsv",
+                          help="tsv: the Webscope file (default); sqlite: the Multimedia Commons file "
+                               "(table yfcc100m_dataset); jsonl-shards: a folder OUT of gzip JSON-lines shards "
+                               "000.gz...fff.gz as the yfcc100m downloader writes; parquet: one file. The "
+                               "same rows as the 25-field TSV of the same seed")
     gen_yfcc.set_defaults(func=cmd_generate_yfcc)
 
     ingest = commands.add_parser("ingest", help="load YFCC100M files or dataset manifests into the database")
     ingest_kinds = ingest.add_subparsers(dest="kind", metavar="KIND", required=True)
     ing_yfcc = ingest_kinds.add_parser(
-        "yfcc", parents=[db_flag], help="YFCC100M metadata files (.bz2, .gz, .zst or plain; 23 or 25 fields)",
-        description="Load YFCC100M metadata files. Every line ends in yfcc_photos or ingest_rejects; "
-                    "re-ingesting a file replaces its rows.")
+        "yfcc", parents=[db_flag], help="YFCC100M metadata: the TSV (23 or 25 fields), JSON lines, Parquet or SQLite",
+        description="Load YFCC100M metadata: the Webscope TSV (.bz2, .gz, .zst or plain; 23 or 25 fields), JSON "
+                    "lines with the YFCC column names (e.g. a folder of gzip shards), Parquet, or the Multimedia "
+                    "Commons SQLite file, recognised from their content. A folder means its files. Every record "
+                    "ends in yfcc_photos or ingest_rejects; re-ingesting a file replaces its rows.")
     ing_yfcc.add_argument("paths", nargs="+", metavar="PATH")
     ing_yfcc.add_argument("--quiet", action="store_true", help="no progress bar")
+    ing_yfcc.add_argument("--stdin-name", metavar="NAME", default=None,
+                          help="source name recorded for PATH - (standard input; default: stdin); "
+                               "re-ingesting the same name replaces its rows")
     ing_yfcc.set_defaults(func=cmd_ingest_yfcc)
 
     ing_manifest = ingest_kinds.add_parser(

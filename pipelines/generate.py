@@ -70,6 +70,15 @@ FIELDS_23 = tuple(name for name in FIELDS_25 if name not in ("line_number", "pho
 LAYOUT_FIELDS = {25: FIELDS_25, 23: FIELDS_23}
 
 BAD_LINE_KINDS = ("field_count", "photo_id", "license", "encoding", "duplicate_photo_id")
+FORMATS = ("tsv", "sqlite", "jsonl-shards", "parquet")
+# Bad records each form can hold: a wrong field count exists only in TSV; JSON lines have a line
+# that is not a JSON object instead; a SQLite or Parquet row always has its columns.
+FORM_BAD_KINDS = {
+    "tsv": BAD_LINE_KINDS,
+    "jsonl-shards": ("json", "photo_id", "license", "encoding", "duplicate_photo_id"),
+    "sqlite": ("photo_id", "license", "encoding", "duplicate_photo_id"),
+    "parquet": ("photo_id", "license", "encoding", "duplicate_photo_id"),
+}
 
 # Published totals per license (photos + videos), code.flickr.net; keyed by Flickr license id.
 YFCC_LICENSE_TOTALS = {4: 17_347_647, 5: 9_480_270, 6: 4_948_308, 2: 12_777_173, 1: 29_012_154, 3: 26_434_448}
@@ -495,6 +504,8 @@ class _Plan:
     uploaders: _Uploaders
     license_cdf: np.ndarray = field(repr=False, default=None)
     md5: object = field(repr=False, default=None)  # a DuckDB connection, for its md5()
+    form: str = "tsv"
+    kinds: tuple[str, ...] = BAD_LINE_KINDS
 
     @property
     def id_key(self) -> int:
@@ -708,19 +719,19 @@ def _plan_bad_lines(plan: _Plan, count: int) -> _BadLines:
     lines = plan.rows + count
     edges = 2 + (np.arange(count + 1) * (lines - 1)) // count  # one position per stratum in [2, lines]
     positions = (edges[:-1] + rng.integers(0, np.diff(edges))).tolist()
-    kinds = [BAD_LINE_KINDS[i % len(BAD_LINE_KINDS)] for i in range(count)]
+    kinds = [plan.kinds[i % len(plan.kinds)] for i in range(count)]
     extra = _build_chunk(
         plan, np.arange(plan.rows, plan.rows + count), np.random.default_rng([plan.seed, 304])
     )
     templates = _write_tsv(extra.frame).split(b"\n")[:-1]
     texts = [
-        None if kind == "duplicate_photo_id" else _corrupt(kind, line, plan.layout, i)
+        None if kind == "duplicate_photo_id" else _corrupt(kind, line, plan.layout, i, plan.form)
         for i, (kind, line) in enumerate(zip(kinds, templates))
     ]
     return _BadLines(plan.rows, positions, kinds, [p - 1 - i for i, p in enumerate(positions)], texts)
 
 
-def _corrupt(kind: str, line: bytes, layout: int, number: int) -> bytes:
+def _corrupt(kind: str, line: bytes, layout: int, number: int, form: str = "tsv") -> bytes:
     fields = line.split(b"\t")
     names = LAYOUT_FIELDS[layout]
     if kind == "field_count":
@@ -730,8 +741,11 @@ def _corrupt(kind: str, line: bytes, layout: int, number: int) -> bytes:
     elif kind == "license":
         name, url = _UNKNOWN_LICENSES[number % len(_UNKNOWN_LICENSES)]
         fields[names.index("license_name")], fields[names.index("license_url")] = name.encode(), url.encode()
-    elif kind == "encoding":
+    elif kind == "encoding" and form == "tsv":
         fields[names.index("title")] = b"Caf\xe9+\xff\xfe+" + fields[names.index("title")]
+    elif kind == "encoding":  # text columns hold valid UTF-8: escapes that decode to invalid UTF-8
+        fields[names.index("title")] = b"Caf%E9+%FF%FE+" + fields[names.index("title")]
+    # "json": a good row here; the JSON lines writer cuts its line short
     return b"\t".join(fields)
 
 
@@ -984,7 +998,7 @@ def _truth(plan: _Plan, tally: _Tally, bad: _BadLines) -> dict:
     per_license = dict(zip(YFCC_LICENSE_IDS, (int(n) for n in tally.license_counts), strict=True))
     per_kind = {
         kind: [p for p, k in zip(bad.positions, bad.kinds, strict=True) if k == kind]
-        for kind in BAD_LINE_KINDS
+        for kind in plan.kinds
     }
     return {
         "format": "yfcc100m",
@@ -1041,17 +1055,31 @@ def generate_yfcc(
     *,
     use_external: bool | None = None,
     progress: bool | None = None,
+    form: str = "tsv",
 ) -> GenerateResult:
     """Write `rows` synthetic YFCC100M rows (+ `bad_lines` malformed lines) to `out` and its truth JSON.
 
-    Compression follows the suffix (.bz2 via lbzip2/pbzip2 when on PATH unless `use_external` is
-    False or $CCAUDIT_EXTERNAL_COMPRESSORS=0, else Python's bz2; .gz; .zst; anything else plain).
-    The same arguments always give byte-identical uncompressed content.
+    `form` tsv (the Webscope file): compression follows the suffix (.bz2 via lbzip2/pbzip2 when on
+    PATH unless `use_external` is False or $CCAUDIT_EXTERNAL_COMPRESSORS=0, else Python's bz2; .gz;
+    .zst; anything else plain). The same arguments always give byte-identical uncompressed content.
+    The other forms hold the same rows under the Multimedia Commons column names (see
+    `_write_form`): `sqlite` (table yfcc100m_dataset), `jsonl-shards` (a folder of gzip shards
+    000.gz ... fff.gz by the first three characters of `key`, as the `yfcc100m` downloader writes)
+    and `parquet`; their ground truth is that of the 25-field TSV of the same seed, except for the
+    malformed records, which are of the kinds the form can hold, with their locators in that form.
     """
+    if form not in FORMATS:
+        raise InputError(f"--format must be one of {', '.join(FORMATS)}, got {form}")
+    if form != "tsv":
+        return _generate_form(Path(out), rows, seed, users, bad_lines, form, progress)
+    return _generate_tsv(Path(out), rows, layout, seed, users, bad_lines, use_external, progress)
+
+
+def _generate_tsv(out: Path, rows: int, layout: int, seed: int, users: int | None, bad_lines: int,
+                  use_external: bool | None, progress: bool | None, form: str = "tsv") -> GenerateResult:
     import duckdb
     import numpy as np
 
-    out = Path(out)
     _check_arguments(out, rows, layout, seed, users, bad_lines)
     started = time.monotonic()
     user_count = users if users is not None else max(1, round(rows / ROWS_PER_UPLOADER))
@@ -1063,6 +1091,8 @@ def generate_yfcc(
         uploaders=_uploaders(user_count, seed),
         license_cdf=np.cumsum(_normalised([YFCC_LICENSE_TOTALS[i] for i in YFCC_LICENSE_IDS])),
         md5=duckdb.connect(config={"threads": 1}),
+        form=form,
+        kinds=FORM_BAD_KINDS[form],
     )
     tally = _Tally(user_count)
     truth_path = out.with_name(out.name + ".truth.json")
@@ -1145,3 +1175,187 @@ def _check_arguments(out: Path, rows: int, layout: int, seed: int, users: int | 
         raise InputError(f"output {out} is a folder; give a file name such as sample.tsv.bz2")
     if out.suffix.lower() in _UNSUPPORTED_COMPRESSION_SUFFIXES:
         raise InputError(f"cannot write {out.suffix} files; use .bz2, .gz, .zst, or no compression suffix")
+
+
+# --- the other forms: SQLite, gzip JSON-lines shards, Parquet --------------------------------------
+
+# Multimedia Commons column names, in the order of the 25-field TSV (line number and hash dropped;
+# the hash comes back as the downloader's `key`).
+FORM_COLUMNS = {
+    "photo_id": "photoid", "user_nsid": "uid", "user_nickname": "unickname", "date_taken": "datetaken",
+    "date_uploaded": "dateuploaded", "capture_device": "capturedevice", "title": "title",
+    "description": "description", "user_tags": "usertags", "machine_tags": "machinetags",
+    "longitude": "longitude", "latitude": "latitude", "accuracy": "accuracy", "page_url": "pageurl",
+    "download_url": "downloadurl", "license_name": "licensename", "license_url": "licenseurl",
+    "server_id": "serverid", "farm_id": "farmid", "secret": "secret", "secret_original": "secretoriginal",
+    "extension": "ext", "marker": "marker", "photo_hash": "key",
+}
+SQLITE_TABLE = "yfcc100m_dataset"
+_SQLITE_TYPES = {"photoid": "INTEGER", "longitude": "REAL", "latitude": "REAL", "accuracy": "INTEGER"}
+_FORM_BATCH_ROWS = 200_000
+
+
+def _generate_form(out: Path, rows: int, seed: int, users: int | None, bad_lines: int, form: str,
+                   progress: bool | None) -> GenerateResult:
+    """The 25-field TSV of the same seed, written to a temporary file, then converted to `form`."""
+    started = time.monotonic()
+    if form != "jsonl-shards" and out.is_dir():
+        raise InputError(f"output {out} is a folder; give a file name such as sample.{form}")
+    tsv = out.with_name(f".{out.name}.tsv")
+    try:
+        result = _generate_tsv(tsv, rows, 25, seed, users, bad_lines, False, progress, form=form)
+        truth = result.truth
+        partial = out.with_name(out.name + ".partial")
+        _remove(partial)
+        locators = _write_form(tsv, partial, form, truth)
+        _remove(out)
+        os.replace(partial, out)
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    finally:
+        tsv.unlink(missing_ok=True)
+        tsv.with_name(tsv.name + ".truth.json").unlink(missing_ok=True)
+    truth = {**truth, "format": form, "fields": [FORM_COLUMNS[name] for name in FIELDS_25 if name in FORM_COLUMNS
+                                                   and (form != "sqlite" or name != "photo_hash")]}
+    truth["layout"] = 23 if form == "sqlite" else 24
+    if locators is not None:
+        truth["bad_line_numbers"] = locators
+        truth["notes"] = {**truth["notes"], "bad_line_numbers": "shard file name and 1-based line in it, per kind"}
+    else:
+        truth["notes"] = {**truth["notes"], "bad_line_numbers":
+                          "1-based row number (the SQLite rowid, the Parquet row), per kind"}
+    truth_path = out.with_name(out.name + ".truth.json")
+    truth_path.write_text(json.dumps(truth, indent=1) + "\n")
+    size = sum(p.stat().st_size for p in out.iterdir()) if out.is_dir() else out.stat().st_size
+    return GenerateResult(path=out, truth_path=truth_path, truth=truth, seconds=time.monotonic() - started,
+                          bytes_written=size, compressor={"sqlite": "sqlite", "parquet": "parquet"}.get(form, "gzip"))
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _form_batches(tsv: Path):
+    """The TSV's rows as polars frames of text columns named as in the Multimedia Commons file, with
+    `tsv_line` (1-based physical line). Every line has 25 fields in these forms' TSVs. DuckDB
+    reads them in file order (one thread, streamed in batches)."""
+    import duckdb
+    import polars as pl
+
+    con = duckdb.connect(config={"threads": 1})
+    try:
+        con.execute("SET enable_progress_bar = false")
+        columns = {FORM_COLUMNS.get(name, name): "VARCHAR" for name in FIELDS_25}
+        con.execute("SET VARIABLE form_source = ?", [str(tsv)])
+        con.execute("SET VARIABLE form_columns = ?", [columns])
+        reader = con.sql("SELECT * EXCLUDE (line_number) FROM read_csv(getvariable('form_source'), "
+                         "columns = getvariable('form_columns'), delim = '\t', quote = '', escape = '', "
+                         "header = false, auto_detect = false)").to_arrow_reader(_FORM_BATCH_ROWS)
+        line = 1
+        for batch in reader:
+            frame = pl.from_arrow(batch).with_columns(pl.all().fill_null(""))
+            yield frame.with_columns(tsv_line=pl.int_range(line, line + frame.height, dtype=pl.Int64))
+            line += frame.height
+    finally:
+        con.close()
+
+
+def _typed(frame):
+    """Numbers as the Multimedia Commons file and the downloader store them: empty is null."""
+    import polars as pl
+
+    return frame.with_columns(
+        pl.col("longitude").replace("", None).cast(pl.Float64),
+        pl.col("latitude").replace("", None).cast(pl.Float64),
+        pl.col("accuracy").replace("", None).cast(pl.Int64),
+    )
+
+
+def _write_form(tsv: Path, out: Path, form: str, truth: dict) -> dict | None:
+    """Convert the TSV to `form` at `out`; for shards, returns the bad records' shard:line locators."""
+    if form == "sqlite":
+        _write_sqlite(tsv, out)
+    elif form == "parquet":
+        _write_parquet(tsv, out, any(truth["bad_line_numbers"].get("photo_id", [])))
+    else:
+        return _write_shards(tsv, out, truth)
+    return None
+
+
+def _write_sqlite(tsv: Path, out: Path) -> None:
+    """Python's sqlite3 declares the table (typed as the published file: INTEGER photoid, REAL
+    coordinates); ADBC appends Arrow batches (rowid = TSV line)."""
+    import sqlite3
+
+    import adbc_driver_sqlite.dbapi as adbc_sqlite
+
+    columns = [FORM_COLUMNS[name] for name in FIELDS_25 if name in FORM_COLUMNS and name != "photo_hash"]
+    con = sqlite3.connect(out)
+    declared = ", ".join(f"{c} {_SQLITE_TYPES.get(c, 'TEXT')}" for c in columns)
+    con.execute(f"CREATE TABLE {SQLITE_TABLE} ({declared})")
+    con.commit()
+    con.close()
+    with adbc_sqlite.connect(str(out)) as adbc:
+        cursor = adbc.cursor()
+        for frame in _form_batches(tsv):
+            cursor.adbc_ingest(SQLITE_TABLE, _typed(frame).select(columns).to_arrow(), mode="append")
+        adbc.commit()
+        cursor.close()
+
+
+def _write_parquet(tsv: Path, out: Path, bad_ids: bool) -> None:
+    import polars as pl
+    import pyarrow.parquet as pq
+
+    writer = None
+    try:
+        for frame in _form_batches(tsv):
+            frame = _typed(frame).drop("tsv_line")
+            if not bad_ids:
+                frame = frame.with_columns(pl.col("photoid").cast(pl.Int64), pl.col("dateuploaded").cast(pl.Int64))
+            table = frame.to_arrow()
+            writer = writer or pq.ParquetWriter(out, table.schema, compression="zstd")
+            writer.write_table(table)
+    finally:
+        if writer:
+            writer.close()
+
+
+def _write_shards(tsv: Path, out: Path, truth: dict) -> dict:
+    """gzip JSON-lines shards named by the first 3 characters of `key`, one gzip member appended
+    per batch (as the downloader appends), photoid a JSON number unless it is not one."""
+    import gzip
+
+    import polars as pl
+
+    out.mkdir(parents=True)
+    wanted = {line: kind for kind, lines in truth["bad_line_numbers"].items() for line in lines}
+    json_lines = {line for line, kind in wanted.items() if kind == "json"}
+    shard_lines: dict[str, int] = {}
+    locators: dict[str, list[str]] = {kind: [] for kind in truth["bad_line_numbers"]}
+    for frame in _form_batches(tsv):
+        numeric = pl.col("photoid").str.contains(r"^[0-9]{1,18}$")
+        rest = _typed(frame).drop("photoid", "tsv_line").select(pl.struct(pl.all()).struct.json_encode().alias("j"))
+        frame = frame.with_columns(
+            shard=pl.col("key").str.slice(0, 3),
+            line=pl.concat_str(
+                pl.lit('{"photoid": '),
+                pl.when(numeric).then(pl.col("photoid")).otherwise(pl.concat_str(pl.lit('"'), pl.col("photoid"),
+                                                                                pl.lit('"'))),
+                pl.lit(", "), rest["j"].str.slice(1)),
+        )
+        if json_lines:  # a line cut in half: not a JSON object
+            cut = pl.col("tsv_line").is_in(list(json_lines))
+            frame = frame.with_columns(line=pl.when(cut).then(pl.col("line").str.slice(0, 40)).otherwise(pl.col("line")))
+        for (shard,), part in frame.partition_by("shard", maintain_order=True, as_dict=True).items():
+            first = shard_lines.get(shard, 0)
+            shard_lines[shard] = first + part.height
+            for offset, tsv_line in enumerate(part["tsv_line"].to_list(), start=first + 1):
+                if tsv_line in wanted:
+                    locators[wanted[tsv_line]].append(f"{shard}.gz:{offset}")
+            with gzip.open(out / f"{shard}.gz", "ab", compresslevel=1) as handle:
+                handle.write(("\n".join(part["line"].to_list()) + "\n").encode())
+    return {kind: sorted(items) for kind, items in locators.items()}

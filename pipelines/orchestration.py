@@ -99,7 +99,20 @@ def open_db(db: str | None, read_only: bool = False, lock_wait: float | None = N
 # --- YFCC100M ---------------------------------------------------------------------------------
 
 def list_yfcc_files(paths: str | Sequence[str] | None) -> list[str]:
-    return expand_paths(paths, what="YFCC100M")
+    """The YFCC100M inputs, in the order given; a folder (e.g. of the downloader's gzip JSON-lines
+    shards) means its files."""
+    from .ingest.yfcc_forms import expand_paths as expand_folders
+
+    if isinstance(paths, str):
+        paths = re.split(r"[,\n]", paths)
+    given = []
+    for path in paths or []:
+        path = path.strip()
+        if path and Path(path).is_dir():
+            given.extend(str(p) for p in expand_folders([path]))
+        else:
+            given.append(path)
+    return expand_paths(given, what="YFCC100M")
 
 
 def stage_yfcc(path: str, work: str) -> dict:

@@ -100,7 +100,7 @@ def test_an_impossible_database_folder_is_a_one_line_error(capsys):
 
 @pytest.mark.parametrize("argv_tail, message", [
     (["generate", "yfcc", "{tmp}/sample.tsv.xz", "--rows", "5"], "cannot write .xz"),
-    (["ingest", "yfcc", "{tmp}"], "is a folder"),
+    (["ingest", "yfcc", "{tmp}"], "a-file: not a YFCC100M metadata file"),  # a folder means its files
     (["demo", "--out", "{tmp}/a-file"], "cannot use"),
 ])
 def test_user_mistakes_give_one_line_errors(tmp_path, capsys, argv_tail, message):

@@ -25,7 +25,7 @@ import zstandard
 
 from pipelines.cli import main
 from pipelines.generate import generate_yfcc
-from pipelines.ingest.yfcc import MAX_LINE_SIZE
+from pipelines.ingest.yfcc import LINE_LIMIT, MAX_LINE_SIZE
 from tests.conftest import REPO, shared_path
 
 REAL_23 = "yfcc100m_dataset_23field_Intelligent-Travel-Manager_test_filtering_bigbox.tsv"
@@ -173,7 +173,7 @@ def test_a_2_mb_line_loads_and_an_over_long_line_is_rejected(con, tmp_path):
     assert (result.lines_read, result.rows_loaded, result.rows_rejected) == (4, 3, 1)
     assert con.execute("SELECT length(description) FROM yfcc_photos WHERE photo_id = 343224206").fetchone()[0] == 2 << 20
     assert con.execute("SELECT line_no, reason FROM ingest_rejects").fetchall() == [
-        (3, f"parse: line longer than {MAX_LINE_SIZE} bytes")]
+        (3, f"parse: line longer than {LINE_LIMIT} bytes")]
     # The reader dropped line 3 itself: the rows after it still carry their physical line.
     assert con.execute("SELECT list(source_line ORDER BY source_line) FROM yfcc_photos").fetchone()[0] == [1, 2, 4]
 
@@ -336,3 +336,174 @@ def test_kill_9_mid_ingest_then_rerun_equals_a_clean_run(tmp_path):
     assert rerun.wait(timeout=300) == 0, rerun.stderr.read()
     assert snapshot(killed_db) == snapshot(clean_db), f"seed {seed}, killed at {delay:.2f}s"
     assert not list(killed_db.parent.glob(".ccaudit-ingest-*")), "stale staging folder not cleaned up"
+
+
+# --- exact line accounting for any line length (hardening issue, item 1) ------------------------
+
+NEWLINE = b"\n"
+LINE_LENGTHS = [1, 100, 2 << 20, MAX_LINE_SIZE, MAX_LINE_SIZE + 1, 24 << 20, 31 << 20, 50 << 20, 64 << 20]
+
+
+def _lines_of_every_length(sample: bytes) -> tuple[bytes, dict[int, int]]:
+    """Good lines with lines of 1 byte to 64 MB between them (the last one has no newline).
+
+    Returns the file's bytes and {line number: length} of the lines that must be rejected.
+    """
+    good = sample.splitlines()
+    body, odd = [], {}
+    for index, length in enumerate(LINE_LENGTHS):
+        body.extend(good[index * 3:index * 3 + 3])
+        fields = good[1000 + index].split(b"\t")
+        pad = length - (len(b"\t".join(fields)) - len(fields[9]))
+        if pad > 0:
+            fields[9] = b"a" * pad                  # description, a valid field of any length
+            line = b"\t".join(fields)
+        else:
+            line = b"x" * length                    # too short to be a record
+        assert len(line) == length
+        body.append(line)
+        if length > LINE_LIMIT or pad <= 0:
+            odd[len(body)] = length
+    body.extend(good[100:103])
+    body.append(good[1500].replace(b"\t", b"\t", 1) + b"\t" + b"b" * (40 << 20))  # over-long last line
+    odd[len(body)] = len(body[-1])
+    return b"\n".join(body), odd
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("route", ["plain", "zstd-spool", "zstd-stream", "stdin"])
+def test_lines_of_1_byte_to_64_mb_are_all_accounted_for(tmp_path, sample, route, monkeypatch, capsys):
+    data, odd = _lines_of_every_length(sample)
+    lines = data.count(b"\n") + 1
+    path = tmp_path / "lengths.tsv"
+    if route.startswith("zstd"):
+        path = tmp_path / "lengths.tsv.zst"
+        path.write_bytes(zstandard.ZstdCompressor().compress(data))
+        monkeypatch.setenv("CCAUDIT_INGEST_STREAM", "1" if route.endswith("stream") else "0")
+    else:
+        path.write_bytes(data)
+    db = tmp_path / "db.duckdb"
+    if route == "stdin":
+        with open(path, "rb") as stdin:
+            run = subprocess.run([sys.executable, "-m", "pipelines.cli", "ingest", "yfcc", "--quiet", "--db", str(db),
+                                  "--stdin-name", "lengths", "-"], stdin=stdin, capture_output=True, text=True,
+                                 env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=600, check=False)
+        assert run.returncode == 0, run.stderr
+        source = "lengths"
+    else:
+        code, err = cli(db, path, capsys=capsys)
+        assert code == 0, err
+        source = str(path.resolve())
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        run_row = con.execute("SELECT lines_read, rows_loaded, rows_rejected FROM ingest_runs "
+                              "WHERE source_file = ?", [source]).fetchone()
+        rejects = dict(con.execute("SELECT line_no, reason FROM ingest_rejects").fetchall())
+        loaded = con.execute("SELECT list(source_line ORDER BY source_line) FROM yfcc_photos").fetchone()[0]
+        long_raw = con.execute("SELECT max(length(raw_line)) FROM ingest_rejects").fetchone()[0]
+    finally:
+        con.close()
+    assert set(rejects) == set(odd), {k: v for k, v in rejects.items() if k not in odd}
+    assert run_row == (lines, lines - len(odd), len(odd))
+    assert set(rejects) == set(odd)
+    for line_no, length in odd.items():
+        expected = (f"parse: line longer than {LINE_LIMIT} bytes" if length > LINE_LIMIT
+                    else "field_count: 1 fields (expected 25)")
+        assert rejects[line_no] == expected, (line_no, length)
+    assert loaded == [n for n in range(1, lines + 1) if n not in odd]   # every other line, on its own line
+    assert long_raw <= 10_000
+
+
+def test_line_guard_matches_a_plain_split_for_any_chunking():
+    """The streaming guard against str.split on many random small cases (limit and chunks tiny)."""
+    from pipelines.ingest.decompress import LONG_LINE_PLACEHOLDER, LineGuard
+
+    rng = random.Random(7)
+    for _ in range(2000):
+        limit = rng.choice([1, 3, 5, 8, 20])
+        parts = [b"x" * rng.choice([0, 0, 1, 2, 4, 5, 6, 9, 21, 30]) for _ in range(rng.randint(0, 8))]
+        data = b"\n".join(parts) + rng.choice([b"", b"\n"])
+        guard, out, pos = LineGuard(limit), [], 0
+        while pos < len(data):
+            size = rng.randint(1, limit)
+            out.append(guard.feed(data[pos:pos + size]))
+            pos += size
+        out.append(guard.finish())
+        lines = data.split(b"\n")
+        if lines[-1] == b"":
+            lines.pop()
+        expected = [(n, len(line), line) for n, line in enumerate(lines, 1) if len(line) > limit]
+        assert guard.lines == len(lines) and guard.long_lines == expected
+        assert b"".join(out) == b"\n".join(LONG_LINE_PLACEHOLDER if len(line) > limit else line for line in lines) + (
+            b"\n" if data.endswith(b"\n") else b"")
+
+
+# --- pipes: `-`, FIFOs, /dev/stdin, <(...) (hardening issue, item 11) ---------------------------
+
+def _cli_process(db: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipelines.cli", "ingest", "yfcc", "--quiet", "--db", str(db), *args],
+                          capture_output=True, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=300,
+                          check=False, **kwargs)
+
+
+@pytest.mark.parametrize("kind", ["plain", "bz2", "gz", "zst"])
+def test_stdin_pipe_loads_like_the_file(tmp_path, sample, kind):
+    blob = sample if kind == "plain" else COMPRESS[kind](sample)
+    file_db, pipe_db = tmp_path / "file.duckdb", tmp_path / "pipe.duckdb"
+    path = tmp_path / "sample.tsv"
+    path.write_bytes(sample)
+    assert _cli_process(file_db, str(path)).returncode == 0
+    run = _cli_process(pipe_db, "-", input=blob)
+    assert run.returncode == 0, run.stderr
+    con = duckdb.connect(str(pipe_db), read_only=True)
+    try:
+        assert con.execute("SELECT DISTINCT source_file FROM yfcc_photos").fetchall() == [("stdin",)]
+        lines, loaded, rejected = con.execute("SELECT lines_read, rows_loaded, rows_rejected FROM ingest_runs").fetchone()
+    finally:
+        con.close()
+    assert lines == sample.count(b"\n") == loaded + rejected
+    file_photos, _ = snapshot(file_db)
+    pipe_photos, _ = snapshot(pipe_db)
+    assert file_photos[0] == pipe_photos[0]  # same rows (the source name differs, so not the hash)
+
+
+def test_fifo_and_process_substitution_are_read(tmp_path, sample):
+    expected = f"{sample.count(NEWLINE):,} lines"
+    fifo = tmp_path / "input.fifo"
+    os.mkfifo(fifo)
+    writer = subprocess.Popen(["sh", "-c", 'cat > "$0"', str(fifo)], stdin=subprocess.PIPE)
+    reader = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "ingest", "yfcc", "--quiet",
+                               "--db", str(tmp_path / "db.duckdb"), str(fifo)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(REPO)})
+    writer.communicate(COMPRESS["bz2"](sample), timeout=120)
+    out, err = reader.communicate(timeout=300)
+    assert reader.returncode == 0, err
+    assert expected in out.decode()
+    if not shutil.which("bash"):
+        return
+    plain = tmp_path / "plain.tsv"
+    plain.write_bytes(sample)
+    run = subprocess.run(["bash", "-c", '"$0" -m pipelines.cli ingest yfcc --quiet --db "$1" <(cat "$2")',
+                          sys.executable, str(tmp_path / "subst.duckdb"), str(plain)],
+                         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
+                         timeout=300, check=False, cwd=REPO)
+    assert run.returncode == 0, run.stderr
+    assert expected in run.stdout  # bash hands over /dev/fd/N, a pipe
+
+
+@pytest.mark.parametrize("payload, match", [
+    (b"", "empty"),
+    (b"\x00\x01binary junk\n" * 10, "not a YFCC100M metadata file"),
+    (b"BZh91AY&SY" + b"\x00" * 40, "corrupt or truncated bz2 archive"),
+])
+def test_bad_stdin_is_a_one_line_error(tmp_path, payload, match):
+    run = _cli_process(tmp_path / "db.duckdb", "-", input=payload)
+    err = run.stderr.decode().strip().splitlines()
+    assert run.returncode == 2 and len(err) == 1 and err[0].startswith("ccaudit: error: "), run.stderr
+    assert match in err[0]
+
+
+def test_a_special_file_that_is_not_a_pipe_is_named_as_such(tmp_path, capsys):
+    code, err = cli(tmp_path / "db.duckdb", Path("/dev/null"), capsys=capsys)
+    assert code == 2 and len(err) == 1 and err[0].startswith("ccaudit: error: ")
+    assert "does not exist" not in err[0] and "no such file" not in err[0]

@@ -49,7 +49,8 @@ def insert_photos(con, owners=OWNERS, first_id=5_000_000, source="/data/yfcc_sam
             photo_id += 1
     con.executemany("""
         INSERT INTO yfcc_photos (photo_id, line_no, photo_hash, owner_nsid, owner_nickname, title, longitude,
-                                 latitude, page_url, download_url, license_id, is_video, source_file, source_line)
+                                 latitude, page_url_stored, download_url_stored, license_id, is_video, source_file,
+                                 source_line)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows)
     con.execute("""INSERT INTO ingest_runs (run_id, source_file, kind, layout, file_size, fingerprint, started_at,
                    finished_at, lines_read, rows_loaded, rows_rejected, status)

@@ -47,6 +47,11 @@ def detect_compression(path: Path) -> str:
         raise InputError(f"{path}: is a directory, expected a YFCC100M file") from None
     except PermissionError:
         raise InputError(f"{path}: permission denied") from None
+    return compression_of(magic)
+
+
+def compression_of(magic: bytes) -> str:
+    """bz2, gzip, zstd or none, from the first bytes of a file or stream."""
     for prefix, kind in _MAGIC:
         if magic.startswith(prefix):
             return kind
@@ -66,6 +71,17 @@ def read_head(path: Path, compression: str, size: int = 1 << 16) -> bytes:
             return _read_up_to(handle, size)
     except Exception as exc:  # noqa: BLE001 - OSError, EOFError, zstandard.ZstdError
         raise InputError(f"{path}: corrupt or truncated {compression} archive (at its start: {exc})") from None
+
+
+def open_decompressed(path: Path, compression: str):
+    """A binary file object of the decompressed content (Python's checking gzip/bz2, or plain)."""
+    opener: Callable = {BZ2: bz2.open, GZIP: gzip.open}.get(compression, open)
+    if compression == ZSTD:
+        import zstandard
+
+        return zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), read_across_frames=True,
+                                                          closefd=True)
+    return opener(path, "rb")
 
 
 def _read_up_to(handle, size: int) -> bytes:
@@ -122,8 +138,17 @@ class DecompressFifo:
     """
 
     def __init__(self, source: Path, compression: str, target: Path,
-                 on_bytes: Callable[[int], None] | None = None, fifo: bool = True):
+                 on_bytes: Callable[[int], None] | None = None, fifo: bool = True, *,
+                 stream=None, head: bytes = b"", guard: LineGuard | None = None):
+        """`stream`: read this open binary file object (a pipe) instead of opening `source`, after
+        `head` (its first bytes, already read to recognise it). `guard`: pass the decompressed bytes
+        through this LineGuard on their way to `target` (exact line count, no over-long line)."""
         self.source = source
+        self.stream = stream
+        self.head = head
+        self.guard = guard
+        self._pump: threading.Thread | None = None
+        self._pump_error: BaseException | None = None
         self.compression = compression
         self.path = target
         self.fifo = fifo
@@ -139,19 +164,43 @@ class DecompressFifo:
         # The child's shell opens the target for writing. For a FIFO that waits until the reader has
         # opened it, so output is never written (and lost) before DuckDB reads, and the writer gets
         # SIGPIPE if the reader goes away.
+        # With a guard, the child writes into a pipe that a pump thread reads, guards and passes on.
+        command = self.command if self.guard else ["sh", "-c", 'exec "$@" > "$0"', str(self.path), *self.command]
         self._proc = subprocess.Popen(
-            ["sh", "-c", 'exec "$@" > "$0"', str(self.path), *self.command],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE if self.guard else subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             # Only a prctl() call runs between fork and exec: no lock is taken, so threads are safe.
             preexec_fn=_die_with_parent if _PRCTL else None)  # noqa: PLW1509
         self._feeder = threading.Thread(target=self._feed, name="decompress-feeder", daemon=True)
         self._feeder.start()
+        if self.guard:
+            self._pump = threading.Thread(target=self._pump_guarded, name="decompress-pump", daemon=True)
+            self._pump.start()
         return self
+
+    def _pump_guarded(self) -> None:
+        assert self._proc and self._proc.stdout and self.guard
+        try:
+            with open(self.path, "wb") as out:  # a FIFO: blocks until the reader opens it
+                while chunk := self._proc.stdout.read(self.guard.chunk_size):
+                    if data := self.guard.feed(chunk):
+                        out.write(data)
+                out.write(self.guard.finish())
+        except BrokenPipeError:
+            pass  # the reader stopped early; check() reports why
+        except BaseException as exc:  # noqa: BLE001 - re-raised by check()
+            self._pump_error = exc
+        finally:
+            self._proc.stdout.close()  # the child gets SIGPIPE if it is still writing
 
     def _feed(self) -> None:
         assert self._proc and self._proc.stdin
         try:
-            with open(self.source, "rb") as src:
+            with open(self.source, "rb") if self.stream is None else _borrowed(self.stream) as src:
+                if self.head:
+                    self._proc.stdin.write(self.head)
+                    if self.on_bytes:
+                        self.on_bytes(len(self.head))
                 while chunk := src.read(_CHUNK):
                     self._proc.stdin.write(chunk)
                     if self.on_bytes:
@@ -176,6 +225,10 @@ class DecompressFifo:
             self._proc.kill()
         self._feeder.join()
         returncode = self._proc.wait()
+        if self._pump:
+            self._pump.join()
+            if self._pump_error is not None:
+                raise InputError(f"{self.source}: cannot pass on the decompressed data: {self._pump_error}")
         stderr = self._proc.stderr.read().decode("utf-8", "replace").strip() if self._proc.stderr else ""
         if self._feed_error is not None:
             raise InputError(f"{self.source}: cannot read: {self._feed_error}")
@@ -199,8 +252,27 @@ class DecompressFifo:
                         pass
         if self._feeder:
             self._feeder.join(timeout=5)
+        if self._pump and self._pump.is_alive() and self.fifo:
+            try:  # the reader never opened the FIFO: open it ourselves so the pump's open() returns
+                os.close(os.open(self.path, os.O_RDONLY | os.O_NONBLOCK))
+            except OSError:
+                pass
+            self._pump.join(timeout=5)
         if self.fifo:
             self.path.unlink(missing_ok=True)
+
+
+class _borrowed:
+    """Use a file object the caller owns (stdin) in a `with` without closing it."""
+
+    def __init__(self, handle):
+        self.handle = handle
+
+    def __enter__(self):
+        return self.handle
+
+    def __exit__(self, *exc) -> None:
+        return None
 
 
 def _copy_decompressed(compression: str, src, out) -> None:
@@ -241,6 +313,135 @@ def _python_main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(_python_main(sys.argv[1:]))
+
+
+# --- exact line accounting ----------------------------------------------------------------------
+
+LONG_LINE_PLACEHOLDER = b"\xff"  # invalid UTF-8: DuckDB's reader rejects it on its own line number
+_PREFIX_KEEP = 10_000
+
+
+class LineGuard:
+    """Count lines exactly and replace over-long lines by a one-byte placeholder, as bytes stream by.
+
+    DuckDB's CSV reader silently drops a line longer than its buffer (measured: a 40 MB line with a
+    32 MiB buffer vanishes, no reject row, and later line numbers shift), so no line longer than
+    `limit` may reach it. `feed()` returns the bytes to pass on (unchanged except for such lines);
+    `long_lines` holds (line number, length, first bytes) of each replaced line. Reading in chunks no
+    larger than `limit` keeps the scan at C speed: a line longer than a chunk spans a chunk border.
+    """
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.lines = 0
+        self.long_lines: list[tuple[int, int, bytes]] = []
+        self._pending = b""           # start of the current line, not yet passed on
+        self._skipping = False        # inside an over-long line: its bytes are counted, not kept
+        self._skip_length = 0
+        self._skip_prefix = b""
+
+    def _long(self, length: int, prefix: bytes) -> bytes:
+        self.lines += 1
+        self.long_lines.append((self.lines, length, prefix[:_PREFIX_KEEP]))
+        return LONG_LINE_PLACEHOLDER
+
+    def feed(self, chunk: bytes) -> bytes:
+        out = []
+        if self._skipping:
+            first = chunk.find(b"\n")
+            if len(self._skip_prefix) < _PREFIX_KEEP:
+                self._skip_prefix += chunk[:first if first >= 0 else len(chunk)][:_PREFIX_KEEP]
+            if first < 0:
+                self._skip_length += len(chunk)
+                return b""
+            self._skipping = False
+            out.append(self._long(self._skip_length + first, self._skip_prefix) + b"\n")
+            chunk = chunk[first + 1:]
+        first = chunk.find(b"\n")
+        if first < 0:
+            self._pending += chunk
+            if len(self._pending) > self.limit:
+                self._start_skipping()
+            return b"".join(out)
+        if len(self._pending) + first > self.limit:
+            out.append(self._long(len(self._pending) + first, self._pending + chunk[:min(first, _PREFIX_KEEP)]) + b"\n")
+        else:
+            out.append(self._pending)
+            out.append(chunk[:first + 1])
+            self.lines += 1
+        last = chunk.rfind(b"\n")
+        if last > first:
+            out.append(chunk[first + 1:last + 1])
+            self.lines += chunk.count(b"\n", first + 1, last + 1)
+        self._pending = chunk[last + 1:]
+        if len(self._pending) > self.limit:  # pragma: no cover - only with chunks larger than limit
+            self._start_skipping()
+        return b"".join(out)
+
+    def _start_skipping(self) -> None:
+        self._skipping, self._skip_length, self._skip_prefix = True, len(self._pending), self._pending[:_PREFIX_KEEP]
+        self._pending = b""
+
+    def finish(self) -> bytes:
+        """The last line when the input does not end in a newline (the reader counts it too)."""
+        if self._skipping:
+            self._skipping = False
+            return self._long(self._skip_length, self._skip_prefix)
+        tail, self._pending = self._pending, b""
+        if tail:
+            self.lines += 1
+        return tail
+
+    @property
+    def chunk_size(self) -> int:
+        return min(_CHUNK, self.limit)
+
+
+def scan_lines(path: Path, limit: int) -> LineGuard:
+    """Run a LineGuard over a plain file without writing anything (the common case: no long line)."""
+    guard = LineGuard(limit)
+    with open(path, "rb", buffering=0) as handle:
+        while chunk := handle.read(guard.chunk_size):
+            guard.feed(chunk)
+    guard.finish()
+    return guard
+
+
+def count_lines(path: Path, limit: int) -> tuple[int, bool]:
+    """(lines as DuckDB's reader counts them, whether a line may be longer than `limit`), fast.
+
+    Lines are newline-terminated, plus a last one without a newline. Every chunk of limit/2 bytes
+    that holds a newline proves that no line around it exceeds the limit; a chunk without one
+    means a LineGuard copy is needed (rare). Counting runs at memory speed through numpy.
+    """
+    import numpy as np
+
+    lines, suspicious, last = 0, False, b"\n"
+    size = max(1, min(_CHUNK * 2, limit // 2))
+    with open(path, "rb", buffering=0) as handle:
+        while chunk := handle.read(size):
+            if b"\n" not in chunk:
+                suspicious = True
+            lines += int(np.count_nonzero(np.frombuffer(chunk, np.uint8) == 10))
+            last = chunk[-1:]
+    return lines + (last != b"\n"), suspicious
+
+
+def copy_guarded(source, target: Path, limit: int, head: bytes = b"",
+                 on_bytes: Callable[[int], None] | None = None) -> LineGuard:
+    """Copy a plain stream (a file object, after its first bytes `head`) to `target` with
+    over-long lines replaced (see LineGuard)."""
+    guard = LineGuard(limit)
+    with open(target, "wb") as out:
+        if head:
+            out.write(guard.feed(head))
+        while chunk := source.read(guard.chunk_size):
+            if on_bytes:
+                on_bytes(len(chunk))
+            if data := guard.feed(chunk):
+                out.write(data)
+        out.write(guard.finish())
+    return guard
 
 
 # --- checked streams for readers in this process (the manifest adapters) ---------------------

@@ -17,4 +17,4 @@ FROM yfcc_batch_duplicates AS d JOIN yfcc_batch_files AS f USING (file_idx)
 UNION ALL
 SELECT f.source_file, x.source_line, x.reject_reason, x.raw_line, $run_id
 FROM read_parquet(getvariable('yfcc_batch_reader_rejects')) AS x
-JOIN yfcc_batch_files AS f ON f.file_idx = x.file_index;
+JOIN yfcc_batch_files AS f ON f.parquet_pos = x.file_index AND f.member = coalesce(x.group_member, -1);

@@ -1,51 +1,29 @@
--- Stage one YFCC100M file: every line the CSV reader returns becomes one row of the Parquet shard,
--- typed and decoded, with reject_reason set (and raw_line kept) when it cannot be loaded.
--- Each line is read as ONE column (the delimiter chr(1) does not occur in the dump) and split on
--- TAB here, so a line with the wrong field count is counted and rejected instead of truncated or
--- padded; an empty line is a row too. With preserve_insertion_order the Parquet rows are in file
--- order, so the physical line is the Parquet row number + 1 (source_line stays NULL to say so);
--- yfcc_stage_renumber.sql fills source_line when the reader itself dropped lines (rare).
+-- Stage one YFCC100M input: every record of yfcc_raw (one per line or row: the query of
+-- yfcc_raw_tsv.sql, yfcc_raw_jsonl.sql or yfcc_forms.py for Parquet/SQLite, put in its place by
+-- yfcc.py, which runs the whole as one statement so a FIFO is opened once) becomes one row
+-- of the Parquet shard, typed and decoded, with reject_reason set (and raw_line kept) when it cannot
+-- be loaded. yfcc_raw has source_line (NULL: the Parquet row order is the line order), line (the
+-- record's text, kept for rejects), shape_problem (a reject reason found while splitting or
+-- parsing) and the raw fields as text.
 -- license_id is resolved at load time from the few distinct (name, URL) pairs; raw_line is kept for
--- rejected lines and for lines whose license strings are not the usual ones (a load-time reject).
--- Parameters: $source (plain file, or the FIFO a decompressor writes), $layout (25|23),
--- $max_line_size, $buffer_size (bytes), $known_names, $known_urls (lists of usual license strings), $out.
+-- rejected records and for those whose license strings are not the usual ones (a load-time reject).
+-- Parameters: $encoded (free text is URL-encoded: decode it), $known_names, $known_urls (lists of
+-- usual license strings), $out.
 COPY (
-    WITH lines AS (
-        SELECT line
-        FROM read_csv($source, columns = {'line': 'VARCHAR'}, delim = chr(1), quote = '', escape = '',
-                      header = false, auto_detect = false, store_rejects = true, rejects_limit = 0,
-                      max_line_size = $max_line_size, buffer_size = $buffer_size,
-                      compression = 'none')
-    ),
-    fields AS (
-        -- s shifts 25-field positions to the 23-field layout (no line number, no hash).
-        SELECT line, string_split(line, chr(9)) AS f, $layout - 25 AS s FROM lines
-    ),
-    raw AS (
-        SELECT line, len(f) AS n_fields,
-               CASE WHEN $layout = 25 THEN f[1] END AS line_no_raw,
-               CASE WHEN $layout = 25 THEN f[2] ELSE f[1] END AS photo_id_raw,
-               CASE WHEN $layout = 25 THEN f[3] END AS photo_hash,
-               f[4 + s] AS owner_nsid, f[5 + s] AS nickname_raw, f[6 + s] AS taken_raw,
-               f[7 + s] AS uploaded_raw, f[8 + s] AS device_raw, f[9 + s] AS title_raw,
-               f[10 + s] AS description_raw, f[11 + s] AS user_tags_raw, f[12 + s] AS machine_tags_raw,
-               f[13 + s] AS longitude_raw, f[14 + s] AS latitude_raw, f[15 + s] AS accuracy_raw,
-               f[16 + s] AS page_url, f[17 + s] AS download_url, f[18 + s] AS license_name_raw,
-               f[19 + s] AS license_url_raw, f[20 + s] AS server_id, f[21 + s] AS farm_id,
-               f[22 + s] AS secret, f[23 + s] AS secret_original, f[24 + s] AS extension, f[25 + s] AS marker
-        FROM fields
-    ),
+    WITH raw AS (SELECT * FROM yfcc_raw),
     decoded AS (
         SELECT *,
                try_cast(photo_id_raw AS BIGINT) AS photo_id,
-               yfcc_text(nickname_raw) AS owner_nickname,
-               yfcc_text(device_raw) AS capture_device,
-               yfcc_text(title_raw) AS title,
-               yfcc_text(description_raw) AS description,
-               yfcc_tags(user_tags_raw) AS user_tags,
-               yfcc_tags(machine_tags_raw) AS machine_tags,
+               CASE WHEN $encoded THEN yfcc_text(nickname_raw) ELSE nullif(nickname_raw, '') END AS owner_nickname,
+               CASE WHEN $encoded THEN yfcc_text(device_raw) ELSE nullif(device_raw, '') END AS capture_device,
+               CASE WHEN $encoded THEN yfcc_text(title_raw) ELSE nullif(title_raw, '') END AS title,
+               CASE WHEN $encoded THEN yfcc_text(description_raw) ELSE nullif(description_raw, '') END AS description,
+               CASE WHEN $encoded THEN yfcc_tags(user_tags_raw) ELSE nullif(user_tags_raw, '') END AS user_tags,
+               CASE WHEN $encoded THEN yfcc_tags(machine_tags_raw) ELSE nullif(machine_tags_raw, '') END AS machine_tags,
                try_cast(taken_raw AS TIMESTAMP) AS taken_parsed,
-               try(make_timestamp(try_cast(uploaded_raw AS BIGINT) * 1000000)) AS uploaded_at
+               -- epoch seconds as published; a timestamp as some re-published Parquet files type it
+               coalesce(try(make_timestamp(try_cast(uploaded_raw AS BIGINT) * 1000000)),
+                        try_cast(uploaded_raw AS TIMESTAMP)) AS uploaded_at
         FROM raw
     ),
     checked AS (
@@ -56,8 +34,7 @@ COPY (
                    WHEN year(taken_parsed) < 1826 OR taken_parsed >= uploaded_at + INTERVAL 1 DAY THEN 'implausible'
                END AS taken_at_flag,
                CASE
-                   WHEN line IS NULL THEN format('field_count: empty line (expected {} fields)', $layout)
-                   WHEN n_fields <> $layout THEN format('field_count: {} fields (expected {})', n_fields, $layout)
+                   WHEN shape_problem IS NOT NULL THEN shape_problem
                    WHEN photo_id IS NULL OR NOT regexp_full_match(photo_id_raw, '[0-9]{1,19}')
                        THEN format('photo_id: not a number ({})', left(photo_id_raw, 40))
                    WHEN owner_nsid = '' THEN 'parse: empty user NSID'
@@ -73,7 +50,7 @@ COPY (
                END AS reject_reason
         FROM decoded
     )
-    SELECT NULL::BIGINT AS source_line,
+    SELECT source_line,
            try_cast(line_no_raw AS BIGINT) AS line_no,
            photo_id,
            nullif(photo_hash, '') AS photo_hash,
@@ -87,8 +64,13 @@ COPY (
            try_cast(nullif(longitude_raw, '') AS DOUBLE) AS longitude,
            try_cast(nullif(latitude_raw, '') AS DOUBLE) AS latitude,
            try_cast(nullif(accuracy_raw, '') AS TINYINT) AS accuracy,
-           nullif(page_url, '') AS page_url,
-           nullif(download_url, '') AS download_url,
+           -- URLs are stored only where they differ from the ones derived from the row (yfcc_photos
+           -- derives page_url/download_url from these, see sql/schema/020): NULL = as derived, '' = none.
+           CASE WHEN page_url = 'http://www.flickr.com/photos/' || owner_nsid || '/' || CAST(photo_id AS VARCHAR) || '/'
+                THEN NULL ELSE page_url END AS page_url_stored,
+           CASE WHEN download_url = 'http://farm' || farm_id || '.staticflickr.com/' || server_id || '/'
+                                    || CAST(photo_id AS VARCHAR) || '_' || secret || '.jpg'
+                THEN NULL ELSE download_url END AS download_url_stored,
            license_name_raw, license_url_raw,
            nullif(server_id, '') AS server_id,
            nullif(farm_id, '') AS farm_id,
@@ -96,6 +78,7 @@ COPY (
            nullif(secret_original, '') AS secret_original,
            nullif(extension, '') AS extension,
            marker = '1' AS is_video,
+           NULL::INTEGER AS group_member,  -- set when files of a group share one shard (yfcc.py)
            reject_reason,
            CASE WHEN reject_reason IS NOT NULL
                   OR NOT list_contains($known_names, license_name_raw)

@@ -10,7 +10,9 @@ COPY (
                WHEN 'LINE SIZE OVER MAXIMUM' THEN format('parse: line longer than {} bytes', $max_line_size)
                ELSE 'parse: ' || error_type || ': ' || error_message
            END AS reject_reason,
-           left(ltrim(csv_line, chr(10) || chr(13)), 10000) AS raw_line
-    FROM reject_errors
+           left(ltrim(csv_line, chr(10) || chr(13)), 10000) AS raw_line,
+           NULL::INTEGER AS group_member
+    -- DuckDB 2.0 can report one invalid-UTF-8 line more than once: one row per line.
+    FROM (SELECT * FROM reject_errors QUALIFY row_number() OVER (PARTITION BY line ORDER BY byte_position) = 1)
     ORDER BY line
 ) TO $out (FORMAT parquet);

@@ -17,8 +17,17 @@ CREATE TABLE IF NOT EXISTS yfcc_photos (
     longitude        DOUBLE,
     latitude         DOUBLE,
     accuracy         TINYINT,
-    page_url         VARCHAR,
-    download_url     VARCHAR,
+    -- The URLs are derived from the row (owner, id, server, farm, secret) and stored only where the
+    -- published one differs: ~40 bytes a row saved. Both stay queryable columns of this table.
+    page_url         VARCHAR GENERATED ALWAYS AS (
+        CASE WHEN page_url_stored IS NULL
+             THEN 'http://www.flickr.com/photos/' || owner_nsid || '/' || CAST(photo_id AS VARCHAR) || '/'
+             ELSE nullif(page_url_stored, '') END) VIRTUAL,
+    download_url     VARCHAR GENERATED ALWAYS AS (
+        CASE WHEN download_url_stored IS NULL
+             THEN 'http://farm' || farm_id || '.staticflickr.com/' || server_id || '/' || CAST(photo_id AS VARCHAR)
+                  || '_' || secret || '.jpg'
+             ELSE nullif(download_url_stored, '') END) VIRTUAL,
     license_id       INTEGER NOT NULL,
     license_name_raw VARCHAR,
     license_url_raw  VARCHAR,
@@ -29,7 +38,9 @@ CREATE TABLE IF NOT EXISTS yfcc_photos (
     extension        VARCHAR,
     is_video         BOOLEAN NOT NULL,
     source_file      VARCHAR NOT NULL,
-    source_line      BIGINT NOT NULL
+    source_line      BIGINT NOT NULL,
+    page_url_stored  VARCHAR,
+    download_url_stored VARCHAR
 );
 COMMENT ON TABLE yfcc_photos IS 'YFCC100M photos and videos, one row per metadata line, with URL-encoded text decoded and fields typed.';
 COMMENT ON COLUMN yfcc_photos.photo_id IS 'Flickr photo/video id: the key that joins datasets, API checks and opt-outs.';
@@ -49,8 +60,8 @@ COMMENT ON COLUMN yfcc_photos.machine_tags IS 'Machine tags, comma-separated, de
 COMMENT ON COLUMN yfcc_photos.longitude IS 'Longitude in degrees (WGS84); NULL when not geotagged.';
 COMMENT ON COLUMN yfcc_photos.latitude IS 'Latitude in degrees (WGS84); NULL when not geotagged.';
 COMMENT ON COLUMN yfcc_photos.accuracy IS 'Flickr geo accuracy, 1 (world) to 16 (street); NULL when not geotagged.';
-COMMENT ON COLUMN yfcc_photos.page_url IS 'Photo page URL as published (http://www.flickr.com/photos/<nsid>/<id>/).';
-COMMENT ON COLUMN yfcc_photos.download_url IS 'Medium-size image URL as published (staticflickr.com).';
+COMMENT ON COLUMN yfcc_photos.page_url IS 'Photo page URL as published (http://www.flickr.com/photos/<nsid>/<id>/): derived from owner_nsid and photo_id unless page_url_stored holds the published one.';
+COMMENT ON COLUMN yfcc_photos.download_url IS 'Medium-size image URL as published (http://farm<farm>.staticflickr.com/<server>/<id>_<secret>.jpg): derived unless download_url_stored holds the published one.';
 COMMENT ON COLUMN yfcc_photos.license_id IS 'Flickr license id, normalised from the published license name and URL; joins licenses.';
 COMMENT ON COLUMN yfcc_photos.license_name_raw IS 'License name as published, e.g. Attribution-NonCommercial License.';
 COMMENT ON COLUMN yfcc_photos.license_url_raw IS 'License URL as published.';
@@ -61,4 +72,6 @@ COMMENT ON COLUMN yfcc_photos.secret_original IS 'Secret of the original-size im
 COMMENT ON COLUMN yfcc_photos.extension IS 'Extension of the original file (meaningful for photos only).';
 COMMENT ON COLUMN yfcc_photos.is_video IS 'TRUE for a video (marker 1), FALSE for a photo (marker 0).';
 COMMENT ON COLUMN yfcc_photos.source_file IS 'Input file this row was loaded from (absolute path); re-ingesting the file replaces its rows.';
-COMMENT ON COLUMN yfcc_photos.source_line IS '1-based physical line in the decompressed source file.';
+COMMENT ON COLUMN yfcc_photos.source_line IS 'Where in source_file: the 1-based physical line (TSV, JSON lines), the SQLite rowid, or the 1-based Parquet row.';
+COMMENT ON COLUMN yfcc_photos.page_url_stored IS 'The published page URL where it differs from the derived one (empty: none published); NULL when page_url is derived. Query page_url instead.';
+COMMENT ON COLUMN yfcc_photos.download_url_stored IS 'The published download URL where it differs from the derived one (empty: none published); NULL when download_url is derived. Query download_url instead.';

@@ -48,6 +48,7 @@ FORMATS: dict[str, str] = {  # --format value -> adapter module
     "pipa": "pipa",
     "flickr30k": "flickr30k",
     "csv": "csv_generic",
+    "yfcc-columns": "yfcc_columns",
 }
 
 
