@@ -28,6 +28,14 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _iso_date(text: str):
+    from datetime import date
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
 def _settings(args) -> Settings:
     return Settings.from_env(db=getattr(args, "db", None))
 
@@ -99,7 +107,8 @@ def cmd_ingest_manifest(args) -> int:
                if getattr(args, key, None) is not None}
     with DeferredConnection(_settings(args).db_path) as con:  # opened when the staged manifest loads
         result = ingest_manifest(con, args.format, dataset=args.dataset, version=args.version,
-                                 paths=[Path(p) for p in args.paths], catalog_entry=args.catalog_entry, **options)
+                                 paths=[Path(p) for p in args.paths], catalog_entry=args.catalog_entry,
+                                 collected_on=args.collected_on, **options)
     print(escape_controls(result.summary_text(), keep_newlines=True))
     return 0
 
@@ -111,7 +120,8 @@ def cmd_enrich(args) -> int:
     if args.dataset is not None:  # matched whole: 'evil\n' is not a dataset name
         check_name("dataset", args.dataset)
     result = enrich(settings, dataset=args.dataset, limit=args.limit, max_age_days=args.max_age,
-                    deadline_seconds=args.deadline, progress=not args.quiet, merge_seconds=args.merge_seconds)
+                    deadline_seconds=args.deadline, progress=not args.quiet, merge_seconds=args.merge_seconds,
+                    sample=args.sample, seed=args.seed, license_history=not args.no_license_history)
     print(result.summary_text())
     return 0
 
@@ -282,6 +292,9 @@ def build_parser() -> argparse.ArgumentParser:
         ing_manifest.add_argument(option.flag, help=f"{', '.join(takers)} format: {option.help}")
     ing_manifest.add_argument("--catalog-entry", metavar="KEY",
                               help="link the dataset to this entry of the dataset catalogue (default: by name)")
+    ing_manifest.add_argument("--collected-on", type=_iso_date, metavar="DATE",
+                              help="date the dataset collected its photos from Flickr (YYYY-MM-DD; default: the "
+                                   "catalogue entry's collected_on): the report reads each photo's license then")
     ing_manifest.set_defaults(func=cmd_ingest_manifest)
 
     enrich = commands.add_parser(
@@ -302,6 +315,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="merge journaled answers into the database at least every S seconds (default 30; "
                              "also every 500 answers and at the end)")
     enrich.add_argument("--quiet", action="store_true", help="no progress bar")
+    enrich.add_argument("--sample", type=_positive_int, metavar="N",
+                        help="re-check only a uniform random sample of N photos per dataset (no YFCC100M tier); "
+                             "the same --seed with a larger N extends the same sample")
+    enrich.add_argument("--seed", type=_positive_int, default=0, metavar="S",
+                        help="seed of the --sample (default 0; same seed, same photos)")
+    enrich.add_argument("--no-license-history", action="store_true",
+                        help="skip flickr.photos.licenses.getLicenseHistory for dataset photos (halves the calls)")
     enrich.set_defaults(func=cmd_enrich)
 
     validate = commands.add_parser("validate", parents=[db_flag], help="run the Great Expectations suites",

@@ -51,12 +51,14 @@ PUBLISH_MODES = ("pseudonymous", "full")
 # everyone in them) and the bookkeeping of enrichment merges. A table added later is published
 # only once it is listed here with its people columns.
 PUBLISHED_TABLES = ("licenses", "yfcc_photos", "datasets", "dataset_items", "flickr_checks", "uploaders",
-                    "optouts", "validation_results", "ingest_runs", "flickr_enrich_runs")
+                    "optouts", "validation_results", "ingest_runs", "flickr_enrich_runs",
+                    "flickr_license_history", "flickr_alias_resolutions", "flickr_sample_photos")
 # Columns that name a person: a keyed hash in a pseudonymous edition (the report's tokens).
 PEOPLE_COLUMNS = {
     "yfcc_photos": ("owner_nsid", "owner_nickname"),
     "dataset_items": ("owner_ref", "declared_author"),
-    "flickr_checks": ("owner_nsid", "owner_username"),
+    "flickr_checks": ("owner_nsid", "owner_username", "owner_path_alias"),
+    "flickr_alias_resolutions": ("alias", "owner_nsid", "username"),
     "uploaders": ("owner_nsid", "nickname", "username", "realname", "path_alias", "location"),
     "optouts": ("value",),
 }

@@ -358,7 +358,11 @@ def _accounts_by_name(con, name: str) -> list[Account]:
         SELECT owner_nsid, coalesce(any_value(nickname), any_value(username)), any_value(path_alias) FROM uploaders
         WHERE lower(username) = lower(?) OR lower(path_alias) = lower(?) OR lower(nickname) = lower(?)
         GROUP BY owner_nsid
-        ORDER BY 1""", [name, name, name, name]).fetchall()
+        UNION ALL  -- a path alias `ccaudit enrich` resolved with flickr.urls.lookupUser (latest answer)
+        SELECT arg_max(owner_nsid, resolved_at), NULL, any_value(alias) FROM flickr_alias_resolutions
+        WHERE alias = lower(?) AND status <> 'error'
+        HAVING arg_max(owner_nsid, resolved_at) IS NOT NULL
+        ORDER BY 1""", [name, name, name, name, name]).fetchall()
     accounts: dict[str, Account] = {}
     for nsid, nickname, alias in rows:
         account = accounts.setdefault(nsid, Account(nsid=nsid))

@@ -75,6 +75,31 @@ def person_body(nsid: str, username: str = "someone", ispro: Any = 0, count: Any
         "photos": {"count": {"_content": count}}}, "stat": "ok"}
 
 
+def history_body(*changes: tuple[int, int, int | None]) -> dict:
+    """A getLicenseHistory body: one entry per (epoch seconds, old license id, new license id),
+    licenses named by name and URL as Flickr does; new None = the entry only states the
+    original license (new_license empty, as in the recordings)."""
+    from pipelines.licenses import LICENSES
+
+    def named(license_id: int | None) -> tuple[str, str]:
+        if license_id is None:
+            return "", ""
+        found = LICENSES[license_id]
+        return found.name, found.url or ""
+
+    entries = []
+    for when, old, new in changes:
+        (old_name, old_url), (new_name, new_url) = named(old), named(new)
+        entries.append({"date_change": str(when), "old_license": old_name, "old_license_url": old_url,
+                        "new_license": new_name, "new_license_url": new_url})
+    return {"license_history": entries, "stat": "ok"}
+
+
+def lookup_body(nsid: str, username: str = "someone") -> dict:
+    """A urls.lookupUser body in the shape of the recording."""
+    return {"user": {"id": nsid, "username": {"_content": username}}, "stat": "ok"}
+
+
 # --- XML recordings -> Flickr JSON -----------------------------------------------------------
 
 # Attributes the real JSON recordings carry as numbers (the rest are strings), per
@@ -281,6 +306,13 @@ class FlickrTestServer:
 
     def add_photo(self, photo_id: int | str, body: Any) -> None:
         self.set_body("flickr.photos.getInfo", photo_id, body)
+
+    def add_history(self, photo_id: int | str, body: Any) -> None:
+        self.set_body("flickr.photos.licenses.getLicenseHistory", photo_id, body)
+
+    def add_alias(self, alias: str, body: Any) -> None:
+        """The lookupUser answer for flickr.com/photos/<alias>/ (the URL the client asks with)."""
+        self.set_body("flickr.urls.lookupUser", f"https://www.flickr.com/photos/{alias}/", body)
 
     def add_person(self, nsid: str, body: Any) -> None:
         self.set_body("flickr.people.getInfo", nsid, body)

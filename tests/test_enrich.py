@@ -20,7 +20,7 @@ from pipelines.flickr.client import FlickrApiKeyError, FlickrClient
 from pipelines.flickr.enrich import Journal, enrich, journal_dir, merge_journal
 from pipelines.resources import read_sql, sql_dir
 from tests.conftest import REPO
-from tests.flickr_server import FlickrTestServer, Reply, fail_body, person_body, photo_body
+from tests.flickr_server import FlickrTestServer, Reply, fail_body, history_body, person_body, photo_body
 
 KEY = "enrich-test-key-7f3a9c1e5b"
 FAST_RATE = 3_600_000.0
@@ -38,6 +38,9 @@ PHOTOS = {
 }
 PEOPLE = {A: person_body(A, "alice", ispro=1, count=40), B: person_body(B, "bob"),
           C: person_body(C, "carol"), D: fail_body(5, "User deleted"), E: person_body(E, "eve")}
+# License histories of the dataset photos Flickr still serves (epoch, old, new): 102 went BY-NC -> ARR
+# on 2020-06-01, 103 BY -> BY-NC on 2016-03-01, 106 never changed.
+HISTORIES = {102: history_body((1590969600, 2, 0)), 103: history_body((1456790400, 4, 2)), 106: history_body()}
 # dataset "faces": two faces from photo 102, one each from 103, 104, 106 (declared license)
 FACES = [("102_0", 102, 2), ("102_1", 102, 2), ("103_0", 103, 4), ("104_0", 104, 1), ("106_0", 106, 4)]
 
@@ -56,9 +59,12 @@ def fill_db(db_path: Path, photos: dict = PHOTOS, items: list = FACES) -> None:
             " VALUES ('faces', 'v1', ?, ?, ?)", items)
 
 
-def serve(server: FlickrTestServer, photos: dict = PHOTOS, people: dict = PEOPLE) -> None:
+def serve(server: FlickrTestServer, photos: dict = PHOTOS, people: dict = PEOPLE,
+          histories: dict = HISTORIES) -> None:
     for pid, (_, _, body) in photos.items():
         server.add_photo(pid, body)
+    for pid, body in histories.items():
+        server.add_history(pid, body)
     for nsid, body in people.items():
         server.add_person(nsid, body)
 
@@ -105,12 +111,19 @@ def test_enrich_checks_dataset_photos_first_and_records_history(settings, server
     assert (result.status, result.stop_reason, result.pending_at_start) == ("complete", "nothing left to check", 7)
     assert dict(result.photos) == {"ok": 5, "not_found": 1, "user_deleted": 1}
     assert dict(result.uploaders) == {"ok": 4, "user_deleted": 1}
-    assert result.api_calls == 12 == len(server.calls())
+    # + one license history per dataset photo Flickr still serves (102, 103, 106), none for 104 (gone)
+    assert sorted(int(r.params["photo_id"]) for r in server.calls("flickr.photos.licenses.getLicenseHistory")) \
+        == [102, 103, 106]
+    assert result.api_calls == 15 == len(server.calls())
+    history = rows(settings.db_path, "SELECT photo_id, status, changes, change_index, changed_at, old_license_id,"
+                                     " new_license_id FROM flickr_license_history ORDER BY photo_id")
+    assert history == [(102, "ok", 1, 1, datetime(2020, 6, 1), 2, 0), (103, "ok", 1, 1, datetime(2016, 3, 1), 4, 2),
+                       (106, "ok", 0, None, None, None, None)]
     summary = result.summary_text()
     assert "photos checked: 7 of 7 pending (5 ok, 1 not_found, 1 user_deleted, 0 error)" in summary
     assert result.as_dict()["photos"] == {"ok": 5, "not_found": 1, "user_deleted": 1, "error": 0}
     run = rows(settings.db_path, "SELECT status, photos_checked, api_calls, ok, not_found FROM flickr_enrich_runs")
-    assert run == [("complete", 7, 12, 5, 1)]
+    assert run == [("complete", 7, 15, 5, 1)]
 
 
 def test_rerun_within_max_age_makes_no_calls(settings, server):
@@ -411,7 +424,8 @@ def test_merging_a_journal_twice_adds_nothing_and_a_torn_line_is_ignored(setting
 def test_merges_during_the_run_and_the_journal_is_gone_at_the_end(settings, server):
     result = enrich(settings, merge_every=2)
     assert result.merges >= 4 and 0 < result.merge_seconds_max < 5
-    assert rows(settings.db_path, "SELECT merged_seq FROM flickr_journal_merges") == [(12,)]  # 7 photos + 5 people
+    # 7 photos + 5 people + 3 license histories
+    assert rows(settings.db_path, "SELECT merged_seq FROM flickr_journal_merges") == [(15,)]
     assert not list(journal_dir(settings.db_path).glob("*.jsonl"))
     assert "merged into the database in" in result.summary_text()
 
@@ -452,7 +466,7 @@ def test_final_merge_blocked_by_a_reader_keeps_the_answers_for_the_next_run(sett
 
     client.photo_info = hold_when_running
     try:
-        with pytest.raises(DatabaseLockedError, match=r"a reader \(PID \d+\).*12 answer\(s\) are safe in"):
+        with pytest.raises(DatabaseLockedError, match=r"a reader \(PID \d+\).*15 answer\(s\) are safe in"):
             enrich(blocked, client=client)   # 7 photos + 5 uploaders journaled, none merged
         assert rows(settings.db_path, "SELECT count(*) FROM flickr_checks") == [(0,)]
     finally:

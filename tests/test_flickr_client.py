@@ -152,11 +152,10 @@ def test_photo_fields_from_current_xml_recordings(server):
     assert (usgov.photo_id, usgov.license_raw, usgov.license_id) == (32812033543, "8", 8)
     assert (usgov.owner_nsid, usgov.owner_username, usgov.owner_path_alias) == (
         "30884892@N08", "U.S. Coast Guard", "coast_guard")
-    assert usgov.is_public is True and usgov.media == "photo" and usgov.views == 18043
+    assert usgov.is_public is True and usgov.media == "photo"
     assert usgov.posted_at == datetime(2017, 3, 24, 17, 27, 52)
-    assert usgov.page_url == "https://www.flickr.com/photos/coast_guard/32812033543/"
     arr = _photo(server, "photos.getInfo__ok__xml_license0_empty_path_alias.xml", "2")
-    assert arr.license_id == 0 and arr.owner_path_alias is None and arr.owner_realname is None
+    assert arr.license_id == 0 and arr.owner_path_alias is None
     assert _photo(server, "photos.getInfo__ok__xml_video.xml", "3").media == "video"
     assert _photo(server, "photos.getInfo__ok__xml_license10_pdm_machine_tags.xml", "4").license_id == 10
     assert _photo(server, "photos.getInfo__ok__xml_license7_nkcr.xml", "5").license_id == 7
@@ -178,8 +177,7 @@ def test_person_fields(server):
         server.add_person(nsid, load_recording(shared_path("flickr-api", name)))
     client = make_client(server)
     pro = client.person_info("1").value
-    assert (pro.nsid, pro.is_pro, pro.photo_count, pro.location, pro.is_deleted) == (
-        "197130754@N07", True, 497, None, False)
+    assert (pro.nsid, pro.is_pro, pro.photo_count, pro.location) == ("197130754@N07", True, 497, None)
     kyoto = client.person_info("2").value
     assert (kyoto.username, kyoto.location, kyoto.path_alias) == ("小川 Ogawasan", "Kyoto, Japan", "ogawasan")
     old = client.person_info("3").value

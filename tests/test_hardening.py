@@ -303,7 +303,7 @@ def test_common_word_nicknames_do_not_block_the_pseudonymous_report(db_path, tmp
     _report_db(db_path, COMMON_WORD_NICKNAMES)
     proc = run_cli("report", "--out", str(tmp_path / "out"), db=db_path)
     assert proc.returncode == 0, proc.stderr
-    folder = next(p for p in (tmp_path / "out").iterdir() if p.name != "editions")  # the report, not the edition
+    folder = next(p for p in (tmp_path / "out").iterdir() if p.name != "editions")  # the report, not its edition
     summary = json.loads((folder / "summary.json").read_text())
     top = summary["tables"]["yfcc_top_uploaders"]["rows"]
     assert top and all(str(r["owner_nickname"]).startswith("n_") for r in top)

@@ -20,6 +20,12 @@ retried by the next pass, but not within one (that would loop).
 
 The selection is queried in small batches ordered by photo id: nothing proportional to
 yfcc_photos is held in Python memory.
+
+Besides getInfo, every call shares the one client (one rate limit) and the one journal: a run
+first resolves the manifests' path aliases that nothing resolves yet (flickr.urls.lookupUser ->
+flickr_alias_resolutions), and fetches the license history of each dataset photo Flickr still
+serves (getLicenseHistory -> flickr_license_history). With a sample (--sample N --seed S) only
+the first N photos of each dataset by sample key are checked, in that order (pipelines.stats).
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ from ..config import Settings
 from ..db import connect, transaction, utc_now
 from ..errors import CcauditError, DatabaseLockedError, InputError
 from ..progress import Progress
+from ..stats import sample_key_sql
 from .client import (
     STATUSES,
     ApiResult,
@@ -78,6 +85,15 @@ class EnrichResult:
     api_calls: int = 0
     seconds: float = 0.0
     merge_holds: list[float] = field(default_factory=list)   # seconds each merge held the file for writing
+    license_histories: Counter = field(default_factory=Counter)
+    aliases: Counter = field(default_factory=Counter)   # lookupUser answers by status
+
+    @property
+    def aliases_asked(self) -> int:
+        return sum(self.aliases.values())
+    sample: int | None = None        # --sample N (per dataset), with its seed
+    seed: int | None = None
+    sample_drawn: int = 0            # photos newly drawn into the sample by this run
 
     @property
     def merges(self) -> int:
@@ -107,10 +123,16 @@ class EnrichResult:
             "seconds": round(self.seconds, 3),
             "calls_per_second": round(self.api_calls / self.seconds, 3) if self.seconds else None,
             "merges": self.merges, "merge_seconds_max": round(self.merge_seconds_max, 3),
+            "license_histories": {s: self.license_histories.get(s, 0) for s in STATUSES},
+            "sample": self.sample, "seed": self.seed, "sample_drawn": self.sample_drawn,
+            "aliases": {s: self.aliases.get(s, 0) for s in STATUSES},
         }
 
     def summary_text(self) -> str:
         scope = f"dataset {self.dataset}" if self.dataset else "all datasets, then YFCC100M"
+        if self.sample is not None:
+            scope = f"sample of {self.sample} per dataset, seed {self.seed}, " + (
+                f"dataset {self.dataset}" if self.dataset else "all datasets")
         counts = ", ".join(f"{self.photos.get(s, 0)} {s}" for s in STATUSES)
         people = ", ".join(f"{self.uploaders.get(s, 0)} {s}" for s in STATUSES)
         lines = [
@@ -121,6 +143,15 @@ class EnrichResult:
             (f"  merged into the database in {self.merges} short transaction(s), "
              f"the longest holding it {self.merge_seconds_max:.2f}s"),
         ]
+        if self.license_histories:
+            lines.append("  license histories fetched: " + ", ".join(
+                f"{self.license_histories.get(s, 0)} {s}" for s in STATUSES))
+        if self.aliases:
+            lines.append("  path aliases asked (flickr.urls.lookupUser): " + ", ".join(
+                f"{self.aliases.get(s, 0)} {s}" for s in STATUSES))
+        if self.sample is not None:
+            lines.append(f"  sample: first {self.sample} photos per dataset by seed {self.seed} "
+                         f"({self.sample_drawn} newly drawn)")
         if self.resumed_run_id:
             lines.append(f"  continued the pass of run {self.resumed_run_id}")
         if self.unknown_licenses:
@@ -141,8 +172,11 @@ class _Selection:
         SELECT DISTINCT photo_id FROM flickr_checks
         WHERE (checked_at >= $fresh AND status <> 'error') OR checked_at >= $pass"""
 
-    def __init__(self, dataset: str | None, fresh_since: datetime, pass_since: datetime):
+    def __init__(self, dataset: str | None, fresh_since: datetime, pass_since: datetime,
+                 sample: tuple[int, int] | None = None):
         self.dataset = dataset
+        self.sample = sample             # (size, seed): only the first `size` sampled photos per dataset
+        self.after_rank: tuple[int, str] = (0, "")
         self.fresh_since = fresh_since   # answered (non-error) checks since then are fresh
         self.pass_since = pass_since     # any check since then belongs to this pass
         self.after_item = -1
@@ -153,9 +187,12 @@ class _Selection:
         return {"fresh": self.fresh_since, "pass": self.pass_since, **extra}
 
     def next_batch(self, con: duckdb.DuckDBPyConnection, size: int, advance: bool = True) -> list[tuple]:
-        """Up to `size` pending photos: (photo_id, snapshot owner NSID, snapshot nickname).
-        Dataset items first, then (without --dataset) the rest of yfcc_photos. With
-        advance=False only peek (the cursor does not move)."""
+        """Up to `size` pending photos: (photo_id, snapshot owner NSID, snapshot nickname, is a
+        dataset photo). Dataset items first, then (without --dataset) the rest of yfcc_photos;
+        with a sample, only the sampled photos in sample order. With advance=False only peek
+        (the cursor does not move)."""
+        if self.sample is not None:
+            return self._next_sample_batch(con, size, advance)
         batch: list[tuple] = []
         if not self.items_exhausted:
             rows = con.execute(f"""
@@ -167,14 +204,16 @@ class _Selection:
                     SELECT photo_id FROM items ANTI JOIN done USING (photo_id)
                     ORDER BY photo_id LIMIT $n)
                 SELECT b.photo_id, any_value(y.owner_nsid), any_value(y.owner_nickname),
-                       any_value(d.owner_ref) FILTER (WHERE regexp_full_match(d.owner_ref, $nsid_pattern))
+                       coalesce(any_value(d.owner_ref) FILTER (WHERE regexp_full_match(d.owner_ref, $nsid_pattern)),
+                                any_value(a.owner_nsid))
                 FROM batch b
                 LEFT JOIN yfcc_photos y USING (photo_id)
                 LEFT JOIN dataset_items d USING (photo_id)
+                LEFT JOIN resolved_aliases a ON a.alias = lower(d.owner_ref)
                 GROUP BY b.photo_id ORDER BY b.photo_id""",
                                self._params(after=self.after_item, ds=self.dataset, n=size,
                                             nsid_pattern=_NSID.pattern)).fetchall()
-            batch = [(pid, owner or ref, nick) for pid, owner, nick, ref in rows]
+            batch = [(pid, owner or ref, nick, True) for pid, owner, nick, ref in rows]
             if batch:
                 if advance:
                     self.after_item = batch[-1][0]
@@ -184,7 +223,7 @@ class _Selection:
             if advance:
                 self.items_exhausted = True
         # Every dataset item is done: continue with the rest of YFCC100M.
-        batch = [tuple(r) for r in con.execute(f"""
+        batch = [(*r, False) for r in con.execute(f"""
             WITH done AS ({self._DONE})
             SELECT photo_id, owner_nsid, owner_nickname FROM yfcc_photos
             ANTI JOIN done USING (photo_id)
@@ -194,9 +233,47 @@ class _Selection:
             self.after_yfcc = batch[-1][0]
         return batch
 
+    _SAMPLED = """
+        SELECT dataset, photo_id, sample_rank FROM flickr_sample_photos
+        WHERE seed = $seed AND sample_rank <= $size AND ($ds IS NULL OR dataset = $ds)"""
+
+    def _sample_params(self, **extra) -> dict:
+        size, seed = self.sample
+        return self._params(size=size, seed=seed, ds=self.dataset, **extra)
+
+    def _next_sample_batch(self, con: duckdb.DuckDBPyConnection, size: int, advance: bool) -> list[tuple]:
+        """Sampled photos in (rank, dataset) order, so whatever a run gets through is a prefix of
+        each dataset's sample: itself a uniform sample."""
+        rank, dataset = self.after_rank
+        rows = con.execute(f"""
+            WITH done AS ({self._DONE}),
+            batch AS (
+                SELECT s.* FROM ({self._SAMPLED}) s ANTI JOIN done USING (photo_id)
+                WHERE s.sample_rank > $rank OR (s.sample_rank = $rank AND s.dataset > $after_ds)
+                ORDER BY s.sample_rank, s.dataset LIMIT $n),
+            refs AS (   -- the manifest's owner: an NSID, else what its path alias resolves to
+                SELECT d.photo_id,
+                       coalesce(any_value(d.owner_ref) FILTER (WHERE regexp_full_match(d.owner_ref, $nsid_pattern)),
+                                any_value(a.owner_nsid)) AS ref
+                FROM dataset_items d LEFT JOIN resolved_aliases a ON a.alias = lower(d.owner_ref)
+                WHERE d.photo_id IN (SELECT photo_id FROM batch) GROUP BY d.photo_id)
+            SELECT b.photo_id, coalesce(y.owner_nsid, r.ref), y.owner_nickname, b.sample_rank, b.dataset
+            FROM batch b LEFT JOIN yfcc_photos y USING (photo_id) LEFT JOIN refs r USING (photo_id)
+            ORDER BY b.sample_rank, b.dataset""",
+                           self._sample_params(rank=rank, after_ds=dataset, n=size,
+                                               nsid_pattern=_NSID.pattern)).fetchall()
+        if rows and advance:
+            self.after_rank = (rows[-1][3], rows[-1][4])
+        return [(pid, owner, nick, True) for pid, owner, nick, _, _ in rows]
+
     def count(self, con: duckdb.DuckDBPyConnection) -> int:
         """Pending photos. Two anti joins instead of a UNION, so 100M YFCC ids are streamed
         against the small sides (items, done) rather than de-duplicated in one hash table."""
+        if self.sample is not None:
+            return con.execute(f"""
+                WITH done AS ({self._DONE})
+                SELECT count(DISTINCT photo_id) FROM ({self._SAMPLED}) ANTI JOIN done USING (photo_id)""",
+                               self._sample_params()).fetchone()[0]
         items = con.execute(f"""
             WITH done AS ({self._DONE})
             SELECT count(*) FROM (SELECT DISTINCT photo_id FROM dataset_items
@@ -211,6 +288,29 @@ class _Selection:
             ANTI JOIN (SELECT DISTINCT photo_id FROM dataset_items WHERE photo_id IS NOT NULL) i
                  USING (photo_id)""", self._params()).fetchone()[0]
         return items + rest
+
+    def pending_aliases(self, con: duckdb.DuckDBPyConnection, after: str, size: int) -> list[str]:
+        """Path aliases that manifests name for the photos in scope (the sample, or the dataset's
+        items), lower-cased, in order after `after`, that neither an uploader profile nor a fresh
+        lookupUser answer (or one in this pass) resolves."""
+        size_, seed = self.sample if self.sample is not None else (None, None)
+        return [r[0] for r in con.execute("""
+            WITH refs AS (
+                SELECT DISTINCT lower(owner_ref) AS alias FROM dataset_items
+                WHERE owner_ref IS NOT NULL AND NOT regexp_full_match(owner_ref, $nsid_pattern)
+                  AND ($ds IS NULL OR dataset = $ds)
+                  AND ($seed IS NULL OR photo_id IN (
+                      SELECT photo_id FROM flickr_sample_photos
+                      WHERE seed = $seed AND sample_rank <= $size AND ($ds IS NULL OR dataset = $ds)))),
+            known AS (
+                SELECT alias FROM resolved_aliases
+                UNION ALL   -- asked recently: not_found answers too (an alias no one has)
+                SELECT alias FROM flickr_alias_resolutions
+                WHERE (resolved_at >= $fresh AND status <> 'error') OR resolved_at >= $pass)
+            SELECT alias FROM refs ANTI JOIN known USING (alias)
+            WHERE alias > $after ORDER BY alias LIMIT $n""",
+                                          self._params(ds=self.dataset, seed=seed, size=size_, after=after, n=size,
+                                                       nsid_pattern=_NSID.pattern)).fetchall()]
 
     def fresh_uploaders(self, con: duckdb.DuckDBPyConnection, nsids: list[str]) -> set[str]:
         """Which of these uploaders were fetched recently enough (or in this pass) to skip."""
@@ -230,6 +330,25 @@ def _check_dataset(con: duckdb.DuckDBPyConnection, dataset: str) -> None:
         known = [r[0] for r in con.execute("SELECT DISTINCT dataset FROM dataset_items ORDER BY 1").fetchall()]
         raise InputError(f"no items of dataset {dataset!r} in the database"
                          + (f" (known: {', '.join(known)})" if known else " (run `ccaudit ingest manifest` first)"))
+
+
+def draw_sample(con: duckdb.DuckDBPyConnection, dataset: str | None, size: int, seed: int,
+                run_id: str | None = None) -> int:
+    """Store the first `size` photos of each dataset (or of `dataset`) by sample key; photos
+    already drawn with this seed stay, so the sample only grows. Returns the photos added."""
+    before = con.execute("SELECT count(*) FROM flickr_sample_photos").fetchone()[0]
+    con.execute(f"""
+        INSERT INTO flickr_sample_photos (dataset, seed, photo_id, sample_rank, population, drawn_at, run_id)
+        WITH ranked AS (
+            SELECT dataset, photo_id,
+                   row_number() OVER (PARTITION BY dataset ORDER BY {sample_key_sql()}, photo_id) AS sample_rank,
+                   count(*) OVER (PARTITION BY dataset) AS population
+            FROM dataset_photos WHERE $ds IS NULL OR dataset = $ds
+            QUALIFY sample_rank <= $size)
+        SELECT r.dataset, $seed, r.photo_id, r.sample_rank, r.population, $now, $run FROM ranked r
+        ANTI JOIN (SELECT dataset, photo_id FROM flickr_sample_photos WHERE seed = $seed) USING (dataset, photo_id)""",
+                {"ds": dataset, "size": size, "seed": seed, "now": utc_now(), "run": run_id})
+    return con.execute("SELECT count(*) FROM flickr_sample_photos").fetchone()[0] - before
 
 
 def _start_run(con: duckdb.DuckDBPyConnection, result: EnrichResult, started: datetime, max_age_days: float,
@@ -262,10 +381,10 @@ def _finish_run(con: duckdb.DuckDBPyConnection, result: EnrichResult) -> None:
 
 
 _CHECK_FIELDS = ("license_id", "owner_nsid", "is_public", "owner_username", "title", "license_raw", "media",
-                 "posted_at", "updated_at")
+                 "posted_at", "updated_at", "owner_path_alias")
 _UPLOADER_FIELDS = ("username", "realname", "path_alias", "location", "is_pro", "photo_count")
-_TABLES = ("flickr_checks", "uploaders")
-_TIME_FIELDS = frozenset({"checked_at", "fetched_at", "posted_at", "updated_at"})
+_TABLES = ("flickr_checks", "uploaders", "flickr_license_history", "flickr_alias_resolutions")
+_TIME_FIELDS = frozenset({"checked_at", "fetched_at", "posted_at", "updated_at", "changed_at", "resolved_at"})
 
 
 # --- the journal ------------------------------------------------------------------------------
@@ -465,6 +584,55 @@ def _record_uploader(journal: Journal, run_id: str, nsid: str, nickname: str | N
                                  "run_id": run_id, **_answer_columns(answer, _UPLOADER_FIELDS)})
 
 
+def _record_license_history(journal: Journal, run_id: str, photo_id: int, answer) -> None:
+    """One row per entry of the history; an empty history or a failed fetch as one row."""
+    base = {"photo_id": photo_id, "fetched_at": utc_now(), "run_id": run_id, "status": answer.status,
+            "error_code": answer.code, "error_detail": None if answer.ok else answer.message,
+            "changes": None, "change_index": None, "changed_at": None, "old_license_id": None,
+            "new_license_id": None, "old_license_raw": None, "new_license_raw": None}
+    changes = answer.value if answer.ok else None
+    if not changes:
+        journal.append("flickr_license_history", base | {"changes": 0 if answer.ok else None})
+        return
+    for index, change in enumerate(changes, start=1):
+        journal.append("flickr_license_history", base | {
+            "changes": len(changes), "change_index": index, "changed_at": change.changed_at,
+            "old_license_id": change.old_license_id, "new_license_id": change.new_license_id,
+            "old_license_raw": change.old_license_raw, "new_license_raw": change.new_license_raw})
+
+
+def _resolve_aliases(settings: Settings, client: FlickrClient, selection: _Selection, result: EnrichResult,
+                     limit: int | None, deadline: float | None, journal: Journal, merger: _Merger) -> str | None:
+    """Ask flickr.urls.lookupUser for the manifests' unresolved path aliases (at most `limit` per
+    run, like photos); returns a stop reason when the deadline ends the run here."""
+    after = ""
+    while limit is None or result.aliases_asked < limit:
+        room = BATCH_SIZE if limit is None else min(BATCH_SIZE, limit - result.aliases_asked)
+        with _reading(settings) as con:
+            batch = selection.pending_aliases(con, after, room)
+        if not batch:
+            return None
+        for alias in batch:
+            if deadline is not None and time.monotonic() >= deadline:
+                return "deadline reached"
+            try:
+                answer = _ask(client.lookup_user, "flickr.urls.lookupUser", alias, deadline=deadline)
+            except DeadlineReached:
+                return "deadline reached"
+            found = answer.value if answer.ok else None
+            nsid = found.nsid if found is not None and found.nsid and _NSID.match(found.nsid) else None
+            status = "not_found" if answer.ok and nsid is None else answer.status
+            journal.append("flickr_alias_resolutions", {
+                "alias": alias, "resolved_at": utc_now(), "status": status, "owner_nsid": nsid,
+                "username": found.username if nsid else None, "error_code": answer.code,
+                "error_detail": None if answer.ok else answer.message, "run_id": result.run_id})
+            result.aliases[status] += 1
+            after = alias
+            if merger.due():
+                merger.merge(min(MERGE_LOCK_WAIT, settings.lock_wait_seconds))
+    return None
+
+
 def _ask(call, method: str, *args, deadline: float | None):
     """One client call; any client failure other than a rejected key or the deadline becomes an
     error answer for that photo or person (recorded, retried by the next pass), never a stop."""
@@ -480,8 +648,14 @@ def _ask(call, method: str, *args, deadline: float | None):
 def enrich(settings: Settings, dataset: str | None = None, limit: int | None = None,
            max_age_days: float = 30, progress: bool = False, deadline_seconds: float | None = None,
            client: FlickrClient | None = None, batch_size: int = BATCH_SIZE,
-           merge_every: int = MERGE_EVERY, merge_seconds: float = MERGE_SECONDS) -> EnrichResult:
+           merge_every: int = MERGE_EVERY, merge_seconds: float = MERGE_SECONDS,
+           sample: int | None = None, seed: int = 0, license_history: bool = True) -> EnrichResult:
     """Check pending photos (and their uploaders) on Flickr; see the module doc.
+
+    `sample` re-checks only a uniform sample of that many photos per dataset (drawn with `seed`,
+    see pipelines.stats; the same seed with a larger `sample` extends it). With
+    `license_history`, each dataset photo that Flickr still serves also gets its license history
+    (flickr.photos.licenses.getLicenseHistory): one more call, under the same rate limit.
 
     `limit` caps the photos checked, `deadline_seconds` the wall time (no call starts after it):
     an hourly Airflow task can pass e.g. deadline_seconds=3300 and run again next hour.
@@ -492,17 +666,19 @@ def enrich(settings: Settings, dataset: str | None = None, limit: int | None = N
     folder = journal_dir(settings.db_path)
     with _enrich_lock(folder):
         return _enrich_locked(settings, folder, dataset, limit, max_age_days, progress, deadline_seconds,
-                              client, batch_size, merge_every, merge_seconds)
+                              client, batch_size, merge_every, merge_seconds, sample, seed, license_history)
 
 
 def _enrich_locked(settings: Settings, folder: Path, dataset, limit, max_age_days, progress, deadline_seconds,
-                   client, batch_size, merge_every, merge_seconds) -> EnrichResult:
+                   client, batch_size, merge_every, merge_seconds, sample=None, seed=0,
+                   license_history=True) -> EnrichResult:
     started_clock = time.monotonic()
     deadline = started_clock + deadline_seconds if deadline_seconds is not None else None
     own_client = client is None
     client = client or FlickrClient.from_settings(settings)
     calls_before = client.requests_sent
-    result = EnrichResult(run_id=f"enrich-{utc_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}", dataset=dataset)
+    result = EnrichResult(run_id=f"enrich-{utc_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}", dataset=dataset,
+                          sample=sample, seed=seed if sample is not None else None)
     try:
         # One short write: schema, leftovers of a killed run, the run's start.
         with connect(settings.db_path, lock_wait=settings.lock_wait_seconds) as con:
@@ -512,16 +688,23 @@ def _enrich_locked(settings: Settings, folder: Path, dataset, limit, max_age_day
             started = utc_now()
             with transaction(con):
                 pass_since = _start_run(con, result, started, max_age_days, limit, deadline_seconds)
-        selection = _Selection(dataset, started - timedelta(days=max_age_days), pass_since)
+                if sample is not None:
+                    result.sample_drawn = draw_sample(con, dataset, sample, seed, result.run_id)
+        selection = _Selection(dataset, started - timedelta(days=max_age_days), pass_since,
+                               sample=(sample, seed) if sample is not None else None)
         with _reading(settings) as con:
             result.pending_at_start = selection.count(con)
         total = min(result.pending_at_start, limit) if limit is not None else result.pending_at_start
         journal = Journal(folder, result.run_id)
         merger = _Merger(settings, journal, result, merge_every, merge_seconds)
         try:
+            stop = _resolve_aliases(settings, client, selection, result, limit, deadline, journal, merger)
+            if result.aliases and merger.merged_seq < journal.seq:
+                # so the photo selection sees the owners the aliases resolved to (uploader checks)
+                merger.merge(min(MERGE_LOCK_WAIT, settings.lock_wait_seconds))
             with Progress(total, unit=" photos", label="enrich", enabled=None if progress else False) as bar:
-                result.stop_reason = _run(settings, client, selection, result, limit, deadline, batch_size,
-                                          bar, journal, merger)
+                result.stop_reason = stop or _run(settings, client, selection, result, limit, deadline, batch_size,
+                                          bar, journal, merger, license_history)
             result.status = "complete" if result.stop_reason == "nothing left to check" else "partial"
         except FlickrApiKeyError:
             result.status, result.stop_reason = "failed", "Flickr rejected the API key"
@@ -552,7 +735,8 @@ def _final_merge(merger: _Merger, settings: Settings, journal: Journal) -> None:
 
 
 def _run(settings: Settings, client: FlickrClient, selection: _Selection, result: EnrichResult, limit: int | None,
-         deadline: float | None, batch_size: int, bar: Progress, journal: Journal, merger: _Merger) -> str:
+         deadline: float | None, batch_size: int, bar: Progress, journal: Journal, merger: _Merger,
+         license_history: bool = True) -> str:
     """The loop: returns why it stopped."""
     seen_owners: set[str] = set()
     # Answers not merged yet are not in flickr_checks, so the YFCC100M tier would offer the dataset
@@ -563,15 +747,15 @@ def _run(settings: Settings, client: FlickrClient, selection: _Selection, result
         if room <= 0:
             with _reading(settings) as con:
                 peek = selection.next_batch(con, min(len(checked), 10_000) + 1, advance=False)
-            more = any(pid not in checked for pid, _, _ in peek)
+            more = any(row[0] not in checked for row in peek)
             return "limit reached" if more else "nothing left to check"
         with _reading(settings) as con:
             offered = selection.next_batch(con, room)
             batch = [row for row in offered if row[0] not in checked]
-            fresh = selection.fresh_uploaders(con, sorted({owner for _, owner, _ in batch if owner}))
+            fresh = selection.fresh_uploaders(con, sorted({row[1] for row in batch if row[1]}))
         if not offered:
             return "nothing left to check"
-        for photo_id, snapshot_owner, snapshot_nickname in batch:
+        for photo_id, snapshot_owner, snapshot_nickname, dataset_photo in batch:
             if deadline is not None and time.monotonic() >= deadline:
                 return "deadline reached"
             try:
@@ -584,6 +768,15 @@ def _run(settings: Settings, client: FlickrClient, selection: _Selection, result
             bar.update(1)
             if answer.ok and answer.value.license_id is None and answer.value.license_raw is not None:
                 result.unknown_licenses += 1
+            # A photo Flickr no longer serves has no history to ask for.
+            if license_history and dataset_photo and answer.ok:
+                try:
+                    history = _ask(client.license_history, "flickr.photos.licenses.getLicenseHistory", photo_id,
+                                   deadline=deadline)
+                except DeadlineReached:
+                    return "deadline reached"
+                _record_license_history(journal, result.run_id, photo_id, history)
+                result.license_histories[history.status] += 1
             owner = answer.value.owner_nsid if answer.ok and answer.value.owner_nsid else snapshot_owner
             if owner and owner not in seen_owners:
                 seen_owners.add(owner)

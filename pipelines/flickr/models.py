@@ -133,38 +133,31 @@ class PhotoInfo:
     license_id: int | None  # None when Flickr sends a license id we do not know
     owner_nsid: str | None
     owner_username: str | None
-    owner_realname: str | None
-    owner_path_alias: str | None
+    owner_path_alias: str | None   # stored: resolves a manifest's path alias to owner_nsid for free
     title: str | None
     is_public: bool | None
     media: str | None
     posted_at: datetime | None
     updated_at: datetime | None
-    views: int | None
-    page_url: str | None
+    # Not parsed (no one used them): views, the owner's realname (people.getInfo gives it), the page URL.
 
     @classmethod
     def from_payload(cls, payload: dict) -> PhotoInfo:
         photo = _object(payload.get("photo"), "photo")
         owner = _object(photo.get("owner"), "photo.owner")
         license_raw = as_text(photo.get("license"))
-        page_urls = [as_text(u) for u in as_list(_get(photo, "urls", "url"))
-                     if isinstance(u, dict) and u.get("type") == "photopage"]
         return cls(
             photo_id=as_int(photo.get("id")),
             license_raw=license_raw,
             license_id=license_id_for(license_raw),
             owner_nsid=as_nonempty_text(owner.get("nsid")),
             owner_username=as_nonempty_text(owner.get("username")),
-            owner_realname=as_nonempty_text(owner.get("realname")),
             owner_path_alias=as_nonempty_text(owner.get("path_alias")),
             title=as_text(photo.get("title")),
             is_public=as_bool(_get(photo, "visibility", "ispublic")),
             media=as_nonempty_text(photo.get("media")) or "photo",
             posted_at=as_epoch(_get(photo, "dates", "posted") or photo.get("dateuploaded")),
             updated_at=as_epoch(_get(photo, "dates", "lastupdate")),
-            views=as_int(photo.get("views")),
-            page_url=page_urls[0] if page_urls else None,
         )
 
 
@@ -176,9 +169,8 @@ class PersonInfo:
     path_alias: str | None
     location: str | None
     is_pro: bool | None
-    is_deleted: bool | None
     photo_count: int | None
-    photos_url: str | None
+    # Not parsed (no one used them): is_deleted (a deleted account answers code 5), photosurl.
 
     @classmethod
     def from_payload(cls, payload: dict) -> PersonInfo:
@@ -190,9 +182,7 @@ class PersonInfo:
             path_alias=as_nonempty_text(person.get("path_alias")),
             location=as_nonempty_text(person.get("location")),
             is_pro=as_bool(person.get("ispro")),
-            is_deleted=as_bool(person.get("is_deleted")),
             photo_count=as_int(_get(person, "photos", "count")),
-            photos_url=as_nonempty_text(person.get("photosurl")),
         )
 
 

@@ -37,6 +37,29 @@ MEANINGS = {
     "owner": "Uploader account (pseudonymised in the pseudonymous edition).",
     "owner_nsid": "Uploader NSID (pseudonymised in the pseudonymous edition).",
     "auditable": "FALSE when the manifest has no pointer back to Flickr for any item.",
+    # re-check figures with uncertainty (enrichment_sample_estimates)
+    "seed": "Seed of the re-check sample (`ccaudit enrich --sample N --seed S`); empty for a census of the whole dataset.",
+    "population": "Distinct photos of the dataset: the population the figure speaks of.",
+    "checked": "Photos re-checked that the figure rests on (n): the answered prefix of the sample in sample order, or every photo for a census.",
+    "figure": "What is counted among the checked photos.",
+    "share_low": "Lower end of the 95% Wilson score interval (continuity-corrected) for the share of the whole dataset; equals the share for a census.",
+    "share_high": "Upper end of the 95% Wilson score interval (continuity-corrected) for the share of the whole dataset; equals the share for a census.",
+    "basis": "estimate (from a uniform random sample: read the interval) or census (every photo of the dataset checked).",
+    # license at collection time (enrichment_license_at_collection)
+    "collected_on": "Date the dataset collected its photos from Flickr (ingest manifest --collected-on or the catalogue's collected_on).",
+    "license_yfcc": "License in the YFCC100M snapshot (2014).",
+    "license_at_collection": "License the photo carried on the collection date, read from its Flickr license history.",
+    "license_now": "License the photo carries on Flickr now (latest answered re-check).",
+    "direction": "Change from collection time to now: unchanged, more restrictive (commercial use or derivatives withdrawn, or now All Rights Reserved), more open, or changed.",
+    # privacy exposure (datasets_privacy_exposure)
+    "face_dataset": "TRUE when the dataset catalogue says the dataset distributes faces; NULL when the dataset is not in the catalogue.",
+    "photos_geotagged": "Distinct photos YFCC100M gives coordinates for.",
+    "street_level": "Geotagged photos with Flickr accuracy 14-16 (nearest named level: street, 16).",
+    "city_level": "Geotagged photos with Flickr accuracy 9-13 (nearest named level: city, 11).",
+    "region_or_coarser": "Geotagged photos with Flickr accuracy 1-8 (region ~6, country ~3, world 1).",
+    "accuracy_unknown": "Geotagged photos whose accuracy is missing or outside 1-16.",
+    "geotagged_share": "Share of the dataset's photos in YFCC100M that YFCC100M geotags.",
+    "changed_before_collection": "TRUE when the license had already changed between the YFCC100M snapshot and the collection date.",
 }
 
 

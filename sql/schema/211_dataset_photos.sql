@@ -1,4 +1,4 @@
--- Needs yfcc_photos (020), dataset_items (060), uploaders (080) and latest_datasets (210).
+-- Needs yfcc_photos (020), dataset_items (060), resolved_aliases (080a) and latest_datasets (210).
 -- One row per photo of each dataset (latest version), however many items (faces) point to it,
 -- with what YFCC100M and the manifest say about it side by side.
 CREATE OR REPLACE VIEW dataset_photos AS
@@ -15,12 +15,8 @@ WITH per_photo AS (
     WHERE i.photo_id IS NOT NULL
     GROUP BY i.dataset, i.version, i.photo_id
 ),
--- Path aliases (FFHQ, Open Images) resolved to NSIDs where an uploader profile was fetched.
-aliases AS (
-    SELECT lower(path_alias) AS alias, arg_max(owner_nsid, fetched_at) AS owner_nsid
-    FROM uploaders WHERE path_alias IS NOT NULL
-    GROUP BY lower(path_alias)
-)
+-- Path aliases (FFHQ, Open Images) resolved to NSIDs (resolved_aliases, 080a).
+aliases AS (SELECT alias, owner_nsid FROM resolved_aliases)
 SELECT p.*,
        y.photo_id IS NOT NULL AS in_yfcc,
        y.license_id AS yfcc_license_id,
@@ -36,5 +32,5 @@ COMMENT ON COLUMN dataset_photos.declared_license_id IS 'License the manifest de
 COMMENT ON COLUMN dataset_photos.declared_licenses IS 'Number of different licenses the manifest declares for this photo (normally 0 or 1).';
 COMMENT ON COLUMN dataset_photos.in_yfcc IS 'TRUE when YFCC100M (as ingested) holds the photo.';
 COMMENT ON COLUMN dataset_photos.yfcc_license_id IS 'License in YFCC100M (at crawl time, 2014).';
-COMMENT ON COLUMN dataset_photos.owner IS 'Uploader: the YFCC100M NSID where YFCC100M holds the photo, else the NSID of the manifest''s path alias where an uploader profile resolves it, else the manifest''s owner_ref (NSID or path alias).';
+COMMENT ON COLUMN dataset_photos.owner IS 'Uploader: the YFCC100M NSID where YFCC100M holds the photo, else the NSID of the manifest''s path alias where an uploader profile or flickr.urls.lookupUser resolves it, else the manifest''s owner_ref (NSID or path alias).';
 COMMENT ON COLUMN dataset_photos.geotagged IS 'YFCC100M has coordinates for the photo (FALSE when it is not in YFCC100M).';

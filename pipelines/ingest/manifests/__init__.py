@@ -15,6 +15,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from types import ModuleType
 
@@ -141,7 +142,8 @@ def _first_reject(rejects_path: Path) -> str:
 _ITEM_COLUMNS = [f.name for f in ITEM_SCHEMA]
 
 
-def load_staged_manifest(con, staged: StagedManifest | dict, catalog_entry: str | None = None) -> ManifestResult:
+def load_staged_manifest(con, staged: StagedManifest | dict, catalog_entry: str | None = None,
+                         collected_on: date | None = None) -> ManifestResult:
     """Replace the dataset version with the staged items, in one transaction.
 
     The version is linked to its dataset-catalogue entry: `catalog_entry` when given (an unknown key
@@ -188,6 +190,14 @@ def load_staged_manifest(con, staged: StagedManifest | dict, catalog_entry: str 
             key + [staged.format, loaded, staged.auditable, [f.source_file for f in staged.files], finished,
                    staged.run_id])
         con.execute("UPDATE datasets SET catalog_entry = ? WHERE dataset = ? AND version = ?", [catalog_key, *key])
+        # The date licenses are judged at (--collected-on, else the catalogue's collected_on) and
+        # what the dataset distributes (the report's privacy section asks whether it shows faces).
+        from ...catalog import entry_for
+        entry = entry_for(catalog_key) if catalog_key is not None else None
+        if collected_on is None and entry is not None:
+            collected_on = entry.collected_on
+        con.execute("UPDATE datasets SET collected_on = ?, catalog_content = ? WHERE dataset = ? AND version = ?",
+                    [collected_on, getattr(entry, "content", None), *key])
         photos, owners, matched = con.execute(read_sql("ingest", "manifest_counts.sql"), key).fetchone()
         con.execute("DROP VIEW _manifest_items; DROP VIEW _manifest_rejects; "
                     "DROP TABLE _manifest_dups; DROP TABLE _manifest_files")
@@ -239,7 +249,8 @@ def _quote(text: str) -> str:
 
 def ingest_manifest(con, fmt: str, *, dataset: str, version: str | None = None,
                     paths: Sequence[Path | str], work_dir: Path | str | None = None,
-                    catalog_entry: str | None = None, **options) -> ManifestResult:
+                    catalog_entry: str | None = None, collected_on: date | None = None,
+                    **options) -> ManifestResult:
     """Parse and load a manifest (stage to Parquet in a temporary folder, then one transaction)."""
     from ...catalog import catalog_key_for
 
@@ -248,7 +259,7 @@ def ingest_manifest(con, fmt: str, *, dataset: str, version: str | None = None,
     try:
         with tempfile.TemporaryDirectory(prefix="ccaudit-manifest-", dir=work_dir) as tmp:
             staged = stage_manifest(fmt, dataset, version, paths, tmp, **options)
-            return load_staged_manifest(con, staged, catalog_entry=catalog_entry)
+            return load_staged_manifest(con, staged, catalog_entry=catalog_entry, collected_on=collected_on)
     except Exception as exc:
         record_failed_manifest(con, fmt, paths, exc, started)
         raise
