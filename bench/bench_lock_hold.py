@@ -58,10 +58,10 @@ def main(argv=None) -> int:
     from pipelines.config import Settings
     from pipelines.db import connect
     from pipelines.flickr.enrich import enrich
-    from pipelines.generate import generate_yfcc
-    from pipelines.generate_manifests import generate_manifests
     from pipelines.ingest.manifests import load_staged_manifest, stage_manifest
     from pipelines.ingest.yfcc import ingest_yfcc, load_staged, stage_yfcc_file
+    from pipelines.synth.manifests import generate_manifests
+    from pipelines.synth.yfcc import generate_yfcc
     from tests.flickr_server import FlickrTestServer, person_body, photo_body
 
     work = Path(tempfile.mkdtemp(prefix="bench-lock-"))

@@ -66,10 +66,10 @@ def bench_database(db_path: Path, repeat: int = 3) -> dict:
 def make_database(folder: Path, rows: int, seed: int = 1) -> Path:
     """A bench database from the generators: YFCC100M-format rows plus the derived manifests."""
     from pipelines.db import connect
-    from pipelines.generate import generate_yfcc
-    from pipelines.generate_manifests import generate_manifests
     from pipelines.ingest.manifests import ingest_manifest
     from pipelines.ingest.yfcc import ingest_yfcc
+    from pipelines.synth.manifests import generate_manifests
+    from pipelines.synth.yfcc import generate_yfcc
 
     data = folder / "bench_yfcc.tsv.zst"
     generate_yfcc(data, rows=rows, seed=seed)

@@ -83,7 +83,7 @@ def _tool(*names: str) -> str | None:
 
 def ensure_data(data_dir: Path, rows: int, formats: list[str]) -> dict[str, Path]:
     """Generated plain file for `rows` (seed 0) plus its compressed copies, cached in data_dir."""
-    from pipelines.generate import generate_yfcc
+    from pipelines.synth.yfcc import generate_yfcc
 
     data_dir.mkdir(parents=True, exist_ok=True)
     plain = data_dir / f"yfcc_{rows}.tsv"

@@ -98,8 +98,8 @@ class user_errors_fail_fast:
 
 def run_work_folder(context) -> str:
     """This DAG run's folder for staged shards (same answer in every task of the run)."""
-    from pipelines import orchestration
+    from pipelines import airflow_tasks
 
     params = context["params"]
-    base = orchestration.work_dir(setting(params, "work_dir"), setting(params, "db"))
-    return str(orchestration.run_folder(base, context["run_id"]))
+    base = airflow_tasks.work_dir(setting(params, "work_dir"), setting(params, "db"))
+    return str(airflow_tasks.run_folder(base, context["run_id"]))

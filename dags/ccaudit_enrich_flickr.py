@@ -56,16 +56,16 @@ log = logging.getLogger(__name__)
 def ccaudit_enrich_flickr():
     @task(pool=DUCKDB_POOL, queue=DB_QUEUE, execution_timeout=timedelta(minutes=55))
     def enrich(**context) -> dict:
-        from pipelines import orchestration
+        from pipelines import airflow_tasks
 
         params = context["params"]
         key = flickr_api_key()
         if not key:
             log.info("no key: set FLICKR_API_KEY or the Airflow connection flickr_api; enrichment skipped")
         with user_errors_fail_fast():
-            result = orchestration.enrich_batch(setting(params, "db"), key, dataset=params.get("dataset"),
-                                                limit=_int(setting(params, "limit", key="enrich_limit")),
-                                                max_age=params["max_age"])
+            result = airflow_tasks.enrich_batch(setting(params, "db"), key, dataset=params.get("dataset"),
+                                               limit=_int(setting(params, "limit", key="enrich_limit")),
+                                               max_age=params["max_age"])
         log.info("enrichment: %s", result)
         return result
 

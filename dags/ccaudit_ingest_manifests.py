@@ -74,25 +74,25 @@ MANIFEST_SCHEMA = {
 def ccaudit_ingest_manifests():
     @task
     def plan(**context) -> list[dict]:
-        from pipelines import orchestration
+        from pipelines import airflow_tasks
 
         with user_errors_fail_fast():
-            return orchestration.manifest_specs(setting(context["params"], "manifests", json_value=True))
+            return airflow_tasks.manifest_specs(setting(context["params"], "manifests", json_value=True))
 
     @task
     def stage(spec: dict, **context) -> dict:
-        from pipelines import orchestration
+        from pipelines import airflow_tasks
 
         with user_errors_fail_fast():
-            return orchestration.stage_manifest(spec, run_work_folder(context))
+            return airflow_tasks.stage_manifest_spec(spec, run_work_folder(context))
 
     @task(pool=DUCKDB_POOL, queue=DB_QUEUE, outlets=[DATASET_ITEMS])
     def load(staged, **context) -> dict:
-        from pipelines import orchestration
+        from pipelines import airflow_tasks
 
         with user_errors_fail_fast():
-            return orchestration.load_manifests(setting(context["params"], "db"), list(staged),
-                                                cleanup=run_work_folder(context))
+            return airflow_tasks.load_manifests(setting(context["params"], "db"), list(staged),
+                                               cleanup=run_work_folder(context))
 
     load(stage.expand(spec=plan()))
 

@@ -52,25 +52,25 @@ from ccaudit_common import (
 def ccaudit_ingest_yfcc():
     @task
     def plan(**context) -> list[str]:
-        from pipelines import orchestration
+        from pipelines import airflow_tasks
 
         with user_errors_fail_fast():
-            return orchestration.list_yfcc_files(setting(context["params"], "paths", key="yfcc_paths"))
+            return airflow_tasks.list_yfcc_files(setting(context["params"], "paths", key="yfcc_paths"))
 
     @task
     def stage(path: str, **context) -> dict:
-        from pipelines import orchestration
+        from pipelines import airflow_tasks
 
         with user_errors_fail_fast():
-            return orchestration.stage_yfcc(path, run_work_folder(context))
+            return airflow_tasks.stage_yfcc(path, run_work_folder(context))
 
     @task(pool=DUCKDB_POOL, queue=DB_QUEUE, outlets=[YFCC_PHOTOS])
     def load(staged, **context) -> dict:
-        from pipelines import orchestration
+        from pipelines import airflow_tasks
 
         with user_errors_fail_fast():
-            return orchestration.load_yfcc(setting(context["params"], "db"), list(staged),
-                                           run_id=context["run_id"], cleanup=run_work_folder(context))
+            return airflow_tasks.load_yfcc(setting(context["params"], "db"), list(staged),
+                                          run_id=context["run_id"], cleanup=run_work_folder(context))
 
     load(stage.expand(path=plan()))
 

@@ -60,11 +60,11 @@ def ccaudit_validate_and_report():
     def validate(**context) -> dict:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from pipelines import orchestration
+        from pipelines import airflow_tasks
 
         with user_errors_fail_fast():
-            result = orchestration.validate_database(setting(context["params"], "db"),
-                                                     run_id=f"airflow:{context['run_id']}")
+            result = airflow_tasks.run_validation(setting(context["params"], "db"),
+                                                  run_id=f"airflow:{context['run_id']}")
         log.info("%s", result["summary"])
         if not result["success"]:
             # No retry: the data will not change by itself. Downstream tasks become upstream_failed.
@@ -74,12 +74,12 @@ def ccaudit_validate_and_report():
 
     @task(pool=DUCKDB_POOL, queue=DB_QUEUE)
     def report(**context) -> dict:
-        from pipelines import orchestration
+        from pipelines import airflow_tasks
 
         params = context["params"]
         with user_errors_fail_fast():
-            result = orchestration.build_report(setting(params, "db"), setting(params, "out", key="reports_dir"),
-                                                params["publish_mode"])
+            result = airflow_tasks.build_report_and_edition(
+                setting(params, "db"), setting(params, "out", key="reports_dir"), params["publish_mode"])
         log.info("report published at %s", result["report_dir"])
         return result
 

@@ -12,12 +12,10 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .config import Settings
+from .config import Settings, db_from_env
 from .errors import CcauditError, disk_full_error
+from .ingest.manifests import formats
 from .textsafe import check_name, escape_controls, escape_json
-
-MANIFEST_FORMATS = ("clip-subset", "ffhq", "coco", "open-images", "megaface-paths", "pipa", "flickr30k", "csv",
-                    "yfcc-columns")
 
 
 def _positive_int(text: str) -> int:
@@ -62,13 +60,11 @@ def _print_json(value) -> None:
 # --- commands ---------------------------------------------------------------------------------
 
 def cmd_demo(args) -> int:
-    import os
-
     from .demo import run_demo
 
     out_dir = Path(args.out)
     settings = _settings(args)
-    if getattr(args, "db", None) is None and not os.environ.get("CCAUDIT_DB"):
+    if getattr(args, "db", None) is None and not db_from_env():
         # Keep the demo self-contained: its database lives with its data and report.
         settings = settings.with_db(out_dir / "ccaudit.duckdb")
     result = run_demo(settings, out_dir=out_dir)
@@ -77,7 +73,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_generate_yfcc(args) -> int:
-    from .generate import generate_yfcc
+    from .synth.yfcc import generate_yfcc
 
     result = generate_yfcc(Path(args.out), rows=args.rows, layout=args.layout, seed=args.seed,
                            users=args.users, bad_lines=args.bad_lines, form=args.format)
@@ -107,8 +103,7 @@ def cmd_ingest_manifest(args) -> int:
     from .db import DeferredConnection
     from .ingest.manifests import ingest_manifest
 
-    options = {key: getattr(args, key) for key in ("id_column", "url_column", "owner_column",
-                                                   "license_column", "author_column", "delimiter")
+    options = {key: getattr(args, key) for key in formats.options(formats.discover())
                if getattr(args, key, None) is not None}
     with DeferredConnection(_settings(args).db_path) as con:  # opened when the staged manifest loads
         result = ingest_manifest(con, args.format, dataset=args.dataset, version=args.version,
@@ -289,15 +284,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Load the manifest of a dataset derived from Flickr; items are resolved to Flickr photo ids. "
                     "Re-ingesting a dataset version replaces it.")
     ing_manifest.add_argument("paths", nargs="+", metavar="PATH")
-    ing_manifest.add_argument("--format", required=True, choices=MANIFEST_FORMATS)
+    declared = formats.discover()  # every adapter module's FORMAT: the choices and one flag per option
+    ing_manifest.add_argument("--format", required=True, choices=list(declared))
     ing_manifest.add_argument("--dataset", required=True, help="dataset name, e.g. megaface")
     ing_manifest.add_argument("--version", default=None, help="dataset version (default: today's date)")
-    ing_manifest.add_argument("--id-column", help="csv format: column with a Flickr photo id")
-    ing_manifest.add_argument("--url-column", help="csv format: column with a Flickr URL (page, static, flic.kr)")
-    ing_manifest.add_argument("--owner-column", help="csv format: column with an NSID or path alias")
-    ing_manifest.add_argument("--license-column", help="csv format: column with a license name, URL or id")
-    ing_manifest.add_argument("--author-column", help="csv format: column with the author credit")
-    ing_manifest.add_argument("--delimiter", help="csv format: field delimiter (default: sniffed; use '\\t' for TSV)")
+    for option, takers in formats.options(declared).values():
+        ing_manifest.add_argument(option.flag, help=f"{', '.join(takers)} format: {option.help}")
     ing_manifest.add_argument("--catalog-entry", metavar="KEY",
                               help="link the dataset to this entry of the dataset catalogue (default: by name)")
     ing_manifest.add_argument("--collected-on", type=_iso_date, metavar="DATE",

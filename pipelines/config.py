@@ -1,7 +1,7 @@
 """One settings object shared by the CLI and the DAGs, read from the environment.
 
-Env vars (the contract): CCAUDIT_DB, FLICKR_API_KEY, CCAUDIT_FLICKR_API_URL, CCAUDIT_FLICKR_RATE,
-CCAUDIT_LOCK_WAIT.
+ENVIRONMENT lists every environment variable ccaudit reads, with its meaning and default; README's
+"Environment" table shows the same rows (tests/test_config.py keeps the two and the code in step).
 """
 
 from __future__ import annotations
@@ -14,12 +14,40 @@ from pathlib import Path
 from .errors import ConfigError
 
 DEFAULT_DB = "ccaudit.duckdb"
+DEFAULT_REPORTS_DIR = "reports"
 DEFAULT_FLICKR_API_URL = "https://api.flickr.com/services/rest/"
 DEFAULT_FLICKR_RATE = 3600.0  # calls per hour: Flickr's published limit per key
 # Seconds a writer waits for readers to let go of the DuckDB file (Airflow retries after that).
 DEFAULT_LOCK_WAIT = 300.0
 # Readers (lookup, report, validate's reading part) wait at most this long for a writer.
 READER_LOCK_WAIT_CAP = 60.0
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    name: str
+    meaning: str
+    default: str
+
+
+ENVIRONMENT = (
+    EnvVar("CCAUDIT_DB", "the DuckDB database file", DEFAULT_DB),
+    EnvVar("FLICKR_API_KEY", "Flickr API key for `enrich`; never logged, never stored", "none: enrich does nothing"),
+    EnvVar("CCAUDIT_FLICKR_API_URL", "Flickr REST endpoint (tests point it at a local server)", DEFAULT_FLICKR_API_URL),
+    EnvVar("CCAUDIT_FLICKR_RATE", "Flickr calls per hour", f"{DEFAULT_FLICKR_RATE:.0f}"),
+    EnvVar("CCAUDIT_LOCK_WAIT", "seconds a command waits for another process to let go of the database file; "
+           f"read-only commands wait at most {READER_LOCK_WAIT_CAP:.0f}", f"{DEFAULT_LOCK_WAIT:.0f}"),
+    EnvVar("CCAUDIT_PSEUDONYM_KEY", "key of the report's keyed hashes (16+ characters)",
+           "the `.ccaudit-pseudonym-key` file beside the database"),
+    EnvVar("CCAUDIT_INGEST_STREAM", "`1`: decompress YFCC100M through a pipe instead of a temporary file", "0"),
+    EnvVar("CCAUDIT_EXTERNAL_COMPRESSORS", "`0`: use Python's decompressors, not lbzip2/pigz/zstd", "1"),
+    EnvVar("CCAUDIT_WORK_DIR", "Airflow: folder for staged Parquet shards, shared by all workers", "<db folder>/work"),
+    EnvVar("CCAUDIT_REPORTS_DIR", "Airflow: where the report DAG writes reports", DEFAULT_REPORTS_DIR),
+    EnvVar("CCAUDIT_YFCC_PATHS", "Airflow: YFCC100M files or globs when the run gives no `paths`", "none"),
+    EnvVar("CCAUDIT_ENRICH_LIMIT", "Airflow: photos per enrichment run when the run gives no `limit`",
+           "what fits half an hour of the rate"),
+    EnvVar("CCAUDIT_RETRY_DELAY_SECONDS", "Airflow: first retry delay, read where the DAGs are parsed", "120"),
+)
 
 
 def lock_wait_from_env(env: dict | None = None) -> float:
@@ -35,6 +63,33 @@ def lock_wait_from_env(env: dict | None = None) -> float:
     return value
 
 
+def db_from_env(env: dict | None = None) -> str | None:
+    """CCAUDIT_DB when set (the demo keeps its own database unless one was chosen)."""
+    env = os.environ if env is None else env
+    return env.get("CCAUDIT_DB") or None
+
+
+def external_compressors_from_env(env: dict | None = None) -> bool:
+    """CCAUDIT_EXTERNAL_COMPRESSORS: False (`0`, `false`, `no`) forces Python's decompressors and compressors."""
+    env = os.environ if env is None else env
+    return env.get("CCAUDIT_EXTERNAL_COMPRESSORS", "1").strip().lower() not in ("0", "false", "no")
+
+
+def ingest_stream_from_env(env: dict | None = None) -> bool:
+    """CCAUDIT_INGEST_STREAM: True (`1`, `true`, `yes`) streams compressed input through a pipe, never spooled."""
+    env = os.environ if env is None else env
+    return env.get("CCAUDIT_INGEST_STREAM", "").strip().lower() in ("1", "true", "yes")
+
+
+def pseudonym_key_from_env(env: dict | None = None) -> str | None:
+    """CCAUDIT_PSEUDONYM_KEY, at least 16 characters; None when unset (the key file is used instead)."""
+    env = os.environ if env is None else env
+    text = (env.get("CCAUDIT_PSEUDONYM_KEY") or "").strip()
+    if text and len(text) < 16:
+        raise ConfigError("CCAUDIT_PSEUDONYM_KEY must be at least 16 characters")
+    return text or None
+
+
 @dataclass(frozen=True)
 class Settings:
     db_path: Path = Path(DEFAULT_DB)
@@ -43,6 +98,8 @@ class Settings:
     # repr=False: the key must never reach a log line or a traceback through this object.
     flickr_api_key: str | None = field(default=None, repr=False)
     lock_wait_seconds: float = DEFAULT_LOCK_WAIT   # CCAUDIT_LOCK_WAIT; readers wait at most READER_LOCK_WAIT_CAP
+    work_dir: Path | None = None                   # CCAUDIT_WORK_DIR; None: <db folder>/work
+    reports_dir: Path = Path(DEFAULT_REPORTS_DIR)  # CCAUDIT_REPORTS_DIR
 
     @classmethod
     def from_env(cls, db: str | os.PathLike | None = None, env: dict | None = None) -> Settings:
@@ -55,11 +112,13 @@ class Settings:
         if not math.isfinite(rate) or rate <= 0:
             raise ConfigError(f"CCAUDIT_FLICKR_RATE must be a finite number of calls per hour above 0, got {rate_text!r}")
         return cls(
-            db_path=Path(db or env.get("CCAUDIT_DB") or DEFAULT_DB),
+            db_path=Path(db or db_from_env(env) or DEFAULT_DB),
             flickr_api_url=env.get("CCAUDIT_FLICKR_API_URL") or DEFAULT_FLICKR_API_URL,
             flickr_rate_per_hour=rate,
             flickr_api_key=(env.get("FLICKR_API_KEY") or "").strip() or None,
             lock_wait_seconds=lock_wait_from_env(env),
+            work_dir=Path(env["CCAUDIT_WORK_DIR"]) if env.get("CCAUDIT_WORK_DIR") else None,
+            reports_dir=Path(env.get("CCAUDIT_REPORTS_DIR") or DEFAULT_REPORTS_DIR),
         )
 
     def with_db(self, db: str | os.PathLike) -> Settings:

@@ -40,13 +40,13 @@ class DemoResult:
 
 def run_demo(settings: Settings, out_dir: Path, rows: int = DEMO_ROWS, seed: int = DEMO_SEED) -> DemoResult:
     from .db import connect
-    from .generate import generate_yfcc
-    from .generate_manifests import generate_manifests
     from .ingest.manifests import ingest_manifest
     from .ingest.yfcc import ingest_yfcc
     from .optout import add_optout
     from .quality import validate
     from .reports.build import build_report
+    from .synth.manifests import generate_manifests
+    from .synth.yfcc import generate_yfcc
 
     started = time.monotonic()
     data_dir = out_dir / "data"

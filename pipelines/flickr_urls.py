@@ -120,10 +120,6 @@ _FORM_LABELS = {
 }
 
 
-def is_nsid(text: str) -> bool:
-    return bool(NSID_RE.match(text))
-
-
 def normalise_nsid(text: str) -> str | None:
     """'12345678@n00' -> '12345678@N00' (Flickr writes NSIDs with a capital N); None if not an NSID."""
     stripped = text.strip() if isinstance(text, str) else ""

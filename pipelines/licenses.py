@@ -4,7 +4,7 @@ Flickr keys licenses by a numeric id (0-16). Datasets froze whatever name or URL
 they were built: "Attribution License" (before June 2025) or "CC BY 2.0" (since), http or https,
 with or without a trailing slash, deed/legalcode pages, 2.0 jurisdiction ports (`/2.0/jp/`).
 `parse_license` folds all of those to the id; anything it does not recognise maps to None and is
-reported by the caller, never guessed. Facts and sources: shared/research/flickr-api-and-licenses.md.
+reported by the caller, never guessed. Facts and sources: docs/licenses.md.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Validate the tables with the Great Expectations suites in `expectations/`.
 
 GX 1.24 cannot read DuckDB (its SQLAlchemy route fails on every metric, see
-shared/research/engineering-practice.md §2.2), and 100M rows do not fit in pandas. So each table is
+docs/validation.md), and 100M rows do not fit in pandas. So each table is
 streamed out of DuckDB in Arrow record batches holding only the columns under test, each batch is
 validated as a pandas frame by an ephemeral GX context, and the per-batch results are summed.
 

@@ -9,7 +9,6 @@ every CLI output that shows data passes it through `escape_controls` (or `escape
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from .errors import InputError
 
@@ -30,11 +29,6 @@ def check_name(kind: str, value: object) -> str:
         shown = value if not isinstance(value, str) or len(value) <= 120 else value[:120] + "..."
         raise InputError(f"{kind} {escape_controls(repr(shown))} must be {NAME_RULE}")
     return value
-
-
-def is_unsafe(ch: str) -> bool:
-    """A C0/C1 control character (ESC, NUL, newline, ...) or a bidi/line-separator format character."""
-    return ch in _FORMAT_CONTROLS or unicodedata.category(ch) == "Cc"
 
 
 def _escape(ch: str) -> str:

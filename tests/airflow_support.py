@@ -288,7 +288,7 @@ def _set_env(values: dict) -> None:
 
 
 def _scheduler_demo(root: Path, rows: int) -> None:
-    from pipelines.generate import generate_yfcc
+    from pipelines.synth.yfcc import generate_yfcc
 
     (root / "input").mkdir(parents=True, exist_ok=True)
     shards = [generate_yfcc(root / "input" / f"yfcc-{i}.tsv.gz", rows=rows, seed=20 + i).path for i in range(4)]

@@ -18,6 +18,14 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+def readme_table(header: str) -> list[str]:
+    """The body rows of the README table that starts with the line `header`."""
+    lines = (REPO / "README.md").read_text(encoding="utf-8").splitlines()
+    start = lines.index(header) + 2  # the header and its |---| line
+    end = next((i for i in range(start, len(lines)) if not lines[i].startswith("|")), len(lines))
+    return lines[start:end]
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "test.duckdb"

@@ -103,7 +103,7 @@ def lookup_body(nsid: str, username: str = "someone") -> dict:
 # --- XML recordings -> Flickr JSON -----------------------------------------------------------
 
 # Attributes the real JSON recordings carry as numbers (the rest are strings), per
-# research/flickr-api-and-licenses.md §2.1.
+# docs/flickr-api.md.
 _NUMERIC_ATTRS = {"farm", "isfavorite", "rotation", "ispro", "iconfarm", "ispublic", "isfriend", "isfamily",
                   "candownload", "canblog", "canprint", "canshare", "machine_tag", "haspeople",
                   "cancomment", "canaddmeta", "iscontact"}

@@ -34,7 +34,7 @@ def _interval(ti: dict) -> tuple[datetime, datetime]:
 def test_shards_stage_in_parallel_and_one_writer_at_a_time(tmp_path: Path):
     import duckdb
 
-    from pipelines.generate import generate_yfcc
+    from pipelines.synth.yfcc import generate_yfcc
 
     (tmp_path / "input").mkdir()
     shards = [generate_yfcc(tmp_path / "input" / f"yfcc-{i}.tsv.gz", rows=ROWS_PER_SHARD, seed=30 + i).path

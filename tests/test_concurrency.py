@@ -327,7 +327,7 @@ def test_zero_lock_wait_fails_at_once(db_path, monkeypatch):
 
 
 def test_cli_ingest_opens_the_database_only_to_load(tmp_path):
-    from pipelines.generate import generate_yfcc
+    from pipelines.synth.yfcc import generate_yfcc
 
     data = tmp_path / "yfcc.tsv"
     generate_yfcc(data, rows=150_000, seed=5)

@@ -1,5 +1,5 @@
 """The Airflow DAGs: integrity (DagBag, schedules, pools, params, import hygiene), the task bodies
-in pipelines.orchestration, and real `dag.test()` runs on generated data under a temporary
+in pipelines.airflow_tasks, and real `dag.test()` runs on generated data under a temporary
 AIRFLOW_HOME with SQLite (slow: one subprocess per batch of runs, see tests/airflow_support.py)."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import orchestration
+from pipelines import airflow_tasks
 from pipelines.errors import CcauditError, ConfigError, InputError
 from tests.airflow_support import DAGS, HEAVY_MODULES, POOL, migrate, run_dags
 from tests.conftest import REPO
@@ -146,43 +146,43 @@ def test_dag_files_are_thin_and_fast_to_import():
 def test_expand_paths_globs_and_errors(tmp_path: Path):
     for name in ("b.tsv", "a.tsv", "c.txt"):
         (tmp_path / name).write_text("x")
-    found = orchestration.expand_paths([str(tmp_path / "*.tsv"), str(tmp_path / "c.txt"), str(tmp_path / "a.tsv")])
+    found = airflow_tasks.expand_paths([str(tmp_path / "*.tsv"), str(tmp_path / "c.txt"), str(tmp_path / "a.tsv")])
     assert found == [str(tmp_path / "a.tsv"), str(tmp_path / "b.tsv"), str(tmp_path / "c.txt")]
-    assert orchestration.expand_paths(f"{tmp_path}/a.tsv,{tmp_path}/b.tsv") == found[:2]
+    assert airflow_tasks.expand_paths(f"{tmp_path}/a.tsv,{tmp_path}/b.tsv") == found[:2]
     with pytest.raises(InputError, match="matches no file"):
-        orchestration.expand_paths([str(tmp_path / "*.bz2")])
+        airflow_tasks.expand_paths([str(tmp_path / "*.bz2")])
     with pytest.raises(InputError, match="does not exist"):
-        orchestration.expand_paths([str(tmp_path / "missing.tsv")])
+        airflow_tasks.expand_paths([str(tmp_path / "missing.tsv")])
     with pytest.raises(ConfigError, match="no YFCC100M files configured"):
-        orchestration.list_yfcc_files([])
+        airflow_tasks.list_yfcc_files([])
 
 
 def test_manifest_specs_are_checked(tmp_path: Path):
     (tmp_path / "m.json").write_text("[]")
-    spec = orchestration.manifest_specs([{"format": "ffhq", "dataset": "ffhq", "paths": str(tmp_path / "*.json")}])
+    spec = airflow_tasks.manifest_specs([{"format": "ffhq", "dataset": "ffhq", "paths": str(tmp_path / "*.json")}])
     assert spec == [{"format": "ffhq", "dataset": "ffhq", "version": None, "paths": [str(tmp_path / "m.json")],
                      "options": {}}]
     with pytest.raises(ConfigError, match="missing"):
-        orchestration.manifest_specs([{"format": "ffhq", "paths": []}])
+        airflow_tasks.manifest_specs([{"format": "ffhq", "paths": []}])
     with pytest.raises(ConfigError, match="unknown key"):
-        orchestration.manifest_specs([{"format": "ffhq", "dataset": "x", "paths": [str(tmp_path / "m.json")], "path": 1}])
+        airflow_tasks.manifest_specs([{"format": "ffhq", "dataset": "x", "paths": [str(tmp_path / "m.json")], "path": 1}])
     with pytest.raises(ConfigError, match="no manifests configured"):
-        orchestration.manifest_specs(None)
+        airflow_tasks.manifest_specs(None)
 
 
 def test_run_folder_and_hourly_budget(tmp_path: Path):
-    folder = orchestration.run_folder(tmp_path, "manual__2026-11-27T09:57:51.084659+00:00")
+    folder = airflow_tasks.run_folder(tmp_path, "manual__2026-11-27T09:57:51.084659+00:00")
     assert folder.parent == tmp_path and ":" not in folder.name and "+" not in folder.name
     from pipelines.config import Settings
 
     # half an hour of calls at 3600/h, two calls per photo
-    assert orchestration.hourly_limit(Settings(flickr_rate_per_hour=3600)) == 900
-    assert orchestration.hourly_limit(Settings(flickr_rate_per_hour=1)) == 1
+    assert airflow_tasks.hourly_limit(Settings(flickr_rate_per_hour=3600)) == 900
+    assert airflow_tasks.hourly_limit(Settings(flickr_rate_per_hour=1)) == 1
 
 
 def test_enrich_without_key_is_a_clean_no_op(db_path: Path, monkeypatch):
     monkeypatch.delenv("FLICKR_API_KEY", raising=False)
-    assert orchestration.enrich_batch(str(db_path), None) == {"skipped": "no key", "checked": 0}
+    assert airflow_tasks.enrich_batch(str(db_path), None) == {"skipped": "no key", "checked": 0}
     assert not db_path.exists()  # nothing was opened or created
 
 
@@ -200,7 +200,7 @@ def test_open_db_waits_for_another_writer(db_path: Path):
     try:
         assert holder.stdout.readline().strip() == "locked"
         started = time.monotonic()
-        with orchestration.open_db(str(db_path), lock_wait=5) as con:
+        with airflow_tasks.open_db(str(db_path), lock_wait=5) as con:
             assert con.execute("SELECT count(*) FROM licenses").fetchall()[0][0] == 17
         assert time.monotonic() - started >= 0.4  # it did have to wait
     finally:
@@ -210,7 +210,7 @@ def test_open_db_waits_for_another_writer(db_path: Path):
     try:
         assert holder.stdout.readline().strip() == "locked"
         with pytest.raises(CcauditError, match="in use by another process"), \
-                orchestration.open_db(str(db_path), lock_wait=0.4):
+                airflow_tasks.open_db(str(db_path), lock_wait=0.4):
             pass
     finally:
         holder.kill()
@@ -242,7 +242,7 @@ RUN_COUNTS = ("SELECT source_file, kind, layout, lines_read, rows_loaded, rows_r
 def pipeline(airflow_home, tmp_path_factory):
     """Generated shards, a CLI-ingested reference DB, then every DAG run with dag.test()."""
     from pipelines.cli import main
-    from pipelines.generate import generate_yfcc
+    from pipelines.synth.yfcc import generate_yfcc
     from tests.flickr_server import FlickrTestServer
 
     root = tmp_path_factory.mktemp("dag-runs")

@@ -19,10 +19,10 @@ ROWS, SEED = 20_000, 7
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     from pipelines.db import connect
-    from pipelines.generate import generate_yfcc
-    from pipelines.generate_manifests import generate_manifests
     from pipelines.ingest.manifests import ingest_manifest
     from pipelines.ingest.yfcc import ingest_yfcc
+    from pipelines.synth.manifests import generate_manifests
+    from pipelines.synth.yfcc import generate_yfcc
 
     folder = tmp_path_factory.mktemp("world")
     yfcc = generate_yfcc(folder / "yfcc.tsv.zst", rows=ROWS, seed=SEED, bad_lines=12)

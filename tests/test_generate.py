@@ -20,15 +20,15 @@ from urllib.parse import quote_plus, unquote_plus
 
 import pytest
 
-from pipelines import generate as gen
 from pipelines.cli import main
 from pipelines.errors import InputError
-from pipelines.generate import generate_yfcc, yfcc_hash
 from pipelines.licenses import resolve_license
+from pipelines.synth import yfcc as gen
+from pipelines.synth.yfcc import generate_yfcc, yfcc_hash
 from tests.conftest import shared_path
 
 PUBLISHED_SHARES = {"4": 0.1735, "5": 0.0948, "6": 0.0495, "2": 0.1278, "1": 0.2901, "3": 0.2643}
-YFCC_LICENSE_PAIRS = {  # WebscopeReadMe.txt, verbatim (research note §2.1)
+YFCC_LICENSE_PAIRS = {  # WebscopeReadMe.txt, verbatim (docs/yfcc100m.md)
     ("Attribution License", "http://creativecommons.org/licenses/by/2.0/"),
     ("Attribution-ShareAlike License", "http://creativecommons.org/licenses/by-sa/2.0/"),
     ("Attribution-NoDerivs License", "http://creativecommons.org/licenses/by-nd/2.0/"),
@@ -313,7 +313,7 @@ def test_every_suffix_round_trips(tmp_path, name, external):
 
 
 def test_env_var_forces_python_bz2_in_parallel_streams(tmp_path, monkeypatch):
-    monkeypatch.setenv(gen.EXTERNAL_COMPRESSORS_ENV, "0")
+    monkeypatch.setenv("CCAUDIT_EXTERNAL_COMPRESSORS", "0")
     monkeypatch.setattr(gen._ParallelBz2Writer, "PIECE", 64 << 10)
     plain = generate_yfcc(tmp_path / "x.tsv", rows=2_000)
     result = generate_yfcc(tmp_path / "x.tsv.bz2", rows=2_000)

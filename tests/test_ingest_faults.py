@@ -24,8 +24,8 @@ import pytest
 import zstandard
 
 from pipelines.cli import main
-from pipelines.generate import generate_yfcc
 from pipelines.ingest.yfcc import LINE_LIMIT, MAX_LINE_SIZE
+from pipelines.synth.yfcc import generate_yfcc
 from tests.conftest import REPO, shared_path
 
 REAL_23 = "yfcc100m_dataset_23field_Intelligent-Travel-Manager_test_filtering_bigbox.tsv"

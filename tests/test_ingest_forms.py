@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines.cli import main
-from pipelines.generate import generate_yfcc
+from pipelines.synth.yfcc import generate_yfcc
 from tests.conftest import shared_path
 
 REAL_23 = "yfcc100m_dataset_23field_Intelligent-Travel-Manager_test_filtering_bigbox.tsv"

@@ -15,7 +15,6 @@ import pytest
 
 from pipelines.cli import main
 from pipelines.errors import InputError
-from pipelines.generate import generate_yfcc
 from pipelines.ingest.decompress import detect_compression
 from pipelines.ingest.yfcc import (
     FileResult,
@@ -25,6 +24,7 @@ from pipelines.ingest.yfcc import (
     load_staged,
     stage_yfcc_file,
 )
+from pipelines.synth.yfcc import generate_yfcc
 from tests.conftest import shared_path
 
 REAL_23 = "yfcc100m_dataset_23field_Intelligent-Travel-Manager_test_filtering_bigbox.tsv"

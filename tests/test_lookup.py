@@ -18,10 +18,10 @@ ROWS, SEED = 6_000, 11
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     from pipelines.db import connect
-    from pipelines.generate import generate_yfcc
-    from pipelines.generate_manifests import _good_photos, generate_manifests
     from pipelines.ingest.manifests import ingest_manifest
     from pipelines.ingest.yfcc import ingest_yfcc
+    from pipelines.synth.manifests import _good_photos, generate_manifests
+    from pipelines.synth.yfcc import generate_yfcc
 
     folder = tmp_path_factory.mktemp("lookup")
     yfcc = generate_yfcc(folder / "yfcc.tsv.gz", rows=ROWS, seed=SEED)

@@ -358,15 +358,6 @@ def test_wrong_or_empty_files_are_one_line_errors(con, tmp_path, fmt, content, m
     assert status.startswith("failed: InputError") and message in status and kind == f"manifest:{fmt}"
 
 
-def test_staged_cleanup(tmp_path):
-    path = tmp_path / "ids.txt"
-    path.write_text("1\n")
-    staged = stage_manifest("flickr30k", "f", "v", [path], tmp_path / "work")
-    assert Path(staged.files[0].items_path).exists()
-    staged.cleanup()
-    assert not Path(staged.work_dir).exists()
-
-
 def test_dataset_photos_view_latest_version_and_alias_resolution(con, tmp_path):
     from datetime import datetime
 

@@ -14,7 +14,8 @@ import pytest
 from pipelines.cli import main
 from pipelines.db import connect
 from pipelines.errors import CcauditError
-from pipelines.reports.build import MARKER, build_report
+from pipelines.reports.build import build_report
+from pipelines.reports.folder import MARKER
 from pipelines.reports.pseudonym import Pseudonymizer, assert_no_leaks, assert_no_original_values
 from pipelines.reports.queries import discover_queries, parse_query_file
 from pipelines.reports.search import build_search_index, digest, find_photo, find_user, photo_key, user_key
@@ -247,7 +248,7 @@ def test_validation_results_appear(report_db, tmp_path):
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
-    generate = pytest.importorskip("pipelines.generate")
+    generate = pytest.importorskip("pipelines.synth.yfcc")
     ingest = pytest.importorskip("pipelines.ingest.yfcc")
     folder = tmp_path_factory.mktemp("generated")
     data = folder / "yfcc_synthetic.tsv"
@@ -667,6 +668,27 @@ def test_bars_are_sorted_by_value_with_a_scale_and_small_groups_at_their_size():
     assert 'width:0.300%' in stacked or 'width:1.000%' in stacked  # 3 photos drawn at their size, not as 100%
     assert "only 3 photos: drawn at its size" in stacked
     assert "70.0% of 1,000 forbid" in stacked
+
+
+def test_a_new_chart_kind_is_one_registered_function():
+    """The header parser, the error message and chart_for all read CHART_KINDS: one function adds a kind."""
+    from markupsafe import Markup
+
+    from pipelines.reports.charts import CHART_KINDS, Chart, Colours, chart_for, chart_kind
+
+    assert set(CHART_KINDS) == {"bar", "hbar", "stacked", "line", "heatmap"}
+    try:
+        @chart_kind("dots")
+        def dots(table, spec, context):
+            return Chart(Markup("".join('<span class="dot"></span>' for _ in table.rows)), "dots", "dots")
+
+        assert str(chart_for(_table_result("dots label=k", ["k"], [["a"], ["b"]]), Colours())).count("dot") == 2
+        with pytest.raises(ValueError, match="registered twice"):
+            chart_kind("dots")(dots)
+    finally:
+        CHART_KINDS.pop("dots", None)
+    with pytest.raises(CcauditError, match="chart kind 'dots' is not one of bar, hbar, stacked, line, heatmap"):
+        _table_result("dots label=k", ["k"], [["a"]])
 
 
 def test_chart_that_names_a_missing_column_is_left_out():

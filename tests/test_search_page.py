@@ -37,10 +37,10 @@ ROWS, SEED = 5_000, 23
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     from pipelines.db import connect
-    from pipelines.generate import generate_yfcc
-    from pipelines.generate_manifests import generate_manifests
     from pipelines.ingest.manifests import ingest_manifest
     from pipelines.ingest.yfcc import ingest_yfcc
+    from pipelines.synth.manifests import generate_manifests
+    from pipelines.synth.yfcc import generate_yfcc
 
     folder = tmp_path_factory.mktemp("search")
     yfcc = generate_yfcc(folder / "yfcc.tsv.gz", rows=ROWS, seed=SEED)

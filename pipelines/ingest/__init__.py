@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-_MIB = 1 << 20
+MIB = 1 << 20
 
 
 def fingerprint(path: Path, size: int | None = None) -> str:
@@ -17,8 +17,8 @@ def fingerprint(path: Path, size: int | None = None) -> str:
     size = path.stat().st_size if size is None else size
     digest = hashlib.sha256(str(size).encode())
     with open(path, "rb") as handle:
-        digest.update(handle.read(_MIB))
-        if size > _MIB:
-            handle.seek(max(size - _MIB, _MIB))
-            digest.update(handle.read(_MIB))
+        digest.update(handle.read(MIB))
+        if size > MIB:
+            handle.seek(max(size - MIB, MIB))
+            digest.update(handle.read(MIB))
     return digest.hexdigest()

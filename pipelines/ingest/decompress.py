@@ -28,6 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Self
 
+from ..config import external_compressors_from_env
 from ..errors import InputError
 
 BZ2, GZIP, ZSTD, PLAIN = "bz2", "gzip", "zstd", "none"
@@ -95,7 +96,6 @@ def _read_up_to(handle, size: int) -> bytes:
     return b"".join(parts)
 
 
-EXTERNAL_COMPRESSORS_ENV = "CCAUDIT_EXTERNAL_COMPRESSORS"  # 0: use Python's bz2 even if lbzip2 is there
 
 
 def decompress_command(compression: str) -> list[str]:
@@ -106,7 +106,7 @@ def decompress_command(compression: str) -> list[str]:
         GZIP: (["pigz", "-dc", "-p", threads], ["gzip", "-dc"]),
         ZSTD: (["zstd", "-dcq"],),
     }[compression]
-    if os.environ.get(EXTERNAL_COMPRESSORS_ENV, "1").strip().lower() not in ("0", "false", "no"):
+    if external_compressors_from_env():  # CCAUDIT_EXTERNAL_COMPRESSORS=0: Python's bz2 even if lbzip2 is there
         for command in tools:
             if shutil.which(command[0]):
                 return command

@@ -37,12 +37,13 @@ from pathlib import Path
 
 import duckdb
 
+from ..config import ingest_stream_from_env
 from ..db import database_file, utc_now
 from ..errors import CcauditError, InputError
 from ..licenses import LICENSES, YFCC_LICENSE_IDS, resolve_license
 from ..progress import Progress
 from ..resources import read_sql
-from . import fingerprint
+from . import MIB, fingerprint
 from .decompress import (
     GZIP,
     PLAIN,
@@ -55,6 +56,7 @@ from .decompress import (
     open_decompressed,
     read_head,
 )
+from .runs import IngestRun, record_failed_files, record_runs
 from .yfcc_forms import (
     JSONL,
     PARQUET,
@@ -83,12 +85,8 @@ LAYOUTS = (25, 23)
 MAX_LINE_SIZE = 4 << 20
 LINE_LIMIT = MAX_LINE_SIZE - 1  # the longest line (bytes, without its newline) the reader accepts
 READ_BUFFER_SIZE = 32 << 20
-STREAM_ENV = "CCAUDIT_INGEST_STREAM"  # 1: stream compressed input through a FIFO, never spool it
 STAGE_MEMORY_LIMIT = "1GB"
 LOAD_MEMORY_LIMIT = "1GB"
-_MIB = 1 << 20
-
-
 
 
 # --- results ------------------------------------------------------------------------------------
@@ -516,7 +514,7 @@ def _spool_stream(item: _Input, scratch: Path, progress: bool) -> _Input:
                 total[0] += len(head)
                 with open(plain, "wb") as out:
                     out.write(head)
-                    while chunk := handle.read(_MIB):
+                    while chunk := handle.read(MIB):
                         out.write(chunk)
                         count(len(chunk))
             elif compression == PLAIN:
@@ -714,7 +712,7 @@ def _stage_plain(con, sql: str, params: dict, source: Path, path: Path, enabled:
 
 def _spool_fits(folder: Path, compressed_size: int) -> bool:
     """Whether `folder` has room for the decompressed file (YFCC text compresses 4-6x; allow 8x)."""
-    if os.environ.get(STREAM_ENV, "").strip().lower() in ("1", "true", "yes"):
+    if ingest_stream_from_env():  # CCAUDIT_INGEST_STREAM=1: stream through a FIFO, never spool
         return False
     return shutil.disk_usage(folder).free > compressed_size * 8 + (1 << 30)
 
@@ -851,17 +849,16 @@ def load_staged(con, staged: list[StagedFile], run_id: str | None = None) -> lis
             if loaded + rejected != item.lines_read:
                 raise CcauditError(f"{item.source_file}: {item.lines_read} lines read but {loaded} loaded + "
                                    f"{rejected} rejected; nothing was changed (please report this bug)")
-            runs.append([run_id, item.source_file, str(item.layout) if item.form == TSV else item.form,
-                         item.file_size, item.fingerprint, item.started_at, finished_at, item.lines_read, loaded,
-                         rejected])
+            runs.append(IngestRun(run_id, item.source_file, "yfcc", item.started_at, finished_at, "loaded",
+                                  layout=str(item.layout) if item.form == TSV else item.form,
+                                  file_size=item.file_size, fingerprint=item.fingerprint,
+                                  lines_read=item.lines_read, rows_loaded=loaded, rows_rejected=rejected))
             results.append(FileResult(
                 source_file=item.source_file, layout=item.layout, lines_read=item.lines_read,
                 rows_loaded=loaded, rows_rejected=rejected, run_id=run_id, seconds=0.0,
                 rejects_by_reason=by_reason.get(item.source_file, {}), stage_seconds=item.stage_seconds,
                 form=item.form, text_encoding=item.text_encoding))
-        _insert_rows(con, "ingest_runs", ["run_id", "source_file", "layout", "file_size", "fingerprint", "started_at",
-                                          "finished_at", "lines_read", "rows_loaded", "rows_rejected"], runs,
-                     extra={"kind": "yfcc", "status": "loaded"})
+        record_runs(con, runs)
         _drop_batch(con)
         con.execute("COMMIT")
         load_seconds = round(time.monotonic() - started, 3)
@@ -882,13 +879,8 @@ def load_staged(con, staged: list[StagedFile], run_id: str | None = None) -> lis
 
 def record_failed_run(con, path: Path, error: Exception, run_id: str, started_at: datetime) -> None:
     """Best effort: leave an ingest_runs row saying the file failed (the data itself is untouched)."""
-    try:
-        con.execute("INSERT INTO ingest_runs (run_id, source_file, kind, started_at, finished_at, status) "
-                    "VALUES (?, ?, 'yfcc', ?, ?, ?)",
-                    [run_id, str(path) if is_stream(path) else str(Path(path).resolve()), started_at, utc_now(),
-                     f"failed: {error}"[:1000]])
-    except duckdb.Error:
-        pass
+    source = str(path) if is_stream(path) else str(Path(path).resolve())
+    record_failed_files(con, run_id, "yfcc", [source], started_at, str(error))
 
 
 # --- the CLI entry point -------------------------------------------------------------------------

@@ -6,18 +6,13 @@
 
 What the report says in words lives in findings.py (lead, limits, dataset profiles), the trend across
 editions in editions.py, the Frictionless descriptor in datapackage.py; this module runs the queries,
-pseudonymises, and publishes the folder.
-
-The folder appears whole or not at all: everything is written to a hidden temporary folder beside
-it and renamed at the end, so a refused build (a leak found in pseudonymous mode) publishes nothing.
+pseudonymises, and hands the files to folder.py, which publishes them whole or not at all (a refused
+build, a leak found in pseudonymous mode, publishes nothing).
 """
 
 from __future__ import annotations
 
-import json
-import os
 import secrets
-import shutil
 import subprocess
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,39 +23,20 @@ import duckdb
 from .. import __version__
 from ..db import table_exists
 from ..errors import CcauditError
+from ..resources import read_sql
 from . import changes as change_log
 from . import findings as lead_text
 from .editions import edition_metrics, editions
 from .findings import headline_facts
 from .findings import table as _table
+from .folder import SUMMARY_FORMAT, prepare_out_dir, previous_summary, write_report_folder
 from .pseudonym import Pseudonymizer, assert_no_leaks, assert_no_original_values, load_key
 from .queries import SECTIONS, TableResult, discover_queries, json_value, run_query
 from .render import render_outputs
 from .search import PHOTO_LIMIT, build_search_index, split_search_index
 
 PUBLISH_MODES = ("pseudonymous", "full")
-MARKER = ".ccaudit-report"
-SUMMARY_FORMAT = 1
 MAX_JSON_ROWS = 10_000  # per table in summary.json; the CSV always has every row
-
-# Each photo's latest answered check (errors say nothing about the photo), as in enrichment_unavailable.
-_GONE_SQL = """
-SELECT count(*) AS checked_photos,
-       count(*) FILTER (WHERE status IN ('not_found', 'user_deleted')) AS gone_photos
-FROM flickr_latest_checks
-"""
-# Photos whose latest answered check at or before the previous report said ok and whose latest says gone.
-_NEWLY_GONE_SQL = """
-WITH at_previous AS (
-    SELECT photo_id,
-           arg_max(status, checked_at) FILTER (WHERE checked_at <= ? AND status <> 'error') AS status
-    FROM flickr_checks GROUP BY photo_id
-)
-SELECT count(*)
-FROM flickr_latest_checks AS latest
-JOIN at_previous AS previous USING (photo_id)
-WHERE previous.status = 'ok' AND latest.status IN ('not_found', 'user_deleted')
-"""
 
 
 @dataclass
@@ -116,95 +92,6 @@ class ReportResult:
         }
 
 
-# --- the folder ---------------------------------------------------------------------------------
-
-def _is_ours(folder: Path) -> bool:
-    return (folder / MARKER).is_file()
-
-
-def choose_report_dir(out_dir: Path, day: str) -> Path:
-    """out_dir/<day>, or <day>-2, -3 … when earlier reports of the same day exist.
-
-    A folder of that name that ccaudit did not create is someone else's: refuse, never write into it.
-    """
-    for n in range(1, 1000):
-        candidate = out_dir / (day if n == 1 else f"{day}-{n}")
-        if not candidate.exists():
-            return candidate
-        if not _is_ours(candidate):
-            raise CcauditError(f"{candidate} exists and was not created by ccaudit (no {MARKER} file); "
-                               "refusing to write into it — choose another --out")
-    raise CcauditError(f"too many reports for {day} in {out_dir}")
-
-
-# `--out /` would create /<date>: the root and the system's own folders are never a report folder.
-_SYSTEM_DIRS = frozenset({"/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/media",
-                          "/mnt", "/opt", "/proc", "/run", "/sbin", "/srv", "/sys", "/usr", "/var"})
-_SYSTEM_TREES = ("/proc/", "/sys/", "/dev/", "/boot/", "/etc/", "/bin/", "/sbin/", "/lib/", "/lib64/", "/usr/")
-
-
-def refuse_system_dir(out_dir: Path) -> None:
-    """CcauditError for the file system root or a system folder (also reached through .. or a symlink)."""
-    resolved = os.path.realpath(out_dir)
-    if resolved in _SYSTEM_DIRS or resolved.startswith(_SYSTEM_TREES):
-        raise CcauditError(f"--out {out_dir} is a system folder ({resolved}); choose a folder of your own, "
-                           "e.g. --out reports")
-
-
-def prepare_out_dir(out_dir: Path, day: str) -> None:
-    """Create out_dir if needed; refuse a file, or a folder for `day` that ccaudit did not create."""
-    refuse_system_dir(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise CcauditError(f"--out {out_dir} is a file, not a folder")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    choose_report_dir(out_dir, day)
-
-
-def _publish(tmp: Path, out_dir: Path, day: str) -> Path:
-    """Rename the finished temporary folder into place (retrying the suffix if another run won the race)."""
-    for _ in range(10):
-        target = choose_report_dir(out_dir, day)
-        try:
-            os.rename(tmp, target)
-            return target
-        except OSError:
-            if not target.exists():
-                raise
-    raise CcauditError(f"could not publish the report into {out_dir}")
-
-
-def write_report_folder(files: dict[str, str], out_dir: Path, day: str, generated_at: str) -> Path:
-    """Write the files into a hidden temporary folder in out_dir, then rename it into place."""
-    tmp = Path(os.path.join(out_dir, f".{day}.tmp-{secrets.token_hex(4)}"))
-    try:
-        tmp.mkdir()
-        (tmp / MARKER).write_text(json.dumps({"created_by": "ccaudit", "version": __version__,
-                                              "generated_at": generated_at}) + "\n")
-        for name, text in files.items():
-            path = tmp / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8", newline="")
-        return _publish(tmp, out_dir, day)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-
-
-def previous_summary(out_dir: Path) -> dict | None:
-    """summary.json of the latest earlier report that ccaudit wrote into out_dir."""
-    found = []
-    for folder in out_dir.iterdir() if out_dir.is_dir() else []:
-        summary = folder / "summary.json"
-        if folder.is_dir() and _is_ours(folder) and summary.is_file():
-            try:
-                data = json.loads(summary.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
-            if data.get("format") == SUMMARY_FORMAT:
-                found.append((data.get("generated_at", ""), folder.name, data))
-    return max(found, key=lambda f: (f[0], f[1]))[2] if found else None
-
-
 # --- facts about the run ------------------------------------------------------------------------
 
 def git_commit() -> str | None:
@@ -232,11 +119,6 @@ def _source_files(con) -> list[str]:
 def synthetic_sources(con) -> list[str]:
     """Inputs written by `ccaudit generate`: the generator leaves OUT.truth.json beside every file."""
     return [Path(f).name for f in _source_files(con) if Path(f + ".truth.json").is_file()]
-
-
-def key_findings(tables: list[TableResult], metrics: dict) -> list[str]:
-    """Kept for callers of the earlier API: the facts after the lead."""
-    return lead_text.more_findings(tables, metrics)
 
 
 def catalog_keys(con) -> dict[str, str]:
@@ -284,12 +166,13 @@ def collect_metrics(con, tables: list[TableResult], previous: dict | None) -> di
         for r in mix.records():
             metrics["license_shares"].setdefault(r["source"], {})[r["license"]] = r["share"]
     if table_exists(con, "flickr_checks"):
-        checked, gone = con.execute(_GONE_SQL).fetchone()
+        checked, gone = con.execute(read_sql("metrics", "flickr_gone.sql")).fetchone()
         if checked:
             metrics["flickr"] = {"checked_photos": checked, "gone_photos": gone}
             if previous and previous.get("generated_at"):
                 since = datetime.fromisoformat(previous["generated_at"])
-                metrics["flickr"]["gone_since_previous"] = con.execute(_NEWLY_GONE_SQL, [since]).fetchone()[0]
+                metrics["flickr"]["gone_since_previous"] = con.execute(
+                    read_sql("metrics", "flickr_newly_gone.sql"), {"since": since}).fetchone()[0]
     if optouts := _table(tables, "optouts_status"):
         statuses = optouts.column("status")
         metrics["optouts"] = {
@@ -303,10 +186,7 @@ def collect_metrics(con, tables: list[TableResult], previous: dict | None) -> di
 
 
 def licenses_for_methods(con) -> list[dict]:
-    cursor = con.execute("""
-        SELECT license_id, code, name, name_before_2025, url, kind, is_license, commercial_use,
-               derivatives, share_alike, attribution, caveat
-        FROM licenses ORDER BY license_id""")
+    cursor = con.execute(read_sql("metrics", "licenses.sql"))
     columns = [d[0] for d in cursor.description]
     return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
@@ -362,12 +242,12 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, publish_mode: st
     metrics["edition"] = edition_metrics(tables, metrics)
     changes = change_log.compare(previous, metrics) if previous else None
     validation = validation_summary(tables)
-    findings = key_findings(tables, metrics)
+    findings = lead_text.more_findings(tables, metrics)
     snapshot = lead_text.snapshot_facts(tables)
     lead = {"datasets": [p.lead for p in profiles], "pool": lead_text.pool_sentence(tables),
             "limits": lead_text.limits(snapshot, bool(synthetic))}
-    history = editions(out_dir, SUMMARY_FORMAT, current={"generated_at": now.isoformat(sep=" ", timespec="seconds"),
-                                                          "metrics": metrics})
+    history = editions(out_dir, current={"generated_at": now.isoformat(sep=" ", timespec="seconds"),
+                                         "metrics": metrics})
     provenance = {
         "ccaudit_version": __version__,
         "git_commit": git_commit(),

@@ -6,7 +6,8 @@ HTML bars reflow instead: labels stay real text at the page's size, wrap above t
 are read by screen readers in order, and their colours can be checked for contrast in the browser.
 Only the plotting area of a line chart is SVG (stretched, with non-scaling strokes); its labels are HTML.
 
-Each chart is drawn from one report table as its `-- chart:` header asks:
+Each chart is drawn from one report table as its `-- chart:` header asks; the kinds are the functions
+registered with `@chart_kind` below (`CHART_KINDS`, the one list the header parser checks against):
 
     hbar|bar label=COL value=COL [count=COL of=COL] [tone=warm|cool]   one bar per row, sorted by value
     stacked  label=COL series=COL value=COL    one 100% bar per label, split by series (long table)
@@ -22,12 +23,63 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup, escape
 
+from ..errors import CcauditError
 from .formatting import column_label, format_value, is_numeric_column, is_percent_column, is_share_column
-from .queries import ChartSpec, TableResult
+
+if TYPE_CHECKING:  # queries imports this module for the chart header; the table type is only annotation here
+    from .queries import TableResult
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """A table's `-- chart:` header: the kind and its key=value options."""
+    kind: str
+    options: dict[str, str]
+
+    def column(self, *names: str) -> str | None:
+        """The first option among `names` (aliases such as label/x, value/y)."""
+        for name in names:
+            if self.options.get(name):
+                return self.options[name]
+        return None
+
+
+ChartDrawer = Callable[["TableResult", ChartSpec, "ChartContext"], "Chart | None"]
+CHART_KINDS: dict[str, ChartDrawer] = {}  # kind name -> the function that draws it, in registration order
+
+
+def chart_kind(*names: str) -> Callable[[ChartDrawer], ChartDrawer]:
+    """Register a drawer under one or more kind names; a new kind is one decorated function."""
+    def register(draw: ChartDrawer) -> ChartDrawer:
+        for name in names:
+            if name in CHART_KINDS:
+                raise ValueError(f"chart kind {name!r} is registered twice")
+            CHART_KINDS[name] = draw
+        return draw
+    return register
+
+
+def parse_chart(text: str, where: str) -> ChartSpec | None:
+    """Read a `-- chart:` header value; an unknown kind or a word that is not key=value is the author's error."""
+    words = text.split()
+    if not words:
+        return None
+    kind = words[0].lower()
+    if kind not in CHART_KINDS:
+        raise CcauditError(f"{where}: chart kind {kind!r} is not one of {', '.join(CHART_KINDS)}")
+    options = {}
+    for word in words[1:]:
+        key, sep, value = word.partition("=")
+        if not sep:
+            raise CcauditError(f"{where}: chart option {word!r} is not key=value")
+        options[key.strip().lower()] = value.strip()
+    return ChartSpec(kind, options)
+
 
 MAX_BARS = 30
 SMALL_GROUP = 20  # a 100% bar over fewer photos than this would claim more than it knows
@@ -210,6 +262,7 @@ def _value_text(row: list, table: TableResult, value_col: int, count_col: int | 
     return text
 
 
+@chart_kind("bar", "hbar")
 def hbar(table: TableResult, spec: ChartSpec, context: ChartContext) -> Chart | None:
     label_col = _column_index(table, spec.column("label", "x"), want_numeric=False)
     value_col = _column_index(table, (spec.column("value", "y") or "").split(",")[0] or None, want_numeric=True)
@@ -284,6 +337,7 @@ def _bar_caption(table, spec, drawn, label_col, value_col, count_col, of_col) ->
             f"({_value_text(last, table, value_col, count_col, of_col)}).")
 
 
+@chart_kind("stacked")
 def stacked(table: TableResult, spec: ChartSpec, context: ChartContext) -> Chart | None:
     colours = context.colours
     label_col = _column_index(table, spec.column("label", "x", "y"), want_numeric=False)
@@ -377,6 +431,7 @@ def stacked(table: TableResult, spec: ChartSpec, context: ChartContext) -> Chart
     return Chart(html, caption, "Stacked 100% bars. " + "; ".join(described) + ".")
 
 
+@chart_kind("line")
 def line(table: TableResult, spec: ChartSpec, context: ChartContext) -> Chart | None:
     x_col = _column_index(table, spec.column("label", "x"), want_numeric=True)
     y_col = _column_index(table, spec.column("value", "y"), want_numeric=True)
@@ -479,6 +534,7 @@ class _Fixed(Colours):
         return self.colour
 
 
+@chart_kind("heatmap")
 def heatmap(table: TableResult, spec: ChartSpec, context: ChartContext) -> Chart | None:
     x_col = _column_index(table, spec.column("x", "label"), want_numeric=False)
     y_col = _column_index(table, spec.column("y", "series"), want_numeric=False)
@@ -534,12 +590,5 @@ def chart_for(table: TableResult, colours: Colours | ChartContext) -> Chart | No
     spec = table.query.chart
     if spec is None or table.status != "ok" or not table.rows:
         return None
-    if spec.kind in ("bar", "hbar"):
-        return hbar(table, spec, context)
-    if spec.kind == "stacked":
-        return stacked(table, spec, context)
-    if spec.kind == "line":
-        return line(table, spec, context)
-    if spec.kind == "heatmap":
-        return heatmap(table, spec, context)
-    return None
+    draw = CHART_KINDS.get(spec.kind)
+    return draw(table, spec, context) if draw else None

@@ -3,13 +3,12 @@ ones in the same output folder and draws the trend of a few measures across them
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from .findings import table
+from .folder import earlier_summaries
 from .queries import TableResult
 
-MARKER = ".ccaudit-report"
 TREND_MEASURES = {  # key -> (what it measures, unit, colour by meaning)
     "derived_forbid_commercial_share": ("Share of the derived datasets' traceable photos that forbid commercial use",
                                         "share", "warm"),
@@ -48,19 +47,10 @@ def _from_older(metrics: dict) -> dict:
     }
 
 
-def editions(out_dir: Path, summary_format: int, current: dict) -> list[dict]:
+def editions(out_dir: Path, current: dict) -> list[dict]:
     """Every earlier edition ccaudit wrote into out_dir, oldest first, then this one."""
     found = []
-    for folder in out_dir.iterdir() if out_dir.is_dir() else []:
-        summary = folder / "summary.json"
-        if not (folder.is_dir() and (folder / MARKER).is_file() and summary.is_file()):
-            continue
-        try:
-            data = json.loads(summary.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue  # a damaged summary is skipped, not fatal: it is someone's old edition
-        if not isinstance(data, dict) or data.get("format") != summary_format:
-            continue
+    for folder, data in earlier_summaries(out_dir):
         metrics = data.get("metrics") or {}
         values = metrics.get("edition") or _from_older(metrics)
         found.append({"generated_at": str(data.get("generated_at", "")), "folder": folder.name, **values})

@@ -18,10 +18,10 @@ import re
 import secrets
 from pathlib import Path
 
+from ..config import pseudonym_key_from_env
 from ..db import database_file
 from ..errors import CcauditError, ConfigError
 
-KEY_ENV = "CCAUDIT_PSEUDONYM_KEY"
 KEY_FILE_NAME = ".ccaudit-pseudonym-key"
 DIGEST_CHARS = 12  # 48 bits: unique among millions of uploaders, short enough to read
 
@@ -48,11 +48,8 @@ def key_path_for(con) -> Path:
 
 def load_key(con, env: dict | None = None) -> bytes:
     """The secret pseudonym key: from the environment, else the key file (created on first use)."""
-    env = os.environ if env is None else env
-    text = (env.get(KEY_ENV) or "").strip()
+    text = pseudonym_key_from_env(env)
     if text:
-        if len(text) < 16:
-            raise ConfigError(f"{KEY_ENV} must be at least 16 characters")
         return text.encode("utf-8")
     path = key_path_for(con)
     if path.exists():

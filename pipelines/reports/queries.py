@@ -20,6 +20,7 @@ import duckdb
 from ..db import table_exists
 from ..errors import CcauditError
 from ..resources import sql_dir
+from .charts import ChartSpec, parse_chart
 
 SECTIONS = {  # section key -> heading, in the order the report shows them
     "overview": "Overview",
@@ -29,21 +30,7 @@ SECTIONS = {  # section key -> heading, in the order the report shows them
     "optouts": "Opt-outs",
     "quality": "Data quality",
 }
-CHART_KINDS = ("bar", "hbar", "stacked", "line", "heatmap")
 _HEADER_LINE = re.compile(r"^--\s*([a-z_]+)\s*:(.*)$")
-
-
-@dataclass(frozen=True)
-class ChartSpec:
-    kind: str
-    options: dict[str, str]
-
-    def column(self, *names: str) -> str | None:
-        """The first option among `names` (aliases such as label/x, value/y)."""
-        for name in names:
-            if self.options.get(name):
-                return self.options[name]
-        return None
 
 
 @dataclass(frozen=True)
@@ -67,22 +54,6 @@ class ReportQuery:
 
 def _split_list(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
-
-
-def parse_chart(text: str, where: str) -> ChartSpec | None:
-    words = text.split()
-    if not words:
-        return None
-    kind = words[0].lower()
-    if kind not in CHART_KINDS:
-        raise CcauditError(f"{where}: chart kind {kind!r} is not one of {', '.join(CHART_KINDS)}")
-    options = {}
-    for word in words[1:]:
-        key, sep, value = word.partition("=")
-        if not sep:
-            raise CcauditError(f"{where}: chart option {word!r} is not key=value")
-        options[key.strip().lower()] = value.strip()
-    return ChartSpec(kind, options)
 
 
 def parse_query_file(path: Path) -> ReportQuery:

@@ -24,17 +24,20 @@ an opt-out covers it; each profile stores the sorted digests of its photos.
 Small reports embed everything in the page (`records`). Large ones are sharded: `shards` maps a
 digest prefix of `shard_chars` hex digits to one JSON file `search-index/<prefix>.json`, fetched on
 demand when the report is served over HTTP, so a query loads a few KB whatever the report's size.
+
+The queries that build the index are sql/search/*.sql, one statement each, run in the order below.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 import unicodedata
 
 from ..catalog import NO_REMOVAL_ROUTE, entry_for
+from ..flickr_urls import NSID_RE
 from ..licenses import LICENSES
+from ..resources import read_sql
 
 INDEX_FORMAT = "ccaudit-search/2"
 DIGEST_CHARS = 12  # 48 bits: a random query hits one of 15M entries with p < 1e-7
@@ -44,112 +47,7 @@ SHARD_TARGET = 400  # photo entries per shard file the prefix length aims at (a 
 MAX_SHARD_CHARS = 4  # at most 65,536 files
 SHARD_DIR = "search-index"
 POOL = "YFCC100M"
-NSID_RE = re.compile(r"^[0-9]+@N[0-9][0-9]$", re.IGNORECASE)
-_NSID_SQL = "regexp_full_match(trim({0}), '[0-9]+@[Nn][0-9][0-9]')"
 
-# Every dataset item with the account(s) it belongs to, by the rules of lookup._fill_account: the
-# photo's owner in YFCC100M, and the account the manifest names (an NSID, a path alias Flickr resolved
-# to an NSID, or else the alias itself, lower case). One pass; a list of at most two accounts per item.
-_ALIASES_SQL = """
-CREATE OR REPLACE TEMP TABLE _search_aliases AS
-    SELECT DISTINCT owner_nsid, lower(trim(path_alias)) AS alias FROM uploaders
-    WHERE path_alias IS NOT NULL AND trim(path_alias) <> ''
-"""
-_ITEM_OWNERS_SQL = f"""
-CREATE OR REPLACE TEMP TABLE _search_item_owners AS
-    SELECT source, item_key, photo_id, unnest(accounts) AS account FROM (
-        SELECT list_position($sources, i.dataset || ' ' || i.version) - 1 AS source, i.item_key, i.photo_id,
-               list_distinct(list_filter([y.owner_nsid,
-                   CASE WHEN i.owner_ref IS NULL OR i.owner_ref = '' THEN NULL
-                        WHEN {_NSID_SQL.format('i.owner_ref')} THEN upper(trim(i.owner_ref))
-                        ELSE coalesce(a.owner_nsid, lower(i.owner_ref)) END], lambda x: x IS NOT NULL)) AS accounts
-        FROM dataset_items AS i
-        LEFT JOIN (SELECT photo_id, any_value(owner_nsid) AS owner_nsid FROM yfcc_photos GROUP BY photo_id) AS y
-            USING (photo_id)
-        LEFT JOIN _search_aliases AS a ON i.owner_ref IS NOT NULL AND lower(i.owner_ref) = a.alias);
-"""
-_ACCOUNTS_SQL = f"""
-WITH per_source AS (
-    SELECT account, source, count(DISTINCT photo_id) AS photos, count(DISTINCT item_key) AS items
-    FROM _search_item_owners GROUP BY ALL
-),
-sources AS (
-    SELECT account, list([source, photos, items] ORDER BY source) AS per_source FROM per_source GROUP BY account
-),
-per_account AS (
-    SELECT account, count(DISTINCT photo_id) AS photos FROM _search_item_owners GROUP BY account
-),
-pool AS (SELECT owner_nsid AS account, count(*) AS photos FROM yfcc_photos GROUP BY owner_nsid),
-optout AS (
-    SELECT DISTINCT value AS account FROM optouts WHERE kind = 'user'
-    UNION
-    SELECT DISTINCT o.account FROM _search_item_owners AS o
-    JOIN optouts AS x ON x.kind = 'photo' AND x.value = o.photo_id::VARCHAR
-),
-accounts AS (SELECT account FROM per_account UNION SELECT account FROM pool)
-SELECT a.account,
-       left(sha256($salt || 'u:' || a.account), {DIGEST_CHARS}) AS digest,
-       coalesce(pool.photos, 0) AS pool_photos,
-       coalesce(pa.photos, 0) AS dataset_photos,
-       coalesce(s.per_source, []) AS per_source,
-       (o.account IS NOT NULL) AS opted_out
-FROM accounts AS a
-LEFT JOIN pool USING (account) LEFT JOIN per_account AS pa USING (account) LEFT JOIN sources AS s USING (account)
-LEFT JOIN optout AS o USING (account)
-"""
-# Names that lead to accounts: YFCC100M nicknames, Flickr usernames/nicknames/path aliases, and the
-# path aliases that only manifests name (their own account).
-_NAMES_SQL = f"""
-SELECT DISTINCT owner_nsid, owner_nickname FROM yfcc_photos WHERE coalesce(owner_nickname, '') <> ''
-UNION SELECT owner_nsid, username FROM uploaders WHERE coalesce(username, '') <> ''
-UNION SELECT owner_nsid, nickname FROM uploaders WHERE coalesce(nickname, '') <> ''
-UNION SELECT owner_nsid, path_alias FROM uploaders WHERE coalesce(path_alias, '') <> ''
-UNION SELECT DISTINCT account, account FROM _search_item_owners WHERE NOT {_NSID_SQL.format('account')}
-"""
-# One row per photo: its profile (pool license, items and declared licenses per source, latest
-# Flickr check, opt-out) as a string, and its digest. YFCC100M-only photos when $all_yfcc.
-_PHOTOS_SQL = f"""
-CREATE OR REPLACE TEMP TABLE _search_photos AS
-WITH declared AS (  -- hash aggregates only: ordered aggregates are several times slower at this size
-    SELECT photo_id, dataset, version, declared_license_id, count(*) AS items, any_value(owner_ref) AS owner_ref
-    FROM dataset_items WHERE photo_id IS NOT NULL GROUP BY ALL
-),
-per_source AS (
-    SELECT photo_id, list_position($sources, dataset || ' ' || version) - 1 AS source, sum(items) AS items,
-           list_sort(list_filter(list(declared_license_id), lambda x: x IS NOT NULL)) AS declared,
-           any_value(owner_ref) AS owner_ref
-    FROM declared GROUP BY photo_id, dataset, version
-),
-in_datasets AS (
-    SELECT photo_id,
-           array_to_string(list_sort(list(source || ':' || items || ':' || array_to_string(declared, ','))), ';')
-               AS sources,
-           any_value(owner_ref) AS owner_ref
-    FROM per_source GROUP BY photo_id
-),
-pool AS (SELECT photo_id, any_value(license_id) AS license_id, any_value(owner_nsid) AS owner_nsid
-         FROM yfcc_photos GROUP BY photo_id),
-photos AS (
-    SELECT coalesce(d.photo_id, y.photo_id) AS photo_id, d.sources, y.license_id AS pool_license,
-           y.photo_id IS NOT NULL AS in_pool,
-           coalesce(y.owner_nsid, CASE WHEN {_NSID_SQL.format('d.owner_ref')} THEN upper(trim(d.owner_ref)) END) AS owner
-    FROM in_datasets AS d FULL JOIN pool AS y USING (photo_id)
-    WHERE d.photo_id IS NOT NULL OR $all_yfcc
-),
-checks AS (
-    SELECT photo_id, arg_max(status, checked_at) AS status, arg_max(license_id, checked_at) AS license_id
-    FROM flickr_checks GROUP BY photo_id
-),
-photo_optouts AS (SELECT DISTINCT try_cast(value AS BIGINT) AS photo_id FROM optouts WHERE kind = 'photo'),
-user_optouts AS (SELECT DISTINCT value AS owner FROM optouts WHERE kind = 'user')
-SELECT left(sha256($salt || 'p:' || p.photo_id::VARCHAR), {DIGEST_CHARS}) AS digest,
-       concat_ws('|', CASE WHEN p.in_pool THEN coalesce(p.pool_license::VARCHAR, '?') ELSE '-' END,
-                 coalesce(p.sources, ''), coalesce(c.status, ''), coalesce(c.license_id::VARCHAR, ''),
-                 CASE WHEN po.photo_id IS NOT NULL OR uo.owner IS NOT NULL THEN '1' ELSE '0' END) AS profile
-FROM photos AS p LEFT JOIN checks AS c USING (photo_id)
-LEFT JOIN photo_optouts AS po ON po.photo_id = p.photo_id
-LEFT JOIN user_optouts AS uo ON uo.owner = p.owner
-"""
 
 
 def normalise_name(name: str) -> str:
@@ -206,20 +104,21 @@ def build_search_index(con, salt: str, photo_limit: int = PHOTO_LIMIT,
     """The index as a JSON-able dict. Sharded indexes carry their files under "shards" (see split)."""
     single_file_limit = SINGLE_FILE_LIMIT if single_file_limit is None else single_file_limit
     names, info = _sources(con)
-    con.execute(_ALIASES_SQL)
-    con.execute(_ITEM_OWNERS_SQL, {"sources": names})
-    accounts = con.execute(_ACCOUNTS_SQL, {"salt": salt}).fetchall()
+    con.execute(read_sql("search", "aliases.sql"))
+    con.execute(read_sql("search", "item_owners.sql"), {"sources": names})
+    accounts = con.execute(read_sql("search", "accounts.sql"), {"salt": salt, "digest_chars": DIGEST_CHARS}).fetchall()
     account_digest = {account: d for account, d, *_ in accounts}
 
     name_accounts: dict[str, set[str]] = {}
-    for account, name in con.execute(_NAMES_SQL).fetchall():
+    for account, name in con.execute(read_sql("search", "names.sql")).fetchall():
         if account in account_digest:
             name_accounts.setdefault(digest(salt, name_key(name)), set()).add(account_digest[account])
 
     yfcc_rows = con.execute("SELECT count(*) FROM yfcc_photos").fetchone()[0]
     dataset_photos = con.execute("SELECT count(DISTINCT photo_id) FROM dataset_items").fetchone()[0]
     all_yfcc = yfcc_rows + dataset_photos <= photo_limit
-    con.execute(_PHOTOS_SQL, {"salt": salt, "sources": names, "all_yfcc": all_yfcc})
+    con.execute(read_sql("search", "photos.sql"),
+                {"salt": salt, "digest_chars": DIGEST_CHARS, "sources": names, "all_yfcc": all_yfcc})
     photo_entries = con.execute("SELECT count(*) FROM _search_photos").fetchone()[0]
     chars = _shard_chars(photo_entries + len(accounts) + len(name_accounts), single_file_limit)
     profiles = [row[0] for row in con.execute(
@@ -237,9 +136,7 @@ def build_search_index(con, salt: str, photo_limit: int = PHOTO_LIMIT,
         shard(key_digest)["u"][key_digest[chars:]] = record
     for name_digest, members in name_accounts.items():
         shard(name_digest)["n"][name_digest[chars:]] = sorted(members)
-    for prefix, profile, digests in con.execute(f"""
-            SELECT left(digest, {chars}), profile, array_to_string(list_sort(list(substr(digest, {chars + 1}))), '')
-            FROM _search_photos GROUP BY ALL ORDER BY 1, 2""").fetchall():
+    for prefix, profile, digests in con.execute(read_sql("search", "shards.sql"), {"chars": chars}).fetchall():
         shard(prefix + "0" * (DIGEST_CHARS - chars))["p"].append([profile_index[profile], digests])
     con.execute("DROP TABLE _search_photos; DROP TABLE _search_item_owners; DROP TABLE _search_aliases")
 
@@ -293,11 +190,6 @@ def find_user(index: dict, key_digest: str) -> dict[str, int]:
     """{source: items} for an account digest."""
     record = find_account(index, key_digest) or {"s": []}
     return {index["sources"][source]: items for source, _photos, items in record["s"]}
-
-
-def find_name(index: dict, name_digest: str) -> list[str]:
-    chars = index.get("shard_chars", 0)
-    return _record_shard(index, name_digest)["n"].get(name_digest[chars:], [])
 
 
 def find_photo_profile(index: dict, key_digest: str) -> str | None:

@@ -11,7 +11,7 @@ CREATE TABLE IF NOT EXISTS flickr_checks (
     title       VARCHAR,
     run_id      VARCHAR
 );
--- Columns added after the contract; ADD COLUMN IF NOT EXISTS upgrades older database files.
+-- Columns added after the first release; ADD COLUMN IF NOT EXISTS upgrades older database files.
 ALTER TABLE flickr_checks ADD COLUMN IF NOT EXISTS license_raw VARCHAR;
 ALTER TABLE flickr_checks ADD COLUMN IF NOT EXISTS media VARCHAR;
 ALTER TABLE flickr_checks ADD COLUMN IF NOT EXISTS posted_at TIMESTAMP;

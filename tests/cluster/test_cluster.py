@@ -66,7 +66,7 @@ def _rows(db: Path, sql: str) -> list[tuple]:
 def _reference(inputs: Path, cli_db: Path) -> dict:
     """The shards, a manifest drawn from them, and what the CLI loads from the same files."""
     from pipelines.cli import main
-    from pipelines.generate import generate_yfcc
+    from pipelines.synth.yfcc import generate_yfcc
 
     shards = [generate_yfcc(inputs / f"yfcc-{i}.tsv.gz", rows=ROWS_PER_SHARD, seed=40 + i,
                             bad_lines=BAD_LINES.get(i, 0)).path for i in range(SHARDS)]

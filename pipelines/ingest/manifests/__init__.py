@@ -14,17 +14,17 @@ from __future__ import annotations
 import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import date
-from importlib import import_module
 from pathlib import Path
 from types import ModuleType
 
-import duckdb
-
 from ...db import transaction, utc_now
 from ...errors import InputError
+from ...resources import read_sql
 from .. import fingerprint
+from ..runs import IngestRun, record_failed_files, record_runs
+from . import formats
 from .base import (
     ITEM_SCHEMA,
     FileResult,
@@ -36,30 +36,19 @@ from .base import (
     default_version,
 )
 
-__all__ = ["FORMATS", "ManifestResult", "StagedManifest", "ingest_manifest", "load_staged_manifest",
+__all__ = ["ManifestResult", "StagedManifest", "ingest_manifest", "load_staged_manifest",
            "stage_manifest"]
 
-FORMATS: dict[str, str] = {  # --format value -> adapter module
-    "clip-subset": "clip_subset",
-    "ffhq": "ffhq",
-    "coco": "coco",
-    "open-images": "open_images",
-    "megaface-paths": "megaface_paths",
-    "pipa": "pipa",
-    "flickr30k": "flickr30k",
-    "csv": "csv_generic",
-    "yfcc-columns": "yfcc_columns",
-}
-
-
 def adapter(fmt: str) -> ModuleType:
-    if fmt not in FORMATS:
-        raise InputError(f"unknown manifest format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    return import_module(f"{__name__}.{FORMATS[fmt]}")
+    """The module that declares `fmt` (formats.discover: every adapter module's FORMAT)."""
+    declared = formats.discover()
+    if fmt not in declared:
+        raise InputError(f"unknown manifest format {fmt!r}; choose one of {', '.join(declared)}")
+    return declared[fmt]
 
 
 def _check_options(fmt: str, module: ModuleType, options: dict) -> dict:
-    accepted = getattr(module, "OPTIONS", frozenset())
+    accepted = module.FORMAT.option_names
     given = {key: value for key, value in options.items() if value is not None}
     unknown = sorted(set(given) - set(accepted))
     if unknown:
@@ -173,19 +162,7 @@ def load_staged_manifest(con, staged: StagedManifest | dict, catalog_entry: str 
             con.execute("DELETE FROM datasets WHERE dataset = ? AND version = ?", key)
         _create_staged_views(con, staged)
         # An item key names one item: a second line with the same key is a duplicate, rejected.
-        # Find the repeated keys with a hash aggregate first; rank only those rows.
-        con.execute("""
-            CREATE OR REPLACE TEMP TABLE _manifest_dups AS
-            WITH repeated AS (SELECT item_key FROM _manifest_items GROUP BY item_key HAVING count(*) > 1)
-            SELECT file_index, source_line, item_key, first_file, first_line FROM (
-                SELECT file_index, source_line, item_key,
-                       row_number() OVER w AS rank,
-                       first_value(source_file) OVER w AS first_file,
-                       first_value(source_line) OVER w AS first_line
-                FROM _manifest_items SEMI JOIN repeated USING (item_key)
-                WINDOW w AS (PARTITION BY item_key ORDER BY file_index, source_line
-                             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))
-            WHERE rank > 1""")
+        con.execute(read_sql("ingest", "manifest_duplicates.sql"))
         has_dups = con.execute("SELECT count(*) FROM _manifest_dups").fetchone()[0] > 0
         columns = ", ".join(_ITEM_COLUMNS)
         anti_join = ("ANTI JOIN _manifest_dups d ON s.file_index = d.file_index AND s.source_line = d.source_line"
@@ -194,27 +171,18 @@ def load_staged_manifest(con, staged: StagedManifest | dict, catalog_entry: str 
             INSERT INTO dataset_items (dataset, version, {columns}, source_file)
             SELECT ?, ?, {', '.join('s.' + c for c in _ITEM_COLUMNS)}, s.source_file
             FROM _manifest_items s {anti_join}""", key)
-        con.execute("""
-            INSERT INTO ingest_rejects (source_file, line_no, reason, raw_line, run_id)
-            SELECT source_file, line_no, reason, raw_line, ? FROM _manifest_rejects
-            UNION ALL
-            SELECT f.source_file, d.source_line,
-                   'duplicate_item: ' || d.item_key || ' also at ' || d.first_file || ':' || d.first_line,
-                   d.item_key, ?
-            FROM _manifest_dups d JOIN _manifest_files f USING (file_index)""", [staged.run_id, staged.run_id])
+        con.execute(read_sql("ingest", "manifest_rejects.sql"), [staged.run_id, staged.run_id])
         dups_per_file = dict(con.execute(
             "SELECT file_index, count(*) FROM _manifest_dups GROUP BY file_index").fetchall())
         finished = utc_now()
-        files = []
+        files, runs = [], []
         for f in staged.files:
             dups = dups_per_file.get(f.file_index, 0)
             files.append(FileResult(f.source_file, f.lines_read, f.items - dups, f.rejects + dups))
-            con.execute("""
-                INSERT INTO ingest_runs (run_id, source_file, kind, layout, file_size, fingerprint, started_at,
-                                         finished_at, lines_read, rows_loaded, rows_rejected, status)
-                VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, 'loaded')""",
-                [staged.run_id, f.source_file, f"manifest:{staged.format}", f.file_size, f.fingerprint,
-                 f.started_at, finished, f.lines_read, f.items - dups, f.rejects + dups])
+            runs.append(IngestRun(staged.run_id, f.source_file, f"manifest:{staged.format}", f.started_at, finished,
+                                  "loaded", file_size=f.file_size, fingerprint=f.fingerprint, lines_read=f.lines_read,
+                                  rows_loaded=f.items - dups, rows_rejected=f.rejects + dups))
+        record_runs(con, runs)
         loaded = sum(r.rows_loaded for r in files)
         con.execute("""
             INSERT INTO datasets (dataset, version, format, items, auditable, source_files, ingested_at, run_id)
@@ -230,14 +198,7 @@ def load_staged_manifest(con, staged: StagedManifest | dict, catalog_entry: str 
             collected_on = entry.collected_on
         con.execute("UPDATE datasets SET collected_on = ?, catalog_content = ? WHERE dataset = ? AND version = ?",
                     [collected_on, getattr(entry, "content", None), *key])
-        # Distinct counts as GROUP BYs (hash aggregates that spill past the memory limit).
-        photos, owners, matched = con.execute("""
-            WITH photos AS (SELECT photo_id FROM dataset_items
-                            WHERE dataset = $1 AND version = $2 AND photo_id IS NOT NULL GROUP BY photo_id),
-                 owners AS (SELECT owner_ref FROM dataset_items
-                            WHERE dataset = $1 AND version = $2 AND owner_ref IS NOT NULL GROUP BY owner_ref)
-            SELECT (SELECT count(*) FROM photos), (SELECT count(*) FROM owners),
-                   (SELECT count(*) FROM photos SEMI JOIN yfcc_photos USING (photo_id))""", key).fetchone()
+        photos, owners, matched = con.execute(read_sql("ingest", "manifest_counts.sql"), key).fetchone()
         con.execute("DROP VIEW _manifest_items; DROP VIEW _manifest_rejects; "
                     "DROP TABLE _manifest_dups; DROP TABLE _manifest_files")
     return ManifestResult(
@@ -307,9 +268,5 @@ def ingest_manifest(con, fmt: str, *, dataset: str, version: str | None = None,
 def record_failed_manifest(con, fmt: str, paths: Sequence[Path | str], error: Exception, started) -> None:
     """An ingest_runs row per file saying the ingest failed and why (the data stayed as it was)."""
     run_id = f"manifest-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}-failed"
-    message = f"failed: {type(error).__name__}: {error}"[:1000]
-    with suppress(duckdb.Error):  # never hide the original error behind a bookkeeping one
-        con.executemany(
-            "INSERT INTO ingest_runs (run_id, source_file, kind, started_at, finished_at, status) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [[run_id, str(Path(p).resolve()), f"manifest:{fmt}", started, utc_now(), message] for p in paths])
+    record_failed_files(con, run_id, f"manifest:{fmt}", [str(Path(p).resolve()) for p in paths], started,
+                        f"{type(error).__name__}: {error}")

@@ -1,6 +1,8 @@
 """Shared machinery of the manifest adapters: reading inputs, staging items to Parquet, loading.
 
-An adapter only knows its format: it reads one manifest file and calls `sink.item(...)` for every
+An adapter is one module that declares `FORMAT = ManifestFormat(name, description, options)` and
+defines `parse(path, sink, **options)`; the package finds it by that declaration (formats.py), so
+the CLI's --format choices and flags come from it. An adapter only knows its format: it reads one manifest file and calls `sink.item(...)` for every
 item and `sink.reject(...)` for every line it cannot read. The sink streams both to Parquet in
 batches (memory stays flat however long the manifest), so parsing needs no database and can run
 in parallel Airflow tasks; `load_staged` then moves the Parquet files into DuckDB in one
@@ -10,7 +12,6 @@ transaction, as the single writer.
 from __future__ import annotations
 
 import io
-import shutil
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -277,10 +278,6 @@ class StagedManifest:
     def as_dict(self) -> dict:
         return asdict(self)
 
-    def cleanup(self) -> None:
-        """Delete the staged Parquet files (after a successful load, e.g. in the Airflow task)."""
-        shutil.rmtree(self.work_dir, ignore_errors=True)
-
     @classmethod
     def from_dict(cls, data: dict) -> StagedManifest:
         values = dict(data)
@@ -340,6 +337,31 @@ def photo_id_from(text: str) -> int | None:
         return None
     value = int(text)
     return value if 0 < value <= _MAX_PHOTO_ID else None
+
+
+@dataclass(frozen=True)
+class FormatOption:
+    """One option of a format: `name` is parse()'s keyword and the DAG's `options` key; the CLI flag is
+    --name-with-dashes."""
+    name: str
+    help: str
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+@dataclass(frozen=True)
+class ManifestFormat:
+    """What an adapter module declares about itself: its --format name, one line on what it reads
+    (README's table and --help), and the options its parse() takes."""
+    name: str
+    description: str
+    options: tuple[FormatOption, ...] = ()
+
+    @property
+    def option_names(self) -> frozenset[str]:
+        return frozenset(option.name for option in self.options)
 
 
 def auditable(**options) -> bool:

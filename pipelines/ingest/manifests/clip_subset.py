@@ -11,7 +11,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .base import ITEM_SCHEMA, StagingSink, auditable, iter_line_blocks  # noqa: F401  (auditable: adapter API)
+from .base import ITEM_SCHEMA, ManifestFormat, StagingSink, auditable, iter_line_blocks  # noqa: F401  (auditable: adapter API)
+
+FORMAT = ManifestFormat("clip-subset",
+                        "OpenAI CLIP's YFCC15M list: `<YFCC line number>\\t<photo id>\\t<hash>` per line")
 
 # A good line: three tab-separated fields, the second a photo id > 0 of at most 18 digits (fits a BIGINT).
 _LINE_RE = r"^[^\t]*\t *0*[1-9][0-9]{0,17} *\t[^\t]*$"

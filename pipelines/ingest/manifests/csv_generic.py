@@ -13,10 +13,17 @@ from pathlib import Path
 
 from ...flickr_urls import FlickrUrlError, parse_flickr_url, parse_owner_ref, parse_photo_ref
 from ...licenses import license_id_for
-from .base import StagingSink, csv_rows, header_index
+from .base import FormatOption, ManifestFormat, StagingSink, csv_rows, header_index
 
-OPTIONS = frozenset({"id_column", "url_column", "owner_column", "license_column", "author_column",
-                     "delimiter", "key_column"})
+FORMAT = ManifestFormat("csv", "any CSV or TSV; the options name its columns", options=(
+    FormatOption("id_column", "column with a Flickr photo id"),
+    FormatOption("url_column", "column with any Flickr URL: page, static, flic.kr, photo.gne?id="),
+    FormatOption("owner_column", "column with an NSID or path alias"),
+    FormatOption("license_column", "column with a license name, URL or id"),
+    FormatOption("author_column", "column with the author credit"),
+    FormatOption("key_column", "column that names each item; default: the first, unless it is the pointer"),
+    FormatOption("delimiter", "field delimiter (default: sniffed; use '\\t' for TSV)"),
+))
 _POINTERS = ("id_column", "url_column", "owner_column")
 
 

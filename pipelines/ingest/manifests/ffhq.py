@@ -12,7 +12,10 @@ from pathlib import Path
 
 from ...flickr_urls import FlickrUrlError, parse_photo_ref
 from ...licenses import resolve_license
-from .base import StagingSink, auditable, open_text  # noqa: F401
+from .base import ManifestFormat, StagingSink, auditable, open_text  # noqa: F401
+
+FORMAT = ManifestFormat("ffhq",
+                        "NVIDIA FFHQ `ffhq-dataset-v2.json`: photo URL, author and license per image")
 from .jsonstream import JsonStream
 
 

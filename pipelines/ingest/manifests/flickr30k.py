@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .base import StagingSink, auditable, iter_lines, photo_id_from  # noqa: F401
+from .base import ManifestFormat, StagingSink, auditable, iter_lines, photo_id_from  # noqa: F401
+
+FORMAT = ManifestFormat("flickr30k",
+                        "Flickr30k (Entities) split list: one `<photo id>` or `<photo id>.jpg` per line")
 
 _NAME_RE = re.compile(r"^(?:.*/)?(?P<id>[0-9]+)(?:\.jpe?g)?$", re.IGNORECASE)
 

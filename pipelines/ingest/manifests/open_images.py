@@ -9,7 +9,10 @@ from pathlib import Path
 
 from ...flickr_urls import FlickrUrlError, parse_flickr_url, parse_owner_ref
 from ...licenses import license_id_for
-from .base import StagingSink, auditable, csv_rows, header_index  # noqa: F401
+from .base import ManifestFormat, StagingSink, auditable, csv_rows, header_index  # noqa: F401
+
+FORMAT = ManifestFormat("open-images",
+                        "Open Images `images.csv`: landing URL, license URL and author per image")
 
 _COLUMNS = ("ImageID", "OriginalURL", "OriginalLandingURL", "License", "AuthorProfileURL", "Author")
 

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import StagingSink, auditable, iter_lines, photo_id_from  # noqa: F401
+from .base import ManifestFormat, StagingSink, auditable, iter_lines, photo_id_from  # noqa: F401
+
+FORMAT = ManifestFormat("pipa",
+                        "PIPA `all_data.txt`: photoset, photo id, box, identity and subset per line")
 
 
 def parse(path: Path, sink: StagingSink) -> None:

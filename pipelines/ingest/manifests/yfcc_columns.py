@@ -35,7 +35,11 @@ from ..yfcc_forms import (
     sql_string,
     sqlite_sample,
 )
-from .base import StagingSink, auditable, iter_line_blocks  # noqa: F401  (auditable: adapter API)
+from .base import ManifestFormat, StagingSink, auditable, iter_line_blocks  # noqa: F401  (auditable: adapter API)
+
+FORMAT = ManifestFormat("yfcc-columns",
+                        "Parquet, JSON lines (.gz) or a SQLite table `yfcc100m_dataset` with the YFCC100M column "
+                        "names (e.g. CommonCatalog's per-license splits); each record's own license is its declared one")
 
 # Columns an item is made of; only photoid is required (a subset may drop any other).
 _WANTED = ("photoid", "uid", "unickname", "licensename", "licenseurl", "downloadurl", "pageurl")

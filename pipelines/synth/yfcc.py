@@ -9,7 +9,7 @@ ingest, validation and report can be checked against numbers that did not come f
 Rows are built a chunk at a time as numpy/polars columns (no Python loop per row; MD5 runs in
 DuckDB), formatted and compressed on a writer thread while the next chunk is built, and written
 through a compressor chosen by the file suffix, so memory stays flat at any row count.
-Format facts and sources: shared/research/yfcc100m.md §1.2-1.5 and §2.
+Format facts and sources: docs/yfcc100m.md.
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import quote_plus
 
-from .errors import InputError
-from .licenses import LICENSES, YFCC_LICENSE_IDS
+from ..config import external_compressors_from_env
+from ..errors import InputError
+from ..licenses import LICENSES, YFCC_LICENSE_IDS
 
 if TYPE_CHECKING:  # numpy/polars are imported inside functions: importing this module stays cheap
     import numpy as np
@@ -112,7 +113,6 @@ _UPLOAD_KNOTS = (
 PHOTO_ID_MIN, PHOTO_ID_MAX = _UPLOAD_KNOTS[0][0], _UPLOAD_KNOTS[-1][0]
 NSID_NUMBER_MIN, NSID_NUMBER_MAX = 1_000_000, 99_999_999
 
-EXTERNAL_COMPRESSORS_ENV = "CCAUDIT_EXTERNAL_COMPRESSORS"  # set to 0 to force Python's bz2/gzip
 
 
 # --- results ----------------------------------------------------------------------------------
@@ -800,7 +800,7 @@ class _LineWriter:
 def _external_allowed(use_external: bool | None) -> bool:
     if use_external is not None:
         return use_external
-    return os.environ.get(EXTERNAL_COMPRESSORS_ENV, "1").strip().lower() not in ("0", "false", "no")
+    return external_compressors_from_env()
 
 
 # Suffixes that promise a compression the generator does not write: refuse rather than write plain text.
@@ -1133,7 +1133,7 @@ def _write_rows(
     """Build and write every chunk; returns the compressor used. Removes `path` on failure."""
     import numpy as np
 
-    from .progress import Progress
+    from ..progress import Progress
 
     sink = _Sink(path, suffix, use_external)
     try:

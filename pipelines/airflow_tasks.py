@@ -1,8 +1,13 @@
 """Task bodies for the Airflow DAGs in `dags/`, importable and testable without Airflow.
 
+Names differ from the library functions they call (`stage_manifest_spec` calls
+`ingest.manifests.stage_manifest`, `build_report_and_edition` calls `reports.build.build_report`), so a
+reader never wonders which one a DAG runs. The library imports sit inside the functions on purpose: a
+staging task on a worker should not pay for importing Great Expectations or the report renderer.
+
 Every function takes plain values (paths, names, numbers) and returns a small JSON-serialisable
 dict: Airflow passes those through XCom, never data. The rule that keeps DuckDB happy: only the
-functions that open the database (`load_*`, `enrich_batch`, `validate_database`, `build_report`)
+functions that open the database (`load_*`, `enrich_batch`, `run_validation`, `build_report_and_edition`)
 touch the file, and the DAGs run all of them in the one-slot pool `ccaudit_duckdb_writer`; staging
 functions only read input files and write Parquet shards under a per-run work folder.
 
@@ -44,12 +49,14 @@ def work_dir(work: str | None, db: str | None = None) -> Path:
 
     Under Celery it must be a volume every worker mounts (the compose file mounts /opt/ccaudit/data).
     """
-    chosen = work or os.environ.get("CCAUDIT_WORK_DIR")
-    return Path(chosen).resolve() if chosen else db_path(db).parent / "work"
+    if work:
+        return Path(work).resolve()
+    settings = Settings.from_env(db=db or None)
+    return settings.work_dir.resolve() if settings.work_dir else settings.db_path.resolve().parent / "work"
 
 
 def reports_dir(out: str | None = None) -> Path:
-    return Path(out or os.environ.get("CCAUDIT_REPORTS_DIR") or "reports").resolve()
+    return (Path(out) if out else Settings.from_env().reports_dir).resolve()
 
 
 def run_folder(base: Path, run_id: str) -> Path:
@@ -169,11 +176,11 @@ def manifest_specs(specs: Sequence[dict] | None) -> list[dict]:
     return checked
 
 
-def stage_manifest(spec: dict, work: str) -> dict:
+def stage_manifest_spec(spec: dict, work: str) -> dict:
     """Parse one manifest into Parquet (no database access)."""
-    from .ingest.manifests import stage_manifest as stage
+    from .ingest.manifests import stage_manifest
 
-    staged = stage(spec["format"], spec["dataset"], spec.get("version"), [Path(p) for p in spec["paths"]],
+    staged = stage_manifest(spec["format"], spec["dataset"], spec.get("version"), [Path(p) for p in spec["paths"]],
                    Path(work), **spec.get("options", {}))
     return staged.as_dict()
 
@@ -222,23 +229,23 @@ def enrich_batch(db: str | None, api_key: str | None, dataset: str | None = None
 
 # --- validation and report --------------------------------------------------------------------
 
-def validate_database(db: str | None, run_id: str | None = None) -> dict:
+def run_validation(db: str | None, run_id: str | None = None) -> dict:
     """Run the GX suites and store the results; `success` is False when a critical one failed."""
-    from .quality import validate_database as validate
+    from .quality import validate_database
 
     # Reads read-only (readers share the file meanwhile), then stores the results in a short write.
-    result = validate(db_path(db), run_id=run_id)
+    result = validate_database(db_path(db), run_id=run_id)
     return {"run_id": result.run_id, "success": result.success, "seconds": round(result.seconds, 2),
             "rows": result.rows, "critical_failures": [o.label() for o in result.critical_failures],
             "warnings": [o.label() for o in result.warnings], "summary": result.summary_text()}
 
 
-def build_report(db: str | None, out: str | None, publish_mode: str = "pseudonymous") -> dict:
+def build_report_and_edition(db: str | None, out: str | None, publish_mode: str = "pseudonymous") -> dict:
     """Write the report to <out>/<date>/ (the report builder renames a finished folder into place,
     so readers never see half a report) and the readers' edition to <out>/editions/. Opens the
     database read-only."""
-    from .reports.build import build_report as build
+    from .reports.build import build_report
 
     with open_db(db, read_only=True) as con:
-        result = build(con, out_dir=reports_dir(out), publish_mode=publish_mode, edition=True)
+        result = build_report(con, out_dir=reports_dir(out), publish_mode=publish_mode, edition=True)
     return {"report_dir": str(Path(result.report_dir).resolve()), "edition_dir": str(result.edition_dir)}

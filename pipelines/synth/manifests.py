@@ -30,10 +30,10 @@ from itertools import combinations
 from pathlib import Path
 from urllib.parse import unquote_plus
 
-from .errors import InputError
-from .flickr_urls import encode_base58
-from .ingest.manifests.base import open_binary
-from .licenses import LICENSES, resolve_license
+from ..errors import InputError
+from ..flickr_urls import encode_base58
+from ..ingest.manifests.base import open_binary
+from ..licenses import LICENSES, resolve_license
 
 VERSION = "v1"
 CLIP_SHARE = 0.15
