@@ -148,6 +148,11 @@ def _parse_parquet(con, path: Path, sink: StagingSink, licenses: _Licenses) -> N
     raw = "CAST(json_object(" + ", ".join(f"{sql_string(n)}, {_quoted(c)}" for n, c in columns.items()) + ") AS VARCHAR)"
     reader = con.sql(f"SELECT file_row_number + 1 AS line, {raw} AS raw, NULL::VARCHAR AS problem, {select} "
                      f"FROM read_parquet({sql_string(str(path))}, file_row_number = true)").to_arrow_reader(100_000)
+    _emit_batches(reader, sink, encoded, licenses)
+
+
+def _emit_batches(reader, sink: StagingSink, encoded: bool, licenses: _Licenses) -> None:
+    """Stage every Arrow batch of `reader` through one single-thread connection of its own."""
     block_con = duckdb.connect(config={"threads": 1})
     try:
         for batch in reader:
@@ -181,12 +186,9 @@ def _parse_sqlite(con, path: Path, sink: StagingSink, licenses: _Licenses) -> No
         reader = con.sql(f"SELECT yfcc_rowid AS line, {raw} AS raw, "
                          f"CASE WHEN {problem} THEN 'encoding: invalid UTF-8' END AS problem, {select} "
                          "FROM sqlite_batches").to_arrow_reader(100_000)
-        block_con = duckdb.connect(config={"threads": 1})
         try:
-            for batch in reader:
-                _emit(block_con, sink, pa.Table.from_batches([batch]), encoded, licenses)
+            _emit_batches(reader, sink, encoded, licenses)
         finally:
-            block_con.close()
             con.unregister("sqlite_batches")
 
 
