@@ -93,16 +93,6 @@ def as_bool(value: Any) -> bool | None:
     return None if number is None else number != 0
 
 
-def as_float(value: Any) -> float | None:
-    value = content(value)
-    if value is None or isinstance(value, (bool, dict, list)):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def as_epoch(value: Any) -> datetime | None:
     """Unix seconds → naive UTC datetime; None for junk such as "2013" or an empty string."""
     seconds = as_int(value)
