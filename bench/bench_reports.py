@@ -58,7 +58,7 @@ def bench_database(db_path: Path, repeat: int = 3) -> dict:
         "queries_total_seconds": round(sum(q["seconds"] for q in queries.values()), 3),
         "slowest_query": max(queries, key=lambda name: queries[name]["seconds"]) if queries else None,
         "search_index_seconds": round(index_seconds, 3),
-        "search_index_entries": {"users": len(index["users"]), "photos": index["photo_entries"]},
+        "search_index_entries": {"accounts": index["accounts"], "photos": index["photo_entries"]},
         "build": builds,
     }
 
@@ -93,7 +93,7 @@ def as_rows(result: dict) -> list[dict]:
     rows.append({"name": "report_queries_total", "value": result["queries_total_seconds"], "unit": "s",
                  "note": f"slowest: {result['slowest_query']}; {size}"})
     rows.append({"name": "report_search_index", "value": result["search_index_seconds"], "unit": "s",
-                 "note": f"{result['search_index_entries']['users']:,} accounts, "
+                 "note": f"{result['search_index_entries']['accounts']:,} accounts, "
                          f"{result['search_index_entries']['photos']:,} photos"})
     for mode, build in result["build"].items():
         rows.append({"name": f"report_build_{mode}", "value": build["seconds"], "unit": "s",

@@ -320,6 +320,10 @@ def run_extra_modules(ctx) -> list[dict]:
         started = time.perf_counter()
         try:
             module = importlib.import_module(name)
+            if not hasattr(module, "run"):  # a long stand-alone benchmark: run it with python -m
+                rows.append({"module": path.stem, "name": "skipped", "value": None, "unit": "",
+                             "note": f"stand-alone: python -m {name} (see its --help)"})
+                continue
             for row in module.run(ctx) or []:
                 rows.append({"module": path.stem, **row})
         except Exception as exc:  # noqa: BLE001 - one module failing must not lose the others' numbers
