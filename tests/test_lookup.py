@@ -181,12 +181,7 @@ def test_hostile_queries_find_nothing_and_harm_nothing(world, query):
 def test_cli_lookup_json_read_only(tmp_path, capsys):
     from pipelines.cli import main
 
-    manifest = tmp_path / "paths.txt"
-    manifest.write_text("12345678@N00_identity_0/5215831864_0.jpg\n12345678@N00_identity_0/5215831864_1.jpg\n")
-    db = str(tmp_path / "cli.duckdb")
-    assert main(["--db", db, "ingest", "manifest", "--format", "megaface-paths", "--dataset", "mf",
-                 "--version", "1", str(manifest)]) == 0
-    capsys.readouterr()
+    db = _cli_db_with_megaface(tmp_path, capsys, faces=2, name="cli")
     assert main(["--db", db, "lookup", "12345678@N00", "--json"]) == 0  # read-only connection
     data = json.loads(capsys.readouterr().out)
     [account] = data["answers"][0]["accounts"]
@@ -300,12 +295,7 @@ def test_catalog_entry_is_stored_at_ingest(tmp_path, capsys):
 def test_cli_several_queries_from_file_and_exit_codes(tmp_path, capsys):
     from pipelines.cli import main
 
-    manifest = tmp_path / "paths.txt"
-    manifest.write_text("12345678@N00_identity_0/5215831864_0.jpg\n12345678@N00_identity_0/5215831864_1.jpg\n")
-    db = str(tmp_path / "cli.duckdb")
-    assert main(["--db", db, "ingest", "manifest", "--format", "megaface-paths", "--dataset", "mf",
-                 "--version", "1", str(manifest)]) == 0
-    capsys.readouterr()
+    db = _cli_db_with_megaface(tmp_path, capsys, faces=2, name="cli")
     refs = tmp_path / "refs.txt"
     refs.write_bytes("\ufeffhttps://live.staticflickr.com/2903/5215831864_c1b3784192_o_d.jpg\n\n"
                      "12345678@n00\n4242424242\n".encode())
@@ -360,12 +350,7 @@ def test_a_path_alias_the_database_does_not_know_is_asked_of_flickr(tmp_path, ca
     from pipelines.cli import main
     from tests.flickr_server import FlickrTestServer
 
-    manifest = tmp_path / "paths.txt"
-    manifest.write_text("12345678@N00_identity_0/5215831864_0.jpg\n")
-    db = str(tmp_path / "alias.duckdb")
-    assert main(["--db", db, "ingest", "manifest", "--format", "megaface-paths", "--dataset", "mf",
-                 "--version", "1", str(manifest)]) == 0
-    capsys.readouterr()
+    db = _cli_db_with_megaface(tmp_path, capsys, faces=1, name="alias")
     monkeypatch.delenv("FLICKR_API_KEY", raising=False)
     assert main(["--db", db, "lookup", "flickr.com/photos/henri_light/"]) == 1
     assert "set FLICKR_API_KEY" in capsys.readouterr().out
@@ -382,3 +367,17 @@ def test_a_path_alias_the_database_does_not_know_is_asked_of_flickr(tmp_path, ca
         assert not missing["found"] and "knows no account nobody_here" in missing["detail"]
         assert len(server.calls("flickr.urls.lookupUser")) == 2
         assert server.api_key not in json.dumps(data)
+
+
+def _cli_db_with_megaface(tmp_path, capsys, faces: int, name: str) -> str:
+    """A database made through the CLI: one megaface-paths manifest with `faces` faces of photo
+    5215831864 by 12345678@N00, as dataset mf v1."""
+    from pipelines.cli import main
+
+    manifest = tmp_path / "paths.txt"
+    manifest.write_text("".join(f"12345678@N00_identity_0/5215831864_{k}.jpg\n" for k in range(faces)))
+    db = str(tmp_path / f"{name}.duckdb")
+    assert main(["--db", db, "ingest", "manifest", "--format", "megaface-paths", "--dataset", "mf",
+                 "--version", "1", str(manifest)]) == 0
+    capsys.readouterr()
+    return db
