@@ -38,3 +38,13 @@ def con(db_path: Path):
     connection = connect(db_path)
     yield connection
     connection.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per test module (modules mark themselves with browser_support.BROWSER_MARKS)."""
+    from tests.browser_support import Browser, find_chromium
+
+    instance = Browser(find_chromium())
+    yield instance
+    instance.close()

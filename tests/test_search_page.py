@@ -22,14 +22,10 @@ import pytest
 
 from pipelines.flickr_urls import encode_base58, read_text
 from pipelines.lookup import run_lookup
+from tests.browser_support import BROWSER_MARKS, keep
 from tests.test_flickr_urls import BAD, PHOTOS, SPELLED, UNSUPPORTED, USERS
-from tests.test_report_browser import Browser, find_chromium, keep
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(find_chromium() is None,
-                       reason="headless Chromium not found (install it with `make system-deps` or apt-get install chromium)"),
-]
+pytestmark = BROWSER_MARKS
 
 ROWS, SEED = 5_000, 23
 
@@ -78,13 +74,6 @@ def _build(con, out, sharded: bool, monkeypatch):
     monkeypatch.setattr(search, "SINGLE_FILE_LIMIT", 0 if sharded else 10**9)
     monkeypatch.setattr(search, "SHARD_TARGET", 20)  # several prefix digits even on a small database
     return build_report(con, out, publish_mode="pseudonymous").report_dir
-
-
-@pytest.fixture(scope="module")
-def browser():
-    instance = Browser(find_chromium())
-    yield instance
-    instance.close()
 
 
 @pytest.fixture(scope="module")
