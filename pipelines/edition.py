@@ -39,6 +39,7 @@ import duckdb
 
 from . import __version__
 from .errors import CcauditError
+from .reports.folder import refuse_system_dir
 from .reports.pseudonym import FLICKR_PERSONAL_URL_RE, NSID_RE, Pseudonymizer, find_leaks, load_key
 
 EDITION_FILE = "ccaudit-edition.duckdb"
@@ -227,6 +228,7 @@ def publish_edition(con: duckdb.DuckDBPyConnection, base: Path, publish_mode: st
     started = time.monotonic()
     now = now or datetime.now(UTC).replace(tzinfo=None)
     base = Path(base)
+    refuse_system_dir(base)  # the report's rule: never write editions into / or a system folder
     pseudonymous = publish_mode == "pseudonymous"
     try:
         base.mkdir(parents=True, exist_ok=True)

@@ -200,3 +200,16 @@ def test_serve_answers_a_faceted_search_with_descriptions(demo_db, tmp_path):
     table = metadata["databases"]["ccaudit"]["tables"]["yfcc_photos"]
     assert "YFCC100M" in table["description"] and "keyed hash" in table["columns"]["owner_nsid"]
     assert (folder / "ccaudit.db").is_file()
+
+
+def test_publish_db_refuses_system_folders(tmp_path):
+    from pipelines.db import connect
+
+    db = tmp_path / "e.duckdb"
+    connect(db).close()
+    for out in ("/", "/etc", "/usr/../etc/ccaudit"):
+        run = subprocess.run([sys.executable, "-m", "pipelines.cli", "--db", str(db), "publish-db", "--out", out],
+                             capture_output=True, text=True, check=False)
+        assert run.returncode == 2 and run.stderr.startswith("ccaudit: error: --out"), (out, run.stderr)
+        assert len(run.stderr.strip().splitlines()) == 1
+    assert not os.path.exists("/etc/ccaudit")
