@@ -30,6 +30,7 @@ import uuid
 import zlib
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -366,7 +367,7 @@ def group_inputs(paths: list) -> list[list]:
         item = None
         if not is_stream(path):
             try:
-                item = _recognise(Path(path).resolve(), head_size=16 << 10)  # thousands of shards: look briefly
+                item = _recognise(Path(path).resolve(), head_size=4 << 10)  # thousands of shards: look briefly
             except CcauditError:
                 item = None  # staged alone, which raises the same error where the failed run is recorded
         groupable = (item is not None and item.form == JSONL and item.compression in (PLAIN, GZIP)
@@ -647,10 +648,30 @@ def _run_stage_query(con, item: _Input, scratch: Path, progress: bool, spool: bo
             with (Progress(item.size, unit="B", label=f"decompress {path.name}", enabled=enabled) as bar,
                   DecompressFifo(path, compression, plain, on_bytes=bar.update, fifo=False) as child):
                 child.check()
-        guard = _guard_file(plain, scratch, *count_lines(plain, LINE_LIMIT))
+        # Count the lines (the independent check of the reader) while DuckDB parses: the count is
+        # one core at memory speed, 10% of a 1M-row ingest when run before the parse.
+        with ThreadPoolExecutor(1, thread_name_prefix="count-lines") as pool:
+            counting = pool.submit(count_lines, plain, LINE_LIMIT)
+            sql, params = _text_stage_sql(con, item, plain, out)
+            try:
+                _stage_plain(con, sql, params, plain, path, enabled)
+                failure = None
+            except InputError as exc:
+                failure = exc
+            lines, suspicious = counting.result()
+        if not suspicious:
+            if failure:
+                raise failure
+            return lines, []
+        # A chunk without a newline: a line may be over-long. Parse a copy in which such lines are
+        # replaced by placeholders (rare; see LineGuard).
+        guard = _guard_file(plain, scratch, lines, suspicious)
         source = scratch / "guarded.tsv" if guard.long_lines else plain
-        sql, params = _text_stage_sql(con, item, source, out)
-        _stage_plain(con, sql, params, source, path, enabled)
+        if guard.long_lines or failure:
+            for table in ("reject_errors", "reject_scans"):  # the first parse's reader rejects
+                con.execute(f"DROP TABLE IF EXISTS temp.{table}")
+            sql, params = _text_stage_sql(con, item, source, out)
+            _stage_plain(con, sql, params, source, path, enabled)
         return guard.lines, guard.long_lines
     guard = LineGuard(LINE_LIMIT)
     with (Progress(item.size, unit="B", label=f"ingest {path.name}", enabled=enabled) as bar,
@@ -806,6 +827,10 @@ def _load_photos_sql(con) -> str:
     return sql if derived else sql.replace("page_url_stored, download_url_stored", _FULL_URLS)
 
 
+def _table_is_empty(con, table: str) -> bool:
+    return con.execute(f"SELECT count(*) = 0 FROM (SELECT 1 FROM {table} LIMIT 1)").fetchone()[0]
+
+
 def load_staged(con, staged: list[StagedFile], run_id: str | None = None) -> list[FileResult]:
     """Load staged shards in ONE transaction, replacing any earlier load of the same files.
 
@@ -832,10 +857,13 @@ def load_staged(con, staged: list[StagedFile], run_id: str | None = None) -> lis
         con.execute("DELETE FROM yfcc_photos WHERE source_file IN (SELECT source_file FROM yfcc_batch_files)")
         con.execute("DELETE FROM ingest_rejects WHERE source_file IN (SELECT source_file FROM yfcc_batch_files)")
         con.execute(read_sql("ingest", "yfcc_load_duplicates.sql"))
-        # One thread for the insert: DuckDB's parallel insert leaves partial row groups that the next
-        # checkpoint rewrites, keeping the old blocks as free space (measured: +45 bytes/row of file).
+        # Appending to rows of other files, DuckDB's parallel insert leaves partial row groups that the
+        # checkpoint rewrites, keeping the old blocks as free space (measured: +45 bytes/row of file),
+        # so it appends with one thread. Into an empty table (a first load, or a re-load of the only
+        # file) a parallel insert costs <4% of file size and halves the load (bench: 1M rows 4.4 -> 2.7 s).
         threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
-        con.execute("SET threads = 1")
+        if not _table_is_empty(con, "yfcc_photos"):
+            con.execute("SET threads = 1")
         try:
             con.execute(_load_photos_sql(con))
         finally:

@@ -2,13 +2,20 @@
 -- Free text is URL-encoded with '+' for a space: undo '+' first, then the %XX escapes.
 -- try() turns escapes that decode to invalid UTF-8 into NULL, which the stage query rejects
 -- as 'encoding: ...' instead of failing the whole file. Empty fields become NULL.
+-- Most fields hold no escape, many no '+': those skip url_decode (a fifth of the decoding time).
 CREATE OR REPLACE TEMP MACRO yfcc_text(x) AS
-    CASE WHEN x <> '' THEN try(url_decode(replace(x, '+', ' '))) END;
+    CASE WHEN x = '' THEN NULL
+         WHEN contains(x, '%') THEN try(url_decode(replace(x, '+', ' ')))
+         WHEN contains(x, '+') THEN replace(x, '+', ' ')
+         ELSE x END;
 
 -- Tags are comma-separated and a comma inside one tag is published as %2C. Decoding it would make
 -- the tag list ambiguous, so %2C stays encoded: split user_tags/machine_tags on ',' to get the tags.
 CREATE OR REPLACE TEMP MACRO yfcc_tags(x) AS
-    CASE WHEN x <> '' THEN try(url_decode(replace(replace(replace(x, '%2C', '%252C'), '%2c', '%252C'), '+', ' '))) END;
+    CASE WHEN x = '' THEN NULL
+         WHEN contains(x, '%') THEN try(url_decode(replace(replace(replace(x, '%2C', '%252C'), '%2c', '%252C'), '+', ' ')))
+         WHEN contains(x, '+') THEN replace(x, '+', ' ')
+         ELSE x END;
 
 -- TRUE when a non-empty raw field did not decode (its macro returned NULL).
 CREATE OR REPLACE TEMP MACRO yfcc_undecodable(raw, decoded) AS raw <> '' AND decoded IS NULL;
