@@ -1,15 +1,18 @@
 """Names the ccaudit DAGs share: the DuckDB pool, the Assets that chain the DAGs, default_args,
-and reading a setting inside a task. Not a DAG file (listed in .airflowignore); stdlib and
-airflow.sdk only, so importing it costs nothing beyond what a DAG file already pays.
+and resolving a task's settings once (param, else Airflow Variable, else environment variable).
+Not a DAG file (listed in .airflowignore); stdlib, airflow.sdk and pipelines.config (stdlib only)
+at the top, so importing it costs nothing beyond what a DAG file already pays. Environment
+variables are read through pipelines.config only, where each one is listed.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from datetime import timedelta
 
 from airflow.sdk import Asset, Param
+
+from pipelines import config
 
 # One slot: DuckDB allows one process to hold the database file read-write, and a read-only
 # process cannot open it while a writer holds it. Every task that opens the file runs in this pool.
@@ -30,7 +33,7 @@ DEFAULT_ARGS = {
     "retries": 2,
     # $CCAUDIT_RETRY_DELAY_SECONDS (read where the DAG is parsed) shortens it for the cluster test,
     # whose killed worker's task must come back within seconds.
-    "retry_delay": timedelta(seconds=float(os.environ.get("CCAUDIT_RETRY_DELAY_SECONDS") or 120)),
+    "retry_delay": timedelta(seconds=config.retry_delay_from_env()),
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=20),
 }
@@ -54,7 +57,7 @@ def setting(params: dict, name: str, key: str | None = None, default=None, json_
     from airflow.sdk import Variable
 
     key = key or name
-    value = Variable.get(f"ccaudit_{key}", default=None) or os.environ.get(f"CCAUDIT_{key.upper()}")
+    value = Variable.get(f"ccaudit_{key}", default=None) or config.env_value(f"CCAUDIT_{key.upper()}")
     if value in (None, ""):
         return default
     return json.loads(value) if json_value and isinstance(value, str) else value
@@ -62,7 +65,7 @@ def setting(params: dict, name: str, key: str | None = None, default=None, json_
 
 def flickr_api_key() -> str | None:
     """$FLICKR_API_KEY, else the password of the Airflow connection `flickr_api`; never logged."""
-    key = os.environ.get("FLICKR_API_KEY", "").strip()
+    key = config.env_value("FLICKR_API_KEY")
     if key:
         return key
     from airflow.sdk import Connection
@@ -72,6 +75,16 @@ def flickr_api_key() -> str | None:
         return (Connection.get("flickr_api").password or "").strip() or None
     except AirflowNotFoundException:  # no connection configured: enrichment is skipped
         return None
+
+
+def task_settings(context, api_key: bool = False):
+    """This task's Settings, each value resolved once (see `setting`); the key only when asked for."""
+    from pipelines.airflow_tasks import task_settings as settings_from
+
+    params = context["params"]
+    return settings_from(db=setting(params, "db"), work_dir=setting(params, "work_dir"),
+                         reports_dir=setting(params, "out", key="reports_dir"),
+                         flickr_api_key=flickr_api_key() if api_key else None)
 
 
 class user_errors_fail_fast:
@@ -100,6 +113,4 @@ def run_work_folder(context) -> str:
     """This DAG run's folder for staged shards (same answer in every task of the run)."""
     from pipelines import airflow_tasks
 
-    params = context["params"]
-    base = airflow_tasks.work_dir(setting(params, "work_dir"), setting(params, "db"))
-    return str(airflow_tasks.run_folder(base, context["run_id"]))
+    return str(airflow_tasks.run_folder(task_settings(context).staging_dir, context["run_id"]))

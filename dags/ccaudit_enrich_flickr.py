@@ -27,8 +27,8 @@ from ccaudit_common import (
     DB_QUEUE,
     DEFAULT_ARGS,
     DUCKDB_POOL,
-    flickr_api_key,
     setting,
+    task_settings,
     user_errors_fail_fast,
 )
 
@@ -59,11 +59,11 @@ def ccaudit_enrich_flickr():
         from pipelines import airflow_tasks
 
         params = context["params"]
-        key = flickr_api_key()
-        if not key:
-            log.info("no key: set FLICKR_API_KEY or the Airflow connection flickr_api; enrichment skipped")
         with user_errors_fail_fast():
-            result = airflow_tasks.enrich_batch(setting(params, "db"), key, dataset=params.get("dataset"),
+            settings = task_settings(context, api_key=True)
+            if not settings.flickr_api_key:
+                log.info("no key: set FLICKR_API_KEY or the Airflow connection flickr_api; enrichment skipped")
+            result = airflow_tasks.enrich_batch(settings, dataset=params.get("dataset"),
                                                limit=_int(setting(params, "limit", key="enrich_limit")),
                                                max_age=params["max_age"])
         log.info("enrichment: %s", result)

@@ -35,6 +35,7 @@ from ccaudit_common import (
     WORK_DIR_PARAM,
     run_work_folder,
     setting,
+    task_settings,
     user_errors_fail_fast,
 )
 
@@ -91,7 +92,7 @@ def ccaudit_ingest_manifests():
         from pipelines import airflow_tasks
 
         with user_errors_fail_fast():
-            return airflow_tasks.load_manifests(setting(context["params"], "db"), list(staged),
+            return airflow_tasks.load_manifests(task_settings(context), list(staged),
                                                cleanup=run_work_folder(context))
 
     load(stage.expand(spec=plan()))

@@ -29,6 +29,7 @@ from ccaudit_common import (
     YFCC_PHOTOS,
     run_work_folder,
     setting,
+    task_settings,
     user_errors_fail_fast,
 )
 
@@ -69,7 +70,7 @@ def ccaudit_ingest_yfcc():
         from pipelines import airflow_tasks
 
         with user_errors_fail_fast():
-            return airflow_tasks.load_yfcc(setting(context["params"], "db"), list(staged),
+            return airflow_tasks.load_yfcc(task_settings(context), list(staged),
                                           run_id=context["run_id"], cleanup=run_work_folder(context))
 
     load(stage.expand(path=plan()))

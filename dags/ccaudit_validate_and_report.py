@@ -29,7 +29,7 @@ from ccaudit_common import (
     DEFAULT_ARGS,
     DUCKDB_POOL,
     YFCC_PHOTOS,
-    setting,
+    task_settings,
     user_errors_fail_fast,
 )
 
@@ -63,8 +63,7 @@ def ccaudit_validate_and_report():
         from pipelines import airflow_tasks
 
         with user_errors_fail_fast():
-            result = airflow_tasks.run_validation(setting(context["params"], "db"),
-                                                  run_id=f"airflow:{context['run_id']}")
+            result = airflow_tasks.run_validation(task_settings(context), run_id=f"airflow:{context['run_id']}")
         log.info("%s", result["summary"])
         if not result["success"]:
             # No retry: the data will not change by itself. Downstream tasks become upstream_failed.
@@ -76,10 +75,9 @@ def ccaudit_validate_and_report():
     def report(**context) -> dict:
         from pipelines import airflow_tasks
 
-        params = context["params"]
         with user_errors_fail_fast():
-            result = airflow_tasks.build_report_and_edition(
-                setting(params, "db"), setting(params, "out", key="reports_dir"), params["publish_mode"])
+            result = airflow_tasks.build_report_and_edition(task_settings(context),
+                                                            context["params"]["publish_mode"])
         log.info("report published at %s", result["report_dir"])
         return result
 

@@ -11,8 +11,9 @@ functions that open the database (`load_*`, `enrich_batch`, `run_validation`, `b
 touch the file, and the DAGs run all of them in the one-slot pool `ccaudit_duckdb_writer`; staging
 functions only read input files and write Parquet shards under a per-run work folder.
 
-Configuration precedence for every setting: the DAG run's param, then the Airflow Variable or the
-environment variable (the DAG layer passes whichever it found), then the default here.
+Configuration: the DAG layer resolves each setting once per task (the run's param, else the Airflow
+Variable, else the environment variable, else the default) into one `Settings` (`task_settings`),
+which every function that opens the database takes as its first argument, as the CLI's commands do.
 """
 
 from __future__ import annotations
@@ -39,24 +40,14 @@ CALLS_PER_PHOTO = 2             # photos.getInfo + (at most) one people.getInfo 
 
 # --- settings ---------------------------------------------------------------------------------
 
-def db_path(db: str | None = None) -> Path:
-    """The DuckDB file: the `db` param, else $CCAUDIT_DB, else ./ccaudit.duckdb (as the CLI)."""
-    return Settings.from_env(db=db or None).db_path.resolve()
-
-
-def work_dir(work: str | None, db: str | None = None) -> Path:
-    """Folder for staged Parquet shards: `work_dir` param, $CCAUDIT_WORK_DIR, else beside the DB.
-
-    Under Celery it must be a volume every worker mounts (the compose file mounts /opt/ccaudit/data).
-    """
-    if work:
-        return Path(work).resolve()
+def task_settings(db: str | None = None, work_dir: str | None = None, reports_dir: str | None = None,
+                  flickr_api_key: str | None = None) -> Settings:
+    """The environment's Settings with what the DAG layer resolved (param or Variable) on top."""
     settings = Settings.from_env(db=db or None)
-    return settings.work_dir.resolve() if settings.work_dir else settings.db_path.resolve().parent / "work"
-
-
-def reports_dir(out: str | None = None) -> Path:
-    return (Path(out) if out else Settings.from_env().reports_dir).resolve()
+    return replace(settings,
+                   work_dir=Path(work_dir) if work_dir else settings.work_dir,
+                   reports_dir=Path(reports_dir) if reports_dir else settings.reports_dir,
+                   flickr_api_key=(flickr_api_key or "").strip() or settings.flickr_api_key)
 
 
 def run_folder(base: Path, run_id: str) -> Path:
@@ -91,12 +82,12 @@ def expand_paths(paths: str | Sequence[str] | None, what: str = "input") -> list
 # --- database access --------------------------------------------------------------------------
 
 @contextmanager
-def open_db(db: str | None, read_only: bool = False, lock_wait: float | None = None) -> Iterator[Any]:
+def open_db(settings: Settings, read_only: bool = False, lock_wait: float | None = None) -> Iterator[Any]:
     """Connect, waiting with backoff while another process holds the file (up to `lock_wait`,
     default CCAUDIT_LOCK_WAIT); then DatabaseLockedError fails the task and Airflow retries it."""
     from .db import connect
 
-    con = connect(db_path(db), read_only=read_only, lock_wait=lock_wait)
+    con = connect(settings.db_path.resolve(), read_only=read_only, lock_wait=lock_wait)
     try:
         yield con
     finally:
@@ -130,12 +121,12 @@ def stage_yfcc(path: str, work: str) -> dict:
     return stage_yfcc_file(Path(path), Path(work), progress=False).as_dict()
 
 
-def load_yfcc(db: str | None, staged: Sequence[dict], run_id: str, cleanup: str | None = None) -> dict:
+def load_yfcc(settings: Settings, staged: Sequence[dict], run_id: str, cleanup: str | None = None) -> dict:
     """Load every staged shard in one transaction (the single writer), then drop the shards."""
     from .ingest.yfcc import StagedFile, load_staged
 
     files = [StagedFile.from_dict(item) for item in staged]
-    with open_db(db) as con:
+    with open_db(settings) as con:
         results = load_staged(con, files, run_id=run_id)
         photos = con.execute("SELECT count(*) FROM yfcc_photos").fetchall()[0][0]
     if cleanup:
@@ -185,12 +176,12 @@ def stage_manifest_spec(spec: dict, work: str) -> dict:
     return staged.as_dict()
 
 
-def load_manifests(db: str | None, staged: Sequence[dict], cleanup: str | None = None) -> dict:
+def load_manifests(settings: Settings, staged: Sequence[dict], cleanup: str | None = None) -> dict:
     """Load every staged manifest (single writer); each manifest is its own transaction."""
     from .ingest.manifests import StagedManifest, load_staged_manifest
 
     loaded = []
-    with open_db(db) as con:
+    with open_db(settings) as con:
         for item in staged:
             result = load_staged_manifest(con, StagedManifest.from_dict(item))
             loaded.append({"dataset": result.dataset, "version": result.version, "items": result.items,
@@ -208,17 +199,14 @@ def hourly_limit(settings: Settings) -> int:
     return max(1, int(settings.flickr_rate_per_hour * ENRICH_SHARE_OF_HOUR / CALLS_PER_PHOTO))
 
 
-def enrich_batch(db: str | None, api_key: str | None, dataset: str | None = None, limit: int | None = None,
+def enrich_batch(settings: Settings, dataset: str | None = None, limit: int | None = None,
                  max_age: int = 30, deadline_seconds: float | None = ENRICH_SHARE_OF_HOUR * 3600) -> dict:
     """One bounded enrichment run; without an API key it does nothing and says so.
 
-    The key comes from the caller (env or Airflow connection) and never appears in the result.
+    The key (settings.flickr_api_key: env or Airflow connection) never appears in the result.
     """
-    settings = Settings.from_env(db=db or None)
-    key = (api_key or "").strip() or settings.flickr_api_key
-    if not key:
+    if not settings.flickr_api_key:
         return {"skipped": "no key", "checked": 0}
-    settings = replace(settings, flickr_api_key=key)
     from .flickr.enrich import enrich
 
     limit = hourly_limit(settings) if limit is None else limit
@@ -229,23 +217,23 @@ def enrich_batch(db: str | None, api_key: str | None, dataset: str | None = None
 
 # --- validation and report --------------------------------------------------------------------
 
-def run_validation(db: str | None, run_id: str | None = None) -> dict:
+def run_validation(settings: Settings, run_id: str | None = None) -> dict:
     """Run the GX suites and store the results; `success` is False when a critical one failed."""
     from .quality import validate_database
 
     # Reads read-only (readers share the file meanwhile), then stores the results in a short write.
-    result = validate_database(db_path(db), run_id=run_id)
+    result = validate_database(settings.db_path.resolve(), run_id=run_id)
     return {"run_id": result.run_id, "success": result.success, "seconds": round(result.seconds, 2),
             "rows": result.rows, "critical_failures": [o.label() for o in result.critical_failures],
             "warnings": [o.label() for o in result.warnings], "summary": result.summary_text()}
 
 
-def build_report_and_edition(db: str | None, out: str | None, publish_mode: str = "pseudonymous") -> dict:
+def build_report_and_edition(settings: Settings, publish_mode: str = "pseudonymous") -> dict:
     """Write the report to <out>/<date>/ (the report builder renames a finished folder into place,
     so readers never see half a report) and the readers' edition to <out>/editions/. Opens the
     database read-only."""
     from .reports.build import build_report
 
-    with open_db(db, read_only=True) as con:
-        result = build_report(con, out_dir=reports_dir(out), publish_mode=publish_mode, edition=True)
+    with open_db(settings, read_only=True) as con:
+        result = build_report(con, out_dir=settings.reports_dir.resolve(), publish_mode=publish_mode, edition=True)
     return {"report_dir": str(Path(result.report_dir).resolve()), "edition_dir": str(result.edition_dir)}

@@ -44,47 +44,68 @@ ENVIRONMENT = (
     EnvVar("CCAUDIT_WORK_DIR", "Airflow: folder for staged Parquet shards, shared by all workers", "<db folder>/work"),
     EnvVar("CCAUDIT_REPORTS_DIR", "Airflow: where the report DAG writes reports", DEFAULT_REPORTS_DIR),
     EnvVar("CCAUDIT_YFCC_PATHS", "Airflow: YFCC100M files or globs when the run gives no `paths`", "none"),
+    EnvVar("CCAUDIT_MANIFESTS", "Airflow: the manifests (a JSON list) when the run gives no `manifests`", "none"),
     EnvVar("CCAUDIT_ENRICH_LIMIT", "Airflow: photos per enrichment run when the run gives no `limit`",
            "what fits half an hour of the rate"),
     EnvVar("CCAUDIT_RETRY_DELAY_SECONDS", "Airflow: first retry delay, read where the DAGs are parsed", "120"),
 )
 
 
+_DECLARED = frozenset(variable.name for variable in ENVIRONMENT)
+DEFAULT_RETRY_DELAY = 120.0
+
+
+def env_value(name: str, env: dict | None = None) -> str | None:
+    """The stripped value of a variable listed in ENVIRONMENT; None when unset or blank.
+
+    Reading a variable that is not listed is a programming error: add its row to ENVIRONMENT (and
+    README's table, which a test keeps equal) first.
+    """
+    if name not in _DECLARED:
+        raise KeyError(f"{name} is not listed in pipelines.config.ENVIRONMENT")
+    env = os.environ if env is None else env
+    return (env.get(name) or "").strip() or None
+
+
+def _seconds(name: str, default: float, env: dict | None) -> float:
+    text = env_value(name, env)
+    try:
+        value = float(text) if text else default
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise ConfigError(f"{name} must be a finite number of seconds >= 0, got {text!r}")
+    return value
+
+
+def retry_delay_from_env(env: dict | None = None) -> float:
+    """CCAUDIT_RETRY_DELAY_SECONDS: the DAGs' first retry delay (the cluster test shortens it)."""
+    return _seconds("CCAUDIT_RETRY_DELAY_SECONDS", DEFAULT_RETRY_DELAY, env)
+
+
 def lock_wait_from_env(env: dict | None = None) -> float:
     """CCAUDIT_LOCK_WAIT in seconds (0 = fail at once)."""
-    env = os.environ if env is None else env
-    text = env.get("CCAUDIT_LOCK_WAIT", "").strip()
-    try:
-        value = float(text) if text else DEFAULT_LOCK_WAIT
-    except ValueError:
-        raise ConfigError(f"CCAUDIT_LOCK_WAIT must be a number of seconds, got {text!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise ConfigError(f"CCAUDIT_LOCK_WAIT must be a finite number of seconds >= 0, got {text!r}")
-    return value
+    return _seconds("CCAUDIT_LOCK_WAIT", DEFAULT_LOCK_WAIT, env)
 
 
 def db_from_env(env: dict | None = None) -> str | None:
     """CCAUDIT_DB when set (the demo keeps its own database unless one was chosen)."""
-    env = os.environ if env is None else env
-    return env.get("CCAUDIT_DB") or None
+    return env_value("CCAUDIT_DB", env)
 
 
 def external_compressors_from_env(env: dict | None = None) -> bool:
     """CCAUDIT_EXTERNAL_COMPRESSORS: False (`0`, `false`, `no`) forces Python's decompressors and compressors."""
-    env = os.environ if env is None else env
-    return env.get("CCAUDIT_EXTERNAL_COMPRESSORS", "1").strip().lower() not in ("0", "false", "no")
+    return (env_value("CCAUDIT_EXTERNAL_COMPRESSORS", env) or "1").lower() not in ("0", "false", "no")
 
 
 def ingest_stream_from_env(env: dict | None = None) -> bool:
     """CCAUDIT_INGEST_STREAM: True (`1`, `true`, `yes`) streams compressed input through a pipe, never spooled."""
-    env = os.environ if env is None else env
-    return env.get("CCAUDIT_INGEST_STREAM", "").strip().lower() in ("1", "true", "yes")
+    return (env_value("CCAUDIT_INGEST_STREAM", env) or "").lower() in ("1", "true", "yes")
 
 
 def pseudonym_key_from_env(env: dict | None = None) -> str | None:
     """CCAUDIT_PSEUDONYM_KEY, at least 16 characters; None when unset (the key file is used instead)."""
-    env = os.environ if env is None else env
-    text = (env.get("CCAUDIT_PSEUDONYM_KEY") or "").strip()
+    text = env_value("CCAUDIT_PSEUDONYM_KEY", env)
     if text and len(text) < 16:
         raise ConfigError("CCAUDIT_PSEUDONYM_KEY must be at least 16 characters")
     return text or None
@@ -103,8 +124,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, db: str | os.PathLike | None = None, env: dict | None = None) -> Settings:
-        env = os.environ if env is None else env
-        rate_text = env.get("CCAUDIT_FLICKR_RATE", "").strip()
+        rate_text = env_value("CCAUDIT_FLICKR_RATE", env)
         try:
             rate = float(rate_text) if rate_text else DEFAULT_FLICKR_RATE
         except ValueError:
@@ -113,13 +133,19 @@ class Settings:
             raise ConfigError(f"CCAUDIT_FLICKR_RATE must be a finite number of calls per hour above 0, got {rate_text!r}")
         return cls(
             db_path=Path(db or db_from_env(env) or DEFAULT_DB),
-            flickr_api_url=env.get("CCAUDIT_FLICKR_API_URL") or DEFAULT_FLICKR_API_URL,
+            flickr_api_url=env_value("CCAUDIT_FLICKR_API_URL", env) or DEFAULT_FLICKR_API_URL,
             flickr_rate_per_hour=rate,
-            flickr_api_key=(env.get("FLICKR_API_KEY") or "").strip() or None,
+            flickr_api_key=env_value("FLICKR_API_KEY", env),
             lock_wait_seconds=lock_wait_from_env(env),
-            work_dir=Path(env["CCAUDIT_WORK_DIR"]) if env.get("CCAUDIT_WORK_DIR") else None,
-            reports_dir=Path(env.get("CCAUDIT_REPORTS_DIR") or DEFAULT_REPORTS_DIR),
+            work_dir=Path(work) if (work := env_value("CCAUDIT_WORK_DIR", env)) else None,
+            reports_dir=Path(env_value("CCAUDIT_REPORTS_DIR", env) or DEFAULT_REPORTS_DIR),
         )
 
     def with_db(self, db: str | os.PathLike) -> Settings:
         return replace(self, db_path=Path(db))
+
+    @property
+    def staging_dir(self) -> Path:
+        """Folder for staged Parquet shards: work_dir, else `work` beside the database. Under Celery
+        it must be a volume every worker mounts (the compose file mounts /opt/ccaudit/data)."""
+        return (self.work_dir or self.db_path.resolve().parent / "work").resolve()

@@ -480,9 +480,10 @@ def _photo_hits(con, per_photo: dict[int, dict], known: dict | None = None) -> l
         yfcc.update({row[0]: row[1:] for row in con.execute(
             "SELECT photo_id, license_id, owner_nsid FROM yfcc_photos WHERE photo_id IN (SELECT unnest(?::BIGINT[]))",
             [missing]).fetchall()})
+    # The latest check that got an answer (a failed call says nothing about the photo).
     checks = {row[0]: row[1:] for row in con.execute("""
-        SELECT photo_id, arg_max(status, checked_at), arg_max(license_id, checked_at), max(checked_at)
-        FROM flickr_checks WHERE photo_id IN (SELECT unnest(?::BIGINT[])) GROUP BY photo_id""", [ids]).fetchall()}
+        SELECT photo_id, status, license_id, checked_at
+        FROM flickr_latest_checks WHERE photo_id IN (SELECT unnest(?::BIGINT[]))""", [ids]).fetchall()}
     hits = []
     for photo_id in ids:
         info = per_photo[photo_id]

@@ -53,3 +53,30 @@ def test_pseudonym_key_is_read_in_config():
 def test_switches_are_parsed_once_in_config():
     assert external_compressors_from_env({}) and not external_compressors_from_env({"CCAUDIT_EXTERNAL_COMPRESSORS": " No"})
     assert not ingest_stream_from_env({}) and ingest_stream_from_env({"CCAUDIT_INGEST_STREAM": "TRUE "})
+
+
+def test_only_listed_variables_can_be_read():
+    from pipelines.config import env_value, retry_delay_from_env
+
+    assert env_value("CCAUDIT_DB", {"CCAUDIT_DB": "  x.duckdb "}) == "x.duckdb"
+    assert env_value("CCAUDIT_DB", {"CCAUDIT_DB": "   "}) is None
+    with pytest.raises(KeyError, match="not listed"):
+        env_value("CCAUDIT_NOT_A_SETTING", {"CCAUDIT_NOT_A_SETTING": "1"})
+    assert retry_delay_from_env({}) == 120 and retry_delay_from_env({"CCAUDIT_RETRY_DELAY_SECONDS": "2"}) == 2
+    for bad in ("soon", "-1", "inf"):
+        with pytest.raises(ConfigError, match="CCAUDIT_RETRY_DELAY_SECONDS must be"):
+            retry_delay_from_env({"CCAUDIT_RETRY_DELAY_SECONDS": bad})
+
+
+def test_task_settings_put_the_dag_layer_values_over_the_environment(tmp_path, monkeypatch):
+    from pipelines.airflow_tasks import task_settings
+
+    monkeypatch.setenv("CCAUDIT_WORK_DIR", str(tmp_path / "env-work"))
+    monkeypatch.setenv("FLICKR_API_KEY", "env-key")
+    settings = task_settings(db=str(tmp_path / "a.duckdb"), reports_dir=str(tmp_path / "r"))
+    assert settings.db_path == tmp_path / "a.duckdb" and settings.reports_dir == tmp_path / "r"
+    assert settings.staging_dir == (tmp_path / "env-work").resolve()
+    assert settings.flickr_api_key == "env-key" and "env-key" not in repr(settings)
+    assert task_settings(work_dir=str(tmp_path / "w"), flickr_api_key=" conn-key ").flickr_api_key == "conn-key"
+    monkeypatch.delenv("CCAUDIT_WORK_DIR")
+    assert task_settings(db=str(tmp_path / "a.duckdb")).staging_dir == tmp_path / "work"

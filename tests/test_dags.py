@@ -182,7 +182,8 @@ def test_run_folder_and_hourly_budget(tmp_path: Path):
 
 def test_enrich_without_key_is_a_clean_no_op(db_path: Path, monkeypatch):
     monkeypatch.delenv("FLICKR_API_KEY", raising=False)
-    assert airflow_tasks.enrich_batch(str(db_path), None) == {"skipped": "no key", "checked": 0}
+    assert airflow_tasks.enrich_batch(airflow_tasks.task_settings(db=str(db_path))) == {"skipped": "no key",
+                                                                                       "checked": 0}
     assert not db_path.exists()  # nothing was opened or created
 
 
@@ -200,7 +201,7 @@ def test_open_db_waits_for_another_writer(db_path: Path):
     try:
         assert holder.stdout.readline().strip() == "locked"
         started = time.monotonic()
-        with airflow_tasks.open_db(str(db_path), lock_wait=5) as con:
+        with airflow_tasks.open_db(airflow_tasks.task_settings(db=str(db_path)), lock_wait=5) as con:
             assert con.execute("SELECT count(*) FROM licenses").fetchall()[0][0] == 17
         assert time.monotonic() - started >= 0.4  # it did have to wait
     finally:
@@ -210,7 +211,7 @@ def test_open_db_waits_for_another_writer(db_path: Path):
     try:
         assert holder.stdout.readline().strip() == "locked"
         with pytest.raises(CcauditError, match="in use by another process"), \
-                airflow_tasks.open_db(str(db_path), lock_wait=0.4):
+                airflow_tasks.open_db(airflow_tasks.task_settings(db=str(db_path)), lock_wait=0.4):
             pass
     finally:
         holder.kill()

@@ -146,8 +146,10 @@ def test_optout_and_latest_flickr_check(world):
     con = world[0]
     nsid, expected = _megaface_user(world)
     photo_id = min(expected)
+    # The failed call after the answers says nothing about the photo: the answer of 2026-01-01 stands.
     con.execute("INSERT INTO flickr_checks (photo_id, checked_at, status, license_id) VALUES (?, ?, 'ok', 4), "
-                "(?, ?, 'not_found', NULL)", [photo_id, datetime(2025, 1, 1), photo_id, datetime(2026, 1, 1)])
+                "(?, ?, 'not_found', NULL), (?, ?, 'error', NULL)",
+                [photo_id, datetime(2025, 1, 1), photo_id, datetime(2026, 1, 1), photo_id, datetime(2026, 3, 1)])
     con.execute("INSERT INTO optouts (kind, value, requested_at, note) VALUES ('user', ?, ?, 'test')",
                 [nsid, datetime(2026, 2, 3)])
     try:

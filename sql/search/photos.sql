@@ -29,10 +29,7 @@ photos AS (
     FROM in_datasets AS d FULL JOIN pool AS y USING (photo_id)
     WHERE d.photo_id IS NOT NULL OR $all_yfcc
 ),
-checks AS (
-    SELECT photo_id, arg_max(status, checked_at) AS status, arg_max(license_id, checked_at) AS license_id
-    FROM flickr_checks GROUP BY photo_id
-),
+checks AS (SELECT photo_id, status, license_id FROM flickr_latest_checks),
 photo_optouts AS (SELECT DISTINCT try_cast(value AS BIGINT) AS photo_id FROM optouts WHERE kind = 'photo'),
 user_optouts AS (SELECT DISTINCT value AS owner FROM optouts WHERE kind = 'user')
 SELECT left(sha256($salt || 'p:' || p.photo_id::VARCHAR), $digest_chars) AS digest,
