@@ -14,7 +14,6 @@ from pathlib import Path
 from . import __version__
 from .config import Settings, db_from_env
 from .errors import CcauditError, disk_full_error
-from .ingest.manifests import formats
 from .textsafe import check_name, escape_controls, escape_json
 
 
@@ -101,7 +100,7 @@ def cmd_ingest_yfcc(args) -> int:
 
 def cmd_ingest_manifest(args) -> int:
     from .db import DeferredConnection
-    from .ingest.manifests import ingest_manifest
+    from .ingest.manifests import formats, ingest_manifest
 
     options = {key: getattr(args, key) for key in formats.options(formats.discover())
                if getattr(args, key, None) is not None}
@@ -220,7 +219,10 @@ def cmd_optout_import(args) -> int:
 
 # --- parser -----------------------------------------------------------------------------------
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(manifest_formats: bool = True) -> argparse.ArgumentParser:
+    """The CLI. `manifest_formats=False` leaves out `ingest manifest`'s --format choices and option
+    flags, which come from importing every adapter module (0.3 s): main() asks for them only when
+    the command line is an `ingest manifest` one."""
     db_flag = argparse.ArgumentParser(add_help=False)
     db_flag.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
                          help="DuckDB file (default: $CCAUDIT_DB, else ./ccaudit.duckdb)")
@@ -284,12 +286,16 @@ def build_parser() -> argparse.ArgumentParser:
         description="Load the manifest of a dataset derived from Flickr; items are resolved to Flickr photo ids. "
                     "Re-ingesting a dataset version replaces it.")
     ing_manifest.add_argument("paths", nargs="+", metavar="PATH")
-    declared = formats.discover()  # every adapter module's FORMAT: the choices and one flag per option
-    ing_manifest.add_argument("--format", required=True, choices=list(declared))
+    if manifest_formats:
+        from .ingest.manifests import formats
+
+        declared = formats.discover()  # every adapter module's FORMAT: the choices and one flag per option
+        ing_manifest.add_argument("--format", required=True, choices=list(declared))
     ing_manifest.add_argument("--dataset", required=True, help="dataset name, e.g. megaface")
     ing_manifest.add_argument("--version", default=None, help="dataset version (default: today's date)")
-    for option, takers in formats.options(declared).values():
-        ing_manifest.add_argument(option.flag, help=f"{', '.join(takers)} format: {option.help}")
+    if manifest_formats:
+        for option, takers in formats.options(declared).values():
+            ing_manifest.add_argument(option.flag, help=f"{', '.join(takers)} format: {option.help}")
     ing_manifest.add_argument("--catalog-entry", metavar="KEY",
                               help="link the dataset to this entry of the dataset catalogue (default: by name)")
     ing_manifest.add_argument("--collected-on", type=_iso_date, metavar="DATE",
@@ -384,7 +390,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else argv
+    parser = build_parser(manifest_formats="manifest" in words)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -127,3 +127,18 @@ def test_non_finite_or_negative_rates_are_refused(rate):
 
     with pytest.raises(ConfigError, match="CCAUDIT_FLICKR_RATE"):
         Settings.from_env(env={"CCAUDIT_FLICKR_RATE": rate})
+
+
+def test_commands_other_than_ingest_manifest_do_not_import_the_adapters():
+    """The --format choices come from importing every manifest adapter (pyarrow, DuckDB): only
+    `ingest manifest` pays for that; `--help` and the other commands start without it."""
+    code = ("import sys; from pipelines.cli import main\n"
+            "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            "print('pyarrow' in sys.modules, 'pipelines.ingest.manifests.coco' in sys.modules)")
+    def imported(*argv):
+        out = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=REPO, check=True)
+        return out.stdout.strip().splitlines()[-1]
+
+    assert imported("--help") == "False False"
+    assert imported("generate", "yfcc", "--help") == "False False"
+    assert imported("ingest", "manifest", "--help") == "True True"
