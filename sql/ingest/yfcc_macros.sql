@@ -1,4 +1,14 @@
--- Decoding rules for YFCC100M free text (temporary macros of the staging connection).
+-- The staging connection's temporary macros: the line reader and the decoding rules for YFCC100M text.
+
+-- Every line of `source` as ONE column (the delimiter chr(1) does not occur in the dump), in file
+-- order, an empty line a NULL row; lines the reader refuses land in reject_errors (store_rejects).
+-- Called with the variables yfcc_source (plain file or FIFO), yfcc_max_line_size, yfcc_buffer_size.
+CREATE OR REPLACE TEMP MACRO yfcc_lines(source, max_line, buffer) AS TABLE
+    SELECT line FROM read_csv(source, columns = {'line': 'VARCHAR'}, delim = chr(1), quote = '', escape = '',
+                              header = false, auto_detect = false, store_rejects = true, rejects_limit = 0,
+                              max_line_size = max_line, buffer_size = buffer, compression = 'none');
+
+-- Decoding rules for YFCC100M free text.
 -- Free text is URL-encoded with '+' for a space: undo '+' first, then the %XX escapes.
 -- try() turns escapes that decode to invalid UTF-8 into NULL, which the stage query rejects
 -- as 'encoding: ...' instead of failing the whole file. Empty fields become NULL.

@@ -6,11 +6,8 @@
 -- text; JSON null and a missing key are empty. `key` (the downloader's MD5-of-URL hash) is the
 -- photo hash. Variables: as yfcc_raw_tsv.sql (yfcc_layout unused).
 WITH lines AS (
-    SELECT line
-    FROM read_csv(getvariable('yfcc_source'), columns = {'line': 'VARCHAR'}, delim = chr(1), quote = '',
-                  escape = '', header = false, auto_detect = false, store_rejects = true, rejects_limit = 0,
-                  max_line_size = getvariable('yfcc_max_line_size'),
-                  buffer_size = getvariable('yfcc_buffer_size'), compression = 'none')
+    SELECT line FROM yfcc_lines(getvariable('yfcc_source'), getvariable('yfcc_max_line_size'),
+                                getvariable('yfcc_buffer_size'))  -- yfcc_macros.sql
 ),
 parsed AS (
     SELECT line,

@@ -5,11 +5,8 @@
 -- line is the Parquet row number + 1; yfcc_stage_renumber.sql fixes it when the reader dropped lines).
 -- Variables: yfcc_source (plain file or FIFO), yfcc_layout (25|23), yfcc_max_line_size, yfcc_buffer_size.
 WITH lines AS (
-    SELECT line
-    FROM read_csv(getvariable('yfcc_source'), columns = {'line': 'VARCHAR'}, delim = chr(1), quote = '',
-                  escape = '', header = false, auto_detect = false, store_rejects = true, rejects_limit = 0,
-                  max_line_size = getvariable('yfcc_max_line_size'),
-                  buffer_size = getvariable('yfcc_buffer_size'), compression = 'none')
+    SELECT line FROM yfcc_lines(getvariable('yfcc_source'), getvariable('yfcc_max_line_size'),
+                                getvariable('yfcc_buffer_size'))  -- yfcc_macros.sql
 ),
 fields AS (
     -- s shifts 25-field positions to the 23-field layout (no line number, no hash).
