@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from ...errors import InputError
 from ...textsafe import check_name  # noqa: F401  (re-exported)
-from ..decompress import open_checked
+from ..decompress import LineGuard, open_checked
 
 BATCH_ROWS = 100_000
 RAW_LINE_LIMIT = 10_000       # characters of a rejected line kept in ingest_rejects.raw_line
@@ -73,80 +73,61 @@ def _too_long(line_no: int, size: int, head: bytes, sink: StagingSink) -> None:
 
 def iter_lines(path: Path, sink: StagingSink) -> Iterator[tuple[int, str]]:
     """(1-based line number, text without newline) for each non-blank line; bad UTF-8 and lines
-    over LINE_LIMIT are rejected (a long line is skipped in pieces, never held whole)."""
-    with open_binary(path) as handle:
-        line_no = 0
-        while raw := handle.readline(LINE_LIMIT + 1):
-            line_no += 1
-            if len(raw) > LINE_LIMIT and not raw.endswith(b"\n"):
-                size = len(raw)
-                while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
-                    size += len(rest)
-                _too_long(line_no, size + len(rest), raw, sink)
-                continue
-            raw = raw.rstrip(b"\r\n")
-            if line_no == 1:
-                raw = raw.removeprefix(BOM.encode())
-            if not raw.strip():
-                continue
-            try:
-                yield line_no, raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                sink.reject(line_no, f"encoding: invalid UTF-8 at byte {exc.start}",
-                            raw.decode("utf-8", errors="replace"))
+    over LINE_LIMIT are rejected (see iter_line_blocks)."""
+    for first_line, lines in iter_line_blocks(path, sink):
+        for offset, text in enumerate(lines):
+            text = text.rstrip("\r")
+            if text.strip():
+                yield first_line + offset, text
 
 
 def iter_line_blocks(path: Path, sink: StagingSink, block_bytes: int = 8 << 20) -> Iterator[tuple[int, list[str]]]:
     """(line number of the first line, lines) in blocks, for adapters that parse columnwise.
 
-    Lines keep their positions (blank lines stay as ''), so line numbers are exact; a line with
-    invalid UTF-8 is rejected here and handed on as ''.
+    Lines keep their positions (blank lines stay as ''), so line numbers are exact. A line over
+    LINE_LIMIT bytes is never held whole: the YFCC ingest's LineGuard skips it and it is rejected
+    here with its length and first bytes; a line with invalid UTF-8 is rejected too. Both are
+    handed on as ''.
     """
-    next_line = 1
-    rest = b""
-    skipped = 0  # > 0 while skipping the tail of a line longer than LINE_LIMIT (its size so far)
+    guard = LineGuard(LINE_LIMIT)
+    next_line, rest, reported = 1, b"", 0
     with open_binary(path) as handle:
         at_start = True
         while True:
-            chunk = handle.read(block_bytes)
-            eof = not chunk
-            if at_start:  # a BOM may arrive split over the first reads of a tiny block size
-                if len(chunk) < len(BOM.encode()) and not eof and BOM.encode().startswith(chunk):
-                    chunk += handle.read(len(BOM.encode()) - len(chunk))
-                chunk, at_start = chunk.removeprefix(BOM.encode()), False
-            if skipped:
-                cut = chunk.find(b"\n")
-                if cut < 0 and not eof:
-                    skipped += len(chunk)
-                    continue
-                _too_long(next_line, skipped + max(cut, 0), rest, sink)
-                yield next_line, [""]  # the line keeps its number, as a blank
-                next_line += 1
-                skipped, rest = 0, b""
-                if eof:
-                    return
-                chunk = chunk[cut + 1:]
-            data = rest + chunk
-            if eof:
-                if data:
-                    yield next_line, _decode_lines([data], next_line, sink)
-                return
-            cut = data.rfind(b"\n")
-            if cut < 0:
-                if len(data) > LINE_LIMIT:   # one line past the limit: keep its head, skip the rest
-                    rest, skipped = data[:RAW_LINE_LIMIT], len(data)
-                else:
+            guarded, eof = [rest], False
+            while sum(map(len, guarded)) < block_bytes:
+                chunk = handle.read(min(block_bytes, guard.chunk_size))  # the guard's reads: at most its limit
+                if at_start and chunk:  # a BOM may arrive split over the first reads of a tiny block size
+                    if len(chunk) < len(BOM.encode()) and BOM.encode().startswith(chunk):
+                        chunk += handle.read(len(BOM.encode()) - len(chunk))
+                    at_start = False
+                    if chunk.startswith(BOM.encode()):
+                        chunk = chunk.removeprefix(BOM.encode()) or handle.read(min(block_bytes, guard.chunk_size))
+                if not chunk:
+                    eof = True
+                    guarded.append(guard.finish())
+                    break
+                guarded.append(guard.feed(chunk))
+            data = b"".join(guarded)
+            if eof:  # the whole rest; a final newline ends the last line, it does not start one
+                raw_lines, rest = data.split(b"\n"), b""
+                if not raw_lines[-1]:
+                    raw_lines.pop()
+            else:
+                cut = data.rfind(b"\n")
+                if cut < 0:
                     rest = data
-                continue
-            rest = data[cut + 1:]
-            raw_lines = data[:cut].split(b"\n")
-            if cut > LINE_LIMIT and max(map(len, raw_lines)) > LINE_LIMIT:
-                for offset, raw in enumerate(raw_lines):
-                    if len(raw) > LINE_LIMIT:
-                        _too_long(next_line + offset, len(raw), raw, sink)
-                        raw_lines[offset] = b""
-            yield next_line, _decode_lines(raw_lines, next_line, sink)
-            next_line += len(raw_lines)
+                    continue
+                raw_lines, rest = data[:cut].split(b"\n"), data[cut + 1:]
+            for line_no, length, prefix in guard.long_lines[reported:]:
+                _too_long(line_no, length, prefix, sink)
+                raw_lines[line_no - next_line] = b""  # the placeholder: the line keeps its number
+            reported = len(guard.long_lines)
+            if raw_lines:
+                yield next_line, _decode_lines(raw_lines, next_line, sink)
+                next_line += len(raw_lines)
+            if eof:
+                return
 
 
 def _decode_lines(raw_lines: list[bytes], first_line: int, sink: StagingSink) -> list[str]:
