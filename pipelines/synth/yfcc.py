@@ -17,28 +17,36 @@ from __future__ import annotations
 import bz2
 import gzip
 import hashlib
+import io
 import json
 import os
 import queue
 import random
 import shutil
+import sqlite3
 import subprocess
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO
 from urllib.parse import quote_plus
+
+import adbc_driver_sqlite.dbapi as adbc_sqlite
+import duckdb
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import zstandard
 
 from ..config import external_compressors_from_env
 from ..errors import InputError
 from ..licenses import LICENSES, YFCC_LICENSE_IDS
-
-if TYPE_CHECKING:  # numpy/polars are imported inside functions: importing this module stays cheap
-    import numpy as np
-    import polars as pl
+from ..progress import Progress
 
 FIELDS_25 = (
     "line_number",
@@ -114,7 +122,6 @@ PHOTO_ID_MIN, PHOTO_ID_MAX = _UPLOAD_KNOTS[0][0], _UPLOAD_KNOTS[-1][0]
 NSID_NUMBER_MIN, NSID_NUMBER_MAX = 1_000_000, 99_999_999
 
 
-
 # --- results ----------------------------------------------------------------------------------
 
 
@@ -163,9 +170,6 @@ def yfcc_hash(download_url: str) -> str:
 def _hashes(download_urls: pl.Series, con) -> pl.Series:
     """`yfcc_hash` for a whole column: MD5 in DuckDB (a quarter of hashlib's CPU time per URL), then
     the hex digits with every byte's leading zero dropped, vectorised."""
-    import numpy as np
-    import pyarrow as pa
-
     urls = download_urls.to_frame("url")  # noqa: F841 (scanned by name below)
     hex_column = con.sql("SELECT md5(url) AS h FROM urls").to_arrow_table().column("h").combine_chunks()
     _, offsets, data = hex_column.buffers()[:3]
@@ -180,10 +184,6 @@ def _hashes(download_urls: pl.Series, con) -> pl.Series:
 
 def _strings_from_bytes(data: np.ndarray, lengths: np.ndarray) -> pl.Series:
     """A polars string Series from concatenated UTF-8 bytes and per-string lengths (no Python loop)."""
-    import numpy as np
-    import polars as pl
-    import pyarrow as pa
-
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     array = pa.LargeStringArray.from_buffers(
@@ -194,8 +194,6 @@ def _strings_from_bytes(data: np.ndarray, lengths: np.ndarray) -> pl.Series:
 
 def _where(mask: np.ndarray, then: pl.Series | str, otherwise: pl.Series | str | None = "") -> pl.Series:
     """Element-wise `then` where mask is true, else `otherwise`; a str is a constant, None is missing."""
-    import polars as pl
-
     def literal(value: pl.Series | str | None) -> pl.Expr:
         return pl.lit(value) if isinstance(value, pl.Series) else pl.lit(value, dtype=pl.String)
 
@@ -206,16 +204,12 @@ def _where(mask: np.ndarray, then: pl.Series | str, otherwise: pl.Series | str |
 
 def _concat(*parts: pl.Series | str) -> pl.Series:
     """Row-wise string concatenation of Series (cast to text) and constant strings."""
-    import polars as pl
-
     exprs = [pl.lit(part) if isinstance(part, str) else pl.lit(part).cast(pl.String) for part in parts]
     return pl.select(pl.concat_str(exprs)).to_series()
 
 
 def _random_hex(rng: np.random.Generator, n: int, width: int) -> np.ndarray:
     """n random lowercase hex strings of even `width`, as an (n, width) array of ASCII codes."""
-    import numpy as np
-
     hex_digits = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
     random_bytes = np.frombuffer(rng.bytes(n * width // 2), dtype=np.uint8).reshape(n, width // 2)
     chars = np.empty((n, width), dtype=np.uint8)
@@ -226,21 +220,16 @@ def _random_hex(rng: np.random.Generator, n: int, width: int) -> np.ndarray:
 
 def _fixed_strings(chars: np.ndarray) -> pl.Series:
     """A string Series from an (n, width) array of ASCII codes."""
-    import numpy as np
-
     return _strings_from_bytes(chars.ravel(), np.full(len(chars), chars.shape[1], dtype=np.int64))
 
 
 def _numbers_as_text(values: np.ndarray, largest: int) -> pl.Series:
     """Small non-negative integers as text, by lookup (cheaper than casting each chunk)."""
-    import numpy as np
-
     return _number_strings(largest).gather(np.asarray(values, dtype=np.int64))
 
 
 @lru_cache(maxsize=8)
 def _number_strings(largest: int) -> pl.Series:
-    import polars as pl
 
     return pl.Series([str(i) for i in range(largest + 1)])
 
@@ -250,8 +239,6 @@ def _number_strings(largest: int) -> pl.Series:
 
 def _feistel(values: np.ndarray, half_bits: int, key: int) -> np.ndarray:
     """A keyed bijection on [0, 2**(2*half_bits)): four Feistel rounds with a multiply-xorshift mix."""
-    import numpy as np
-
     mask = np.uint64((1 << half_bits) - 1)
     left, right = values >> np.uint64(half_bits), values & mask
     for round_no in range(4):
@@ -264,8 +251,6 @@ def _feistel(values: np.ndarray, half_bits: int, key: int) -> np.ndarray:
 
 def _permute(indices: np.ndarray, size: int, key: int) -> np.ndarray:
     """Map distinct indices in [0, size) to distinct, scattered values in [0, size) (cycle walking)."""
-    import numpy as np
-
     half_bits = max(1, ((size - 1).bit_length() + 1) // 2)
     values = _feistel(indices.astype(np.uint64), half_bits, key)
     outside = values >= size
@@ -358,7 +343,6 @@ def _encode_tags(tags: list[str]) -> str:
 @dataclass(frozen=True)
 class _Vocab:
     """Pools of encoded text. Rows pick by index; the pools that may be empty end with ""."""
-
     titles: pl.Series  # plain titles, then the markup titles
     plain_titles: int
     descriptions: pl.Series
@@ -419,8 +403,6 @@ def _tag_set(rnd: random.Random, pool: list[str], most: int) -> str:
 @lru_cache(maxsize=4)
 def _vocabulary(seed: int) -> _Vocab:
     """Pre-encoded text pools; rows pick from them by index (cheap, and as repetitive as Flickr)."""
-    import polars as pl
-
     rnd = random.Random(f"ccaudit-yfcc-vocabulary-{seed}")
     titles = [_encode(_title(rnd)) for _ in range(10_000)]
     descriptions = [_encode(_description(rnd)) for _ in range(3_000)]
@@ -449,8 +431,6 @@ class _Uploaders:
 
 
 def _uploaders(count: int, seed: int) -> _Uploaders:
-    import numpy as np
-    import polars as pl
 
     rng = np.random.default_rng([seed, 202])
     ranks = np.arange(count)
@@ -471,8 +451,6 @@ def _uploaders(count: int, seed: int) -> _Uploaders:
 
 def _nicknames(rng: np.random.Generator, count: int) -> pl.Series:
     """Nicknames from a small pool of parts, so different NSIDs sometimes share one (as in YFCC100M)."""
-    import polars as pl
-
     firsts = pl.Series([_encode(name) for name in _FIRST_NAMES])
     parts = pl.Series([_encode(part) for part in _NICK_PARTS])
     separators = pl.Series(["", ".", "_", "+"])
@@ -486,7 +464,6 @@ def _nicknames(rng: np.random.Generator, count: int) -> pl.Series:
 
 
 def _normalised(weights) -> np.ndarray:
-    import numpy as np
 
     array = np.asarray(weights, dtype=float)
     return array / array.sum()
@@ -515,7 +492,6 @@ class _Plan:
 @dataclass
 class _Chunk:
     """One chunk's rows as text columns, plus the arrays the ground truth is counted from."""
-
     frame: pl.DataFrame
     owner: np.ndarray
     license_index: np.ndarray
@@ -530,7 +506,6 @@ def _photo_ids(indices: np.ndarray, key: int) -> np.ndarray:
 
 
 def _upload_times(photo_ids: np.ndarray) -> np.ndarray:
-    import numpy as np
 
     ids, times = zip(*_UPLOAD_KNOTS)
     return np.interp(photo_ids, ids, times).astype(np.int64)
@@ -538,9 +513,6 @@ def _upload_times(photo_ids: np.ndarray) -> np.ndarray:
 
 def _taken(rng: np.random.Generator, uploaded: np.ndarray) -> tuple[pl.Series, np.ndarray]:
     """Date taken strings and their kind; plausible ones strictly before the upload."""
-    import numpy as np
-    import polars as pl
-
     n = len(uploaded)
     lag = np.exp(rng.normal(np.log(3 * 86_400), 2.2, n)).clip(60, 25 * 365 * 86_400).astype(np.int64)
     after = uploaded + rng.integers(86_400, 3 * 365 * 86_400, n)
@@ -560,8 +532,6 @@ def _taken(rng: np.random.Generator, uploaded: np.ndarray) -> tuple[pl.Series, n
 
 
 def _coordinates(rng: np.random.Generator, owner: np.ndarray, plan: _Plan, geotagged: np.ndarray):
-    import numpy as np
-    import polars as pl
 
     n = len(owner)
     cities = np.asarray(_CITIES)
@@ -583,15 +553,11 @@ def _coordinates(rng: np.random.Generator, owner: np.ndarray, plan: _Plan, geota
 
 def _pick(rng: np.random.Generator, pool: pl.Series, n: int, filled_share: float) -> pl.Series:
     """Pick from a pool of encoded strings that ends with "" ; the other rows get that empty string."""
-    import numpy as np
-
     empty = len(pool) - 1
     return pool.gather(np.where(rng.random(n) < filled_share, rng.integers(0, empty, n), empty))
 
 
 def _build_chunk(plan: _Plan, indices: np.ndarray, rng: np.random.Generator) -> _Chunk:
-    import numpy as np
-    import polars as pl
 
     n = len(indices)
     vocab, uploaders = plan.vocab, plan.uploaders
@@ -688,8 +654,6 @@ def _write_tsv(frame: pl.DataFrame, stream: BinaryIO | None = None) -> bytes | N
     """Rows as YFCC text: TAB-separated, no quoting (text is URL-encoded), empty for missing.
 
     Writes into `stream` when given, else returns the bytes."""
-    import io
-
     target = stream if stream is not None else io.BytesIO()
     frame.write_csv(
         target, separator="\t", include_header=False, quote_style="never", null_value="", line_terminator="\n"
@@ -711,8 +675,6 @@ class _BadLines:
 
 def _plan_bad_lines(plan: _Plan, count: int) -> _BadLines:
     """K malformed lines at spread, seeded positions; the first line is always good."""
-    import numpy as np
-
     if count == 0:
         return _BadLines(plan.rows, [], [], [], [])
     rng = np.random.default_rng([plan.seed, 303])
@@ -751,7 +713,6 @@ def _corrupt(kind: str, line: bytes, layout: int, number: int, form: str = "tsv"
 
 class _LineWriter:
     """Writes each chunk's rows as text, splicing in the bad lines that fall among them, in order."""
-
     def __init__(self, bad: _BadLines):
         self.bad = bad
         self.cursor = 0  # next bad line to write
@@ -772,8 +733,6 @@ class _LineWriter:
         self.previous_line = _write_tsv(frame.tail(1))[:-1]
 
     def _splice(self, data: bytes, start: int, upto: int) -> bytes:
-        import numpy as np
-
         bad = self.bad
         line_starts = np.concatenate(([0], np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + 1))
         pieces, written = [], 0
@@ -829,8 +788,6 @@ def _open_compressor(
             None,
         )
     if suffix == "zst":
-        import zstandard
-
         return (
             "zstandard",
             zstandard.ZstdCompressor(level=3, threads=-1).stream_writer(file, closefd=False),
@@ -843,12 +800,9 @@ class _ParallelBz2Writer:
     """bz2 on every core without lbzip2: the text is cut into pieces compressed in a thread pool
     (bz2.compress releases the GIL) and written in order as consecutive bz2 streams. Multi-stream
     files are standard (pbzip2 writes them too); bzip2, lbzip2 and Python's bz2 read them whole."""
-
     PIECE = 4 << 20  # bytes of text per stream: bz2 works in 900 KB blocks anyway
 
     def __init__(self, file: BinaryIO):
-        from concurrent.futures import ThreadPoolExecutor
-
         self.file = file
         self.workers = max(1, os.cpu_count() or 1)
         self.pool = ThreadPoolExecutor(self.workers, thread_name_prefix="ccaudit-bz2")
@@ -883,7 +837,6 @@ class _ParallelBz2Writer:
 class _Sink:
     """A file that compresses by suffix, written by a background thread so that formatting and
     compression overlap with building the next chunk."""
-
     def __init__(self, path: Path, suffix: str, use_external: bool | None):
         self.path = path
         self.file: BinaryIO = open(path, "wb")  # noqa: SIM115 (closed by close() or abort())
@@ -958,15 +911,11 @@ class _Tally:
     markup_titles: int = 0
 
     def __post_init__(self):
-        import numpy as np
-
         self.license_counts = np.zeros(6, dtype=np.int64)
         self.owner_counts = np.zeros(self.users, dtype=np.int64)
         self.taken = np.zeros(4, dtype=np.int64)
 
     def add(self, chunk: _Chunk) -> None:
-        import numpy as np
-
         self.license_counts += np.bincount(chunk.license_index, minlength=6)
         self.owner_counts += np.bincount(chunk.owner, minlength=self.users)
         self.videos += int(chunk.is_video.sum())
@@ -987,8 +936,6 @@ _TRUTH_NOTES = {
 
 def _truth(plan: _Plan, tally: _Tally, bad: _BadLines) -> dict:
     """What the file holds, counted from the generated arrays (never by re-reading the file)."""
-    import numpy as np
-
     counts = tally.owner_counts
     active = np.flatnonzero(counts)
     nsids = np.asarray(plan.uploaders.nsids.gather(active).to_list(), dtype=object)
@@ -1034,8 +981,6 @@ def _truth(plan: _Plan, tally: _Tally, bad: _BadLines) -> dict:
 
 def _top_order(counts: np.ndarray, nsids: np.ndarray, size: int = 25) -> list[int]:
     """Indices of the `size` largest counts, ties by NSID ascending, without sorting every uploader."""
-    import numpy as np
-
     kth = min(size, len(counts)) - 1
     threshold = -np.partition(-counts, kth)[kth]
     candidates = np.flatnonzero(counts >= threshold).tolist()
@@ -1077,8 +1022,6 @@ def generate_yfcc(
 
 def _generate_tsv(out: Path, rows: int, layout: int, seed: int, users: int | None, bad_lines: int,
                   use_external: bool | None, progress: bool | None, form: str = "tsv") -> GenerateResult:
-    import duckdb
-    import numpy as np
 
     _check_arguments(out, rows, layout, seed, users, bad_lines)
     started = time.monotonic()
@@ -1131,9 +1074,7 @@ def _write_rows(
     progress: bool | None,
 ) -> str:
     """Build and write every chunk; returns the compressor used. Removes `path` on failure."""
-    import numpy as np
 
-    from ..progress import Progress
 
     sink = _Sink(path, suffix, use_external)
     try:
@@ -1242,9 +1183,6 @@ def _form_batches(tsv: Path):
     """The TSV's rows as polars frames of text columns named as in the Multimedia Commons file, with
     `tsv_line` (1-based physical line). Every line has 25 fields in these forms' TSVs. DuckDB
     reads them in file order (one thread, streamed in batches)."""
-    import duckdb
-    import polars as pl
-
     con = duckdb.connect(config={"threads": 1})
     try:
         con.execute("SET enable_progress_bar = false")
@@ -1265,8 +1203,6 @@ def _form_batches(tsv: Path):
 
 def _typed(frame):
     """Numbers as the Multimedia Commons file and the downloader store them: empty is null."""
-    import polars as pl
-
     return frame.with_columns(
         pl.col("longitude").replace("", None).cast(pl.Float64),
         pl.col("latitude").replace("", None).cast(pl.Float64),
@@ -1288,9 +1224,7 @@ def _write_form(tsv: Path, out: Path, form: str, truth: dict) -> dict | None:
 def _write_sqlite(tsv: Path, out: Path) -> None:
     """Python's sqlite3 declares the table (typed as the published file: INTEGER photoid, REAL
     coordinates); ADBC appends Arrow batches (rowid = TSV line)."""
-    import sqlite3
 
-    import adbc_driver_sqlite.dbapi as adbc_sqlite
 
     columns = [FORM_COLUMNS[name] for name in FIELDS_25 if name in FORM_COLUMNS and name != "photo_hash"]
     con = sqlite3.connect(out)
@@ -1307,8 +1241,6 @@ def _write_sqlite(tsv: Path, out: Path) -> None:
 
 
 def _write_parquet(tsv: Path, out: Path, bad_ids: bool) -> None:
-    import polars as pl
-    import pyarrow.parquet as pq
 
     writer = None
     try:
@@ -1327,9 +1259,7 @@ def _write_parquet(tsv: Path, out: Path, bad_ids: bool) -> None:
 def _write_shards(tsv: Path, out: Path, truth: dict) -> dict:
     """gzip JSON-lines shards named by the first 3 characters of `key`, one gzip member appended
     per batch (as the downloader appends), photoid a JSON number unless it is not one."""
-    import gzip
 
-    import polars as pl
 
     out.mkdir(parents=True)
     wanted = {line: kind for kind, lines in truth["bad_line_numbers"].items() for line in lines}
