@@ -18,6 +18,7 @@ leaves the database as it was.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -356,6 +357,32 @@ GROUP_FILE_MAX = 256 << 20   # a (compressed) file up to this size may share a s
 GROUP_BYTES = 1 << 30        # compressed bytes per group: its decompressed spool is a few GB at most
 
 
+def _in_threads(function, items: list, window: int | None = None) -> Iterator:
+    """function(item) for each item, in order, computed by one thread per core with at most
+    `window` results waiting: the work is zlib, file reads and hashing, which release the GIL."""
+    workers = max(2, os.cpu_count() or 2)
+    window = window or 2 * workers
+    with ThreadPoolExecutor(workers, thread_name_prefix="ingest") as pool:
+        pending = [pool.submit(function, item) for item in items[:window]]
+        for index in range(len(items)):
+            result = pending[index].result()
+            pending[index] = None  # drop the finished result: at most `window` held at a time
+            if index + window < len(items):
+                pending.append(pool.submit(function, items[index + window]))
+            yield result
+
+
+def _recognise_briefly(path) -> _Input | None:
+    """_recognise for one of thousands of shards (a 4 KiB look); None for a pipe or a file that
+    will fail, which is then staged alone and raises where the failed run is recorded."""
+    if is_stream(path):
+        return None
+    try:
+        return _recognise(Path(path).resolve(), head_size=4 << 10)
+    except CcauditError:
+        return None
+
+
 def group_inputs(paths: list) -> list[list]:
     """Split the inputs into staging units: runs of small plain or gzip JSON-lines files with the
     same text encoding (e.g. the downloader's 4096 shards) become one unit each, staged by one
@@ -363,13 +390,7 @@ def group_inputs(paths: list) -> list[list]:
     units: list[list] = []
     run: list[_Input] = []
     run_bytes = 0
-    for path in paths:
-        item = None
-        if not is_stream(path):
-            try:
-                item = _recognise(Path(path).resolve(), head_size=4 << 10)  # thousands of shards: look briefly
-            except CcauditError:
-                item = None  # staged alone, which raises the same error where the failed run is recorded
+    for path, item in zip(paths, _in_threads(_recognise_briefly, paths), strict=True):
         groupable = (item is not None and item.form == JSONL and item.compression in (PLAIN, GZIP)
                      and item.size <= GROUP_FILE_MAX)
         if run and (not groupable or item.encoded != run[0].encoded or run_bytes + item.size > GROUP_BYTES):
@@ -402,17 +423,15 @@ def stage_jsonl_group(items: list[_Input], work_dir: Path, progress: bool = Fals
         with (open(spool, "wb") as out,
               Progress(sum(i.size for i in items), unit="B", label=f"read {len(items)} files",
                        enabled=enabled) as bar):
+            # Small files are decompressed whole, one per core; a group's larger files one by one.
+            small = [item for item in items if item.size <= GROUP_PARALLEL_MAX]
+            decompressed = _in_threads(_guarded_content, small)
             for index, item in enumerate(items):
-                guard = LineGuard(LINE_LIMIT)
-                try:
-                    with open_decompressed(item.path, item.compression) as source:
-                        while chunk := source.read(guard.chunk_size):
-                            out.write(guard.feed(chunk))
-                except (OSError, EOFError, zlib.error) as exc:
-                    raise InputError(f"{item.path}: corrupt or truncated {item.compression} archive "
-                                     f"(Python {item.compression}: {exc})") from None
-                if tail := guard.finish():
-                    out.write(tail + b"\n")  # the next file starts on a line of its own
+                if item.size <= GROUP_PARALLEL_MAX:
+                    content, guard = next(decompressed)
+                    out.write(content)
+                else:
+                    guard = _copy_guarded_content(item, out)
                 spans.append((index, total, guard.lines))
                 long_lines += [(total + line, length, prefix) for line, length, prefix in guard.long_lines]
                 total += guard.lines
@@ -451,6 +470,30 @@ def stage_jsonl_group(items: list[_Input], work_dir: Path, progress: bool = Fals
         raise InputError(f"{items[0].path.parent}: staging failed: {str(exc).strip().splitlines()[0]}") from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+GROUP_PARALLEL_MAX = 8 << 20  # compressed bytes: a file this small is decompressed whole in memory
+
+
+def _copy_guarded_content(item: _Input, out) -> LineGuard:
+    """Write a file's lines, decompressed and guarded, to `out`, ending on a newline."""
+    guard = LineGuard(LINE_LIMIT)
+    try:
+        with open_decompressed(item.path, item.compression) as source:
+            while chunk := source.read(guard.chunk_size):
+                out.write(guard.feed(chunk))
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"{item.path}: corrupt or truncated {item.compression} archive "
+                         f"(Python {item.compression}: {exc})") from None
+    if tail := guard.finish():
+        out.write(tail + b"\n")  # the next file starts on a line of its own
+    return guard
+
+
+def _guarded_content(item: _Input) -> tuple[bytes, LineGuard]:
+    buffer = io.BytesIO()
+    guard = _copy_guarded_content(item, buffer)
+    return buffer.getvalue(), guard
 
 
 def _split_group(con, scratch: Path, spans: list[tuple[int, int, int]]) -> dict[int, tuple[int, int, int]]:
