@@ -5,6 +5,7 @@
     python -m bench._contenders pandas SOURCE OUT.parquet
     python -m bench._contenders duckdb-sqlite|duckdb-jsonl-shards|duckdb-parquet SOURCE DB
     python -m bench._contenders polars-jsonl FOLDER OUT.parquet
+    python -m bench._contenders airflow-tasks SOURCE DB       (ccaudit's DAG task bodies, see below)
 
 All read the same explicit 25 (or 23) VARCHAR columns, TAB-separated, no quoting, no header, and
 print one JSON line {"rows": N}. They do no typing or decoding: they are the floor for moving the
@@ -114,9 +115,24 @@ def polars_jsonl(source: str, out: str, layout: int) -> int:
     return pl.scan_parquet(out).select(pl.len()).collect().item()
 
 
+def airflow_tasks(source: str, db: str, layout: int) -> int:
+    """ccaudit_ingest_yfcc's task bodies in one process, in DAG order: plan, stage each file into the
+    run's work folder (a mapped task each, here one after another), load all in one transaction.
+    Airflow's own scheduling (seconds per task) is not in it: this is the path's work, compared
+    with the CLI's `ingest yfcc` on the same file."""
+    from pathlib import Path
+
+    from pipelines import airflow_tasks as tasks
+
+    settings = tasks.task_settings(db=db, work_dir=str(Path(db).parent / "work"))
+    folder = tasks.run_folder(settings.staging_dir, "bench__run")
+    staged = [tasks.stage_yfcc(path, str(folder)) for path in tasks.list_yfcc_files([source])]
+    return tasks.load_yfcc(settings, staged, run_id="bench__run", cleanup=str(folder))["rows_loaded"]
+
+
 CONTENDERS = {"duckdb-pipe": duckdb_pipe, "polars": polars_sink, "pandas": pandas_chunks,
               "duckdb-sqlite": duckdb_sqlite, "duckdb-jsonl-shards": duckdb_jsonl_shards,
-              "duckdb-parquet": duckdb_parquet, "polars-jsonl": polars_jsonl}
+              "duckdb-parquet": duckdb_parquet, "polars-jsonl": polars_jsonl, "airflow-tasks": airflow_tasks}
 
 
 def main(argv: list[str]) -> int:

@@ -7,6 +7,8 @@
 For each size and format, every contender runs as its own process on the same file (the page
 cache is warmed first), and its wall time, CPU time and peak RSS come from the OS (`wait4`):
 - `ccaudit`: `ccaudit ingest yfcc FILE` into a fresh database (the CLI path, all checks on);
+- `airflow-tasks`: the same file through ccaudit_ingest_yfcc's task bodies (plan, stage, load) in one
+  process: the Airflow path's work without the scheduler (target: within 15% of the CLI);
 - `duckdb-pipe`: the bare `lbzip2 -dc | duckdb read_csv(/dev/stdin) → table` pipe (`zstd -dc |`
   for zstd; DuckDB reading the file itself for plain), explicit VARCHAR columns, no typing;
 - `polars`: `scan_csv → sink_parquet` (plain only: Polars cannot stream bz2/zstd CSV), and
@@ -43,7 +45,7 @@ REPO = BENCH_DIR.parent
 FULL_ROWS = 100_000_000
 FORMATS = ("bz2", "zstd", "plain", "sqlite", "jsonl-shards", "parquet")
 DEFAULT_FORMATS = ("bz2", "zstd", "plain", "sqlite", "jsonl-shards")
-CONTENDERS = ("ccaudit", "duckdb-pipe", "polars", "pandas")
+CONTENDERS = ("ccaudit", "airflow-tasks", "duckdb-pipe", "polars", "pandas")
 SUFFIX = {"bz2": ".tsv.bz2", "zstd": ".tsv.zst", "plain": ".tsv", "sqlite": ".sqlite",
           "jsonl-shards": ".jsonl-shards", "parquet": ".parquet"}
 FORMS = ("sqlite", "jsonl-shards", "parquet")  # written by `generate yfcc --format`, the same rows
@@ -167,6 +169,9 @@ def _command(contender: str, fmt: str, path: Path, work: Path) -> tuple[list[str
     if contender == "ccaudit":
         return [python, "-m", "pipelines.cli", "ingest", "yfcc", "--quiet", "--db", str(work / "ccaudit.duckdb"),
                 str(path)], ""
+    if contender == "airflow-tasks":
+        return [python, "-m", "bench._contenders", "airflow-tasks", str(path), str(work / "ccaudit.duckdb")], \
+            "DAG task bodies: stage + load"
     if contender == "duckdb-pipe":
         db = str(work / "pipe.duckdb")
         if fmt in FORMS:  # the fastest bare read of the same file by DuckDB (ADBC for SQLite)
@@ -229,7 +234,7 @@ def run_contender(contender: str, fmt: str, path: Path, rows: int, args, keep_db
         row.peak_rss_mb = round(result.peak_rss_mb)
         row.projected_100m_minutes = round(FULL_ROWS / row.rows_per_s / 60, 1)
         row.note = note
-        db = work / ("ccaudit.duckdb" if contender == "ccaudit" else "pipe.duckdb")
+        db = work / ("ccaudit.duckdb" if contender in ("ccaudit", "airflow-tasks") else "pipe.duckdb")
         if db.exists():
             row.db_bytes_per_row = round(db.stat().st_size / rows, 1)
             if contender == "ccaudit":
@@ -300,6 +305,13 @@ def targets(rows: list[Row]) -> list[dict]:
                            "measured": r.db_bytes_per_row, "met": r.db_bytes_per_row <= 100})
         checks.append({"target": f"peak RSS <= 1.5 GB ({r.format}, {r.rows:,} rows)", "measured": r.peak_rss_mb,
                        "met": r.peak_rss_mb <= 1536})
+    for r in ours:  # the Airflow path within 15% of the CLI path on the same file
+        dag = next((a for a in rows if a.contender == "airflow-tasks" and a.rows == r.rows
+                    and a.format == r.format and a.seconds), None)
+        if dag:
+            slower = round(dag.seconds / r.seconds, 2)
+            checks.append({"target": f"Airflow task path <= 1.15x the CLI ({r.format}, {r.rows:,} rows)",
+                           "measured": slower, "met": slower <= 1.15})
     by_format: dict[str, list[Row]] = {}
     for r in ours:
         by_format.setdefault(r.format, []).append(r)
