@@ -613,11 +613,7 @@ def _resolve_aliases(settings: Settings, client: FlickrClient, selection: _Selec
         if not batch:
             return None
         for alias in batch:
-            if deadline is not None and time.monotonic() >= deadline:
-                return "deadline reached"
-            try:
-                answer = _ask(client.lookup_user, "flickr.urls.lookupUser", alias, deadline=deadline)
-            except DeadlineReached:
+            if (answer := _ask(client.lookup_user, "flickr.urls.lookupUser", alias, deadline=deadline)) is None:
                 return "deadline reached"
             found = answer.value if answer.ok else None
             nsid = found.nsid if found is not None and found.nsid and _NSID.match(found.nsid) else None
@@ -634,11 +630,16 @@ def _resolve_aliases(settings: Settings, client: FlickrClient, selection: _Selec
 
 
 def _ask(call, method: str, *args, deadline: float | None):
-    """One client call; any client failure other than a rejected key or the deadline becomes an
-    error answer for that photo or person (recorded, retried by the next pass), never a stop."""
+    """One client call, or None when the run's deadline has come (before the call or while it
+    waited). Any client failure other than a rejected key becomes an error answer for that photo
+    or person (recorded, retried by the next pass), never a stop."""
+    if deadline is not None and time.monotonic() >= deadline:
+        return None
     try:
         return call(*args, deadline=deadline)
-    except (DeadlineReached, FlickrApiKeyError):
+    except DeadlineReached:
+        return None
+    except FlickrApiKeyError:
         raise
     except Exception as exc:  # noqa: BLE001 - e.g. an answer the models cannot read
         _LOG.warning("flickr %s %s failed: %s", method, args[0], redact(f"{type(exc).__name__}: {exc}"))
@@ -756,11 +757,7 @@ def _run(settings: Settings, client: FlickrClient, selection: _Selection, result
         if not offered:
             return "nothing left to check"
         for photo_id, snapshot_owner, snapshot_nickname, dataset_photo in batch:
-            if deadline is not None and time.monotonic() >= deadline:
-                return "deadline reached"
-            try:
-                answer = _ask(client.photo_info, "flickr.photos.getInfo", photo_id, deadline=deadline)
-            except DeadlineReached:
+            if (answer := _ask(client.photo_info, "flickr.photos.getInfo", photo_id, deadline=deadline)) is None:
                 return "deadline reached"
             _record_check(journal, result.run_id, photo_id, answer)
             checked.add(photo_id)
@@ -770,10 +767,9 @@ def _run(settings: Settings, client: FlickrClient, selection: _Selection, result
                 result.unknown_licenses += 1
             # A photo Flickr no longer serves has no history to ask for.
             if license_history and dataset_photo and answer.ok:
-                try:
-                    history = _ask(client.license_history, "flickr.photos.licenses.getLicenseHistory", photo_id,
-                                   deadline=deadline)
-                except DeadlineReached:
+                history = _ask(client.license_history, "flickr.photos.licenses.getLicenseHistory", photo_id,
+                               deadline=deadline)
+                if history is None:
                     return "deadline reached"
                 _record_license_history(journal, result.run_id, photo_id, history)
                 result.license_histories[history.status] += 1
@@ -784,9 +780,7 @@ def _run(settings: Settings, client: FlickrClient, selection: _Selection, result
                     with _reading(settings) as con:
                         fresh |= selection.fresh_uploaders(con, [owner])
                 if owner not in fresh:
-                    try:
-                        person = _ask(client.person_info, "flickr.people.getInfo", owner, deadline=deadline)
-                    except DeadlineReached:
+                    if (person := _ask(client.person_info, "flickr.people.getInfo", owner, deadline=deadline)) is None:
                         return "deadline reached"
                     nickname = snapshot_nickname if owner == snapshot_owner else None
                     _record_uploader(journal, result.run_id, owner, nickname, person)
