@@ -18,6 +18,43 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (children, grandchildren, ...), read from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def build_generated_world(folder: Path, db_name: str, rows: int, seed: int):
+    """A database with a generated YFCC100M file and the demo's manifests ingested:
+    (open connection, its path, the generated file's result, the manifest specs)."""
+    from pipelines.db import connect
+    from pipelines.ingest.manifests import ingest_manifest
+    from pipelines.ingest.yfcc import ingest_yfcc
+    from pipelines.synth.manifests import generate_manifests
+    from pipelines.synth.yfcc import generate_yfcc
+
+    yfcc = generate_yfcc(folder / "yfcc.tsv.gz", rows=rows, seed=seed)
+    specs = generate_manifests(yfcc.path, folder / "manifests", seed=seed)
+    db_path = folder / db_name
+    con = connect(db_path)
+    ingest_yfcc(con, [yfcc.path], progress=False)
+    for spec in specs:
+        ingest_manifest(con, spec.format, dataset=spec.dataset, version=spec.version, paths=list(spec.paths),
+                        **spec.options)
+    return con, db_path, yfcc, specs
+
+
 def readme_table(header: str) -> list[str]:
     """The body rows of the README table that starts with the line `header`."""
     lines = (REPO / "README.md").read_text(encoding="utf-8").splitlines()

@@ -26,7 +26,7 @@ import zstandard
 from pipelines.cli import main
 from pipelines.ingest.yfcc import LINE_LIMIT, MAX_LINE_SIZE
 from pipelines.synth.yfcc import generate_yfcc
-from tests.conftest import REPO, shared_path
+from tests.conftest import REPO, descendants, shared_path
 
 REAL_23 = "yfcc100m_dataset_23field_Intelligent-Travel-Manager_test_filtering_bigbox.tsv"
 REAL_25 = "yfcc100m_dataset_25field_hanrw-yfcc100m_Yfcc100mIndexerSpec.tsv"
@@ -276,21 +276,6 @@ def test_unwritable_database_folder_is_a_clear_error(tmp_path):
 
 # --- kill -9 in the middle ----------------------------------------------------------------------
 
-def _descendants(pid: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
 
 def _alive(pid: int) -> bool:
     try:
@@ -323,7 +308,7 @@ def test_kill_9_mid_ingest_then_rerun_equals_a_clean_run(tmp_path):
     delay = random.Random(seed).uniform(0.2, duration)  # anywhere from start-up to the commit
     process = _ingest_process(killed_db, big)
     time.sleep(delay)
-    helpers = _descendants(process.pid)
+    helpers = descendants(process.pid)
     process.send_signal(signal.SIGKILL)
     process.wait()
     deadline = time.monotonic() + 10

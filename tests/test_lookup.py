@@ -11,27 +11,16 @@ import pytest
 
 from pipelines.flickr_urls import encode_base58, parse_flickr_url
 from pipelines.lookup import lookup
+from tests.conftest import build_generated_world
 
 ROWS, SEED = 6_000, 11
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    from pipelines.db import connect
-    from pipelines.ingest.manifests import ingest_manifest
-    from pipelines.ingest.yfcc import ingest_yfcc
-    from pipelines.synth.manifests import _good_photos, generate_manifests
-    from pipelines.synth.yfcc import generate_yfcc
+    from pipelines.synth.manifests import _good_photos
 
-    folder = tmp_path_factory.mktemp("lookup")
-    yfcc = generate_yfcc(folder / "yfcc.tsv.gz", rows=ROWS, seed=SEED)
-    specs = generate_manifests(yfcc.path, folder / "manifests", seed=SEED)
-    db_path = folder / "lookup.duckdb"
-    con = connect(db_path)
-    ingest_yfcc(con, [yfcc.path], progress=False)
-    for spec in specs:
-        ingest_manifest(con, spec.format, dataset=spec.dataset, version=spec.version, paths=list(spec.paths),
-                        **spec.options)
+    con, db_path, yfcc, specs = build_generated_world(tmp_path_factory.mktemp("lookup"), "lookup.duckdb", ROWS, SEED)
     photos = {p.photo_id: p for p in _good_photos(yfcc.path, include_videos=True)}
     members = _manifest_members(specs)
     yield con, db_path, photos, members, specs

@@ -23,6 +23,7 @@ import pytest
 from pipelines.flickr_urls import encode_base58, read_text
 from pipelines.lookup import run_lookup
 from tests.browser_support import BROWSER_MARKS, keep
+from tests.conftest import build_generated_world
 from tests.test_flickr_urls import BAD, PHOTOS, SPELLED, UNSUPPORTED, USERS
 
 pytestmark = BROWSER_MARKS
@@ -32,20 +33,10 @@ ROWS, SEED = 5_000, 23
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    from pipelines.db import connect
     from pipelines.ingest.manifests import ingest_manifest
-    from pipelines.ingest.yfcc import ingest_yfcc
-    from pipelines.synth.manifests import generate_manifests
-    from pipelines.synth.yfcc import generate_yfcc
 
     folder = tmp_path_factory.mktemp("search")
-    yfcc = generate_yfcc(folder / "yfcc.tsv.gz", rows=ROWS, seed=SEED)
-    specs = generate_manifests(yfcc.path, folder / "manifests", seed=SEED)
-    con = connect(folder / "demo.duckdb")
-    ingest_yfcc(con, [yfcc.path], progress=False)
-    for spec in specs:
-        ingest_manifest(con, spec.format, dataset=spec.dataset, version=spec.version, paths=list(spec.paths),
-                        **spec.options)
+    con, *_ = build_generated_world(folder, "demo.duckdb", ROWS, SEED)
     # The accounts with most dataset photos; two of them share a Flickr username, one has a path alias.
     top = [r[0] for r in con.execute("""
         SELECT y.owner_nsid FROM dataset_items i JOIN yfcc_photos y USING (photo_id)

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Self
 
 from tests.airflow_support import POOL, REPO, airflow_env, free_port
+from tests.conftest import descendants
 
 DB_QUEUE = "ccaudit_db"
 DB_WORKER = "ccaudit-worker-db"
@@ -339,7 +340,7 @@ class CeleryCluster:
     def kill_worker(self, name: str) -> list[int]:
         """`kill -9` a worker and every process under it (the machine is gone); returns the pids."""
         process = self.processes[name]
-        pids = [process.pid, *_descendants(process.pid)]
+        pids = [process.pid, *descendants(process.pid)]
         for pid in pids:
             try:
                 os.kill(pid, signal.SIGKILL)
@@ -425,22 +426,6 @@ class CeleryCluster:
     def task_logs(self) -> dict[Path, str]:
         """Every task log file the workers wrote (base_log_folder under AIRFLOW_HOME)."""
         return {p: p.read_text(errors="replace") for p in (self.home / "logs").rglob("*") if p.is_file()}
-
-
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
 
 
 if __name__ == "__main__":
