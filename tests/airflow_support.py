@@ -22,7 +22,10 @@ from typing import Self
 REPO = Path(__file__).resolve().parent.parent
 DAGS = REPO / "dags"
 POOL = "ccaudit_duckdb_writer"
-HEAVY_MODULES = ("pipelines", "duckdb", "polars", "great_expectations", "pandas")
+HEAVY_MODULES = ("duckdb", "polars", "great_expectations", "pandas", "pyarrow")
+# What a DAG file may import from ccaudit while it is parsed: the settings table (stdlib only), so
+# that environment variables are read in one place. Any other pipelines module is logic or heavy.
+PARSE_TIME_PIPELINES = ("pipelines", "pipelines.config", "pipelines.errors")
 RESULT_MARKER = "CCAUDIT_DAG_RESULT "
 
 
