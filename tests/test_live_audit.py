@@ -315,10 +315,11 @@ def test_privacy_exposure_counts_geotags_by_accuracy_and_never_prints_a_coordina
         rows = {r[0]: r[1:] for r in con.execute(read_sql("reports", "datasets_privacy_exposure.sql")).fetchall()}
         report_dir = build_report(con, tmp_path / "out").report_dir     # pseudonymous
         full_dir = build_report(con, tmp_path / "full", publish_mode="full").report_dir
-    #          face, photos, in yfcc, geotagged, street, city, region-, unknown, share
-    assert rows["ffhq"] == (True, 5, 5, 4, 2, 1, 1, 0, 0.8)
-    assert rows["my-photos"] == (None, 2, 2, 2, 1, 0, 1, 0, 1.0)
-    assert rows["all face datasets (each photo once)"] == (True, 5, 5, 4, 2, 1, 1, 0, 0.8)
+    #          face, photos, in yfcc, geotagged, street, city, region-, unknown, share,
+    #          then manifest items, of which with coordinates / a place name (a CSV has neither field)
+    assert rows["ffhq"] == (True, 5, 5, 4, 2, 1, 1, 0, 0.8, 5, None, None)
+    assert rows["my-photos"] == (None, 2, 2, 2, 1, 0, 1, 0, 1.0, 2, None, None)
+    assert rows["all face datasets (each photo once)"] == (True, 5, 5, 4, 2, 1, 1, 0, 0.8, None, None, None)
     for folder in (report_dir, full_dir):
         published = "".join(p.read_text(errors="replace") for p in folder.rglob("*") if p.is_file())
         assert "datasets_privacy_exposure" in published

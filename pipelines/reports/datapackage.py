@@ -59,6 +59,9 @@ MEANINGS = {
     "region_or_coarser": "Geotagged photos with Flickr accuracy 1-8 (region ~6, country ~3, world 1).",
     "accuracy_unknown": "Geotagged photos whose accuracy is missing or outside 1-16.",
     "geotagged_share": "Share of the dataset's photos in YFCC100M that YFCC100M geotags.",
+    "manifest_items": "Items of the dataset's manifest (latest version); several faces of one photo are several items.",
+    "manifest_items_with_coordinates": "Manifest items whose own record carries a longitude and latitude (only counted, never stored); empty when the manifest has no coordinate field.",
+    "manifest_items_with_place_name": "Manifest items whose own record names a place, such as FFHQ's country (only counted); empty when the manifest has no place field.",
     "changed_before_collection": "TRUE when the license had already changed between the YFCC100M snapshot and the collection date.",
 }
 

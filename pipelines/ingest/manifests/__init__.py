@@ -190,6 +190,10 @@ def load_staged_manifest(con, staged: StagedManifest | dict, catalog_entry: str 
             key + [staged.format, loaded, staged.auditable, [f.source_file for f in staged.files], finished,
                    staged.run_id])
         con.execute("UPDATE datasets SET catalog_entry = ? WHERE dataset = ? AND version = ?", [catalog_key, *key])
+        with_coordinates, with_place_name = con.execute(read_sql("ingest", "manifest_facts.sql").replace(
+            "$anti_join", anti_join)).fetchone()
+        con.execute("UPDATE datasets SET items_with_coordinates = ?, items_with_place_name = ? "
+                    "WHERE dataset = ? AND version = ?", [with_coordinates, with_place_name, *key])
         # The date licenses are judged at (--collected-on, else the catalogue's collected_on) and
         # what the dataset distributes (the report's privacy section asks whether it shows faces).
         from ...catalog import entry_for
@@ -206,7 +210,7 @@ def load_staged_manifest(con, staged: StagedManifest | dict, catalog_entry: str 
         auditable=staged.auditable, items=loaded, photos=photos, matched_photos=matched, owners=owners,
         rejected=sum(r.rows_rejected for r in files), duplicates=sum(dups_per_file.values()),
         unknown_licenses=sum(f.unknown_licenses for f in staged.files), replaced=previous is not None,
-        files=files)
+        files=files, items_with_coordinates=with_coordinates, items_with_place_name=with_place_name)
 
 
 # DuckDB's cap while loading: the duplicate check (a hash aggregate over every item key) and the
