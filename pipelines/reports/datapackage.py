@@ -46,7 +46,8 @@ MEANINGS = {
     "share_high": "Upper end of the 95% Wilson score interval (continuity-corrected) for the share of the whole dataset; equals the share for a census.",
     "basis": "estimate (from a uniform random sample: read the interval) or census (every photo of the dataset checked).",
     # license at collection time (enrichment_license_at_collection)
-    "collected_on": "Date the dataset collected its photos from Flickr (ingest manifest --collected-on or the catalogue's collected_on).",
+    "collected_on": "Date the dataset collected its photos from Flickr (ingest manifest --collected-on, else the catalogue's collected_on, else the latest crawl date in the manifest).",
+    "collected_on_source": "Where collected_on came from: flag (--collected-on), catalogue, or manifest (the latest crawl date the manifest gives its items, e.g. FFHQ's date_crawled).",
     "license_yfcc": "License in the YFCC100M snapshot (2014).",
     "license_at_collection": "License the photo carried on the collection date, read from its Flickr license history.",
     "license_now": "License the photo carries on Flickr now (latest answered re-check).",
