@@ -8,6 +8,8 @@ uploaders, appended to `flickr_checks` and `uploaders`. The client throttles its
 (`limit`, else the Variable `ccaudit_enrich_limit` or `$CCAUDIT_ENRICH_LIMIT`, else what fits in
 30 minutes at that rate, two calls per photo) keeps each run inside its hour, and
 `max_active_runs=1` stops runs from overlapping. The next run resumes where this one stopped.
+`sample` and `seed` are `ccaudit enrich --sample N --seed S`: only a uniform random sample of N
+photos per dataset, the same photos for the same seed.
 
 **API key**: `$FLICKR_API_KEY`, else the password field of the Airflow connection `flickr_api`,
 read inside the task and never logged. Without a key the task succeeds and logs "no key".
@@ -50,6 +52,10 @@ log = logging.getLogger(__name__)
         "limit": Param(None, type=["null", "integer"], minimum=0,
                        description="check at most N photos in this run (default: what the rate limit allows in 30 min)"),
         "max_age": Param(30, type="integer", minimum=0, description="skip photos checked within this many days"),
+        "sample": Param(None, type=["null", "integer"], minimum=1,
+                        description="re-check only a uniform random sample of N photos per dataset (enrich --sample)"),
+        "seed": Param(0, type="integer", minimum=0,
+                      description="seed of the sample (enrich --seed; same seed, same photos; a larger sample extends it)"),
         "db": DB_PARAM,
     },
 )
@@ -65,7 +71,8 @@ def ccaudit_enrich_flickr():
                 log.info("no key: set FLICKR_API_KEY or the Airflow connection flickr_api; enrichment skipped")
             result = airflow_tasks.enrich_batch(settings, dataset=params.get("dataset"),
                                                limit=_int(setting(params, "limit", key="enrich_limit")),
-                                               max_age=params["max_age"])
+                                               max_age=params["max_age"], sample=params.get("sample"),
+                                               seed=params.get("seed") or 0)
         log.info("enrichment: %s", result)
         return result
 

@@ -200,18 +200,24 @@ def hourly_limit(settings: Settings) -> int:
 
 
 def enrich_batch(settings: Settings, dataset: str | None = None, limit: int | None = None,
-                 max_age: int = 30, deadline_seconds: float | None = ENRICH_SHARE_OF_HOUR * 3600) -> dict:
+                 max_age: int = 30, deadline_seconds: float | None = ENRICH_SHARE_OF_HOUR * 3600,
+                 sample: int | None = None, seed: int = 0) -> dict:
     """One bounded enrichment run; without an API key it does nothing and says so.
 
-    The key (settings.flickr_api_key: env or Airflow connection) never appears in the result.
+    `sample`/`seed` mean what `ccaudit enrich --sample N --seed S` means. The key
+    (settings.flickr_api_key: env or Airflow connection) never appears in the result.
     """
+    if sample is not None and (isinstance(sample, bool) or not isinstance(sample, int) or sample < 1):
+        raise ConfigError(f"the enrichment sample must be a whole number >= 1, not {sample!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ConfigError(f"the sample seed must be a whole number >= 0, not {seed!r}")
     if not settings.flickr_api_key:
         return {"skipped": "no key", "checked": 0}
     from .flickr.enrich import enrich
 
     limit = hourly_limit(settings) if limit is None else limit
     result = enrich(settings, dataset=dataset, limit=limit, max_age_days=max_age, progress=False,
-                    deadline_seconds=deadline_seconds)
+                    deadline_seconds=deadline_seconds, sample=sample, seed=seed)
     return {"skipped": None, "limit": limit, **result.as_dict()}  # counts only, no key
 
 

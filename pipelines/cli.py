@@ -300,7 +300,8 @@ def build_parser(manifest_formats: bool = True) -> argparse.ArgumentParser:
                               help="link the dataset to this entry of the dataset catalogue (default: by name)")
     ing_manifest.add_argument("--collected-on", type=_iso_date, metavar="DATE",
                               help="date the dataset collected its photos from Flickr (YYYY-MM-DD; default: the "
-                                   "catalogue entry's collected_on): the report reads each photo's license then")
+                                   "catalogue entry's collected_on, else the latest crawl date in the manifest, "
+                                   "e.g. FFHQ's date_crawled): the report reads each photo's license then")
     ing_manifest.set_defaults(func=cmd_ingest_manifest)
 
     enrich = commands.add_parser(

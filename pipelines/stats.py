@@ -9,7 +9,8 @@ SQL (`sample_key_sql`) so the database can rank millions of photos without Pytho
 Shares drawn from n sampled photos carry a Wilson score interval with continuity correction:
 unlike the textbook p +- z*sqrt(p(1-p)/n) it stays inside [0, 1], and it holds its 95% coverage
 for small n and for shares near 0 or 1 (the common case: "2 of 400 photos are gone"). The report
-computes the same formula in SQL (sql/reports/enrichment_sample_estimates.sql).
+computes the same formula in SQL, once: the macros wilson_low/wilson_high
+(sql/schema/005_stats_macros.sql), which every report table with a re-check share calls.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -95,16 +96,22 @@ def test_params_use_the_cli_flag_names(dagbag):
     expected = {
         "ccaudit_ingest_yfcc": {"paths", "db", "work_dir"},
         "ccaudit_ingest_manifests": {"manifests", "db", "work_dir"},
-        "ccaudit_enrich_flickr": {"dataset", "limit", "max_age", "db"},
+        "ccaudit_enrich_flickr": {"dataset", "limit", "max_age", "sample", "seed", "db"},
         "ccaudit_validate_and_report": {"db", "out", "publish_mode"},
     }
     for dag_id, names in expected.items():
         assert set(dagbag.dags[dag_id].params.keys()) == names
+    from airflow.sdk.exceptions import ParamValidationError
+
+    enrich = dagbag.dags["ccaudit_enrich_flickr"].params
+    assert enrich.get_param("sample").resolve() is None and enrich.get_param("seed").resolve() == 0
+    assert enrich.get_param("sample").resolve(400) == 400
+    for name, bad in (("sample", 0), ("seed", -1), ("sample", "ten")):   # as the CLI refuses them
+        with pytest.raises(ParamValidationError):
+            enrich.get_param(name).resolve(bad)
     publish = dagbag.dags["ccaudit_validate_and_report"].params.get_param("publish_mode")
     assert publish.schema["enum"] == ["pseudonymous", "full"]
     manifests = dagbag.dags["ccaudit_ingest_manifests"].params.get_param("manifests")
-    from airflow.sdk.exceptions import ParamValidationError
-
     with pytest.raises(ParamValidationError):  # JSON schema: an unknown format is refused before any task runs
         manifests.resolve([{"format": "nope", "dataset": "x", "paths": ["a"]}])
     manifests.resolve([{"format": "ffhq", "dataset": "ffhq", "paths": ["a.json"]}])
@@ -183,6 +190,26 @@ def test_run_folder_and_hourly_budget(tmp_path: Path):
     assert airflow_tasks.hourly_limit(Settings(flickr_rate_per_hour=1)) == 1
 
 
+def test_enrich_batch_passes_sample_and_seed_to_enrich(db_path: Path):
+    """Against the local Flickr server: exactly the seeded sample is checked, as `enrich --sample --seed`."""
+    from pipelines.stats import draw_sample
+    from tests.flickr_server import FlickrTestServer
+    from tests.test_live_audit import FAST_RATE, KEY, build, checked_ids, truth
+
+    photos = truth(population=120)
+    with FlickrTestServer(api_key=KEY) as server:
+        build(db_path, server, photos)
+        settings = replace(airflow_tasks.task_settings(db=str(db_path), flickr_api_key=KEY),
+                           flickr_api_url=server.url, flickr_rate_per_hour=FAST_RATE)
+        result = airflow_tasks.enrich_batch(settings, sample=15, seed=4)
+        assert checked_ids(server) == draw_sample(photos, 15, 4)
+        assert (result["sample"], result["seed"], result["photos_checked"]) == (15, 4, 15)
+        assert KEY not in repr(result)
+        for bad in ({"sample": 0}, {"sample": "15"}, {"seed": -1}):
+            with pytest.raises(ConfigError):
+                airflow_tasks.enrich_batch(settings, **bad)
+
+
 def test_enrich_without_key_is_a_clean_no_op(db_path: Path, monkeypatch):
     monkeypatch.delenv("FLICKR_API_KEY", raising=False)
     assert airflow_tasks.enrich_batch(airflow_tasks.task_settings(db=str(db_path))) == {"skipped": "no key",
@@ -254,7 +281,7 @@ def pipeline(airflow_home, tmp_path_factory):
     inputs.mkdir()
     shards = [generate_yfcc(inputs / f"yfcc-{i}.tsv.gz", rows=1500, seed=10 + i,
                             bad_lines=4 if i == 0 else 0).path for i in range(4)]
-    dbs = {name: root / name / "ccaudit.duckdb" for name in ("dag", "twice", "cli", "bad")}
+    dbs = {name: root / name / "ccaudit.duckdb" for name in ("dag", "twice", "cli", "bad", "sample")}
     assert main(["--db", str(dbs["cli"]), "ingest", "yfcc", "--quiet", *map(str, shards)]) == 0
 
     # A dataset manifest (CLIP-subset format: line \t photo id \t hash) drawn from the loaded photos.
@@ -269,6 +296,12 @@ def pipeline(airflow_home, tmp_path_factory):
 
     with duckdb.connect(str(dbs["bad"])) as con:
         con.execute("UPDATE yfcc_photos SET latitude = 200 WHERE photo_id = (SELECT min(photo_id) FROM yfcc_photos)")
+
+    # The same photos and the manifest, for a sampled enrichment run of its own.
+    dbs["sample"].parent.mkdir()
+    shutil.copy(dbs["cli"], dbs["sample"])
+    assert main(["--db", str(dbs["sample"]), "ingest", "manifest", "--format", "clip-subset", "--dataset",
+                 "clip-sample", "--version", "v1", str(manifest)]) == 0
 
     yfcc_conf = {"paths": [str(inputs / "yfcc-*.tsv.gz")]}
     reports = root / "reports"
@@ -287,11 +320,12 @@ def pipeline(airflow_home, tmp_path_factory):
             # No Flickr key anywhere for this run.
             ("ccaudit_enrich_flickr", {"db": str(dbs["dag"])}, {"AIRFLOW_CONN_FLICKR_API": None}),
             ("ccaudit_validate_and_report", {"db": str(dbs["bad"]), "out": str(reports / "bad")}),
+            ("ccaudit_enrich_flickr", {"db": str(dbs["sample"]), "sample": 12, "seed": 7}),
         ])
         api_calls = len(server.calls("flickr.photos.getInfo"))
         key = server.api_key
     names = ["ingest", "ingest_twice_1", "ingest_twice_2", "manifests", "enrich", "report", "enrich_no_key",
-             "report_bad"]
+             "report_bad", "enrich_sample"]
     return {"dbs": dbs, "shards": shards, "reports": reports, "api_calls": api_calls, "key": key,
             "runs": dict(zip(names, outcomes)), "logs": outcomes[0].stdout + outcomes[0].stderr}
 
@@ -349,6 +383,22 @@ def test_enrich_dag_uses_the_connection_key_and_never_logs_it(pipeline):
     no_key = pipeline["runs"]["enrich_no_key"]
     assert no_key.state == "success" and no_key.xcom["enrich"] == {"skipped": "no key", "checked": 0}
     assert "no key: set FLICKR_API_KEY or the Airflow connection flickr_api" in logs
+
+
+@pytest.mark.slow
+def test_enrich_dag_sample_and_seed_reach_enrich(pipeline):
+    from pipelines.stats import draw_sample
+
+    run = pipeline["runs"]["enrich_sample"]
+    assert run.state == "success", run.stderr[-3000:]
+    xcom = run.xcom["enrich"]
+    assert (xcom["sample"], xcom["seed"], xcom["sample_drawn"], xcom["photos_checked"]) == (12, 7, 12, 12)
+    db = pipeline["dbs"]["sample"]
+    population = [pid for (pid,) in _rows(db, "SELECT photo_id FROM dataset_items")]
+    expected = set(draw_sample(population, 12, 7))
+    assert len(expected) == 12
+    assert {pid for (pid,) in _rows(db, "SELECT photo_id FROM flickr_sample_photos WHERE seed = 7")} == expected
+    assert {pid for (pid,) in _rows(db, "SELECT photo_id FROM flickr_checks")} == expected
 
 
 @pytest.mark.slow

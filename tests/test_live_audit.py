@@ -280,6 +280,74 @@ def test_collected_on_is_stored_at_ingest_and_a_bad_date_is_one_error_line(tmp_p
         assert con.execute("SELECT collected_on FROM latest_datasets").fetchall() == [(COLLECTED,)]
 
 
+def _ffhq_crawled(path: Path, crawled: list) -> Path:
+    """An FFHQ manifest whose items were crawled on these dates (None: no date_crawled field)."""
+    import json
+
+    doc = {}
+    for i, when in enumerate(crawled):
+        meta = {"photo_url": f"https://www.flickr.com/photos/someone/{5_000_000 + 7 * i}/", "country": "",
+                "license": "Attribution License", "license_url": "https://creativecommons.org/licenses/by/2.0/"}
+        if when is not None:
+            meta["date_crawled"] = when
+        doc[str(i)] = {"category": "training", "metadata": meta}
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_collected_on_falls_back_to_the_latest_crawl_date_in_the_manifest(db_path, tmp_path, monkeypatch):
+    """flag > catalogue > the manifest's own latest date_crawled; implausible dates never count."""
+    import dataclasses
+
+    from pipelines import catalog
+    from pipelines.ingest.manifests import ingest_manifest
+
+    manifest = _ffhq_crawled(tmp_path / "ffhq.json", [
+        "2018-10-10", "2018-11-02", "2018-11-02T23:59:00", None, "", "not a date", "2018-13-40",
+        "1999-12-31",                       # before Flickr existed
+        "2999-01-01",                       # after today
+        "2018-09-30"])
+    undated = _ffhq_crawled(tmp_path / "undated.json", [None, "garbage"])
+
+    def source(dataset: str) -> tuple:
+        return con.execute("SELECT collected_on, collected_on_source FROM latest_datasets WHERE dataset = ?",
+                           [dataset]).fetchone()
+
+    with connect(db_path) as con:
+        result = ingest_manifest(con, "ffhq", dataset="ffhq", paths=[manifest])     # catalogue: no date
+        assert source("ffhq") == (date(2018, 11, 2), "manifest")
+        assert (result.collected_on, result.collected_on_source) == ("2018-11-02", "manifest")
+        assert "collected on 2018-11-02 (the latest crawl date in the manifest)" in result.summary_text()
+        ingest_manifest(con, "ffhq", dataset="ffhq", paths=[manifest], collected_on=COLLECTED)
+        assert source("ffhq") == (COLLECTED, "flag")
+        ingest_manifest(con, "ffhq", dataset="no-dates", paths=[undated])
+        assert source("no-dates") == (None, None)
+        ingest_manifest(con, "csv", dataset="faces-csv", paths=[_write(tmp_path / "f.csv", "id\n5000000\n")],
+                        id_column="id")
+        assert source("faces-csv") == (None, None)
+        real_entry = catalog.entry_for
+        dated = dataclasses.replace(real_entry("ffhq"), collected_on=date(2018, 9, 1))
+        monkeypatch.setattr(catalog, "entry_for", lambda name: dated if name == "ffhq" else real_entry(name))
+        ingest_manifest(con, "ffhq", dataset="ffhq", paths=[manifest])
+        assert source("ffhq") == (date(2018, 9, 1), "catalogue")
+        monkeypatch.undo()
+        # the report's license-at-collection table says where its date came from
+        ingest_manifest(con, "ffhq", dataset="ffhq", paths=[manifest])
+        con.execute("INSERT INTO flickr_license_history (photo_id, fetched_at, status, changes, change_index, "
+                    "changed_at, old_license_id, new_license_id, new_license_raw) VALUES "
+                    "(5000000, now(), 'ok', 1, 0, TIMESTAMP '2018-11-01', 4, 2, '2')")
+        cursor = con.execute(read_sql("reports", "enrichment_license_at_collection.sql"))
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, r)) for r in cursor.fetchall()]
+    assert [(r["dataset"], r["collected_on"], r["collected_on_source"], r["photos"]) for r in rows] == [
+        ("ffhq", date(2018, 11, 2), "manifest", 1)]
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
 def test_enrich_sample_from_the_command_line(world):
     from tests.test_hardening import run_cli
 
@@ -315,10 +383,11 @@ def test_privacy_exposure_counts_geotags_by_accuracy_and_never_prints_a_coordina
         rows = {r[0]: r[1:] for r in con.execute(read_sql("reports", "datasets_privacy_exposure.sql")).fetchall()}
         report_dir = build_report(con, tmp_path / "out").report_dir     # pseudonymous
         full_dir = build_report(con, tmp_path / "full", publish_mode="full").report_dir
-    #          face, photos, in yfcc, geotagged, street, city, region-, unknown, share
-    assert rows["ffhq"] == (True, 5, 5, 4, 2, 1, 1, 0, 0.8)
-    assert rows["my-photos"] == (None, 2, 2, 2, 1, 0, 1, 0, 1.0)
-    assert rows["all face datasets (each photo once)"] == (True, 5, 5, 4, 2, 1, 1, 0, 0.8)
+    #          face, photos, in yfcc, geotagged, street, city, region-, unknown, share,
+    #          then manifest items, of which with coordinates / a place name (a CSV has neither field)
+    assert rows["ffhq"] == (True, 5, 5, 4, 2, 1, 1, 0, 0.8, 5, None, None)
+    assert rows["my-photos"] == (None, 2, 2, 2, 1, 0, 1, 0, 1.0, 2, None, None)
+    assert rows["all face datasets (each photo once)"] == (True, 5, 5, 4, 2, 1, 1, 0, 0.8, None, None, None)
     for folder in (report_dir, full_dir):
         published = "".join(p.read_text(errors="replace") for p in folder.rglob("*") if p.is_file())
         assert "datasets_privacy_exposure" in published

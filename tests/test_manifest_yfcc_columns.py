@@ -112,7 +112,8 @@ def test_openai_subset_shards_in_json_lines_with_either_text_encoding(real_rows,
     found = items(db)
     assert [row[6] for row in found] == [1, 2, 4, 5]
     con = duckdb.connect(str(db), read_only=True)
-    assert con.execute("SELECT line_no, reason FROM ingest_rejects").fetchall() == [(3, "json: not a JSON object")]
+    assert con.execute("SELECT line_no, reason, raw_line FROM ingest_rejects").fetchall() == [
+        (3, "json: not a JSON object", "not json")]
     con.close()
     # decoded either way: URL-decoded when the file's text is encoded, kept as it is when it is not
     assert [row[4] for row in found] == [unquote_plus(r["unickname"]) for r in real_rows]

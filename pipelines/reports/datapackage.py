@@ -42,11 +42,18 @@ MEANINGS = {
     "population": "Distinct photos of the dataset: the population the figure speaks of.",
     "checked": "Photos re-checked that the figure rests on (n): the answered prefix of the sample in sample order, or every photo for a census.",
     "figure": "What is counted among the checked photos.",
-    "share_low": "Lower end of the 95% Wilson score interval (continuity-corrected) for the share of the whole dataset; equals the share for a census.",
-    "share_high": "Upper end of the 95% Wilson score interval (continuity-corrected) for the share of the whole dataset; equals the share for a census.",
-    "basis": "estimate (from a uniform random sample: read the interval) or census (every photo of the dataset checked).",
+    "share_low": "Lower end of the 95% Wilson score interval (continuity-corrected) for the share of the whole dataset; equals the share for a census; empty when the checked photos are not a random sample.",
+    "share_high": "Upper end of the 95% Wilson score interval (continuity-corrected) for the share of the whole dataset; equals the share for a census; empty when the checked photos are not a random sample.",
+    "basis": "estimate (from a uniform random sample: read the interval), census (every photo of the dataset checked: the share is exact) or not a random sample (photos checked in enrichment's default order, by id: the share describes them only, no interval).",
+    # n and intervals on the other re-check tables (enrichment_unavailable, enrichment_drift_summary, enrichment_license_drift)
+    "photos_available": "Re-checked photos of the snapshot still available on Flickr: the n of the drift shares.",
+    "pct_unavailable_low": "Lower end of the 95% Wilson interval (continuity-corrected) for pct_unavailable of the whole dataset, rounded down to 0.01 points; equals pct_unavailable for a census; empty when the checked photos are not a random sample.",
+    "pct_unavailable_high": "Upper end of the 95% Wilson interval (continuity-corrected) for pct_unavailable of the whole dataset, rounded up to 0.01 points; equals pct_unavailable for a census; empty when the checked photos are not a random sample.",
+    "pct_changed_low": "Lower end of the 95% Wilson interval (continuity-corrected) for pct_changed, rounded down to 0.01 points; equals pct_changed for a census; empty when the checked photos are not a random sample.",
+    "pct_changed_high": "Upper end of the 95% Wilson interval (continuity-corrected) for pct_changed, rounded up to 0.01 points; equals pct_changed for a census; empty when the checked photos are not a random sample.",
     # license at collection time (enrichment_license_at_collection)
-    "collected_on": "Date the dataset collected its photos from Flickr (ingest manifest --collected-on or the catalogue's collected_on).",
+    "collected_on": "Date the dataset collected its photos from Flickr (ingest manifest --collected-on, else the catalogue's collected_on, else the latest crawl date in the manifest).",
+    "collected_on_source": "Where collected_on came from: flag (--collected-on), catalogue, or manifest (the latest crawl date the manifest gives its items, e.g. FFHQ's date_crawled).",
     "license_yfcc": "License in the YFCC100M snapshot (2014).",
     "license_at_collection": "License the photo carried on the collection date, read from its Flickr license history.",
     "license_now": "License the photo carries on Flickr now (latest answered re-check).",
@@ -59,6 +66,9 @@ MEANINGS = {
     "region_or_coarser": "Geotagged photos with Flickr accuracy 1-8 (region ~6, country ~3, world 1).",
     "accuracy_unknown": "Geotagged photos whose accuracy is missing or outside 1-16.",
     "geotagged_share": "Share of the dataset's photos in YFCC100M that YFCC100M geotags.",
+    "manifest_items": "Items of the dataset's manifest (latest version); several faces of one photo are several items.",
+    "manifest_items_with_coordinates": "Manifest items whose own record carries a longitude and latitude (only counted, never stored); empty when the manifest has no coordinate field.",
+    "manifest_items_with_place_name": "Manifest items whose own record names a place, such as FFHQ's country (only counted); empty when the manifest has no place field.",
     "changed_before_collection": "TRUE when the license had already changed between the YFCC100M snapshot and the collection date.",
 }
 

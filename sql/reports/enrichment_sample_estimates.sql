@@ -57,19 +57,13 @@ figures AS (
         ('uploader account deleted', facts.uploader_deleted),
         ('license changed since YFCC100M', facts.license_changed)) AS f(figure, photos)
 ),
-wilson AS (   -- score interval with continuity correction, as pipelines.stats.wilson_interval
-    SELECT *, photos / checked AS p, 1.959963984540054 AS z, checked >= population AS is_census
-    FROM figures
+census_or_sample AS (
+    SELECT *, photos / checked AS share, checked >= population AS is_census FROM figures
 )
-SELECT dataset, seed, population, checked, figure, photos, p AS share,
-       CASE WHEN is_census THEN p WHEN photos = 0 THEN 0.0
-            ELSE greatest(0.0, (2 * checked * p + z * z - 1
-                                - z * sqrt(greatest(0.0, z * z - 2 - 1 / checked + 4 * p * (checked * (1 - p) + 1))))
-                               / (2 * (checked + z * z))) END AS share_low,
-       CASE WHEN is_census THEN p WHEN photos = checked THEN 1.0
-            ELSE least(1.0, (2 * checked * p + z * z + 1
-                             + z * sqrt(greatest(0.0, z * z + 2 - 1 / checked + 4 * p * (checked * (1 - p) - 1))))
-                            / (2 * (checked + z * z))) END AS share_high,
+-- wilson_low/wilson_high: sql/schema/005_stats_macros.sql (as pipelines.stats.wilson_interval)
+SELECT dataset, seed, population, checked, figure, photos, share,
+       CASE WHEN is_census THEN share ELSE wilson_low(photos, checked) END AS share_low,
+       CASE WHEN is_census THEN share ELSE wilson_high(photos, checked) END AS share_high,
        CASE WHEN is_census THEN 'census' ELSE 'estimate' END AS basis
-FROM wilson
+FROM census_or_sample
 ORDER BY dataset, seed NULLS FIRST, figure;

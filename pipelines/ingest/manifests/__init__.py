@@ -190,14 +190,18 @@ def load_staged_manifest(con, staged: StagedManifest | dict, catalog_entry: str 
             key + [staged.format, loaded, staged.auditable, [f.source_file for f in staged.files], finished,
                    staged.run_id])
         con.execute("UPDATE datasets SET catalog_entry = ? WHERE dataset = ? AND version = ?", [catalog_key, *key])
-        # The date licenses are judged at (--collected-on, else the catalogue's collected_on) and
-        # what the dataset distributes (the report's privacy section asks whether it shows faces).
+        with_coordinates, with_place_name, crawled_until = con.execute(read_sql(
+            "ingest", "manifest_facts.sql").replace("$anti_join", anti_join)).fetchone()
+        con.execute("UPDATE datasets SET items_with_coordinates = ?, items_with_place_name = ? "
+                    "WHERE dataset = ? AND version = ?", [with_coordinates, with_place_name, *key])
+        # The date licenses are judged at (--collected-on, else the catalogue's collected_on, else
+        # the latest date the manifest says its items were crawled: the collection finished then)
+        # and what the dataset distributes (the report's privacy section asks whether it shows faces).
         from ...catalog import entry_for
         entry = entry_for(catalog_key) if catalog_key is not None else None
-        if collected_on is None and entry is not None:
-            collected_on = entry.collected_on
-        con.execute("UPDATE datasets SET collected_on = ?, catalog_content = ? WHERE dataset = ? AND version = ?",
-                    [collected_on, getattr(entry, "content", None), *key])
+        collected_on, source = _collection_date(collected_on, entry, crawled_until)
+        con.execute("UPDATE datasets SET collected_on = ?, collected_on_source = ?, catalog_content = ? "
+                    "WHERE dataset = ? AND version = ?", [collected_on, source, getattr(entry, "content", None), *key])
         photos, owners, matched = con.execute(read_sql("ingest", "manifest_counts.sql"), key).fetchone()
         con.execute("DROP VIEW _manifest_items; DROP VIEW _manifest_rejects; "
                     "DROP TABLE _manifest_dups; DROP TABLE _manifest_files")
@@ -206,7 +210,19 @@ def load_staged_manifest(con, staged: StagedManifest | dict, catalog_entry: str 
         auditable=staged.auditable, items=loaded, photos=photos, matched_photos=matched, owners=owners,
         rejected=sum(r.rows_rejected for r in files), duplicates=sum(dups_per_file.values()),
         unknown_licenses=sum(f.unknown_licenses for f in staged.files), replaced=previous is not None,
-        files=files)
+        files=files, items_with_coordinates=with_coordinates, items_with_place_name=with_place_name,
+        collected_on=collected_on.isoformat() if collected_on else None, collected_on_source=source)
+
+
+def _collection_date(flag: date | None, entry, crawled_until: date | None) -> tuple[date | None, str | None]:
+    """(collected_on, where it came from): the flag, else the catalogue entry, else the manifest."""
+    if flag is not None:
+        return flag, "flag"
+    if entry is not None and entry.collected_on is not None:
+        return entry.collected_on, "catalogue"
+    if crawled_until is not None:
+        return crawled_until, "manifest"
+    return None, None
 
 
 # DuckDB's cap while loading: the duplicate check (a hash aggregate over every item key) and the

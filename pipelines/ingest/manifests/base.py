@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO
 
@@ -43,12 +43,38 @@ ITEM_SCHEMA = pa.schema([
     ("source_line", pa.int64()),
     ("group_ref", pa.string()),
 ])
+# What an item's manifest record itself says about the photo, staged only: the load counts them per
+# dataset version (datasets.items_with_coordinates, items_with_place_name, collected_on) and never
+# stores a value. NULL = the record has no such field (most formats have none).
+FACT_SCHEMA = pa.schema([
+    ("has_coordinates", pa.bool_()),   # a longitude and latitude in range (yfcc-columns)
+    ("has_place_name", pa.bool_()),    # a non-empty place name such as FFHQ's country
+    ("crawled_on", pa.date32()),       # when the dataset fetched the photo (FFHQ's date_crawled)
+])
 REJECT_SCHEMA = pa.schema([("line_no", pa.int64()), ("reason", pa.string()), ("raw_line", pa.string())])
 # What the Parquet files hold: the above plus the manifest file each row came from (constant per
 # file, dictionary-encoded), so loading needs no join to find it.
 _FILE_FIELDS = [("file_index", pa.int32()), ("source_file", pa.string())]
-STAGED_ITEM_SCHEMA = pa.schema(list(ITEM_SCHEMA) + [pa.field(n, t) for n, t in _FILE_FIELDS])
+_ROW_SCHEMA = pa.schema(list(ITEM_SCHEMA) + list(FACT_SCHEMA))
+STAGED_ITEM_SCHEMA = pa.schema(list(_ROW_SCHEMA) + [pa.field(n, t) for n, t in _FILE_FIELDS])
 STAGED_REJECT_SCHEMA = pa.schema(list(REJECT_SCHEMA) + [pa.field(n, t) for n, t in _FILE_FIELDS])
+
+# Flickr opened in February 2004: a dataset cannot have fetched a photo from it before.
+FLICKR_OPENED = date(2004, 2, 10)
+
+
+def crawl_date(value: object) -> date | None:
+    """The date a manifest says an item was fetched (`2018-10-10`, or an ISO timestamp starting with
+    one); None when absent, unreadable, before Flickr existed or after today (UTC), so a bad value
+    never becomes a dataset's collection date."""
+    if not isinstance(value, str) or len(value.strip()) < 10:
+        return None
+    try:
+        found = date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        return None
+    return found if FLICKR_OPENED <= found <= datetime.now(UTC).date() else None
+
 
 def default_version() -> str:
     return datetime.now(UTC).date().isoformat()
@@ -181,7 +207,9 @@ class StagingSink:
 
     def item(self, item_key: str, photo_id: int | None, owner_ref: str | None = None,
              license_id: int | None = None, license_raw: str | None = None, author: str | None = None,
-             source_url: str | None = None, line: int | None = None, group_ref: str | None = None) -> None:
+             source_url: str | None = None, line: int | None = None, group_ref: str | None = None,
+             has_coordinates: bool | None = None, has_place_name: bool | None = None,
+             crawled_on: date | None = None) -> None:
         for name, value in (("item_key", item_key), ("owner_ref", owner_ref), ("license", license_raw),
                             ("author", author), ("source_url", source_url), ("group_ref", group_ref)):
             if value is not None and len(value) > FIELD_LIMIT:
@@ -190,16 +218,19 @@ class StagingSink:
         if license_raw is not None and license_id is None:
             self.unknown_licenses += 1
         self._items.append((item_key, photo_id, owner_ref, license_id, license_raw, author, source_url, line,
-                            group_ref))
+                            group_ref, has_coordinates, has_place_name, crawled_on))
         self.items += 1
         if len(self._items) >= BATCH_ROWS:
             self._flush_items()
 
     def item_table(self, table: pa.Table) -> None:
-        """Write a block of items already in ITEM_SCHEMA (columnwise adapters)."""
+        """Write a block of items already in ITEM_SCHEMA (columnwise adapters), with any FACT_SCHEMA
+        columns the format has (the others are NULL)."""
         self._flush_items()
-        self._item_writer.write_table(self._tagged(table.select(ITEM_SCHEMA.names).cast(ITEM_SCHEMA).columns,
-                                                   STAGED_ITEM_SCHEMA))
+        facts = [table[f.name].cast(f.type) if f.name in table.column_names else pa.nulls(table.num_rows, f.type)
+                 for f in FACT_SCHEMA]
+        rows = table.select(ITEM_SCHEMA.names).cast(ITEM_SCHEMA).columns + facts
+        self._item_writer.write_table(self._tagged(rows, STAGED_ITEM_SCHEMA))
         self.items += table.num_rows
 
     def reject(self, line_no: int | None, reason: str, raw: str | None) -> None:
@@ -214,7 +245,7 @@ class StagingSink:
         if self._items:
             columns = list(zip(*self._items))
             self._item_writer.write_table(self._tagged(
-                [pa.array(col, type=f.type) for col, f in zip(columns, ITEM_SCHEMA)], STAGED_ITEM_SCHEMA))
+                [pa.array(col, type=f.type) for col, f in zip(columns, _ROW_SCHEMA)], STAGED_ITEM_SCHEMA))
             self._items.clear()
 
     def _flush_rejects(self) -> None:
@@ -290,6 +321,10 @@ class ManifestResult:
     unknown_licenses: int
     replaced: bool
     files: list[FileResult] = field(default_factory=list)
+    items_with_coordinates: int | None = None   # None: the manifest has no coordinate field
+    items_with_place_name: int | None = None
+    collected_on: str | None = None             # ISO date the dataset took its photos, when known
+    collected_on_source: str | None = None      # flag, catalogue or manifest
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -304,6 +339,12 @@ class ManifestResult:
             text += f" ({self.duplicates:,} duplicate items)"
         if self.unknown_licenses:
             text += f"; {self.unknown_licenses:,} declared licenses not recognised"
+        if self.items_with_coordinates:
+            text += f"; {self.items_with_coordinates:,} items carry coordinates in the manifest itself"
+        if self.items_with_place_name:
+            text += f"; {self.items_with_place_name:,} items name a place (country) in the manifest itself"
+        if self.collected_on_source == "manifest":
+            text += f"; collected on {self.collected_on} (the latest crawl date in the manifest)"
         if self.replaced:
             text += "; replaced the earlier load of this version"
         return text

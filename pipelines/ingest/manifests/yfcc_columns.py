@@ -12,6 +12,11 @@ Python); the few distinct license (name, URL) pairs are resolved with the same r
 ingest. Item: key = photo id, owner = `uid`, author = `unickname` (URL-decoded when the file's text
 is URL-encoded, see yfcc_forms.looks_url_encoded), source URL = `downloadurl` (else `pageurl`), line
 = the JSON line, the SQLite rowid or the Parquet row. A record without a usable photo id is a reject.
+
+A record's own `longitude`/`latitude` say the dataset republishes where the photo was taken: each
+item only records whether it has both (`has_coordinates`, NULL when the file has neither field),
+so ingest counts them; the coordinates are never staged or stored, and a rejected record is kept
+without them (a JSON line that is not a JSON object is kept as it is: it cannot be taken apart).
 """
 
 from __future__ import annotations
@@ -43,12 +48,18 @@ FORMAT = ManifestFormat("yfcc-columns",
 
 # Columns an item is made of; only photoid is required (a subset may drop any other).
 _WANTED = ("photoid", "uid", "unickname", "licensename", "licenseurl", "downloadurl", "pageurl")
+# Where the photo was taken, if the dataset republishes it: read only to count the items that have it.
+_LOCATION = ("longitude", "latitude")
 _TEXT_SAMPLE = ("unickname", "capturedevice", "title", "description", "usertags", "machinetags")
 
 # The records of one block as text columns (relation `records`, with `line` = the locator and
-# `raw` = the record as text for rejects) -> items and rejects. $encoded: replaced by true or false.
+# `raw` = the record as text for rejects, `located` = whether it has a coordinate field) -> items and
+# rejects. $encoded: replaced by true or false.
 _ITEMS_SQL = """
 SELECT line, raw, photoid, uid,
+       CASE WHEN located THEN coalesce(try_cast(longitude AS DOUBLE) BETWEEN -180 AND 180
+                                       AND try_cast(latitude AS DOUBLE) BETWEEN -90 AND 90, false)
+       END AS has_coordinates,
        CASE WHEN $encoded THEN try(url_decode(replace(unickname, '+', ' '))) ELSE unickname END AS author,
        nullif(licensename, '') AS licensename, nullif(licenseurl, '') AS licenseurl,
        coalesce(nullif(downloadurl, ''), nullif(pageurl, '')) AS source_url,
@@ -119,7 +130,7 @@ def _emit(con, sink: StagingSink, records, encoded: bool, licenses: _Licenses) -
         "declared_author": pc.if_else(pc.equal(good["author"], ""),
                                               pa.scalar(None, pa.string()), good["author"]),
         "source_url": good["source_url"], "source_line": good["line"],
-        "group_ref": pa.nulls(good.num_rows, pa.string()),
+        "group_ref": pa.nulls(good.num_rows, pa.string()), "has_coordinates": good["has_coordinates"],
     }))
 
 
@@ -135,6 +146,18 @@ def _select(columns: dict[str, str], text) -> str:
     return ", ".join(f"{text(columns[name]) if name in columns else 'NULL::VARCHAR'} AS {name}" for name in _WANTED)
 
 
+def _location(present: list[str]) -> dict[str, str]:
+    by_lower = {name.lower(): name for name in present}
+    return {name: by_lower[name] for name in _LOCATION if name in by_lower}
+
+
+def _location_select(location: dict[str, str], text) -> str:
+    """`located` (the file has a coordinate field) and the two fields as text, for has_coordinates."""
+    return ", ".join([f"{'true' if location else 'false'} AS located"]
+                     + [f"{text(location[name]) if name in location else 'NULL::VARCHAR'} AS {name}"
+                        for name in _LOCATION])
+
+
 def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -145,9 +168,11 @@ def _parse_parquet(con, path: Path, sink: StagingSink, licenses: _Licenses) -> N
     full = {name.lower(): name for name in present}
     encoded = looks_url_encoded(parquet_sample(con, path, {n: full[n] for n in _TEXT_SAMPLE if n in full}))
     select = _select(columns, lambda c: f"CAST({_quoted(c)} AS VARCHAR)")
+    located = _location_select(_location(present), lambda c: f"CAST({_quoted(c)} AS VARCHAR)")
     raw = "CAST(json_object(" + ", ".join(f"{sql_string(n)}, {_quoted(c)}" for n, c in columns.items()) + ") AS VARCHAR)"
-    reader = con.sql(f"SELECT file_row_number + 1 AS line, {raw} AS raw, NULL::VARCHAR AS problem, {select} "
-                     f"FROM read_parquet({sql_string(str(path))}, file_row_number = true)").to_arrow_reader(100_000)
+    reader = con.sql(f"SELECT file_row_number + 1 AS line, {raw} AS raw, NULL::VARCHAR AS problem, {select}, "
+                     f"{located} FROM read_parquet({sql_string(str(path))}, file_row_number = true)"
+                     ).to_arrow_reader(100_000)
     _emit_batches(reader, sink, encoded, licenses)
 
 
@@ -178,13 +203,15 @@ def _parse_sqlite(con, path: Path, sink: StagingSink, licenses: _Licenses) -> No
     full = {name.lower(): name for name in present}
     encoded = looks_url_encoded(sqlite_sample(path, {n: full[n] for n in _TEXT_SAMPLE if n in full}))
     select = _select(columns, lambda c: f"coalesce(try(decode({_quoted(c)})), '')")
+    location = _location(present)
+    located = _location_select(location, lambda c: f"try(decode({_quoted(c)}))")
     raw = "CAST(json_object(" + ", ".join(f"{sql_string(n)}, try(decode({_quoted(c)}))"
                                           for n, c in columns.items()) + ") AS VARCHAR)"
     problem = " OR ".join(f"({_quoted(c)} IS NOT NULL AND try(decode({_quoted(c)})) IS NULL)" for c in columns.values())
-    with SqliteBatches(path, columns) as batches:
+    with SqliteBatches(path, columns | location) as batches:
         con.register("sqlite_batches", batches)
         reader = con.sql(f"SELECT yfcc_rowid AS line, {raw} AS raw, "
-                         f"CASE WHEN {problem} THEN 'encoding: invalid UTF-8' END AS problem, {select} "
+                         f"CASE WHEN {problem} THEN 'encoding: invalid UTF-8' END AS problem, {select}, {located} "
                          "FROM sqlite_batches").to_arrow_reader(100_000)
         try:
             _emit_batches(reader, sink, encoded, licenses)
@@ -205,12 +232,14 @@ def _parse_jsonl(con, path: Path, sink: StagingSink, licenses: _Licenses) -> Non
         block = pa.table({"line": pa.array(range(first_line, first_line + len(lines)), pa.int64()),
                           "raw": pa.array(lines, pa.string())})
         con.register("block", block)
-        paths = ", ".join(f"'$.{name}'" for name in _WANTED)
+        paths = ", ".join(f"'$.{name}'" for name in _WANTED + _LOCATION)
+        located = " OR ".join(f"json_exists(raw, '$.{name}')" for name in _LOCATION)
         try:
             parsed = con.sql(f"""
                 SELECT line, raw,
                        CASE WHEN NOT is_object THEN 'json: not a JSON object' END AS problem,
-                       CASE WHEN is_object THEN json_extract_string(raw, [{paths}]) END AS v
+                       CASE WHEN is_object THEN json_extract_string(raw, [{paths}]) END AS v,
+                       CASE WHEN is_object THEN {located} END AS located
                 FROM (SELECT *, coalesce(CASE WHEN json_valid(raw) THEN json_type(raw) = 'OBJECT' END, false)
                                 AS is_object
                       FROM block WHERE trim(raw) <> '')""").to_arrow_table()
@@ -218,9 +247,13 @@ def _parse_jsonl(con, path: Path, sink: StagingSink, licenses: _Licenses) -> Non
             con.unregister("block")
         con.register("parsed", parsed)
         try:
-            records = con.sql("SELECT line, raw, problem, "
-                                  + ", ".join(f"v[{i + 1}] AS {name}" for i, name in enumerate(_WANTED))
-                                  + " FROM parsed").to_arrow_table()
+            # A reject keeps its record without the coordinates (re-serialised JSON then); the CAST keeps
+            # the CASE's type VARCHAR, else DuckDB would cast every line, not JSON ones too, to JSON.
+            records = con.sql("SELECT line, CASE WHEN located THEN CAST(json_merge_patch(raw, "
+                              "'{\"longitude\": null, \"latitude\": null}') AS VARCHAR) ELSE raw END AS raw, "
+                              "problem, located, "
+                              + ", ".join(f"v[{i + 1}] AS {name}" for i, name in enumerate(_WANTED + _LOCATION))
+                              + " FROM parsed").to_arrow_table()
         finally:
             con.unregister("parsed")
         _emit(con, sink, records, encoded, licenses)
