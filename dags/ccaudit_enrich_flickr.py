@@ -54,8 +54,9 @@ log = logging.getLogger(__name__)
         "max_age": Param(30, type="integer", minimum=0, description="skip photos checked within this many days"),
         "sample": Param(None, type=["null", "integer"], minimum=1,
                         description="re-check only a uniform random sample of N photos per dataset (enrich --sample)"),
-        "seed": Param(0, type="integer", minimum=0,
-                      description="seed of the sample (enrich --seed; same seed, same photos; a larger sample extends it)"),
+        "seed": Param(None, type=["null", "integer"], minimum=0,
+                      description="seed of the sample (enrich --seed, default 0; same seed, same photos; a larger "
+                                  "sample extends it)"),
         "db": DB_PARAM,
     },
 )
@@ -69,18 +70,20 @@ def ccaudit_enrich_flickr():
             settings = task_settings(context, api_key=True)
             if not settings.flickr_api_key:
                 log.info("no key: set FLICKR_API_KEY or the Airflow connection flickr_api; enrichment skipped")
-            result = airflow_tasks.enrich_batch(settings, dataset=params.get("dataset"),
-                                               limit=_int(setting(params, "limit", key="enrich_limit")),
-                                               max_age=params["max_age"], sample=params.get("sample"),
-                                               seed=params.get("seed") or 0)
+            result = airflow_tasks.enrich_batch(
+                settings, dataset=params.get("dataset"),
+                limit=_int(setting(params, "limit", key="enrich_limit"), "limit"), max_age=params["max_age"],
+                # A scheduled run has no params: the Variable or environment variable makes it a sampled audit.
+                sample=_int(setting(params, "sample", key="enrich_sample"), "sample"),
+                seed=_int(setting(params, "seed", key="enrich_seed"), "seed") or 0)
         log.info("enrichment: %s", result)
         return result
 
     enrich()
 
 
-def _int(value) -> int | None:
-    """A limit from a param, Variable or env var (text for the last two)."""
+def _int(value, name: str) -> int | None:
+    """A whole number from a param, Variable or env var (text for the last two)."""
     if value is None:
         return None
     try:
@@ -88,7 +91,7 @@ def _int(value) -> int | None:
     except (TypeError, ValueError):
         from pipelines.errors import ConfigError
 
-        raise ConfigError(f"the enrichment limit must be a whole number, not {value!r}") from None
+        raise ConfigError(f"the enrichment {name} must be a whole number, not {value!r}") from None
 
 
 ccaudit_enrich_flickr()

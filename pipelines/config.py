@@ -48,6 +48,9 @@ ENVIRONMENT = (
     EnvVar("CCAUDIT_MANIFESTS", "Airflow: the manifests (a JSON list) when the run gives no `manifests`", "none"),
     EnvVar("CCAUDIT_ENRICH_LIMIT", "Airflow: photos per enrichment run when the run gives no `limit`",
            "what fits half an hour of the rate"),
+    EnvVar("CCAUDIT_ENRICH_SAMPLE", "Airflow: re-check a seeded sample of N photos per dataset when the run gives no "
+           "`sample` (enrich --sample)", "none: every photo"),
+    EnvVar("CCAUDIT_ENRICH_SEED", "Airflow: the sample's seed when the run gives no `seed` (enrich --seed)", "0"),
     EnvVar("CCAUDIT_RETRY_DELAY_SECONDS", "Airflow: first retry delay, read where the DAGs are parsed", "120"),
 )
 
