@@ -116,8 +116,8 @@ def polars_jsonl(source: str, out: str, layout: int) -> int:
 
 
 def airflow_tasks(source: str, db: str, layout: int) -> int:
-    """ccaudit_ingest_yfcc's task bodies in one process, in DAG order: plan, stage each file into the
-    run's work folder (a mapped task each, here one after another), load all in one transaction.
+    """ccaudit_ingest_yfcc's task bodies in one process, in DAG order: plan the units, stage each into
+    the run's work folder (a mapped task each, here one after another), load all in one transaction.
     Airflow's own scheduling (seconds per task) is not in it: this is the path's work, compared
     with the CLI's `ingest yfcc` on the same file."""
     from pathlib import Path
@@ -126,7 +126,7 @@ def airflow_tasks(source: str, db: str, layout: int) -> int:
 
     settings = tasks.task_settings(db=db, work_dir=str(Path(db).parent / "work"))
     folder = tasks.run_folder(settings.staging_dir, "bench__run")
-    staged = [tasks.stage_yfcc(path, str(folder)) for path in tasks.list_yfcc_files([source])]
+    staged = [tasks.stage_yfcc_unit(unit, str(folder)) for unit in tasks.plan_yfcc_units([source])]
     return tasks.load_yfcc(settings, staged, run_id="bench__run", cleanup=str(folder))["rows_loaded"]
 
 

@@ -3,8 +3,9 @@
 
 1. **plan** lists the configured files: the `paths` param (a list of files and/or glob patterns),
    else the Airflow Variable `ccaudit_yfcc_paths` or `$CCAUDIT_YFCC_PATHS` (comma-separated).
-2. **stage** (one mapped task per file, in parallel) decompresses and parses a file into a Parquet
-   shard under `<work_dir>/<run id>/`. It never opens the database.
+2. **stage** (one mapped task per unit, in parallel) decompresses and parses a file into a Parquet
+   shard under `<work_dir>/<run id>/`; a run of small JSON-lines files (the `yfcc100m` downloader's
+   4,096 gzip shards) is one unit, staged by one query, as the CLI does. It never opens the database.
 3. **load** (pool `ccaudit_duckdb_writer`, one slot; queue `ccaudit_db`) loads every shard in ONE
    transaction: either the whole run lands or nothing does; re-ingesting a file replaces its rows.
    It then deletes the shards and updates the Asset `ccaudit://duckdb/yfcc_photos`, which
@@ -52,18 +53,18 @@ from ccaudit_common import (
 )
 def ccaudit_ingest_yfcc():
     @task
-    def plan(**context) -> list[str]:
+    def plan(**context) -> list[list[str]]:
         from pipelines import airflow_tasks
 
         with user_errors_fail_fast():
-            return airflow_tasks.list_yfcc_files(setting(context["params"], "paths", key="yfcc_paths"))
+            return airflow_tasks.plan_yfcc_units(setting(context["params"], "paths", key="yfcc_paths"))
 
     @task
-    def stage(path: str, **context) -> dict:
+    def stage(unit: list[str], **context) -> list[dict]:
         from pipelines import airflow_tasks
 
         with user_errors_fail_fast():
-            return airflow_tasks.stage_yfcc(path, run_work_folder(context))
+            return airflow_tasks.stage_yfcc_unit(unit, run_work_folder(context))
 
     @task(pool=DUCKDB_POOL, queue=DB_QUEUE, outlets=[YFCC_PHOTOS])
     def load(staged, **context) -> dict:
@@ -73,7 +74,7 @@ def ccaudit_ingest_yfcc():
             return airflow_tasks.load_yfcc(task_settings(context), list(staged),
                                           run_id=context["run_id"], cleanup=run_work_folder(context))
 
-    load(stage.expand(path=plan()))
+    load(stage.expand(unit=plan()))
 
 
 ccaudit_ingest_yfcc()

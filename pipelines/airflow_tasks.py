@@ -113,19 +113,32 @@ def list_yfcc_files(paths: str | Sequence[str] | None) -> list[str]:
     return expand_paths(given, what="YFCC100M")
 
 
-def stage_yfcc(path: str, work: str) -> dict:
-    """Decompress and parse one YFCC100M file into a Parquet shard (no database access)."""
-    from .ingest.yfcc import stage_yfcc_file
+def plan_yfcc_units(paths: str | Sequence[str] | None) -> list[list[str]]:
+    """The inputs as staging units, one mapped stage task each, grouped as the CLI groups them: a
+    run of small JSON-lines files (the downloader's 4,096 shards) is one unit, anything else a unit
+    of its own. One task per shard would cost Airflow seconds each and the load 4,096 shards."""
+    from .ingest.yfcc import group_inputs
+
+    units = group_inputs([Path(path) for path in list_yfcc_files(paths)])
+    return [[str(getattr(item, "path", item)) for item in unit] for unit in units]
+
+
+def stage_yfcc_unit(unit: Sequence[str], work: str) -> list[dict]:
+    """Decompress and parse one unit into Parquet (no database access); one StagedFile dict per file."""
+    from .ingest.yfcc import stage_unit
 
     Path(work).mkdir(parents=True, exist_ok=True)
-    return stage_yfcc_file(Path(path), Path(work), progress=False).as_dict()
+    return [staged.as_dict() for staged in stage_unit([Path(path) for path in unit], Path(work))]
 
 
-def load_yfcc(settings: Settings, staged: Sequence[dict], run_id: str, cleanup: str | None = None) -> dict:
-    """Load every staged shard in one transaction (the single writer), then drop the shards."""
+def load_yfcc(settings: Settings, staged: Sequence[dict | Sequence[dict]], run_id: str,
+              cleanup: str | None = None) -> dict:
+    """Load every staged shard in one transaction (the single writer), then drop the shards.
+    `staged`: StagedFile dicts, or the mapped stage tasks' lists of them."""
     from .ingest.yfcc import StagedFile, load_staged
 
-    files = [StagedFile.from_dict(item) for item in staged]
+    flat = [item for entry in staged for item in ([entry] if isinstance(entry, dict) else entry)]
+    files = [StagedFile.from_dict(item) for item in flat]
     with open_db(settings) as con:
         results = load_staged(con, files, run_id=run_id)
         photos = con.execute("SELECT count(*) FROM yfcc_photos").fetchall()[0][0]

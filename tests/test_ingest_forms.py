@@ -364,3 +364,23 @@ def test_urls_are_derived_unless_the_published_one_differs(tmp_path, capsys):
     # stored only where the published URL differs from the derived one ('' = none published)
     assert [(page_stored, download_stored) for _, _, page_stored, download_stored in got] == [
         (None, None), (lines[1][13], None), (None, ""), (None, lines[3][14])]
+
+
+def test_the_airflow_task_bodies_stage_a_shard_folder_as_one_unit_and_load_what_the_cli_loads(known, tmp_path, capsys):
+    """The DAG's plan groups the downloader's shards as the CLI does (one mapped stage task, not one
+    per shard), and stage + load give the CLI's rows and rejects."""
+    from pipelines import airflow_tasks
+
+    folder = tmp_path / "shards"
+    write_shards(folder, known["records"])
+    units = airflow_tasks.plan_yfcc_units([str(folder)])
+    assert len(units) == 1 and len(units[0]) == len(list(folder.glob("*.gz"))) > 1
+    cli_db = tmp_path / "cli.duckdb"
+    ingest(cli_db, folder, capsys=capsys)
+    dag_db = tmp_path / "dag.duckdb"
+    settings = airflow_tasks.task_settings(db=str(dag_db))
+    staged = [airflow_tasks.stage_yfcc_unit(unit, str(tmp_path / "work")) for unit in units]
+    assert len(staged[0]) == len(units[0])  # one StagedFile per shard: each keeps its own ingest_runs row
+    result = airflow_tasks.load_yfcc(settings, staged, run_id="test", cleanup=str(tmp_path / "work"))
+    assert result["files"] == len(units[0])
+    assert photos(dag_db) == photos(cli_db) and rejects(dag_db) == rejects(cli_db)

@@ -406,6 +406,19 @@ def group_inputs(paths: list) -> list[list]:
     return units
 
 
+def stage_unit(unit: list, work_dir: Path, progress: bool = False, source_name: str | None = None) -> list[StagedFile]:
+    """Stage one unit of group_inputs: a single input (a path), or a run of JSON-lines files staged
+    by one query. A unit of paths (as Airflow passes them through XCom) is recognised again here;
+    should its files no longer group (changed since planned), each is staged on its own."""
+    if len(unit) == 1:
+        only = unit[0]
+        return [stage_yfcc_file(getattr(only, "path", only), work_dir, progress=progress, source_name=source_name)]
+    items = [u if isinstance(u, _Input) else _recognise_briefly(u) for u in unit]
+    if all(item is not None for item in items) and [len(u) for u in group_inputs([i.path for i in items])] == [len(items)]:
+        return stage_jsonl_group(items, work_dir, progress=progress)
+    return [stage_yfcc_file(Path(getattr(u, "path", u)), work_dir, progress=progress) for u in unit]
+
+
 def stage_jsonl_group(items: list[_Input], work_dir: Path, progress: bool = False) -> list[StagedFile]:
     """Stage several JSON-lines files with one query: their lines, decompressed and guarded, go to one
     spool; the staged rows are mapped back to (file, line) and split into one shard per file."""
@@ -1024,11 +1037,8 @@ def ingest_yfcc(con, paths: list[Path], progress: bool = True, work_dir: Path | 
         staged = []
         for unit in group_inputs(paths):
             try:
-                if len(unit) > 1:
-                    staged.extend(stage_jsonl_group(unit, scratch, progress=progress))
-                else:
-                    staged.append(stage_yfcc_file(unit[0], scratch, progress=progress,
-                                                  source_name=stdin_name if str(unit[0]) == STDIN else None))
+                staged.extend(stage_unit(unit, scratch, progress=progress,
+                                         source_name=stdin_name if str(unit[0]) == STDIN else None))
             except CcauditError as exc:
                 for item in unit:
                     record_failed_run(con, getattr(item, "path", item), exc, run_id, started_at)
