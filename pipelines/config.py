@@ -39,8 +39,7 @@ ENVIRONMENT = (
            f"read-only commands wait at most {READER_LOCK_WAIT_CAP:.0f}", f"{DEFAULT_LOCK_WAIT:.0f}"),
     EnvVar("CCAUDIT_PSEUDONYM_KEY", "key of the report's keyed hashes (16+ characters)",
            "the `.ccaudit-pseudonym-key` file beside the database"),
-    EnvVar("CCAUDIT_INGEST_STREAM", "`1`: decompress YFCC100M through a pipe instead of a temporary file "
-           "(SQLite: parse as read, no copy)", "0"),
+    EnvVar("CCAUDIT_INGEST_STREAM", "`1`: decompress YFCC100M through a pipe instead of a temporary file", "0"),
     EnvVar("CCAUDIT_EXTERNAL_COMPRESSORS", "`0`: use Python's decompressors, not lbzip2/pigz/zstd", "1"),
     EnvVar("CCAUDIT_WORK_DIR", "Airflow: folder for staged Parquet shards, shared by all workers", "<db folder>/work"),
     EnvVar("CCAUDIT_REPORTS_DIR", "Airflow: where the report DAG writes reports", DEFAULT_REPORTS_DIR),

@@ -192,12 +192,7 @@ def test_each_form_ingests_to_the_same_photos_as_the_tsv(known, tsv_db, tmp_path
     assert any(("plain text" if encoding == "decoded" else "URL-encoded text") in line for line in out), out
 
 
-@pytest.mark.parametrize("stream", [False, True], ids=["copied-then-parsed", "streamed"])
-def test_the_sqlite_rowid_is_the_locator_and_invalid_utf8_is_a_reject(tmp_path, capsys, monkeypatch, stream):
-    """Both ways of reading SQLite: rows copied to a temporary table and parsed in parallel (the
-    default when the disk has room), or parsed as ADBC streams them (CCAUDIT_INGEST_STREAM=1)."""
-    if stream:
-        monkeypatch.setenv("CCAUDIT_INGEST_STREAM", "1")
+def test_the_sqlite_rowid_is_the_locator_and_invalid_utf8_is_a_reject(tmp_path, capsys):
     good = dict(zip(NAMES, shared_path("yfcc100m", REAL_23).read_text().splitlines()[0].split("\t")))
     path = tmp_path / "db.sql"
     write_sqlite(path, [good])

@@ -760,14 +760,7 @@ def _stage_container(con, item: _Input, out: Path, enabled: bool | None) -> int:
                 with SqliteBatches(source, columns) as batches:
                     con.register("yfcc_sqlite_batches", batches)
                     try:
-                        relation = "yfcc_sqlite_batches"
-                        # The SQLite reader is one thread and so is DuckDB's scan of its stream: copied
-                        # into a temporary table first (spilled to the scratch folder beyond the memory
-                        # limit), the rows are parsed by all cores (1M rows: stage 15.5 -> 9 s).
-                        if _spool_fits(out.parent, item.size, expansion=1.5):
-                            con.execute("CREATE TEMP TABLE yfcc_sqlite_rows AS SELECT * FROM yfcc_sqlite_batches")
-                            relation = "yfcc_sqlite_rows"
-                        select = raw_select_sql(relation, columns, "yfcc_rowid", blob=True)
+                        select = raw_select_sql("yfcc_sqlite_batches", columns, "yfcc_rowid", blob=True)
                         sql, params = _stage_sql(select, item.encoded, out)
                         con.execute(sql, params)
                     finally:
@@ -794,12 +787,11 @@ def _stage_plain(con, sql: str, params: dict, source: Path, path: Path, enabled:
             raise _explain_reader_error(path, exc) from None
 
 
-def _spool_fits(folder: Path, size: int, expansion: float = 8) -> bool:
-    """Whether `folder` has room for a spooled copy of an input of `size` bytes that grows
-    `expansion` times (YFCC text compresses 4-6x: 8 allows for it; SQLite rows copied: 1.5)."""
-    if ingest_stream_from_env():  # CCAUDIT_INGEST_STREAM=1: stream, never spool
+def _spool_fits(folder: Path, compressed_size: int) -> bool:
+    """Whether `folder` has room for the decompressed file (YFCC text compresses 4-6x; allow 8x)."""
+    if ingest_stream_from_env():  # CCAUDIT_INGEST_STREAM=1: stream through a FIFO, never spool
         return False
-    return shutil.disk_usage(folder).free > size * expansion + (1 << 30)
+    return shutil.disk_usage(folder).free > compressed_size * 8 + (1 << 30)
 
 
 # --- loading ------------------------------------------------------------------------------------
