@@ -387,10 +387,15 @@ def group_inputs(paths: list) -> list[list]:
     """Split the inputs into staging units: runs of small plain or gzip JSON-lines files with the
     same text encoding (e.g. the downloader's 4096 shards) become one unit each, staged by one
     query; anything else is a unit of its own. Staging a shard alone costs ~0.25 s of fixed work."""
+    return _group(paths, list(_in_threads(_recognise_briefly, paths)))
+
+
+def _group(paths: list, items: list[_Input | None]) -> list[list]:
+    """group_inputs for inputs already recognised (None: not groupable)."""
     units: list[list] = []
     run: list[_Input] = []
     run_bytes = 0
-    for path, item in zip(paths, _in_threads(_recognise_briefly, paths), strict=True):
+    for path, item in zip(paths, items, strict=True):
         groupable = (item is not None and item.form == JSONL and item.compression in (PLAIN, GZIP)
                      and item.size <= GROUP_FILE_MAX)
         if run and (not groupable or item.encoded != run[0].encoded or run_bytes + item.size > GROUP_BYTES):
@@ -413,10 +418,12 @@ def stage_unit(unit: list, work_dir: Path, progress: bool = False, source_name: 
     if len(unit) == 1:
         only = unit[0]
         return [stage_yfcc_file(getattr(only, "path", only), work_dir, progress=progress, source_name=source_name)]
-    items = [u if isinstance(u, _Input) else _recognise_briefly(u) for u in unit]
-    if all(item is not None for item in items) and [len(u) for u in group_inputs([i.path for i in items])] == [len(items)]:
+    paths = [Path(getattr(u, "path", u)) for u in unit]
+    recognised = [u for u in unit if isinstance(u, _Input)]
+    items = recognised if len(recognised) == len(unit) else list(_in_threads(_recognise_briefly, paths))
+    if [len(u) for u in _group(paths, items)] == [len(items)]:
         return stage_jsonl_group(items, work_dir, progress=progress)
-    return [stage_yfcc_file(Path(getattr(u, "path", u)), work_dir, progress=progress) for u in unit]
+    return [stage_yfcc_file(path, work_dir, progress=progress) for path in paths]
 
 
 def stage_jsonl_group(items: list[_Input], work_dir: Path, progress: bool = False) -> list[StagedFile]:
