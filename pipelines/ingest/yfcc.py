@@ -873,23 +873,6 @@ def _rejects_by_reason(con) -> dict[str, dict[str, int]]:
     return found
 
 
-_FULL_URLS = (
-    "CASE WHEN page_url_stored IS NULL THEN 'http://www.flickr.com/photos/' || owner_nsid || '/' || "
-    "CAST(photo_id AS VARCHAR) || '/' ELSE nullif(page_url_stored, '') END AS page_url, "
-    "CASE WHEN download_url_stored IS NULL THEN 'http://farm' || farm_id || '.staticflickr.com/' || server_id || "
-    "'/' || CAST(photo_id AS VARCHAR) || '_' || secret || '.jpg' ELSE nullif(download_url_stored, '') END "
-    "AS download_url")
-
-
-def _load_photos_sql(con) -> str:
-    """yfcc_load_photos.sql; for a database made before URLs were derived (plain URL columns), with
-    the full URLs selected into them."""
-    sql = read_sql("ingest", "yfcc_load_photos.sql")
-    derived = con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'yfcc_photos' "
-                          "AND column_name = 'page_url_stored' AND schema_name = 'main'").fetchone()[0]
-    return sql if derived else sql.replace("page_url_stored, download_url_stored", _FULL_URLS)
-
-
 def _table_is_empty(con, table: str) -> bool:
     return con.execute(f"SELECT count(*) = 0 FROM (SELECT 1 FROM {table} LIMIT 1)").fetchone()[0]
 
@@ -928,7 +911,7 @@ def load_staged(con, staged: list[StagedFile], run_id: str | None = None) -> lis
         if not _table_is_empty(con, "yfcc_photos"):
             con.execute("SET threads = 1")
         try:
-            con.execute(_load_photos_sql(con))
+            con.execute(read_sql("ingest", "yfcc_load_photos.sql"))
         finally:
             con.execute(f"SET threads = {int(threads)}")
         con.execute(read_sql("ingest", "yfcc_load_rejects.sql"), {"run_id": run_id})

@@ -1,5 +1,4 @@
--- Load the batch's rows: candidates that are not a repeated photo id. (A database created before
--- URLs were derived has plain page_url/download_url columns: yfcc.py then selects the full URLs.)
+-- Load the batch's rows: candidates that are not a repeated photo id.
 INSERT INTO yfcc_photos BY NAME
 SELECT photo_id, line_no, photo_hash, owner_nsid, owner_nickname, taken_at, taken_at_raw, taken_at_flag,
        uploaded_at, capture_device, title, description, user_tags, machine_tags, longitude, latitude,

@@ -1,4 +1,5 @@
--- The staging connection's temporary macros: the line reader and the decoding rules for YFCC100M text.
+-- The staging connection's temporary macros: the line reader, the decoding rules for YFCC100M
+-- text, and the URLs a row implies.
 
 -- Every line of `source` as ONE column (the delimiter chr(1) does not occur in the dump), in file
 -- order, an empty line a NULL row; lines the reader refuses land in reject_errors (store_rejects).
@@ -29,3 +30,11 @@ CREATE OR REPLACE TEMP MACRO yfcc_tags(x) AS
 
 -- TRUE when a non-empty raw field did not decode (its macro returned NULL).
 CREATE OR REPLACE TEMP MACRO yfcc_undecodable(raw, decoded) AS raw <> '' AND decoded IS NULL;
+
+-- The page and download URLs YFCC100M publishes, as derived from the row: the stage stores a URL
+-- only where the published one differs. yfcc_photos' generated columns (sql/schema/020) spell the
+-- same formulas, which a table definition must hold literally.
+CREATE OR REPLACE TEMP MACRO yfcc_page_url(owner, id) AS
+    'http://www.flickr.com/photos/' || owner || '/' || CAST(id AS VARCHAR) || '/';
+CREATE OR REPLACE TEMP MACRO yfcc_download_url(farm, server, id, secret_) AS
+    'http://farm' || farm || '.staticflickr.com/' || server || '/' || CAST(id AS VARCHAR) || '_' || secret_ || '.jpg';

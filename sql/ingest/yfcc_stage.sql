@@ -66,10 +66,8 @@ COPY (
            try_cast(nullif(accuracy_raw, '') AS TINYINT) AS accuracy,
            -- URLs are stored only where they differ from the ones derived from the row (yfcc_photos
            -- derives page_url/download_url from these, see sql/schema/020): NULL = as derived, '' = none.
-           CASE WHEN page_url = 'http://www.flickr.com/photos/' || owner_nsid || '/' || CAST(photo_id AS VARCHAR) || '/'
-                THEN NULL ELSE page_url END AS page_url_stored,
-           CASE WHEN download_url = 'http://farm' || farm_id || '.staticflickr.com/' || server_id || '/'
-                                    || CAST(photo_id AS VARCHAR) || '_' || secret || '.jpg'
+           CASE WHEN page_url = yfcc_page_url(owner_nsid, photo_id) THEN NULL ELSE page_url END AS page_url_stored,
+           CASE WHEN download_url = yfcc_download_url(farm_id, server_id, photo_id, secret)
                 THEN NULL ELSE download_url END AS download_url_stored,
            license_name_raw, license_url_raw,
            nullif(server_id, '') AS server_id,
