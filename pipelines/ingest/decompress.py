@@ -397,16 +397,6 @@ class LineGuard:
         return min(_CHUNK, self.limit)
 
 
-def scan_lines(path: Path, limit: int) -> LineGuard:
-    """Run a LineGuard over a plain file without writing anything (the common case: no long line)."""
-    guard = LineGuard(limit)
-    with open(path, "rb", buffering=0) as handle:
-        while chunk := handle.read(guard.chunk_size):
-            guard.feed(chunk)
-    guard.finish()
-    return guard
-
-
 def count_lines(path: Path, limit: int) -> tuple[int, bool]:
     """(lines as DuckDB's reader counts them, whether a line may be longer than `limit`), fast.
 
@@ -427,21 +417,29 @@ def count_lines(path: Path, limit: int) -> tuple[int, bool]:
     return lines + (last != b"\n"), suspicious
 
 
+def write_guarded(source, out, limit: int, head: bytes = b"", on_bytes: Callable[[int], None] | None = None,
+                  end_line: bool = False) -> LineGuard:
+    """Copy a plain stream (a file object, after its first bytes `head`) to the open binary `out`
+    with over-long lines replaced (see LineGuard). `end_line`: end a last line that has no newline
+    with one, so that the next file copied to `out` starts on a line of its own."""
+    guard = LineGuard(limit)
+    if head:
+        out.write(guard.feed(head))
+    while chunk := source.read(guard.chunk_size):
+        if on_bytes:
+            on_bytes(len(chunk))
+        if data := guard.feed(chunk):
+            out.write(data)
+    tail = guard.finish()
+    out.write(tail + b"\n" if tail and end_line else tail)
+    return guard
+
+
 def copy_guarded(source, target: Path, limit: int, head: bytes = b"",
                  on_bytes: Callable[[int], None] | None = None) -> LineGuard:
-    """Copy a plain stream (a file object, after its first bytes `head`) to `target` with
-    over-long lines replaced (see LineGuard)."""
-    guard = LineGuard(limit)
+    """write_guarded into a new file `target`."""
     with open(target, "wb") as out:
-        if head:
-            out.write(guard.feed(head))
-        while chunk := source.read(guard.chunk_size):
-            if on_bytes:
-                on_bytes(len(chunk))
-            if data := guard.feed(chunk):
-                out.write(data)
-        out.write(guard.finish())
-    return guard
+        return write_guarded(source, out, limit, head=head, on_bytes=on_bytes)
 
 
 # --- checked streams for readers in this process (the manifest adapters) ---------------------

@@ -57,6 +57,7 @@ from .decompress import (
     detect_compression,
     open_decompressed,
     read_head,
+    write_guarded,
 )
 from .runs import IngestRun, record_failed_files, record_runs
 from .yfcc_forms import (
@@ -497,17 +498,12 @@ GROUP_PARALLEL_MAX = 8 << 20  # compressed bytes: a file this small is decompres
 
 def _copy_guarded_content(item: _Input, out) -> LineGuard:
     """Write a file's lines, decompressed and guarded, to `out`, ending on a newline."""
-    guard = LineGuard(LINE_LIMIT)
     try:
         with open_decompressed(item.path, item.compression) as source:
-            while chunk := source.read(guard.chunk_size):
-                out.write(guard.feed(chunk))
+            return write_guarded(source, out, LINE_LIMIT, end_line=True)
     except (OSError, EOFError, zlib.error) as exc:
         raise InputError(f"{item.path}: corrupt or truncated {item.compression} archive "
                          f"(Python {item.compression}: {exc})") from None
-    if tail := guard.finish():
-        out.write(tail + b"\n")  # the next file starts on a line of its own
-    return guard
 
 
 def _guarded_content(item: _Input) -> tuple[bytes, LineGuard]:
