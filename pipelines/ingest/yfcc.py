@@ -283,13 +283,9 @@ def stage_yfcc_file(path: Path, work_dir: Path, progress: bool = False, *,
     else:
         item = _recognise(Path(path).resolve())
         stem_hint = item.fingerprint[:12]
-    try:
-        work_dir.mkdir(parents=True, exist_ok=True)
-        name = re.sub(r"[^A-Za-z0-9._-]", "_", Path(item.source).name or item.source)[:80]
-        stem = f"{name}-{stem_hint}"
-        scratch = Path(tempfile.mkdtemp(prefix=f".{stem}-", dir=work_dir))
-    except OSError as exc:
-        raise InputError(f"cannot write staging files in {work_dir}: {exc.strerror or exc}") from None
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", Path(item.source).name or item.source)[:80]
+    stem = f"{name}-{stem_hint}"
+    scratch = _scratch_folder(work_dir, f".{stem}-")
     parquet_path = work_dir / f"{stem}.parquet"
     rejects_path = work_dir / f"{stem}.rejects.parquet"
     try:
@@ -317,6 +313,15 @@ def stage_yfcc_file(path: Path, work_dir: Path, progress: bool = False, *,
         file_size=item.size, fingerprint=item.fingerprint, started_at=started_at.isoformat(sep=" "),
         compression=item.compression, stage_seconds=round(time.monotonic() - started, 3), form=item.form,
         text_encoding="url-encoded" if item.encoded else "plain")
+
+
+def _scratch_folder(base: Path, prefix: str) -> Path:
+    """A new temporary folder in `base` (created if missing); one line of error when it cannot be."""
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=base))
+    except OSError as exc:
+        raise InputError(f"cannot write staging files in {base}: {exc.strerror or exc}") from None
 
 
 def _recognise(path: Path, head_size: int = 1 << 16) -> _Input:
@@ -432,11 +437,7 @@ def stage_jsonl_group(items: list[_Input], work_dir: Path, progress: bool = Fals
     spool; the staged rows are mapped back to (file, line) and split into one shard per file."""
     started, started_at = time.monotonic(), utc_now()
     work_dir = Path(work_dir)
-    try:
-        work_dir.mkdir(parents=True, exist_ok=True)
-        scratch = Path(tempfile.mkdtemp(prefix=".jsonl-group-", dir=work_dir))
-    except OSError as exc:
-        raise InputError(f"cannot write staging files in {work_dir}: {exc.strerror or exc}") from None
+    scratch = _scratch_folder(work_dir, ".jsonl-group-")
     try:
         spool = scratch / "group.jsonl"
         spans, long_lines, total = [], [], 0
@@ -1007,10 +1008,7 @@ def ingest_yfcc(con, paths: list[Path], progress: bool = True, work_dir: Path | 
     started_at = utc_now()
     base = Path(work_dir) if work_dir else (_database_dir(con) or Path(tempfile.gettempdir()))
     _remove_stale_scratch(base)
-    try:
-        scratch = Path(tempfile.mkdtemp(prefix=f"{_SCRATCH_PREFIX}{os.getpid()}-", dir=base))
-    except OSError as exc:
-        raise InputError(f"cannot write staging files in {base}: {exc.strerror or exc}") from None
+    scratch = _scratch_folder(base, f"{_SCRATCH_PREFIX}{os.getpid()}-")
     try:
         staged = []
         for unit in group_inputs(paths):
