@@ -11,6 +11,9 @@ pointer back to Flickr is still recorded, with `datasets.auditable = FALSE`.
 
 from __future__ import annotations
 
+import gc
+import os
+import stat
 import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
@@ -18,6 +21,8 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from types import ModuleType
+
+import pyarrow as pa
 
 from ...catalog import catalog_key_for, entry_for
 from ...db import transaction, utc_now
@@ -85,19 +90,12 @@ def stage_manifest(fmt: str, dataset: str, version: str | None, paths: Sequence[
 
 def _release_arrow_memory() -> None:
     """Hand Arrow's freed blocks back to the OS before DuckDB loads (keeps the process peak down)."""
-    import gc
-
-    import pyarrow as pa
-
     gc.collect()
     pa.default_memory_pool().release_unused()
 
 
 def _check_regular_file(path: Path) -> None:
     """A manifest is read more than once (fingerprint, COCO's two passes), so it must be a file."""
-    import os
-    import stat
-
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
