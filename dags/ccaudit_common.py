@@ -109,8 +109,10 @@ class user_errors_fail_fast:
         return False
 
 
-def run_work_folder(context) -> str:
-    """This DAG run's folder for staged shards (same answer in every task of the run)."""
+def run_work_folder(context, settings=None) -> str:
+    """This DAG run's folder for staged shards (same answer in every task of the run); `settings`:
+    the task's own, when it has resolved them already."""
     from pipelines import airflow_tasks
 
-    return str(airflow_tasks.run_folder(task_settings(context).staging_dir, context["run_id"]))
+    settings = settings or task_settings(context)
+    return str(airflow_tasks.run_folder(settings.staging_dir, context["run_id"]))

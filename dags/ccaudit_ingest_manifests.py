@@ -92,8 +92,8 @@ def ccaudit_ingest_manifests():
         from pipelines import airflow_tasks
 
         with user_errors_fail_fast():
-            return airflow_tasks.load_manifests(task_settings(context), list(staged),
-                                               cleanup=run_work_folder(context))
+            settings = task_settings(context)
+            return airflow_tasks.load_manifests(settings, list(staged), cleanup=run_work_folder(context, settings))
 
     load(stage.expand(spec=plan()))
 

@@ -71,8 +71,9 @@ def ccaudit_ingest_yfcc():
         from pipelines import airflow_tasks
 
         with user_errors_fail_fast():
-            return airflow_tasks.load_yfcc(task_settings(context), list(staged),
-                                          run_id=context["run_id"], cleanup=run_work_folder(context))
+            settings = task_settings(context)
+            return airflow_tasks.load_yfcc(settings, list(staged), run_id=context["run_id"],
+                                          cleanup=run_work_folder(context, settings))
 
     load(stage.expand(unit=plan()))
 

@@ -21,6 +21,8 @@ DEFAULT_FLICKR_RATE = 3600.0  # calls per hour: Flickr's published limit per key
 DEFAULT_LOCK_WAIT = 300.0
 # Readers (lookup, report, validate's reading part) wait at most this long for a writer.
 READER_LOCK_WAIT_CAP = 60.0
+# Seconds before the DAGs' first retry (CCAUDIT_RETRY_DELAY_SECONDS; the cluster test shortens it).
+DEFAULT_RETRY_DELAY = 120.0
 
 
 @dataclass(frozen=True)
@@ -50,12 +52,12 @@ ENVIRONMENT = (
     EnvVar("CCAUDIT_ENRICH_SAMPLE", "Airflow: re-check a seeded sample of N photos per dataset when the run gives no "
            "`sample` (enrich --sample)", "none: every photo"),
     EnvVar("CCAUDIT_ENRICH_SEED", "Airflow: the sample's seed when the run gives no `seed` (enrich --seed)", "0"),
-    EnvVar("CCAUDIT_RETRY_DELAY_SECONDS", "Airflow: first retry delay, read where the DAGs are parsed", "120"),
+    EnvVar("CCAUDIT_RETRY_DELAY_SECONDS", "Airflow: first retry delay, read where the DAGs are parsed",
+           f"{DEFAULT_RETRY_DELAY:.0f}"),
 )
 
 
 _DECLARED = frozenset(variable.name for variable in ENVIRONMENT)
-DEFAULT_RETRY_DELAY = 120.0
 
 
 def env_value(name: str, env: dict | None = None) -> str | None:

@@ -11,6 +11,9 @@ pointer back to Flickr is still recorded, with `datasets.auditable = FALSE`.
 
 from __future__ import annotations
 
+import gc
+import os
+import stat
 import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
@@ -19,6 +22,9 @@ from datetime import date
 from pathlib import Path
 from types import ModuleType
 
+import pyarrow as pa
+
+from ...catalog import catalog_key_for, entry_for
 from ...db import transaction, utc_now
 from ...errors import InputError
 from ...resources import read_sql
@@ -84,19 +90,12 @@ def stage_manifest(fmt: str, dataset: str, version: str | None, paths: Sequence[
 
 def _release_arrow_memory() -> None:
     """Hand Arrow's freed blocks back to the OS before DuckDB loads (keeps the process peak down)."""
-    import gc
-
-    import pyarrow as pa
-
     gc.collect()
     pa.default_memory_pool().release_unused()
 
 
 def _check_regular_file(path: Path) -> None:
     """A manifest is read more than once (fingerprint, COCO's two passes), so it must be a file."""
-    import os
-    import stat
-
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
@@ -148,8 +147,6 @@ def load_staged_manifest(con, staged: StagedManifest | dict, catalog_entry: str 
 
     The version is linked to its dataset-catalogue entry: `catalog_entry` when given (an unknown key
     is an InputError), else the entry whose name or alias matches the dataset name, else none."""
-    from ...catalog import catalog_key_for
-
     if isinstance(staged, dict):
         staged = StagedManifest.from_dict(staged)
     catalog_key = catalog_key_for(staged.dataset, catalog_entry)
@@ -184,24 +181,21 @@ def load_staged_manifest(con, staged: StagedManifest | dict, catalog_entry: str 
                                   rows_loaded=f.items - dups, rows_rejected=f.rejects + dups))
         record_runs(con, runs)
         loaded = sum(r.rows_loaded for r in files)
-        con.execute("""
-            INSERT INTO datasets (dataset, version, format, items, auditable, source_files, ingested_at, run_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-            key + [staged.format, loaded, staged.auditable, [f.source_file for f in staged.files], finished,
-                   staged.run_id])
-        con.execute("UPDATE datasets SET catalog_entry = ? WHERE dataset = ? AND version = ?", [catalog_key, *key])
         with_coordinates, with_place_name, crawled_until = con.execute(read_sql(
             "ingest", "manifest_facts.sql").replace("$anti_join", anti_join)).fetchone()
-        con.execute("UPDATE datasets SET items_with_coordinates = ?, items_with_place_name = ? "
-                    "WHERE dataset = ? AND version = ?", [with_coordinates, with_place_name, *key])
         # The date licenses are judged at (--collected-on, else the catalogue's collected_on, else
         # the latest date the manifest says its items were crawled: the collection finished then)
         # and what the dataset distributes (the report's privacy section asks whether it shows faces).
-        from ...catalog import entry_for
         entry = entry_for(catalog_key) if catalog_key is not None else None
         collected_on, source = _collection_date(collected_on, entry, crawled_until)
-        con.execute("UPDATE datasets SET collected_on = ?, collected_on_source = ?, catalog_content = ? "
-                    "WHERE dataset = ? AND version = ?", [collected_on, source, getattr(entry, "content", None), *key])
+        con.execute("""
+            INSERT INTO datasets (dataset, version, format, items, auditable, source_files, ingested_at, run_id,
+                                  catalog_entry, items_with_coordinates, items_with_place_name, collected_on,
+                                  collected_on_source, catalog_content)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            key + [staged.format, loaded, staged.auditable, [f.source_file for f in staged.files], finished,
+                   staged.run_id, catalog_key, with_coordinates, with_place_name, collected_on, source,
+                   getattr(entry, "content", None)])
         photos, owners, matched = con.execute(read_sql("ingest", "manifest_counts.sql"), key).fetchone()
         con.execute("DROP VIEW _manifest_items; DROP VIEW _manifest_rejects; "
                     "DROP TABLE _manifest_dups; DROP TABLE _manifest_files")
@@ -268,8 +262,6 @@ def ingest_manifest(con, fmt: str, *, dataset: str, version: str | None = None,
                     catalog_entry: str | None = None, collected_on: date | None = None,
                     **options) -> ManifestResult:
     """Parse and load a manifest (stage to Parquet in a temporary folder, then one transaction)."""
-    from ...catalog import catalog_key_for
-
     catalog_key_for(dataset, catalog_entry)  # an unknown --catalog-entry fails before the slow part
     started = utc_now()
     try:

@@ -13,10 +13,10 @@ from pathlib import Path
 from ...flickr_urls import FlickrUrlError, parse_photo_ref
 from ...licenses import resolve_license
 from .base import ManifestFormat, StagingSink, auditable, open_text  # noqa: F401
+from .jsonstream import JsonStream
 
 FORMAT = ManifestFormat("coco",
                         "MS-COCO annotation JSON: `images[].flickr_url` and the file's own `licenses[]`")
-from .jsonstream import JsonStream
 
 
 def _elements_of(path: Path, member: str) -> Iterator[object]:

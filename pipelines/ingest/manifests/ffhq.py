@@ -16,10 +16,10 @@ from pathlib import Path
 from ...flickr_urls import FlickrUrlError, parse_photo_ref
 from ...licenses import resolve_license
 from .base import ManifestFormat, StagingSink, auditable, crawl_date, open_text  # noqa: F401
+from .jsonstream import JsonStream
 
 FORMAT = ManifestFormat("ffhq",
                         "NVIDIA FFHQ `ffhq-dataset-v2.json`: photo URL, author and license per image")
-from .jsonstream import JsonStream
 
 
 def parse(path: Path, sink: StagingSink) -> None:

@@ -134,21 +134,22 @@ def _emit(con, sink: StagingSink, records, encoded: bool, licenses: _Licenses) -
     }))
 
 
-def _columns(path: Path, present: list[str]) -> dict[str, str]:
+def _pick(present: list[str], names: tuple[str, ...]) -> dict[str, str]:
+    """Each of `names` the file has -> its column name there (matched case-insensitively)."""
     by_lower = {name.lower(): name for name in present}
-    if "photoid" not in by_lower:
+    return {name: by_lower[name] for name in names if name in by_lower}
+
+
+def _columns(path: Path, present: list[str]) -> dict[str, str]:
+    columns = _pick(present, _WANTED)
+    if "photoid" not in columns:
         raise InputError(f"{path}: no photoid column, so not --format yfcc-columns (columns: "
                          f"{', '.join(present[:12])}{' ...' if len(present) > 12 else ''})")
-    return {name: by_lower[name] for name in _WANTED if name in by_lower}
+    return columns
 
 
 def _select(columns: dict[str, str], text) -> str:
     return ", ".join(f"{text(columns[name]) if name in columns else 'NULL::VARCHAR'} AS {name}" for name in _WANTED)
-
-
-def _location(present: list[str]) -> dict[str, str]:
-    by_lower = {name.lower(): name for name in present}
-    return {name: by_lower[name] for name in _LOCATION if name in by_lower}
 
 
 def _location_select(location: dict[str, str], text) -> str:
@@ -165,10 +166,9 @@ def _quoted(name: str) -> str:
 def _parse_parquet(con, path: Path, sink: StagingSink, licenses: _Licenses) -> None:
     present = [row[0] for row in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()]
     columns = _columns(path, present)
-    full = {name.lower(): name for name in present}
-    encoded = looks_url_encoded(parquet_sample(con, path, {n: full[n] for n in _TEXT_SAMPLE if n in full}))
+    encoded = looks_url_encoded(parquet_sample(con, path, _pick(present, _TEXT_SAMPLE)))
     select = _select(columns, lambda c: f"CAST({_quoted(c)} AS VARCHAR)")
-    located = _location_select(_location(present), lambda c: f"CAST({_quoted(c)} AS VARCHAR)")
+    located = _location_select(_pick(present, _LOCATION), lambda c: f"CAST({_quoted(c)} AS VARCHAR)")
     raw = "CAST(json_object(" + ", ".join(f"{sql_string(n)}, {_quoted(c)}" for n, c in columns.items()) + ") AS VARCHAR)"
     reader = con.sql(f"SELECT file_row_number + 1 AS line, {raw} AS raw, NULL::VARCHAR AS problem, {select}, "
                      f"{located} FROM read_parquet({sql_string(str(path))}, file_row_number = true)"
@@ -200,10 +200,9 @@ def _parse_sqlite(con, path: Path, sink: StagingSink, licenses: _Licenses) -> No
     if not present:
         raise InputError(f"{path}: a SQLite file without the table yfcc100m_dataset")
     columns = _columns(path, present)
-    full = {name.lower(): name for name in present}
-    encoded = looks_url_encoded(sqlite_sample(path, {n: full[n] for n in _TEXT_SAMPLE if n in full}))
+    encoded = looks_url_encoded(sqlite_sample(path, _pick(present, _TEXT_SAMPLE)))
     select = _select(columns, lambda c: f"coalesce(try(decode({_quoted(c)})), '')")
-    location = _location(present)
+    location = _pick(present, _LOCATION)
     located = _location_select(location, lambda c: f"try(decode({_quoted(c)}))")
     raw = "CAST(json_object(" + ", ".join(f"{sql_string(n)}, try(decode({_quoted(c)}))"
                                           for n, c in columns.items()) + ") AS VARCHAR)"
