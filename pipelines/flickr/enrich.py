@@ -87,13 +87,13 @@ class EnrichResult:
     merge_holds: list[float] = field(default_factory=list)   # seconds each merge held the file for writing
     license_histories: Counter = field(default_factory=Counter)
     aliases: Counter = field(default_factory=Counter)   # lookupUser answers by status
+    sample: int | None = None        # --sample N (per dataset), with its seed
+    seed: int | None = None
+    sample_drawn: int = 0            # photos newly drawn into the sample by this run
 
     @property
     def aliases_asked(self) -> int:
         return sum(self.aliases.values())
-    sample: int | None = None        # --sample N (per dataset), with its seed
-    seed: int | None = None
-    sample_drawn: int = 0            # photos newly drawn into the sample by this run
 
     @property
     def merges(self) -> int:
