@@ -22,7 +22,7 @@ from datetime import datetime
 import duckdb
 
 from .catalog import NO_REMOVAL_ROUTE, entry_for
-from .flickr_urls import ALIAS_RE, FlickrRef, TextReference, read_text
+from .flickr_urls import ALIAS_RE, FlickrRef, TextReference, normalise_nsid, read_text
 from .licenses import LICENSES
 from .optout import OptOut, optouts_for
 from .textsafe import escape_controls, escape_fields
@@ -298,8 +298,6 @@ class AliasResolver:
         self.client, self.limit, self.calls = client, limit, 0
 
     def __call__(self, alias: str) -> tuple[str | None, str]:
-        from .flickr_urls import normalise_nsid
-
         if self.calls >= self.limit:
             return None, f"not asked: the {self.limit} Flickr API look-ups of this run are used up"
         self.calls += 1
