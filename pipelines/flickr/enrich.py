@@ -336,8 +336,7 @@ def draw_sample(con: duckdb.DuckDBPyConnection, dataset: str | None, size: int, 
                 run_id: str | None = None) -> int:
     """Store the first `size` photos of each dataset (or of `dataset`) by sample key; photos
     already drawn with this seed stay, so the sample only grows. Returns the photos added."""
-    before = con.execute("SELECT count(*) FROM flickr_sample_photos").fetchone()[0]
-    con.execute(f"""
+    return con.execute(f"""
         INSERT INTO flickr_sample_photos (dataset, seed, photo_id, sample_rank, population, drawn_at, run_id)
         WITH ranked AS (
             SELECT dataset, photo_id,
@@ -347,8 +346,7 @@ def draw_sample(con: duckdb.DuckDBPyConnection, dataset: str | None, size: int, 
             QUALIFY sample_rank <= $size)
         SELECT r.dataset, $seed, r.photo_id, r.sample_rank, r.population, $now, $run FROM ranked r
         ANTI JOIN (SELECT dataset, photo_id FROM flickr_sample_photos WHERE seed = $seed) USING (dataset, photo_id)""",
-                {"ds": dataset, "size": size, "seed": seed, "now": utc_now(), "run": run_id})
-    return con.execute("SELECT count(*) FROM flickr_sample_photos").fetchone()[0] - before
+                {"ds": dataset, "size": size, "seed": seed, "now": utc_now(), "run": run_id}).fetchone()[0]
 
 
 def _start_run(con: duckdb.DuckDBPyConnection, result: EnrichResult, started: datetime, max_age_days: float,
