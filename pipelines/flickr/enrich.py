@@ -171,6 +171,10 @@ class _Selection:
     _DONE = """
         SELECT DISTINCT photo_id FROM flickr_checks
         WHERE (checked_at >= $fresh AND status <> 'error') OR checked_at >= $pass"""
+    # The manifest's owner of a photo (per photo_id, over dataset_items d LEFT JOIN resolved_aliases a):
+    # an NSID it names, else what its path alias resolves to.
+    _MANIFEST_OWNER = """coalesce(any_value(d.owner_ref) FILTER (WHERE regexp_full_match(d.owner_ref, $nsid_pattern)),
+                                  any_value(a.owner_nsid))"""
 
     def __init__(self, dataset: str | None, fresh_since: datetime, pass_since: datetime,
                  sample: tuple[int, int] | None = None):
@@ -204,8 +208,7 @@ class _Selection:
                     SELECT photo_id FROM items ANTI JOIN done USING (photo_id)
                     ORDER BY photo_id LIMIT $n)
                 SELECT b.photo_id, any_value(y.owner_nsid), any_value(y.owner_nickname),
-                       coalesce(any_value(d.owner_ref) FILTER (WHERE regexp_full_match(d.owner_ref, $nsid_pattern)),
-                                any_value(a.owner_nsid))
+                       {self._MANIFEST_OWNER}
                 FROM batch b
                 LEFT JOIN yfcc_photos y USING (photo_id)
                 LEFT JOIN dataset_items d USING (photo_id)
@@ -252,9 +255,7 @@ class _Selection:
                 WHERE s.sample_rank > $rank OR (s.sample_rank = $rank AND s.dataset > $after_ds)
                 ORDER BY s.sample_rank, s.dataset LIMIT $n),
             refs AS (   -- the manifest's owner: an NSID, else what its path alias resolves to
-                SELECT d.photo_id,
-                       coalesce(any_value(d.owner_ref) FILTER (WHERE regexp_full_match(d.owner_ref, $nsid_pattern)),
-                                any_value(a.owner_nsid)) AS ref
+                SELECT d.photo_id, {self._MANIFEST_OWNER} AS ref
                 FROM dataset_items d LEFT JOIN resolved_aliases a ON a.alias = lower(d.owner_ref)
                 WHERE d.photo_id IN (SELECT photo_id FROM batch) GROUP BY d.photo_id)
             SELECT b.photo_id, coalesce(y.owner_nsid, r.ref), y.owner_nickname, b.sample_rank, b.dataset
