@@ -25,20 +25,20 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 NSID_RE = re.compile(r"^[0-9]+@N[0-9][0-9]$", re.IGNORECASE)
 # Flickr path aliases are letters, digits, '-' and '_'; anything else is not an account name.
-_ALIAS_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-ALIAS_RE = _ALIAS_RE
+ALIAS_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _PHOTO_ID_RE = re.compile(r"^[0-9]{1,19}$")
+# File extensions of Flickr's images and videos (one list for every file-name pattern below).
+_FILE_EXTS = r"jpe?g|png|gif|tiff?|webp|heic|mp4|mov|m4v|avi|3gp|mpe?g|wmv|flv|webm"
 # <id>_<secret>[_<size>][_d].<ext>: sizes are s q t m n w z c b h k 3k 4k 5k 6k o (and older ones);
 # `_d` is what the Download button appends.
 _FILE_RE = re.compile(
     r"^(?P<id>[0-9]{1,19})_(?P<secret>[0-9a-f]{1,40})(?:_(?P<size>[a-z0-9]{1,3}))?(?P<dl>_d)?"
-    r"\.(?P<ext>jpe?g|png|gif|tiff?|webp|heic|mp4|mov|m4v|avi|3gp|mpe?g|wmv|flv|webm)$", re.IGNORECASE)
+    rf"\.(?P<ext>{_FILE_EXTS})$", re.IGNORECASE)
 # A bare file name (no host) must look exactly like Flickr's: a 10-hex-digit secret.
 _BARE_FILE_RE = re.compile(
     r"^(?P<id>[0-9]{1,19})_(?P<secret>[0-9a-f]{10})(?:_(?P<size>[a-z0-9]{1,3}))?(?P<dl>_d)?"
-    r"\.(?P<ext>jpe?g|png|gif|tiff?|webp|heic|mp4|mov|m4v|avi|3gp|mpe?g|wmv|flv|webm)$", re.IGNORECASE)
-FILE_NAME_RE = re.compile(
-    r"^[^/\\\s]+\.(jpe?g|png|gif|tiff?|webp|heic|mp4|mov|m4v|avi|3gp|mpe?g|wmv|flv|webm)$", re.IGNORECASE)
+    rf"\.(?P<ext>{_FILE_EXTS})$", re.IGNORECASE)
+FILE_NAME_RE = re.compile(rf"^[^/\\\s]+\.({_FILE_EXTS})$", re.IGNORECASE)
 _GNE_PHOTO_RE = re.compile(r"^(photo|video)[a-z_]*\.gne$")
 
 BASE58_ALPHABET = "123456789abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -177,7 +177,7 @@ def _photo_id(text: str, where: str) -> int:
 def _owner(text: str, url: str) -> tuple[str, bool]:
     if NSID_RE.match(text):
         return text.upper(), True
-    if _ALIAS_RE.match(text):
+    if ALIAS_RE.match(text):
         return text, False
     raise FlickrUrlError(f"{text!r} in {url!r} is neither an NSID nor a Flickr path alias")
 
@@ -357,7 +357,7 @@ def parse_owner_ref(text: str) -> FlickrRef:
         if ref.owner is None:
             raise FlickrUrlError(f"URL does not name the uploader: {text!r}")
         return ref
-    if _ALIAS_RE.match(stripped):
+    if ALIAS_RE.match(stripped):
         return FlickrRef("user", None, stripped, False, "alias")
     raise FlickrUrlError(f"{text!r} is neither an NSID, a path alias nor a Flickr user URL")
 

@@ -22,7 +22,7 @@ from datetime import datetime
 import duckdb
 
 from .catalog import NO_REMOVAL_ROUTE, entry_for
-from .flickr_urls import ALIAS_RE, FlickrRef, TextReference, read_text
+from .flickr_urls import ALIAS_RE, FlickrRef, TextReference, normalise_nsid, read_text
 from .licenses import LICENSES
 from .optout import OptOut, optouts_for
 from .textsafe import escape_controls, escape_fields
@@ -276,7 +276,8 @@ def _check_dict(photo: PhotoHit) -> dict | None:
 
 def lookup_text(con, text: str) -> list[LookupResult]:
     """One answer per reference found in the text, in order (an error answer for unreadable ones)."""
-    return [lookup_reference(con, item) for item in read_text(text)]
+    catalog = _catalog(con)
+    return [lookup_reference(con, item, catalog=catalog) for item in read_text(text)]
 
 
 def lookup(con, query: str) -> LookupResult:
@@ -297,8 +298,6 @@ class AliasResolver:
         self.client, self.limit, self.calls = client, limit, 0
 
     def __call__(self, alias: str) -> tuple[str | None, str]:
-        from .flickr_urls import normalise_nsid
-
         if self.calls >= self.limit:
             return None, f"not asked: the {self.limit} Flickr API look-ups of this run are used up"
         self.calls += 1
@@ -309,11 +308,14 @@ class AliasResolver:
         return None, f"Flickr's API knows no account {alias} ({result.message or result.status})"
 
 
-def lookup_reference(con, item: TextReference, resolver: AliasResolver | None = None) -> LookupResult:
+def lookup_reference(con, item: TextReference, resolver: AliasResolver | None = None,
+                     catalog: dict | None = None) -> LookupResult:
+    """The answer for one reference; `catalog` (from _catalog) lets a run read the datasets table once."""
     if item.error is not None:
         return LookupResult(query=item.text, interpreted_as="error", detail=f"cannot be read: {item.error}",
                             error=item.error)
-    catalog = _catalog(con)
+    if catalog is None:
+        catalog = _catalog(con)
     ref: FlickrRef | None = item.ref
     if ref is not None and ref.kind == "photo":
         return _lookup_photo(con, item.text, ref, catalog)
@@ -572,4 +574,5 @@ def run_lookup(con, texts: list[str], resolver: AliasResolver | None = None) -> 
     if len(items) > MAX_REFERENCES:
         raise InputError(f"{len(items):,} references to look up; lookup answers at most {MAX_REFERENCES:,} per run "
                          "(split the input, or query the database with SQL)")
-    return LookupRun([lookup_reference(con, item, resolver) for item in items])
+    catalog = _catalog(con)
+    return LookupRun([lookup_reference(con, item, resolver, catalog) for item in items])

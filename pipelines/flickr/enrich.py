@@ -87,13 +87,13 @@ class EnrichResult:
     merge_holds: list[float] = field(default_factory=list)   # seconds each merge held the file for writing
     license_histories: Counter = field(default_factory=Counter)
     aliases: Counter = field(default_factory=Counter)   # lookupUser answers by status
+    sample: int | None = None        # --sample N (per dataset), with its seed
+    seed: int | None = None
+    sample_drawn: int = 0            # photos newly drawn into the sample by this run
 
     @property
     def aliases_asked(self) -> int:
         return sum(self.aliases.values())
-    sample: int | None = None        # --sample N (per dataset), with its seed
-    seed: int | None = None
-    sample_drawn: int = 0            # photos newly drawn into the sample by this run
 
     @property
     def merges(self) -> int:
@@ -171,6 +171,10 @@ class _Selection:
     _DONE = """
         SELECT DISTINCT photo_id FROM flickr_checks
         WHERE (checked_at >= $fresh AND status <> 'error') OR checked_at >= $pass"""
+    # The manifest's owner of a photo (per photo_id, over dataset_items d LEFT JOIN resolved_aliases a):
+    # an NSID it names, else what its path alias resolves to.
+    _MANIFEST_OWNER = """coalesce(any_value(d.owner_ref) FILTER (WHERE regexp_full_match(d.owner_ref, $nsid_pattern)),
+                                  any_value(a.owner_nsid))"""
 
     def __init__(self, dataset: str | None, fresh_since: datetime, pass_since: datetime,
                  sample: tuple[int, int] | None = None):
@@ -204,8 +208,7 @@ class _Selection:
                     SELECT photo_id FROM items ANTI JOIN done USING (photo_id)
                     ORDER BY photo_id LIMIT $n)
                 SELECT b.photo_id, any_value(y.owner_nsid), any_value(y.owner_nickname),
-                       coalesce(any_value(d.owner_ref) FILTER (WHERE regexp_full_match(d.owner_ref, $nsid_pattern)),
-                                any_value(a.owner_nsid))
+                       {self._MANIFEST_OWNER}
                 FROM batch b
                 LEFT JOIN yfcc_photos y USING (photo_id)
                 LEFT JOIN dataset_items d USING (photo_id)
@@ -252,9 +255,7 @@ class _Selection:
                 WHERE s.sample_rank > $rank OR (s.sample_rank = $rank AND s.dataset > $after_ds)
                 ORDER BY s.sample_rank, s.dataset LIMIT $n),
             refs AS (   -- the manifest's owner: an NSID, else what its path alias resolves to
-                SELECT d.photo_id,
-                       coalesce(any_value(d.owner_ref) FILTER (WHERE regexp_full_match(d.owner_ref, $nsid_pattern)),
-                                any_value(a.owner_nsid)) AS ref
+                SELECT d.photo_id, {self._MANIFEST_OWNER} AS ref
                 FROM dataset_items d LEFT JOIN resolved_aliases a ON a.alias = lower(d.owner_ref)
                 WHERE d.photo_id IN (SELECT photo_id FROM batch) GROUP BY d.photo_id)
             SELECT b.photo_id, coalesce(y.owner_nsid, r.ref), y.owner_nickname, b.sample_rank, b.dataset
@@ -336,8 +337,7 @@ def draw_sample(con: duckdb.DuckDBPyConnection, dataset: str | None, size: int, 
                 run_id: str | None = None) -> int:
     """Store the first `size` photos of each dataset (or of `dataset`) by sample key; photos
     already drawn with this seed stay, so the sample only grows. Returns the photos added."""
-    before = con.execute("SELECT count(*) FROM flickr_sample_photos").fetchone()[0]
-    con.execute(f"""
+    return con.execute(f"""
         INSERT INTO flickr_sample_photos (dataset, seed, photo_id, sample_rank, population, drawn_at, run_id)
         WITH ranked AS (
             SELECT dataset, photo_id,
@@ -347,8 +347,7 @@ def draw_sample(con: duckdb.DuckDBPyConnection, dataset: str | None, size: int, 
             QUALIFY sample_rank <= $size)
         SELECT r.dataset, $seed, r.photo_id, r.sample_rank, r.population, $now, $run FROM ranked r
         ANTI JOIN (SELECT dataset, photo_id FROM flickr_sample_photos WHERE seed = $seed) USING (dataset, photo_id)""",
-                {"ds": dataset, "size": size, "seed": seed, "now": utc_now(), "run": run_id})
-    return con.execute("SELECT count(*) FROM flickr_sample_photos").fetchone()[0] - before
+                {"ds": dataset, "size": size, "seed": seed, "now": utc_now(), "run": run_id}).fetchone()[0]
 
 
 def _start_run(con: duckdb.DuckDBPyConnection, result: EnrichResult, started: datetime, max_age_days: float,
