@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from .findings import table
-from .folder import earlier_summaries
 from .queries import TableResult
 
 TREND_MEASURES = {  # key -> (what it measures, unit, colour by meaning)
@@ -47,10 +46,10 @@ def _from_older(metrics: dict) -> dict:
     }
 
 
-def editions(out_dir: Path, current: dict) -> list[dict]:
-    """Every earlier edition ccaudit wrote into out_dir, oldest first, then this one."""
+def editions(earlier: list[tuple[Path, dict]], current: dict) -> list[dict]:
+    """Every earlier edition (`earlier_summaries` of the output folder), oldest first, then this one."""
     found = []
-    for folder, data in earlier_summaries(out_dir):
+    for folder, data in earlier:
         metrics = data.get("metrics") or {}
         values = metrics.get("edition") or _from_older(metrics)
         found.append({"generated_at": str(data.get("generated_at", "")), "folder": folder.name, **values})
