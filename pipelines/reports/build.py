@@ -247,16 +247,16 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, publish_mode: st
     snapshot = lead_text.snapshot_facts(tables)
     lead = {"datasets": [p.lead for p in profiles], "pool": lead_text.pool_sentence(tables),
             "limits": lead_text.limits(snapshot, bool(synthetic))}
-    history = editions(earlier, current={"generated_at": now.isoformat(sep=" ", timespec="seconds"),
-                                         "metrics": metrics})
+    generated_at = now.isoformat(sep=" ", timespec="seconds")
+    history = editions(earlier, current={"generated_at": generated_at, "metrics": metrics})
+    inputs = _table(tables, "quality_inputs")
     provenance = {
         "ccaudit_version": __version__,
         "git_commit": git_commit(),
         "duckdb_version": duckdb.__version__,
-        "generated_at": now.isoformat(sep=" ", timespec="seconds"),
+        "generated_at": generated_at,
         "publish_mode": publish_mode,
-        "inputs": [{k: json_value(v) for k, v in r.items()} for r in
-                   (_table(tables, "quality_inputs").records() if _table(tables, "quality_inputs") else [])],
+        "inputs": [{k: json_value(v) for k, v in r.items()} for r in (inputs.records() if inputs else [])],
         "synthetic_inputs": synthetic,
         "snapshot": snapshot,
         "sql": {t.name: f"sql/reports/{t.name}.sql" for t in tables},
