@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .findings import table
+from .findings import POOL, table
 from .queries import TableResult
 
 TREND_MEASURES = {  # key -> (what it measures, unit, colour by meaning)
@@ -38,8 +38,8 @@ def _from_older(metrics: dict) -> dict:
     optouts = metrics.get("optouts") or {}
     return {
         "derived_forbid_commercial_share": (metrics.get("headline") or {}).get("derived_forbid_commercial_share"),
-        "derived_items": sum((v.get("items") or 0) for k, v in sources.items() if k != "YFCC100M") or None,
-        "derived_datasets": len({k.rsplit(" ", 1)[0] for k in sources if k != "YFCC100M"}) or None,
+        "derived_items": sum((v.get("items") or 0) for k, v in sources.items() if k != POOL) or None,
+        "derived_datasets": len({k.rsplit(" ", 1)[0] for k in sources if k != POOL}) or None,
         "optouts_requests": optouts.get("requests"),
         "optouts_honoured": optouts.get("honoured"),
         "optouts_still_distributed": optouts.get("still_distributed"),
