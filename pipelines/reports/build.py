@@ -29,7 +29,7 @@ from . import findings as lead_text
 from .editions import edition_metrics, editions
 from .findings import headline_facts
 from .findings import table as _table
-from .folder import SUMMARY_FORMAT, prepare_out_dir, previous_summary, write_report_folder
+from .folder import SUMMARY_FORMAT, earlier_summaries, prepare_out_dir, previous_summary, write_report_folder
 from .pseudonym import Pseudonymizer, assert_no_leaks, assert_no_original_values, load_key
 from .queries import SECTIONS, TableResult, discover_queries, json_value, run_query
 from .render import render_outputs
@@ -223,7 +223,8 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, publish_mode: st
     day = now.strftime("%Y-%m-%d")
     try:  # fail early on an unusable or foreign folder, before the slow part
         prepare_out_dir(out_dir, day)
-        previous = previous_summary(out_dir)
+        earlier = earlier_summaries(out_dir)  # read once: the previous summary and the trend
+        previous = previous_summary(earlier)
     except OSError as exc:
         raise CcauditError(f"cannot create or read the report folder {out_dir}: {exc.strerror or exc}") from None
 
@@ -246,16 +247,16 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, publish_mode: st
     snapshot = lead_text.snapshot_facts(tables)
     lead = {"datasets": [p.lead for p in profiles], "pool": lead_text.pool_sentence(tables),
             "limits": lead_text.limits(snapshot, bool(synthetic))}
-    history = editions(out_dir, current={"generated_at": now.isoformat(sep=" ", timespec="seconds"),
-                                         "metrics": metrics})
+    generated_at = now.isoformat(sep=" ", timespec="seconds")
+    history = editions(earlier, current={"generated_at": generated_at, "metrics": metrics})
+    inputs = _table(tables, "quality_inputs")
     provenance = {
         "ccaudit_version": __version__,
         "git_commit": git_commit(),
         "duckdb_version": duckdb.__version__,
-        "generated_at": now.isoformat(sep=" ", timespec="seconds"),
+        "generated_at": generated_at,
         "publish_mode": publish_mode,
-        "inputs": [{k: json_value(v) for k, v in r.items()} for r in
-                   (_table(tables, "quality_inputs").records() if _table(tables, "quality_inputs") else [])],
+        "inputs": [{k: json_value(v) for k, v in r.items()} for r in (inputs.records() if inputs else [])],
         "synthetic_inputs": synthetic,
         "snapshot": snapshot,
         "sql": {t.name: f"sql/reports/{t.name}.sql" for t in tables},

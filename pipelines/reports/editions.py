@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .findings import table
-from .folder import earlier_summaries
+from .findings import POOL, table
 from .queries import TableResult
 
 TREND_MEASURES = {  # key -> (what it measures, unit, colour by meaning)
@@ -39,18 +38,18 @@ def _from_older(metrics: dict) -> dict:
     optouts = metrics.get("optouts") or {}
     return {
         "derived_forbid_commercial_share": (metrics.get("headline") or {}).get("derived_forbid_commercial_share"),
-        "derived_items": sum((v.get("items") or 0) for k, v in sources.items() if k != "YFCC100M") or None,
-        "derived_datasets": len({k.rsplit(" ", 1)[0] for k in sources if k != "YFCC100M"}) or None,
+        "derived_items": sum((v.get("items") or 0) for k, v in sources.items() if k != POOL) or None,
+        "derived_datasets": len({k.rsplit(" ", 1)[0] for k in sources if k != POOL}) or None,
         "optouts_requests": optouts.get("requests"),
         "optouts_honoured": optouts.get("honoured"),
         "optouts_still_distributed": optouts.get("still_distributed"),
     }
 
 
-def editions(out_dir: Path, current: dict) -> list[dict]:
-    """Every earlier edition ccaudit wrote into out_dir, oldest first, then this one."""
+def editions(earlier: list[tuple[Path, dict]], current: dict) -> list[dict]:
+    """Every earlier edition (`earlier_summaries` of the output folder), oldest first, then this one."""
     found = []
-    for folder, data in earlier_summaries(out_dir):
+    for folder, data in earlier:
         metrics = data.get("metrics") or {}
         values = metrics.get("edition") or _from_older(metrics)
         found.append({"generated_at": str(data.get("generated_at", "")), "folder": folder.name, **values})

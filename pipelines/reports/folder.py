@@ -43,9 +43,8 @@ def earlier_summaries(out_dir: Path) -> list[tuple[Path, dict]]:
     return found
 
 
-def previous_summary(out_dir: Path) -> dict | None:
-    """summary.json of the latest earlier report that ccaudit wrote into out_dir."""
-    found = earlier_summaries(out_dir)
+def previous_summary(found: list[tuple[Path, dict]]) -> dict | None:
+    """summary.json of the latest of the earlier reports `earlier_summaries` found."""
     return max(found, key=lambda f: (f[1].get("generated_at", ""), f[0].name))[1] if found else None
 
 

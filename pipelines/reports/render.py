@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from .charts import LICENSE_COLOURS, ChartContext, Colours, chart_for, line_chart
 from .datapackage import datapackage
+from .editions import TREND_MEASURES
 from .formatting import (
     column_label,
     format_count_delta,
@@ -128,8 +129,6 @@ def _sections(tables: list[TableResult], sections: dict[str, str], context: Char
 
 def trend_charts(editions: list[dict], colours: Colours) -> list[dict]:
     """One line per measure across the editions in this folder; none before there are two editions."""
-    from .editions import TREND_MEASURES
-
     if len(editions) < 2:
         return []
     days = [(e["generated_at"] or e["folder"])[:10] for e in editions]

@@ -90,6 +90,11 @@ def _sources(con) -> tuple[list[str], list[dict]]:
     return names, info
 
 
+def _empty_shard() -> dict:
+    """An index file's records: accounts ("u"), names ("n") and photo profiles ("p")."""
+    return {"u": {}, "n": {}, "p": []}
+
+
 def _shard_chars(entries: int, single_file_limit: int) -> int:
     if entries <= single_file_limit:
         return 0
@@ -128,7 +133,7 @@ def build_search_index(con, salt: str, photo_limit: int = PHOTO_LIMIT,
     shards: dict[str, dict] = {}
 
     def shard(key_digest: str) -> dict:
-        return shards.setdefault(key_digest[:chars], {"u": {}, "n": {}, "p": []})
+        return shards.setdefault(key_digest[:chars], _empty_shard())
 
     for _account, key_digest, pool_photos, photos, per_source, opted_out in accounts:
         record = {"s": ([[0, pool_photos, pool_photos]] if pool_photos else []) + [list(s) for s in per_source],
@@ -159,7 +164,7 @@ def build_search_index(con, salt: str, photo_limit: int = PHOTO_LIMIT,
     if chars:
         index["shards"] = shards
     else:
-        index["records"] = shards.get("", {"u": {}, "n": {}, "p": []})
+        index["records"] = shards.get("", _empty_shard())
     return index
 
 
@@ -178,7 +183,7 @@ def split_search_index(index: dict) -> tuple[dict, dict[str, str]]:
 def _record_shard(index: dict, key_digest: str) -> dict:
     if "records" in index:
         return index["records"]
-    return index["shards"].get(key_digest[:index["shard_chars"]], {"u": {}, "n": {}, "p": []})
+    return index["shards"].get(key_digest[:index["shard_chars"]], _empty_shard())
 
 
 def find_account(index: dict, key_digest: str) -> dict | None:
