@@ -24,7 +24,7 @@ from types import ModuleType
 
 import pyarrow as pa
 
-from ...catalog import catalog_key_for, entry_for
+from ... import catalog
 from ...db import transaction, utc_now
 from ...errors import InputError
 from ...resources import read_sql
@@ -149,7 +149,7 @@ def load_staged_manifest(con, staged: StagedManifest | dict, catalog_entry: str 
     is an InputError), else the entry whose name or alias matches the dataset name, else none."""
     if isinstance(staged, dict):
         staged = StagedManifest.from_dict(staged)
-    catalog_key = catalog_key_for(staged.dataset, catalog_entry)
+    catalog_key = catalog.catalog_key_for(staged.dataset, catalog_entry)
     key = [staged.dataset, staged.version]
     with _quiet(con), transaction(con):
         previous = con.execute("SELECT run_id FROM datasets WHERE dataset = ? AND version = ?", key).fetchone()
@@ -186,7 +186,7 @@ def load_staged_manifest(con, staged: StagedManifest | dict, catalog_entry: str 
         # The date licenses are judged at (--collected-on, else the catalogue's collected_on, else
         # the latest date the manifest says its items were crawled: the collection finished then)
         # and what the dataset distributes (the report's privacy section asks whether it shows faces).
-        entry = entry_for(catalog_key) if catalog_key is not None else None
+        entry = catalog.entry_for(catalog_key) if catalog_key is not None else None
         collected_on, source = _collection_date(collected_on, entry, crawled_until)
         con.execute("""
             INSERT INTO datasets (dataset, version, format, items, auditable, source_files, ingested_at, run_id,
@@ -262,7 +262,7 @@ def ingest_manifest(con, fmt: str, *, dataset: str, version: str | None = None,
                     catalog_entry: str | None = None, collected_on: date | None = None,
                     **options) -> ManifestResult:
     """Parse and load a manifest (stage to Parquet in a temporary folder, then one transaction)."""
-    catalog_key_for(dataset, catalog_entry)  # an unknown --catalog-entry fails before the slow part
+    catalog.catalog_key_for(dataset, catalog_entry)  # an unknown --catalog-entry fails before the slow part
     started = utc_now()
     try:
         with tempfile.TemporaryDirectory(prefix="ccaudit-manifest-", dir=work_dir) as tmp:
