@@ -22,7 +22,7 @@ COPY --chown=airflow:root expectations ./expectations
 # FROM line above and the lock name the same Airflow). apache-airflow stays the image's version.
 # The cluster extra: Celery provider, celery[redis], psycopg2 and asyncpg for PostgreSQL.
 RUN pip install --no-cache-dir -c constraints/constraints-3.11.txt "apache-airflow==${AIRFLOW_VERSION}" ".[cluster]" \
- && python -c "import pipelines.quality, pipelines.resources as r; r.expectations_dir(); r.sql_dir('schema')"
+ && python -c "import pipelines.validate.suites, pipelines.resources as r; r.expectations_dir(); r.sql_dir('schema')"
 
 # DAGs baked in too, so the image runs without the ./dags bind mount (compose mounts it for editing).
 COPY --chown=airflow:root dags /opt/airflow/dags

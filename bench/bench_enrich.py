@@ -49,7 +49,7 @@ def _server(api_key: str):
 def bench_throughput(folder: Path, photos: int) -> list[dict]:
     from pipelines.config import Settings
     from pipelines.flickr.client import FlickrClient
-    from pipelines.flickr.enrich import enrich
+    from pipelines.enrich.run import enrich
 
     server = _server(KEY)
     try:
@@ -84,7 +84,7 @@ def bench_throughput(folder: Path, photos: int) -> list[dict]:
 
 def bench_utilisation(folder: Path, window: float, rate: float = 3600.0) -> list[dict]:
     from pipelines.config import Settings
-    from pipelines.flickr.enrich import enrich
+    from pipelines.enrich.run import enrich
 
     server = _server(KEY)
     try:

@@ -57,7 +57,7 @@ def main(argv=None) -> int:
 
     from pipelines.config import Settings
     from pipelines.db import connect
-    from pipelines.flickr.enrich import enrich
+    from pipelines.enrich.run import enrich
     from pipelines.ingest.manifests import load_staged_manifest, stage_manifest
     from pipelines.ingest.yfcc import ingest_yfcc, load_staged, stage_yfcc_file
     from pipelines.synth.manifests import generate_manifests

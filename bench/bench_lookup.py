@@ -30,7 +30,7 @@ def _median_ms(fn, repeat: int = REPEAT) -> float:
 
 def bench_database(db_path: Path) -> list[dict]:
     from pipelines.db import connect
-    from pipelines.lookup import lookup
+    from pipelines.lookup.answer import lookup
 
     con = connect(db_path, read_only=True)
     try:

@@ -53,8 +53,8 @@ def make_database(path: Path, photos: int):
 
 
 def write_report(con, out: Path, photo_limit: int) -> dict:
-    from pipelines.reports.render import _environment
-    from pipelines.reports.search import build_search_index, split_search_index
+    from pipelines.report.render import _environment
+    from pipelines.publish.search_index import build_search_index, split_search_index
 
     started = time.perf_counter()
     page, files = split_search_index(build_search_index(con, salt=secrets.token_hex(16), photo_limit=photo_limit))
@@ -101,7 +101,7 @@ def browser_queries(out: Path, queries: list[str]) -> list[dict]:
 
 
 def cli_queries(con, queries: list[str]) -> list[float]:
-    from pipelines.lookup import lookup_text
+    from pipelines.lookup.answer import lookup_text
 
     times = []
     for query in queries:

@@ -226,7 +226,7 @@ def enrich_batch(settings: Settings, dataset: str | None = None, limit: int | No
         raise ConfigError(f"the sample seed must be a whole number >= 0, not {seed!r}")
     if not settings.flickr_api_key:
         return {"skipped": "no key", "checked": 0}
-    from .flickr.enrich import enrich
+    from .enrich.run import enrich
 
     limit = hourly_limit(settings) if limit is None else limit
     result = enrich(settings, dataset=dataset, limit=limit, max_age_days=max_age, progress=False,
@@ -238,7 +238,7 @@ def enrich_batch(settings: Settings, dataset: str | None = None, limit: int | No
 
 def run_validation(settings: Settings, run_id: str | None = None) -> dict:
     """Run the GX suites and store the results; `success` is False when a critical one failed."""
-    from .quality import validate_database
+    from .validate.suites import validate_database
 
     # Reads read-only (readers share the file meanwhile), then stores the results in a short write.
     result = validate_database(settings.db_path.resolve(), run_id=run_id)
@@ -251,7 +251,7 @@ def build_report_and_edition(settings: Settings, publish_mode: str = "pseudonymo
     """Write the report to <out>/<date>/ (the report builder renames a finished folder into place,
     so readers never see half a report) and the readers' edition to <out>/editions/. Opens the
     database read-only."""
-    from .reports.build import build_report
+    from .report.build import build_report
 
     with open_db(settings, read_only=True) as con:
         result = build_report(con, out_dir=settings.reports_dir.resolve(), publish_mode=publish_mode, edition=True)

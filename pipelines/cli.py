@@ -113,7 +113,7 @@ def cmd_ingest_manifest(args) -> int:
 
 
 def cmd_enrich(args) -> int:
-    from .flickr.enrich import enrich
+    from .enrich.run import enrich
 
     settings = _settings(args)
     if args.dataset is not None:  # matched whole: 'evil\n' is not a dataset name
@@ -126,7 +126,7 @@ def cmd_enrich(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .quality import validate_database
+    from .validate.suites import validate_database
 
     result = validate_database(_settings(args).db_path)
     print(result.summary_text())
@@ -134,7 +134,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from .reports.build import build_report
+    from .report.build import build_report
 
     with _connect(args, read_only=True) as con:
         result = build_report(con, out_dir=Path(args.out), publish_mode=args.publish_mode, edition=True)
@@ -143,7 +143,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_publish_db(args) -> int:
-    from .edition import publish_edition
+    from .publish.edition import publish_edition
 
     with _connect(args, read_only=True) as con:
         result = publish_edition(con, Path(args.out), publish_mode=args.publish_mode)
@@ -152,13 +152,13 @@ def cmd_publish_db(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from .serve import serve
+    from .publish.datasette import serve
 
     return serve(Path(args.edition), port=args.port)
 
 
 def cmd_lookup(args) -> int:
-    from .lookup import AliasResolver, read_inputs, run_lookup
+    from .lookup.answer import AliasResolver, read_inputs, run_lookup
 
     texts = read_inputs(args.query, args.from_file)
     settings = _settings(args)

@@ -43,8 +43,8 @@ def run_demo(settings: Settings, out_dir: Path, rows: int = DEMO_ROWS, seed: int
     from .ingest.manifests import ingest_manifest
     from .ingest.yfcc import ingest_yfcc
     from .optout import add_optout
-    from .quality import validate
-    from .reports.build import build_report
+    from .validate.suites import validate
+    from .report.build import build_report
     from .synth.manifests import generate_manifests
     from .synth.yfcc import generate_yfcc
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .db import transaction, utc_now
 from .errors import InputError
-from .flickr_urls import normalise_nsid
+from .flickr.urls import normalise_nsid
 from .textsafe import escape_controls
 
 KINDS = ("user", "photo")

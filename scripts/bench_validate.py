@@ -1,4 +1,4 @@
-"""Time `pipelines.quality.validate` on N synthetic yfcc_photos rows (filled by SQL, no ingest).
+"""Time `pipelines.validate.suites.validate` on N synthetic yfcc_photos rows (filled by SQL, no ingest).
 
     .venv/bin/python scripts/bench_validate.py [ROWS] [BATCH_ROWS] [DB]
 
@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipelines.db import connect
-from pipelines.quality import _GxRunner, validate
+from pipelines.validate.suites import _GxRunner, validate
 
 FILL = """
 INSERT INTO yfcc_photos (photo_id, owner_nsid, uploaded_at, longitude, latitude, accuracy, license_id,

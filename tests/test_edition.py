@@ -13,14 +13,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines import edition as edition_module
+from pipelines.publish import edition as edition_module
 from pipelines.cli import main
 from pipelines.config import Settings
 from pipelines.db import connect
-from pipelines.edition import EDITION_FILE, KEEP_EDITIONS, LATEST, publish_edition
+from pipelines.publish.edition import EDITION_FILE, KEEP_EDITIONS, LATEST, publish_edition
 from pipelines.errors import CcauditError
-from pipelines.reports.build import build_report
-from pipelines.reports.pseudonym import FLICKR_PERSONAL_URL_RE, NSID_RE
+from pipelines.report.build import build_report
+from pipelines.publish.pseudonym import FLICKR_PERSONAL_URL_RE, NSID_RE
 from tests.conftest import REPO
 from tests.test_concurrency import free_port, get_json, wait_for_http
 

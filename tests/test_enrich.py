@@ -17,7 +17,7 @@ from pipelines.config import Settings
 from pipelines.db import connect
 from pipelines.errors import CcauditError, ConfigError, DatabaseLockedError, InputError
 from pipelines.flickr.client import FlickrApiKeyError, FlickrClient
-from pipelines.flickr.enrich import Journal, enrich, journal_dir, merge_journal
+from pipelines.enrich.run import Journal, enrich, journal_dir, merge_journal
 from pipelines.resources import read_sql, sql_dir
 from tests.conftest import REPO
 from tests.flickr_server import FlickrTestServer, Reply, fail_body, history_body, person_body, photo_body
@@ -482,10 +482,10 @@ def test_final_merge_blocked_by_a_reader_keeps_the_answers_for_the_next_run(sett
 
 
 def test_a_second_enrich_on_the_same_database_is_refused(settings, server):
-    from pipelines.flickr.enrich import _enrich_lock
+    from pipelines.enrich.run import _enrich_lock
 
     with _enrich_lock(journal_dir(settings.db_path)):
-        code = ("import sys; from pipelines.flickr.enrich import _enrich_lock; from pathlib import Path\n"
+        code = ("import sys; from pipelines.enrich.run import _enrich_lock; from pathlib import Path\n"
                 f"with _enrich_lock(Path({str(journal_dir(settings.db_path))!r})): pass")
         done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60,
                               check=False)

@@ -8,7 +8,7 @@ punctuation pasted text puts around a link.
 
 import pytest
 
-from pipelines.flickr_urls import (
+from pipelines.flickr.urls import (
     BASE58_ALPHABET,
     FlickrRef,
     FlickrUrlError,
@@ -376,7 +376,7 @@ def test_owner_refs_refused(text):
 
 
 def test_nsids_are_matched_whatever_the_case_and_stored_with_a_capital_n():
-    from pipelines.flickr_urls import normalise_nsid
+    from pipelines.flickr.urls import normalise_nsid
 
     assert normalise_nsid(" 12345678@n00 ") == "12345678@N00"
     assert normalise_nsid("someone") is None

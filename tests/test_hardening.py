@@ -16,7 +16,7 @@ import pytest
 
 from pipelines.config import Settings
 from pipelines.db import connect
-from pipelines.flickr.enrich import enrich
+from pipelines.enrich.run import enrich
 from tests.conftest import REPO
 from tests.flickr_server import FlickrTestServer, Reply, person_body, photo_body
 
@@ -315,7 +315,7 @@ def test_common_word_nicknames_do_not_block_the_pseudonymous_report(db_path, tmp
 def test_a_clear_name_in_a_person_column_is_still_refused():
     """The safety net stays for what it is for: a nickname published unmarked in a people column."""
     from pipelines.errors import CcauditError
-    from pipelines.reports.pseudonym import Pseudonymizer, assert_no_original_values
+    from pipelines.publish.pseudonym import Pseudonymizer, assert_no_original_values
 
     pseudonymizer = Pseudonymizer(b"0" * 32)
     pseudonymizer.token("user")

@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.config import Settings
 from pipelines.db import connect
-from pipelines.flickr.enrich import enrich
+from pipelines.enrich.run import enrich
 from pipelines.resources import read_sql
 from pipelines.stats import draw_sample, wilson_interval
 from tests.flickr_server import FlickrTestServer, fail_body, history_body, person_body, photo_body
@@ -111,7 +111,7 @@ def test_a_seeded_sample_is_checked_in_sample_order_and_estimates_carry_n_and_an
     # the published report carries the same figures with n, interval and label
     import json
 
-    from pipelines.reports.build import build_report
+    from pipelines.report.build import build_report
     with connect(settings.db_path, read_only=True) as con:
         folder = build_report(con, settings.db_path.parent / "report").report_dir
     published = json.loads((folder / "summary.json").read_text())["tables"]["enrichment_sample_estimates"]["rows"]
@@ -233,7 +233,7 @@ def alias_world(db_path):
 
 
 def test_path_aliases_resolve_once_and_feed_owners_lookup_and_counts(alias_world):
-    from pipelines.lookup import lookup
+    from pipelines.lookup.answer import lookup
 
     settings, server = alias_world
     result = enrich(settings, dataset="ffhq")
@@ -363,7 +363,7 @@ def test_enrich_sample_from_the_command_line(world):
 
 def test_privacy_exposure_counts_geotags_by_accuracy_and_never_prints_a_coordinate(db_path, tmp_path):
     from pipelines.ingest.manifests import ingest_manifest
-    from pipelines.reports.build import build_report
+    from pipelines.report.build import build_report
 
     # photo id: (latitude, longitude, accuracy) in YFCC100M; None = not geotagged
     geo = {8001: (47.622562, -122.288368, 16), 8002: (51.501234, -0.141987, 14), 8003: (48.856613, 2.352222, 11),

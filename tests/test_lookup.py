@@ -9,8 +9,8 @@ from datetime import datetime
 
 import pytest
 
-from pipelines.flickr_urls import encode_base58, parse_flickr_url
-from pipelines.lookup import lookup
+from pipelines.flickr.urls import encode_base58, parse_flickr_url
+from pipelines.lookup.answer import lookup
 from tests.conftest import build_generated_world
 
 ROWS, SEED = 6_000, 11
@@ -191,7 +191,7 @@ def test_a_pasted_paragraph_is_looked_up_reference_by_reference(world):
     photo_id = min(expected)
     text = (f"Found mine: {photos[photo_id].download_url.replace('.jpg', '_o_d.jpg')}, and my account "
             f"{nsid}. Also https://www.flickr.com/groups/x/ (a group).")
-    from pipelines.lookup import lookup_text
+    from pipelines.lookup.answer import lookup_text
 
     answers = lookup_text(con, text)
     assert [a.interpreted_as for a in answers] == ["photo", "nsid", "error"]
@@ -319,7 +319,7 @@ def test_control_characters_in_names_are_shown_escaped(world):
 
 
 def test_huge_inputs_are_refused_in_one_line(tmp_path, capsys, monkeypatch):
-    from pipelines import lookup as lookup_module
+    from pipelines.lookup import answer as lookup_module
     from pipelines.cli import main
 
     db = str(tmp_path / "empty.duckdb")

@@ -180,7 +180,7 @@ def test_ffhq_counts_items_that_name_a_country(tmp_path):
 # --- the privacy section -------------------------------------------------------------------------
 
 def test_privacy_section_shows_what_each_manifest_republishes(tmp_path):
-    from pipelines.reports.build import build_report
+    from pipelines.report.build import build_report
 
     db = tmp_path / "db.duckdb"
     ffhq = tmp_path / "ffhq-dataset-v2.json"

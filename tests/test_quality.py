@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.errors import ConfigError
-from pipelines.quality import load_suites, validate
+from pipelines.validate.suites import load_suites, validate
 from tests.conftest import REPO
 
 YFCC_INSERT = """
@@ -183,6 +183,6 @@ def test_cli_validate_exit_codes(db_path: Path):
 
 
 def test_importing_quality_does_not_import_gx():
-    code = "import sys, pipelines.quality; print('great_expectations' in sys.modules, 'pandas' in sys.modules)"
+    code = "import sys, pipelines.validate.suites; print('great_expectations' in sys.modules, 'pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]

@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from pipelines.db import connect
-from pipelines.flickr.enrich import enrich
+from pipelines.enrich.run import enrich
 from pipelines.resources import sql_dir
 from pipelines.stats import draw_sample, wilson_interval
 from tests.test_live_audit import report, world  # noqa: F401  (world: the fixture)

@@ -14,11 +14,11 @@ import pytest
 from pipelines.cli import main
 from pipelines.db import connect
 from pipelines.errors import CcauditError
-from pipelines.reports.build import build_report
-from pipelines.reports.folder import MARKER
-from pipelines.reports.pseudonym import Pseudonymizer, assert_no_leaks, assert_no_original_values
-from pipelines.reports.queries import discover_queries, parse_query_file
-from pipelines.reports.search import build_search_index, digest, find_photo, find_user, photo_key, user_key
+from pipelines.report.build import build_report
+from pipelines.report.folder import MARKER
+from pipelines.publish.pseudonym import Pseudonymizer, assert_no_leaks, assert_no_original_values
+from pipelines.report.queries import discover_queries, parse_query_file
+from pipelines.publish.search_index import build_search_index, digest, find_photo, find_user, photo_key, user_key
 from pipelines.resources import read_sql, sql_dir
 
 DAY1 = datetime(2026, 3, 1, 12, 0, 0)
@@ -617,7 +617,7 @@ def test_examples_answer_on_a_sample(report_db):
 # --- charts ---------------------------------------------------------------------------------------
 
 def _table_result(chart: str, columns: list[str], rows: list[list]):
-    from pipelines.reports.queries import ReportQuery, TableResult, parse_chart
+    from pipelines.report.queries import ReportQuery, TableResult, parse_chart
 
     query = ReportQuery(name="t", sql="SELECT 1", title="T <b>", section="yfcc", order=1,
                         chart=parse_chart(chart, "test"))
@@ -636,7 +636,7 @@ def _table_result(chart: str, columns: list[str], rows: list[list]):
 def test_every_chart_kind_draws_well_formed_escaped_html(chart, columns, rows):
     from xml.etree import ElementTree
 
-    from pipelines.reports.charts import Colours, chart_for
+    from pipelines.report.charts import Colours, chart_for
 
     drawn = chart_for(_table_result(chart, columns, rows), Colours({"CC BY 2.0": "by"}))
     assert drawn is not None
@@ -649,14 +649,14 @@ def test_every_chart_kind_draws_well_formed_escaped_html(chart, columns, rows):
     marks = [e for e in root.iter() if (e.get("class") or "").split()[0:1] in (["bar-fill"], ["seg"], ["dot"])
              or e.tag == "td" and "background" in (e.get("style") or "")]
     assert marks
-    from pipelines.reports.formatting import format_value
+    from pipelines.report.formatting import format_value
 
     shown = [format_value(v, c) for row in rows for v, c in zip(row, columns) if isinstance(v, (int, float))]
     assert sum(value in drawn.description for value in shown) >= len(rows) - 1, drawn.description
 
 
 def test_bars_are_sorted_by_value_with_a_scale_and_small_groups_at_their_size():
-    from pipelines.reports.charts import Colours, chart_for
+    from pipelines.report.charts import Colours, chart_for
 
     drawn = str(chart_for(_table_result("hbar label=k value=share count=n of=d", ["k", "share", "n", "d"],
                                         [["a", 0.2, 2, 10], ["b", 0.9, 9, 10], ["c", 0.5, 5, 10]]), Colours()))
@@ -674,7 +674,7 @@ def test_a_new_chart_kind_is_one_registered_function():
     """The header parser, the error message and chart_for all read CHART_KINDS: one function adds a kind."""
     from markupsafe import Markup
 
-    from pipelines.reports.charts import CHART_KINDS, Chart, Colours, chart_for, chart_kind
+    from pipelines.report.charts import CHART_KINDS, Chart, Colours, chart_for, chart_kind
 
     assert set(CHART_KINDS) == {"bar", "hbar", "stacked", "line", "heatmap"}
     try:
@@ -692,6 +692,6 @@ def test_a_new_chart_kind_is_one_registered_function():
 
 
 def test_chart_that_names_a_missing_column_is_left_out():
-    from pipelines.reports.charts import Colours, chart_for
+    from pipelines.report.charts import Colours, chart_for
 
     assert chart_for(_table_result("bar label=nope value=n", ["k", "n"], [["a", 1]]), Colours()) is None

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.flickr_urls import encode_base58, parse_flickr_url
-from pipelines.reports.build import build_report
+from pipelines.flickr.urls import encode_base58, parse_flickr_url
+from pipelines.report.build import build_report
 from tests.browser_support import BROWSER_MARKS, keep
 from tests.test_report import DAY1, XSS_DATASET, insert_dataset, insert_photos
 
@@ -123,7 +123,7 @@ URLS = [
 
 
 def test_search_page_reads_urls_like_ccaudit(browser, report_dir):
-    """The page's URL parser agrees with pipelines.flickr_urls on every form it accepts."""
+    """The page's URL parser agrees with pipelines.flickr.urls on every form it accepts."""
     browser.open((report_dir / "search.html").as_uri())
     for url in URLS:
         ref = parse_flickr_url(url)

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from pipelines.errors import CcauditError
-from pipelines.reports import build as build_module
-from pipelines.reports.build import build_report
+from pipelines.report import build as build_module
+from pipelines.report.build import build_report
 from pipelines.resources import sql_dir
 from tests.test_report import DAY1, DAY2, insert_dataset, insert_photos, read_summary
 
@@ -264,7 +264,7 @@ def test_a_dataset_released_for_commercial_use_on_nc_photos_is_flagged(con, tmp_
 
 
 def test_limits_state_when_licenses_were_recorded():
-    from pipelines.reports.findings import limits
+    from pipelines.report.findings import limits
 
     rechecked = limits({"yfcc_last_upload": "2014-02-01", "yfcc_released": 2014, "flickr_first_check": "2026-03-01",
                         "flickr_last_check": "2026-03-08", "flickr_photos_checked": 12}, synthetic=False)
@@ -276,8 +276,8 @@ def test_limits_state_when_licenses_were_recorded():
 
 
 def test_every_table_a_finding_reads_exists():
-    from pipelines.reports.findings import FINDING_TABLES
-    from pipelines.reports.queries import discover_queries
+    from pipelines.report.findings import FINDING_TABLES
+    from pipelines.report.queries import discover_queries
 
     assert set(FINDING_TABLES) <= {q.name for q in discover_queries()}
     # and the code reads no report table by name that is not declared

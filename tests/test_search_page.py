@@ -20,8 +20,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from pipelines.flickr_urls import encode_base58, read_text
-from pipelines.lookup import run_lookup
+from pipelines.flickr.urls import encode_base58, read_text
+from pipelines.lookup.answer import run_lookup
 from tests.browser_support import BROWSER_MARKS, keep
 from tests.conftest import build_generated_world
 from tests.test_flickr_urls import BAD, PHOTOS, SPELLED, UNSUPPORTED, USERS
@@ -59,8 +59,8 @@ def demo(tmp_path_factory):
 
 
 def _build(con, out, sharded: bool, monkeypatch):
-    from pipelines.reports import search
-    from pipelines.reports.build import build_report
+    from pipelines.publish import search_index as search
+    from pipelines.report.build import build_report
 
     monkeypatch.setattr(search, "SINGLE_FILE_LIMIT", 0 if sharded else 10**9)
     monkeypatch.setattr(search, "SHARD_TARGET", 20)  # several prefix digits even on a small database
@@ -240,7 +240,7 @@ LINKS = ([url for url, *_ in PHOTOS] + [url for url, *_ in USERS] + [url for url
 
 
 def test_the_page_reads_every_link_like_ccaudit(browser, single):
-    """The page's reader agrees with pipelines.flickr_urls.read_text on every case of its tests."""
+    """The page's reader agrees with pipelines.flickr.urls.read_text on every case of its tests."""
     browser.open((single / "search.html").as_uri())
     for text in LINKS:
         expected = [{"text": i.text, "ref": None if i.ref is None else {

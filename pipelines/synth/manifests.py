@@ -31,7 +31,7 @@ from pathlib import Path
 from urllib.parse import unquote_plus
 
 from ..errors import InputError
-from ..flickr_urls import encode_base58
+from ..flickr.urls import encode_base58
 from ..ingest.manifests.base import open_binary
 from ..licenses import LICENSES, resolve_license
 

@@ -1,5 +1,5 @@
 -- Great Expectations results, one row per expectation per validation run (append-only history).
--- Written by pipelines/quality.py (`ccaudit validate`, the Airflow validation task); read by the report.
+-- Written by pipelines/validate/suites.py (`ccaudit validate`, the Airflow validation task); read by the report.
 CREATE TABLE IF NOT EXISTS validation_results (
     run_id           VARCHAR NOT NULL,
     validated_at     TIMESTAMP NOT NULL,

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from ...flickr_urls import FlickrUrlError, parse_photo_ref
+from ...flickr.urls import FlickrUrlError, parse_photo_ref
 from ...licenses import resolve_license
 from .base import ManifestFormat, StagingSink, auditable, open_text  # noqa: F401
 from .jsonstream import JsonStream

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ...flickr_urls import FlickrUrlError, parse_flickr_url, parse_owner_ref, parse_photo_ref
+from ...flickr.urls import FlickrUrlError, parse_flickr_url, parse_owner_ref, parse_photo_ref
 from ...licenses import license_id_for
 from .base import FormatOption, ManifestFormat, StagingSink, csv_rows, header_index
 

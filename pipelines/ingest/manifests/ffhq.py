@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ...flickr_urls import FlickrUrlError, parse_photo_ref
+from ...flickr.urls import FlickrUrlError, parse_photo_ref
 from ...licenses import resolve_license
 from .base import ManifestFormat, StagingSink, auditable, crawl_date, open_text  # noqa: F401
 from .jsonstream import JsonStream

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ...flickr_urls import FlickrUrlError, parse_flickr_url, parse_owner_ref
+from ...flickr.urls import FlickrUrlError, parse_flickr_url, parse_owner_ref
 from ...licenses import license_id_for
 from .base import ManifestFormat, StagingSink, auditable, csv_rows, header_index  # noqa: F401
 

@@ -37,10 +37,10 @@ from pathlib import Path
 
 import duckdb
 
-from . import __version__
-from .errors import CcauditError
-from .reports.folder import refuse_system_dir
-from .reports.pseudonym import FLICKR_PERSONAL_URL_RE, NSID_RE, Pseudonymizer, find_leaks, load_key
+from .. import __version__
+from ..errors import CcauditError
+from ..report.folder import refuse_system_dir
+from .pseudonym import FLICKR_PERSONAL_URL_RE, NSID_RE, Pseudonymizer, find_leaks, load_key
 
 EDITION_FILE = "ccaudit-edition.duckdb"
 MARKER = ".ccaudit-edition"

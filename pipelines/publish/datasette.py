@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from .edition import EDITION_FILE, latest_edition
-from .errors import CcauditError
+from ..errors import CcauditError
 
 SQLITE_FILE = "ccaudit.db"   # Datasette names a database after its file: /ccaudit
 METADATA_FILE = "datasette-metadata.json"

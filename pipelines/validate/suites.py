@@ -40,9 +40,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .db import connect, transaction
-from .errors import ConfigError
-from .resources import expectations_dir
+from ..db import connect, transaction
+from ..errors import ConfigError
+from ..resources import expectations_dir
 
 FLICKR_LAUNCH = datetime(2004, 2, 1)
 DEFAULT_BATCH_ROWS = 500_000

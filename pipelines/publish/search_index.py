@@ -13,7 +13,7 @@ Keys (the JavaScript in templates/search.html.j2 builds the same strings):
           path alias)                                            -> the digests of every account with it
     "p:" + photo id in decimal without leading zeros           -> the photo's profile (see below)
 
-The answers are the ones `ccaudit lookup` gives (pipelines/lookup.py), computed by the same rules:
+The answers are the ones `ccaudit lookup` gives (pipelines/lookup/answer.py), computed by the same rules:
 an account's items are those whose photo is the account's in YFCC100M or whose manifest names the
 account (NSID, or a path alias Flickr resolved to it); photos and items are counted apart; YFCC100M,
 the pool the datasets were drawn from, is source 0 and labelled as the pool; each derived dataset
@@ -35,7 +35,7 @@ import json
 import unicodedata
 
 from ..catalog import NO_REMOVAL_ROUTE, entry_for
-from ..flickr_urls import NSID_RE
+from ..flickr.urls import NSID_RE
 from ..licenses import LICENSES
 from ..resources import read_sql
 

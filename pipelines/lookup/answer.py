@@ -21,11 +21,11 @@ from datetime import datetime
 
 import duckdb
 
-from .catalog import NO_REMOVAL_ROUTE, entry_for
-from .flickr_urls import ALIAS_RE, FlickrRef, TextReference, normalise_nsid, read_text
-from .licenses import LICENSES
-from .optout import OptOut, optouts_for
-from .textsafe import escape_controls, escape_fields
+from ..catalog import NO_REMOVAL_ROUTE, entry_for
+from ..flickr.urls import ALIAS_RE, FlickrRef, TextReference, normalise_nsid, read_text
+from ..licenses import LICENSES
+from ..optout import OptOut, optouts_for
+from ..textsafe import escape_controls, escape_fields
 
 TEXT_PHOTO_LIMIT = 25
 MAX_REFERENCES = 10_000          # per run: each is a database lookup; more is a job for SQL, not for lookup
@@ -505,7 +505,7 @@ def read_inputs(queries: list[str], from_file: str | None = None) -> list[str]:
     import sys
     from pathlib import Path
 
-    from .errors import InputError
+    from ..errors import InputError
 
     texts = [q for q in queries if q and q.strip()]
     if from_file is not None:
@@ -568,7 +568,7 @@ class LookupRun:
 
 
 def run_lookup(con, texts: list[str], resolver: AliasResolver | None = None) -> LookupRun:
-    from .errors import InputError
+    from ..errors import InputError
 
     items = [item for text in texts for item in read_text(text)]
     if len(items) > MAX_REFERENCES:

@@ -52,7 +52,7 @@ from ..db import connect, transaction, utc_now
 from ..errors import CcauditError, DatabaseLockedError, InputError
 from ..progress import Progress
 from ..stats import sample_key_sql
-from .client import (
+from ..flickr.client import (
     STATUSES,
     ApiResult,
     DeadlineReached,

@@ -16,8 +16,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from .charts import LICENSE_COLOURS, ChartContext, Colours, chart_for, line_chart
-from .datapackage import datapackage
-from .editions import TREND_MEASURES
+from ..publish.datapackage import datapackage
+from .trend import TREND_MEASURES
 from .formatting import (
     column_label,
     format_count_delta,
@@ -157,7 +157,7 @@ def trend_charts(editions: list[dict], colours: Colours) -> list[dict]:
 @cache  # compiling the templates costs more than rendering them
 def _environment(autoescape: bool) -> Environment:
     env = Environment(
-        loader=PackageLoader("pipelines.reports", "templates"),
+        loader=PackageLoader("pipelines.report", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default=autoescape)
         if autoescape else False,
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)

@@ -26,14 +26,14 @@ from ..errors import CcauditError
 from ..resources import read_sql
 from . import changes as change_log
 from . import findings as lead_text
-from .editions import edition_metrics, editions
+from .trend import edition_metrics, editions
 from .findings import headline_facts
 from .findings import table as _table
 from .folder import SUMMARY_FORMAT, earlier_summaries, prepare_out_dir, previous_summary, write_report_folder
-from .pseudonym import Pseudonymizer, assert_no_leaks, assert_no_original_values, load_key
+from ..publish.pseudonym import Pseudonymizer, assert_no_leaks, assert_no_original_values, load_key
 from .queries import SECTIONS, TableResult, discover_queries, json_value, run_query
 from .render import render_outputs
-from .search import PHOTO_LIMIT, build_search_index, split_search_index
+from ..publish.search_index import PHOTO_LIMIT, build_search_index, split_search_index
 
 PUBLISH_MODES = ("pseudonymous", "full")
 MAX_JSON_ROWS = 10_000  # per table in summary.json; the CSV always has every row
@@ -214,7 +214,7 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, publish_mode: st
                  now: datetime | None = None, *, search_photo_limit: int = PHOTO_LIMIT,
                  edition: bool = False) -> ReportResult:
     """Run every report query and write the report folder; returns where it went and what it says.
-    With `edition`, also publish the readers' edition into out_dir/editions (pipelines.edition)."""
+    With `edition`, also publish the readers' edition into out_dir/editions (pipelines.publish.edition)."""
     if publish_mode not in PUBLISH_MODES:
         raise CcauditError(f"publish mode must be one of {', '.join(PUBLISH_MODES)}, got {publish_mode!r}")
     started = datetime.now(UTC)
@@ -301,7 +301,7 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, publish_mode: st
         raise CcauditError(f"cannot write the report into {out_dir}: {exc.strerror or exc}") from None
     edition_dir = None
     if edition:
-        from ..edition import publish_edition
+        from ..publish.edition import publish_edition
         edition_dir = publish_edition(con, out_dir / "editions", publish_mode=publish_mode, now=now).folder
     return ReportResult(report_dir=report_dir, publish_mode=publish_mode, generated_at=now,
                         headline=headline["text"], synthetic=bool(synthetic), tables=tables,

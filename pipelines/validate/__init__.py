@@ -1,0 +1,1 @@
+"""Validate: the Great Expectations suites of `expectations/`, run over DuckDB in Arrow batches."""
