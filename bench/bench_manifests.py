@@ -46,7 +46,7 @@ def bench_sizes(sizes: list[int], data_dir: Path, timeout: float = 1800) -> list
         with tempfile.TemporaryDirectory(prefix="ccaudit-bench-manifest-") as work:
             measured = measure([sys.executable, "-m", "pipelines.cli", "--db", str(Path(work) / "m.duckdb"),
                                 "ingest", "manifest", "--format", "clip-subset", "--dataset", "clip",
-                                "--version", "bench", str(path)], timeout)
+                                "--dataset-version", "bench", str(path)], timeout)
         ok = measured.returncode == 0 and f"{lines:,} items" in measured.stdout
         note = f"{lines:,} lines" + ("" if ok else f"; FAILED: {measured.stderr.strip()[-300:]}")
         rows.append({"name": f"manifest_clip_{lines // 1_000_000}M_seconds", "value": round(measured.seconds, 1),

@@ -27,6 +27,7 @@ from ccaudit_common import (
     DEFAULT_ARGS,
     DUCKDB_POOL,
     WORK_DIR_PARAM,
+    mapped_results,
     YFCC_PHOTOS,
     run_work_folder,
     setting,
@@ -72,7 +73,7 @@ def ccaudit_ingest_yfcc():
 
         with user_errors_fail_fast():
             settings = task_settings(context)
-            return airflow_tasks.load_yfcc(settings, list(staged), run_id=context["run_id"],
+            return airflow_tasks.load_yfcc(settings, mapped_results(staged), run_id=context["run_id"],
                                           cleanup=run_work_folder(context, settings))
 
     load(stage.expand(unit=plan()))

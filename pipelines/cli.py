@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .config import Settings, db_from_env
+from .config import ENVIRONMENT, Settings, db_from_env
 from .errors import CcauditError, disk_full_error
 from .textsafe import check_name, escape_controls, escape_json
 
@@ -33,6 +33,31 @@ def _iso_date(text: str):
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+class _DeprecatedAlias(argparse.Action):
+    """An old spelling of a flag: stores into the new flag's dest and warns once on stderr.
+
+    `deprecated_for` names the flag to use instead (scripts/gen_docs.py lists the alias under it).
+    """
+
+    def __init__(self, option_strings, dest, deprecated_for: str, **kwargs):
+        super().__init__(option_strings, dest, **kwargs)
+        self.deprecated_for = deprecated_for
+        self._warned = False
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if not self._warned:
+            self._warned = True
+            print(f"ccaudit: warning: {option_string} is deprecated, use {self.deprecated_for}", file=sys.stderr)
+        setattr(namespace, self.dest, values)
+
+
+def _epilog() -> str:
+    """Every variable in config.ENVIRONMENT, so `ccaudit --help` names them all (meanings: docs/cli.md)."""
+    names = ", ".join(variable.name for variable in ENVIRONMENT)
+    return (f"Environment: {names} (what each means: docs/cli.md#environment). "
+            "Run `ccaudit COMMAND --help` for the flags of one command.")
 
 
 def _settings(args) -> Settings:
@@ -231,9 +256,7 @@ def build_parser(manifest_formats: bool = True) -> argparse.ArgumentParser:
         prog="ccaudit", parents=[db_flag],
         description="Audit Creative Commons image datasets drawn from Flickr: ingest YFCC100M and "
                     "dataset manifests into DuckDB, re-check photos on Flickr, validate, and report.",
-        epilog="Environment: CCAUDIT_DB, FLICKR_API_KEY, CCAUDIT_FLICKR_API_URL, CCAUDIT_FLICKR_RATE, "
-               "CCAUDIT_LOCK_WAIT. "
-               "Run `ccaudit COMMAND --help` for the flags of one command.")
+        epilog=_epilog())
     parser.add_argument("--version", action="version", version=f"ccaudit {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -274,7 +297,7 @@ def build_parser(manifest_formats: bool = True) -> argparse.ArgumentParser:
                     "lines with the YFCC column names (e.g. a folder of gzip shards), Parquet, or the Multimedia "
                     "Commons SQLite file, recognised from their content. A folder means its files. Every record "
                     "ends in yfcc_photos or ingest_rejects; re-ingesting a file replaces its rows.")
-    ing_yfcc.add_argument("paths", nargs="+", metavar="PATH")
+    ing_yfcc.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or globs; - for standard input")
     ing_yfcc.add_argument("--quiet", action="store_true", help="no progress bar")
     ing_yfcc.add_argument("--stdin-name", metavar="NAME", default=None,
                           help="source name recorded for PATH - (standard input; default: stdin); "
@@ -285,14 +308,17 @@ def build_parser(manifest_formats: bool = True) -> argparse.ArgumentParser:
         "manifest", parents=[db_flag], help="a derived dataset's manifest",
         description="Load the manifest of a dataset derived from Flickr; items are resolved to Flickr photo ids. "
                     "Re-ingesting a dataset version replaces it.")
-    ing_manifest.add_argument("paths", nargs="+", metavar="PATH")
+    ing_manifest.add_argument("paths", nargs="+", metavar="PATH", help="the manifest file(s) of this dataset version")
     if manifest_formats:
         from .ingest.manifests import formats
 
         declared = formats.discover()  # every adapter module's FORMAT: the choices and one flag per option
         ing_manifest.add_argument("--format", required=True, choices=list(declared))
     ing_manifest.add_argument("--dataset", required=True, help="dataset name, e.g. megaface")
-    ing_manifest.add_argument("--version", default=None, help="dataset version (default: today's date)")
+    ing_manifest.add_argument("--dataset-version", dest="version", metavar="V", default=None,
+                              help="dataset version (default: today's date)")
+    ing_manifest.add_argument("--version", dest="version", action=_DeprecatedAlias, deprecated_for="--dataset-version",
+                              help=argparse.SUPPRESS)
     if manifest_formats:
         for option, takers in formats.options(declared).values():
             ing_manifest.add_argument(option.flag, help=f"{', '.join(takers)} format: {option.help}")
@@ -367,10 +393,10 @@ def build_parser(manifest_formats: bool = True) -> argparse.ArgumentParser:
                                              "is text holding Flickr links of any form, NSIDs, photo ids or Download "
                                              "file names (every one is looked up), or else a username, nickname or "
                                              "path alias. Exit 0 found, 1 nothing found, 2 unreadable input.")
-    lookup.add_argument("query", metavar="QUERY", nargs="*")
+    lookup.add_argument("query", metavar="QUERY", nargs="*", help="links, NSIDs, photo ids or a name")
     lookup.add_argument("--from", dest="from_file", metavar="FILE",
                         help="read references from FILE, one per line ('-' for standard input)")
-    lookup.add_argument("--json", action="store_true", help="machine-readable output (shape in README.md)")
+    lookup.add_argument("--json", action="store_true", help="machine-readable output (shape in docs/lookup.md)")
     lookup.set_defaults(func=cmd_lookup)
 
     optout = commands.add_parser("optout", help="the opt-out ledger")
@@ -385,7 +411,7 @@ def build_parser(manifest_formats: bool = True) -> argparse.ArgumentParser:
     opt_list.add_argument("--json", action="store_true")
     opt_list.set_defaults(func=cmd_optout_list)
     opt_import = optout_verbs.add_parser("import", parents=[db_flag], help="import opt-outs from a CSV (kind,value[,requested_at,note])")
-    opt_import.add_argument("csv", metavar="CSV")
+    opt_import.add_argument("csv", metavar="CSV", help="header kind,value[,requested_at,note]; all rows or none")
     opt_import.set_defaults(func=cmd_optout_import)
     return parser
 

@@ -1,7 +1,7 @@
 """One settings object shared by the CLI and the DAGs, read from the environment.
 
-ENVIRONMENT lists every environment variable ccaudit reads, with its meaning and default; README's
-"Environment" table shows the same rows (tests/test_config.py keeps the two and the code in step).
+ENVIRONMENT lists every environment variable ccaudit reads, with its meaning and default; the
+"Environment" table of docs/cli.md and the CLI epilog are generated from it (scripts/gen_docs.py).
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def env_value(name: str, env: dict | None = None) -> str | None:
     """The stripped value of a variable listed in ENVIRONMENT; None when unset or blank.
 
     Reading a variable that is not listed is a programming error: add its row to ENVIRONMENT (and
-    README's table, which a test keeps equal) first.
+    run `make docs`, which regenerates docs/cli.md's table) first.
     """
     if name not in _DECLARED:
         raise KeyError(f"{name} is not listed in pipelines.config.ENVIRONMENT")

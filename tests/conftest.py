@@ -55,9 +55,9 @@ def build_generated_world(folder: Path, db_name: str, rows: int, seed: int):
     return con, db_path, yfcc, specs
 
 
-def readme_table(header: str) -> list[str]:
-    """The body rows of the README table that starts with the line `header`."""
-    lines = (REPO / "README.md").read_text(encoding="utf-8").splitlines()
+def readme_table(header: str, doc: str = "README.md") -> list[str]:
+    """The body rows of the table that starts with the line `header` in `doc` (a path from the repo root)."""
+    lines = (REPO / doc).read_text(encoding="utf-8").splitlines()
     start = lines.index(header) + 2  # the header and its |---| line
     end = next((i for i in range(start, len(lines)) if not lines[i].startswith("|")), len(lines))
     return lines[start:end]

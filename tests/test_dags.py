@@ -302,7 +302,7 @@ def pipeline(airflow_home, tmp_path_factory):
     dbs["sample"].parent.mkdir()
     shutil.copy(dbs["cli"], dbs["sample"])
     assert main(["--db", str(dbs["sample"]), "ingest", "manifest", "--format", "clip-subset", "--dataset",
-                 "clip-sample", "--version", "v1", str(manifest)]) == 0
+                 "clip-sample", "--dataset-version", "v1", str(manifest)]) == 0
 
     yfcc_conf = {"paths": [str(inputs / "yfcc-*.tsv.gz")]}
     reports = root / "reports"

@@ -221,7 +221,7 @@ def test_cli_rejects_names_with_trailing_or_hidden_characters(tmp_path, name):
     proc = run_cli("ingest", "manifest", "--format", "flickr30k", "--dataset", name, str(manifest), db=db)
     assert_one_line_error(proc, "must be 1-100")
     assert "\x1b" not in proc.stderr
-    proc = run_cli("ingest", "manifest", "--format", "flickr30k", "--dataset", "ok", "--version", name,
+    proc = run_cli("ingest", "manifest", "--format", "flickr30k", "--dataset", "ok", "--dataset-version", name,
                    str(manifest), db=db)
     assert_one_line_error(proc, "must be 1-100")
     proc = run_cli("enrich", "--dataset", name, db=db, env={"FLICKR_API_KEY": "k"})

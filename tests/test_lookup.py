@@ -264,7 +264,7 @@ def test_catalog_entry_is_stored_at_ingest(tmp_path, capsys):
     manifest = tmp_path / "paths.txt"
     manifest.write_text("12345678@N00_identity_0/5215831864_0.jpg\n")
     db = str(tmp_path / "cat.duckdb")
-    base = ["--db", db, "ingest", "manifest", "--format", "megaface-paths", "--version", "1", str(manifest)]
+    base = ["--db", db, "ingest", "manifest", "--format", "megaface-paths", "--dataset-version", "1", str(manifest)]
     assert main(base + ["--dataset", "MegaFace_MF2"]) == 0
     assert main(base + ["--dataset", "faces-x", "--catalog-entry", "dif"]) == 0
     assert main(base + ["--dataset", "unknown-set"]) == 0
@@ -369,6 +369,6 @@ def _cli_db_with_megaface(tmp_path, capsys, faces: int, name: str) -> str:
     manifest.write_text("".join(f"12345678@N00_identity_0/5215831864_{k}.jpg\n" for k in range(faces)))
     db = str(tmp_path / f"{name}.duckdb")
     assert main(["--db", db, "ingest", "manifest", "--format", "megaface-paths", "--dataset", "mf",
-                 "--version", "1", str(manifest)]) == 0
+                 "--dataset-version", "1", str(manifest)]) == 0
     capsys.readouterr()
     return db

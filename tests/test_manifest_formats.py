@@ -86,9 +86,9 @@ def readme_row(name: str, declared) -> str:
 
 
 def test_readme_format_table_is_the_declarations():
-    rows = readme_table("| format | reads | options |")
+    rows = readme_table("| format | reads | options |", "docs/cli.md")
     assert rows == [readme_row(name, module.FORMAT) for name, module in formats.discover().items()], \
-        "README's manifest format table is out of step with the adapters' FORMAT declarations"
+        "docs/cli.md's manifest format table is out of step with the adapters' FORMAT declarations"
 
 
 def _manifest_parser() -> argparse.ArgumentParser:

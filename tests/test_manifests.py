@@ -293,7 +293,7 @@ def test_cli_ingest_manifest(tmp_path):
     path.write_text("5215831864\n")
     db = tmp_path / "cli.duckdb"
     assert main(["--db", str(db), "ingest", "manifest", "--format", "flickr30k", "--dataset", "f30k",
-                 "--version", "test", str(path)]) == 0
+                 "--dataset-version", "test", str(path)]) == 0
     assert main(["--db", str(db), "ingest", "manifest", "--format", "pipa", "--dataset", "p", str(path)]) == 2
 
 

@@ -75,7 +75,7 @@ def _reference(inputs: Path, cli_db: Path) -> dict:
     manifest = inputs / "clip-subset.tsv"
     manifest.write_text("".join(f"{line}\t{pid}\t{h}\n" for line, pid, h in picked) + "oops\tnot-an-id\tx\n")
     assert main(["--db", str(cli_db), "ingest", "manifest", "--format", "clip-subset", "--dataset", "clip-sample",
-                 "--version", "v1", str(manifest)]) == 0
+                 "--dataset-version", "v1", str(manifest)]) == 0
     return {"shards": shards, "manifest": manifest}
 
 
