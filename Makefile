@@ -12,7 +12,7 @@ PIP_CONSTRAINTS = $(if $(wildcard $(CONSTRAINTS)),-c $(CONSTRAINTS))
 # Debian packages for make test-cluster (PostgreSQL: metadata database; Redis: Celery broker).
 CLUSTER_DEBS ?= postgresql redis-server
 
-.PHONY: demo test test-fast test-cluster bench lint lock clean venv system-deps
+.PHONY: demo test test-fast test-cluster bench lint docs lock clean venv system-deps
 
 venv: $(STAMP)
 
@@ -42,8 +42,9 @@ system-deps:
 demo: venv
 	$(BIN)/ccaudit demo --out demo-out
 
+## --durations=25: the 25 slowest tests, so each run records where the suite's time goes.
 test: venv
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=25
 
 test-fast: venv
 	$(BIN)/python -m pytest -q -m "not slow and not browser"
@@ -55,8 +56,20 @@ test-cluster: venv
 bench: venv
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
+## Every check runs, then the target fails if any failed (so one run shows all of them):
+## ruff (rules in pyproject.toml), the formatter, mypy on the package, and generated files up to date.
+LINT_PATHS = pipelines dags tests bench scripts
 lint: venv
-	$(BIN)/ruff check pipelines dags tests bench
+	@status=0; \
+	$(BIN)/ruff check $(LINT_PATHS) || status=1; \
+	$(BIN)/ruff format --check $(LINT_PATHS) || status=1; \
+	$(BIN)/mypy || status=1; \
+	$(BIN)/python scripts/gen_docs.py --check || status=1; \
+	exit $$status
+
+## Regenerate what is generated from the code: docs/cli.md, the manifest DAG's FORMATS, the datasets.format COMMENT.
+docs: venv
+	$(BIN)/python scripts/gen_docs.py
 
 clean:
 	rm -rf demo-out reports bench/data bench/results.json .pytest_cache

@@ -38,11 +38,19 @@ DEFAULT_ARGS = {
     "max_retry_delay": timedelta(minutes=20),
 }
 
-DB_PARAM = Param(None, type=["null", "string"], title="db",
-                 description="DuckDB file (default: Variable ccaudit_db, $CCAUDIT_DB, ./ccaudit.duckdb)")
-WORK_DIR_PARAM = Param(None, type=["null", "string"], title="work_dir",
-                       description="Folder for staged Parquet shards, shared by all workers "
-                                   "(default: Variable ccaudit_work_dir, $CCAUDIT_WORK_DIR, <db folder>/work)")
+DB_PARAM = Param(
+    None,
+    type=["null", "string"],
+    title="db",
+    description="DuckDB file (default: Variable ccaudit_db, $CCAUDIT_DB, ./ccaudit.duckdb)",
+)
+WORK_DIR_PARAM = Param(
+    None,
+    type=["null", "string"],
+    title="work_dir",
+    description="Folder for staged Parquet shards, shared by all workers "
+    "(default: Variable ccaudit_work_dir, $CCAUDIT_WORK_DIR, <db folder>/work)",
+)
 
 
 def setting(params: dict, name: str, key: str | None = None, default=None, json_value: bool = False):
@@ -82,9 +90,12 @@ def task_settings(context, api_key: bool = False):
     from pipelines.airflow_tasks import task_settings as settings_from
 
     params = context["params"]
-    return settings_from(db=setting(params, "db"), work_dir=setting(params, "work_dir"),
-                         reports_dir=setting(params, "out", key="reports_dir"),
-                         flickr_api_key=flickr_api_key() if api_key else None)
+    return settings_from(
+        db=setting(params, "db"),
+        work_dir=setting(params, "work_dir"),
+        reports_dir=setting(params, "out", key="reports_dir"),
+        flickr_api_key=flickr_api_key() if api_key else None,
+    )
 
 
 class user_errors_fail_fast:

@@ -24,6 +24,7 @@ import logging
 from datetime import datetime, timedelta
 
 from airflow.sdk import Param, dag, task
+
 from ccaudit_common import (
     DB_PARAM,
     DB_QUEUE,
@@ -49,14 +50,28 @@ log = logging.getLogger(__name__)
     tags=["ccaudit", "flickr"],
     params={
         "dataset": Param(None, type=["null", "string"], description="only photos of this dataset"),
-        "limit": Param(None, type=["null", "integer"], minimum=0,
-                       description="check at most N photos in this run (default: what the rate limit allows in 30 min)"),
-        "max_age": Param(30, type="integer", minimum=0, description="skip photos checked within this many days"),
-        "sample": Param(None, type=["null", "integer"], minimum=1,
-                        description="re-check only a uniform random sample of N photos per dataset (enrich --sample)"),
-        "seed": Param(None, type=["null", "integer"], minimum=0,
-                      description="seed of the sample (enrich --seed, default 0; same seed, same photos; a larger "
-                                  "sample extends it)"),
+        "limit": Param(
+            None,
+            type=["null", "integer"],
+            minimum=0,
+            description="check at most N photos in this run (default: what the rate limit allows in 30 min)",
+        ),
+        "max_age": Param(
+            30, type="integer", minimum=0, description="skip photos checked within this many days"
+        ),
+        "sample": Param(
+            None,
+            type=["null", "integer"],
+            minimum=1,
+            description="re-check only a uniform random sample of N photos per dataset (enrich --sample)",
+        ),
+        "seed": Param(
+            None,
+            type=["null", "integer"],
+            minimum=0,
+            description="seed of the sample (enrich --seed, default 0; same seed, same photos; a larger "
+            "sample extends it)",
+        ),
         "db": DB_PARAM,
     },
 )
@@ -69,13 +84,18 @@ def ccaudit_enrich_flickr():
         with user_errors_fail_fast():
             settings = task_settings(context, api_key=True)
             if not settings.flickr_api_key:
-                log.info("no key: set FLICKR_API_KEY or the Airflow connection flickr_api; enrichment skipped")
+                log.info(
+                    "no key: set FLICKR_API_KEY or the Airflow connection flickr_api; enrichment skipped"
+                )
             result = airflow_tasks.enrich_batch(
-                settings, dataset=params.get("dataset"),
-                limit=_int(setting(params, "limit", key="enrich_limit"), "limit"), max_age=params["max_age"],
+                settings,
+                dataset=params.get("dataset"),
+                limit=_int(setting(params, "limit", key="enrich_limit"), "limit"),
+                max_age=params["max_age"],
                 # A scheduled run has no params: the Variable or environment variable makes it a sampled audit.
                 sample=_int(setting(params, "sample", key="enrich_sample"), "sample"),
-                seed=_int(setting(params, "seed", key="enrich_seed"), "seed") or 0)
+                seed=_int(setting(params, "seed", key="enrich_seed"), "seed") or 0,
+            )
         log.info("enrichment: %s", result)
         return result
 

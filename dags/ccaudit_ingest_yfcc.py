@@ -21,14 +21,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from airflow.sdk import Param, dag, task
+
 from ccaudit_common import (
     DB_PARAM,
     DB_QUEUE,
     DEFAULT_ARGS,
     DUCKDB_POOL,
     WORK_DIR_PARAM,
-    mapped_results,
     YFCC_PHOTOS,
+    mapped_results,
     run_work_folder,
     setting,
     task_settings,
@@ -46,8 +47,13 @@ from ccaudit_common import (
     doc_md=__doc__,
     tags=["ccaudit", "ingest"],
     params={
-        "paths": Param([], type=["array", "string"], items={"type": "string"}, title="paths",
-                       description="YFCC100M files or glob patterns (.bz2, .gz, .zst or plain)"),
+        "paths": Param(
+            [],
+            type=["array", "string"],
+            items={"type": "string"},
+            title="paths",
+            description="YFCC100M files or glob patterns (.bz2, .gz, .zst or plain)",
+        ),
         "db": DB_PARAM,
         "work_dir": WORK_DIR_PARAM,
     },
@@ -73,8 +79,12 @@ def ccaudit_ingest_yfcc():
 
         with user_errors_fail_fast():
             settings = task_settings(context)
-            return airflow_tasks.load_yfcc(settings, mapped_results(staged), run_id=context["run_id"],
-                                          cleanup=run_work_folder(context, settings))
+            return airflow_tasks.load_yfcc(
+                settings,
+                mapped_results(staged),
+                run_id=context["run_id"],
+                cleanup=run_work_folder(context, settings),
+            )
 
     load(stage.expand(unit=plan()))
 

@@ -22,6 +22,7 @@ import logging
 from datetime import datetime
 
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
+
 from ccaudit_common import (
     DATASET_ITEMS,
     DB_PARAM,
@@ -50,9 +51,15 @@ log = logging.getLogger(__name__)
     tags=["ccaudit", "quality", "report"],
     params={
         "db": DB_PARAM,
-        "out": Param(None, type=["null", "string"], description="report folder; the report goes to OUT/<date>/"),
-        "publish_mode": Param("pseudonymous", type="string", enum=["pseudonymous", "full"],
-                              description="pseudonymous replaces NSIDs, nicknames and photo URLs with keyed hashes"),
+        "out": Param(
+            None, type=["null", "string"], description="report folder; the report goes to OUT/<date>/"
+        ),
+        "publish_mode": Param(
+            "pseudonymous",
+            type="string",
+            enum=["pseudonymous", "full"],
+            description="pseudonymous replaces NSIDs, nicknames and photo URLs with keyed hashes",
+        ),
     },
 )
 def ccaudit_validate_and_report():
@@ -63,12 +70,16 @@ def ccaudit_validate_and_report():
         from pipelines import airflow_tasks
 
         with user_errors_fail_fast():
-            result = airflow_tasks.run_validation(task_settings(context), run_id=f"airflow:{context['run_id']}")
+            result = airflow_tasks.run_validation(
+                task_settings(context), run_id=f"airflow:{context['run_id']}"
+            )
         log.info("%s", result["summary"])
         if not result["success"]:
             # No retry: the data will not change by itself. Downstream tasks become upstream_failed.
-            raise AirflowFailException("critical expectations failed, report not published: "
-                                       + "; ".join(result["critical_failures"]))
+            raise AirflowFailException(
+                "critical expectations failed, report not published: "
+                + "; ".join(result["critical_failures"])
+            )
         return {k: v for k, v in result.items() if k != "summary"}
 
     @task(pool=DUCKDB_POOL, queue=DB_QUEUE)
@@ -76,8 +87,9 @@ def ccaudit_validate_and_report():
         from pipelines import airflow_tasks
 
         with user_errors_fail_fast():
-            result = airflow_tasks.build_report_and_edition(task_settings(context),
-                                                            context["params"]["publish_mode"])
+            result = airflow_tasks.build_report_and_edition(
+                task_settings(context), context["params"]["publish_mode"]
+            )
         log.info("report published at %s", result["report_dir"])
         return result
 

@@ -23,16 +23,21 @@ from tests.conftest import REPO
 pytest.importorskip("airflow", reason="needs apache-airflow (pip install '.[airflow]')")
 pytestmark = pytest.mark.airflow
 
-DAG_IDS = ["ccaudit_enrich_flickr", "ccaudit_ingest_manifests", "ccaudit_ingest_yfcc", "ccaudit_validate_and_report"]
+DAG_IDS = [
+    "ccaudit_enrich_flickr",
+    "ccaudit_ingest_manifests",
+    "ccaudit_ingest_yfcc",
+    "ccaudit_validate_and_report",
+]
 ERROR_LINE = re.compile(r"\[(error|critical)\s*\]|^ERROR\b|XCom not found", re.IGNORECASE)
 
 
 def one_machine_steps() -> list[str]:
     """The command lines of the first code block under "On one machine" in docs/airflow.md."""
     text = (REPO / "docs" / "airflow.md").read_text(encoding="utf-8")
-    section = text[text.index("## On one machine"):]
-    block = section[section.index("```\n") + 4:]
-    block = block[:block.index("```")]
+    section = text[text.index("## On one machine") :]
+    block = section[section.index("```\n") + 4 :]
+    block = block[: block.index("```")]
     return [line for line in block.splitlines() if line.strip()]
 
 
@@ -46,13 +51,22 @@ def test_the_steps_name_what_they_need():
 @pytest.mark.slow
 def test_dags_list_shows_the_four_dags_after_the_documented_steps(tmp_path):
     (tmp_path / "dags").symlink_to(DAGS)  # the steps use $PWD/dags: run them in a folder that has one
-    steps = [line for line in one_machine_steps() if not line.startswith(("pip install", "airflow standalone"))]
+    steps = [
+        line for line in one_machine_steps() if not line.startswith(("pip install", "airflow standalone"))
+    ]
     script = "set -euo pipefail\n" + "\n".join(steps) + "\n"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CCAUDIT_"))}
     # this checkout's pipelines, as `pip install .` would provide; `airflow` from this interpreter's environment
     env.update(PYTHONPATH=str(REPO), PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}")
-    done = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=600, check=False)
+    done = subprocess.run(
+        ["bash", "-c", script],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     listed = sorted(set(re.findall(r"^(ccaudit_\w+)\s*\|", done.stdout, re.MULTILINE)))
     assert listed == DAG_IDS, done.stdout[-3000:]
@@ -68,11 +82,26 @@ def test_successful_ingest_runs_log_no_error_line(tmp_path):
     manifest = tmp_path / "clip.tsv"
     manifest.write_text("0\t1\tx\n1\t2\ty\n", encoding="utf-8")
     db = str(tmp_path / "ccaudit.duckdb")
-    outcomes = run_dags(env, [
-        ("ccaudit_ingest_yfcc", {"paths": [str(p) for p in shards], "db": db}),
-        ("ccaudit_ingest_manifests", {"db": db, "manifests": [
-            {"format": "clip-subset", "dataset": "clip", "version": "v1", "paths": [str(manifest)]}]}),
-    ])
+    outcomes = run_dags(
+        env,
+        [
+            ("ccaudit_ingest_yfcc", {"paths": [str(p) for p in shards], "db": db}),
+            (
+                "ccaudit_ingest_manifests",
+                {
+                    "db": db,
+                    "manifests": [
+                        {
+                            "format": "clip-subset",
+                            "dataset": "clip",
+                            "version": "v1",
+                            "paths": [str(manifest)],
+                        }
+                    ],
+                },
+            ),
+        ],
+    )
     for outcome in outcomes:
         assert outcome.state == "success", outcome.stderr[-3000:]
         assert all(set(states) == {"success"} for states in outcome.tasks.values()), outcome.tasks

@@ -24,8 +24,14 @@ GEN_DOCS = REPO / "scripts" / "gen_docs.py"
 
 
 def _gen_docs(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(GEN_DOCS), *args], cwd=REPO, capture_output=True, text=True,
-                          check=False, timeout=120)
+    return subprocess.run(
+        [sys.executable, str(GEN_DOCS), *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
 
 
 def test_generated_files_are_fresh():
@@ -65,14 +71,18 @@ def test_epilog_names_every_environment_variable(capsys):
 
 def test_dag_formats_are_the_declared_formats():
     tree = ast.parse((REPO / "dags" / "ccaudit_ingest_manifests.py").read_text(encoding="utf-8"))
-    assigned = next(node.value for node in tree.body if isinstance(node, ast.Assign)
-                    and getattr(node.targets[0], "id", None) == "FORMATS")
+    assigned = next(
+        node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "FORMATS"
+    )
     assert ast.literal_eval(assigned) == list(formats.discover())
 
 
 def test_datasets_format_comment_names_every_format(con):
-    comment = con.execute("SELECT comment FROM duckdb_columns() WHERE table_name = 'datasets' "
-                          "AND column_name = 'format'").fetchone()[0]
+    comment = con.execute(
+        "SELECT comment FROM duckdb_columns() WHERE table_name = 'datasets' AND column_name = 'format'"
+    ).fetchone()[0]
     named = re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", comment.split(":", 1)[1])
     assert named == list(formats.discover())
 
@@ -80,11 +90,17 @@ def test_datasets_format_comment_names_every_format(con):
 def test_version_has_one_home():
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     assert __version__ == pyproject["project"]["version"]
-    out = subprocess.run([sys.executable, "-m", "pipelines.cli", "--version"], cwd=REPO, capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "--version"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert out.strip() == f"ccaudit {pyproject['project']['version']}"
-    assert not re.search(r"__version__\s*=\s*['\"]", (REPO / "pipelines" / "__init__.py").read_text()), \
+    assert not re.search(r"__version__\s*=\s*['\"]", (REPO / "pipelines" / "__init__.py").read_text()), (
         "the version is written in pyproject.toml only"
+    )
 
 
 def test_changelog_names_the_current_version():
