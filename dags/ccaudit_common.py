@@ -16,7 +16,7 @@ from pipelines import config
 
 # One slot: DuckDB allows one process to hold the database file read-write, and a read-only
 # process cannot open it while a writer holds it. Every task that opens the file runs in this pool.
-# Created by `airflow pools set ccaudit_duckdb_writer 1 "..."` (compose init, tests, README).
+# Created by `airflow pools set ccaudit_duckdb_writer 1 "..."` (compose init, tests, docs/airflow.md).
 DUCKDB_POOL = "ccaudit_duckdb_writer"
 # Under CeleryExecutor, the Celery queue of every task that opens the file: only the worker on the
 # host that holds the DuckDB file consumes it (`airflow celery worker --queues default,ccaudit_db`).

@@ -194,7 +194,7 @@ def test_make_ci_and_the_cluster_test_use_the_lock():
     assert re.search(r"^CLUSTER_DEBS \?= postgresql redis-server$", makefile, re.MULTILINE)
     assert "apt-get install -y -qq $(CLUSTER_DEBS)" in makefile
     steps = [line for line in (REPO / ".ci" / "run").read_text().splitlines() if line.startswith("make ")]
-    assert steps == ["make system-deps", "make test", "make test-cluster"]
+    assert steps == ["make system-deps", "make test", "make test-cluster", "make lint"]
     # The interpreter running this suite is the one the lock is for (CI's python3 is 3.11).
     if sys.version_info[:2] == (3, 11):
         from importlib.metadata import version

@@ -138,3 +138,14 @@ def test_the_top_level_version_flag_is_the_program_version(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["--version"])
     assert exit_info.value.code == 0 and capsys.readouterr().out.strip() == f"ccaudit {__version__}"
+
+
+def test_ci_runs_every_check():
+    """`.ci/run` runs `make lint` and the README's `make test`; `make lint` runs all four checks."""
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert "make lint" in ci and "make test\n" in ci
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile[makefile.index("\nlint:") : makefile.index("\n\n", makefile.index("\nlint:"))]
+    for check in ("ruff check", "ruff format --check", "mypy", "scripts/gen_docs.py --check"):
+        assert check in recipe, f"make lint does not run {check}"
+    assert "--durations=25" in makefile[makefile.index("\ntest:") :].split("\n\n")[0]
