@@ -3,10 +3,10 @@
 
 The `manifests` param is a list of objects, one per dataset version, with the names of the CLI
 flags (`ccaudit ingest manifest --format FMT --dataset NAME [--dataset-version V] PATH...`;
-`version` is the dataset version):
+`version`, the older name of `dataset_version`, is still accepted):
 
 ```json
-[{"format": "ffhq", "dataset": "ffhq", "version": "v2", "paths": ["/data/ffhq-dataset-v2.json"]},
+[{"format": "ffhq", "dataset": "ffhq", "dataset_version": "v2", "paths": ["/data/ffhq-dataset-v2.json"]},
  {"format": "csv", "dataset": "faces", "paths": ["/data/faces/*.csv"],
   "options": {"id_column": "flickr_id", "license_column": "license"}}]
 ```
@@ -63,7 +63,8 @@ MANIFEST_SCHEMA = {
     "properties": {
         "format": {"type": "string", "enum": FORMATS},
         "dataset": {"type": "string", "minLength": 1},
-        "version": {"type": ["null", "string"]},
+        "dataset_version": {"type": ["null", "string"]},
+        "version": {"type": ["null", "string"], "description": "older name of dataset_version"},
         "paths": {"type": ["array", "string"], "items": {"type": "string"}},
         "options": {"type": "object"},
     },

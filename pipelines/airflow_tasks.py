@@ -156,22 +156,25 @@ def _count(result: Any, name: str) -> int:
 
 # --- manifests --------------------------------------------------------------------------------
 
-MANIFEST_KEYS = {"format", "dataset", "version", "paths", "options"}
+# dataset_version: the CLI's --dataset-version; version, its older name, is still read.
+MANIFEST_KEYS = {"format", "dataset", "dataset_version", "version", "paths", "options"}
 
 
 def manifest_specs(specs: Sequence[dict] | None) -> list[dict]:
-    """Check the `manifests` param: a list of {format, dataset, version?, paths, options?}."""
+    """Check the `manifests` param: a list of {format, dataset, dataset_version?, paths, options?}."""
     checked = []
     for number, spec in enumerate(specs or [], start=1):
         if not isinstance(spec, dict):
             raise ConfigError(f"manifest #{number} must be an object with format, dataset and paths")
         unknown = set(spec) - MANIFEST_KEYS
         missing = {"format", "dataset", "paths"} - set(spec)
+        if "dataset_version" in spec and "version" in spec:
+            raise ConfigError(f"manifest #{number}: give dataset_version only (version is its older name)")
         if unknown or missing:
             raise ConfigError(f"manifest #{number}: " + "; ".join(
                 part for part in (f"unknown key(s) {sorted(unknown)}" if unknown else "",
                                   f"missing {sorted(missing)}" if missing else "") if part))
-        checked.append({"format": spec["format"], "dataset": spec["dataset"], "version": spec.get("version"),
+        checked.append({"format": spec["format"], "dataset": spec["dataset"], "version": spec.get("dataset_version", spec.get("version")),
                         "paths": expand_paths(spec["paths"], what=f"manifest {spec['dataset']}"),
                         "options": dict(spec.get("options") or {})})
     if not checked:

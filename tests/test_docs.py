@@ -149,3 +149,17 @@ def test_ci_runs_every_check():
     for check in ("ruff check", "ruff format --check", "mypy", "scripts/gen_docs.py --check"):
         assert check in recipe, f"make lint does not run {check}"
     assert "--durations=25" in makefile[makefile.index("\ntest:") :].split("\n\n")[0]
+
+
+def test_the_manifest_dag_param_takes_dataset_version(tmp_path):
+    """The DAG's manifests param carries the CLI's names: dataset_version; version, the older name, still works."""
+    from pipelines import airflow_tasks
+    from pipelines.errors import ConfigError
+
+    path = tmp_path / "m.txt"
+    path.write_text("1\n", encoding="utf-8")
+    base = {"format": "flickr30k", "dataset": "d", "paths": [str(path)]}
+    assert airflow_tasks.manifest_specs([{**base, "dataset_version": "v2"}])[0]["version"] == "v2"
+    assert airflow_tasks.manifest_specs([{**base, "version": "v1"}])[0]["version"] == "v1"
+    with pytest.raises(ConfigError, match="dataset_version only"):
+        airflow_tasks.manifest_specs([{**base, "dataset_version": "v2", "version": "v1"}])
