@@ -168,6 +168,11 @@ def raw_select_sql(relation: str, columns: dict[str, str], locator: str, *, blob
             f"       NULL::VARCHAR AS line_no_raw,\n       {fields}\nFROM {relation}")
 
 
+def raw_view_sql(select: str) -> str:
+    """The view yfcc_raw (what yfcc_stage.sql reads) as `select`, a query of raw_select_sql."""
+    return f"CREATE OR REPLACE TEMP VIEW yfcc_raw AS\n{select}"
+
+
 def parquet_columns(con, path: Path) -> dict[str, str]:
     try:
         names = [row[0] for row in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()]

@@ -1,10 +1,11 @@
 -- JSON lines with the YFCC100M column names (the Multimedia Commons SQLite columns, as written by
--- the `yfcc100m` downloader's gzip shards or re-published subsets) as raw fields; the query
--- yfcc_stage.sql reads as yfcc_raw. Lines are read like the TSV (one column, in file
+-- the `yfcc100m` downloader's gzip shards or re-published subsets) as raw fields; the view
+-- yfcc_raw that yfcc_stage.sql reads. Lines are read like the TSV (one column, in file
 -- order, every line a row) and parsed here, so a line that is not a JSON object is a counted
 -- reject with its line number instead of failing the file. Numbers and strings both come out as
 -- text; JSON null and a missing key are empty. `key` (the downloader's MD5-of-URL hash) is the
 -- photo hash. Variables: as yfcc_raw_tsv.sql (yfcc_layout unused).
+CREATE OR REPLACE TEMP VIEW yfcc_raw AS
 WITH lines AS (
     SELECT line FROM yfcc_lines(getvariable('yfcc_source'), getvariable('yfcc_max_line_size'),
                                 getvariable('yfcc_buffer_size'))  -- yfcc_macros.sql
@@ -36,4 +37,4 @@ SELECT NULL::BIGINT AS source_line, line,
        coalesce(v[17], '') AS license_name_raw, coalesce(v[18], '') AS license_url_raw,
        coalesce(v[19], '') AS server_id, coalesce(v[20], '') AS farm_id, coalesce(v[21], '') AS secret,
        coalesce(v[22], '') AS secret_original, coalesce(v[23], '') AS extension, coalesce(v[24], '') AS marker
-FROM parsed
+FROM parsed;
