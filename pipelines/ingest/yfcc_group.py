@@ -131,7 +131,8 @@ def stage_jsonl_group(items: list[InputFile], work_dir: Path, progress: bool = F
                 long_lines += [(total + line, length, prefix) for line, length, prefix in guard.long_lines]
                 total += guard.lines
                 bar.update(item.size)
-        group = InputFile(spool, str(spool), JSONL, PLAIN, spool.stat().st_size, encoded=items[0].encoded)
+        group = InputFile(spool, str(spool), JSONL, PLAIN, spool.stat().st_size, encoded=items[0].encoded,
+                          key_order=items[0].key_order)
         con = stage_connection(scratch)
         try:
             sql, params = text_stage_sql(con, group, spool, scratch / "staged.parquet")

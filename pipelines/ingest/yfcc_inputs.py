@@ -16,7 +16,7 @@ import sys
 import tempfile
 import zlib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import ingest_stream_from_env
@@ -36,14 +36,17 @@ from .decompress import (
     write_guarded,
 )
 from .yfcc_forms import (
+    JSONL,
     PARQUET,
     REQUIRED,
+    SAMPLE_ROWS,
     SQLITE,
     TSV,
     container_form,
     jsonl_sample,
     looks_url_encoded,
     text_form,
+    usual_key_order,
 )
 
 LAYOUTS = (25, 23)
@@ -53,6 +56,8 @@ LAYOUTS = (25, 23)
 MAX_LINE_SIZE = 4 << 20
 LINE_LIMIT = MAX_LINE_SIZE - 1  # the longest line (bytes, without its newline) the reader accepts
 READ_BUFFER_SIZE = 32 << 20
+# The most decompressed bytes read for the JSON-lines sample (SAMPLE_ROWS records of a few KB).
+SAMPLE_BYTES = 32 << 20
 
 STDIN = "-"
 STDIN_SOURCE = "stdin"  # source_file recorded for `-` unless a name is given
@@ -72,6 +77,7 @@ class InputFile:
     encoded: bool = True  # free text is URL-encoded
     plain: Path | None = None  # a pipe's spooled, decompressed copy
     guard: LineGuard | None = None
+    key_order: list[str] = field(default_factory=list)  # JSON lines: the sample's usual keys, in order
 
 
 def detect_layout(head: bytes, path: Path, complete: bool) -> int:
@@ -118,9 +124,21 @@ def recognise(path: Path, head_size: int = 1 << 16) -> InputFile:
     if form == PARQUET or form == SQLITE:
         item.compression = PLAIN
     else:
-        head = read_head(path, compression, head_size)
-        recognise_text(item, head, complete=len(head) < head_size)
+        recognise_text(item, *text_head(path, compression, head_size))
     return item
+
+
+def text_head(path: Path, compression: str, head_size: int = 1 << 16) -> tuple[bytes, bool]:
+    """The decompressed start of a text input and whether it is the whole file: `head_size` bytes,
+    or for JSON lines enough for the first SAMPLE_ROWS records, on which their URL-encoding is
+    decided (at most SAMPLE_BYTES)."""
+    head = read_head(path, compression, head_size)
+    if len(head) < head_size:
+        return head, True
+    if text_form(head) != JSONL or head.count(b"\n") > SAMPLE_ROWS:
+        return head, False
+    head = read_head(path, compression, SAMPLE_BYTES, lines=SAMPLE_ROWS + 1)
+    return head, len(head) < SAMPLE_BYTES and head.count(b"\n") <= SAMPLE_ROWS
 
 
 def recognise_text(item: InputFile, head: bytes, complete: bool) -> None:
@@ -138,10 +156,11 @@ def recognise_text(item: InputFile, head: bytes, complete: bool) -> None:
                              f"{', '.join(missing)}; for a derived dataset with only some YFCC columns use "
                              "`ingest manifest --format yfcc-columns`)")
         item.encoded = looks_url_encoded(sample)
+        item.key_order = usual_key_order(sample)
 
 
 def recognise_briefly(path) -> InputFile | None:
-    """recognise for one of thousands of shards (a 4 KiB look); None for a pipe or a file that
+    """recognise for one of thousands of shards (a 4 KiB look, more for the JSON-lines sample); None for a pipe or a file that
     will fail, which is then staged alone and raises where the failed run is recorded."""
     if is_stream(path):
         return None
@@ -225,8 +244,7 @@ def spool_stream(item: InputFile, scratch: Path, progress: bool) -> InputFile:
     if form:
         item.form = form
         return item
-    head = read_head(plain, PLAIN)
-    recognise_text(item, head, complete=len(head) < (1 << 16))
+    recognise_text(item, *text_head(plain, PLAIN))
     if guard is None:
         guard = guard_file(plain, scratch, *count_lines(plain, LINE_LIMIT))
         if guard.long_lines:

@@ -23,7 +23,7 @@ from ..resources import read_sql
 from .runs import IngestRun, record_failed_files, record_runs
 from .yfcc_forms import PARQUET, SQLITE, TSV, sql_string
 from .yfcc_inputs import is_stream
-from .yfcc_stage import StagedFile
+from .yfcc_stage import StagedFile, no_rows_message
 
 LOAD_MEMORY_LIMIT = "1GB"
 
@@ -95,16 +95,10 @@ def _check_batch(staged: list[StagedFile]) -> None:
         raise InputError(f"{twice} is given twice in one ingest")
     for item in staged:
         if item.lines_read <= 0:
-            raise InputError(f"{item.source_file}: {_no_rows(item.form)}")
+            raise InputError(f"{item.source_file}: {no_rows_message(item.form)}")
         for staged_path in (item.parquet_path, item.rejects_path):
             if not Path(staged_path).is_file():
                 raise InputError(f"staged file {staged_path} for {item.source_file} is missing; stage it again")
-
-
-def _no_rows(form: str) -> str:
-    """The one message for an input without a record, in the words of its form."""
-    unit = "rows" if form in (PARQUET, SQLITE) else "lines"
-    return f"the input has no {unit} to ingest (an empty input never replaces rows loaded before)"
 
 
 def _prepare_batch(con, staged: list[StagedFile]) -> None:

@@ -90,6 +90,13 @@ class StagedFile:
         return cls(**{key: value for key, value in data.items() if key in known})
 
 
+def no_rows_message(form: str) -> str:
+    """The one message for an input without a record, whatever its form: it is refused, so it never
+    replaces the rows an earlier ingest of the same file loaded."""
+    unit = "rows" if form in (PARQUET, SQLITE) else "lines"
+    return f"the input has no {unit} to ingest (an empty input never replaces rows loaded before)"
+
+
 def _usual_license_strings() -> tuple[list[str], list[str]]:
     """License names and URLs as YFCC100M publishes them; other strings keep their raw line."""
     names, urls = [], []
@@ -186,6 +193,8 @@ def stage_yfcc_file(path: Path, work_dir: Path, progress: bool = False, *,
                                                            reader=item.form in (TSV, JSONL))
         finally:
             con.close()
+        if rows + reader_rejects == 0:  # e.g. a Parquet file or SQLite table without rows
+            raise InputError(f"{item.path}: {no_rows_message(item.form)}")
         # Rename only complete shards into place: a killed stage leaves no half-written shard.
         os.replace(scratch / "staged.parquet", parquet_path)
         os.replace(scratch / "rejects.parquet", rejects_path)
@@ -258,7 +267,8 @@ def _stage_sql(con, raw_view: str, encoded: bool, out: Path) -> tuple[str, dict]
 
 def text_stage_sql(con, item: InputFile, source: Path, out: Path) -> tuple[str, dict]:
     for name, value in (("yfcc_source", str(source)), ("yfcc_layout", item.layout),
-                        ("yfcc_max_line_size", MAX_LINE_SIZE), ("yfcc_buffer_size", READ_BUFFER_SIZE)):
+                        ("yfcc_max_line_size", MAX_LINE_SIZE), ("yfcc_buffer_size", READ_BUFFER_SIZE),
+                        ("yfcc_key_order", item.key_order)):
         con.execute(f"SET VARIABLE {name} = ?", [value])
     raw = read_sql("ingest", "yfcc_raw_tsv.sql" if item.form == TSV else "yfcc_raw_jsonl.sql")
     return _stage_sql(con, raw, item.encoded, out)

@@ -40,6 +40,7 @@ from ..yfcc_forms import (
     parquet_sample,
     sql_string,
     sqlite_sample,
+    sqlite_uri,
 )
 from .base import ManifestFormat, StagingSink, auditable, iter_line_blocks  # noqa: F401  (auditable: adapter API)
 
@@ -172,7 +173,7 @@ def _parse_sqlite(con, path: Path, sink: StagingSink, licenses: _Licenses) -> No
     import sqlite3
 
     try:
-        check = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        check = sqlite3.connect(sqlite_uri(path), uri=True)
         try:
             present = [row[1] for row in check.execute("PRAGMA table_info(yfcc100m_dataset)").fetchall()]
         finally:
