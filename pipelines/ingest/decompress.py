@@ -30,6 +30,7 @@ from typing import IO, Self
 
 from ..config import external_compressors_from_env
 from ..errors import InputError
+from . import MIB
 
 BZ2, GZIP, ZSTD, PLAIN = "bz2", "gzip", "zstd", "none"
 _MAGIC = ((b"BZh", BZ2), (b"\x1f\x8b", GZIP), (b"\x28\xb5\x2f\xfd", ZSTD))
@@ -59,17 +60,18 @@ def compression_of(magic: bytes) -> str:
     return PLAIN
 
 
-def read_head(path: Path, compression: str, size: int = 1 << 16) -> bytes:
-    """Up to `size` decompressed bytes from the start of the file (for layout detection)."""
+def read_head(path: Path, compression: str, size: int = 1 << 16, lines: int | None = None) -> bytes:
+    """Up to `size` decompressed bytes from the start of the file (for layout detection); with
+    `lines`, stop early once they hold that many newlines (a sample of records, read in 1 MiB steps)."""
     try:
         if compression == ZSTD:
             import zstandard
 
             with open(path, "rb") as raw, zstandard.ZstdDecompressor().stream_reader(raw) as reader:
-                return _read_up_to(reader, size)
+                return _read_up_to(reader, size, lines)
         opener: Callable = {BZ2: bz2.open, GZIP: gzip.open}.get(compression, open)
         with opener(path, "rb") as handle:
-            return _read_up_to(handle, size)
+            return _read_up_to(handle, size, lines)
     except Exception as exc:  # noqa: BLE001 - OSError, EOFError, zstandard.ZstdError
         raise InputError(f"{path}: corrupt or truncated {compression} archive (at its start: {exc})") from None
 
@@ -85,14 +87,17 @@ def open_decompressed(path: Path, compression: str):
     return opener(path, "rb")
 
 
-def _read_up_to(handle, size: int) -> bytes:
-    parts, total = [], 0
-    while total < size:
-        part = handle.read(size - total)
+def _read_up_to(handle, size: int, lines: int | None = None) -> bytes:
+    parts, total, newlines = [], 0, 0
+    step = size if lines is None else MIB
+    while total < size and (lines is None or newlines < lines):
+        part = handle.read(min(step, size - total))
         if not part:
             break
         parts.append(part)
         total += len(part)
+        if lines is not None:
+            newlines += part.count(b"\n")
     return b"".join(parts)
 
 

@@ -24,8 +24,14 @@ from __future__ import annotations
 
 import glob
 import json
+import os
 import re
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
+
+import pyarrow as pa
 
 from ..errors import InputError
 
@@ -100,26 +106,61 @@ def looks_url_encoded(rows: list[dict]) -> bool:
 
     Decoded when more than 1% of the non-empty text values hold a character that encoding would
     have escaped (a space above all); encoded otherwise, also when there is no text to judge
-    (the published form).
+    (the published form). Values that are not strings (a number, a list, an object in a text
+    field of a JSON line) say nothing about the encoding: they are left out here, and the stage
+    rejects their records.
     """
-    values = [str(row[name]) for row in rows for name in TEXT_COLUMNS if row.get(name) not in (None, "")]
+    values = [value for row in rows for name in TEXT_COLUMNS
+              if isinstance(value := row.get(name), str) and value != ""]
     if not values:
         return True
     raw = sum(1 for value in values if not _ENCODED_ALPHABET.fullmatch(value))
     return raw * 100 <= len(values)
 
 
-def jsonl_sample(head: bytes, limit: int = 50) -> list[dict]:
-    """The JSON objects among the complete lines of `head` (for the URL-encoding check)."""
+class DuplicateKey(ValueError):
+    """A JSON object names a key twice (the stage rejects such records, see yfcc_raw_jsonl.sql)."""
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise DuplicateKey
+    return found
+
+
+def jsonl_sample(head: bytes, limit: int = SAMPLE_ROWS) -> list[dict]:
+    """The JSON objects among the first `limit` complete lines of `head` (for the URL-encoding
+    check); lines that are not an object, or repeat a key, are left out as the stage rejects them."""
     rows = []
     for line in head.split(b"\n")[:-1][:limit]:
         try:
-            value = json.loads(line.removeprefix(b"\xef\xbb\xbf"))
-        except ValueError:
+            value = json.loads(line.removeprefix(b"\xef\xbb\xbf"), object_pairs_hook=_unique_keys)
+        except ValueError:  # also DuplicateKey
             continue
         if isinstance(value, dict):
             rows.append(value)
     return rows
+
+
+def usual_key_order(rows: list[dict]) -> list[str]:
+    """The keys most sample records have, in their order: a record with exactly these keys names
+    none twice, so the stage checks only the others for a repeated key (yfcc_raw_jsonl.sql)."""
+    orders = Counter(tuple(row) for row in rows)
+    return list(orders.most_common(1)[0][0]) if orders else []
+
+
+# --- SQLite files ---------------------------------------------------------------------------------
+
+def sqlite_uri(path: Path) -> str:
+    """A read-only SQLite URI naming exactly `path`.
+
+    A URI gives `%`, `#`, `?` and spaces a meaning, so every byte of the (absolute) path other than
+    letters, digits, `/` and `-._~` is percent-escaped: `yfcc%20copy.sql` opens that file, not
+    `yfcc copy.sql`, and `data#1.sql` does not become `data`. Bytes, not text, so a name that is
+    not UTF-8 still names its file.
+    """
+    return "file:" + quote(os.fsencode(Path(path).absolute()), safe="/") + "?mode=ro"
 
 
 # --- Parquet and SQLite as yfcc_raw --------------------------------------------------------------------
@@ -168,6 +209,11 @@ def raw_select_sql(relation: str, columns: dict[str, str], locator: str, *, blob
             f"       NULL::VARCHAR AS line_no_raw,\n       {fields}\nFROM {relation}")
 
 
+def raw_view_sql(select: str) -> str:
+    """The view yfcc_raw (what yfcc_stage.sql reads) as `select`, a query of raw_select_sql."""
+    return f"CREATE OR REPLACE TEMP VIEW yfcc_raw AS\n{select}"
+
+
 def parquet_columns(con, path: Path) -> dict[str, str]:
     try:
         names = [row[0] for row in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()]
@@ -196,7 +242,7 @@ def sqlite_columns(path: Path) -> dict[str, str]:
     import sqlite3
 
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        con = sqlite3.connect(sqlite_uri(path), uri=True)
         try:
             rows = con.execute(f"PRAGMA table_info({SQLITE_TABLE})").fetchall()
         finally:
@@ -215,7 +261,7 @@ def sqlite_sample(path: Path, columns: dict[str, str]) -> list[dict]:
     names = [columns[name] for name in TEXT_COLUMNS if name in columns]
     if not names:
         return []
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    con = sqlite3.connect(sqlite_uri(path), uri=True)
     con.text_factory = lambda data: data.decode("utf-8", "replace")
     try:
         rows = con.execute(f"SELECT {', '.join(map(_quote_identifier, names))} FROM {SQLITE_TABLE} "
@@ -231,6 +277,11 @@ class SqliteBatches:
 
     Every column comes as BLOB (its text bytes, whatever SQLite stored: integer, real or text), plus
     the rowid as the locator, in rowid order, streamed in batches by ADBC's SQLite driver.
+
+    The batches are typed as declared here (rowid int64, every column binary), never by the first
+    values: ADBC infers each column's type from its first batch, so a column that is NULL in every
+    row of it (a subset without geotags) would become int64 and the next batch would fail. A first
+    row with a value of each declared type is put before the table's rows and dropped again.
     """
 
     BATCH_ROWS = 65_536
@@ -238,24 +289,38 @@ class SqliteBatches:
     def __init__(self, path: Path, columns: dict[str, str]):
         self.path = path
         self.columns = columns
+        self.schema = pa.schema([("yfcc_rowid", pa.int64())] + [(c, pa.binary()) for c in columns.values()])
 
-    def __enter__(self):
+    def __enter__(self) -> pa.RecordBatchReader:
         try:
             import adbc_driver_sqlite.dbapi as adbc_sqlite
         except ImportError:
             raise InputError("reading a SQLite file needs the Python package adbc-driver-sqlite "
                              "(pip install adbc-driver-sqlite)") from None
-        uri = f"file:{self.path}?mode=ro"
-        self._con = adbc_sqlite.connect(uri)
+        self._con = adbc_sqlite.connect(sqlite_uri(self.path))
         self._cursor = self._con.cursor()
         try:
             self._cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(self.BATCH_ROWS)})
         except Exception:  # noqa: BLE001, S110 - an older driver without the option: its default batch size
             pass
-        select = ", ".join(f"CAST({_quote_identifier(c)} AS BLOB) AS {_quote_identifier(c)}"
-                           for c in self.columns.values())
-        self._cursor.execute(f"SELECT rowid AS yfcc_rowid, {select} FROM {SQLITE_TABLE} ORDER BY rowid")
-        return self._cursor.fetch_record_batch()
+        names = [_quote_identifier(c) for c in self.columns.values()]
+        typed_row = ", ".join(["0 AS yfcc_rowid", *(f"X'' AS {name}" for name in names)])
+        select = ", ".join(f"CAST({name} AS BLOB) AS {name}" for name in names)
+        # SQLite runs the arms of UNION ALL in order: the typed row comes first, then the table by rowid.
+        self._cursor.execute(f"SELECT {typed_row} UNION ALL SELECT * FROM "
+                             f"(SELECT rowid AS yfcc_rowid, {select} FROM {SQLITE_TABLE} ORDER BY rowid)")
+        return pa.RecordBatchReader.from_batches(self.schema, self._without_typed_row(self._cursor.fetch_record_batch()))
+
+    def _without_typed_row(self, reader) -> Iterator[pa.RecordBatch]:
+        first = True
+        for batch in reader:
+            if first:
+                if batch.schema != self.schema:  # the driver did not take the declared types
+                    raise InputError(f"{self.path}: cannot read the SQLite file: columns typed "
+                                     f"{batch.schema.types}, expected integer rowid and BLOB columns")
+                batch, first = batch.slice(1), False
+            if batch.num_rows:
+                yield batch
 
     def __exit__(self, *exc) -> None:
         try:

@@ -11,3 +11,8 @@ SELECT file_index, source_line, item_key, first_file, first_line FROM (
     WINDOW w AS (PARTITION BY item_key ORDER BY file_index, source_line
                  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))
 WHERE rank > 1;
+
+-- The items that load: every staged item but the repeated occurrences above.
+CREATE OR REPLACE TEMP VIEW _manifest_kept AS
+SELECT s.* FROM _manifest_items AS s
+ANTI JOIN _manifest_dups AS d ON s.file_index = d.file_index AND s.source_line = d.source_line;

@@ -1,9 +1,10 @@
--- The Webscope TSV as raw fields (the query yfcc_stage.sql reads as yfcc_raw).
+-- The Webscope TSV as raw fields (the view yfcc_raw that yfcc_stage.sql reads).
 -- Each line is read as ONE column (the delimiter chr(1) does not occur in the dump) and split on
 -- TAB here, so a line with the wrong field count is counted and rejected instead of truncated or
 -- padded; an empty line is a row too. Rows come in file order: source_line stays NULL (the physical
 -- line is the Parquet row number + 1; yfcc_stage_renumber.sql fixes it when the reader dropped lines).
 -- Variables: yfcc_source (plain file or FIFO), yfcc_layout (25|23), yfcc_max_line_size, yfcc_buffer_size.
+CREATE OR REPLACE TEMP VIEW yfcc_raw AS
 WITH lines AS (
     SELECT line FROM yfcc_lines(getvariable('yfcc_source'), getvariable('yfcc_max_line_size'),
                                 getvariable('yfcc_buffer_size'))  -- yfcc_macros.sql
@@ -29,4 +30,4 @@ SELECT NULL::BIGINT AS source_line, line,
        f[16 + s] AS page_url, f[17 + s] AS download_url, f[18 + s] AS license_name_raw,
        f[19 + s] AS license_url_raw, f[20 + s] AS server_id, f[21 + s] AS farm_id,
        f[22 + s] AS secret, f[23 + s] AS secret_original, f[24 + s] AS extension, f[25 + s] AS marker
-FROM fields
+FROM fields;

@@ -1,6 +1,6 @@
--- Stage one YFCC100M input: every record of yfcc_raw (one per line or row: the query of
--- yfcc_raw_tsv.sql, yfcc_raw_jsonl.sql or yfcc_forms.py for Parquet/SQLite, put in its place by
--- yfcc.py, which runs the whole as one statement so a FIFO is opened once) becomes one row
+-- Stage one YFCC100M input: every record of the temporary view yfcc_raw (one per line or row,
+-- defined by yfcc_raw_tsv.sql, yfcc_raw_jsonl.sql or yfcc_forms.py for Parquet/SQLite just before
+-- this runs; the whole stage is one statement so a FIFO is opened once) becomes one row
 -- of the Parquet shard, typed and decoded, with reject_reason set (and raw_line kept) when it cannot
 -- be loaded. yfcc_raw has source_line (NULL: the Parquet row order is the line order), line (the
 -- record's text, kept for rejects), shape_problem (a reject reason found while splitting or

@@ -32,7 +32,6 @@ from .. import fingerprint
 from ..runs import IngestRun, record_failed_files, record_runs
 from . import formats
 from .base import (
-    ITEM_SCHEMA,
     FileResult,
     ManifestResult,
     StagedFile,
@@ -138,8 +137,6 @@ def _first_reject(rejects_path: Path) -> str:
     return f"line {table[0]['line_no']}: {table[0]['reason']}" if table else "?"
 
 
-_ITEM_COLUMNS = [f.name for f in ITEM_SCHEMA]
-
 
 def load_staged_manifest(con, staged: StagedManifest | dict, catalog_entry: str | None = None,
                          collected_on: date | None = None) -> ManifestResult:
@@ -160,14 +157,7 @@ def load_staged_manifest(con, staged: StagedManifest | dict, catalog_entry: str 
         _create_staged_views(con, staged)
         # An item key names one item: a second line with the same key is a duplicate, rejected.
         con.execute(read_sql("ingest", "manifest_duplicates.sql"))
-        has_dups = con.execute("SELECT count(*) FROM _manifest_dups").fetchone()[0] > 0
-        columns = ", ".join(_ITEM_COLUMNS)
-        anti_join = ("ANTI JOIN _manifest_dups d ON s.file_index = d.file_index AND s.source_line = d.source_line"
-                     if has_dups else "")
-        con.execute(f"""
-            INSERT INTO dataset_items (dataset, version, {columns}, source_file)
-            SELECT ?, ?, {', '.join('s.' + c for c in _ITEM_COLUMNS)}, s.source_file
-            FROM _manifest_items s {anti_join}""", key)
+        con.execute(read_sql("ingest", "manifest_items.sql"), {"dataset": staged.dataset, "version": staged.version})
         con.execute(read_sql("ingest", "manifest_rejects.sql"), [staged.run_id, staged.run_id])
         dups_per_file = dict(con.execute(
             "SELECT file_index, count(*) FROM _manifest_dups GROUP BY file_index").fetchall())
@@ -181,24 +171,22 @@ def load_staged_manifest(con, staged: StagedManifest | dict, catalog_entry: str 
                                   rows_loaded=f.items - dups, rows_rejected=f.rejects + dups))
         record_runs(con, runs)
         loaded = sum(r.rows_loaded for r in files)
-        with_coordinates, with_place_name, crawled_until = con.execute(read_sql(
-            "ingest", "manifest_facts.sql").replace("$anti_join", anti_join)).fetchone()
+        with_coordinates, with_place_name, crawled_until = con.execute(
+            read_sql("ingest", "manifest_facts.sql")).fetchone()
         # The date licenses are judged at (--collected-on, else the catalogue's collected_on, else
         # the latest date the manifest says its items were crawled: the collection finished then)
         # and what the dataset distributes (the report's privacy section asks whether it shows faces).
         entry = catalog.entry_for(catalog_key) if catalog_key is not None else None
         collected_on, source = _collection_date(collected_on, entry, crawled_until)
-        con.execute("""
-            INSERT INTO datasets (dataset, version, format, items, auditable, source_files, ingested_at, run_id,
-                                  catalog_entry, items_with_coordinates, items_with_place_name, collected_on,
-                                  collected_on_source, catalog_content)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            key + [staged.format, loaded, staged.auditable, [f.source_file for f in staged.files], finished,
-                   staged.run_id, catalog_key, with_coordinates, with_place_name, collected_on, source,
-                   getattr(entry, "content", None)])
+        con.execute(read_sql("ingest", "manifest_dataset.sql"), {
+            "dataset": staged.dataset, "version": staged.version, "format": staged.format, "items": loaded,
+            "auditable": staged.auditable, "source_files": [f.source_file for f in staged.files],
+            "ingested_at": finished, "run_id": staged.run_id, "catalog_entry": catalog_key,
+            "items_with_coordinates": with_coordinates, "items_with_place_name": with_place_name,
+            "collected_on": collected_on, "collected_on_source": source,
+            "catalog_content": getattr(entry, "content", None)})
         photos, owners, matched = con.execute(read_sql("ingest", "manifest_counts.sql"), key).fetchone()
-        con.execute("DROP VIEW _manifest_items; DROP VIEW _manifest_rejects; "
-                    "DROP TABLE _manifest_dups; DROP TABLE _manifest_files")
+        con.execute(read_sql("ingest", "manifest_drop.sql"))
     return ManifestResult(
         dataset=staged.dataset, version=staged.version, format=staged.format, run_id=staged.run_id,
         auditable=staged.auditable, items=loaded, photos=photos, matched_photos=matched, owners=owners,
@@ -244,17 +232,10 @@ def _quiet(con) -> Iterator[None]:
 
 def _create_staged_views(con, staged: StagedManifest) -> None:
     """Temp views over the staged Parquet files (each row carries its file index and source file)."""
-    con.execute("CREATE OR REPLACE TEMP TABLE _manifest_files (file_index INTEGER, source_file VARCHAR)")
+    con.execute("SET VARIABLE manifest_items = ?", [[f.items_path for f in staged.files]])
+    con.execute("SET VARIABLE manifest_rejects = ?", [[f.rejects_path for f in staged.files]])
+    con.execute(read_sql("ingest", "manifest_staged.sql"))
     con.executemany("INSERT INTO _manifest_files VALUES (?, ?)", [[f.file_index, f.source_file] for f in staged.files])
-    # Views cannot take parameters, so the (run-named, not content-named) paths are quoted literals.
-    items = ", ".join(_quote(f.items_path) for f in staged.files)
-    rejects = ", ".join(_quote(f.rejects_path) for f in staged.files)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW _manifest_items AS SELECT * FROM read_parquet([{items}])")
-    con.execute(f"CREATE OR REPLACE TEMP VIEW _manifest_rejects AS SELECT * FROM read_parquet([{rejects}])")
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def ingest_manifest(con, fmt: str, *, dataset: str, version: str | None = None,

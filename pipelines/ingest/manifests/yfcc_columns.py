@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 
 from ...errors import InputError
 from ...licenses import resolve_license
+from ...resources import read_sql
 from ..yfcc_forms import (
     PARQUET,
     SQLITE,
@@ -39,6 +40,7 @@ from ..yfcc_forms import (
     parquet_sample,
     sql_string,
     sqlite_sample,
+    sqlite_uri,
 )
 from .base import ManifestFormat, StagingSink, auditable, iter_line_blocks  # noqa: F401  (auditable: adapter API)
 
@@ -51,26 +53,6 @@ _WANTED = ("photoid", "uid", "unickname", "licensename", "licenseurl", "download
 # Where the photo was taken, if the dataset republishes it: read only to count the items that have it.
 _LOCATION = ("longitude", "latitude")
 _TEXT_SAMPLE = ("unickname", "capturedevice", "title", "description", "usertags", "machinetags")
-
-# The records of one block as text columns (relation `records`, with `line` = the locator and
-# `raw` = the record as text for rejects, `located` = whether it has a coordinate field) -> items and
-# rejects. $encoded: replaced by true or false.
-_ITEMS_SQL = """
-SELECT line, raw, photoid, uid,
-       CASE WHEN located THEN coalesce(try_cast(longitude AS DOUBLE) BETWEEN -180 AND 180
-                                       AND try_cast(latitude AS DOUBLE) BETWEEN -90 AND 90, false)
-       END AS has_coordinates,
-       CASE WHEN $encoded THEN try(url_decode(replace(unickname, '+', ' '))) ELSE unickname END AS author,
-       nullif(licensename, '') AS licensename, nullif(licenseurl, '') AS licenseurl,
-       coalesce(nullif(downloadurl, ''), nullif(pageurl, '')) AS source_url,
-       CASE
-           WHEN problem IS NOT NULL THEN problem
-           WHEN NOT regexp_full_match(coalesce(photoid, ''), '[0-9]{1,18}') OR try_cast(photoid AS BIGINT) = 0
-               THEN format('photo_id: not a number ({})', left(coalesce(photoid, ''), 40))
-       END AS reject_reason
-FROM records
-"""
-
 
 def parse(path: Path, sink: StagingSink) -> None:
     with open(path, "rb") as handle:
@@ -110,7 +92,8 @@ def _emit(con, sink: StagingSink, records, encoded: bool, licenses: _Licenses) -
     """Items and rejects of one block; `records` is an Arrow table or relation name DuckDB can scan."""
     con.register("records", records)
     try:
-        table = con.sql(_ITEMS_SQL.replace("$encoded", "true" if encoded else "false")).to_arrow_table()
+        table = con.sql(read_sql("ingest", "manifest_yfcc_columns_items.sql"),
+                        params={"encoded": encoded}).to_arrow_table()
     finally:
         con.unregister("records")
     bad = table.filter(pc.is_valid(table["reject_reason"]))
@@ -190,7 +173,7 @@ def _parse_sqlite(con, path: Path, sink: StagingSink, licenses: _Licenses) -> No
     import sqlite3
 
     try:
-        check = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        check = sqlite3.connect(sqlite_uri(path), uri=True)
         try:
             present = [row[1] for row in check.execute("PRAGMA table_info(yfcc100m_dataset)").fetchall()]
         finally:
@@ -231,28 +214,8 @@ def _parse_jsonl(con, path: Path, sink: StagingSink, licenses: _Licenses) -> Non
         block = pa.table({"line": pa.array(range(first_line, first_line + len(lines)), pa.int64()),
                           "raw": pa.array(lines, pa.string())})
         con.register("block", block)
-        paths = ", ".join(f"'$.{name}'" for name in _WANTED + _LOCATION)
-        located = " OR ".join(f"json_exists(raw, '$.{name}')" for name in _LOCATION)
         try:
-            parsed = con.sql(f"""
-                SELECT line, raw,
-                       CASE WHEN NOT is_object THEN 'json: not a JSON object' END AS problem,
-                       CASE WHEN is_object THEN json_extract_string(raw, [{paths}]) END AS v,
-                       CASE WHEN is_object THEN {located} END AS located
-                FROM (SELECT *, coalesce(CASE WHEN json_valid(raw) THEN json_type(raw) = 'OBJECT' END, false)
-                                AS is_object
-                      FROM block WHERE trim(raw) <> '')""").to_arrow_table()
+            records = con.sql(read_sql("ingest", "manifest_yfcc_columns_jsonl.sql")).to_arrow_table()
         finally:
             con.unregister("block")
-        con.register("parsed", parsed)
-        try:
-            # A reject keeps its record without the coordinates (re-serialised JSON then); the CAST keeps
-            # the CASE's type VARCHAR, else DuckDB would cast every line, not JSON ones too, to JSON.
-            records = con.sql("SELECT line, CASE WHEN located THEN CAST(json_merge_patch(raw, "
-                              "'{\"longitude\": null, \"latitude\": null}') AS VARCHAR) ELSE raw END AS raw, "
-                              "problem, located, "
-                              + ", ".join(f"v[{i + 1}] AS {name}" for i, name in enumerate(_WANTED + _LOCATION))
-                              + " FROM parsed").to_arrow_table()
-        finally:
-            con.unregister("parsed")
         _emit(con, sink, records, encoded, licenses)
