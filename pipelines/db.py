@@ -201,3 +201,18 @@ def migrate_file(db_path: str | os.PathLike, *, dry_run: bool = False, backup: b
         return done, [head, f"would apply {len(done.todo)} migration(s), in one transaction:",
                       *(f"  {line}" for line in steps)]
     return done, [head, f"applied {len(done.todo)} migration(s) in one transaction:", *(f"  {line}" for line in steps)]
+
+
+def upgrade_if_needed(db_path: str | os.PathLike, lock_wait: float | None = None) -> None:
+    """For a writing command that reads first (validate): create a new database, or bring an older
+    one up to date with a short write, before its read-only part; a current one is not opened for
+    writing at all (readers keep sharing it)."""
+    path = Path(db_path)
+    if path.exists():
+        with connect(path, read_only=True, check_version=False, lock_wait=lock_wait) as con:
+            state = migrations.read_state(con)
+            known = migrations.migrations()
+            migrations.check_not_newer(state, path, known)
+            if not migrations.pending(state, known):
+                return
+    connect(path, lock_wait=lock_wait).close()

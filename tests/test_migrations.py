@@ -302,6 +302,15 @@ def test_a_database_already_in_the_new_url_shape_is_not_rewritten(tmp_path, caps
     assert "rewrites" not in out and not list(tmp_path.glob("*.before-migration-*"))
 
 
+def test_validate_first_upgrades_an_old_database(old_db, capsys):
+    """validate reads read-only, then writes its results: on an older database it migrates first."""
+    _, db = old_db
+    code, out, err = cli(capsys, "validate", "--db", str(db))
+    assert code == 0, out + err
+    with connect(db, read_only=True) as con:
+        assert con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == migrations.latest_version()
+
+
 def test_a_file_that_is_not_a_ccaudit_database_is_not_migrated(tmp_path, capsys):
     other = tmp_path / "other.duckdb"
     with duckdb.connect(str(other)) as con:
