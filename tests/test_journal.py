@@ -106,6 +106,8 @@ WRONG_SHAPE = {
     "missing-status": {"seq": 50, "table": "flickr_checks",
                        "row": {k: v for k, v in record(1, 9)["row"].items() if k != "status"}},
     "lone-surrogate": record(50, 9, title="\ud800"),
+    "time-with-zone": {"seq": 50, "table": "flickr_checks",
+                       "row": {**record(1, 9)["row"], "checked_at": "0001-01-01T00:00:00+14:00"}},
 }
 
 
@@ -134,6 +136,16 @@ def test_the_report_of_set_aside_lines_is_one_line(db, caplog):
     said = [r.getMessage() for r in caplog.records if "not merged" in r.getMessage()]
     assert len(said) == 1 and "\n" not in said[0]
     assert "1 damaged and 1 wrong-shaped line(s)" in said[0] and "lines 3, 4" in said[0]
+
+
+def test_rows_of_one_journal_with_different_columns_keep_every_value(db):
+    """Arrow reads a batch's columns from its first row: a later row's extra column must not vanish."""
+    folder = journal_dir(db)
+    write_lines(folder / f"{RUN}.jsonl", [header(), record(1, 1), record(2, 2, title="second", media="photo")])
+    assert recover(db) == 2
+    with connect(db, read_only=True) as con:
+        assert con.execute("SELECT photo_id, title, media FROM flickr_checks ORDER BY 1").fetchall() == [
+            (1, None, None), (2, "second", "photo")]
 
 
 def test_a_torn_last_line_is_the_answer_in_flight_not_damage(db):

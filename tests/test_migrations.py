@@ -147,6 +147,21 @@ def test_an_old_database_keeps_every_row_of_every_table(old_db, tmp_path):
     assert meta["last_written_by"] == __version__ and len(meta["database_id"]) == 32
 
 
+def test_every_table_newer_than_the_oldest_fixture_is_created_by_a_migration(tmp_path):
+    """A new table needs a migration too, so the schema version says whether a database has it."""
+    fresh = tmp_path / "fresh.duckdb"
+    connect(fresh).close()
+    oldest = FIXTURES / sorted(EXPECTED_MIGRATIONS)[0] / "schema.sql"
+    old_tables = set(re.findall(r"^CREATE TABLE (\w+)", oldest.read_text(), flags=re.MULTILINE))
+    created = set()
+    for migration in migrations.migrations():
+        created |= set(re.findall(r"CREATE TABLE (?:IF NOT EXISTS )?(\w+)", migration.path.read_text(), re.IGNORECASE))
+    with duckdb.connect(str(fresh), read_only=True) as con:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
+    missing = tables - old_tables - created - {"schema_migrations", "ccaudit_meta"}
+    assert not missing, f"tables without a migration that creates them: {sorted(missing)}"
+
+
 def test_an_upgraded_database_has_the_shape_of_a_new_one(old_db, tmp_path):
     """Migrations plus sql/schema/ give exactly the tables a new database gets: a schema change
     made in sql/schema/ without its migration fails here."""

@@ -183,7 +183,8 @@ def _shape_problem(value, columns) -> str | None:
     for name, cell in value["row"].items():
         if name in _TIME_FIELDS and cell is not None:
             try:
-                datetime.fromisoformat(cell)
+                if datetime.fromisoformat(cell).tzinfo is not None:
+                    return f"{name} has a time zone (journal times are UTC without one)"
             except (TypeError, ValueError):
                 return f"{name} is not a time"
     if columns is None:
@@ -282,7 +283,9 @@ def merge_journal(con: duckdb.DuckDBPyConnection, path: Path, run_id: str | None
             rows = [r["row"] for r in pending if r["table"] == table]
             if rows:
                 # One columnar INSERT (executemany costs milliseconds per row while holding the file).
-                con.register("journal_batch", pa.Table.from_pylist(rows))
+                # Arrow takes the columns from the first row only: name every column any row has.
+                names = list(dict.fromkeys(name for row in rows for name in row))
+                con.register("journal_batch", pa.Table.from_pylist([{n: row.get(n) for n in names} for row in rows]))
                 try:
                     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM journal_batch").fetchall()
                 finally:
@@ -328,7 +331,12 @@ def recover_journals(con: duckdb.DuckDBPyConnection, folder: Path) -> int:
             if journal.database_id and ours and journal.database_id != ours:
                 _refuse(path, folder, journal.database_id, ours)
                 continue
-            recovered += merge_journal(con, path, journal=journal)
+            try:
+                recovered += merge_journal(con, path, journal=journal)
+            except _DATA_ERRORS as exc:   # a value the checks above did not foresee: keep it all, never crash
+                _move_aside(path, folder, "quarantine", f"could not be merged ({_first_line(exc)}); nothing of it "
+                                                        "was merged")
+                continue
             set_aside(journal, folder)
             path.unlink()
     if recovered:
@@ -336,9 +344,23 @@ def recover_journals(con: duckdb.DuckDBPyConnection, folder: Path) -> int:
     return recovered
 
 
+_DATA_ERRORS = (duckdb.ConversionException, duckdb.BinderException, duckdb.ConstraintException,
+                duckdb.InvalidInputException, duckdb.OutOfRangeException, pa.ArrowException)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+
+
 def _refuse(path: Path, folder: Path, theirs: str, ours: str) -> None:
-    target = folder / "refused" / path.name
+    _move_aside(path, folder, "refused", f"was written for another database (id {theirs}, this one is {ours}): "
+                                         "not merged")
+
+
+def _move_aside(path: Path, folder: Path, where: str, why: str) -> None:
+    target = folder / where / path.name
     target.parent.mkdir(exist_ok=True)
+    if target.exists():   # a second journal of that name: keep both
+        target = target.with_name(f"{target.stem}.{os.getpid()}-{id(path)}{target.suffix}")
     path.replace(target)
-    _LOG.warning("ccaudit: journal %s was written for another database (id %s, this one is %s): not merged, "
-                 "moved to %s", path.name, theirs, ours, target)
+    _LOG.warning("ccaudit: journal %s %s; moved to %s", path.name, why, target)
