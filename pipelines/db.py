@@ -22,9 +22,9 @@ from typing import Self
 
 import duckdb
 
+from . import migrations
 from .config import READER_LOCK_WAIT_CAP, lock_wait_from_env
 from .errors import CcauditError, DatabaseLockedError
-from . import migrations
 
 
 def migrate(con: duckdb.DuckDBPyConnection, *, backup: bool = True) -> migrations.UpgradePlan:

@@ -36,8 +36,7 @@ def write_lines(path: Path, lines: list) -> None:
     """Each item a dict/list (written as JSON) or bytes (written as they are)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as handle:
-        for line in lines:
-            handle.write(line if isinstance(line, bytes) else json.dumps(line).encode() + b"\n")
+        handle.writelines(line if isinstance(line, bytes) else json.dumps(line).encode() + b"\n" for line in lines)
 
 
 def checks(db: Path) -> list[tuple]:
@@ -218,7 +217,7 @@ def test_our_own_journal_names_its_run_and_database(db, tmp_path):
 def test_a_journal_folder_that_is_a_file_is_one_line(db):
     journal_dir(db).write_text("not a folder")
     for _ in range(2):
-        proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "enrich", "--db", str(db), "--quiet"],
+        proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "enrich", "--db", str(db), "--quiet"], check=False,
                               capture_output=True, text=True, env={**os.environ, "FLICKR_API_KEY": KEY,
                                                                     "CCAUDIT_FLICKR_API_URL": "http://127.0.0.1:9/"})
         err = proc.stderr.strip()
@@ -233,7 +232,7 @@ def test_a_read_only_journal_folder_is_one_line(db):
     shutil.copy(__file__, folder / "unrelated")
     folder.chmod(0o500)
     try:
-        proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "enrich", "--db", str(db), "--quiet"],
+        proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "enrich", "--db", str(db), "--quiet"], check=False,
                               capture_output=True, text=True, env={**os.environ, "FLICKR_API_KEY": KEY,
                                                                     "CCAUDIT_FLICKR_API_URL": "http://127.0.0.1:9/"})
     finally:
@@ -246,7 +245,7 @@ def test_a_read_only_journal_folder_is_one_line(db):
 def test_a_journal_folder_whose_lock_cannot_be_opened_is_one_line(db):
     """What a read-only folder does to root too: the lock file cannot be opened for writing."""
     (journal_dir(db) / "enrich.lock").mkdir(parents=True)
-    proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "enrich", "--db", str(db), "--quiet"],
+    proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "enrich", "--db", str(db), "--quiet"], check=False,
                           capture_output=True, text=True, env={**os.environ, "FLICKR_API_KEY": KEY,
                                                                 "CCAUDIT_FLICKR_API_URL": "http://127.0.0.1:9/"})
     err = proc.stderr.strip()

@@ -309,9 +309,8 @@ def set_aside(journal: JournalFile, folder: Path) -> Path | None:
     target = folder / "quarantine" / (journal.path.name + ".lines")
     target.parent.mkdir(exist_ok=True)
     with open(target, "a", encoding="utf-8") as handle:
-        for number, why, text in journal.set_aside:
-            handle.write(json.dumps({"journal": journal.path.name, "line": number, "why": why, "text": text},
-                                    ensure_ascii=False) + "\n")
+        handle.writelines(json.dumps({"journal": journal.path.name, "line": number, "why": why, "text": text},
+                                    ensure_ascii=False) + "\n" for number, why, text in journal.set_aside)
     _LOG.warning("ccaudit: journal %s: %d damaged and %d wrong-shaped line(s) not merged (lines %s), copied to %s",
                  journal.path.name, journal.damaged, journal.wrong_shape,
                  ", ".join(str(n) for n, _, _ in journal.set_aside[:10]) + (" ..." if len(journal.set_aside) > 10

@@ -46,7 +46,6 @@ import pyarrow as pa
 from ..config import Settings
 from ..db import connect, transaction, utc_now
 from ..errors import DatabaseLockedError
-from ..progress import Progress
 from ..flickr.client import (
     STATUSES,
     ApiResult,
@@ -56,7 +55,8 @@ from ..flickr.client import (
     MissingApiKeyError,
     redact,
 )
-from .journal import (  # noqa: F401 - Journal, journal_dir, merge_journal, _enrich_lock: the names before the split
+from ..progress import Progress
+from .journal import (
     Journal,
     _enrich_lock,
     database_id,
@@ -65,7 +65,7 @@ from .journal import (  # noqa: F401 - Journal, journal_dir, merge_journal, _enr
     merge_journal,
     recover_journals,
 )
-from .selection import NSID, Selection, check_dataset, draw_sample  # noqa: F401 - draw_sample: as before
+from .selection import NSID, Selection, check_dataset, draw_sample
 
 BATCH_SIZE = 200
 MERGE_EVERY = 500          # answers between merges ...
