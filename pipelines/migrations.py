@@ -168,10 +168,11 @@ def read_state(con: duckdb.DuckDBPyConnection) -> DatabaseState:
 def pending(state: DatabaseState, known: list[Migration]) -> list[Migration]:
     if state.is_new:
         return []
-    return [m for m in known if m.version not in state.versions]
+    applied = state.versions or set()
+    return [m for m in known if m.version not in applied]
 
 
-def check_not_newer(state: DatabaseState, path: Path, known: list[Migration]) -> None:
+def check_not_newer(state: DatabaseState, path: Path | None, known: list[Migration]) -> None:
     """Refuse a database with a schema version this ccaudit does not know (written by a newer one)."""
     ours = max((m.version for m in known), default=0)
     if not state.is_new and state.version > ours:
@@ -212,8 +213,9 @@ class UpgradePlan:
         if self.state.is_new:
             return [f"create the schema (version {latest_version()})"]
         lines = [f"migration {m.label}: {m.note}" for m in self.todo]
-        for migration, rows in self.backups:
-            size = self.path.stat().st_size if self.path and self.path.exists() else 0
+        if self.path is not None and self.backups:   # one copy, before the first rewrite
+            migration, rows = self.backups[0]
+            size = self.path.stat().st_size if self.path.exists() else 0
             lines.append(f"copy the database ({_size(size)}) to {backup_path(self.path, migration)} first: "
                          f"migration {migration.version:04d} rewrites {migration.rewrites} ({rows:,} rows)")
         if self.refresh and not self.todo:
@@ -231,7 +233,7 @@ def plan(con: duckdb.DuckDBPyConnection, path: Path | None, known: list[Migratio
     for migration in todo:
         table = migration.rewrites
         if table and table in tables and migration.will_rewrite(con):
-            rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+            (rows,) = con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0]
             if rows:
                 backups.append((migration, rows))
     refresh = (state.is_new or bool(todo) or state.meta.get("schema_fingerprint") != schema_fingerprint()
@@ -265,10 +267,10 @@ def _apply(con: duckdb.DuckDBPyConnection, todo: UpgradePlan, known: list[Migrat
     _run_schema_file(con, "001_schema_migrations.sql")
     _run_schema_file(con, "002_ccaudit_meta.sql")
     for migration in todo.todo:
-        _step(f"migration {migration.label}", lambda m=migration: m.apply(con), todo.path)
+        _step(f"migration {migration.label}", todo.path, migration.apply, con)
     for path in schema_files():
-        _step(f"schema file {path.name}", lambda p=path: con.execute(p.read_text(encoding="utf-8")), todo.path)
-    _step("loading the license facts", lambda: sync_licenses_table(con), todo.path)
+        _step(f"schema file {path.name}", todo.path, con.execute, path.read_text(encoding="utf-8"))
+    _step("loading the license facts", todo.path, sync_licenses_table, con)
     done = known if todo.state.is_new else todo.todo
     con.executemany("INSERT INTO schema_migrations (version, name, applied_at, program_version) VALUES (?, ?, ?, ?)",
                     [(m.version, m.name, now, __version__) for m in done])
@@ -287,9 +289,9 @@ def _run_schema_file(con: duckdb.DuckDBPyConnection, name: str) -> None:
     con.execute(sql_dir("schema", name).read_text(encoding="utf-8"))
 
 
-def _step(what: str, action: Callable[[], object], path: Path | None) -> None:
+def _step(what: str, path: Path | None, action: Callable[..., object], *args: object) -> None:
     try:
-        action()
+        action(*args)
     except Exception as exc:  # noqa: BLE001 - whatever a migration raises, name the migration
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CcauditError(f"cannot upgrade {path or 'the database'}: {what} failed ({first}); "
@@ -302,12 +304,12 @@ def backup_path(path: Path, migration: Migration) -> Path:
     return path.with_name(f"{path.stem}.before-migration-{migration.version:04d}{path.suffix}")
 
 
-def _size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if n < 1024 or unit == "TB":
+def _size(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024
-    return f"{n} B"
+    return f"{n:.1f} TB"
 
 
 def _keep_copy(con: duckdb.DuckDBPyConnection, path: Path, todo: UpgradePlan) -> None:
