@@ -128,6 +128,23 @@ def test_a_bad_line_is_set_aside_and_every_other_answer_merges_once(db, bad, enr
     assert not list(folder.glob("*.jsonl"))
 
 
+@pytest.mark.parametrize("with_header", [True, False], ids=["journal", "old-format-journal"])
+def test_damage_wrong_shape_and_a_renamed_copy_together(db, enrich_cli, with_header):
+    """The issue's case: 99 answers, a damaged line, a [1, 2] line, and a copy under another name."""
+    folder = journal_dir(db)
+    lines = [record(i, 7000 + i) for i in range(1, 100)]
+    lines.insert(9, b"\x00garbage{\n")
+    lines.insert(50, [1, 2])
+    if with_header:
+        lines.insert(0, header(database=db_id(db)))
+    write_lines(folder / f"{RUN}.jsonl", lines)
+    write_lines(folder / f"{RUN} (copy).jsonl", lines)
+    for _ in range(2):
+        code, err = enrich_cli()
+        assert code == 0 and "Traceback" not in err, err
+    assert checks(db) == [(7000 + i, RUN) for i in range(1, 100)]
+
+
 def test_the_report_of_set_aside_lines_is_one_line(db, caplog):
     folder = journal_dir(db)
     write_lines(folder / f"{RUN}.jsonl", [header(), record(1, 1), b"oops\n", [1, 2], record(2, 2)])
