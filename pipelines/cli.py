@@ -207,6 +207,20 @@ def cmd_lookup(args) -> int:
     return run.exit_code
 
 
+def cmd_migrate(args) -> int:
+    from .db import migrate_file
+
+    _plan, lines = migrate_file(_settings(args).db_path, dry_run=args.dry_run, backup=not args.no_backup)
+    print(escape_controls("\n".join(lines), keep_newlines=True))
+    return 0
+
+
+def _version_text() -> str:
+    from .migrations import latest_version
+
+    return f"ccaudit {__version__} (schema version {latest_version()})"
+
+
 def cmd_optout_add(args) -> int:
     from .optout import add_optout
 
@@ -257,7 +271,7 @@ def build_parser(manifest_formats: bool = True) -> argparse.ArgumentParser:
         description="Audit Creative Commons image datasets drawn from Flickr: ingest YFCC100M and "
                     "dataset manifests into DuckDB, re-check photos on Flickr, validate, and report.",
         epilog=_epilog())
-    parser.add_argument("--version", action="version", version=f"ccaudit {__version__}")
+    parser.add_argument("--version", action="version", version=_version_text())
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     demo = commands.add_parser("demo", parents=[db_flag], help="generate sample data, ingest, validate and report it",
@@ -398,6 +412,16 @@ def build_parser(manifest_formats: bool = True) -> argparse.ArgumentParser:
                         help="read references from FILE, one per line ('-' for standard input)")
     lookup.add_argument("--json", action="store_true", help="machine-readable output (shape in docs/lookup.md)")
     lookup.set_defaults(func=cmd_lookup)
+
+    migrate = commands.add_parser(
+        "migrate", parents=[db_flag], help="bring a database written by an older ccaudit up to date",
+        description="Apply the schema migrations the database lacks, in one transaction (on failure the file "
+                    "is unchanged). Every writing command does this by itself; reading commands ask for it. "
+                    "A copy of the file is kept beside it before a migration that rewrites a table.")
+    migrate.add_argument("--dry-run", action="store_true", help="list what would run; change nothing")
+    migrate.add_argument("--no-backup", action="store_true",
+                         help="do not keep a copy of the file before a migration that rewrites a table")
+    migrate.set_defaults(func=cmd_migrate)
 
     optout = commands.add_parser("optout", help="the opt-out ledger")
     optout_verbs = optout.add_subparsers(dest="verb", metavar="VERB", required=True)

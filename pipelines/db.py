@@ -22,29 +22,19 @@ from typing import Self
 
 import duckdb
 
+from . import migrations
 from .config import READER_LOCK_WAIT_CAP, lock_wait_from_env
 from .errors import CcauditError, DatabaseLockedError
-from .resources import sql_dir
 
 
-def schema_files() -> list[Path]:
-    """sql/schema/*.sql in name order; each file is idempotent and owns one table or view."""
-    return sorted(sql_dir("schema").glob("*.sql"))
+def migrate(con: duckdb.DuckDBPyConnection, *, backup: bool = True) -> migrations.UpgradePlan:
+    """Bring the schema up to date in one transaction (pipelines/migrations.py); returns what ran."""
+    return migrations.upgrade(con, database_file(con), backup=backup)
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> None:
-    """Create or update every table and view, then (re)load the canonical license facts."""
-    from .licenses import sync_licenses_table
-
-    con.execute("BEGIN")
-    try:
-        for path in schema_files():
-            con.execute(path.read_text(encoding="utf-8"))
-        sync_licenses_table(con)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+def check_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Refuse a database written by a newer ccaudit, or one that needs `ccaudit migrate` first."""
+    migrations.check_current(migrations.read_state(con), path, migrations.migrations())
 
 
 _LOG = logging.getLogger("ccaudit.db")
@@ -91,12 +81,15 @@ def _open(path: Path, read_only: bool, config: dict, lock_wait: float) -> duckdb
 
 def connect(db_path: str | os.PathLike, read_only: bool = False, *, migrate_schema: bool = True,
             threads: int | None = None, memory_limit: str | None = None,
-            lock_wait: float | None = None) -> duckdb.DuckDBPyConnection:
+            lock_wait: float | None = None, check_version: bool = True) -> duckdb.DuckDBPyConnection:
     """Open (and on first use create) the ccaudit database file.
 
-    A read-write connection brings the schema up to date; a read-only one requires that the file
-    exists, so a typo in --db gives a clear error instead of an empty database. `lock_wait` is how
-    long to wait for another process's lock (default CCAUDIT_LOCK_WAIT; readers at most a minute).
+    A read-write connection brings the schema up to date (migrations, in one transaction); a
+    read-only one requires that the file exists, so a typo in --db gives a clear error instead of
+    an empty database, and that its schema is this ccaudit's (else one line: run `ccaudit migrate`).
+    A database written by a newer ccaudit is refused either way. `lock_wait` is how long to wait
+    for another process's lock (default CCAUDIT_LOCK_WAIT; readers at most a minute).
+    `check_version=False` skips the schema checks (for `ccaudit migrate --dry-run`).
     """
     path = Path(db_path)
     if read_only and not path.exists():
@@ -116,14 +109,19 @@ def connect(db_path: str | os.PathLike, read_only: bool = False, *, migrate_sche
     if memory_limit:
         config["memory_limit"] = memory_limit
     con = _open(path, read_only, config, lock_wait)
-    if read_only and not table_exists(con, "licenses"):
-        con.close()
-        raise CcauditError(f"{path} is not a ccaudit database (no licenses table); check --db")
-    if not read_only:
-        # Spill to disk beside the database rather than to /tmp, which may be small.
-        con.execute("SET temp_directory = ?", [str(path.parent / (path.name + ".tmp"))])
-        if migrate_schema:
+    try:
+        if read_only and not table_exists(con, "licenses"):
+            raise CcauditError(f"{path} is not a ccaudit database (no licenses table); check --db")
+        if not read_only:
+            # Spill to disk beside the database rather than to /tmp, which may be small.
+            con.execute("SET temp_directory = ?", [str(path.parent / (path.name + ".tmp"))])
+        if not read_only and migrate_schema:
             migrate(con)
+        elif check_version:
+            check_schema(con, path)
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
@@ -180,3 +178,41 @@ def database_file(con: duckdb.DuckDBPyConnection) -> Path | None:
     """The file behind a connection (None for an in-memory database)."""
     row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
     return Path(row[0]).resolve() if row and row[0] and row[0] != ":memory:" else None
+
+
+def migrate_file(db_path: str | os.PathLike, *, dry_run: bool = False, backup: bool = True,
+                 lock_wait: float | None = None) -> tuple[migrations.UpgradePlan, list[str]]:
+    """`ccaudit migrate`: bring an existing database up to date (or, dry, say what that would do).
+    Returns the plan and the lines to print."""
+    path = Path(db_path)
+    if not path.exists():
+        raise CcauditError(f"database {path} does not exist; nothing to migrate (check --db)")
+    with connect(path, read_only=dry_run, migrate_schema=False, check_version=False, lock_wait=lock_wait) as con:
+        if not table_exists(con, "licenses") and not table_exists(con, "schema_migrations"):
+            raise CcauditError(f"{path} is not a ccaudit database (no licenses table); check --db")
+        done = migrations.plan(con, path) if dry_run else migrate(con, backup=backup)
+    latest = migrations.latest_version()
+    before = done.state.version if done.state.versions else "none recorded (written before schema versions)"
+    head = f"{path}: schema version {before}; this ccaudit writes version {latest}"
+    if not done.todo:
+        return done, [head, "up to date: no migration to apply"]
+    steps = done.describe()
+    if dry_run:
+        return done, [head, f"would apply {len(done.todo)} migration(s), in one transaction:",
+                      *(f"  {line}" for line in steps)]
+    return done, [head, f"applied {len(done.todo)} migration(s) in one transaction:", *(f"  {line}" for line in steps)]
+
+
+def upgrade_if_needed(db_path: str | os.PathLike, lock_wait: float | None = None) -> None:
+    """For a writing command that reads first (validate): create a new database, or bring an older
+    one up to date with a short write, before its read-only part; a current one is not opened for
+    writing at all (readers keep sharing it)."""
+    path = Path(db_path)
+    if path.exists():
+        with connect(path, read_only=True, check_version=False, lock_wait=lock_wait) as con:
+            state = migrations.read_state(con)
+            known = migrations.migrations()
+            migrations.check_not_newer(state, path, known)
+            if not migrations.pending(state, known):
+                return
+    connect(path, lock_wait=lock_wait).close()

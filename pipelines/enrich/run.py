@@ -30,11 +30,7 @@ the first N photos of each dataset by sample key are checked, in that order (pip
 
 from __future__ import annotations
 
-import fcntl
-import json
 import logging
-import os
-import re
 import time
 import uuid
 from collections import Counter
@@ -49,9 +45,7 @@ import pyarrow as pa
 
 from ..config import Settings
 from ..db import connect, transaction, utc_now
-from ..errors import CcauditError, DatabaseLockedError, InputError
-from ..progress import Progress
-from ..stats import sample_key_sql
+from ..errors import DatabaseLockedError
 from ..flickr.client import (
     STATUSES,
     ApiResult,
@@ -61,12 +55,22 @@ from ..flickr.client import (
     MissingApiKeyError,
     redact,
 )
+from ..progress import Progress
+from .journal import (
+    Journal,
+    _enrich_lock,
+    database_id,
+    folder_errors,
+    journal_dir,
+    merge_journal,
+    recover_journals,
+)
+from .selection import NSID, Selection, check_dataset, draw_sample
 
 BATCH_SIZE = 200
 MERGE_EVERY = 500          # answers between merges ...
 MERGE_SECONDS = 30.0       # ... or seconds, whichever comes first
 MERGE_LOCK_WAIT = 2.0      # a merge during the run waits this long for readers, then tries again later
-_NSID = re.compile(r"^[0-9]{3,12}@N[0-9]{2}$")
 _LOG = logging.getLogger("ccaudit.enrich")
 
 
@@ -162,194 +166,6 @@ class EnrichResult:
         return "\n".join(lines)
 
 
-class _Selection:
-    """Which photos still need a check in this pass, walked in photo id order.
-
-    Besides the `done` test, a keyset cursor per tier (dataset items, then YFCC100M) makes sure
-    a photo is offered once per run even if the clock stepped back between checks."""
-
-    _DONE = """
-        SELECT DISTINCT photo_id FROM flickr_checks
-        WHERE (checked_at >= $fresh AND status <> 'error') OR checked_at >= $pass"""
-    # The manifest's owner of a photo (per photo_id, over dataset_items d LEFT JOIN resolved_aliases a):
-    # an NSID it names, else what its path alias resolves to.
-    _MANIFEST_OWNER = """coalesce(any_value(d.owner_ref) FILTER (WHERE regexp_full_match(d.owner_ref, $nsid_pattern)),
-                                  any_value(a.owner_nsid))"""
-
-    def __init__(self, dataset: str | None, fresh_since: datetime, pass_since: datetime,
-                 sample: tuple[int, int] | None = None):
-        self.dataset = dataset
-        self.sample = sample             # (size, seed): only the first `size` sampled photos per dataset
-        self.after_rank: tuple[int, str] = (0, "")
-        self.fresh_since = fresh_since   # answered (non-error) checks since then are fresh
-        self.pass_since = pass_since     # any check since then belongs to this pass
-        self.after_item = -1
-        self.after_yfcc = -1
-        self.items_exhausted = False
-
-    def _params(self, **extra) -> dict:
-        return {"fresh": self.fresh_since, "pass": self.pass_since, **extra}
-
-    def next_batch(self, con: duckdb.DuckDBPyConnection, size: int, advance: bool = True) -> list[tuple]:
-        """Up to `size` pending photos: (photo_id, snapshot owner NSID, snapshot nickname, is a
-        dataset photo). Dataset items first, then (without --dataset) the rest of yfcc_photos;
-        with a sample, only the sampled photos in sample order. With advance=False only peek
-        (the cursor does not move)."""
-        if self.sample is not None:
-            return self._next_sample_batch(con, size, advance)
-        batch: list[tuple] = []
-        if not self.items_exhausted:
-            rows = con.execute(f"""
-                WITH done AS ({self._DONE}),
-                items AS (
-                    SELECT DISTINCT photo_id FROM dataset_items
-                    WHERE photo_id > $after AND ($ds IS NULL OR dataset = $ds)),
-                batch AS (
-                    SELECT photo_id FROM items ANTI JOIN done USING (photo_id)
-                    ORDER BY photo_id LIMIT $n)
-                SELECT b.photo_id, any_value(y.owner_nsid), any_value(y.owner_nickname),
-                       {self._MANIFEST_OWNER}
-                FROM batch b
-                LEFT JOIN yfcc_photos y USING (photo_id)
-                LEFT JOIN dataset_items d USING (photo_id)
-                LEFT JOIN resolved_aliases a ON a.alias = lower(d.owner_ref)
-                GROUP BY b.photo_id ORDER BY b.photo_id""",
-                               self._params(after=self.after_item, ds=self.dataset, n=size,
-                                            nsid_pattern=_NSID.pattern)).fetchall()
-            batch = [(pid, owner or ref, nick, True) for pid, owner, nick, ref in rows]
-            if batch:
-                if advance:
-                    self.after_item = batch[-1][0]
-                return batch
-            if self.dataset is not None:
-                return []
-            if advance:
-                self.items_exhausted = True
-        # Every dataset item is done: continue with the rest of YFCC100M.
-        batch = [(*r, False) for r in con.execute(f"""
-            WITH done AS ({self._DONE})
-            SELECT photo_id, owner_nsid, owner_nickname FROM yfcc_photos
-            ANTI JOIN done USING (photo_id)
-            WHERE photo_id > $after
-            ORDER BY photo_id LIMIT $n""", self._params(after=self.after_yfcc, n=size)).fetchall()]
-        if batch and advance:
-            self.after_yfcc = batch[-1][0]
-        return batch
-
-    _SAMPLED = """
-        SELECT dataset, photo_id, sample_rank FROM flickr_sample_photos
-        WHERE seed = $seed AND sample_rank <= $size AND ($ds IS NULL OR dataset = $ds)"""
-
-    def _sample_params(self, **extra) -> dict:
-        size, seed = self.sample
-        return self._params(size=size, seed=seed, ds=self.dataset, **extra)
-
-    def _next_sample_batch(self, con: duckdb.DuckDBPyConnection, size: int, advance: bool) -> list[tuple]:
-        """Sampled photos in (rank, dataset) order, so whatever a run gets through is a prefix of
-        each dataset's sample: itself a uniform sample."""
-        rank, dataset = self.after_rank
-        rows = con.execute(f"""
-            WITH done AS ({self._DONE}),
-            batch AS (
-                SELECT s.* FROM ({self._SAMPLED}) s ANTI JOIN done USING (photo_id)
-                WHERE s.sample_rank > $rank OR (s.sample_rank = $rank AND s.dataset > $after_ds)
-                ORDER BY s.sample_rank, s.dataset LIMIT $n),
-            refs AS (   -- the manifest's owner: an NSID, else what its path alias resolves to
-                SELECT d.photo_id, {self._MANIFEST_OWNER} AS ref
-                FROM dataset_items d LEFT JOIN resolved_aliases a ON a.alias = lower(d.owner_ref)
-                WHERE d.photo_id IN (SELECT photo_id FROM batch) GROUP BY d.photo_id)
-            SELECT b.photo_id, coalesce(y.owner_nsid, r.ref), y.owner_nickname, b.sample_rank, b.dataset
-            FROM batch b LEFT JOIN yfcc_photos y USING (photo_id) LEFT JOIN refs r USING (photo_id)
-            ORDER BY b.sample_rank, b.dataset""",
-                           self._sample_params(rank=rank, after_ds=dataset, n=size,
-                                               nsid_pattern=_NSID.pattern)).fetchall()
-        if rows and advance:
-            self.after_rank = (rows[-1][3], rows[-1][4])
-        return [(pid, owner, nick, True) for pid, owner, nick, _, _ in rows]
-
-    def count(self, con: duckdb.DuckDBPyConnection) -> int:
-        """Pending photos. Two anti joins instead of a UNION, so 100M YFCC ids are streamed
-        against the small sides (items, done) rather than de-duplicated in one hash table."""
-        if self.sample is not None:
-            return con.execute(f"""
-                WITH done AS ({self._DONE})
-                SELECT count(DISTINCT photo_id) FROM ({self._SAMPLED}) ANTI JOIN done USING (photo_id)""",
-                               self._sample_params()).fetchone()[0]
-        items = con.execute(f"""
-            WITH done AS ({self._DONE})
-            SELECT count(*) FROM (SELECT DISTINCT photo_id FROM dataset_items
-                                  WHERE photo_id IS NOT NULL AND ($ds IS NULL OR dataset = $ds))
-            ANTI JOIN done USING (photo_id)""", self._params(ds=self.dataset)).fetchone()[0]
-        if self.dataset is not None:
-            return items
-        rest = con.execute(f"""
-            WITH done AS ({self._DONE})
-            SELECT count(*) FROM yfcc_photos y
-            ANTI JOIN done USING (photo_id)
-            ANTI JOIN (SELECT DISTINCT photo_id FROM dataset_items WHERE photo_id IS NOT NULL) i
-                 USING (photo_id)""", self._params()).fetchone()[0]
-        return items + rest
-
-    def pending_aliases(self, con: duckdb.DuckDBPyConnection, after: str, size: int) -> list[str]:
-        """Path aliases that manifests name for the photos in scope (the sample, or the dataset's
-        items), lower-cased, in order after `after`, that neither an uploader profile nor a fresh
-        lookupUser answer (or one in this pass) resolves."""
-        size_, seed = self.sample if self.sample is not None else (None, None)
-        return [r[0] for r in con.execute("""
-            WITH refs AS (
-                SELECT DISTINCT lower(owner_ref) AS alias FROM dataset_items
-                WHERE owner_ref IS NOT NULL AND NOT regexp_full_match(owner_ref, $nsid_pattern)
-                  AND ($ds IS NULL OR dataset = $ds)
-                  AND ($seed IS NULL OR photo_id IN (
-                      SELECT photo_id FROM flickr_sample_photos
-                      WHERE seed = $seed AND sample_rank <= $size AND ($ds IS NULL OR dataset = $ds)))),
-            known AS (
-                SELECT alias FROM resolved_aliases
-                UNION ALL   -- asked recently: not_found answers too (an alias no one has)
-                SELECT alias FROM flickr_alias_resolutions
-                WHERE (resolved_at >= $fresh AND status <> 'error') OR resolved_at >= $pass)
-            SELECT alias FROM refs ANTI JOIN known USING (alias)
-            WHERE alias > $after ORDER BY alias LIMIT $n""",
-                                          self._params(ds=self.dataset, seed=seed, size=size_, after=after, n=size,
-                                                       nsid_pattern=_NSID.pattern)).fetchall()]
-
-    def fresh_uploaders(self, con: duckdb.DuckDBPyConnection, nsids: list[str]) -> set[str]:
-        """Which of these uploaders were fetched recently enough (or in this pass) to skip."""
-        if not nsids:
-            return set()
-        return {r[0] for r in con.execute("""
-            SELECT DISTINCT owner_nsid FROM uploaders
-            WHERE owner_nsid IN (SELECT unnest($nsids))
-              AND ((fetched_at >= $fresh AND status <> 'error') OR fetched_at >= $pass)""",
-                                          {"nsids": nsids, "fresh": self.fresh_since,
-                                           "pass": self.pass_since}).fetchall()}
-
-
-def _check_dataset(con: duckdb.DuckDBPyConnection, dataset: str) -> None:
-    found = con.execute("SELECT count(*) FROM dataset_items WHERE dataset = ?", [dataset]).fetchone()[0]
-    if not found:
-        known = [r[0] for r in con.execute("SELECT DISTINCT dataset FROM dataset_items ORDER BY 1").fetchall()]
-        raise InputError(f"no items of dataset {dataset!r} in the database"
-                         + (f" (known: {', '.join(known)})" if known else " (run `ccaudit ingest manifest` first)"))
-
-
-def draw_sample(con: duckdb.DuckDBPyConnection, dataset: str | None, size: int, seed: int,
-                run_id: str | None = None) -> int:
-    """Store the first `size` photos of each dataset (or of `dataset`) by sample key; photos
-    already drawn with this seed stay, so the sample only grows. Returns the photos added."""
-    return con.execute(f"""
-        INSERT INTO flickr_sample_photos (dataset, seed, photo_id, sample_rank, population, drawn_at, run_id)
-        WITH ranked AS (
-            SELECT dataset, photo_id,
-                   row_number() OVER (PARTITION BY dataset ORDER BY {sample_key_sql()}, photo_id) AS sample_rank,
-                   count(*) OVER (PARTITION BY dataset) AS population
-            FROM dataset_photos WHERE $ds IS NULL OR dataset = $ds
-            QUALIFY sample_rank <= $size)
-        SELECT r.dataset, $seed, r.photo_id, r.sample_rank, r.population, $now, $run FROM ranked r
-        ANTI JOIN (SELECT dataset, photo_id FROM flickr_sample_photos WHERE seed = $seed) USING (dataset, photo_id)""",
-                {"ds": dataset, "size": size, "seed": seed, "now": utc_now(), "run": run_id}).fetchone()[0]
-
-
 def _start_run(con: duckdb.DuckDBPyConnection, result: EnrichResult, started: datetime, max_age_days: float,
                limit: int | None, deadline_seconds: float | None) -> datetime:
     """Record the run; return the start of the pass it belongs to."""
@@ -382,137 +198,6 @@ def _finish_run(con: duckdb.DuckDBPyConnection, result: EnrichResult) -> None:
 _CHECK_FIELDS = ("license_id", "owner_nsid", "is_public", "owner_username", "title", "license_raw", "media",
                  "posted_at", "updated_at", "owner_path_alias")
 _UPLOADER_FIELDS = ("username", "realname", "path_alias", "location", "is_pro", "photo_count")
-_TABLES = ("flickr_checks", "uploaders", "flickr_license_history", "flickr_alias_resolutions")
-_TIME_FIELDS = frozenset({"checked_at", "fetched_at", "posted_at", "updated_at", "changed_at", "resolved_at"})
-
-
-# --- the journal ------------------------------------------------------------------------------
-
-def journal_dir(db_path: Path) -> Path:
-    """`<db>.enrich/` beside the database: journals of runs not yet fully merged, and the run lock."""
-    db_path = Path(db_path)
-    return db_path.parent / (db_path.name + ".enrich")
-
-
-class Journal:
-    """One run's answers, one JSON line each, appended and fsynced before the next call.
-
-    A line is written whole with a single write(); a kill -9 can only leave a torn last line,
-    which `read` ignores (the answer it held is re-asked by the next run: its photo is not done).
-    """
-
-    def __init__(self, folder: Path, run_id: str):
-        self.path = folder / f"{run_id}.jsonl"
-        self.run_id = run_id
-        self.seq = 0
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        _fsync_dir(folder)  # the new file's name survives a power cut too
-
-    def append(self, table: str, row: dict) -> None:
-        self.seq += 1
-        line = json.dumps({"seq": self.seq, "table": table, "row": row}, default=_json_value,
-                          ensure_ascii=False, separators=(",", ":")) + "\n"
-        os.write(self._fd, line.encode("utf-8"))
-        os.fsync(self._fd)
-
-    def close(self) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
-
-    @staticmethod
-    def read(path: Path) -> list[dict]:
-        records = []
-        with open(path, "rb") as handle:
-            for raw in handle:
-                if not raw.endswith(b"\n"):
-                    break  # torn by a kill during the write: never fsynced, never counted
-                try:
-                    record = json.loads(raw)
-                except ValueError:
-                    break
-                if record.get("table") not in _TABLES:
-                    break
-                record["row"] = {k: datetime.fromisoformat(v) if k in _TIME_FIELDS and v else v
-                                 for k, v in record["row"].items()}
-                records.append(record)
-        return records
-
-
-def _json_value(value):
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot journal {type(value).__name__}")
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-@contextmanager
-def _enrich_lock(folder: Path) -> Iterator[None]:
-    """One enrich per database: two runs would ask Flickr twice and interleave their journals."""
-    folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder / "enrich.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
-            raise CcauditError("another `ccaudit enrich` is running on this database"
-                               + (f" (PID {holder})" if holder.isdigit() else "")
-                               + "; wait for it to finish") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        yield
-    finally:
-        os.close(fd)  # releases the flock
-
-
-def merge_journal(con: duckdb.DuckDBPyConnection, path: Path, run_id: str,
-                  finish: EnrichResult | None = None) -> int:
-    """Insert the journal records not merged yet, in one transaction with the new watermark
-    (and, with `finish`, the run's end). Returns the records inserted."""
-    records = Journal.read(path) if path.exists() else []
-    with transaction(con):
-        found = con.execute("SELECT merged_seq FROM flickr_journal_merges WHERE run_id = ?", [run_id]).fetchall()
-        merged = found[0][0] if found else 0
-        pending = [r for r in records if r["seq"] > merged]
-        for table in _TABLES:
-            rows = [r["row"] for r in pending if r["table"] == table]
-            if rows:
-                # One columnar INSERT (executemany costs milliseconds per row while holding the file).
-                batch = pa.Table.from_pylist(rows)
-                con.register("journal_batch", batch)
-                try:
-                    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM journal_batch").fetchall()
-                finally:
-                    con.unregister("journal_batch")
-        if pending:
-            con.execute("""
-                INSERT INTO flickr_journal_merges (run_id, merged_seq, merged_at, merges) VALUES (?, ?, ?, 1)
-                ON CONFLICT (run_id) DO UPDATE SET merged_seq = excluded.merged_seq,
-                    merged_at = excluded.merged_at, merges = flickr_journal_merges.merges + 1""",
-                        [run_id, pending[-1]["seq"], utc_now()])
-        if finish is not None:
-            _finish_run(con, finish)
-    return len(pending)
-
-
-def recover_journals(con: duckdb.DuckDBPyConnection, folder: Path) -> int:
-    """Merge what killed runs journaled but never merged, then drop their journals."""
-    recovered = 0
-    for path in sorted(folder.glob("*.jsonl")):
-        recovered += merge_journal(con, path, path.stem)
-        path.unlink()
-    if recovered:
-        _LOG.warning("merged %d answer(s) that an interrupted enrich run had journaled", recovered)
-    return recovered
-
 
 class _Merger:
     """Merges the journal into DuckDB every `every` answers or `seconds` seconds (and at the end),
@@ -546,7 +231,8 @@ class _Merger:
             return False
         opened = time.monotonic()
         try:
-            merge_journal(con, self.journal.path, self.journal.run_id, finish=self.result if finish else None)
+            merge_journal(con, self.journal.path, self.journal.run_id,
+                          finish=(lambda c: _finish_run(c, self.result)) if finish else None)
         finally:
             con.close()  # closing checkpoints, so readers see the rows at once
         held = time.monotonic() - opened
@@ -600,7 +286,7 @@ def _record_license_history(journal: Journal, run_id: str, photo_id: int, answer
             "old_license_raw": change.old_license_raw, "new_license_raw": change.new_license_raw})
 
 
-def _resolve_aliases(settings: Settings, client: FlickrClient, selection: _Selection, result: EnrichResult,
+def _resolve_aliases(settings: Settings, client: FlickrClient, selection: Selection, result: EnrichResult,
                      limit: int | None, deadline: float | None, journal: Journal, merger: _Merger) -> str | None:
     """Ask flickr.urls.lookupUser for the manifests' unresolved path aliases (at most `limit` per
     run, like photos); returns a stop reason when the deadline ends the run here."""
@@ -615,7 +301,7 @@ def _resolve_aliases(settings: Settings, client: FlickrClient, selection: _Selec
             if (answer := _ask(client.lookup_user, "flickr.urls.lookupUser", alias, deadline=deadline)) is None:
                 return "deadline reached"
             found = answer.value if answer.ok else None
-            nsid = found.nsid if found is not None and found.nsid and _NSID.match(found.nsid) else None
+            nsid = found.nsid if found is not None and found.nsid and NSID.match(found.nsid) else None
             status = "not_found" if answer.ok and nsid is None else answer.status
             journal.append("flickr_alias_resolutions", {
                 "alias": alias, "resolved_at": utc_now(), "status": status, "owner_nsid": nsid,
@@ -683,19 +369,21 @@ def _enrich_locked(settings: Settings, folder: Path, dataset, limit, max_age_day
         # One short write: schema, leftovers of a killed run, the run's start.
         with connect(settings.db_path, lock_wait=settings.lock_wait_seconds) as con:
             recover_journals(con, folder)
+            this_database = database_id(con)
             if dataset is not None:
-                _check_dataset(con, dataset)
+                check_dataset(con, dataset)
             started = utc_now()
             with transaction(con):
                 pass_since = _start_run(con, result, started, max_age_days, limit, deadline_seconds)
                 if sample is not None:
                     result.sample_drawn = draw_sample(con, dataset, sample, seed, result.run_id)
-        selection = _Selection(dataset, started - timedelta(days=max_age_days), pass_since,
+        selection = Selection(dataset, started - timedelta(days=max_age_days), pass_since,
                                sample=(sample, seed) if sample is not None else None)
         with _reading(settings) as con:
             result.pending_at_start = selection.count(con)
         total = min(result.pending_at_start, limit) if limit is not None else result.pending_at_start
-        journal = Journal(folder, result.run_id)
+        with folder_errors(folder):
+            journal = Journal(folder, result.run_id, database_id=this_database)
         merger = _Merger(settings, journal, result, merge_every, merge_seconds)
         try:
             stop = _resolve_aliases(settings, client, selection, result, limit, deadline, journal, merger)
@@ -731,10 +419,11 @@ def _final_merge(merger: _Merger, settings: Settings, journal: Journal) -> None:
         raise DatabaseLockedError(exc.path, exc.holder, exc.pid, exc.waited, exc.wanted_write,
                                   note=f"{journal.seq - merger.merged_seq} answer(s) are safe in {journal.path}; "
                                        "the next `ccaudit enrich` merges them") from None
-    journal.path.unlink(missing_ok=True)
+    with folder_errors(journal.path.parent):
+        journal.path.unlink(missing_ok=True)
 
 
-def _run(settings: Settings, client: FlickrClient, selection: _Selection, result: EnrichResult, limit: int | None,
+def _run(settings: Settings, client: FlickrClient, selection: Selection, result: EnrichResult, limit: int | None,
          deadline: float | None, batch_size: int, bar: Progress, journal: Journal, merger: _Merger,
          license_history: bool = True) -> str:
     """The loop: returns why it stopped."""

@@ -40,7 +40,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..db import connect, transaction
+from ..db import connect, transaction, upgrade_if_needed
 from ..errors import ConfigError
 from ..resources import expectations_dir
 
@@ -428,8 +428,7 @@ def validate_database(db_path, *, run_id: str | None = None, lock_wait: float | 
                       **options) -> ValidationResult:
     """Validate reading the file read-only (other readers share it for the whole run, which may
     take minutes), then store the results in a separate short write."""
-    if not Path(db_path).exists():
-        connect(db_path, lock_wait=lock_wait).close()  # as before: a new database validates (empty)
+    upgrade_if_needed(db_path, lock_wait=lock_wait)  # a new database validates (empty); an older one is migrated
     with connect(db_path, read_only=True, lock_wait=lock_wait) as con:
         result = validate(con, store=False, run_id=run_id, **options)
     with connect(db_path, lock_wait=lock_wait) as con:

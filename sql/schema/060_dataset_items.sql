@@ -12,7 +12,7 @@ CREATE TABLE IF NOT EXISTS dataset_items (
     source_line          BIGINT,
     group_ref            VARCHAR
 );
-ALTER TABLE dataset_items ADD COLUMN IF NOT EXISTS group_ref VARCHAR;
+-- Older databases gain group_ref through sql/migrations/0002_dataset_items_group_ref.sql.
 COMMENT ON TABLE dataset_items IS 'Items of derived datasets, each resolved to the Flickr photo it was taken from where the manifest allows.';
 COMMENT ON COLUMN dataset_items.dataset IS 'Dataset name (joins datasets).';
 COMMENT ON COLUMN dataset_items.version IS 'Dataset version (joins datasets).';

@@ -9,15 +9,17 @@ CREATE TABLE IF NOT EXISTS flickr_checks (
     is_public   BOOLEAN,
     owner_username VARCHAR,
     title       VARCHAR,
-    run_id      VARCHAR
+    run_id      VARCHAR,
+    license_raw VARCHAR,
+    media       VARCHAR,
+    posted_at   TIMESTAMP,
+    updated_at  TIMESTAMP,
+    attempts    INTEGER,
+    error_detail VARCHAR,
+    -- The owner's path alias as getInfo reports it: an alias -> NSID pair at no extra call.
+    owner_path_alias VARCHAR
 );
--- Columns added after the first release; ADD COLUMN IF NOT EXISTS upgrades older database files.
-ALTER TABLE flickr_checks ADD COLUMN IF NOT EXISTS license_raw VARCHAR;
-ALTER TABLE flickr_checks ADD COLUMN IF NOT EXISTS media VARCHAR;
-ALTER TABLE flickr_checks ADD COLUMN IF NOT EXISTS posted_at TIMESTAMP;
-ALTER TABLE flickr_checks ADD COLUMN IF NOT EXISTS updated_at TIMESTAMP;
-ALTER TABLE flickr_checks ADD COLUMN IF NOT EXISTS attempts INTEGER;
-ALTER TABLE flickr_checks ADD COLUMN IF NOT EXISTS error_detail VARCHAR;
+-- Older databases gain the later columns through sql/migrations/0003_flickr_checks_columns.sql.
 COMMENT ON TABLE flickr_checks IS 'Append-only history of live Flickr API re-checks (flickr.photos.getInfo), one row per photo per check.';
 COMMENT ON COLUMN flickr_checks.photo_id IS 'Flickr photo id checked.';
 COMMENT ON COLUMN flickr_checks.checked_at IS 'When the API answered (UTC).';
@@ -35,3 +37,4 @@ COMMENT ON COLUMN flickr_checks.posted_at IS 'Upload time Flickr reports now (UT
 COMMENT ON COLUMN flickr_checks.updated_at IS 'Last change of the photo''s metadata on Flickr (UTC).';
 COMMENT ON COLUMN flickr_checks.attempts IS 'HTTP requests made for this check (1 = no retry).';
 COMMENT ON COLUMN flickr_checks.error_detail IS 'Flickr''s message or the transport error, for people to read (logic branches on status and error_code only).';
+COMMENT ON COLUMN flickr_checks.owner_path_alias IS 'Owner''s custom URL alias now (flickr.com/photos/<alias>), if any (status ok); resolves manifests'' path aliases to owner_nsid without a flickr.urls.lookupUser call.';

@@ -9,11 +9,12 @@ CREATE TABLE IF NOT EXISTS uploaders (
     is_pro      BOOLEAN,
     photo_count BIGINT,
     status      VARCHAR NOT NULL,
-    fetched_at  TIMESTAMP NOT NULL
+    fetched_at  TIMESTAMP NOT NULL,
+    error_code  INTEGER,
+    error_detail VARCHAR,
+    run_id      VARCHAR
 );
-ALTER TABLE uploaders ADD COLUMN IF NOT EXISTS error_code INTEGER;
-ALTER TABLE uploaders ADD COLUMN IF NOT EXISTS error_detail VARCHAR;
-ALTER TABLE uploaders ADD COLUMN IF NOT EXISTS run_id VARCHAR;
+-- Older databases gain the later columns through sql/migrations/0004_uploaders_columns.sql.
 COMMENT ON TABLE uploaders IS 'Uploader profiles from flickr.people.getInfo; one row per uploader per fetch (latest fetched_at is current).';
 COMMENT ON COLUMN uploaders.owner_nsid IS 'Flickr NSID.';
 COMMENT ON COLUMN uploaders.nickname IS 'Nickname as known from YFCC100M at crawl time.';

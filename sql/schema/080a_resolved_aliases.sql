@@ -1,4 +1,4 @@
--- Needs flickr_checks (070, 070a), flickr_alias_resolutions (079) and uploaders (080).
+-- Needs flickr_checks (070), flickr_alias_resolutions (079) and uploaders (080).
 -- Every path alias something resolved to an NSID: a fetched uploader profile, a photo check naming
 -- its owner's alias, or flickr.urls.lookupUser. The latest answer wins.
 CREATE OR REPLACE VIEW resolved_aliases AS

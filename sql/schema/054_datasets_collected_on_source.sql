@@ -1,4 +1,0 @@
--- Where a dataset's collection date came from; a manifest's own crawl dates are the last resort.
-ALTER TABLE datasets ADD COLUMN IF NOT EXISTS collected_on_source VARCHAR;
-COMMENT ON COLUMN datasets.collected_on IS 'Date the dataset''s photos were collected from Flickr: ingest manifest --collected-on, else the catalogue entry''s collected_on, else the latest date the manifest itself says its items were crawled (FFHQ''s date_crawled); collected_on_source says which. NULL when unknown. The license at collection time is read from the license history at this date.';
-COMMENT ON COLUMN datasets.collected_on_source IS 'Where collected_on came from: flag (ingest manifest --collected-on), catalogue (the catalogue entry''s collected_on) or manifest (the latest crawl date the manifest gives its items, such as FFHQ''s date_crawled; dates before Flickr opened in 2004 or after the ingest are ignored); NULL when collected_on is unknown.';
