@@ -134,10 +134,13 @@ def cmd_validate(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from .report.build import build_report
+    from .publish.edition import publish_edition
+    from .publish.report import publish_report
 
     with _connect(args, read_only=True) as con:
-        result = build_report(con, out_dir=Path(args.out), publish_mode=args.publish_mode, edition=True)
+        result = publish_report(con, out_dir=Path(args.out), publish_mode=args.publish_mode)
+        result.edition_dir = publish_edition(con, Path(args.out) / "editions", publish_mode=args.publish_mode,
+                                             now=result.generated_at).folder
     print(escape_controls(result.summary_text(), keep_newlines=True))
     return 0
 

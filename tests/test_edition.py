@@ -19,7 +19,7 @@ from pipelines.config import Settings
 from pipelines.db import connect
 from pipelines.publish.edition import EDITION_FILE, KEEP_EDITIONS, LATEST, publish_edition
 from pipelines.errors import CcauditError
-from pipelines.report.build import build_report
+from pipelines.publish.report import publish_report
 from pipelines.publish.pseudonym import FLICKR_PERSONAL_URL_RE, NSID_RE
 from tests.conftest import REPO
 from tests.test_concurrency import free_port, get_json, wait_for_http
@@ -97,7 +97,8 @@ def test_pseudonymous_edition_opens_from_its_folder_with_the_same_comments(demo_
 
 def test_edition_tokens_are_the_report_tokens(demo_db, tmp_path):
     with connect(demo_db, read_only=True) as con:
-        report = build_report(con, tmp_path / "reports", edition=True)
+        report = publish_report(con, tmp_path / "reports")
+        report.edition_dir = publish_edition(con, tmp_path / "reports" / "editions", now=report.generated_at).folder
     assert report.edition_dir == (tmp_path / "reports" / "editions" / LATEST).resolve()
     with open(report.report_dir / "tables" / "yfcc_top_uploaders.csv", newline="") as handle:
         report_tokens = {row["owner_nsid"] for row in csv.DictReader(handle)}

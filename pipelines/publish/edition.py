@@ -15,7 +15,7 @@ and `ccaudit publish-db` writes a new folder, then switches the `latest` symlink
 The view paths are relative (so the folder can be downloaded and moved): open the DuckDB file from
 inside the folder, or `SET file_search_path` to it.
 
-Pseudonymous by default, like the report and with the same keyed hashes (`reports.pseudonym`):
+Pseudonymous by default, like the report and with the same keyed hashes (`publish.pseudonym`):
 people columns become `u_…`/`n_…` tokens, columns that link to a person (photo page and image
 URLs, the URL secrets, opt-out notes) are left out, and NSIDs or Flickr links inside any other
 text become `[nsid]` / `[link]`. Before the switch, every text column of every Parquet file is
