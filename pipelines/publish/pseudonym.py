@@ -102,6 +102,23 @@ def kind_prefix(text: str) -> str:
     return "n_"
 
 
+# In a description (a column COMMENT, a view's SQL, an edition's notes) a URL form such as
+# flickr.com/photos/<alias>/ or '…flickr.com/photos/' || owner_nsid names no one: there a link is a
+# leak only when an account, photo or path follows the personal prefix.
+PERSONAL_LINK_IN_TEXT_RE = re.compile(rf"(?:https?://)?[\w.-]*(?:{FLICKR_PERSONAL_URL_RE.pattern})(?=/?[\w?@%=-])\S*",
+                                      re.IGNORECASE)
+
+
+def find_description_leaks(text: str) -> list[str]:
+    """NSIDs and links to a person in a description (URL forms with placeholders are not leaks)."""
+    return [m.group(0) for m in NSID_RE.finditer(text)] + [m.group(0) for m in PERSONAL_LINK_IN_TEXT_RE.finditer(text)]
+
+
+def redact_description(text: str) -> str:
+    """The description with NSIDs as [nsid] and links to a person as [link], as in the edition's text."""
+    return NSID_RE.sub("[nsid]", PERSONAL_LINK_IN_TEXT_RE.sub("[link]", text))
+
+
 def find_leaks(text: str) -> list[str]:
     """NSIDs and personal Flickr URLs in `text` (what pseudonymous mode must never publish)."""
     found = [m.group(0) for m in NSID_RE.finditer(text)]
