@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .config import Settings, db_from_env
+from .config import Settings, check_environment, db_from_env
 from .errors import CcauditError, disk_full_error
 from .textsafe import check_name, escape_controls, escape_json
 
@@ -398,6 +398,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser(manifest_formats="manifest" in words)
     args = parser.parse_args(argv)
     try:
+        check_environment()  # every setting once, before any work: a bad one is one line
         return args.func(args)
     except CcauditError as exc:
         # One line, whatever the message quotes (file names, manifest text): controls are escaped.

@@ -28,8 +28,9 @@ from .search_index import PHOTO_LIMIT, build_search_index, split_search_index
 def publish_report(con: duckdb.DuckDBPyConnection, out_dir: Path, publish_mode: str = "pseudonymous",
                    now: datetime | None = None, *, search_photo_limit: int = PHOTO_LIMIT) -> ReportResult:
     """Build the report from the database behind `con` and write it to out_dir/<day>/ (read-only is enough)."""
-    report = build_report(con, out_dir, publish_mode, now)
+    # The key first: one that cannot be read stops the build before anything is run or written.
     pseudonymizer = Pseudonymizer(load_key(con)) if publish_mode == "pseudonymous" else None
+    report = build_report(con, out_dir, publish_mode, now)
     if pseudonymizer:
         pseudonymise_tables(report.tables, pseudonymizer)
     search_index, search_files = split_search_index(

@@ -32,7 +32,7 @@ from .trend import edition_metrics, editions
 from .findings import headline_facts
 from .findings import table as _table
 from .folder import SUMMARY_FORMAT, earlier_summaries, prepare_out_dir, previous_summary, write_report_folder
-from .queries import SECTIONS, TableResult, discover_queries, json_value, run_query
+from .queries import SECTIONS, TableResult, discover_queries, json_value, require_current_schema, run_query
 from .render import render_outputs
 
 PUBLISH_MODES = ("pseudonymous", "full")
@@ -218,6 +218,7 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, publish_mode: st
     it is (pipelines.publish.report does the pseudonymising)."""
     if publish_mode not in PUBLISH_MODES:
         raise CcauditError(f"publish mode must be one of {', '.join(PUBLISH_MODES)}, got {publish_mode!r}")
+    require_current_schema(con)  # an older database's report would show FAILED or falsely empty tables
     started = datetime.now(UTC)
     now = now or started.replace(tzinfo=None)
     out_dir = Path(out_dir)
