@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .errors import ConfigError
 from .textsafe import escape_controls
@@ -141,8 +142,6 @@ def parse_paths(name: str, text: str) -> list[str]:
 
 
 def parse_url(name: str, text: str) -> str:
-    from urllib.parse import urlsplit
-
     try:
         parts = urlsplit(text)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number from 0 to 65535

@@ -43,11 +43,11 @@ def run_demo(settings: Settings, out_dir: Path, rows: int = DEMO_ROWS, seed: int
     from .ingest.manifests import ingest_manifest
     from .ingest.yfcc import ingest_yfcc
     from .optout import add_optout
-    from .validate.suites import validate
     from .publish.edition import publish_edition
     from .publish.report import publish_report
     from .synth.manifests import generate_manifests
     from .synth.yfcc import generate_yfcc
+    from .validate.suites import validate
 
     started = time.monotonic()
     data_dir = out_dir / "data"

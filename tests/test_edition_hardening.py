@@ -17,8 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.cli import main
-from pipelines.db import connect
+from pipelines.db import connect, migrate
 from pipelines.errors import CcauditError
 from pipelines.publish.edition import EDITION_FILE, LATEST, MARKER, publish_edition
 from pipelines.publish.pseudonym import KEY_FILE_NAME, find_description_leaks
@@ -171,9 +170,9 @@ def test_the_pseudonymous_edition_has_no_nsid_anywhere(demo_db, tmp_path):  # no
 PLANTED = {
     "table comment": f"COMMENT ON TABLE datasets IS 'first seen at {FAKE_NSID}'",
     "column comment": f"COMMENT ON COLUMN yfcc_photos.owner_nsid IS 'e.g. {FAKE_NSID}'",
-    "people column comment": f"COMMENT ON COLUMN uploaders.nickname IS 'see flickr.com/photos/someone/5/'",
+    "people column comment": "COMMENT ON COLUMN uploaders.nickname IS 'see flickr.com/photos/someone/5/'",
     "view comment": f"COMMENT ON VIEW latest_datasets IS 'ask {FAKE_NSID}'",
-    "view column comment": f"COMMENT ON COLUMN flickr_latest_checks.status IS 'https://flic.kr/p/abc'",
+    "view column comment": "COMMENT ON COLUMN flickr_latest_checks.status IS 'https://flic.kr/p/abc'",
 }
 
 
@@ -194,9 +193,9 @@ def test_an_nsid_in_any_description_is_redacted(copy_of_demo, tmp_path, place):
 def test_an_nsid_in_a_view_definition_refuses_the_edition(copy_of_demo, tmp_path):
     with connect(copy_of_demo, migrate_schema=False) as con:
         con.execute(f"CREATE VIEW one_uploader AS SELECT photo_id FROM yfcc_photos WHERE owner_nsid = '{FAKE_NSID}'")
-    with connect(copy_of_demo, read_only=True) as con:
-        with pytest.raises(CcauditError, match=f"the SQL of view one_uploader contains '{FAKE_NSID}'"):
-            publish_edition(con, tmp_path / "editions")
+    with (connect(copy_of_demo, read_only=True) as con,
+          pytest.raises(CcauditError, match=f"the SQL of view one_uploader contains '{FAKE_NSID}'")):
+        publish_edition(con, tmp_path / "editions")
     assert not (tmp_path / "editions" / LATEST).exists()
     assert not [p for p in (tmp_path / "editions").iterdir()]  # nothing half written
 
@@ -205,8 +204,6 @@ def test_an_nsid_in_a_view_definition_refuses_the_edition(copy_of_demo, tmp_path
 
 def _schema_tables() -> list[str]:
     con = duckdb.connect()
-    from pipelines.db import migrate
-
     migrate(con)
     return [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
 
@@ -228,7 +225,7 @@ def test_report_refuses_a_database_without_any_table_of_todays_schema(copy_of_de
         pytest.skip("without licenses it is not a ccaudit database at all (connect refuses it)")
     with connect(copy_of_demo, migrate_schema=False) as con:
         con.execute(f'DROP TABLE "{table}" CASCADE')
-    with connect(copy_of_demo, read_only=True) as con:
-        with pytest.raises(CcauditError, match=rf"older ccaudit .* e\.g\. {table}\."):
-            publish_report(con, tmp_path / "out")
+    with (connect(copy_of_demo, read_only=True) as con,
+          pytest.raises(CcauditError, match=rf"older ccaudit .* e\.g\. {table}\.")):
+        publish_report(con, tmp_path / "out")
     assert not (tmp_path / "out").exists()

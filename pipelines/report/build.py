@@ -28,12 +28,12 @@ from ..errors import CcauditError
 from ..resources import read_sql
 from . import changes as change_log
 from . import findings as lead_text
-from .trend import edition_metrics, editions
 from .findings import headline_facts
 from .findings import table as _table
 from .folder import SUMMARY_FORMAT, earlier_summaries, prepare_out_dir, previous_summary, write_report_folder
 from .queries import SECTIONS, TableResult, discover_queries, json_value, require_current_schema, run_query
 from .render import render_outputs
+from .trend import edition_metrics, editions
 
 PUBLISH_MODES = ("pseudonymous", "full")
 MAX_JSON_ROWS = 10_000  # per table in summary.json; the CSV always has every row

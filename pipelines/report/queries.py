@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 import re
 import time
-from functools import cache
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 import duckdb
