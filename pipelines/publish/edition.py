@@ -10,16 +10,20 @@ and `ccaudit publish-db` writes a new folder, then switches the `latest` symlink
         tables/<table>.parquet   one file per published table
         manifest.json            tables, rows, columns, publish mode, when
         README.txt               how to open it
-      latest -> 2026-12-02T0315Z
+      2026-12-02T0315Z-2/        a second edition in the same second (concurrent runs take turns naming)
+      latest -> 2026-12-02T0315Z-2
 
-The view paths are relative (so the folder can be downloaded and moved): open the DuckDB file from
-inside the folder, or `SET file_search_path` to it.
+The DuckDB file is written in the oldest storage format that holds it (EDITION_STORAGE_VERSION), so
+DuckDB 0.10 to 2.x and the DuckDB 1.x CLI open it (docs/duckdb-versions.md). The view paths are
+relative (so the folder can be downloaded and moved): open the DuckDB file from inside the folder,
+or `SET file_search_path` to it.
 
 Pseudonymous by default, like the report and with the same keyed hashes (`publish.pseudonym`):
 people columns become `u_…`/`n_…` tokens, columns that link to a person (photo page and image
 URLs, the URL secrets, opt-out notes) are left out, and NSIDs or Flickr links inside any other
-text become `[nsid]` / `[link]`. Before the switch, every text column of every Parquet file is
-scanned for NSIDs and personal Flickr links; a hit refuses the edition.
+text become `[nsid]` / `[link]`, in the COMMENTs too. Before the switch, every text column of every
+Parquet file, every comment, every view's SQL and the notes are scanned for NSIDs and personal
+Flickr links; a hit refuses the edition.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ import duckdb
 from .. import __version__
 from ..errors import CcauditError
 from ..report.folder import refuse_system_dir
+from ..report.queries import require_current_schema
 from .pseudonym import (
     FLICKR_PERSONAL_URL_RE,
     NSID_RE,
@@ -283,6 +288,7 @@ def publish_edition(con: duckdb.DuckDBPyConnection, base: Path, publish_mode: st
     now = now or datetime.now(UTC).replace(tzinfo=None)
     base = Path(base)
     refuse_system_dir(base)  # the report's rule: never write editions into / or a system folder
+    require_current_schema(con)  # an older database's edition would lack columns and views
     # The key before the folder: a key that cannot be read is named as such, not as the folder's fault.
     pseudonymizer = Pseudonymizer(load_key(con)) if publish_mode == "pseudonymous" else None
     try:
@@ -441,7 +447,7 @@ def _write_notes(folder: Path, result: EditionResult, published: dict, now: date
     (folder / MARKER).write_text(json.dumps({"created_by": "ccaudit", "version": __version__}) + "\n")
     (folder / "README.txt").write_text(
         f"ccaudit edition of {manifest['generated_at']} UTC ({result.publish_mode}).\n\n"
-        f"DuckDB:  cd into this folder, then  duckdb -readonly {EDITION_FILE}\n"
+        f"DuckDB:  cd into this folder, then  duckdb -readonly {EDITION_FILE}   (DuckDB 0.10 or later)\n"
         f"         (or from elsewhere: SET file_search_path = '<this folder>';)\n"
         "Polars:  pl.scan_parquet('tables/yfcc_photos.parquet')\n"
         "pandas:  pd.read_parquet('tables/licenses.parquet')\n"
