@@ -30,7 +30,7 @@ def _timed(fn, repeat: int = 1) -> tuple[float, object]:
 
 def bench_database(db_path: Path, repeat: int = 3) -> dict:
     from pipelines.db import connect
-    from pipelines.report.build import build_report
+    from pipelines.publish.report import publish_report
     from pipelines.report.queries import discover_queries, run_query
     from pipelines.publish.search_index import build_search_index
 
@@ -46,7 +46,7 @@ def bench_database(db_path: Path, repeat: int = 3) -> dict:
         builds = {}
         with tempfile.TemporaryDirectory(prefix="ccaudit-bench-report-") as out:
             for mode in ("full", "pseudonymous"):
-                seconds, result = _timed(lambda m=mode: build_report(con, Path(out), publish_mode=m), 1)
+                seconds, result = _timed(lambda m=mode: publish_report(con, Path(out), publish_mode=m), 1)
                 size = sum(p.stat().st_size for p in result.report_dir.rglob("*") if p.is_file())
                 builds[mode] = {"seconds": round(seconds, 3), "bytes": size,
                                 "search_html_bytes": (result.report_dir / "search.html").stat().st_size}

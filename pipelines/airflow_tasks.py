@@ -1,8 +1,9 @@
 """Task bodies for the Airflow DAGs in `dags/`, importable and testable without Airflow.
 
 Names differ from the library functions they call (`stage_manifest_spec` calls
-`ingest.manifests.stage_manifest`, `build_report_and_edition` calls `reports.build.build_report`), so a
-reader never wonders which one a DAG runs. The library imports sit inside the functions on purpose: a
+`ingest.manifests.stage_manifest`, `build_report_and_edition` calls `publish.report.publish_report`, then
+`publish.edition.publish_edition`), so a reader never wonders which one a DAG runs. The library
+imports sit inside the functions on purpose (none hides an import cycle, tests/test_import_graph.py): a
 staging task on a worker should not pay for importing Great Expectations or the report renderer.
 
 Every function takes plain values (paths, names, numbers) and returns a small JSON-serialisable
@@ -254,8 +255,12 @@ def build_report_and_edition(settings: Settings, publish_mode: str = "pseudonymo
     """Write the report to <out>/<date>/ (the report builder renames a finished folder into place,
     so readers never see half a report) and the readers' edition to <out>/editions/. Opens the
     database read-only."""
-    from .report.build import build_report
+    from .publish.edition import publish_edition
+    from .publish.report import publish_report
 
+    out_dir = settings.reports_dir.resolve()
     with open_db(settings, read_only=True) as con:
-        result = build_report(con, out_dir=settings.reports_dir.resolve(), publish_mode=publish_mode, edition=True)
+        result = publish_report(con, out_dir=out_dir, publish_mode=publish_mode)
+        result.edition_dir = publish_edition(con, out_dir / "editions", publish_mode=publish_mode,
+                                             now=result.generated_at).folder
     return {"report_dir": str(Path(result.report_dir).resolve()), "edition_dir": str(result.edition_dir)}

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .config import ENVIRONMENT, Settings, db_from_env
+from .config import ENVIRONMENT, Settings, check_environment, db_from_env
 from .errors import CcauditError, disk_full_error
 from .textsafe import check_name, escape_controls, escape_json
 
@@ -159,10 +159,13 @@ def cmd_validate(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from .report.build import build_report
+    from .publish.edition import publish_edition
+    from .publish.report import publish_report
 
     with _connect(args, read_only=True) as con:
-        result = build_report(con, out_dir=Path(args.out), publish_mode=args.publish_mode, edition=True)
+        result = publish_report(con, out_dir=Path(args.out), publish_mode=args.publish_mode)
+        result.edition_dir = publish_edition(con, Path(args.out) / "editions", publish_mode=args.publish_mode,
+                                             now=result.generated_at).folder
     print(escape_controls(result.summary_text(), keep_newlines=True))
     return 0
 
@@ -445,6 +448,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser(manifest_formats="manifest" in words)
     args = parser.parse_args(argv)
     try:
+        check_environment()  # every setting once, before any work: a bad one is one line
         return args.func(args)
     except CcauditError as exc:
         # One line, whatever the message quotes (file names, manifest text): controls are escaped.

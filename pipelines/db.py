@@ -37,6 +37,7 @@ def check_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     migrations.check_current(migrations.read_state(con), path, migrations.migrations())
 
 
+MAIN_STORAGE_VERSION = "v1.5.0"
 _LOG = logging.getLogger("ccaudit.db")
 _HOLDER_PID = re.compile(r"\(PID (\d+)\)")
 _FIRST_RETRY, _MAX_RETRY = 0.05, 2.0   # seconds between attempts: grows x1.5 up to 2 s, with jitter
@@ -104,6 +105,10 @@ def connect(db_path: str | os.PathLike, read_only: bool = False, *, migrate_sche
         if read_only:
             lock_wait = min(lock_wait, READER_LOCK_WAIT_CAP)
     config: dict[str, str | int] = {}
+    if not read_only and not path.exists():
+        # A new database in the storage format of DuckDB 1.5 (as small and fast as 2.0's here), so the
+        # DuckDB 1.5 CLI and the tools built on it open it too (docs/duckdb-versions.md).
+        config["storage_compatibility_version"] = MAIN_STORAGE_VERSION
     if threads:
         config["threads"] = threads
     if memory_limit:

@@ -43,10 +43,11 @@ def run_demo(settings: Settings, out_dir: Path, rows: int = DEMO_ROWS, seed: int
     from .ingest.manifests import ingest_manifest
     from .ingest.yfcc import ingest_yfcc
     from .optout import add_optout
-    from .validate.suites import validate
-    from .report.build import build_report
+    from .publish.edition import publish_edition
+    from .publish.report import publish_report
     from .synth.manifests import generate_manifests
     from .synth.yfcc import generate_yfcc
+    from .validate.suites import validate
 
     started = time.monotonic()
     data_dir = out_dir / "data"
@@ -75,7 +76,9 @@ def run_demo(settings: Settings, out_dir: Path, rows: int = DEMO_ROWS, seed: int
             steps.append(("manifest", result.summary_text()))
         validation = validate(con)
         steps.append(("validate", validation.summary_text().splitlines()[0]))
-        report = build_report(con, out_dir=out_dir / "reports", publish_mode="pseudonymous", edition=True)
+        report = publish_report(con, out_dir=out_dir / "reports", publish_mode="pseudonymous")
+        report.edition_dir = publish_edition(con, out_dir / "reports" / "editions", publish_mode="pseudonymous",
+                                             now=report.generated_at).folder
         steps.append(("report", report.summary_text().splitlines()[0]))
         steps.append(("edition", (f"readers' edition in {report.edition_dir} (`ccaudit serve --edition "
                                   f"{out_dir / 'reports' / 'editions'}` browses it)")))

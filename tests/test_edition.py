@@ -13,14 +13,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.publish import edition as edition_module
 from pipelines.cli import main
 from pipelines.config import Settings
 from pipelines.db import connect
-from pipelines.publish.edition import EDITION_FILE, KEEP_EDITIONS, LATEST, publish_edition
 from pipelines.errors import CcauditError
-from pipelines.report.build import build_report
+from pipelines.publish import edition as edition_module
+from pipelines.publish.edition import EDITION_FILE, KEEP_EDITIONS, LATEST, publish_edition
 from pipelines.publish.pseudonym import FLICKR_PERSONAL_URL_RE, NSID_RE
+from pipelines.publish.report import publish_report
 from tests.conftest import REPO
 from tests.test_concurrency import free_port, get_json, wait_for_http
 
@@ -97,7 +97,8 @@ def test_pseudonymous_edition_opens_from_its_folder_with_the_same_comments(demo_
 
 def test_edition_tokens_are_the_report_tokens(demo_db, tmp_path):
     with connect(demo_db, read_only=True) as con:
-        report = build_report(con, tmp_path / "reports", edition=True)
+        report = publish_report(con, tmp_path / "reports")
+        report.edition_dir = publish_edition(con, tmp_path / "reports" / "editions", now=report.generated_at).folder
     assert report.edition_dir == (tmp_path / "reports" / "editions" / LATEST).resolve()
     with open(report.report_dir / "tables" / "yfcc_top_uploaders.csv", newline="") as handle:
         report_tokens = {row["owner_nsid"] for row in csv.DictReader(handle)}
@@ -213,3 +214,81 @@ def test_publish_db_refuses_system_folders(tmp_path):
         assert run.returncode == 2 and run.stderr.startswith("ccaudit: error: --out"), (out, run.stderr)
         assert len(run.stderr.strip().splitlines()) == 1
     assert not os.path.exists("/etc/ccaudit")
+
+
+def duckdb_cli() -> Path | None:
+    """The DuckDB command-line program from PyPI's duckdb-cli (the dev extra), beside this Python or on PATH."""
+    import shutil
+
+    beside = Path(sys.executable).parent / "duckdb"
+    return beside if beside.is_file() else (Path(found) if (found := shutil.which("duckdb")) else None)
+
+
+def test_the_duckdb_1x_cli_opens_the_edition_and_every_view(demo_db, tmp_path):
+    """Journalists install `pip install duckdb-cli` (1.5.x): it reads storage formats 64 to 68, not the
+    69 that DuckDB 2 writes by default. The edition is written in the oldest format that holds it."""
+    cli = duckdb_cli()
+    if cli is None:
+        pytest.skip("the DuckDB CLI is not installed: pip install duckdb-cli (in the dev extra)")
+    version = subprocess.run([str(cli), "--version"], capture_output=True, text=True, timeout=60, check=False).stdout
+    if not version.startswith("v1."):
+        pytest.skip(f"the DuckDB CLI here is {version.strip()}; this test needs a 1.x (duckdb-cli>=1.5,<2)")
+    with connect(demo_db, read_only=True) as con:
+        result = publish_edition(con, tmp_path / "editions")
+    folder = tmp_path / "editions" / LATEST
+    assert duckdb.connect(str(folder / EDITION_FILE), read_only=True).execute(
+        "SELECT tags['storage_version'] FROM duckdb_databases() WHERE NOT internal").fetchone()[0] == "v1.0.0+"
+
+    def cli_rows(sql: str) -> list[str]:
+        done = subprocess.run([str(cli), "-readonly", EDITION_FILE, "-noheader", "-list", "-c", sql], cwd=folder,
+                              capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 0 and not done.stderr, (sql, done.stderr)
+        return done.stdout.splitlines()
+
+    assert cli_rows("select count(*) from yfcc_photos") == [str(result.tables["yfcc_photos"])]
+    # Every view (the tables' and the database's own) answers in the old CLI as in this DuckDB.
+    names = [*result.tables, *result.views]
+    assert len(names) >= 20 and not result.skipped_views
+    old = cli_rows("; ".join(f"select '{name}', count(*) from {name}" for name in names))
+    with duckdb.connect(str(folder / EDITION_FILE), read_only=True) as new:
+        new.execute("SET file_search_path = ?", [str(folder)])
+        expected = [f"{name}|{new.execute(f'SELECT count(*) FROM {name}').fetchone()[0]}" for name in names]
+    assert old == expected
+    # The comments travel too: the CLI reads the same descriptions.
+    assert cli_rows("select comment from duckdb_columns() where table_name = 'yfcc_photos' "
+                    "and column_name = 'owner_nsid'")[0].startswith("Uploader Flickr NSID")
+
+
+def test_the_parquet_files_read_in_pyarrow_and_polars(demo_db, tmp_path):
+    import polars as pl
+    import pyarrow.parquet as pq
+
+    with connect(demo_db, read_only=True) as con:
+        folder = publish_edition(con, tmp_path / "editions").folder
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["tables"]
+    for table, entry in manifest["tables"].items():
+        path = folder / entry["file"]
+        arrow = pq.read_table(path)
+        frame = pl.read_parquet(path)
+        assert arrow.num_rows == frame.height == entry["rows"], table
+        assert arrow.column_names == frame.columns == entry["columns"], table
+    photos = pl.scan_parquet(folder / "tables" / "yfcc_photos.parquet").select(pl.col("owner_nsid").n_unique())
+    assert photos.collect().item() > 1
+
+
+def test_a_new_main_database_opens_in_the_duckdb_1x_cli_too(tmp_path):
+    """Created in DuckDB 1.5's storage format (db.MAIN_STORAGE_VERSION): same size and speed as 2.0's
+    here, and the 1.5 CLI reads it. Databases created before keep the format they were written in."""
+    cli = duckdb_cli()
+    if cli is None:
+        pytest.skip("the DuckDB CLI is not installed: pip install duckdb-cli (in the dev extra)")
+    db = tmp_path / "new.duckdb"
+    with connect(db) as con:
+        licenses = con.execute("SELECT count(*) FROM licenses").fetchone()[0]
+        assert con.execute("SELECT tags['storage_version'] FROM duckdb_databases() "
+                           "WHERE database_name = current_database()").fetchone()[0] == "v1.5.0+"
+    done = subprocess.run([str(cli), "-readonly", str(db), "-noheader", "-list", "-c",
+                           "select count(*) from licenses; select count(*) from yfcc_photos_licensed"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0 and done.stdout.split() == [str(licenses), "0"], done.stderr

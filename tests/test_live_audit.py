@@ -111,9 +111,9 @@ def test_a_seeded_sample_is_checked_in_sample_order_and_estimates_carry_n_and_an
     # the published report carries the same figures with n, interval and label
     import json
 
-    from pipelines.report.build import build_report
+    from pipelines.publish.report import publish_report
     with connect(settings.db_path, read_only=True) as con:
-        folder = build_report(con, settings.db_path.parent / "report").report_dir
+        folder = publish_report(con, settings.db_path.parent / "report").report_dir
     published = json.loads((folder / "summary.json").read_text())["tables"]["enrichment_sample_estimates"]["rows"]
     gone_row = next(r for r in published if r["figure"].startswith("no longer available"))
     assert (gone_row["checked"], gone_row["photos"], gone_row["basis"]) == (80, gone, "estimate")
@@ -363,7 +363,7 @@ def test_enrich_sample_from_the_command_line(world):
 
 def test_privacy_exposure_counts_geotags_by_accuracy_and_never_prints_a_coordinate(db_path, tmp_path):
     from pipelines.ingest.manifests import ingest_manifest
-    from pipelines.report.build import build_report
+    from pipelines.publish.report import publish_report
 
     # photo id: (latitude, longitude, accuracy) in YFCC100M; None = not geotagged
     geo = {8001: (47.622562, -122.288368, 16), 8002: (51.501234, -0.141987, 14), 8003: (48.856613, 2.352222, 11),
@@ -381,8 +381,8 @@ def test_privacy_exposure_counts_geotags_by_accuracy_and_never_prints_a_coordina
         ingest_manifest(con, "csv", dataset="ffhq", paths=[faces], id_column="id")          # catalogue: face crops
         ingest_manifest(con, "csv", dataset="my-photos", paths=[others], id_column="id")    # not in the catalogue
         rows = {r[0]: r[1:] for r in con.execute(read_sql("reports", "datasets_privacy_exposure.sql")).fetchall()}
-        report_dir = build_report(con, tmp_path / "out").report_dir     # pseudonymous
-        full_dir = build_report(con, tmp_path / "full", publish_mode="full").report_dir
+        report_dir = publish_report(con, tmp_path / "out").report_dir     # pseudonymous
+        full_dir = publish_report(con, tmp_path / "full", publish_mode="full").report_dir
     #          face, photos, in yfcc, geotagged, street, city, region-, unknown, share,
     #          then manifest items, of which with coordinates / a place name (a CSV has neither field)
     assert rows["ffhq"] == (True, 5, 5, 4, 2, 1, 1, 0, 0.8, 5, None, None)

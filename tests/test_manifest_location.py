@@ -180,7 +180,7 @@ def test_ffhq_counts_items_that_name_a_country(tmp_path):
 # --- the privacy section -------------------------------------------------------------------------
 
 def test_privacy_section_shows_what_each_manifest_republishes(tmp_path):
-    from pipelines.report.build import build_report
+    from pipelines.publish.report import publish_report
 
     db = tmp_path / "db.duckdb"
     ffhq = tmp_path / "ffhq-dataset-v2.json"
@@ -200,7 +200,7 @@ def test_privacy_section_shows_what_each_manifest_republishes(tmp_path):
         cursor = con.execute(read_sql("reports", "datasets_privacy_exposure.sql"))
         names = [d[0] for d in cursor.description]
         rows = {r[0]: dict(zip(names, r)) for r in cursor.fetchall()}
-        report_dir = build_report(con, tmp_path / "out").report_dir       # pseudonymous
+        report_dir = publish_report(con, tmp_path / "out").report_dir       # pseudonymous
     manifest = {name: (row["manifest_items"], row["manifest_items_with_coordinates"],
                        row["manifest_items_with_place_name"]) for name, row in rows.items()}
     assert manifest == {"ffhq": (len(COUNTRIES), None, NAMED),

@@ -14,7 +14,7 @@ import pytest
 from pipelines.cli import main
 from pipelines.db import connect
 from pipelines.errors import CcauditError
-from pipelines.report.build import build_report
+from pipelines.publish.report import publish_report
 from pipelines.report.folder import MARKER
 from pipelines.publish.pseudonym import Pseudonymizer, assert_no_leaks, assert_no_original_values
 from pipelines.report.queries import discover_queries, parse_query_file
@@ -98,7 +98,7 @@ def query_rows(con, name: str) -> list[dict]:
 # --- numbers ------------------------------------------------------------------------------------
 
 def test_report_numbers_equal_independent_sql(report_db, tmp_path):
-    result = build_report(report_db, tmp_path / "out", publish_mode="full", now=DAY1)
+    result = publish_report(report_db, tmp_path / "out", publish_mode="full", now=DAY1)
     report_dir = result.report_dir
     assert report_dir == tmp_path / "out" / "2026-03-01"
     for name in ("report.html", "report.md", "search.html", "summary.json", MARKER):
@@ -210,14 +210,14 @@ def test_forbid_commercial_share_is_over_photos_whose_commercial_use_is_known(co
     assert profile["forbid_commercial_share"] == pytest.approx(share)
     assert query_rows(con, "yfcc_top_uploaders")[0]["forbid_commercial_share"] == pytest.approx(share)
 
-    result = build_report(con, tmp_path / "out", publish_mode="full", now=DAY1)
+    result = publish_report(con, tmp_path / "out", publish_mode="full", now=DAY1)
     expected_text = f"{share:.1%} of its traceable photos forbid commercial use ({forbidden} of the {known} whose license says)"
     for name in ("report.html", "report.md", "summary.json"):
         assert expected_text in (result.report_dir / name).read_text(), name
 
 
 def test_sections_without_data_say_so(con, tmp_path):
-    result = build_report(con, tmp_path / "out", publish_mode="full", now=DAY1)
+    result = publish_report(con, tmp_path / "out", publish_mode="full", now=DAY1)
     summary = read_summary(result.report_dir)
     assert summary["tables"]["yfcc_license_breakdown"]["status"] == "no_data"
     assert "yfcc_photos is empty" in summary["tables"]["yfcc_license_breakdown"]["message"]
@@ -236,7 +236,7 @@ def test_validation_results_appear(report_db, tmp_path):
          'owner_nsid', TRUE, TRUE, 0, 73, NULL),
         ('v2', TIMESTAMP '2026-02-02', 'yfcc_photos', 'yfcc_photos', 'expect_column_values_to_be_between',
          'latitude', FALSE, FALSE, 3, 73, NULL)""")
-    summary = read_summary(build_report(report_db, tmp_path / "out", publish_mode="full", now=DAY1).report_dir)
+    summary = read_summary(publish_report(report_db, tmp_path / "out", publish_mode="full", now=DAY1).report_dir)
     validation = summary["validation"]
     assert validation["run_id"] == "v2"  # the latest run only
     assert (validation["expectations"], validation["failed"], validation["critical_failed"]) == (1, 1, 0)
@@ -255,7 +255,7 @@ def generated(tmp_path_factory):
     truth = generate.generate_yfcc(data, rows=6000, seed=11, bad_lines=3).truth
     con = connect(folder / "gen.duckdb")
     ingest.ingest_yfcc(con, [data], progress=False)
-    result = build_report(con, folder / "out", publish_mode="full", now=DAY1)
+    result = publish_report(con, folder / "out", publish_mode="full", now=DAY1)
     yield con, truth, result
     con.close()
 
@@ -307,7 +307,7 @@ def test_generated_markup_titles_never_reach_html_unescaped(generated):
 
 def test_markup_from_data_is_escaped_everywhere(report_db, tmp_path):
     insert_dataset(report_db, XSS_DATASET, "1", [5_000_000], DAY1)
-    report_dir = build_report(report_db, tmp_path / "out", publish_mode="full", now=DAY1).report_dir
+    report_dir = publish_report(report_db, tmp_path / "out", publish_mode="full", now=DAY1).report_dir
     html = (report_dir / "report.html").read_text()
     assert XSS_NICK not in html and "&lt;img src=x onerror=alert(2)&gt;" in html
     assert XSS_DATASET not in html and "evil&lt;/script&gt;&lt;script&gt;alert(3)&lt;/script&gt;" in html
@@ -331,7 +331,7 @@ def test_markup_from_data_is_escaped_everywhere(report_db, tmp_path):
 # --- pseudonymous mode --------------------------------------------------------------------------
 
 def test_pseudonymous_report_leaks_no_nsid_nickname_or_url(report_db, tmp_path):
-    result = build_report(report_db, tmp_path / "out", now=DAY1)
+    result = publish_report(report_db, tmp_path / "out", now=DAY1)
     assert result.publish_mode == "pseudonymous"
     secrets_in_data = set()
     for nsid, nickname, page, download in report_db.execute(
@@ -353,16 +353,16 @@ def test_pseudonymous_report_leaks_no_nsid_nickname_or_url(report_db, tmp_path):
     key_file = Path(report_db.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
                     .fetchone()[0]).parent / ".ccaudit-pseudonym-key"
     assert key_file.is_file() and not list(result.report_dir.rglob(".ccaudit-pseudonym-key"))
-    again = build_report(report_db, tmp_path / "out", now=DAY1)
+    again = publish_report(report_db, tmp_path / "out", now=DAY1)
     assert again.report_dir.name == "2026-03-01-2"
     assert read_summary(again.report_dir)["tables"]["yfcc_top_uploaders"]["rows"] == top
 
 
 def test_pseudonym_key_from_environment(report_db, tmp_path, monkeypatch):
     monkeypatch.setenv("CCAUDIT_PSEUDONYM_KEY", "k" * 32)
-    first = read_summary(build_report(report_db, tmp_path / "a", now=DAY1).report_dir)
+    first = read_summary(publish_report(report_db, tmp_path / "a", now=DAY1).report_dir)
     monkeypatch.setenv("CCAUDIT_PSEUDONYM_KEY", "j" * 32)
-    second = read_summary(build_report(report_db, tmp_path / "b", now=DAY1).report_dir)
+    second = read_summary(publish_report(report_db, tmp_path / "b", now=DAY1).report_dir)
     names = [r["owner_nsid"] for r in first["tables"]["yfcc_top_uploaders"]["rows"]]
     assert names != [r["owner_nsid"] for r in second["tables"]["yfcc_top_uploaders"]["rows"]]
 
@@ -382,7 +382,7 @@ def test_safety_net_refuses_leaks():
 
 
 def test_search_index_is_hashed_and_finds_people(report_db, tmp_path):
-    report_dir = build_report(report_db, tmp_path / "out", publish_mode="full", now=DAY1).report_dir
+    report_dir = publish_report(report_db, tmp_path / "out", publish_mode="full", now=DAY1).report_dir
     search = (report_dir / "search.html").read_text()
     index = json.loads(search.split('id="ccaudit-index">', 1)[1].split("</script>", 1)[0])
     assert "11111111@N00" not in search  # hashed even in the full edition
@@ -404,7 +404,7 @@ def test_search_index_is_hashed_and_finds_people(report_db, tmp_path):
 
 def test_change_section_shows_the_deltas(report_db, tmp_path):
     out = tmp_path / "out"
-    first = build_report(report_db, out, publish_mode="full", now=DAY1)
+    first = publish_report(report_db, out, publish_mode="full", now=DAY1)
     before = read_summary(first.report_dir)
     # Bob deletes his BY-NC photos, a new dataset appears, faces loses two items.
     report_db.execute("DELETE FROM yfcc_photos WHERE owner_nsid = '22222222@N01' AND license_id = 2")
@@ -414,7 +414,7 @@ def test_change_section_shows_the_deltas(report_db, tmp_path):
     report_db.execute("""INSERT INTO ingest_runs (run_id, source_file, kind, started_at, lines_read, rows_loaded,
                          rows_rejected, fingerprint) VALUES ('run-2', '/data/megafaces.csv', 'manifest:csv', ?, 2, 2, 0,
                          'beef')""", [DAY2])
-    second = build_report(report_db, out, publish_mode="full", now=DAY2)
+    second = publish_report(report_db, out, publish_mode="full", now=DAY2)
     changes = read_summary(second.report_dir)["changes"]
     assert changes["previous_generated_at"] == before["generated_at"]
     assert changes["sources_added"] == ["megafaces 2"] and changes["sources_removed"] == []
@@ -437,10 +437,10 @@ def test_flickr_deletions_since_last_report(report_db, tmp_path):
     out = tmp_path / "out"
     report_db.execute("INSERT INTO flickr_checks (photo_id, checked_at, status) VALUES (5000000, ?, 'ok'), "
                       "(5000001, ?, 'ok')", [DAY1, DAY1])
-    build_report(report_db, out, publish_mode="full", now=DAY1)
+    publish_report(report_db, out, publish_mode="full", now=DAY1)
     report_db.execute("INSERT INTO flickr_checks (photo_id, checked_at, status, error_code) VALUES "
                       "(5000000, ?, 'not_found', 1)", [DAY2])
-    changes = read_summary(build_report(report_db, out, publish_mode="full", now=DAY2).report_dir)["changes"]
+    changes = read_summary(publish_report(report_db, out, publish_mode="full", now=DAY2).report_dir)["changes"]
     assert changes["flickr"]["gone_photos"] == {"before": 0, "now": 1, "delta": 1}
     assert changes["flickr"]["gone_since_previous"]["now"] == 1
 
@@ -453,7 +453,7 @@ def test_gone_count_skips_failed_checks_like_the_unavailable_table(report_db, tm
         (5000001, DAY1 - timedelta(days=1), "ok"),
         (5000002, DAY1 - timedelta(days=1), "error"),    # never answered: not a checked photo
     ])
-    summary = read_summary(build_report(report_db, tmp_path / "out", publish_mode="full", now=DAY1).report_dir)
+    summary = read_summary(publish_report(report_db, tmp_path / "out", publish_mode="full", now=DAY1).report_dir)
     yfcc = next(r for r in summary["tables"]["enrichment_unavailable"]["rows"]
                 if r["dataset"] == "YFCC100M (all photos)")
     assert summary["metrics"]["flickr"] == {"checked_photos": yfcc["photos_checked"],
@@ -481,9 +481,9 @@ def test_gone_since_previous_counts_only_photos_available_at_the_previous_report
     ]
     insert = "INSERT INTO flickr_checks (photo_id, checked_at, status) VALUES (?, ?, ?)"
     report_db.executemany(insert, before)
-    build_report(report_db, out, publish_mode="full", now=DAY1)
+    publish_report(report_db, out, publish_mode="full", now=DAY1)
     report_db.executemany(insert, after)
-    metrics = read_summary(build_report(report_db, out, publish_mode="full", now=DAY2).report_dir)["metrics"]
+    metrics = read_summary(publish_report(report_db, out, publish_mode="full", now=DAY2).report_dir)["metrics"]
     assert metrics["flickr"] == {"checked_photos": 4, "gone_photos": 3, "gone_since_previous": 2}
 
 
@@ -496,7 +496,7 @@ def test_optouts_checked_against_later_versions(report_db, tmp_path):
     report_db.execute("INSERT INTO optouts VALUES ('photo', '5000003', TIMESTAMP '2026-03-02', NULL)")
     # carol's photos are in no dataset: honoured.
     report_db.execute("INSERT INTO optouts VALUES ('user', '44444444@N03', TIMESTAMP '2026-02-01', NULL)")
-    summary = read_summary(build_report(report_db, tmp_path / "out", publish_mode="full", now=DAY1).report_dir)
+    summary = read_summary(publish_report(report_db, tmp_path / "out", publish_mode="full", now=DAY1).report_dir)
     rows = {r["value"]: r for r in summary["tables"]["optouts_status"]["rows"]}
     assert rows["11111111@N00"]["status"] == "still distributed"
     assert rows["11111111@N00"]["items_still_present"] == 8
@@ -510,7 +510,7 @@ def test_optouts_checked_against_later_versions(report_db, tmp_path):
 def test_optout_matches_owner_named_by_manifest(con, tmp_path):
     insert_dataset(con, "pipa", "1", [777, 778, None], DAY2, owner_refs={0: "55555555@N05", 2: "55555555@N05"})
     con.execute("INSERT INTO optouts VALUES ('user', '55555555@N05', ?, NULL)", [DAY1])
-    summary = read_summary(build_report(con, tmp_path / "out", publish_mode="full", now=DAY2).report_dir)
+    summary = read_summary(publish_report(con, tmp_path / "out", publish_mode="full", now=DAY2).report_dir)
     row = summary["tables"]["optouts_status"]["rows"][0]
     assert (row["items_still_present"], row["status"]) == (2, "still distributed")
 
@@ -522,14 +522,14 @@ def test_refuses_a_folder_ccaudit_did_not_create(report_db, tmp_path):
     (out / "2026-03-01").mkdir(parents=True)
     (out / "2026-03-01" / "holiday.jpg").write_bytes(b"x")
     with pytest.raises(CcauditError, match="not created by ccaudit"):
-        build_report(report_db, out, now=DAY1)
+        publish_report(report_db, out, now=DAY1)
     assert [p.name for p in (out / "2026-03-01").iterdir()] == ["holiday.jpg"]
     assert sorted(p.name for p in out.iterdir()) == ["2026-03-01"]  # no temporary folder left behind
 
 
 def test_out_dir_may_be_any_existing_folder(report_db, tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
-    result = build_report(report_db, tmp_path, now=DAY1)
+    result = publish_report(report_db, tmp_path, now=DAY1)
     assert result.report_dir == tmp_path / "2026-03-01"
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
@@ -537,7 +537,7 @@ def test_out_dir_may_be_any_existing_folder(report_db, tmp_path):
 def test_builds_from_a_read_only_connection(report_db, db_path, tmp_path):
     report_db.close()  # the Airflow report task opens the database read-only
     with connect(db_path, read_only=True) as con:
-        result = build_report(con, tmp_path / "out", now=DAY1)
+        result = publish_report(con, tmp_path / "out", now=DAY1)
     assert read_summary(result.report_dir)["headline"]["photos"] == 73
 
 

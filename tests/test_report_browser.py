@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.flickr.urls import encode_base58, parse_flickr_url
-from pipelines.report.build import build_report
+from pipelines.publish.report import publish_report
 from tests.browser_support import BROWSER_MARKS, keep
 from tests.test_report import DAY1, XSS_DATASET, insert_dataset, insert_photos
 
@@ -33,7 +33,7 @@ def report_dir(tmp_path_factory):
     ids = insert_photos(con)
     insert_dataset(con, "faces", "1", ids[:6] + ids[:2] + [None, None], DAY1)
     insert_dataset(con, XSS_DATASET, "1", ids[40:45], DAY1)
-    result = build_report(con, folder / "out", now=DAY1)  # pseudonymous, the default
+    result = publish_report(con, folder / "out", now=DAY1)  # pseudonymous, the default
     con.close()
     return result.report_dir
 
@@ -159,9 +159,9 @@ def publication(tmp_path_factory):
          'expect_column_pair_values_to_be_in_set', 'declared_license_id', FALSE, FALSE, 3, 29, NULL)""")
     con.execute("INSERT INTO optouts (kind, value, requested_at, note) VALUES ('user', '33333333@N02', ?, "
                 "'asked to be removed from every dataset, in a long note that has to wrap on a phone')", [DAY1])
-    build_report(con, folder / "out", now=DAY1)
+    publish_report(con, folder / "out", now=DAY1)
     insert_items(con, "megaface", "v2", [(pid, None, None) for pid in ids[60:70] + ids[0:20]], DAY2)
-    report_dir = build_report(con, folder / "out", now=DAY2).report_dir
+    report_dir = publish_report(con, folder / "out", now=DAY2).report_dir
     yield con, report_dir
     con.close()
 

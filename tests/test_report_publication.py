@@ -14,7 +14,7 @@ import pytest
 
 from pipelines.errors import CcauditError
 from pipelines.report import build as build_module
-from pipelines.report.build import build_report
+from pipelines.publish.report import publish_report
 from pipelines.resources import sql_dir
 from tests.test_report import DAY1, DAY2, insert_dataset, insert_photos, read_summary
 
@@ -47,7 +47,7 @@ def world(con):
 
 def test_dataset_identity_and_license_conflicts_equal_independent_sql(world, tmp_path):
     con, _ = world
-    result = build_report(con, tmp_path / "out", publish_mode="full", now=DAY2)
+    result = publish_report(con, tmp_path / "out", publish_mode="full", now=DAY2)
     summary = read_summary(result.report_dir)
     profiles = {p["dataset"]: p for p in summary["datasets"]}
     assert set(profiles) == {"ffhq", "megaface", "fairface"}  # YFCC100M is the pool, never a dataset
@@ -93,14 +93,14 @@ def test_dataset_identity_and_license_conflicts_equal_independent_sql(world, tmp
 def test_catalogue_key_recorded_at_ingest_is_used_when_the_column_exists(con, tmp_path):
     ids = insert_photos(con)
     insert_dataset(con, "our-crops", "1", ids[60:65], DAY1)
-    summary = read_summary(build_report(con, tmp_path / "a", publish_mode="full", now=DAY1).report_dir)
+    summary = read_summary(publish_report(con, tmp_path / "a", publish_mode="full", now=DAY1).report_dir)
     assert summary["datasets"][0]["catalog"] is None  # an unknown name: no entry, said so
     html = (tmp_path / "a" / "2026-03-01" / "report.html").read_text()
     assert "no published removal route" in html
 
     con.execute("ALTER TABLE datasets ADD COLUMN IF NOT EXISTS catalog_entry VARCHAR")
     con.execute("UPDATE datasets SET catalog_entry = 'megaface' WHERE dataset = 'our-crops'")
-    summary = read_summary(build_report(con, tmp_path / "b", publish_mode="full", now=DAY1).report_dir)
+    summary = read_summary(publish_report(con, tmp_path / "b", publish_mode="full", now=DAY1).report_dir)
     profile = summary["datasets"][0]
     assert profile["catalog"]["key"] == "megaface"
     assert [f["kind"] for f in profile["flags"]] == ["noderivs_in_face_crops", "no_attribution"]
@@ -108,7 +108,7 @@ def test_catalogue_key_recorded_at_ingest_is_used_when_the_column_exists(con, tm
 
 def test_lead_limits_and_search_link_in_html_and_markdown(world, tmp_path):
     con, _ = world
-    report_dir = build_report(con, tmp_path / "out", publish_mode="full", now=DAY2).report_dir
+    report_dir = publish_report(con, tmp_path / "out", publish_mode="full", now=DAY2).report_dir
     summary = read_summary(report_dir)
     html = (report_dir / "report.html").read_text()
     markdown = (report_dir / "report.md").read_text()
@@ -132,7 +132,7 @@ def test_lead_limits_and_search_link_in_html_and_markdown(world, tmp_path):
 
 def test_every_table_ships_its_exact_sql_and_the_snapshot_date(world, tmp_path):
     con, _ = world
-    report_dir = build_report(con, tmp_path / "out", publish_mode="full", now=DAY2).report_dir
+    report_dir = publish_report(con, tmp_path / "out", publish_mode="full", now=DAY2).report_dir
     summary = read_summary(report_dir)
     shipped = sorted(p.name for p in (report_dir / "sql" / "reports").glob("*.sql"))
     assert shipped == sorted(p.name for p in sql_dir("reports").glob("*.sql"))
@@ -152,7 +152,7 @@ def test_photographer_count_is_one_reconciled_figure(world, tmp_path):
                 [DAY1])
     con.execute("INSERT INTO dataset_items (dataset, version, item_key, photo_id, owner_ref) VALUES "
                 "('extra', '1', 'a', 9000001, '99999999@N05'), ('extra', '1', 'b', 9000002, 'some_alias')")
-    summary = read_summary(build_report(con, tmp_path / "out", publish_mode="full", now=DAY2).report_dir)
+    summary = read_summary(publish_report(con, tmp_path / "out", publish_mode="full", now=DAY2).report_dir)
     rows = {r["counted"]: r["accounts"] for r in summary["tables"]["overview_photographers"]["rows"]}
     pool = con.execute("SELECT count(DISTINCT owner_nsid) FROM yfcc_photos").fetchone()[0]
     assert rows["accounts in the pool (YFCC100M)"] == pool
@@ -164,7 +164,7 @@ def test_photographer_count_is_one_reconciled_figure(world, tmp_path):
 def test_datapackage_validates_with_frictionless(world, tmp_path):
     frictionless = pytest.importorskip("frictionless", reason="pip install frictionless (the dev extra)")
     con, _ = world
-    report_dir = build_report(con, tmp_path / "out", now=DAY2).report_dir  # pseudonymous: hashed ids too
+    report_dir = publish_report(con, tmp_path / "out", now=DAY2).report_dir  # pseudonymous: hashed ids too
     descriptor = json.loads((report_dir / "datapackage.json").read_text())
     csvs = sorted(str(p.relative_to(report_dir)) for p in (report_dir / "tables").glob("*.csv"))
     assert sorted(r["path"] for r in descriptor["resources"]) == csvs
@@ -185,7 +185,7 @@ def test_datapackage_validates_with_frictionless(world, tmp_path):
 def test_two_editions_in_a_row_draw_a_trend(world, tmp_path):
     con, ids = world
     out = tmp_path / "out"
-    first = build_report(con, out, publish_mode="full", now=DAY1).report_dir
+    first = publish_report(con, out, publish_mode="full", now=DAY1).report_dir
     assert 'id="trend-' not in (first / "report.html").read_text()
     # an unreadable summary in a folder of ours is skipped, not fatal
     junk = out / "2026-02-01"
@@ -193,7 +193,7 @@ def test_two_editions_in_a_row_draw_a_trend(world, tmp_path):
     (junk / ".ccaudit-report").write_text("{}")
     (junk / "summary.json").write_text("{not json")
     insert_items(con, "ffhq", "v2", [(pid, 4, AUTHOR) for pid in ids[40:50]], DAY2)
-    second = build_report(con, out, publish_mode="full", now=DAY2).report_dir
+    second = publish_report(con, out, publish_mode="full", now=DAY2).report_dir
     html = (second / "report.html").read_text()
     assert 'id="trend-derived_items"' in html and 'id="trend-derived_forbid_commercial_share"' in html
     items = [con.execute("SELECT sum(items) FROM latest_datasets").fetchone()[0]]
@@ -215,14 +215,14 @@ def test_a_renamed_query_fails_loudly_instead_of_dropping_a_finding(world, tmp_p
     monkeypatch.setattr(build_module, "discover_queries",
                         lambda: [q for q in real() if q.name != "datasets_profile"])
     with pytest.raises(CcauditError, match="report queries missing: datasets_profile"):
-        build_report(con, tmp_path / "out", publish_mode="full", now=DAY2)
+        publish_report(con, tmp_path / "out", publish_mode="full", now=DAY2)
     assert not (tmp_path / "out" / "2026-03-08").exists()
 
 
 def test_report_folder_copies_are_self_contained(world, tmp_path):
     """Moving the folder keeps every link inside it working (no link to the repository checkout)."""
     con, _ = world
-    report_dir = build_report(con, tmp_path / "out", publish_mode="full", now=DAY2).report_dir
+    report_dir = publish_report(con, tmp_path / "out", publish_mode="full", now=DAY2).report_dir
     moved = shutil.copytree(report_dir, tmp_path / "elsewhere")
     html = (moved / "report.html").read_text()
     import re
@@ -237,7 +237,7 @@ def test_commercial_use_is_measured_in_one_direction_everywhere(world, tmp_path)
     import re
 
     con, _ = world
-    report_dir = build_report(con, tmp_path / "out", publish_mode="full", now=DAY2).report_dir
+    report_dir = publish_report(con, tmp_path / "out", publish_mode="full", now=DAY2).report_dir
     summary = read_summary(report_dir)
     columns = {c for table in summary["tables"].values() for c in table["columns"]}
     opposite = [c for c in columns if re.search(r"allow\w*commercial|commercial\w*share", c) and "forbid" not in c]
@@ -256,7 +256,7 @@ def test_a_dataset_released_for_commercial_use_on_nc_photos_is_flagged(con, tmp_
     forbid = con.execute("""SELECT count(*) FROM yfcc_photos JOIN licenses USING (license_id)
                             WHERE photo_id IN (SELECT photo_id FROM dataset_items) AND NOT commercial_use""").fetchone()[0]
     assert forbid == 6
-    summary = read_summary(build_report(con, tmp_path / "out", publish_mode="full", now=DAY1).report_dir)
+    summary = read_summary(publish_report(con, tmp_path / "out", publish_mode="full", now=DAY1).report_dir)
     flag = next(f for f in summary["datasets"][0]["flags"] if f["kind"] == "commercial_release_of_nc_photos")
     assert flag["count"] == forbid
     assert flag["text"] == (f"released for commercial use, but {forbid} of its 10 photos (60.0%) carry licenses that "

@@ -60,11 +60,11 @@ def demo(tmp_path_factory):
 
 def _build(con, out, sharded: bool, monkeypatch):
     from pipelines.publish import search_index as search
-    from pipelines.report.build import build_report
+    from pipelines.publish.report import publish_report
 
     monkeypatch.setattr(search, "SINGLE_FILE_LIMIT", 0 if sharded else 10**9)
     monkeypatch.setattr(search, "SHARD_TARGET", 20)  # several prefix digits even on a small database
-    return build_report(con, out, publish_mode="pseudonymous").report_dir
+    return publish_report(con, out, publish_mode="pseudonymous").report_dir
 
 
 @pytest.fixture(scope="module")

@@ -10,16 +10,20 @@ and `ccaudit publish-db` writes a new folder, then switches the `latest` symlink
         tables/<table>.parquet   one file per published table
         manifest.json            tables, rows, columns, publish mode, when
         README.txt               how to open it
-      latest -> 2026-12-02T0315Z
+      2026-12-02T0315Z-2/        a second edition in the same second (concurrent runs take turns naming)
+      latest -> 2026-12-02T0315Z-2
 
-The view paths are relative (so the folder can be downloaded and moved): open the DuckDB file from
-inside the folder, or `SET file_search_path` to it.
+The DuckDB file is written in the oldest storage format that holds it (EDITION_STORAGE_VERSION), so
+DuckDB 0.10 to 2.x and the DuckDB 1.x CLI open it (docs/duckdb-versions.md). The view paths are
+relative (so the folder can be downloaded and moved): open the DuckDB file from inside the folder,
+or `SET file_search_path` to it.
 
-Pseudonymous by default, like the report and with the same keyed hashes (`reports.pseudonym`):
+Pseudonymous by default, like the report and with the same keyed hashes (`publish.pseudonym`):
 people columns become `u_…`/`n_…` tokens, columns that link to a person (photo page and image
 URLs, the URL secrets, opt-out notes) are left out, and NSIDs or Flickr links inside any other
-text become `[nsid]` / `[link]`. Before the switch, every text column of every Parquet file is
-scanned for NSIDs and personal Flickr links; a hit refuses the edition.
+text become `[nsid]` / `[link]`, in the COMMENTs too. Before the switch, every text column of every
+Parquet file, every comment, every view's SQL and the notes are scanned for NSIDs and personal
+Flickr links; a hit refuses the edition.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import os
 import secrets
 import shutil
 import time
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,12 +44,25 @@ import duckdb
 from .. import __version__
 from ..errors import CcauditError
 from ..report.folder import refuse_system_dir
-from .pseudonym import FLICKR_PERSONAL_URL_RE, NSID_RE, Pseudonymizer, find_leaks, load_key
+from ..report.queries import require_current_schema
+from .pseudonym import (
+    FLICKR_PERSONAL_URL_RE,
+    NSID_RE,
+    Pseudonymizer,
+    find_description_leaks,
+    find_leaks,
+    load_key,
+    redact_description,
+)
 
 EDITION_FILE = "ccaudit-edition.duckdb"
 MARKER = ".ccaudit-edition"
 LATEST = "latest"
 KEEP_EDITIONS = 3   # older editions are deleted, unless a DuckDB session holds one open
+# The oldest DuckDB storage format that holds an edition (views and their comments): storage 64,
+# which DuckDB 0.10 to 2.x read. DuckDB 2 writes format 69 by default, which no DuckDB 1.x opens
+# (docs/duckdb-versions.md lists what was checked).
+EDITION_STORAGE_VERSION = "v0.10.0"
 PUBLISH_MODES = ("pseudonymous", "full")
 
 # The tables a reader gets, in this order. Not published: ingest_rejects (raw input lines name
@@ -172,16 +189,57 @@ def _edition_id(now: datetime, base: Path) -> str:
     stamp = now.strftime("%Y-%m-%dT%H%M%SZ")
     for n in range(1, 1000):
         name = stamp if n == 1 else f"{stamp}-{n}"
-        if not (base / name).exists():
+        if not os.path.lexists(base / name):
             return name
     raise CcauditError(f"too many editions at {stamp} in {base}")
+
+
+def _check_latest(base: Path) -> None:
+    """`latest` must be ccaudit's link (or absent): a real folder or file there is someone's, never replaced."""
+    latest = base / LATEST
+    if os.path.lexists(latest) and not latest.is_symlink():
+        kind = "folder" if latest.is_dir() else "file"
+        raise CcauditError(f"{latest} is a {kind}, not the link ccaudit keeps to the newest edition: "
+                           "move it away, then publish again")
 
 
 def _switch_latest(base: Path, name: str) -> None:
     """Point `latest` at the new edition atomically (rename of a fresh symlink over the old one)."""
     tmp = base / f".{LATEST}.{secrets.token_hex(4)}"
     os.symlink(name, tmp)
-    os.replace(tmp, base / LATEST)
+    try:
+        os.replace(tmp, base / LATEST)
+    finally:
+        if os.path.lexists(tmp):
+            tmp.unlink()
+
+
+@contextmanager
+def _turn(base: Path):
+    """Hold a lock on the editions folder itself (no lock file among the editions): one publisher
+    at a time names, switches and prunes."""
+    fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _place(tmp: Path, base: Path, now: datetime, keep: int) -> Path:
+    """Rename the finished edition into place under a name no other edition has, point `latest` at
+    it and prune old ones, all in one turn: concurrent runs get -2, -3 … as report folders do."""
+    with _turn(base):
+        _check_latest(base)
+        folder = base / _edition_id(now, base)
+        os.rename(tmp, folder)
+        try:
+            _switch_latest(base, folder.name)
+        except OSError:
+            shutil.rmtree(folder, ignore_errors=True)  # never announced: nothing half published
+            raise
+        _prune(base, keep)
+    return folder
 
 
 def in_use(folder: Path) -> bool:
@@ -201,8 +259,9 @@ def in_use(folder: Path) -> bool:
 
 def _prune(base: Path, keep: int) -> None:
     """Delete editions older than the last `keep`, except any that a DuckDB session holds open."""
-    ours = sorted((p for p in base.iterdir() if p.is_dir() and not p.is_symlink() and (p / MARKER).is_file()),
-                  key=lambda p: p.name)
+    # Hidden folders are editions still being written (by this or another run): never pruned.
+    ours = sorted((p for p in base.iterdir() if not p.name.startswith(".") and p.is_dir() and not p.is_symlink()
+                   and (p / MARKER).is_file()), key=lambda p: p.name)
     current = (base / LATEST).resolve()
     for old in ours[:-keep] if keep > 0 else []:
         if old.resolve() != current and not in_use(old):
@@ -229,21 +288,41 @@ def publish_edition(con: duckdb.DuckDBPyConnection, base: Path, publish_mode: st
     now = now or datetime.now(UTC).replace(tzinfo=None)
     base = Path(base)
     refuse_system_dir(base)  # the report's rule: never write editions into / or a system folder
-    pseudonymous = publish_mode == "pseudonymous"
+    require_current_schema(con)  # an older database's edition would lack columns and views
+    # The key before the folder: a key that cannot be read is named as such, not as the folder's fault.
+    pseudonymizer = Pseudonymizer(load_key(con)) if publish_mode == "pseudonymous" else None
     try:
         base.mkdir(parents=True, exist_ok=True)
-        name = _edition_id(now, base)
-        tmp = base / f".{name}.tmp-{secrets.token_hex(4)}"
+        _check_latest(base)  # before the slow part; checked again when switching
+        tmp = base / f".edition.tmp-{secrets.token_hex(4)}"
         (tmp / "tables").mkdir(parents=True)
     except OSError as exc:
         raise CcauditError(f"cannot write an edition into {base}: {exc.strerror or exc}") from None
-    result = EditionResult(folder=base / name, publish_mode=publish_mode)
+    result = EditionResult(folder=tmp, publish_mode=publish_mode)
+    try:
+        published = _write_tables(con, tmp, pseudonymizer, result)
+        _write_edition_db(con, tmp, published, pseudonymizer is not None, result)
+        _write_notes(tmp, result, published, now)
+        if pseudonymizer:
+            _check_descriptions(tmp)
+        result.folder = _place(tmp, base, now, keep)
+    except OSError as exc:
+        raise CcauditError(f"cannot write an edition into {base}: {exc.strerror or exc}") from None
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _write_tables(con, folder: Path, pseudonymizer: Pseudonymizer | None, result: EditionResult) -> dict:
+    """One Parquet file per published table; in a pseudonymous edition each is scanned for leaks."""
     cursor = con.cursor()
     # The report's keyed hash as a SQL function, under a name of its own (the catalog is shared).
     token_function = f"ccaudit_token_{secrets.token_hex(4)}"
+    pseudonymous = pseudonymizer is not None
     try:
         if pseudonymous:
-            pseudonymizer = Pseudonymizer(load_key(con))
             cursor.create_function(token_function, lambda v: pseudonymizer.token(v), [duckdb.sqltype("VARCHAR")],
                                    duckdb.sqltype("VARCHAR"))
         cursor.execute("SET enable_progress_bar = false")
@@ -253,7 +332,7 @@ def publish_edition(con: duckdb.DuckDBPyConnection, base: Path, publish_mode: st
             if not columns:
                 continue
             select, joins = _select_list(table, columns, pseudonymous, token_function)
-            parquet = tmp / "tables" / f"{table}.parquet"
+            parquet = folder / "tables" / f"{table}.parquet"
             cursor.execute(f"COPY (SELECT {select} FROM {_quote(table)} AS t {joins}) TO {_literal(str(parquet))} "
                            "(FORMAT parquet, COMPRESSION zstd)")
             kept = [c for c in columns if not (pseudonymous and c[0] in LINK_COLUMNS.get(table, ()))]
@@ -264,69 +343,96 @@ def publish_edition(con: duckdb.DuckDBPyConnection, base: Path, publish_mode: st
                                        "add the column to edition.PEOPLE_COLUMNS or LINK_COLUMNS")
             published[table] = kept
             result.tables[table] = cursor.execute("SELECT count(*) FROM read_parquet(?)", [str(parquet)]).fetchone()[0]
-        _write_edition_db(cursor, tmp, published, pseudonymous, result)
-        _write_notes(tmp, result, published, now)
-        os.rename(tmp, result.folder)
-        _switch_latest(base, name)
-        _prune(base, keep)
-    except OSError as exc:
-        raise CcauditError(f"cannot write an edition into {base}: {exc.strerror or exc}") from None
+        return published
     finally:
         if pseudonymous:
             with suppress(duckdb.Error):
                 cursor.remove_function(token_function)
         cursor.close()
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    result.seconds = time.monotonic() - started
-    return result
+
+
+def _open_edition_db(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """The edition's DuckDB file, attached in the oldest storage format that holds it (written) or as it is (read)."""
+    con = duckdb.connect()
+    option = "READ_ONLY" if read_only else f"STORAGE_VERSION {_literal(EDITION_STORAGE_VERSION)}"
+    con.execute(f"ATTACH {_literal(str(path))} AS edition ({option})")
+    con.execute("USE edition")
+    return con
 
 
 def _write_edition_db(source, folder: Path, published: dict, pseudonymous: bool, result: EditionResult) -> None:
-    """Views over the Parquet files, then the database's own views, all with their COMMENTs."""
+    """Views over the Parquet files, then the database's own views, all with their COMMENTs (in a
+    pseudonymous edition with NSIDs and links to a person replaced, as in the tables' text)."""
     views = source.execute("""
         SELECT view_name, sql FROM duckdb_views() WHERE NOT internal AND schema_name = 'main'
         ORDER BY view_name""").fetchall()
-    edition = duckdb.connect(str(folder / EDITION_FILE))
+    edition = _open_edition_db(folder / EDITION_FILE)
+
+    def comment(kind: str, name: str, text: str | None) -> None:
+        text = (redact_description(text) if pseudonymous and text else text or "").strip()
+        if text:
+            edition.execute(f"COMMENT ON {kind} {name} IS {_literal(text)}")
+
     try:
         # Views bind when created: resolve the relative paths against the edition folder.
         edition.execute("SET file_search_path = ?", [str(folder)])
         for table, columns in published.items():
             edition.execute(f"CREATE VIEW {_quote(table)} AS SELECT * FROM read_parquet('tables/{table}.parquet')")
-            comment = _comment(source, table) or ""
+            text = _comment(source, table) or ""
             dropped = [c for c in LINK_COLUMNS.get(table, ())] if pseudonymous else []
             if dropped:
-                comment += f" This pseudonymous edition leaves out {', '.join(dropped)} (they lead to the person)."
+                text += f" This pseudonymous edition leaves out {', '.join(dropped)} (they lead to the person)."
             if pseudonymous:
-                comment += " NSIDs and Flickr links inside text are replaced by [nsid] and [link]."
-            edition.execute(f"COMMENT ON VIEW {_quote(table)} IS {_literal(comment.strip())}")
+                text += " NSIDs and Flickr links inside text are replaced by [nsid] and [link]."
+            comment("VIEW", _quote(table), text)
             for name, _, text in columns:
-                text = (text or "") + (_PSEUDONYM_NOTE if pseudonymous and name in PEOPLE_COLUMNS.get(table, ()) else "")
-                if text:
-                    edition.execute(f"COMMENT ON COLUMN {_quote(table)}.{_quote(name)} IS {_literal(text.strip())}")
-        # The database's views, in dependency order: retry until no more can be created.
-        pending = dict(views)
-        while pending:
-            progress = False
-            for view, sql in list(pending.items()):
-                try:
-                    edition.execute(sql)
-                except duckdb.Error as exc:
-                    result.skipped_views[view] = str(exc).splitlines()[0][:200]
-                    continue
-                result.skipped_views.pop(view, None)
-                del pending[view]
-                progress = True
-                result.views.append(view)
-                if comment := _comment(source, view):
-                    edition.execute(f"COMMENT ON VIEW {_quote(view)} IS {_literal(comment)}")
-                for name, _, text in _columns(source, view):
-                    if text:
-                        edition.execute(f"COMMENT ON COLUMN {_quote(view)}.{_quote(name)} IS {_literal(text)}")
-            if not progress:
-                break
+                note = _PSEUDONYM_NOTE if pseudonymous and name in PEOPLE_COLUMNS.get(table, ()) else ""
+                comment("COLUMN", f"{_quote(table)}.{_quote(name)}", (text or "") + note)
+        _copy_views(source, edition, dict(views), result, comment)
     finally:
         edition.close()
+
+
+def _copy_views(source, edition, pending: dict[str, str], result: EditionResult, comment) -> None:
+    """The database's views, in dependency order: retry until no more can be created."""
+    while pending:
+        progress = False
+        for view, sql in list(pending.items()):
+            try:
+                edition.execute(sql)
+            except duckdb.Error as exc:
+                result.skipped_views[view] = str(exc).splitlines()[0][:200]
+                continue
+            result.skipped_views.pop(view, None)
+            del pending[view]
+            progress = True
+            result.views.append(view)
+            comment("VIEW", _quote(view), _comment(source, view))
+            for name, _, text in _columns(source, view):
+                comment("COLUMN", f"{_quote(view)}.{_quote(name)}", text)
+        if not progress:
+            break
+
+
+def _check_descriptions(folder: Path) -> None:
+    """The pseudonymous edition's last check: no NSID and no link to a person in any comment, any
+    view's SQL or the notes beside the files (what Datasette's metadata is made from)."""
+    con = _open_edition_db(folder / EDITION_FILE, read_only=True)
+    try:
+        texts = con.execute("""
+            SELECT 'the comment on ' || table_name, comment FROM duckdb_tables() WHERE database_name = 'edition'
+            UNION ALL SELECT 'the comment on ' || view_name, comment FROM duckdb_views() WHERE database_name = 'edition'
+            UNION ALL SELECT 'the SQL of view ' || view_name, sql FROM duckdb_views() WHERE database_name = 'edition'
+            UNION ALL SELECT 'the comment on ' || table_name || '.' || column_name, comment FROM duckdb_columns()
+                WHERE database_name = 'edition'""").fetchall()
+    finally:
+        con.close()
+    texts += [(note.name, note.read_text(encoding="utf-8")) for note in sorted(folder.iterdir()) if note.is_file()
+              and note.suffix in (".json", ".txt")]
+    for where, text in texts:
+        leaks = find_description_leaks(text or "")
+        if leaks:
+            raise CcauditError(f"pseudonymous edition not written: {where} contains {leaks[0]!r}")
 
 
 def _write_notes(folder: Path, result: EditionResult, published: dict, now: datetime) -> None:
@@ -341,7 +447,7 @@ def _write_notes(folder: Path, result: EditionResult, published: dict, now: date
     (folder / MARKER).write_text(json.dumps({"created_by": "ccaudit", "version": __version__}) + "\n")
     (folder / "README.txt").write_text(
         f"ccaudit edition of {manifest['generated_at']} UTC ({result.publish_mode}).\n\n"
-        f"DuckDB:  cd into this folder, then  duckdb -readonly {EDITION_FILE}\n"
+        f"DuckDB:  cd into this folder, then  duckdb -readonly {EDITION_FILE}   (DuckDB 0.10 or later)\n"
         f"         (or from elsewhere: SET file_search_path = '<this folder>';)\n"
         "Polars:  pl.scan_parquet('tables/yfcc_photos.parquet')\n"
         "pandas:  pd.read_parquet('tables/licenses.parquet')\n"

@@ -16,6 +16,7 @@ import hmac
 import os
 import re
 import secrets
+import stat
 from pathlib import Path
 
 from ..config import pseudonym_key_from_env
@@ -23,6 +24,7 @@ from ..db import database_file
 from ..errors import CcauditError, ConfigError
 
 KEY_FILE_NAME = ".ccaudit-pseudonym-key"
+KEY_MIN_BYTES, KEY_MAX_BYTES = 16, 4096  # ccaudit writes 32 random bytes
 DIGEST_CHARS = 12  # 48 bits: unique among millions of uploaders, short enough to read
 
 NSID_RE = re.compile(r"\d{3,}@N\d\d", re.IGNORECASE)
@@ -47,23 +49,43 @@ def key_path_for(con) -> Path:
 
 
 def load_key(con, env: dict | None = None) -> bytes:
-    """The secret pseudonym key: from the environment, else the key file (created on first use)."""
+    """The secret pseudonym key: from the environment, else the key file (created on first use).
+
+    A key that cannot be read or created is a ConfigError naming the key file, whatever the cause
+    (a read-only folder, a folder or a device where the file should be, a symlink loop)."""
     text = pseudonym_key_from_env(env)
     if text:
         return text.encode("utf-8")
     path = key_path_for(con)
-    if path.exists():
-        key = path.read_bytes()
-        if len(key) < 16:
-            raise ConfigError(f"pseudonym key file {path} is too short; delete it to create a new one")
-        return key
+    try:
+        return _read_key(path) if os.path.lexists(path) else _create_key(path)
+    except OSError as exc:
+        verb = "read" if os.path.lexists(path) else "create"
+        raise ConfigError(f"cannot {verb} the pseudonym key file {path}: {exc.strerror or exc} (set "
+                          "CCAUDIT_PSEUDONYM_KEY to a key of 16+ characters, or let ccaudit write that file)") from None
+
+
+def _read_key(path: Path) -> bytes:
+    """The key file's bytes: a regular file of KEY_MIN_BYTES to KEY_MAX_BYTES (never a device or FIFO)."""
+    with open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NONBLOCK)) as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise ConfigError(f"pseudonym key file {path} is not a regular file; delete it to create a new one")
+        key = handle.read(KEY_MAX_BYTES + 1)
+    if len(key) < KEY_MIN_BYTES:
+        raise ConfigError(f"pseudonym key file {path} is too short; delete it to create a new one")
+    if len(key) > KEY_MAX_BYTES:
+        raise ConfigError(f"pseudonym key file {path} is longer than {KEY_MAX_BYTES} bytes: not a ccaudit key")
+    return key
+
+
+def _create_key(path: Path) -> bytes:
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_bytes(32)
     # O_EXCL: two concurrent first runs cannot end up with different keys silently.
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return path.read_bytes()
+        return _read_key(path)
     with os.fdopen(fd, "wb") as handle:
         handle.write(key)
     return key
@@ -100,6 +122,23 @@ def kind_prefix(text: str) -> str:
     if "://" in text or FLICKR_PERSONAL_URL_RE.search(text):
         return "l_"
     return "n_"
+
+
+# In a description (a column COMMENT, a view's SQL, an edition's notes) a URL form such as
+# flickr.com/photos/<alias>/ or '…flickr.com/photos/' || owner_nsid names no one: there a link is a
+# leak only when an account, photo or path follows the personal prefix.
+PERSONAL_LINK_IN_TEXT_RE = re.compile(rf"(?:https?://)?[\w.-]*(?:{FLICKR_PERSONAL_URL_RE.pattern})(?=/?[\w?@%=-])\S*",
+                                      re.IGNORECASE)
+
+
+def find_description_leaks(text: str) -> list[str]:
+    """NSIDs and links to a person in a description (URL forms with placeholders are not leaks)."""
+    return [m.group(0) for m in NSID_RE.finditer(text)] + [m.group(0) for m in PERSONAL_LINK_IN_TEXT_RE.finditer(text)]
+
+
+def redact_description(text: str) -> str:
+    """The description with NSIDs as [nsid] and links to a person as [link], as in the edition's text."""
+    return NSID_RE.sub("[nsid]", PERSONAL_LINK_IN_TEXT_RE.sub("[link]", text))
 
 
 def find_leaks(text: str) -> list[str]:

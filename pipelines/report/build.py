@@ -1,18 +1,20 @@
-"""Build the published report: run every sql/reports/*.sql, render HTML/Markdown/CSV/JSON, write a folder.
+"""Build the report: run every sql/reports/*.sql, say what the results mean, render, write a folder.
 
-    build_report(con, Path("reports"))  ->  reports/2026-11-27/{report.html, report.md, search.html,
-                                                                summary.json, datapackage.json, tables/*.csv,
-                                                                sql/reports/*.sql, .ccaudit-report}
+    report = build_report(con, Path("reports"))     # queries, findings, summary: nothing written yet
+    files = render_report(report, search_index)     # report.html, report.md, search.html, summary.json,
+                                                    # datapackage.json, tables/*.csv, sql/reports/*.sql
+    write_report(report, files)                     # -> reports/2026-11-27/ (whole or not at all)
 
-What the report says in words lives in findings.py (lead, limits, dataset profiles), the trend across
-editions in editions.py, the Frictionless descriptor in datapackage.py; this module runs the queries,
-pseudonymises, and hands the files to folder.py, which publishes them whole or not at all (a refused
-build, a leak found in pseudonymous mode, publishes nothing).
+Publishing sits between those steps and lives in pipelines/publish/report.py (`publish_report`): it
+replaces people by pseudonyms, builds the search index and scans the files for leaks before they are
+written; the callers (cli, demo, airflow_tasks) then publish the readers' edition. This package never
+imports pipelines.publish. What the report says in words lives in findings.py (lead, limits, dataset
+profiles), the trend across reports in trend.py; folder.py publishes the folder whole or not at all
+(a refused build publishes nothing).
 """
 
 from __future__ import annotations
 
-import secrets
 import subprocess
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,14 +28,12 @@ from ..errors import CcauditError
 from ..resources import read_sql
 from . import changes as change_log
 from . import findings as lead_text
-from .trend import edition_metrics, editions
 from .findings import headline_facts
 from .findings import table as _table
 from .folder import SUMMARY_FORMAT, earlier_summaries, prepare_out_dir, previous_summary, write_report_folder
-from ..publish.pseudonym import Pseudonymizer, assert_no_leaks, assert_no_original_values, load_key
-from .queries import SECTIONS, TableResult, discover_queries, json_value, run_query
+from .queries import SECTIONS, TableResult, discover_queries, json_value, require_current_schema, run_query
 from .render import render_outputs
-from ..publish.search_index import PHOTO_LIMIT, build_search_index, split_search_index
+from .trend import edition_metrics, editions
 
 PUBLISH_MODES = ("pseudonymous", "full")
 MAX_JSON_ROWS = 10_000  # per table in summary.json; the CSV always has every row
@@ -191,32 +191,34 @@ def licenses_for_methods(con) -> list[dict]:
     return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
 
-# --- pseudonymisation ---------------------------------------------------------------------------
-
-def pseudonymise_tables(tables: list[TableResult], pseudonymizer: Pseudonymizer) -> None:
-    for table in tables:
-        sensitive = {i for i, c in enumerate(table.columns) if c.lower() in table.query.sensitive}
-        if sensitive:
-            table.rows = [[pseudonymizer.token(v) if i in sensitive else v for i, v in enumerate(row)]
-                          for row in table.rows]
-
-
-def check_published(files: dict[str, str], tables: list[TableResult], originals: set[str]) -> None:
-    for name, text in files.items():
-        assert_no_leaks(name, text)
-    for table in tables:
-        assert_no_original_values(f"table {table.name}", table.rows, originals, columns=table.columns)
-
-
 # --- the build ----------------------------------------------------------------------------------
 
+@dataclass
+class Report:
+    """A report computed but not yet written. Publishing (pipelines.publish.report) may replace people
+    in `tables` by pseudonyms, then renders it with its search index and writes it (write_report)."""
+    out_dir: Path
+    day: str
+    now: datetime
+    started: datetime
+    publish_mode: str
+    tables: list[TableResult]
+    summary: dict   # summary.json without its "tables", which render_report adds from the tables as published
+    context: dict   # what the templates read
+    headline: str
+    synthetic: bool
+    validation: dict
+    changes: dict | None
+
+
 def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, publish_mode: str = "pseudonymous",
-                 now: datetime | None = None, *, search_photo_limit: int = PHOTO_LIMIT,
-                 edition: bool = False) -> ReportResult:
-    """Run every report query and write the report folder; returns where it went and what it says.
-    With `edition`, also publish the readers' edition into out_dir/editions (pipelines.publish.edition)."""
+                 now: datetime | None = None) -> Report:
+    """Run every report query and say what the results mean; nothing is written yet. The folder is
+    checked first (an unusable one fails before the slow part); `publish_mode` is what the report says
+    it is (pipelines.publish.report does the pseudonymising)."""
     if publish_mode not in PUBLISH_MODES:
         raise CcauditError(f"publish mode must be one of {', '.join(PUBLISH_MODES)}, got {publish_mode!r}")
+    require_current_schema(con)  # an older database's report would show FAILED or falsely empty tables
     started = datetime.now(UTC)
     now = now or started.replace(tzinfo=None)
     out_dir = Path(out_dir)
@@ -232,11 +234,8 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, publish_mode: st
     missing = lead_text.require(tables, *lead_text.FINDING_TABLES)
     if missing:  # a renamed query file must not make a finding vanish silently
         raise CcauditError(f"report queries missing: {', '.join(missing)} (sql/reports/<name>.sql)")
+    # What the report says uses counts and shares, never the people columns a publisher may replace.
     profiles = lead_text.dataset_profiles(tables, catalog_keys(con))
-    pseudonymizer = Pseudonymizer(load_key(con)) if publish_mode == "pseudonymous" else None
-    if pseudonymizer:
-        pseudonymise_tables(tables, pseudonymizer)
-
     headline = headline_facts(tables, profiles)
     synthetic = synthetic_sources(con)
     metrics = collect_metrics(con, tables, previous)
@@ -261,8 +260,6 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, publish_mode: st
         "snapshot": snapshot,
         "sql": {t.name: f"sql/reports/{t.name}.sql" for t in tables},
     }
-    search_index, search_files = split_search_index(
-        build_search_index(con, salt=secrets.token_hex(16), photo_limit=search_photo_limit))
     summary = {  # the synthetic notice comes first, as in the HTML and the Markdown
         "synthetic_notice": synthetic_notice(synthetic),
         "synthetic": bool(synthetic),
@@ -280,7 +277,6 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, publish_mode: st
         "validation": validation,
         "changes": changes,
         "metrics": metrics,
-        "tables": {t.name: table_summary(t) for t in tables},
     }
     context = {
         "summary": summary, "tables": tables, "sections": SECTIONS, "headline": headline, "findings": findings,
@@ -288,25 +284,29 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, publish_mode: st
         "unauditable": {p.name: p.figures["items"] for p in profiles if not p.figures["auditable"]},
         "synthetic_notice": summary["synthetic_notice"], "provenance": provenance, "validation": validation,
         "changes": changes, "licenses": licenses_for_methods(con), "publish_mode": publish_mode,
-        "search_index": search_index, "generated_at": provenance["generated_at"],
+        "generated_at": provenance["generated_at"],
     }
-    files = render_outputs(context)
-    files.update(search_files)  # the sharded search index of a large report (none for a small one)
-    if pseudonymizer:
-        check_published(files, tables, pseudonymizer.replaced)
+    return Report(out_dir=out_dir, day=day, now=now, started=started, publish_mode=publish_mode, tables=tables,
+                  summary=summary, context=context, headline=headline["text"], synthetic=bool(synthetic),
+                  validation=validation, changes=changes)
 
+
+def render_report(report: Report, search_index: dict) -> dict[str, str]:
+    """The report's files (name -> text) from its tables as they stand now, with the search page's index."""
+    report.summary["tables"] = {t.name: table_summary(t) for t in report.tables}
+    return render_outputs(report.context | {"search_index": search_index})
+
+
+def write_report(report: Report, files: dict[str, str]) -> ReportResult:
+    """Publish the files as report.out_dir/<day>/ whole or not at all (folder.write_report_folder)."""
     try:
-        report_dir = write_report_folder(files, out_dir, day, provenance["generated_at"])
+        report_dir = write_report_folder(files, report.out_dir, report.day, report.context["generated_at"])
     except OSError as exc:
-        raise CcauditError(f"cannot write the report into {out_dir}: {exc.strerror or exc}") from None
-    edition_dir = None
-    if edition:
-        from ..publish.edition import publish_edition
-        edition_dir = publish_edition(con, out_dir / "editions", publish_mode=publish_mode, now=now).folder
-    return ReportResult(report_dir=report_dir, publish_mode=publish_mode, generated_at=now,
-                        headline=headline["text"], synthetic=bool(synthetic), tables=tables,
-                        validation=validation, changes=changes,
-                        seconds=(datetime.now(UTC) - started).total_seconds(), edition_dir=edition_dir)
+        raise CcauditError(f"cannot write the report into {report.out_dir}: {exc.strerror or exc}") from None
+    return ReportResult(report_dir=report_dir, publish_mode=report.publish_mode, generated_at=report.now,
+                        headline=report.headline, synthetic=report.synthetic, tables=report.tables,
+                        validation=report.validation, changes=report.changes,
+                        seconds=(datetime.now(UTC) - report.started).total_seconds())
 
 
 def synthetic_notice(synthetic: list[str]) -> str | None:

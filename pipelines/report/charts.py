@@ -25,15 +25,21 @@ import math
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from markupsafe import Markup, escape
 
 from ..errors import CcauditError
 from .formatting import column_label, format_value, is_numeric_column, is_percent_column, is_share_column
 
-if TYPE_CHECKING:  # queries imports this module for the chart header; the table type is only annotation here
-    from .queries import TableResult
+
+class ChartTable(Protocol):
+    """What a chart reads of a queries.TableResult (a protocol: queries imports this module)."""
+    columns: list[str]
+    rows: list[list]
+    status: str
+    query: Any  # a ReportQuery: its .chart (a ChartSpec) and .title
+
 
 @dataclass(frozen=True)
 class ChartSpec:
@@ -49,7 +55,7 @@ class ChartSpec:
         return None
 
 
-ChartDrawer = Callable[["TableResult", ChartSpec, "ChartContext"], "Chart | None"]
+ChartDrawer = Callable[["ChartTable", ChartSpec, "ChartContext"], "Chart | None"]
 CHART_KINDS: dict[str, ChartDrawer] = {}  # kind name -> the function that draws it, in registration order
 
 
@@ -182,7 +188,7 @@ def _number(value) -> float:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
 
 
-def _column_index(table: TableResult, name: str | None, want_numeric: bool) -> int | None:
+def _column_index(table: ChartTable, name: str | None, want_numeric: bool) -> int | None:
     """The named column, else the first text (label) or numeric (value) column."""
     if name:
         lowered = [c.lower() for c in table.columns]
@@ -252,7 +258,7 @@ def _axis_title(spec: ChartSpec, value_name: str) -> str:
     return f"{label} (count)"
 
 
-def _value_text(row: list, table: TableResult, value_col: int, count_col: int | None, of_col: int | None) -> str:
+def _value_text(row: list, table: ChartTable, value_col: int, count_col: int | None, of_col: int | None) -> str:
     value_name = table.columns[value_col]
     text = format_value(row[value_col], value_name)
     if count_col is not None and of_col is not None and row[of_col] is not None:
@@ -263,7 +269,7 @@ def _value_text(row: list, table: TableResult, value_col: int, count_col: int | 
 
 
 @chart_kind("bar", "hbar")
-def hbar(table: TableResult, spec: ChartSpec, context: ChartContext) -> Chart | None:
+def hbar(table: ChartTable, spec: ChartSpec, context: ChartContext) -> Chart | None:
     label_col = _column_index(table, spec.column("label", "x"), want_numeric=False)
     value_col = _column_index(table, (spec.column("value", "y") or "").split(",")[0] or None, want_numeric=True)
     if label_col is None or value_col is None:
@@ -338,7 +344,7 @@ def _bar_caption(table, spec, drawn, label_col, value_col, count_col, of_col) ->
 
 
 @chart_kind("stacked")
-def stacked(table: TableResult, spec: ChartSpec, context: ChartContext) -> Chart | None:
+def stacked(table: ChartTable, spec: ChartSpec, context: ChartContext) -> Chart | None:
     colours = context.colours
     label_col = _column_index(table, spec.column("label", "x", "y"), want_numeric=False)
     if label_col is None:
@@ -432,7 +438,7 @@ def stacked(table: TableResult, spec: ChartSpec, context: ChartContext) -> Chart
 
 
 @chart_kind("line")
-def line(table: TableResult, spec: ChartSpec, context: ChartContext) -> Chart | None:
+def line(table: ChartTable, spec: ChartSpec, context: ChartContext) -> Chart | None:
     x_col = _column_index(table, spec.column("label", "x"), want_numeric=True)
     y_col = _column_index(table, spec.column("value", "y"), want_numeric=True)
     if x_col is None or y_col is None or x_col == y_col:
@@ -535,7 +541,7 @@ class _Fixed(Colours):
 
 
 @chart_kind("heatmap")
-def heatmap(table: TableResult, spec: ChartSpec, context: ChartContext) -> Chart | None:
+def heatmap(table: ChartTable, spec: ChartSpec, context: ChartContext) -> Chart | None:
     x_col = _column_index(table, spec.column("x", "label"), want_numeric=False)
     y_col = _column_index(table, spec.column("y", "series"), want_numeric=False)
     v_col = _column_index(table, spec.column("value"), want_numeric=True)
@@ -584,7 +590,7 @@ def _sequential(fraction: float) -> str:
     return "#" + "".join(f"{c:02x}" for c in rgb)
 
 
-def chart_for(table: TableResult, colours: Colours | ChartContext) -> Chart | None:
+def chart_for(table: ChartTable, colours: Colours | ChartContext) -> Chart | None:
     """The chart for a table's `-- chart:` header, or None when the table cannot be drawn that way."""
     context = colours if isinstance(colours, ChartContext) else ChartContext(colours)
     spec = table.query.chart

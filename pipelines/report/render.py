@@ -16,7 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from .charts import LICENSE_COLOURS, ChartContext, Colours, chart_for, line_chart
-from ..publish.datapackage import datapackage
+from .datapackage import datapackage
 from .trend import TREND_MEASURES
 from .formatting import (
     column_label,

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from ..report.formatting import column_label, is_percent_column, is_share_column
-from ..report.queries import TableResult
+from .formatting import column_label, is_percent_column, is_share_column
+from .queries import TableResult
 
 PROFILE = "tabular-data-package"
 SHARE_NOTE = "fraction from 0 to 1 (0.318 = 31.8%)"
