@@ -320,8 +320,9 @@ def _write_edition_db(source, folder: Path, published: dict, pseudonymous: bool,
                 result.views.append(view)
                 if comment := _comment(source, view):
                     edition.execute(f"COMMENT ON VIEW {_quote(view)} IS {_literal(comment)}")
+                present = {c for c, _, _ in _columns(edition, view)}   # a pseudonymous view lacks the link columns
                 for name, _, text in _columns(source, view):
-                    if text:
+                    if text and name in present:
                         edition.execute(f"COMMENT ON COLUMN {_quote(view)}.{_quote(name)} IS {_literal(text)}")
             if not progress:
                 break

@@ -15,7 +15,7 @@ ALTER TABLE datasets ADD COLUMN IF NOT EXISTS catalog_entry VARCHAR;
 COMMENT ON TABLE datasets IS 'Derived datasets whose manifests were ingested (e.g. a face dataset built from YFCC100M), one row per dataset version.';
 COMMENT ON COLUMN datasets.dataset IS 'Dataset name as given to ccaudit ingest manifest --dataset.';
 COMMENT ON COLUMN datasets.version IS 'Dataset version as given with --version (default: the ingest date).';
-COMMENT ON COLUMN datasets.format IS 'Manifest format: clip-subset, ffhq, coco, open-images, megaface-paths, pipa, flickr30k, csv.';
+COMMENT ON COLUMN datasets.format IS 'Manifest format the version was read as: clip-subset, ffhq, coco, open-images, megaface-paths, pipa, flickr30k, csv, yfcc-columns.';
 COMMENT ON COLUMN datasets.items IS 'Items in the manifest (several items may point to one photo, e.g. several faces).';
 COMMENT ON COLUMN datasets.auditable IS 'FALSE when the manifest carries no pointer back to Flickr at all (e.g. FairFace labels): items are counted but cannot be traced.';
 COMMENT ON COLUMN datasets.source_files IS 'Manifest files this version was read from.';
