@@ -40,6 +40,7 @@ import duckdb
 from .. import __version__
 from ..errors import CcauditError
 from ..report.folder import refuse_system_dir
+from .datasette_build import build_for_edition
 from .pseudonym import FLICKR_PERSONAL_URL_RE, NSID_RE, Pseudonymizer, find_leaks, load_key
 
 EDITION_FILE = "ccaudit-edition.duckdb"
@@ -266,6 +267,7 @@ def publish_edition(con: duckdb.DuckDBPyConnection, base: Path, publish_mode: st
             result.tables[table] = cursor.execute("SELECT count(*) FROM read_parquet(?)", [str(parquet)]).fetchone()[0]
         _write_edition_db(cursor, tmp, published, pseudonymous, result)
         _write_notes(tmp, result, published, now)
+        build_for_edition(tmp)   # what Datasette serves, and the SQL examples (publish/datasette_build.py)
         os.rename(tmp, result.folder)
         _switch_latest(base, name)
         _prune(base, keep)
