@@ -410,3 +410,20 @@ def test_the_build_cannot_read_local_files_even_through_ccaudits_own_sql(world, 
         reader.close()
         schema.close()
     assert set(PUBLISHED_TABLES) >= set(json.loads((edition / "manifest.json").read_text())["tables"])
+
+
+# --- the SQL examples ship in the edition and work on a pseudonymous one --------------------------------------
+
+def test_the_shipped_examples_run_on_a_pseudonymous_edition(world):
+    folder = world["pseudo"]
+    examples = sorted((folder / "examples").glob("*.sql"))
+    assert examples and all(not NSID_RE.search(p.read_text()) for p in examples)   # nothing filters on a clear NSID
+    con = duckdb.connect(str(folder / EDITION_FILE), read_only=True)
+    try:
+        con.execute("SET file_search_path = ?", [str(folder)])
+        answered = {p.name: con.execute(p.read_text()).fetchall() for p in examples}
+    finally:
+        con.close()
+    assert answered["09_photographer_in_datasets.sql"], "the example picks an account that this edition names"
+    assert answered["09_photographer_in_datasets.sql"][0][0].startswith("u_")
+    assert len([name for name, rows in answered.items() if rows]) >= len(examples) - 1, answered
