@@ -24,8 +24,16 @@ from pathlib import Path
 
 from ..errors import CcauditError
 from ..resources import sql_dir
-from .datasette_build import (FTS_COLUMNS, INFO_TABLE, PRIMARY_KEYS, SQLITE_FILE, build_info, build_sqlite,
-                              ccaudit_schema, table_counts)
+from .datasette_build import (
+    FTS_COLUMNS,
+    INFO_TABLE,
+    PRIMARY_KEYS,
+    SQLITE_FILE,
+    build_info,
+    build_sqlite,
+    ccaudit_schema,
+    table_counts,
+)
 from .edition import EDITION_FILE, LINK_COLUMNS, PEOPLE_COLUMNS, latest_edition
 
 DATABASE_NAME = "ccaudit"
@@ -44,9 +52,15 @@ VIEW_PEOPLE_COLUMNS = {
     "resolved_aliases": ("alias", "owner_nsid"),
     "optout_status": ("value",),
 }
-PSEUDONYM_NOTE = "In this pseudonymous edition: a keyed hash (u_… for an account, n_… for a name, p_… for a photo id; " \
-                 "the same value always gives the same token, as in the report)."
+PSEUDONYM_NOTE = ("In this pseudonymous edition: a keyed hash (u_… for an account, n_… for a name, p_… for a photo "
+                  "id; the same value always gives the same token, as in the report).")
 REDACTION_NOTE = " In this pseudonymous edition NSIDs and Flickr links inside text read [nsid] and [link]."
+# The edition tokens every opt-out value (edition.PEOPLE_COLUMNS), a photo id too, so a photo opt-out
+# cannot be matched to the photos it names here; the report (computed on the database) counts it.
+PHOTO_OPTOUT_NOTE = (" In this pseudonymous edition an opt-out of one photo names it by a token (p_…), which cannot be "
+                     "matched to the photos: only opt-outs of uploaders show here; the report counts both kinds.")
+INFO_DESCRIPTION = ("What this Datasette database is: which edition, built when and how, synthetic or not, "
+                    "rows per table.")
 INFO_COLUMNS = {"key": "What is described: format, built_by, built_at, edition, generated_at, publish_mode, synthetic, "
                        "synthetic_inputs, pool_photos, rows (per table), views_not_built.",
                 "value": "Its value, as JSON."}
@@ -87,8 +101,7 @@ def _table_entry(schema, table: str, columns: list[str], pseudonymous: bool) -> 
     comments = dict(schema.execute("SELECT column_name, comment FROM duckdb_columns() WHERE table_name = ?",
                                    [table]).fetchall())
     if table == INFO_TABLE:
-        row, comments = ("What this Datasette database is: which edition, built when and how, synthetic or not, "
-                         "rows per table.",), INFO_COLUMNS
+        row, comments = (INFO_DESCRIPTION,), INFO_COLUMNS
     description = (row[0] if row else "") or ""
     people = people_columns(table)
     if pseudonymous and (people or table in LINK_COLUMNS):
@@ -96,6 +109,8 @@ def _table_entry(schema, table: str, columns: list[str], pseudonymous: bool) -> 
         dropped = [c for c in LINK_COLUMNS.get(table, ()) if c not in columns]
         if dropped:
             description += f" Left out here: {', '.join(dropped)} (they lead to the person)."
+    if pseudonymous and table == "optout_status":
+        description += PHOTO_OPTOUT_NOTE
     described = {}
     for column in columns:
         text = comments.get(column) or ""
