@@ -221,7 +221,7 @@ def _served(reader, parquet: dict[str, Path], skipped: dict[str, str]) -> list[s
     return tables + [v for v in views if v not in parquet and v not in skipped and v not in SQLITE_VIEWS]
 
 
-def _copy(reader, adbc, name: str) -> int:
+def _copy(reader, adbc, name: str) -> None:
     columns = _columns(reader, name)
     cursor = adbc.cursor()
     try:
@@ -230,10 +230,9 @@ def _copy(reader, adbc, name: str) -> int:
         select = ", ".join(_as_sqlite(c, t) for c, t in columns)
         order = f" ORDER BY {_quote(PRIMARY_KEYS[name])}" if name in PRIMARY_KEYS else ""
         batches = reader.sql(f"SELECT {select} FROM {_quote(name)}{where}{order}").to_arrow_reader(BATCH_ROWS)
-        rows = cursor.adbc_ingest(name, batches, mode="append")
+        cursor.adbc_ingest(name, batches, mode="append")
     finally:
         cursor.close()
-    return int(rows) if rows is not None and rows >= 0 else -1
 
 
 def _finish_sqlite(path: Path, tables: dict[str, int], info: dict) -> None:
@@ -298,8 +297,9 @@ def build_sqlite(folder: Path, check_inputs: bool = False) -> BuildResult:
         reader, result.skipped = reader_connection(folder, parquet, schema)
         with adbc_sqlite.connect(str(tmp)) as adbc:
             for name in _served(reader, parquet, result.skipped):
-                result.tables[name] = _copy(reader, adbc, name)
+                _copy(reader, adbc, name)
             adbc.commit()
+        result.tables = table_counts(tmp)   # counted once here: `serve` hands them to Datasette
         pool = reader.execute("SELECT count(*) FROM yfcc_photos").fetchone()[0]
         synthetic = list(manifest.get("synthetic_inputs") or [])
         if check_inputs and not synthetic:
@@ -311,7 +311,6 @@ def build_sqlite(folder: Path, check_inputs: bool = False) -> BuildResult:
                 "synthetic": bool(synthetic or manifest.get("synthetic")), "synthetic_inputs": synthetic,
                 "pool_photos": pool, "rows": result.tables, "views_not_built": result.skipped}
         _finish_sqlite(tmp, result.tables, info)
-        result.tables = table_counts(tmp)
         os.replace(tmp, target)
     except (OSError, sqlite3.Error, duckdb.Error, adbc_sqlite.Error) as exc:
         raise CcauditError(f"cannot build the Datasette database of edition {folder.name}: "
