@@ -432,3 +432,19 @@ def test_the_shipped_examples_run_on_a_pseudonymous_edition(world):
     assert answered["09_photographer_in_datasets.sql"], "the example picks an account that this edition names"
     assert answered["09_photographer_in_datasets.sql"][0][0].startswith("u_")
     assert len([name for name, rows in answered.items() if rows]) >= len(examples) - 1, answered
+
+
+def test_only_a_generated_world_is_marked_synthetic(tmp_path):
+    from tests.conftest import build_generated_world
+
+    con, _, _, _ = build_generated_world(tmp_path, "world.duckdb", rows=300, seed=5)
+    try:
+        generated = publish_edition(con, tmp_path / "generated", publish_mode="full").folder
+        for truth in tmp_path.rglob("*.truth.json"):   # the generator's mark beside every file it writes
+            truth.unlink()
+        real = publish_edition(con, tmp_path / "real", publish_mode="full").folder
+    finally:
+        con.close()
+    marked, unmarked = datasette_metadata(generated), datasette_metadata(real)
+    assert "SYNTHETIC DATA" in marked["title"] and marked["description"].startswith("SYNTHETIC DATA")
+    assert "SYNTHETIC" not in unmarked["title"] + unmarked["description"]
