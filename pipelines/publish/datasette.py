@@ -171,18 +171,10 @@ def ensure_database(edition: Path) -> Path:
     database = edition / SQLITE_FILE
     if build_info(database) is not None:
         return database
-    if not os.access(edition, os.W_OK):
+    if not os.access(edition, os.W_OK):   # serve never writes into an edition it can serve as it is
         raise CcauditError(f"edition {edition.name} has no Datasette database of this ccaudit version and its folder "
                            f"is read-only: run `ccaudit publish-db` again, or copy the folder somewhere writable")
-    try:
-        build_sqlite(edition)
-    except CcauditError as exc:
-        if isinstance(exc.__context__, PermissionError) or "Permission denied" in str(exc) \
-                or "readonly" in str(exc) or "Read-only" in str(exc):
-            raise CcauditError(f"edition {edition.name} has no Datasette database of this ccaudit version and its "
-                               "folder is read-only: run `ccaudit publish-db` again, or copy the folder "
-                               "somewhere writable") from None
-        raise
+    build_sqlite(edition)   # one error line of its own when it cannot
     return database
 
 
@@ -198,7 +190,6 @@ def listen(host: str, port: int) -> socket.socket:
         why = "the port is in use" if getattr(exc, "errno", None) == errno.EADDRINUSE else (
             getattr(exc, "strerror", None) or str(exc))
         raise CcauditError(f"cannot serve on {host}:{port}: {why}; choose another with --port") from None
-    sock.set_inheritable(True)
     return sock
 
 
@@ -229,9 +220,7 @@ def datasette_app(edition: Path, metadata: dict, counts: dict[str, int]):
     size = (edition / SQLITE_FILE).stat().st_size
     inspect = {DATABASE_NAME: {"hash": f"{edition.name}-{size}", "size": size, "file": SQLITE_FILE,
                                "tables": {t: {"count": n} for t, n in counts.items()}}}
-    ds = Datasette(immutables=[SQLITE_FILE], metadata=metadata, inspect_data=inspect,
-                   settings=SETTINGS)
-    return ds
+    return Datasette(immutables=[SQLITE_FILE], metadata=metadata, inspect_data=inspect, settings=SETTINGS)
 
 
 def serve(edition_dir: Path, port: int = 8001, host: str = "127.0.0.1") -> int:
