@@ -27,6 +27,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    value = _positive_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {value}")
+    return value
+
+
 def _iso_date(text: str):
     from datetime import date
     try:
@@ -399,8 +406,9 @@ def build_parser(manifest_formats: bool = True) -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve", help="browse the latest edition in Datasette on 127.0.0.1",
         description="Serve the latest edition with Datasette on 127.0.0.1 (faceted browsing, full-text search "
-                    "on titles and tags, table and column descriptions). Never opens the main database.")
-    serve.add_argument("--port", type=_positive_int, default=8001, help="port (default 8001)")
+                    "on photo titles, tags and descriptions, table and column descriptions, canned queries). "
+                    "Never opens the main database and never writes into the edition. --port 0 picks a free port.")
+    serve.add_argument("--port", type=_port, default=8001, help="port (default 8001; 0: any free port)")
     serve.add_argument("--edition", default="reports/editions", metavar="DIR",
                        help="an editions folder (its latest) or one edition (default: reports/editions)")
     serve.set_defaults(func=cmd_serve)

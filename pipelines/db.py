@@ -221,3 +221,11 @@ def upgrade_if_needed(db_path: str | os.PathLike, lock_wait: float | None = None
             if not migrations.pending(state, known):
                 return
     connect(path, lock_wait=lock_wait).close()
+
+
+def ccaudit_schema() -> duckdb.DuckDBPyConnection:
+    """An empty in-memory database with ccaudit's own schema: its tables, view SQL and COMMENTs
+    (what the edition's Datasette build and the report's datapackage read column meanings from)."""
+    con = duckdb.connect()
+    migrate(con)
+    return con

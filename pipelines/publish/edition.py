@@ -45,6 +45,7 @@ from .. import __version__
 from ..errors import CcauditError
 from ..report.folder import refuse_system_dir
 from ..report.queries import require_current_schema
+from .datasette_build import build_for_edition
 from .pseudonym import (
     FLICKR_PERSONAL_URL_RE,
     NSID_RE,
@@ -303,8 +304,9 @@ def publish_edition(con: duckdb.DuckDBPyConnection, base: Path, publish_mode: st
         published = _write_tables(con, tmp, pseudonymizer, result)
         _write_edition_db(con, tmp, published, pseudonymizer is not None, result)
         _write_notes(tmp, result, published, now)
+        build_for_edition(tmp)   # what Datasette serves, and the SQL examples (publish/datasette_build.py)
         if pseudonymizer:
-            _check_descriptions(tmp)
+            _check_descriptions(tmp)   # after the build: its metadata is scanned too
         result.folder = _place(tmp, base, now, keep)
     except OSError as exc:
         raise CcauditError(f"cannot write an edition into {base}: {exc.strerror or exc}") from None
@@ -408,8 +410,10 @@ def _copy_views(source, edition, pending: dict[str, str], result: EditionResult,
             progress = True
             result.views.append(view)
             comment("VIEW", _quote(view), _comment(source, view))
+            present = {c for c, _, _ in _columns(edition, view)}   # a pseudonymous view lacks the link columns
             for name, _, text in _columns(source, view):
-                comment("COLUMN", f"{_quote(view)}.{_quote(name)}", text)
+                if name in present:
+                    comment("COLUMN", f"{_quote(view)}.{_quote(name)}", text)
         if not progress:
             break
 

@@ -8,22 +8,38 @@ hold percentages (31.8). Each field says its type, unit and meaning.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 
+from ..db import ccaudit_schema
 from .formatting import column_label, is_percent_column, is_share_column
 from .queries import TableResult
 
 PROFILE = "tabular-data-package"
 SHARE_NOTE = "fraction from 0 to 1 (0.318 = 31.8%)"
 
-# Meanings of the columns that recur across tables; others get their label and the table's description.
+# Report columns that are database columns: their meaning is the database's COMMENT (sql/schema),
+# read from ccaudit's own schema, so it is written once, beside its SQL.
+DATABASE_COLUMNS = {
+    "dataset": "datasets.dataset", "version": "datasets.version", "format": "datasets.format",
+    "auditable": "datasets.auditable", "collected_on": "datasets.collected_on",
+    "collected_on_source": "datasets.collected_on_source",
+    "manifest_items_with_coordinates": "datasets.items_with_coordinates",
+    "manifest_items_with_place_name": "datasets.items_with_place_name",
+    "owner": "dataset_photos.owner", "in_yfcc": "dataset_photos.in_yfcc",
+    "owner_nsid": "yfcc_photos.owner_nsid", "owner_nickname": "yfcc_photos.owner_nickname",
+    "photo_id": "yfcc_photos.photo_id", "license_code": "licenses.code",
+    "seed": "flickr_sample_photos.seed", "population": "flickr_recheck_scopes.population",
+    "checked": "flickr_recheck_scopes.checked", "sample_seed": "flickr_recheck_scopes.sample_seed",
+    "basis": "flickr_recheck_scopes.basis", "kind": "optouts.kind", "requested_at": "optouts.requested_at",
+    "changes_since_collection": "dataset_license_timeline.changes_since_collection",
+}
+# Meanings of the figures the report computes (no database column holds them); other columns get
+# the database's COMMENT of a column of the same name when there is exactly one, else their label.
 MEANINGS = {
-    "dataset": "Derived dataset name as given to `ccaudit ingest manifest --dataset` (YFCC100M is the pool, not a dataset).",
     "source": "The pool (YFCC100M) or a derived dataset and version.",
-    "version": "Dataset version as ingested.",
     "items": "Items (rows) counted: manifest entries for a dataset (several faces of one photo are several items), photos and videos for YFCC100M.",
     "photos": "Distinct Flickr photo ids.",
     "license": "License name (Flickr license table; renamed licenses folded to one id).",
-    "license_code": "Short license code (by, by-nc, arr …).",
     "forbid_commercial_share": "Share of photos whose license forbids commercial use (every NonCommercial license and All Rights Reserved), over the photos whose license says whether commercial use is allowed.",
     "photos_forbid_commercial": "Photos whose license forbids commercial use.",
     "photos_commercial_use_known": "Photos whose license says whether commercial use is allowed (the denominator of the forbids-commercial-use share).",
@@ -34,17 +50,10 @@ MEANINGS = {
     "photos_declared_more_rights": "Photos whose manifest declares a license allowing commercial use where YFCC100M records one that forbids it.",
     "photos_sharealike_dropped": "Photos YFCC100M records as ShareAlike whose manifest declares a license without ShareAlike.",
     "share_of_smaller": "Photos in common as a share of the smaller dataset's photos.",
-    "owner": "Uploader account (pseudonymised in the pseudonymous edition).",
-    "owner_nsid": "Uploader NSID (pseudonymised in the pseudonymous edition).",
-    "auditable": "FALSE when the manifest has no pointer back to Flickr for any item.",
     # re-check figures with uncertainty (enrichment_sample_estimates)
-    "seed": "Seed of the re-check sample (`ccaudit enrich --sample N --seed S`); empty for a census of the whole dataset.",
-    "population": "Distinct photos of the dataset: the population the figure speaks of.",
-    "checked": "Photos re-checked that the figure rests on (n): the answered prefix of the sample in sample order, or every photo for a census.",
     "figure": "What is counted among the checked photos.",
     "share_low": "Lower end of the 95% Wilson score interval (continuity-corrected) for the share of the whole dataset; equals the share for a census; empty when the checked photos are not a random sample.",
     "share_high": "Upper end of the 95% Wilson score interval (continuity-corrected) for the share of the whole dataset; equals the share for a census; empty when the checked photos are not a random sample.",
-    "basis": "estimate (from a uniform random sample: read the interval), census (every photo of the dataset checked: the share is exact) or not a random sample (photos checked in enrichment's default order, by id: the share describes them only, no interval).",
     # n and intervals on the other re-check tables (enrichment_unavailable, enrichment_drift_summary, enrichment_license_drift)
     "photos_available": "Re-checked photos of the snapshot still available on Flickr: the n of the drift shares.",
     "pct_unavailable_low": "Lower end of the 95% Wilson interval (continuity-corrected) for pct_unavailable of the whole dataset, rounded down to 0.01 points; equals pct_unavailable for a census; empty when the checked photos are not a random sample.",
@@ -52,8 +61,6 @@ MEANINGS = {
     "pct_changed_low": "Lower end of the 95% Wilson interval (continuity-corrected) for pct_changed, rounded down to 0.01 points; equals pct_changed for a census; empty when the checked photos are not a random sample.",
     "pct_changed_high": "Upper end of the 95% Wilson interval (continuity-corrected) for pct_changed, rounded up to 0.01 points; equals pct_changed for a census; empty when the checked photos are not a random sample.",
     # license at collection time (enrichment_license_at_collection)
-    "collected_on": "Date the dataset collected its photos from Flickr (ingest manifest --collected-on, else the catalogue's collected_on, else the latest crawl date in the manifest).",
-    "collected_on_source": "Where collected_on came from: flag (--collected-on), catalogue, or manifest (the latest crawl date the manifest gives its items, e.g. FFHQ's date_crawled).",
     "license_yfcc": "License in the YFCC100M snapshot (2014).",
     "license_at_collection": "License the photo carried on the collection date, read from its Flickr license history.",
     "license_now": "License the photo carries on Flickr now (latest answered re-check).",
@@ -67,10 +74,33 @@ MEANINGS = {
     "accuracy_unknown": "Geotagged photos whose accuracy is missing or outside 1-16.",
     "geotagged_share": "Share of the dataset's photos in YFCC100M that YFCC100M geotags.",
     "manifest_items": "Items of the dataset's manifest (latest version); several faces of one photo are several items.",
-    "manifest_items_with_coordinates": "Manifest items whose own record carries a longitude and latitude (only counted, never stored); empty when the manifest has no coordinate field.",
-    "manifest_items_with_place_name": "Manifest items whose own record names a place, such as FFHQ's country (only counted); empty when the manifest has no place field.",
     "changed_before_collection": "TRUE when the license had already changed between the YFCC100M snapshot and the collection date.",
 }
+
+
+@cache
+def database_comments() -> tuple[dict[str, str], dict[str, str]]:
+    """(table.column -> COMMENT, column -> COMMENT where every table and view that has the column
+    says the same or only one has it), from ccaudit's own schema."""
+    con = ccaudit_schema()
+    try:
+        rows = con.execute("SELECT table_name, column_name, comment FROM duckdb_columns() "
+                           "WHERE NOT internal AND comment IS NOT NULL").fetchall()
+    finally:
+        con.close()
+    by_name: dict[str, set[str]] = {}
+    for _, column, text in rows:
+        by_name.setdefault(column, set()).add(text)
+    return ({f"{t}.{c}": text for t, c, text in rows},
+            {c: next(iter(texts)) for c, texts in by_name.items() if len(texts) == 1})
+
+
+def meaning_of(name: str) -> str:
+    qualified, unique = database_comments()
+    key = name.lower()
+    if key in DATABASE_COLUMNS and DATABASE_COLUMNS[key] in qualified:
+        return qualified[DATABASE_COLUMNS[key]]
+    return MEANINGS.get(key) or unique.get(key) or column_label(name) + "."
 
 
 def field_type(values: list) -> str:
@@ -94,7 +124,9 @@ def field_for(table: TableResult, index: int) -> dict:
     name = table.columns[index]
     kind = field_type([row[index] for row in table.rows])
     field = {"name": name, "title": column_label(name), "type": kind}
-    meaning = MEANINGS.get(name.lower(), column_label(name) + ".")
+    meaning = meaning_of(name)
+    if name.lower() in table.query.sensitive:
+        meaning += " In a pseudonymous report: a keyed hash (the same value always gives the same token)."
     if is_share_column(name) and kind in ("number", "integer"):
         field["unit"] = "fraction"
         meaning += f" Unit: {SHARE_NOTE}."
@@ -137,6 +169,5 @@ def datapackage(context: dict) -> dict:
                         "percentages. YFCC100M is the pool the derived datasets were drawn from. "
                         "This data describes licenses; it is not legal advice."),
         "created": provenance["generated_at"].replace(" ", "T") + "Z",
-        "version": provenance["ccaudit_version"] + (f"+{provenance['git_commit']}" if provenance.get("git_commit") else ""),
         "resources": resources,
     }

@@ -46,7 +46,7 @@ COMMENT ON TABLE yfcc_photos IS 'YFCC100M photos and videos, one row per metadat
 COMMENT ON COLUMN yfcc_photos.photo_id IS 'Flickr photo/video id: the key that joins datasets, API checks and opt-outs.';
 COMMENT ON COLUMN yfcc_photos.line_no IS 'YFCC100M line number as published (0-based) in the 25-field file; NULL for the 23-field 2014 shards, which carry none.';
 COMMENT ON COLUMN yfcc_photos.photo_hash IS 'YFCC100M hash exactly as published (MD5 of the download URL with leading zeros dropped per byte, so often under 32 chars). Never padded.';
-COMMENT ON COLUMN yfcc_photos.owner_nsid IS 'Uploader Flickr NSID, of the form NNNNNNNN@N00 (digits, @N, two digits). Count uploaders on this, not on the nickname.';
+COMMENT ON COLUMN yfcc_photos.owner_nsid IS 'Uploader''s Flickr account id (NSID: digits, @N and two more digits, as in 12345678@Nxx). Count uploaders on this, not on the nickname, which is not unique.';
 COMMENT ON COLUMN yfcc_photos.owner_nickname IS 'Uploader nickname at crawl time (2014), decoded. Not unique.';
 COMMENT ON COLUMN yfcc_photos.taken_at IS 'Date taken (camera time, no time zone); NULL when missing (literal null), unparsable or implausible (see taken_at_flag).';
 COMMENT ON COLUMN yfcc_photos.taken_at_raw IS 'Date taken exactly as published, kept when it is flagged.';

@@ -18,7 +18,7 @@ COMMENT ON COLUMN dataset_items.dataset IS 'Dataset name (joins datasets).';
 COMMENT ON COLUMN dataset_items.version IS 'Dataset version (joins datasets).';
 COMMENT ON COLUMN dataset_items.item_key IS 'The item as the manifest names it (file path, index, image id); unique within a dataset version.';
 COMMENT ON COLUMN dataset_items.photo_id IS 'Flickr photo id the item comes from; NULL when the manifest has no Flickr pointer. Join yfcc_photos on it.';
-COMMENT ON COLUMN dataset_items.owner_ref IS 'Uploader as the manifest names it: an NSID (NNNNNNNN@N00: digits, @N, two digits) or a path alias; NULL when absent.';
+COMMENT ON COLUMN dataset_items.owner_ref IS 'Uploader as the manifest names it: an NSID (digits, @N and two more digits, as in 12345678@Nxx) or a path alias; NULL when absent.';
 COMMENT ON COLUMN dataset_items.declared_license_id IS 'License the manifest declares for the item, normalised to a Flickr license id; NULL when none or unknown.';
 COMMENT ON COLUMN dataset_items.declared_license_raw IS 'License exactly as the manifest declares it (name, URL or id).';
 COMMENT ON COLUMN dataset_items.declared_author IS 'Author credit the manifest ships with the item, if any.';

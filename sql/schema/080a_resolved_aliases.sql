@@ -13,3 +13,6 @@ SELECT alias, arg_max(owner_nsid, seen_at) AS owner_nsid, max(seen_at) AS resolv
     WHERE status = 'ok' AND owner_nsid IS NOT NULL)
 GROUP BY alias;
 COMMENT ON VIEW resolved_aliases IS 'Path alias (lower case) -> NSID, from uploader profiles, photo checks and flickr.urls.lookupUser answers; the latest wins.';
+COMMENT ON COLUMN resolved_aliases.alias IS 'Path alias (the <alias> in flickr.com/photos/<alias>/), lower case; one row per alias.';
+COMMENT ON COLUMN resolved_aliases.owner_nsid IS 'Account id (NSID) the alias belongs to, by the latest answer that resolved it.';
+COMMENT ON COLUMN resolved_aliases.resolved_at IS 'When that latest answer came (UTC).';

@@ -27,10 +27,17 @@ FROM per_photo AS p
 LEFT JOIN yfcc_photos AS y USING (photo_id)
 LEFT JOIN aliases AS a ON a.alias = lower(p.owner_ref);
 COMMENT ON VIEW dataset_photos IS 'One row per distinct photo of each dataset (latest version): items pointing to it, license declared by the manifest, YFCC100M license and owner where YFCC100M holds it.';
+COMMENT ON COLUMN dataset_photos.dataset IS 'Dataset name (joins datasets and latest_datasets).';
+COMMENT ON COLUMN dataset_photos.version IS 'The dataset''s latest version (the only one this view holds).';
+COMMENT ON COLUMN dataset_photos.photo_id IS 'Flickr photo id; one row per photo per dataset. Join yfcc_photos on it.';
+COMMENT ON COLUMN dataset_photos.declares_license IS 'TRUE when the manifest ships any license text for an item of this photo (even one ccaudit cannot read).';
+COMMENT ON COLUMN dataset_photos.declares_author IS 'TRUE when the manifest ships an author credit for an item of this photo.';
+COMMENT ON COLUMN dataset_photos.owner_ref IS 'Uploader as the manifest names it (NSID or path alias; the lowest when items disagree); NULL when the manifest names none.';
+COMMENT ON COLUMN dataset_photos.owner_nickname IS 'Uploader nickname in YFCC100M (2014); NULL when YFCC100M does not hold the photo or has no nickname.';
 COMMENT ON COLUMN dataset_photos.items IS 'Items (e.g. faces) of the dataset that point to this photo.';
-COMMENT ON COLUMN dataset_photos.declared_license_id IS 'License the manifest declares (lowest id when its items disagree; see declared_licenses).';
+COMMENT ON COLUMN dataset_photos.declared_license_id IS 'License the manifest declares, joins licenses (lowest id when its items disagree; see declared_licenses); NULL when it declares none ccaudit can read.';
 COMMENT ON COLUMN dataset_photos.declared_licenses IS 'Number of different licenses the manifest declares for this photo (normally 0 or 1).';
 COMMENT ON COLUMN dataset_photos.in_yfcc IS 'TRUE when YFCC100M (as ingested) holds the photo.';
-COMMENT ON COLUMN dataset_photos.yfcc_license_id IS 'License in YFCC100M (at crawl time, 2014).';
+COMMENT ON COLUMN dataset_photos.yfcc_license_id IS 'License in YFCC100M (at crawl time, 2014), joins licenses; NULL when YFCC100M does not hold the photo.';
 COMMENT ON COLUMN dataset_photos.owner IS 'Uploader: the YFCC100M NSID where YFCC100M holds the photo, else the NSID of the manifest''s path alias where an uploader profile or flickr.urls.lookupUser resolves it, else the manifest''s owner_ref (NSID or path alias).';
 COMMENT ON COLUMN dataset_photos.geotagged IS 'YFCC100M has coordinates for the photo (FALSE when it is not in YFCC100M).';

@@ -19,6 +19,7 @@ JOIN flickr_latest_checks AS c USING (photo_id)
 WHERE c.status = 'ok';
 COMMENT ON VIEW flickr_license_drift IS 'Photos still available on Flickr (latest answered check ok): the license a snapshot records for each (YFCC100M at crawl time, or the license a dataset''s latest version declares) against the license Flickr reports now. One row per snapshot and photo.';
 COMMENT ON COLUMN flickr_license_drift.snapshot IS '''YFCC100M'' or ''dataset <name>''.';
+COMMENT ON COLUMN flickr_license_drift.photo_id IS 'Flickr photo id; once per snapshot that holds it.';
 COMMENT ON COLUMN flickr_license_drift.license_then_id IS 'License in the snapshot (for a dataset: the lowest id when its items disagree, see dataset_photos.declared_licenses).';
 COMMENT ON COLUMN flickr_license_drift.license_now_id IS 'License of the latest ok check; NULL when Flickr sent an id ccaudit does not know (see flickr_checks.license_raw).';
 COMMENT ON COLUMN flickr_license_drift.checked_at IS 'When Flickr reported license_now_id (UTC).';

@@ -46,5 +46,12 @@ SELECT p.dataset, p.photo_id, p.collected_on, p.yfcc_license_id, p.history_fetch
 FROM photos AS p
 LEFT JOIN at_collection AS a USING (dataset, photo_id);
 COMMENT ON VIEW dataset_license_timeline IS 'Per photo of each dataset (latest version): license in YFCC100M, at the dataset''s collection date (from the license history; NULL without a collection date or a fetched history) and now (latest answered check).';
+COMMENT ON COLUMN dataset_license_timeline.dataset IS 'Dataset name; its latest version.';
+COMMENT ON COLUMN dataset_license_timeline.photo_id IS 'Flickr photo id; one row per photo per dataset.';
+COMMENT ON COLUMN dataset_license_timeline.collected_on IS 'Date the dataset collected its photos (datasets.collected_on); NULL when unknown.';
+COMMENT ON COLUMN dataset_license_timeline.yfcc_license_id IS 'License in YFCC100M (2014); NULL when YFCC100M does not hold the photo.';
+COMMENT ON COLUMN dataset_license_timeline.history_fetched IS 'TRUE when a license history was fetched successfully for the photo (ccaudit enrich).';
+COMMENT ON COLUMN dataset_license_timeline.status_now IS 'Latest answered check: ok, not_found or user_deleted; NULL when never checked.';
+COMMENT ON COLUMN dataset_license_timeline.license_now_id IS 'License Flickr reports now (latest check ok); NULL when not checked, gone, or unknown to ccaudit.';
 COMMENT ON COLUMN dataset_license_timeline.license_at_collection_id IS 'License the photo carried on datasets.collected_on, read from its license history; NULL when the date or the history is missing.';
 COMMENT ON COLUMN dataset_license_timeline.changes_since_collection IS 'License changes recorded on or after the collection date.';
