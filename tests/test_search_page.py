@@ -128,41 +128,76 @@ def _inputs(demo) -> list[str]:
 
 
 def _cli(con, text: str) -> list:
-    return [_norm(answer.as_dict(), cli=True) for answer in run_lookup(con, [text]).answers]
+    run = run_lookup(con, [text])
+    return [_norm(answer, cli=True) for answer in run.as_dict(removal=True)["answers"]]
+
+
+def _optouts(optouts: list, cli: bool) -> tuple:
+    """Kind, value, day, and where it stands in each dataset version."""
+    return tuple((o["kind"], o["value"], o["requested_at"][:10],
+                  tuple((d["dataset"], d["items"], d["state"]) for d in o["datasets"])) for o in optouts)
+
+
+def _requests(requests: list) -> tuple:
+    return tuple((r["dataset"], tuple(str(i) for i in r["photo_ids"]), r["text"]) for r in requests)
 
 
 def _norm(a: dict, cli: bool) -> tuple:
-    """What both must agree on, in one shape (the CLI's JSON and the page's answers differ in detail)."""
-    detail = a["detail"].split("; no account")[0]
+    """Every field both give, in one shape: what the input was read as, and for each answer the pool and
+    dataset counts, every photo (id, datasets, items, licenses and what they allow, the latest check) in
+    lookup's order, the accounts in lookup's order, upload dates, opt-outs and where they stand per
+    dataset version, and each removal request's full text."""
+    detail = a["detail"].split("; no account")[0].split("; check the spelling")[0]
     if a["error"]:
         return ("error", a["input"], detail)
     if a["photo"]:
         p = a["photo"]
         check = p["flickr_check"]
-        datasets = sorted((d["dataset"] + " " + d["version"] if cli else d["dataset"], d["items"],
+        datasets = sorted((d["dataset"] + " " + d["version"] if cli else d["dataset"], d["name"], d["items"],
                            tuple(d["declared_licenses"]), d["removal_route"]) for d in p["datasets"])
-        return ("photo", a["input"], detail, str(p["photo_id"]), p["pool"]["in_pool"], p["pool"]["license"], datasets,
-                (check["status"], check["license"]) if check else None,
-                bool(p["optouts"]) if cli else p["opted_out"])
+        optouts = tuple((kind, value if kind == "photo" else "", day, where)
+                        for kind, value, day, where in _optouts(p["optouts"], cli))
+        return ("photo", a["input"], detail, str(p["photo_id"]), p["pool"]["in_pool"], p["pool"]["license"],
+                p["pool"]["license_terms"], datasets, (check["status"], check["license"]) if check else None,
+                optouts, _requests(a["removal_requests"]))
     accounts = []
     for acc in a["accounts"]:
         if cli and not (acc["pool"]["photos"] or acc["datasets"]):
             continue  # the CLI names an NSID it did not find; the page just finds nothing
-        datasets = tuple(sorted((d["dataset"] + " " + d["version"] if cli else d["dataset"], d["photos"], d["items"],
-                                 d["removal_route"]) for d in acc["datasets"]))
-        accounts.append((acc["pool"]["photos"], acc["photos_in_datasets"], acc["items_in_datasets"], datasets,
-                         acc["opted_out"]))
-    return ("accounts", a["input"], detail, a["read_as"], sorted(accounts))
+        datasets = tuple(sorted((d["dataset"] + " " + d["version"] if cli else d["dataset"], d["name"], d["photos"],
+                                 d["items"], d["removal_route"]) for d in acc["datasets"]))
+        photos = tuple((str(ph["photo_id"]), tuple(sorted(ph["datasets"])), ph["items"], ph["in_yfcc"], ph["yfcc_license"],
+                        ph["yfcc_license_terms"], tuple(ph["declared_licenses"]), ph["flickr_status"],
+                        ph["flickr_license"]) for ph in acc["photos"])
+        requests = _requests(a["removal_requests"]) if cli else _requests(acc["removal_requests"])
+        if cli:  # the CLI lists every account's requests on the answer; keep this account's
+            requests = tuple(r for r in requests if set(r[1]) <= {ph[0] for ph in photos})
+        alias = acc["path_alias"] if acc["nsid"] is None else None  # lookup names a resolved alias too; the page, the NSID
+        accounts.append((acc["nsid"], alias, acc["pool"]["photos"], acc["first_upload"], acc["last_upload"],
+                         acc["photos_in_datasets"], acc["items_in_datasets"], datasets, photos, acc["opted_out"],
+                         _optouts(acc["optouts"], cli), requests))
+    return ("accounts", a["input"], detail, a["read_as"], accounts)  # in lookup's order, not sorted
 
 
 def _page_answers(browser, text: str) -> list:
-    answers = browser.evaluate(f"ccauditAnswer({json.dumps(text)})", await_promise=True)
+    answers = browser.evaluate(f"ccauditAnswer({json.dumps(text)}, {{all: true}})", await_promise=True)
     return [_norm(a, cli=False) for a in answers]
+
+
+def _first_difference(page, cli, path="answer"):
+    """Where two nested answers first differ, for a readable failure."""
+    if isinstance(page, (list, tuple)) and isinstance(cli, (list, tuple)):
+        for i, (x, y) in enumerate(zip(page, cli)):
+            if x != y:
+                return _first_difference(x, y, f"{path}[{i}]")
+        return f"{path}: lengths {len(page)} (page) and {len(cli)} (lookup)"
+    return f"{path}: page {page!r} != lookup {cli!r}"
 
 
 def _check_parity(browser, con, inputs):
     for text in inputs:
-        assert _page_answers(browser, text) == _cli(con, text), text
+        page, cli = _page_answers(browser, text), _cli(con, text)
+        assert page == cli, f"{text!r}: " + _first_difference(page, cli)
 
 
 def test_single_file_page_agrees_with_lookup(browser, demo, single, tmp_path):

@@ -134,9 +134,9 @@ class LookupResult:
         """One ready-to-send request per dataset version holding the account's (or the photo's) photos."""
         out = []
         if self.photo_id is not None:
-            owner = self.photos[0].owner if self.photos else None
+            # the photo's own link (search.html cannot know its owner, and the link names it anyway)
             for hit in self.datasets:
-                out.append(_request(hit, owner or "named in the links below", owner, [self.photo_id]))
+                out.append(_request(hit, "named in the links below", None, [self.photo_id]))
         for account in self.accounts:
             for hit in account.datasets:
                 if hit.photo_ids:
