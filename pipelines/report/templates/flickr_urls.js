@@ -266,5 +266,5 @@ function label(item) {
   var form = ref.form === 'page' ? 'account' : ref.form;  // /photos/<owner>/ is the account's page
   return 'account ' + ref.owner + ' (' + (ref.owner_is_nsid ? 'NSID' : 'path alias') + ', ' + (own(FORM_LABELS, form) || form) + ')';
 }
-return { readText: readText, label: label, UrlError: UrlError, NSID_RE: NSID_RE, ALIAS_RE: ALIAS_RE, repr: repr };
+return { readText: readText, parseFlickrUrl: parseFlickrUrl, label: label, UrlError: UrlError, NSID_RE: NSID_RE, ALIAS_RE: ALIAS_RE, repr: repr };
 });
