@@ -40,8 +40,7 @@ from .words import dataset_label
 MAX_REFERENCES = 10_000          # per run: each is a database lookup; more is a job for SQL, not for lookup
 MAX_FROM_FILE_BYTES = inputs.MAX_FROM_FILE_BYTES
 MAX_API_RESOLUTIONS = 50         # flickr.urls.lookupUser calls per run (the key's budget is 3,600/hour)
-ALIAS_HINT = ("check the spelling, or look up your NSID or a link to one of your photos "
-              "(or set FLICKR_API_KEY so lookup asks Flickr)")
+ALIAS_HINT = "check the spelling, or try your NSID or a photo link (or set FLICKR_API_KEY to ask Flickr)"
 
 
 # --- the lookup ---------------------------------------------------------------------------------
@@ -187,7 +186,7 @@ _ITEM_COLUMNS = "dataset, version, photo_id, owner_ref, declared_license_id, dec
 
 def _answer_accounts(con, query: str, kind: str, what: str, accounts: list[Account], catalog) -> LookupResult:
     _fill_accounts(con, accounts, catalog)
-    detail = what if accounts else what + "; no account with that name is in the database"
+    detail = what  # "not in it" is said once, on the answer's own line
     return LookupResult(query=query, interpreted_as=kind, detail=detail, accounts=accounts)
 
 

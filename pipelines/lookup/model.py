@@ -35,6 +35,12 @@ class DatasetHit:
         """The dataset's name as a reader knows it ('IBM Diversity in Faces (DiF), version v1')."""
         return dataset_label(self.dataset, self.version, self.catalog)
 
+    @property
+    def named(self) -> str:
+        """The label, with the name the database stores it under when that differs (for SQL readers)."""
+        stored = f"{self.dataset} {self.version}"
+        return self.label if self.label == stored else f"{self.label} (stored as {stored})"
+
 
 @dataclass
 class PhotoHit:
@@ -150,7 +156,7 @@ class LookupResult:
         if self.photo_id is not None:
             lines += self._photo_lines()
         elif not self.accounts:
-            lines.append("  no account with that name or id is in the pool or in any ingested dataset")
+            lines.append("  not found: no account by that name or id is in the pool or in any dataset")
         else:
             if len(self.accounts) > 1:
                 lines.append(f"  {len(self.accounts)} different accounts match; each is shown on its own, "
@@ -181,7 +187,7 @@ class LookupResult:
             for hit in self.datasets:
                 declared = ", ".join(_license_name(i) or "?" for i in hit.declared_license_ids)
                 declared = f"it states the license {declared}" if declared else NO_DECLARED_LICENSE
-                lines.append(f"    {hit.label}: {hit.items:,} item(s); {declared}")
+                lines.append(f"    {hit.named}: {hit.items:,} item(s); {declared}")
                 lines.append(f"      removal: {_removal(hit)}")
         if photo and photo.flickr_status:
             now = photo.flickr_status + (f", {_license_name(photo.flickr_license_id)}"
@@ -203,7 +209,7 @@ def _account_lines(account: Account, prefix: str) -> list[str]:
         lines.append(f"    derived datasets: {len(account.photos):,} photo(s), {account.items_in_datasets:,} item(s) "
                      f"in {len(account.datasets)} dataset version(s):")
         for hit in account.datasets:
-            lines.append(f"      {hit.label}: {hit.photos:,} photo(s), {hit.items:,} item(s)")
+            lines.append(f"      {hit.named}: {hit.photos:,} photo(s), {hit.items:,} item(s)")
             lines.append(f"        removal: {_removal(hit)}")
         lines.append("    licenses: " + _license_summary(account.photos))
         shown = min(len(account.photos), TEXT_PHOTO_LIMIT)
