@@ -442,3 +442,27 @@ def test_an_account_answer_lists_its_photos_and_offers_the_requests(browser, dem
     assert texts == [r["text"] for r in run_lookup(con, [top[0]]).answers[0].removal_requests()]
     browser.drain()
     assert browser.errors() == []
+
+
+def test_a_published_address_gives_a_mailto_link_with_the_request(browser, demo, tmp_path, monkeypatch):
+    """Where the catalogue records an address (none of today's sources does), the page offers mailto:."""
+    import dataclasses
+
+    from pipelines import catalog
+    from pipelines.publish import search_index as search
+
+    con, _, top, _ = demo
+    real = catalog.entry_for
+
+    def with_address(name):
+        entry = real(name)
+        return dataclasses.replace(entry, removal_contact="removals@example.org") if entry and entry.key == "dif" else entry
+
+    monkeypatch.setattr(search, "entry_for", with_address)
+    report_dir = _build(con, tmp_path / "mail", False, monkeypatch)
+    account = next(a for a in top if any(d.dataset == "dif" for d in run_lookup(con, [a]).answers[0].accounts[0].datasets))
+    _shown(browser, (report_dir / "search.html").as_uri(), account)
+    links = browser.evaluate("Array.from(document.querySelectorAll('details.request a')).map(a => a.href)")
+    assert len(links) == 1 and links[0].startswith("mailto:removals%40example.org?subject=Removal%20request")
+    assert "To: removals@example.org" in browser.evaluate(
+        "Array.from(document.querySelectorAll('details.request textarea')).map(t => t.value).join('\\n')")
