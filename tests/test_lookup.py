@@ -461,7 +461,7 @@ def test_too_many_references_stop_reading_at_the_cap(tmp_path, capsys, monkeypat
 def test_removal_request_names_each_dataset_and_lists_every_photo(world):
     from pipelines.lookup.answer import run_lookup
 
-    con, db_path, photos, members, specs = world
+    con = world[0]
     nsid, expected = _megaface_user(world)
     out = run_lookup(con, [nsid]).as_text(removal=True)
     answer = lookup(con, nsid)
