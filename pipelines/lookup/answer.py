@@ -16,6 +16,7 @@ User input only ever reaches SQL as a bound parameter, and names are matched exa
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 import duckdb
@@ -307,12 +308,12 @@ def _photo_hits(con, per_photo: dict[int, dict], known: dict | None = None) -> l
 
 # --- several inputs (the CLI) ---------------------------------------------------------------------
 
-def read_inputs(queries: list[str], from_file: str | None = None) -> list[str]:
+def read_inputs(queries: list[str], from_file: str | None = None) -> Iterator[str]:
     """The texts to look up (see inputs.py); --from is capped at MAX_FROM_FILE_BYTES read."""
     return inputs.read_inputs(queries, from_file, MAX_FROM_FILE_BYTES)
 
 
-def run_lookup(con, texts: list[str], resolver: AliasResolver | None = None) -> LookupRun:
+def run_lookup(con, texts: Iterable[str], resolver: AliasResolver | None = None) -> LookupRun:
     items: list[TextReference] = []
     for text in texts:  # stop reading at the cap: a huge input is refused as fast as a small one
         items += read_text(text, limit=MAX_REFERENCES - len(items))
