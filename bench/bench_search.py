@@ -78,7 +78,7 @@ class _Quiet(SimpleHTTPRequestHandler):
 
 
 def browser_queries(out: Path, queries: list[str]) -> list[dict]:
-    from tests.test_report_browser import Browser, find_chromium
+    from tests.browser_support import Browser, find_chromium
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(out)))
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -208,10 +208,11 @@ def cmd_lookup(args) -> int:
     finally:
         if client:
             client.close()
+    removal = getattr(args, "removal_request", False)
     if args.json:
-        _print_json(run.as_dict())
-    elif run.as_text():
-        print(run.as_text())
+        _print_json(run.as_dict(removal))
+    elif run.as_text(removal):
+        print(run.as_text(removal))
     for line in run.error_lines():
         print(line, file=sys.stderr)
     return run.exit_code
@@ -422,6 +423,9 @@ def build_parser(manifest_formats: bool = True) -> argparse.ArgumentParser:
     lookup.add_argument("--from", dest="from_file", metavar="FILE",
                         help="read references from FILE, one per line ('-' for standard input)")
     lookup.add_argument("--json", action="store_true", help="machine-readable output (shape in docs/lookup.md)")
+    lookup.add_argument("--removal-request", action="store_true",
+                        help="also write, per dataset holding the photos, a ready-to-send removal request "
+                             "(the dataset's published route and every photo link)")
     lookup.set_defaults(func=cmd_lookup)
 
     migrate = commands.add_parser(

@@ -24,6 +24,8 @@ from pipelines.flickr.urls import (
     parse_photo_ref,
     read_text,
 )
+from tests.flickr_links import as_json, spelled, texts
+from tests.flickr_links import load as load_cases
 
 
 def _b58(number: int) -> str:
@@ -39,87 +41,9 @@ def _b58_decode(code: str) -> int:
     return sum(BASE58_ALPHABET.index(ch) * 58 ** i for i, ch in enumerate(reversed(code)))
 
 
-PHOTOS = [
-    # (url, photo_id, owner, owner_is_nsid, form)
-    ("https://www.flickr.com/photos/39019111@N00/6255196340/", 6255196340, "39019111@N00", True, "page"),
-    ("http://www.flickr.com/photos/39019111@N00/6255196340", 6255196340, "39019111@N00", True, "page"),
-    ("https://flickr.com/photos/brokentaco/5215831864", 5215831864, "brokentaco", False, "page"),
-    ("https://m.flickr.com/photos/brokentaco/5215831864/", 5215831864, "brokentaco", False, "page"),
-    ("https://www.flickr.com/photos/brokentaco/5215831864/in/photostream/", 5215831864, "brokentaco", False, "page"),
-    ("https://www.flickr.com/photos/brokentaco/5215831864/in/album-72157607317745768/", 5215831864,
-     "brokentaco", False, "page"),
-    ("https://www.flickr.com/photos/brokentaco/5215831864/sizes/l/", 5215831864, "brokentaco", False, "page"),
-    ("https://www.flickr.com/photos/brokentaco/5215831864/lightbox", 5215831864, "brokentaco", False, "page"),
-    ("https://www.flickr.com/photos/brokentaco/5215831864/?foo=bar#comments", 5215831864, "brokentaco", False, "page"),
-    ("HTTPS://WWW.FLICKR.COM/photos/Broken_Taco-2/5215831864", 5215831864, "Broken_Taco-2", False, "page"),
-    ("www.flickr.com/photos/39019111@N00/6255196340/", 6255196340, "39019111@N00", True, "page"),
-    ("  https://www.flickr.com/photos/39019111@N00/6255196340/  ", 6255196340, "39019111@N00", True, "page"),
-    ("http://farm7.staticflickr.com/6116/6255196340_da26cf2c9e_z.jpg", 6255196340, None, False, "static"),
-    ("https://farm3.static.flickr.com/2345/3588949802_0123abcd.jpg", 3588949802, None, False, "static"),
-    ("https://live.staticflickr.com/4129/5215831864_46f356962f_o.jpg", 5215831864, None, False, "static"),
-    ("https://live.staticflickr.com/65535/52158318640_46f356962f_3k.png", 52158318640, None, False, "static"),
-    ("https://c1.staticflickr.com/5/4129/5215831864_46f356962f_o.jpg", 5215831864, None, False, "static"),
-    ("https://www.flickr.com/photo.gne?id=1808093328", 1808093328, None, False, "gne"),
-    ("http://flickr.com/photo.gne?rb=1&id=1808093328", 1808093328, None, False, "gne"),
-    (f"https://flic.kr/p/{_b58(5215831864)}", 5215831864, None, False, "short"),
-    (f"http://flic.kr/p/{_b58(6255196340)}/", 6255196340, None, False, "short"),
-    # every era and kind of file and page
-    ("https://www.flickr.com/photos/coast_guard/32812033543/", 32812033543, "coast_guard", False, "page"),
-    ("http://flickr.com/photo/17277074@N00/2619974961", 2619974961, "17277074@N00", True, "page"),
-    ("https://www.flickr.com/photo/coast_guard/32812033543/", 32812033543, "coast_guard", False, "page"),
-    ("https://www.flickr.com/photo_zoom.gne?id=196155401&size=m", 196155401, None, False, "gne"),
-    ("https://www.flickr.com/photo_exif.gne?id=1427904898", 1427904898, None, False, "gne"),
-    ("https://www.flickr.com/photo_edit.gne?id=1427904898", 1427904898, None, False, "gne"),
-    ("http://www.flickr.com/photo_sizes.gne?id=1427904898&size=o", 1427904898, None, False, "gne"),
-    ("https://www.flickr.com/video_download.gne?id=52868534222", 52868534222, None, False, "gne"),
-    ("https://www.flickr.com/video.gne?id=52868534222", 52868534222, None, False, "gne"),
-    ("www.flickr.com/photo.gne?id=105", 105, None, False, "gne"),
-    ("https://www.flickr.com/photo.gne?short=2ouuqFT", _b58_decode("2ouuqFT"), None, False, "gne"),
-    ("https://live.staticflickr.com/65535/53381630964_63d765ee92_s.jpg", 53381630964, None, False, "static"),
-    ("http://static.flickr.com/63/155697786_0125559b4e.jpg", 155697786, None, False, "static"),
-    ("http://farm1.static.flickr.com/82/241708183_dd0847d5c7_o.jpg", 241708183, None, False, "static"),
-    ("https://farm5.staticflickr.com/4586/37767087695_bb4ecff5f4_o.jpg", 37767087695, None, False, "static"),
-    ("https://farm66.staticflickr.com/65535/49934617896_0d9e3fe7b5_k.jpg", 49934617896, None, False, "static"),
-    ("https://photos12.flickr.com/16159487_3a6615a565_b.jpg", 16159487, None, False, "static"),
-    ("http://photos4.flickr.com/3588949_0123abcdef_o.jpg", 3588949, None, False, "static"),
-    ("https://c8.staticflickr.com/6/5159/14288803431_7cf094b085_b.jpg", 14288803431, None, False, "static"),
-    ("https://live.staticflickr.com/2903/32812033543_c1b3784192_w_d.jpg", 32812033543, None, False, "static"),
-    ("https://live.staticflickr.com/2903/32812033543_c1b3784192_o_d.jpg", 32812033543, None, False, "static"),
-    ("https://live.staticflickr.com/2903/32812033543_c1b3784192_b_d.jpg", 32812033543, None, False, "static"),
-    ("https://live.staticflickr.com/2903/32812033543_c1b3784192_d.jpg", 32812033543, None, False, "static"),
-    ("https://live.staticflickr.com/2903/32812033543_c1b3784192_o.JPG", 32812033543, None, False, "static"),
-    ("https://live.staticflickr.com/2903/32812033543_c1b3784192_o.gif?zz=1", 32812033543, None, False, "static"),
-    ("http://farm7.staticflickr.com/6097/6325727670_5192fe3be9.jpg", 6325727670, None, False, "static"),
-    ("http://www.flickr.com/photos/61048402@N08/6325727670/", 6325727670, "61048402@N08", True, "page"),
-    ("https://live.staticflickr.com/video/52868534222/346a41e5a9/1080p.mp4", 52868534222, None, False, "video"),
-    ("https://live.staticflickr.com/video/52868534222/346a41e5a9/orig.mp4?s=eyJpIjo", 52868534222, None, False,
-     "video"),
-    ("https://live.staticflickr.com/video/52868534222/346a41e5a9/360p.mp4", 52868534222, None, False, "video"),
-    ("https://farm9.staticflickr.com/8504/8130464513_e1b7ab4f20_o.mp4", 8130464513, None, False, "video"),
-    ("https://www.flickr.com/photos/someone/52868534222/play/orig/346a41e5a9/", 52868534222, "someone", False,
-     "page"),
-    ("https://www.flickr.com/photos/someone/52868534222/play/hd/346a41e5a9/", 52868534222, "someone", False,
-     "page"),
-    ("https://secure.flickr.com/photos/brokentaco/5215831864/", 5215831864, "brokentaco", False, "page"),
-    ("https://www.flickr.com/photos/brokentaco//5215831864", 5215831864, "brokentaco", False, "page"),
-    ("https://www.flickr.com/photos/39019111%40N00/6255196340/", 6255196340, "39019111@N00", True, "page"),
-    ("https://www.flickr.com/photos/39019111@n00/6255196340/", 6255196340, "39019111@N00", True, "page"),
-    ("https://m.flickr.com/#/photos/brokentaco/5215831864/", 5215831864, "brokentaco", False, "page"),
-    ("https://www.flickr.com/photos/brokentaco/5215831864/meta/", 5215831864, "brokentaco", False, "page"),
-    ("//www.flickr.com/photos/brokentaco/5215831864/", 5215831864, "brokentaco", False, "page"),
-    ("FLICKR.COM/photos/brokentaco/5215831864", 5215831864, "brokentaco", False, "page"),
-    ("live.staticflickr.com/2903/32812033543_c1b3784192_w_d.jpg", 32812033543, None, False, "static"),
-    ("flic.kr/p/2ouuqFT", _b58_decode("2ouuqFT"), None, False, "short"),
-    ("https://www.flickr.com:443/photos/brokentaco/5215831864", 5215831864, "brokentaco", False, "page"),
-    ("https://www.flickr.com./photos/brokentaco/5215831864", 5215831864, "brokentaco", False, "page"),
-    ("https://farm2.staticflickr.com/1/2_3.jpg", 2, None, False, "static"),
-    ("https://live.staticflickr.com/2/5000001_abcdef_b.jpg", 5000001, None, False, "static"),
-    ("https://embedr.flickr.com/photos/52868534222", 52868534222, None, False, "page"),
-    ("http://www.flickr.com/apps/video/stewart.swf?v=71377&photo_id=3390931086", 3390931086, None, False, "video"),
-    ("https://www.flickr.com/photos/someone/3390931086/in/pool-somegroup/", 3390931086, "someone", False, "page"),
-    ("https://www.flickr.com/photos/someone/3390931086/in/dateposted/", 3390931086, "someone", False, "page"),
-    ("https://www.flickr.com/photos/someone/3390931086/player/", 3390931086, "someone", False, "page"),
-]
+# The cases live in tests/data/flickr_links.json, shared with the Node test of the page's parser.
+CASES = load_cases()
+PHOTOS = [(url, int(photo_id), owner, nsid, form) for url, photo_id, owner, nsid, form in CASES["photos"]]
 
 
 @pytest.mark.parametrize("url, photo_id, owner, owner_is_nsid, form", PHOTOS)
@@ -128,17 +52,7 @@ def test_photo_urls(url, photo_id, owner, owner_is_nsid, form):
     assert parse_photo_ref(url).photo_id == photo_id
 
 
-def _spellings(url: str) -> list[str]:
-    """The same link as people write it: scheme or not, http/https, host case, pasted in prose."""
-    scheme, rest = url.split("://", 1)
-    host, _, path = rest.partition("/")
-    out = {url, rest, f"http://{rest}", f"https://{rest}", f"{scheme}://{host.upper()}/{path}",
-           f"{url}.", f"{url},", f"({url})", f"<{url}>", f'"{url}"', f"{url}!", f"{url});", f"'{url}'"}
-    return sorted(out)
-
-
-SPELLED = [(spelled, photo_id) for url, photo_id, *_ in PHOTOS[21:] if "://" in url and not url.startswith("//")
-           for spelled in _spellings(url.strip())]
+SPELLED = spelled(CASES)
 
 
 @pytest.mark.parametrize("url, photo_id", SPELLED)
@@ -196,32 +110,7 @@ def test_other_file_names_are_errors_not_names(name):
         parse_flickr_url(name)
 
 
-USERS = [
-    ("https://www.flickr.com/photos/39019111@N00/", "39019111@N00", True),
-    ("https://www.flickr.com/photos/brokentaco", "brokentaco", False),
-    ("https://www.flickr.com/people/brokentaco/", "brokentaco", False),
-    ("https://www.flickr.com/people/118815643@N04/", "118815643@N04", True),
-    ("https://www.flickr.com/photos/brokentaco/page3", "brokentaco", False),
-    ("https://www.flickr.com/photos/blueminds/albums", "blueminds", False),
-    ("https://www.flickr.com/photos/blueminds/albums/", "blueminds", False),
-    ("https://www.flickr.com/photos/blueminds/albums/page2", "blueminds", False),
-    ("https://www.flickr.com/photos/blueminds/sets/", "blueminds", False),
-    ("https://www.flickr.com/photos/blueminds/favorites", "blueminds", False),
-    ("https://www.flickr.com/photos/blueminds/favorites/page4/", "blueminds", False),
-    ("https://www.flickr.com/photos/blueminds/galleries/", "blueminds", False),
-    ("https://www.flickr.com/photos/blueminds/map", "blueminds", False),
-    ("https://www.flickr.com/photos/blueminds/?saved=1", "blueminds", False),
-    ("https://www.flickr.com/people/blueminds/page3", "blueminds", False),
-    ("https://www.flickr.com/people/blueminds/contacts/", "blueminds", False),
-    ("flickr.com/photos/henri_light/", "henri_light", False),
-    ("https://m.flickr.com/photos/henri_light", "henri_light", False),
-    ("https://secure.flickr.com/people/12345678@n01", "12345678@N01", True),
-    ("HTTP://WWW.FLICKR.COM/PHOTOS/Henri_Light", "Henri_Light", False),
-    ("https://www.flickr.com/photos/henri_light/tags/", "henri_light", False),
-    ("https://www.flickr.com/photos/henri_light/archives/date-taken/2010/", "henri_light", False),
-    ("https://embedr.flickr.com/photostreams/65541944@N07", "65541944@N07", True),
-    ("https://www.flickr.com/photos/henri_light/with/3390931086/", "henri_light", False),
-]
+USERS = [tuple(case) for case in CASES["users"]]
 
 
 @pytest.mark.parametrize("url, owner, owner_is_nsid", USERS)
@@ -239,31 +128,7 @@ def test_account_links_in_prose(url, owner, _nsid, wrap):
     assert [(r.kind, r.owner) for r in refs] == [("user", owner)]
 
 
-UNSUPPORTED = [
-    ("https://www.flickr.com/photos/cat_tac/albums/72157666833379009", "album"),
-    ("https://www.flickr.com/photos/cat_tac/sets/72157666833379009/", "album"),
-    ("https://www.flickr.com/photos/andygocher/albums/72157648252420622/page3", "album"),
-    ("https://www.flickr.com/photos/x/albums/721576", "album"),
-    ("http://flic.kr/s/aHsjybZ5ZD", "album"),
-    ("https://www.flickr.com/photos/flickr/galleries/72157722096057728/", "gallery"),
-    ("https://flic.kr/y/2Xry4Jt", "gallery"),
-    ("https://www.flickr.com/photos/x/collections/72157600000000000/", "collection"),
-    ("https://www.flickr.com/groups/slovenia/pool", "group"),
-    ("https://www.flickr.com/groups/slovenia", "group"),
-    ("https://www.flickr.com/groups/51035612836@N01/discuss/72157616713786392/", "group"),
-    ("https://flic.kr/g/abc", "group"),
-    ("https://www.flickr.com/photos/tags/tennis/", "tag"),
-    ("https://www.flickr.com/photos/tags/cat/", "tag"),
-    ("https://www.flickr.com/tags/tennis", "tag"),
-    ("https://www.flickr.com/photos/coast_guard/tags/helicopter/", "tag"),
-    ("https://www.flickr.com/search/?text=cats", "search"),
-    ("https://www.flickr.com/explore", "explore"),
-    ("https://www.flickr.com/photos/friends/", "friends' photos"),
-    ("https://www.flickr.com/photos/me/", "'me' (whoever is logged in)"),
-    ("https://www.flickr.com/galleries/", "gallery"),
-    ("https://www.flickr.com/commons", "Commons"),
-    ("https://www.flickr.com/photos/organize/", "organizer"),
-]
+UNSUPPORTED = [tuple(case) for case in CASES["unsupported"]]
 
 
 @pytest.mark.parametrize("url, kind", UNSUPPORTED)
@@ -274,57 +139,13 @@ def test_unsupported_kinds_are_named(url, kind):
     assert f"a Flickr {kind} link" in str(caught.value)
 
 
-@pytest.mark.parametrize("url", [
-    "https://www.flickr.com/gp/realphotomatt/M195SLkj98",
-    "https://www.flickr.com/gp/199246608@N02/nSN80jZ64E",
-    "https://flic.kr/ps/ZVcni",
-    "flic.kr/ps/ZVcni",
-    "https://www.flickr.com/short_urls.gne?photostream=ZVcni",
-])
+@pytest.mark.parametrize("url", CASES["needs_api"])
 def test_links_only_flickr_can_resolve(url):
     with pytest.raises(NeedsFlickrApi, match="needs the Flickr API"):
         parse_flickr_url(url)
 
 
-BAD = [
-    ("", "empty"),
-    ("not a url", "spaces"),
-    ("notaurl", "not a Flickr"),
-    ("https://example.com/photos/x/123/", "not a Flickr"),
-    ("example.com/photos/x/123/", "not a Flickr"),
-    ("https://commons.wikimedia.org/wiki/File:Gnome.jpg", "not a Flickr"),
-    ("https://www.flickr.com.evil.com/photos/x/1/", "not a Flickr"),
-    ("https://flickr.com@evil.com/photos/x/1/", "not a Flickr"),
-    ("https://notflickr.com/photos/x/1/", "not a Flickr"),
-    ("https://staticflickr.com.evil.net/1/2_abcdef1234.jpg", "not a Flickr"),
-    ("ftp://www.flickr.com/photos/x/123/", "http"),
-    ("javascript:alert(1)", "not a Flickr"),
-    ("https:/www.flickr.com/photos/x/123/", "malformed"),
-    ("https://www.flickr.com/", "home page"),
-    ("https://www.flickr.com/photos/bad'alias/123/", "neither an NSID"),
-    ("https://www.flickr.com/photo.gne?id=12x", "not a number"),
-    ("https://www.flickr.com/photo.gne", "without a photo id"),
-    ("https://www.flickr.com/photo_zoom.gne?size=m", "without a photo id"),
-    ("https://www.flickr.com/photos/x/99999999999999999999/", "out of range|neither|not read|album"),
-    ("https://flic.kr/p/0OIl", "base58"),
-    ("https://flic.kr/p/", "short link"),
-    ("https://flic.kr/", "short link"),
-    ("https://www.flickr.com/photo.gne?short=0OIl", "base58"),
-    ("https://live.staticflickr.com/4129/notaphoto.jpg", "file name"),
-    ("https://live.staticflickr.com/a/b/c/5215831864_46f356962f.jpg", "unexpected path"),
-    ("https://farm7.staticflickr.com/6116/6255196340_ZZ_z.jpg", "file name"),
-    ("https://farm4.static.flickr.com/3/buddyicons/12345678@N00.jpg", "unexpected path"),
-    ("https://live.staticflickr.com/video/abc/346a41e5a9/1080p.mp4", "not a number"),
-    ("https://api.flickr.com/services/rest/?method=flickr.photos.getInfo", "serves no photo"),
-    ("https://www.flickr.com/photos/x%ff/1/", "percent-encoding|neither"),
-    ("https://www.flickr.com/people/x/123/", "not a photo page"),
-    ("https://www.flickr.com/help/forum/", "help"),
-    ("https://www.flickr.com/photos/", "not read"),
-    ("https://www.flickr.com/photos/x/0/", "out of range"),
-    ("https://www.flickr.com:99999/photos/x/1", "malformed"),
-    ("https://embedr.flickr.com/other/1", "embed"),
-    ("http://www.flickr.com/apps/video/stewart.swf?v=71377", "without a photo_id"),
-]
+BAD = [tuple(case) for case in CASES["bad"]]
 
 
 @pytest.mark.parametrize("bad, reason", BAD)
@@ -458,3 +279,13 @@ def test_links_glued_to_markup_are_found(text, photo_id):
 def test_text_that_mentions_flickr_but_holds_no_readable_link_is_an_error(text):
     [item] = read_text(text)
     assert item.error and item.name is None
+
+
+@pytest.mark.parametrize("text", texts(CASES))
+def test_read_text_gives_the_shared_answer(text):
+    """Every case of the shared file, read exactly as pinned there (and as the page's parser must, tests/js)."""
+    assert as_json(read_text(text)) == CASES["read_text"][text]
+
+
+def test_the_shared_file_pins_every_case():
+    assert set(CASES["read_text"]) == set(texts(CASES))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -372,3 +373,144 @@ def _cli_db_with_megaface(tmp_path, capsys, faces: int, name: str) -> str:
                  "--dataset-version", "1", str(manifest)]) == 0
     capsys.readouterr()
     return db
+
+
+# --- --from reads a bounded number of bytes from any kind of source (issue 24) ---------------------
+
+def _empty_db(tmp_path) -> str:
+    from pipelines.db import connect
+
+    db = str(tmp_path / "empty.duckdb")
+    connect(db).close()
+    return db
+
+
+@pytest.mark.parametrize("source", ["/dev/zero", "/dev/urandom"])
+def test_from_an_endless_device_stops_at_the_cap(tmp_path, capsys, source):
+    import resource
+
+    from pipelines.cli import main
+
+    if not Path(source).exists():
+        pytest.skip(f"{source} is not on this system")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert main(["--db", _empty_db(tmp_path), "lookup", "--from", source]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"ccaudit: error: --from {source}:")
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 64 * 1024  # KB: well under 64 MB more
+
+
+def test_from_a_fifo_and_from_a_growing_pipe_are_capped_by_bytes_read(tmp_path, capsys, monkeypatch):
+    import os
+    import threading
+
+    from pipelines.cli import main
+    from pipelines.lookup import answer as lookup_module
+
+    monkeypatch.setattr(lookup_module, "MAX_FROM_FILE_BYTES", 1000)
+    fifo = tmp_path / "refs.fifo"
+    os.mkfifo(fifo)
+    stop = threading.Event()
+
+    def write_forever():  # a writer that never ends: only the reader's cap can stop this
+        try:
+            with open(fifo, "wb") as handle:
+                while not stop.is_set():
+                    handle.write(b"12345678@N00\n" * 100)
+        except BrokenPipeError:
+            pass
+
+    writer = threading.Thread(target=write_forever, daemon=True)
+    writer.start()
+    try:
+        assert main(["--db", _empty_db(tmp_path), "lookup", "--from", str(fifo)]) == 2
+    finally:
+        stop.set()
+    writer.join(timeout=10)
+    assert "more than the" in capsys.readouterr().err
+    # a small FIFO is read like a file
+    small = tmp_path / "small.fifo"
+    os.mkfifo(small)
+    threading.Thread(target=lambda: small.write_bytes(b"12345678@N00\n"), daemon=True).start()
+    assert main(["--db", _empty_db(tmp_path), "lookup", "--from", str(small)]) == 1
+    assert "12345678@N00" in capsys.readouterr().out
+
+
+def test_too_many_references_stop_reading_at_the_cap(tmp_path, capsys, monkeypatch):
+    """The reference cap ends the reading: a file of 10x the cap costs about what the cap does."""
+    from pipelines.cli import main
+    from pipelines.flickr import urls
+
+    calls = {"n": 0}
+    real = urls._read_token
+
+    def counting(token, in_prose):
+        calls["n"] += 1
+        return real(token, in_prose)
+
+    monkeypatch.setattr(urls, "_read_token", counting)
+    many = tmp_path / "many.txt"
+    many.write_text(" ".join(str(10_000_000 + i) for i in range(100_000)))  # one line, 100,000 ids
+    assert main(["--db", _empty_db(tmp_path), "lookup", "--from", str(many)]) == 2
+    assert "at most 10,000 per run" in capsys.readouterr().err
+    assert calls["n"] <= 10_001
+
+
+# --- the removal request (issue 23 item 5) -----------------------------------------------------------
+
+def test_removal_request_names_each_dataset_and_lists_every_photo(world):
+    from pipelines.lookup.answer import run_lookup
+
+    con = world[0]
+    nsid, expected = _megaface_user(world)
+    out = run_lookup(con, [nsid]).as_text(removal=True)
+    answer = lookup(con, nsid)
+    requests = answer.removal_requests()
+    assert {r["dataset_key"] for r in requests} == {d.dataset for d in answer.accounts[0].datasets}
+    for request in requests:
+        hit = next(d for d in answer.accounts[0].datasets if d.dataset == request["dataset_key"])
+        assert f"--- removal request: {hit.label} ---" in out
+        links = [line for line in request["text"].splitlines() if line.startswith("https://www.flickr.com/photos/")]
+        assert links == [f"https://www.flickr.com/photos/{nsid}/{pid}/" for pid in hit.photo_ids]
+        assert set(hit.photo_ids) == {pid for pid, where in expected.items()
+                                      if f"{hit.dataset} {hit.version}" in where}
+        assert hit.label in request["text"] and request["text"] in out + "\n"
+    dif = next((r for r in requests if r["dataset_key"] == "dif"), None)
+    if dif:  # the catalogue's route: e-mail, no published address, what it asks for, its source
+        assert "Send this by e-mail to IBM Research" in dif["text"] and "No e-mail address is published" in dif["text"]
+        assert "links to the photos" in dif["text"] and "Source: NBC News" in dif["text"]
+    data = run_lookup(con, [nsid]).as_dict(removal=True)
+    assert [r["text"] for r in data["answers"][0]["removal_requests"]] == [r["text"] for r in requests]
+
+
+def test_removal_request_from_the_cli(tmp_path, capsys):
+    from pipelines.cli import main
+
+    db = _cli_db_with_megaface(tmp_path, capsys, faces=2, name="removal")
+    assert main(["--db", db, "lookup", "12345678@N00", "--removal-request"]) == 0
+    out = capsys.readouterr().out
+    assert "--- removal request: mf 1 ---" in out and "https://www.flickr.com/photos/12345678@N00/5215831864/" in out
+    assert "No removal route is published for this dataset" in out and "To: (no published address)" in out
+    assert main(["--db", db, "lookup", "5215831864", "--removal-request", "--json"]) == 0
+    [request] = json.loads(capsys.readouterr().out)["answers"][0]["removal_requests"]
+    assert request["photo_ids"] == [5215831864] and "https://www.flickr.com/photo.gne?id=5215831864" in request["text"]
+
+
+def test_plain_words_and_dataset_names(world):
+    con, *_ = world
+    nsid, _ = _megaface_user(world)
+    text = lookup(con, nsid).as_text()
+    assert "declared license none" not in text and "megaface v1:" not in text
+    assert "MegaFace (MF2), version" in text
+    assert re.search(r"(forbids|allows) commercial use", text)
+    account = lookup(con, nsid).accounts[0]
+    assert account.first_upload and account.last_upload and account.first_upload <= account.last_upload
+    assert f"uploaded {account.first_upload:%Y-%m-%d} to {account.last_upload:%Y-%m-%d}" in text
+
+
+def test_a_typo_gets_a_short_answer(world):
+    con, *_ = world
+    answer = lookup(con, "nobody_by_this_name_xyz")
+    assert not answer.found
+    text = answer.as_text().replace("nobody_by_this_name_xyz", "x")  # the input is echoed; the rest is short
+    assert len(text) < 250 and "check the spelling" in text and "path alias" in text

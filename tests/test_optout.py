@@ -176,3 +176,66 @@ def test_cli_full_width_photo_is_one_line_error(db_path, capsys):
     assert main(["--db", str(db_path), "optout", "add", "--photo", "９９９"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("ccaudit: error: photo opt-out needs") and err.count("\n") == 1
+
+
+# --- where an opt-out stands: the same rule in the report and in lookup (issue 23 item 4) -------------
+
+def _versions_world(con):
+    """One account with 3 photos: 'faces' v1 (before the request) holds 2, v2 (after) holds none;
+    'crops' v1 (after) holds 1; 'other' (after) never held any; the request is on 2026-02-01."""
+    from datetime import timedelta
+
+    base = datetime(2026, 1, 1)
+    con.executemany("INSERT INTO yfcc_photos (photo_id, line_no, owner_nsid, license_id, uploaded_at, source_file, is_video, source_line) "
+                    "VALUES (?, ?, '11111111@N00', 2, ?, 'x.tsv', false, 1)",
+                    [[900 + i, i, base - timedelta(days=400 * (i + 1))] for i in range(3)])
+    con.execute("INSERT INTO yfcc_photos (photo_id, line_no, owner_nsid, license_id, source_file, is_video, source_line) "
+                "VALUES (999, 9, '22222222@N00', 4, 'x.tsv', false, 1)")
+    for dataset, version, ids, at in [("faces", "1", [900, 901], base), ("faces", "2", [999], base + timedelta(days=60)),
+                                      ("crops", "1", [902], base + timedelta(days=60)),
+                                      ("other", "1", [999], base + timedelta(days=60))]:
+        con.execute("INSERT INTO datasets (dataset, version, format, items, ingested_at) VALUES (?, ?, 'csv', ?, ?)",
+                    [dataset, version, len(ids), at])
+        con.executemany("INSERT INTO dataset_items (dataset, version, item_key, photo_id) VALUES (?, ?, ?, ?)",
+                        [[dataset, version, f"{dataset}{version}-{pid}", pid] for pid in ids])
+    add_optout(con, "user", "11111111@N00", requested_at=datetime(2026, 2, 1))
+
+
+def test_a_dataset_that_never_held_the_photos_is_never_said_to_honour_the_request(con):
+    from pipelines.lookup.answer import lookup
+    from pipelines.resources import read_sql
+
+    _versions_world(con)
+    account = lookup(con, "11111111@N00").accounts[0]
+    [states] = account.standings
+    assert [(s.dataset, s.version, s.state, s.items) for s in states] == [
+        ("crops", "1", "still distributed", 1), ("faces", "1", "before the request", 2),
+        ("faces", "2", "honours", 0)]  # 'other' never held them: not named at all
+    text = lookup(con, "11111111@N00").as_text()
+    assert "still distributed by crops 1: 1 item(s)" in text and "faces 2 honours it" in text
+    assert "other" not in text
+    # the report's rule agrees: honoured by faces 2, still in crops 1, 'other' nowhere
+    row = con.execute(read_sql("reports", "optouts_status.sql")).fetchone()
+    columns = [d[0] for d in con.description]
+    row = dict(zip(columns, row))
+    assert (row["status"], row["still_in"], row["honoured_by"], row["items_still_present"]) == (
+        "still distributed", "crops 1", "faces 2", 1)
+    by_dataset = {r[0]: r for r in con.execute(read_sql("reports", "optouts_by_dataset.sql")).fetchall()}
+    columns = [d[0] for d in con.description]
+    other = dict(zip(columns, by_dataset["other"]))
+    faces = dict(zip(columns, by_dataset["faces"]))
+    assert (other["requests_honoured"], other["requests_never_held"]) == (0, 1)
+    assert (faces["requests_honoured"], faces["requests_never_held"]) == (1, 0)
+
+
+def test_the_report_never_says_honours_for_a_dataset_that_never_held_the_photos():
+    from pipelines.report.findings import dataset_sentence
+
+    figures = {"auditable": True, "photos_commercial_use_known": 10, "photos_forbid_commercial": 5,
+               "photographer_credit": "none", "items": 10, "items_with_author": 0, "photos_noderivs": 0,
+               "photos_cc_licensed": 10, "photos_declared_more_rights": 0, "photos_sharealike_dropped": 0}
+    never = {"requests_before_version": 1, "requests_still_distributed": 0, "requests_honoured": 0,
+             "requests_never_held": 1}
+    assert "honour" not in dataset_sentence(figures, None, never)
+    honoured = dict(never, requests_honoured=1, requests_never_held=0)
+    assert "it honours the 1 opt-out request" in dataset_sentence(figures, None, honoured)

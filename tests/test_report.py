@@ -494,7 +494,7 @@ def test_optouts_checked_against_later_versions(report_db, tmp_path):
     report_db.execute("INSERT INTO optouts VALUES ('user', '11111111@N00', TIMESTAMP '2026-02-28', NULL)")
     # a photo opted out after faces v1 was ingested: no later version yet.
     report_db.execute("INSERT INTO optouts VALUES ('photo', '5000003', TIMESTAMP '2026-03-02', NULL)")
-    # carol's photos are in no dataset: honoured.
+    # carol's photos are in no dataset: nothing to honour (issue 23: never "honoured" by a dataset that never held them).
     report_db.execute("INSERT INTO optouts VALUES ('user', '44444444@N03', TIMESTAMP '2026-02-01', NULL)")
     summary = read_summary(publish_report(report_db, tmp_path / "out", publish_mode="full", now=DAY1).report_dir)
     rows = {r["value"]: r for r in summary["tables"]["optouts_status"]["rows"]}
@@ -502,8 +502,8 @@ def test_optouts_checked_against_later_versions(report_db, tmp_path):
     assert rows["11111111@N00"]["items_still_present"] == 8
     assert rows["11111111@N00"]["still_in"] == "faces 1"
     assert rows["5000003"]["status"] == "not yet checked"
-    assert rows["44444444@N03"]["status"] == "honoured"
-    assert summary["metrics"]["optouts"] == {"requests": 3, "honoured": 1, "still_distributed": 1,
+    assert rows["44444444@N03"]["status"] == "never held"
+    assert summary["metrics"]["optouts"] == {"requests": 3, "honoured": 0, "never_held": 1, "still_distributed": 1,
                                              "not_yet_checked": 1, "items_still_present": 8}
 
 

@@ -19,6 +19,7 @@ guessed: a link that cannot be read is an error, never a name.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -439,21 +440,28 @@ def _read_token(token: str, in_prose: bool) -> TextReference | None:
     return None
 
 
-def read_text(text: str) -> list[TextReference]:
+def read_text(text: str, limit: int | None = None) -> list[TextReference]:
     """Every reference in what a person typed or pasted, in order.
 
     Links (with or without scheme), host names and file names must parse or are errors; NSIDs are
     accounts; numbers are photo ids (in prose, numbers of 6+ digits). Text holding none of these is
-    one name (usernames may contain spaces and dots). Empty text gives no reference.
+    one name (usernames may contain spaces and dots). Empty text gives no reference. With `limit`,
+    reading stops once limit + 1 references are found (enough to say "too many").
     """
     if not isinstance(text, str):
         return [TextReference(repr(text), error="not text")]
     stripped = text.strip().lstrip("\ufeff")
     if not stripped:
         return []
-    tokens = _TOKEN_RE.findall(stripped)
-    in_prose = len(tokens) > 1
-    found = [ref for token in tokens if (ref := _read_token(token, in_prose)) is not None]
+    tokens = _TOKEN_RE.finditer(stripped)
+    first, second = next(tokens, None), next(tokens, None)
+    in_prose = second is not None
+    found: list[TextReference] = []
+    for match in itertools.chain((m for m in (first, second) if m is not None), tokens):
+        if (ref := _read_token(match.group(), in_prose)) is not None:
+            found.append(ref)
+            if limit is not None and len(found) > limit:
+                break
     if found:
         return found
     if _LINKISH_RE.search(stripped):

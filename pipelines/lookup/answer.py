@@ -16,260 +16,32 @@ User input only ever reaches SQL as a bound parameter, and names are matched exa
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 import duckdb
 
 from ..catalog import NO_REMOVAL_ROUTE, entry_for
+from ..errors import InputError
 from ..flickr.urls import ALIAS_RE, FlickrRef, TextReference, normalise_nsid, read_text
-from ..licenses import LICENSES
 from ..optout import OptOut, optouts_for
-from ..textsafe import escape_controls, escape_fields
+from . import inputs
+from .model import (  # noqa: F401 -- re-exported: callers import the answer types from here
+    POOL,
+    TEXT_PHOTO_LIMIT,
+    Account,
+    DatasetHit,
+    LookupResult,
+    LookupRun,
+    PhotoHit,
+)
+from .standing import standing
+from .words import dataset_label
 
-TEXT_PHOTO_LIMIT = 25
 MAX_REFERENCES = 10_000          # per run: each is a database lookup; more is a job for SQL, not for lookup
-MAX_FROM_FILE_BYTES = 20 * 2**20
+MAX_FROM_FILE_BYTES = inputs.MAX_FROM_FILE_BYTES
 MAX_API_RESOLUTIONS = 50         # flickr.urls.lookupUser calls per run (the key's budget is 3,600/hour)
-ALIAS_HINT = ("Flickr path aliases are not in YFCC100M; ccaudit knows them only for accounts it enriched. "
-              "Look up your NSID or a link to one of your photos to be sure, or set FLICKR_API_KEY "
-              "so lookup asks Flickr which account the alias is")
-POOL = "YFCC100M"
-
-
-@dataclass
-class DatasetHit:
-    dataset: str
-    version: str
-    items: int
-    photos: int
-    photo_ids: list[int]
-    catalog: dict = field(default_factory=dict)   # the catalogue entry (removal route) or NO_REMOVAL_ROUTE
-    declared_license_ids: list[int] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        return f"{self.dataset} {self.version}"
-
-
-@dataclass
-class PhotoHit:
-    photo_id: int
-    owner: str | None
-    datasets: list[str]
-    items: int
-    in_yfcc: bool
-    yfcc_license_id: int | None
-    declared_license_ids: list[int]
-    declared_license_raw: list[str]
-    flickr_status: str | None = None
-    flickr_license_id: int | None = None
-    flickr_checked_at: datetime | None = None
-
-
-@dataclass
-class Account:
-    """One Flickr account and what the database holds of it. Never the sum of two accounts."""
-    nsid: str | None                 # None for a path alias that only a manifest names
-    path_alias: str | None = None
-    names: list[str] = field(default_factory=list)
-    pool_photos: int = 0             # photos by this account in YFCC100M
-    datasets: list[DatasetHit] = field(default_factory=list)
-    photos: list[PhotoHit] = field(default_factory=list)
-    optouts: list[OptOut] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        if self.nsid:
-            return self.nsid + (f" (path alias {self.path_alias})" if self.path_alias else "")
-        return f"path alias {self.path_alias} (NSID unknown)"
-
-    @property
-    def items_in_datasets(self) -> int:
-        return sum(d.items for d in self.datasets)
-
-    @property
-    def found(self) -> bool:
-        return bool(self.pool_photos or self.datasets)
-
-
-@dataclass
-class LookupResult:
-    query: str                      # the reference as written
-    interpreted_as: str             # photo, nsid, alias, name, nothing, error
-    detail: str = ""                # what it was read as, or why it could not be read
-    error: str | None = None
-    accounts: list[Account] = field(default_factory=list)
-    photo_id: int | None = None
-    datasets: list[DatasetHit] = field(default_factory=list)   # photo answers: the datasets holding it
-    photos: list[PhotoHit] = field(default_factory=list)       # photo answers: the photo itself
-    optouts: list[OptOut] = field(default_factory=list)
-
-    @property
-    def owners(self) -> list[Account]:
-        return self.accounts
-
-    @property
-    def found(self) -> bool:
-        """Something in the database matched: a dataset item, or a YFCC100M photo or uploader."""
-        return bool(self.datasets or self.photos or any(a.found for a in self.accounts))
-
-    @property
-    def opted_out(self) -> bool:
-        return bool(self.optouts or any(a.optouts for a in self.accounts))
-
-    def as_dict(self) -> dict:
-        """The --json shape (documented in README.md, "ccaudit lookup --json")."""
-        data = {"input": self.query, "read_as": self.interpreted_as, "detail": self.detail, "error": self.error,
-                "found": self.found, "opted_out": self.opted_out, "photo": None,
-                "accounts": [_account_dict(a) for a in self.accounts]}
-        if self.photo_id is not None:
-            photo = self.photos[0] if self.photos else None
-            data["photo"] = {
-                "photo_id": self.photo_id,
-                "owner": photo.owner if photo else None,
-                "pool": {"name": POOL, "in_pool": bool(photo and photo.in_yfcc),
-                         "license": _license_name(photo.yfcc_license_id) if photo else None},
-                "datasets": [_dataset_dict(d) for d in self.datasets],
-                "items_in_datasets": sum(d.items for d in self.datasets),
-                "flickr_check": _check_dict(photo) if photo else None,
-                "optouts": [o.as_dict() for o in self.optouts],
-            }
-        return data
-
-    def as_text(self) -> str:
-        lines = [f"{self.query!r}: {self.detail}"]
-        if self.error:
-            return lines[0]
-        if self.photo_id is not None:
-            lines += self._photo_lines()
-        elif not self.accounts:
-            lines.append("  no account with that name or id is in the pool or in any ingested dataset")
-        else:
-            if len(self.accounts) > 1:
-                lines.append(f"  {len(self.accounts)} different accounts match; each is shown on its own, "
-                             "never added up")
-            for number, account in enumerate(self.accounts, 1):
-                prefix = f"account {number} of {len(self.accounts)}: " if len(self.accounts) > 1 else "account "
-                lines += _account_lines(account, prefix)
-        return "\n".join(lines)
-
-    def _photo_lines(self) -> list[str]:
-        photo = self.photos[0] if self.photos else None
-        lines = []
-        if photo and photo.owner:
-            lines.append(f"  uploader: {photo.owner}")
-        if photo and photo.in_yfcc:
-            lines.append(f"  pool ({POOL}): yes, license {_license_name(photo.yfcc_license_id)}")
-        else:
-            lines.append(f"  pool ({POOL}): not in it")
-        if not self.datasets:
-            lines.append("  derived datasets: in none")
-        else:
-            items = sum(d.items for d in self.datasets)
-            lines.append(f"  derived datasets: in {len(self.datasets)} dataset version(s), {items:,} item(s):")
-            for hit in self.datasets:
-                declared = ", ".join(_license_name(i) or "?" for i in hit.declared_license_ids) or "none"
-                lines.append(f"    {hit.label}: {hit.items:,} item(s); declared license {declared}")
-                lines.append(f"      removal: {_removal(hit)}")
-        if photo and photo.flickr_status:
-            now = photo.flickr_status + (f", {_license_name(photo.flickr_license_id)}"
-                                         if photo.flickr_license_id is not None else "")
-            lines.append(f"  Flickr at the latest check ({photo.flickr_checked_at:%Y-%m-%d}): {now}")
-        lines += _optout_lines(self.optouts, self.found)
-        return lines
-
-
-def _account_lines(account: Account, prefix: str) -> list[str]:
-    names = f" (known as {', '.join(account.names)})" if account.names else ""
-    lines = [f"  {prefix}{account.label}{names}",
-             f"    pool ({POOL}): {account.pool_photos:,} photo(s)"]
-    if not account.datasets:
-        lines.append("    derived datasets: in none")
-    else:
-        lines.append(f"    derived datasets: {len(account.photos):,} photo(s), {account.items_in_datasets:,} item(s) "
-                     f"in {len(account.datasets)} dataset version(s):")
-        for hit in account.datasets:
-            lines.append(f"      {hit.label}: {hit.photos:,} photo(s), {hit.items:,} item(s)")
-            lines.append(f"        removal: {_removal(hit)}")
-        lines.append("    licenses: " + _license_summary(account.photos))
-        shown = min(len(account.photos), TEXT_PHOTO_LIMIT)
-        lines.append(f"    photos (first {shown} of {len(account.photos):,}):")
-        lines += ["      " + _photo_line(photo) for photo in account.photos[:TEXT_PHOTO_LIMIT]]
-    lines += ["  " + line for line in _optout_lines(account.optouts, account.found)]
-    return lines
-
-
-def _optout_lines(optouts: list[OptOut], found: bool) -> list[str]:
-    if optouts:
-        return [f"  opt-out recorded: {o.kind} {o.value} on {o.requested_at:%Y-%m-%d}"
-                + (f" ({o.note})" if o.note else "") for o in optouts]
-    return ["  no opt-out recorded"] if found else []
-
-
-def _removal(hit: DatasetHit) -> str:
-    catalog = hit.catalog or {}
-    route = catalog.get("removal_route") or NO_REMOVAL_ROUTE
-    who = ", ".join(str(x) for x in (catalog.get("publisher"), catalog.get("home_page")) if x)
-    return route + (f" [{who}]" if who else "")
-
-
-def _license_name(license_id: int | None) -> str | None:
-    return LICENSES[license_id].name if license_id in LICENSES else None
-
-
-def _license_summary(photos: list[PhotoHit]) -> str:
-    """e.g. 'YFCC100M: CC BY-NC 2.0 ×12, CC BY 2.0 ×3; declared: CC BY 2.0 ×2; Flickr now: not_found ×1'."""
-    yfcc = Counter(_license_name(p.yfcc_license_id) for p in photos if p.in_yfcc)
-    declared = Counter(_license_name(i) for p in photos for i in p.declared_license_ids)
-    now = Counter(p.flickr_status if p.flickr_license_id is None else _license_name(p.flickr_license_id)
-                  for p in photos if p.flickr_status)
-    parts = [f"{label}: " + ", ".join(f"{name} ×{n:,}" for name, n in counts.most_common())
-             for label, counts in ((POOL, yfcc), ("declared by datasets", declared), ("Flickr now", now))
-             if counts]
-    return "; ".join(parts) or "none known"
-
-
-def _photo_line(photo: PhotoHit) -> str:
-    declared = ", ".join(_license_name(i) or "?" for i in photo.declared_license_ids) or "none"
-    yfcc = f"{POOL} license {_license_name(photo.yfcc_license_id)}" if photo.in_yfcc else f"not in {POOL}"
-    now = ""
-    if photo.flickr_status:
-        now = f"; Flickr {photo.flickr_checked_at:%Y-%m-%d}: {photo.flickr_status}"
-        if photo.flickr_license_id is not None:
-            now += f" {_license_name(photo.flickr_license_id)}"
-    where = ", ".join(photo.datasets) or "no dataset"
-    return f"{photo.photo_id} in {where} ({photo.items} item(s)): {yfcc}; declared license {declared}{now}"
-
-
-def _photo_dict(photo: PhotoHit) -> dict:
-    data = asdict(photo)
-    data["yfcc_license"] = _license_name(photo.yfcc_license_id)
-    data["declared_licenses"] = [_license_name(i) for i in photo.declared_license_ids]
-    data["flickr_license"] = _license_name(photo.flickr_license_id)
-    return data
-
-
-def _dataset_dict(hit: DatasetHit) -> dict:
-    return {"dataset": hit.dataset, "version": hit.version, "items": hit.items, "photos": hit.photos,
-            "declared_licenses": [_license_name(i) for i in hit.declared_license_ids],
-            "catalog": hit.catalog, "removal_route": hit.catalog.get("removal_route") or NO_REMOVAL_ROUTE}
-
-
-def _account_dict(account: Account) -> dict:
-    return {"nsid": account.nsid, "path_alias": account.path_alias, "names": account.names,
-            "pool": {"name": POOL, "photos": account.pool_photos},
-            "photos_in_datasets": len(account.photos), "items_in_datasets": account.items_in_datasets,
-            "datasets": [_dataset_dict(d) for d in account.datasets],
-            "photos": [_photo_dict(p) for p in account.photos],
-            "opted_out": bool(account.optouts), "optouts": [o.as_dict() for o in account.optouts]}
-
-
-def _check_dict(photo: PhotoHit) -> dict | None:
-    if not photo.flickr_status:
-        return None
-    return {"checked_at": photo.flickr_checked_at.isoformat() if photo.flickr_checked_at else None,
-            "status": photo.flickr_status, "license": _license_name(photo.flickr_license_id)}
+ALIAS_HINT = "check the spelling, or try your NSID or a photo link (or set FLICKR_API_KEY to ask Flickr)"
 
 
 # --- the lookup ---------------------------------------------------------------------------------
@@ -337,17 +109,47 @@ def lookup_reference(con, item: TextReference, resolver: AliasResolver | None = 
     return result
 
 
-def _catalog(con) -> dict[tuple[str, str], dict]:
-    """(dataset, version) -> catalogue entry as a dict; datasets.catalog_entry first, else the name."""
+class Catalog(dict):
+    """(dataset, version) -> catalogue entry as a dict, and `versions`: every dataset version as
+    (dataset, version, ingested_at, label), in display order (what opt-out standings walk)."""
+    versions: list[tuple[str, str, datetime, str]]
+
+
+def _catalog(con) -> Catalog:
+    """The catalogue entry of every dataset version: datasets.catalog_entry first, else the name."""
     try:
-        rows = con.execute("SELECT dataset, version, catalog_entry FROM datasets").fetchall()
+        rows = con.execute("SELECT dataset, version, ingested_at, catalog_entry FROM datasets "
+                           "ORDER BY dataset, version").fetchall()
     except duckdb.Error:  # a database from before the catalog_entry column
-        rows = [(d, v, None) for d, v in con.execute("SELECT dataset, version FROM datasets").fetchall()]
-    out = {}
-    for dataset, version, key in rows:
+        rows = [(*row, None) for row in con.execute(
+            "SELECT dataset, version, ingested_at FROM datasets ORDER BY dataset, version").fetchall()]
+    out = Catalog()
+    out.versions = []
+    for dataset, version, ingested_at, key in rows:
         entry = entry_for(key) or entry_for(dataset)
         out[(dataset, version)] = entry.as_dict() if entry else {"key": None, "removal_route": NO_REMOVAL_ROUTE}
+        out.versions.append((dataset, version, ingested_at, dataset_label(dataset, version, out[(dataset, version)])))
     return out
+
+
+def _standings(catalog: Catalog, optouts: list[OptOut], held_by_person: dict, held_by_photo: dict) -> list:
+    """Per opt-out, where it stands in each dataset version (see standing.py)."""
+    out = []
+    for optout in optouts:
+        held = held_by_person if optout.kind == "user" else held_by_photo.get(int(optout.value), {})
+        out.append(standing(optout.requested_at, held, getattr(catalog, "versions", [])))
+    return out
+
+
+def _held(item_rows: list[tuple]) -> tuple[dict, dict]:
+    """Items per (dataset, version), for the whole set and per photo id."""
+    person: Counter = Counter()
+    photo: dict[int, Counter] = {}
+    for dataset, version, photo_id, *_ in item_rows:
+        person[(dataset, version)] += 1
+        if photo_id is not None:
+            photo.setdefault(photo_id, Counter())[(dataset, version)] += 1
+    return person, photo
 
 
 def _accounts_by_name(con, name: str) -> list[Account]:
@@ -385,7 +187,7 @@ _ITEM_COLUMNS = "dataset, version, photo_id, owner_ref, declared_license_id, dec
 
 def _answer_accounts(con, query: str, kind: str, what: str, accounts: list[Account], catalog) -> LookupResult:
     _fill_accounts(con, accounts, catalog)
-    detail = what if accounts else what + "; no account with that name is in the database"
+    detail = what  # "not in it" is said once, on the answer's own line
     return LookupResult(query=query, interpreted_as=kind, detail=detail, accounts=accounts)
 
 
@@ -406,14 +208,17 @@ def _fill_accounts(con, accounts: list[Account], catalog) -> None:
                 if account.nsid == nsid:
                     refs[id(account)].add(alias)
         by_nsid = {a.nsid: a for a in accounts if a.nsid}
-        for nsid, photo_id, license_id, nickname in con.execute(
-                "SELECT owner_nsid, photo_id, license_id, owner_nickname FROM yfcc_photos "
+        for nsid, photo_id, license_id, nickname, uploaded in con.execute(
+                "SELECT owner_nsid, photo_id, license_id, owner_nickname, uploaded_at FROM yfcc_photos "
                 "WHERE owner_nsid IN (SELECT unnest(?::VARCHAR[]))", [nsids]).fetchall():
             known[nsid][photo_id] = (license_id, nsid)
             account = by_nsid[nsid]
             account.pool_photos += 1
             if nickname and nickname not in account.names:
                 account.names.append(nickname)
+            if uploaded is not None:
+                account.first_upload = min(account.first_upload or uploaded, uploaded)
+                account.last_upload = max(account.last_upload or uploaded, uploaded)
     all_ids = [pid for photos in known.values() for pid in photos]
     all_refs = sorted(set().union(*refs.values())) if refs else []
     item_rows = con.execute(f"""
@@ -426,6 +231,7 @@ def _fill_accounts(con, accounts: list[Account], catalog) -> None:
         account.datasets, account.photos = _hits_of_items(con, rows, catalog, mine)
         account.optouts = optouts_for(con, [account.nsid] if account.nsid else [],
                                       [p.photo_id for p in account.photos])
+        account.standings = _standings(catalog, account.optouts, *_held(rows))
 
 
 def _lookup_photo(con, query: str, ref: FlickrRef, catalog) -> LookupResult:
@@ -440,6 +246,8 @@ def _lookup_photo(con, query: str, ref: FlickrRef, catalog) -> LookupResult:
             result.photos = []
     owner = result.photos[0].owner if result.photos else None
     result.optouts = optouts_for(con, [owner] if owner else [], [photo_id])
+    person, _ = _held(item_rows)
+    result.standings = _standings(catalog, result.optouts, person, {photo_id: person})
     return result
 
 
@@ -500,79 +308,17 @@ def _photo_hits(con, per_photo: dict[int, dict], known: dict | None = None) -> l
 
 # --- several inputs (the CLI) ---------------------------------------------------------------------
 
-def read_inputs(queries: list[str], from_file: str | None = None) -> list[str]:
-    """The texts to look up: each QUERY argument, then each non-empty line of --from FILE ('-' = stdin)."""
-    import sys
-    from pathlib import Path
-
-    from ..errors import InputError
-
-    texts = [q for q in queries if q and q.strip()]
-    if from_file is not None:
-        try:
-            if from_file == "-":
-                raw = sys.stdin.buffer.read(MAX_FROM_FILE_BYTES + 1)
-                if len(raw) > MAX_FROM_FILE_BYTES:
-                    raise InputError(f"--from -: more than the {MAX_FROM_FILE_BYTES // 2**20} MB lookup reads")
-            else:
-                path = Path(from_file)
-                if path.is_dir():
-                    raise InputError(f"--from {from_file}: is a folder, not a file")
-                if path.is_file() and path.stat().st_size > MAX_FROM_FILE_BYTES:
-                    raise InputError(f"--from {from_file}: {path.stat().st_size:,} bytes is more than the "
-                                     f"{MAX_FROM_FILE_BYTES // 2**20} MB lookup reads; split the file")
-                raw = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"--from {from_file}: {exc.strerror or exc}") from None
-        if b"\x00" in raw:
-            raise InputError(f"--from {from_file}: a binary file, not text with one reference per line")
-        try:
-            content = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"--from {from_file}: not UTF-8 text (byte {exc.start})") from None
-        texts += [line for line in content.splitlines() if line.strip()]
-    if not texts:
-        raise InputError("nothing to look up: give a QUERY or --from FILE")
-    return texts
+def read_inputs(queries: list[str], from_file: str | None = None) -> Iterator[str]:
+    """The texts to look up (see inputs.py); --from is capped at MAX_FROM_FILE_BYTES read."""
+    return inputs.read_inputs(queries, from_file, MAX_FROM_FILE_BYTES)
 
 
-@dataclass
-class LookupRun:
-    """Every answer for every input, and the exit code: 2 if any reference was unreadable, else
-    0 if anything was found, 1 if nothing was."""
-    answers: list[LookupResult]
-
-    @property
-    def errors(self) -> list[LookupResult]:
-        return [a for a in self.answers if a.error]
-
-    @property
-    def found(self) -> bool:
-        return any(a.found for a in self.answers)
-
-    @property
-    def exit_code(self) -> int:
-        return 2 if self.errors else (0 if self.found else 1)
-
-    def as_dict(self) -> dict:
-        return {"format": "ccaudit-lookup/1", "found": self.found, "errors": len(self.errors),
-                "answers": [a.as_dict() for a in self.answers]}
-
-    def as_text(self) -> str:
-        # Every field is escaped before the lines are built, so a nickname or note holding a newline
-        # cannot forge a line of its own.
-        return "\n\n".join(escape_fields(a).as_text() for a in self.answers if not a.error)
-
-    def error_lines(self) -> list[str]:
-        return [escape_controls(f"ccaudit: error: cannot read {a.query!r}: {a.error}") for a in self.errors]
-
-
-def run_lookup(con, texts: list[str], resolver: AliasResolver | None = None) -> LookupRun:
-    from ..errors import InputError
-
-    items = [item for text in texts for item in read_text(text)]
-    if len(items) > MAX_REFERENCES:
-        raise InputError(f"{len(items):,} references to look up; lookup answers at most {MAX_REFERENCES:,} per run "
-                         "(split the input, or query the database with SQL)")
+def run_lookup(con, texts: Iterable[str], resolver: AliasResolver | None = None) -> LookupRun:
+    items: list[TextReference] = []
+    for text in texts:  # stop reading at the cap: a huge input is refused as fast as a small one
+        items += read_text(text, limit=MAX_REFERENCES - len(items))
+        if len(items) > MAX_REFERENCES:
+            raise InputError(f"more than {MAX_REFERENCES:,} references to look up; lookup answers at most "
+                             f"{MAX_REFERENCES:,} per run (split the input, or query the database with SQL)")
     catalog = _catalog(con)
     return LookupRun([lookup_reference(con, item, resolver, catalog) for item in items])

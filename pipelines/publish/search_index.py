@@ -32,20 +32,26 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import unicodedata
+from datetime import datetime, timedelta
 
 from ..catalog import NO_REMOVAL_ROUTE, entry_for
 from ..flickr.urls import NSID_RE
 from ..licenses import LICENSES
+from ..lookup.removal import REQUEST_TEMPLATE, mailto_address, recipient, route_line
+from ..lookup.words import NO_DECLARED_LICENSE, dataset_label, license_terms
 from ..resources import read_sql
+from .search_cipher import CIPHER, derive_key, seal
 
-INDEX_FORMAT = "ccaudit-search/2"
+INDEX_FORMAT = "ccaudit-search/3"
 DIGEST_CHARS = 12  # 48 bits: a random query hits one of 15M entries with p < 1e-7
 PHOTO_LIMIT = 2_000_000  # photos only in YFCC100M are indexed up to this many; dataset photos always are
 SINGLE_FILE_LIMIT = 600_000  # entries (photos, accounts, names) beyond which the index is sharded into files
 SHARD_TARGET = 400  # photo entries per shard file the prefix length aims at (a few KB per file)
 MAX_SHARD_CHARS = 4  # at most 65,536 files
 SHARD_DIR = "search-index"
+PART_PHOTOS = 400  # photos of an account per sealed part (about 4 KB); more are fetched when asked for
 POOL = "YFCC100M"
 
 
@@ -72,27 +78,43 @@ def digest(salt: str, key: str) -> str:
     return hashlib.sha256((salt + key).encode("utf-8")).hexdigest()[:DIGEST_CHARS]
 
 
+def epoch_us(moment) -> int | None:
+    """A naive UTC timestamp as microseconds since 1970 (what DuckDB's epoch_us gives)."""
+    return None if moment is None else (moment - datetime(1970, 1, 1)) // timedelta(microseconds=1)
+
+
 def _sources(con) -> tuple[list[str], list[dict]]:
-    """Source names (the pool first, then every dataset version) and what the page shows about each."""
+    """Source names (the pool first, then every dataset version) and what the page shows about each:
+    its name as a reader knows it, when it was ingested (for opt-out standings) and its removal route
+    with the ready-made route line and recipient of a removal request (lookup/removal.py)."""
     try:
-        rows = con.execute("SELECT dataset, version, catalog_entry FROM datasets ORDER BY dataset, version").fetchall()
+        rows = con.execute("SELECT dataset, version, ingested_at, catalog_entry FROM datasets "
+                           "ORDER BY dataset, version").fetchall()
     except Exception:  # noqa: BLE001 -- a database from before datasets.catalog_entry
-        rows = [(d, v, None) for d, v in con.execute(
-            "SELECT dataset, version FROM datasets ORDER BY dataset, version").fetchall()]
+        rows = [(*row, None) for row in con.execute(
+            "SELECT dataset, version, ingested_at FROM datasets ORDER BY dataset, version").fetchall()]
     names, info = [POOL], [{"name": POOL, "pool": True}]
-    for dataset, version, key in rows:
+    for dataset, version, ingested_at, key in rows:
         entry = entry_for(key) or entry_for(dataset)
         catalog = entry.as_dict() if entry else {}
         names.append(f"{dataset} {version}")
-        info.append({"name": f"{dataset} {version}", "pool": False, "title": catalog.get("title"),
+        info.append({"name": f"{dataset} {version}", "pool": False, "dataset": dataset, "version": version,
+                     "label": dataset_label(dataset, version, catalog), "title": catalog.get("title"),
                      "publisher": catalog.get("publisher"), "home_page": catalog.get("home_page"),
-                     "removal_route": catalog.get("removal_route") or NO_REMOVAL_ROUTE})
+                     "removal_route": catalog.get("removal_route") or NO_REMOVAL_ROUTE,
+                     "route": route_line(catalog), "to": recipient(catalog), "mailto": mailto_address(catalog),
+                     "ingested_us": epoch_us(ingested_at)})
     return names, info
 
 
-def _empty_shard() -> dict:
-    """An index file's records: accounts ("u"), names ("n") and photo profiles ("p")."""
-    return {"u": {}, "n": {}, "p": []}
+def _empty_shard(build: str | None = None) -> dict:
+    """An index file's records: accounts ("u"), names ("n"), photo profiles ("p"), the further parts
+    of long photo lists ("c"), and the build it belongs to ("b"), so a file left from another build
+    reads as "could not check", never as an answer."""
+    shard = {"u": {}, "n": {}, "p": [], "c": {}}
+    if build is not None:
+        shard["b"] = build
+    return shard
 
 
 def _shard_chars(entries: int, single_file_limit: int) -> int:
@@ -104,62 +126,100 @@ def _shard_chars(entries: int, single_file_limit: int) -> int:
     return chars
 
 
+def _sealed_parts(salt: str, account: str, row: tuple) -> list[str]:
+    """The account's sealed answer: part 0 holds its key, upload days, opt-out dates, photo count, the
+    number of parts and its first PART_PHOTOS photos; each further part the next PART_PHOTOS."""
+    first_day, last_day, optout_dates, photo_list = row[-4:]
+    items = photo_list.split("h") if photo_list else []
+    chunks = ["h".join(items[i:i + PART_PHOTOS]) for i in range(0, len(items), PART_PHOTOS)] or [""]
+    head = "g".join([account.encode("utf-8").hex(), first_day, last_day, optout_dates,
+                     format(len(items), "x"), format(len(chunks), "x"), chunks[0]])
+    key = derive_key(salt, user_key(account))
+    return [seal(key, part, text) for part, text in enumerate([head, *chunks[1:]])]
+
+
 def build_search_index(con, salt: str, photo_limit: int = PHOTO_LIMIT,
                        single_file_limit: int | None = None) -> dict:
     """The index as a JSON-able dict. Sharded indexes carry their files under "shards" (see split)."""
     single_file_limit = SINGLE_FILE_LIMIT if single_file_limit is None else single_file_limit
+    build = secrets.token_hex(6)
     names, info = _sources(con)
     con.execute(read_sql("search", "aliases.sql"))
     con.execute(read_sql("search", "item_owners.sql"), {"sources": names})
-    accounts = con.execute(read_sql("search", "accounts.sql"), {"salt": salt, "digest_chars": DIGEST_CHARS}).fetchall()
-    account_digest = {account: d for account, d, *_ in accounts}
-
-    name_accounts: dict[str, set[str]] = {}
-    for account, name in con.execute(read_sql("search", "names.sql")).fetchall():
-        if account in account_digest:
-            name_accounts.setdefault(digest(salt, name_key(name)), set()).add(account_digest[account])
-
     yfcc_rows = con.execute("SELECT count(*) FROM yfcc_photos").fetchone()[0]
     dataset_photos = con.execute("SELECT count(DISTINCT photo_id) FROM dataset_items").fetchone()[0]
     all_yfcc = yfcc_rows + dataset_photos <= photo_limit
     con.execute(read_sql("search", "photos.sql"),
                 {"salt": salt, "digest_chars": DIGEST_CHARS, "sources": names, "all_yfcc": all_yfcc})
+    con.execute(read_sql("search", "profiles.sql"))
+    profiles = [row[0] for row in con.execute("SELECT profile FROM _search_profiles ORDER BY idx").fetchall()]
+    profile_index = {p: i for i, p in enumerate(profiles)}
+    accounts = con.execute(read_sql("search", "accounts.sql"), {"salt": salt, "digest_chars": DIGEST_CHARS}).fetchall()
+    account_digest = {account: d for account, d, *_ in accounts}
+    name_accounts: dict[str, dict[str, str]] = {}  # name digest -> {account: its digest}
+    name_keys: dict[str, str] = {}
+    for account, name in con.execute(read_sql("search", "names.sql")).fetchall():
+        if account in account_digest:
+            key = name_key(name)
+            name_digest = digest(salt, key)
+            name_keys[name_digest] = key
+            name_accounts.setdefault(name_digest, {})[account] = account_digest[account]
     photo_entries = con.execute("SELECT count(*) FROM _search_photos").fetchone()[0]
     chars = _shard_chars(photo_entries + len(accounts) + len(name_accounts), single_file_limit)
-    profiles = [row[0] for row in con.execute(
-        "SELECT profile FROM _search_photos GROUP BY profile ORDER BY count(*) DESC, profile").fetchall()]
-    profile_index = {p: i for i, p in enumerate(profiles)}
 
     shards: dict[str, dict] = {}
 
     def shard(key_digest: str) -> dict:
-        return shards.setdefault(key_digest[:chars], _empty_shard())
+        return shards.setdefault(key_digest[:chars], _empty_shard(build if chars else None))
 
-    for _account, key_digest, pool_photos, photos, per_source, opted_out in accounts:
+    for account, key_digest, *row in accounts:
+        pool_photos, photos, per_source, opted_out = row[0], row[1], row[2], row[3]
+        parts = _sealed_parts(salt, account, tuple(row))
         record = {"s": ([[0, pool_photos, pool_photos]] if pool_photos else []) + [list(s) for s in per_source],
-                  "p": photos, "o": int(opted_out)}
+                  "p": photos, "o": int(opted_out), "x": parts[0]}
         shard(key_digest)["u"][key_digest[chars:]] = record
+        for number, sealed in enumerate(parts[1:], 1):
+            part_digest = digest(salt, f"c:{account}#{number}")
+            shard(part_digest)["c"][part_digest[chars:]] = sealed
     for name_digest, members in name_accounts.items():
-        shard(name_digest)["n"][name_digest[chars:]] = sorted(members)
+        # lookup's order: accounts with an NSID by NSID, then a path alias no NSID resolves
+        ordered = sorted(members, key=lambda a: (not NSID_RE.match(a), a))
+        name_key_bytes = derive_key(salt, name_keys[name_digest])
+        shard(name_digest)["n"][name_digest[chars:]] = [
+            [members[a], seal(name_key_bytes, i, derive_key(salt, user_key(a)).hex())] for i, a in enumerate(ordered)]
     for prefix, profile, digests in con.execute(read_sql("search", "shards.sql"), {"chars": chars}).fetchall():
         shard(prefix + "0" * (DIGEST_CHARS - chars))["p"].append([profile_index[profile], digests])
-    con.execute("DROP TABLE _search_photos; DROP TABLE _search_item_owners; DROP TABLE _search_aliases")
+    con.execute("DROP TABLE _search_photos; DROP TABLE _search_item_owners; DROP TABLE _search_aliases; "
+                "DROP TABLE _search_profiles")
+    if chars:  # every prefix gets its file, so a missing file means "could not check", never "not in it"
+        for number in range(16 ** chars):
+            shard(format(number, f"0{chars}x") + "0" * (DIGEST_CHARS - chars))
 
+    nsid_accounts = sum(1 for account, *_ in accounts if NSID_RE.match(account))
     index = {
         "format": INDEX_FORMAT,
         "salt": salt,
+        "build": build,
         "digest_chars": DIGEST_CHARS,
+        "cipher": CIPHER,
         "sources": names,
         "source_info": info,
         "licenses": {str(i): lic.name for i, lic in LICENSES.items()},
+        "license_terms": {str(i): license_terms(i) for i in LICENSES},
+        "no_declared_license": NO_DECLARED_LICENSE,
+        "removal_template": REQUEST_TEMPLATE,
         "profiles": profiles,
         "accounts": len(accounts),
+        "photographers": nsid_accounts,
+        "unresolved_aliases": len(accounts) - nsid_accounts,
         "names": len(name_accounts),
         "photo_entries": photo_entries,
         "yfcc_photos_indexed": all_yfcc,
         "photos_truncated": False,  # dataset photos are never left out (large indexes are sharded)
+        "part_photos": PART_PHOTOS,
         "shard_chars": chars,
         "shard_dir": SHARD_DIR if chars else None,
+        "shard_files": 16 ** chars if chars else 0,
     }
     if chars:
         index["shards"] = shards

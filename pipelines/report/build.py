@@ -178,6 +178,7 @@ def collect_metrics(con, tables: list[TableResult], previous: dict | None) -> di
         metrics["optouts"] = {
             "requests": len(statuses),
             "honoured": statuses.count("honoured"),
+            "never_held": statuses.count("never held"),
             "still_distributed": statuses.count("still distributed"),
             "not_yet_checked": statuses.count("not yet checked"),
             "items_still_present": sum(optouts.column("items_still_present")),

@@ -103,7 +103,7 @@ SEMANTIC_COLOURS = {
     "forbids commercial use": WARM, "forbidden": WARM, "allows commercial use": COOL, "allowed": COOL,
     "unknown": GREY, "says nothing about commercial use": GREY,
     "honoured": COOL, "still distributed": WARM, "still_distributed": WARM,
-    "not yet checked": GREY, "not_yet_checked": GREY,
+    "not yet checked": GREY, "not_yet_checked": GREY, "never held": GREY, "never_held": GREY,
     "ok": COOL, "available": COOL, "unchanged": COOL, "changed": "#f08c00",
     "not_found": WARM, "not found": WARM, "unavailable": WARM,
     "user_deleted": "#67000d", "user deleted": "#67000d", "error": GREY, "errors": GREY,

@@ -140,13 +140,20 @@ def dataset_sentence(figures: dict, catalog: dict | None, optouts: dict | None) 
     if figures["photos_sharealike_dropped"]:
         parts.append(f"it drops ShareAlike on {figures['photos_sharealike_dropped']:,}")
     if optouts and optouts.get("requests_before_version"):
-        still, asked = optouts["requests_still_distributed"], optouts["requests_before_version"]
-        requests = f"opt-out request{'s' if asked != 1 else ''} made before the audited version"
-        if not still:
-            parts.append(f"it honours the {asked:,} {requests}")
-        else:
-            parts.append(f"it still distributes {'the' if still == asked else f'{still:,} of the'} {asked:,} {requests}")
+        parts += _optout_parts(optouts)
     return "; ".join(parts) + "."
+
+
+def _optout_parts(optouts: dict) -> list[str]:
+    """Only a dataset that held what a request names can honour it (sql/reports/optouts_by_dataset.sql)."""
+    still, asked = optouts["requests_still_distributed"] or 0, optouts["requests_before_version"]
+    honoured = optouts.get("requests_honoured") or 0
+    requests = f"opt-out request{'s' if asked != 1 else ''} made before the audited version"
+    if still:
+        return [f"it still distributes {'the' if still == asked else f'{still:,} of the'} {asked:,} {requests}"]
+    if honoured:
+        return [f"it honours {'the' if honoured == asked else f'{honoured:,} of the'} {asked:,} {requests}"]
+    return []  # it never held what the requests name: nothing to honour, nothing to say
 
 
 def dataset_profiles(tables: list[TableResult], catalog_keys: dict[str, str] | None = None) -> list[DatasetProfile]:

@@ -11,6 +11,7 @@ import io
 import json
 from collections import OrderedDict
 from functools import cache
+from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -154,6 +155,15 @@ def trend_charts(editions: list[dict], colours: Colours) -> list[dict]:
     return charts
 
 
+@cache
+def _asset(name: str) -> Markup:
+    """The text of a .js file in templates/ (Node's tests load the same file); never a closing tag."""
+    text = (Path(__file__).with_name("templates") / name).read_text(encoding="utf-8")
+    if "</script" in text.lower():
+        raise ValueError(f"{name} holds a closing script tag")
+    return Markup(text)
+
+
 @cache  # compiling the templates costs more than rendering them
 def _environment(autoescape: bool) -> Environment:
     env = Environment(
@@ -164,6 +174,7 @@ def _environment(autoescape: bool) -> Environment:
     env.filters.update(value=format_value, points=format_points, delta=format_count_delta,
                        md=markdown_cell, share=lambda v: format_value(v, "share"), label=column_label,
                        json_script=lambda v: Markup(safe_json(v)))
+    env.globals["asset"] = _asset  # a JavaScript file beside the templates, included verbatim
     env.globals["license_colour"] = lambda code: LICENSE_COLOURS.get(code or "unknown", LICENSE_COLOURS["unknown"])
     return env
 

@@ -1,7 +1,7 @@
 -- title: Who counts as a photographer
 -- section: overview
 -- order: 40
--- description: One definition everywhere: a photographer is a distinct Flickr account (NSID) that uploaded at least one photo or video in the pool (YFCC100M) or in a derived dataset. Accounts come from YFCC100M where it holds the photo, else from the NSID the dataset's manifest names (a path alias counts once it resolves to an NSID through a fetched uploader profile). Unresolved path aliases may be accounts already counted, so they are listed but not added.
+-- description: One definition everywhere: a photographer is a distinct Flickr account (NSID) that uploaded at least one photo or video in the pool (YFCC100M) or in a derived dataset. Accounts come from YFCC100M where it holds the photo, else from the NSID the dataset's manifest names (a path alias counts once it resolves to an NSID through a fetched uploader profile). Unresolved path aliases may be accounts already counted, so they are listed but not added. `ingest manifest` prints a different count, "uploaders named by the manifest": the owners a manifest itself names (NSIDs or path aliases) in that one dataset, before any are matched to YFCC100M. search.html counts photographers the same way as this table, and path aliases apart.
 -- requires: yfcc_photos
 WITH pool AS (SELECT DISTINCT owner_nsid AS account FROM yfcc_photos),
 dataset_accounts AS (

@@ -1,5 +1,5 @@
 -- One row per photo: its profile (pool license, items and declared licenses per source, latest
--- Flickr check, opt-out) as a string, and its digest. YFCC100M-only photos when $all_yfcc.
+-- Flickr check, the dates of the owner's and the photo's opt-outs) as a string, and its digest. YFCC100M-only photos when $all_yfcc.
 -- $salt, $digest_chars and $sources as in accounts.sql and item_owners.sql.
 CREATE OR REPLACE TEMP TABLE _search_photos AS
 WITH declared AS (  -- hash aggregates only: ordered aggregates are several times slower at this size
@@ -30,12 +30,20 @@ photos AS (
     WHERE d.photo_id IS NOT NULL OR $all_yfcc
 ),
 checks AS (SELECT photo_id, status, license_id FROM flickr_latest_checks),
-photo_optouts AS (SELECT DISTINCT try_cast(value AS BIGINT) AS photo_id FROM optouts WHERE kind = 'photo'),
-user_optouts AS (SELECT DISTINCT value AS owner FROM optouts WHERE kind = 'user')
-SELECT left(sha256($salt || 'p:' || p.photo_id::VARCHAR), $digest_chars) AS digest,
+-- opt-out dates as hex microseconds since 1970 (the page compares them with each source's ingested_us)
+photo_optouts AS (
+    SELECT try_cast(value AS BIGINT) AS photo_id,
+           string_agg(lower(to_hex(epoch_us(requested_at))), ',' ORDER BY requested_at) AS dates
+    FROM optouts WHERE kind = 'photo' GROUP BY 1
+),
+user_optouts AS (
+    SELECT value AS owner, string_agg(lower(to_hex(epoch_us(requested_at))), ',' ORDER BY requested_at) AS dates
+    FROM optouts WHERE kind = 'user' GROUP BY 1
+)
+SELECT p.photo_id, left(sha256($salt || 'p:' || p.photo_id::VARCHAR), $digest_chars) AS digest,
        concat_ws('|', CASE WHEN p.in_pool THEN coalesce(p.pool_license::VARCHAR, '?') ELSE '-' END,
                  coalesce(p.sources, ''), coalesce(c.status, ''), coalesce(c.license_id::VARCHAR, ''),
-                 CASE WHEN po.photo_id IS NOT NULL OR uo.owner IS NOT NULL THEN '1' ELSE '0' END) AS profile
+                 coalesce(uo.dates, ''), coalesce(po.dates, '')) AS profile
 FROM photos AS p LEFT JOIN checks AS c USING (photo_id)
 LEFT JOIN photo_optouts AS po ON po.photo_id = p.photo_id
 LEFT JOIN user_optouts AS uo ON uo.owner = p.owner;

@@ -330,7 +330,7 @@ class ManifestResult:
         return asdict(self)
 
     def summary_text(self) -> str:
-        named = f"{self.owners:,} uploaders named" if self.owners else "no uploader named"
+        named = f"{self.owners:,} uploaders named by the manifest" if self.owners else "no uploader named by the manifest"
         what = (f"{self.items:,} items, {self.photos:,} distinct photos ({self.matched_photos:,} in YFCC100M), {named}"
                 if self.auditable else f"{self.items:,} items, no Flickr pointer (not auditable)")
         text = (f"dataset {self.dataset} {self.version} ({self.format}): {what}; "
