@@ -12,7 +12,7 @@ PIP_CONSTRAINTS = $(if $(wildcard $(CONSTRAINTS)),-c $(CONSTRAINTS))
 # Debian packages for make test-cluster (PostgreSQL: metadata database; Redis: Celery broker).
 CLUSTER_DEBS ?= postgresql redis-server
 
-.PHONY: demo test test-fast test-cluster bench lint lock clean venv system-deps
+.PHONY: demo test test-fast test-cluster bench bench-scale lint lock clean venv system-deps
 
 venv: $(STAMP)
 
@@ -55,8 +55,14 @@ test-cluster: venv
 bench: venv
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
+## The whole audit at ROWS generated rows, stage by stage: SCALE_OUT/scale.json (docs/scale.md).
+ROWS ?= 2000000
+SCALE_OUT ?= bench/scale-out
+bench-scale: venv
+	$(BIN)/python -m bench.scale --rows $(ROWS) --out $(SCALE_OUT) $(SCALE_ARGS)
+
 lint: venv
 	$(BIN)/ruff check pipelines dags tests bench
 
 clean:
-	rm -rf demo-out reports bench/data bench/results.json .pytest_cache
+	rm -rf demo-out reports bench/data bench/results.json bench/scale-out .pytest_cache
