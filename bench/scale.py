@@ -307,10 +307,12 @@ def targets(record: dict) -> list[dict]:
                 "projected_100M": report * scale, "limit": 60, "unit": "s"})
     out.append({"target": "search index <= 10 min", "measured": f"{by['search_index']['seconds']:.1f} s",
                 "projected_100M": by["search_index"]["seconds"] * scale / 60, "limit": 10, "unit": "min"})
-    shard = by["search_index"].get("max_shard_bytes")
-    if shard:
-        out.append({"target": "search index <= 16 KB per query (largest shard file)", "measured": f"{shard} B",
-                    "projected_100M": None, "value": shard / 1024, "limit": 16, "unit": "KB"})
+    index = by["search_index"]
+    if "page_index_bytes" in index:  # sharded: a query fetches one shard file; else the page embeds it all
+        fetched = index["max_shard_bytes"] if index.get("shard_files") else index["page_index_bytes"]
+        what = "largest shard file" if index.get("shard_files") else "index embedded in the page"
+        out.append({"target": f"search index <= 16 KB fetched per query ({what})", "measured": f"{fetched:,} B",
+                    "projected_100M": None, "value": fetched / 1024, "limit": 16, "unit": "KB"})
     out.append({"target": "Datasette answering <= 5 min after publish", "measured": f"{by['serve_ready']['seconds']:.1f} s",
                 "projected_100M": by["serve_ready"]["seconds"] * scale / 60, "limit": 5, "unit": "min"})
     out.append({"target": "lookup p95 <= 0.5 s", "measured": f"{by['lookup']['p95']:.3f} s",
@@ -324,13 +326,14 @@ def targets(record: dict) -> list[dict]:
 
 
 def table(record: dict) -> str:
-    lines = [f"{'stage':<13} {'seconds':>9} {'cpu_s':>9} {'peak_rss_mb':>11} {'disk_mb':>9} {'x100M/N s':>10}"]
+    lines = [f"{'stage':<13} {'seconds':>9} {'cpu_s':>9} {'peak_rss_mb':>11} {'disk_mb':>9} {'at 100M s':>10}"]
     scale = FULL_ROWS / record["rows"]
     for s in record["stages"]:
         lines.append(f"{s['stage']:<13} {s['seconds']:>9.1f} {s['cpu_seconds']:>9.1f} {s['peak_rss_mb']:>11.0f} "
                      f"{s['disk_mb']:>9.0f} {s['seconds'] * scale:>10.0f}")
     lines.append(f"{'total':<13} {record['total_seconds']:>9.1f}   (generation apart: "
                  f"{record['generation']['yfcc_seconds'] + record['generation']['manifests_seconds']:.1f} s)")
+    lines.append("(at 100M s: linear in rows; each stage's fixed start-up makes small runs over-project)")
     lines.append("")
     for t in record["targets"]:
         projected = "" if t["projected_100M"] is None else f" -> {t['projected_100M']} {t['unit']} at 100M"
@@ -347,7 +350,7 @@ def machine() -> dict:
 
 def git_commit() -> str | None:
     done = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, check=False)
-    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain"],
                            capture_output=True, text=True, check=False).stdout.strip()
     return (done.stdout.strip() + ("+dirty" if dirty else "")) or None
 

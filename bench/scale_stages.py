@@ -45,8 +45,11 @@ def run_report(db: Path, out: Path) -> dict:
     build.build_search_index = timed
     with connect(db, read_only=True) as con:
         result = build.build_report(con, out_dir=out, edition=False)
+    slowest = sorted(result.tables, key=lambda t: -t.seconds)[:5]
     return {"report_seconds": round(result.seconds, 3), "search_index_seconds_inside": round(sum(inside), 3),
-            "tables": len(result.tables), "failed_tables": [t.name for t in result.tables if t.status == "error"]}
+            "tables": len(result.tables), "failed_tables": [t.name for t in result.tables if t.status == "error"],
+            "query_seconds": round(sum(t.seconds for t in result.tables), 3),
+            "slowest_queries": {t.name: round(t.seconds, 3) for t in slowest}}
 
 
 def run_search_index(db: Path, out: Path) -> dict:
@@ -112,6 +115,7 @@ def run_lookups(db: Path, count: int) -> dict:
             "p95": round(seconds[max(0, int(round(0.95 * len(seconds))) - 1)], 4),
             "max": round(slowest[0], 4), "slowest_kind": slowest[1],
             "busiest_seconds": [round(t, 4) for t, kind, _ in timings if kind == "busiest_nsid"],
+            "max_by_kind": {k: round(max((t for t, kind, _ in timings if kind == k), default=0), 4) for k in QUERY_MIX},
             "cli_queries": [text for _, kind, text in timings if kind in ("busiest_nsid", "page_url")][:3],
             "kinds": {k: sum(1 for _, kind, _ in timings if kind == k) for k in QUERY_MIX}}
 
