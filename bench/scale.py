@@ -397,15 +397,15 @@ def main(argv: list[str] | None = None) -> int:
     run = Run(args.out.resolve(), args.rows)
     try:
         record = run_all(run, args.seed, args.enrich_sample, args.lookups)
+        (args.out / "scale.json").write_text(json.dumps(record, indent=1) + "\n")
+        print(table(record))
+        print(f"wrote {args.out / 'scale.json'}", flush=True)
     except StageFailed as exc:
         print(f"bench.scale: error: {exc}", file=sys.stderr)
         return 1
     finally:
-        if not args.keep:
+        if not args.keep:  # a sharded search index is 65,536 files per copy: this can take a minute
             shutil.rmtree(run.work, ignore_errors=True)
-    (args.out / "scale.json").write_text(json.dumps(record, indent=1) + "\n")
-    print(table(record))
-    print(f"wrote {args.out / 'scale.json'}")
     return 0
 
 
