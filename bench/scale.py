@@ -244,8 +244,8 @@ def _get(url: str, timeout: float = 30.0) -> tuple[int, bytes]:
 def stage_serve(run: Run) -> Stage:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    stage = Stage("serve_ready", how=f"CLI: ccaudit serve --edition reports/editions; seconds from launch until "
-                                     f"GET /<db>/datasets.json answers 200 (polled on 127.0.0.1), then stopped")
+    stage = Stage("serve_ready", how="CLI: ccaudit serve --edition reports/editions; seconds from launch until "
+                                     "GET /<db>/datasets.json answers 200 (polled on 127.0.0.1), then stopped")
     join = ("select d.dataset, count(*) as n from dataset_items d join yfcc_photos p on p.photo_id = d.photo_id "
             "group by d.dataset")
 

@@ -112,7 +112,7 @@ def run_lookups(db: Path, count: int) -> dict:
     slowest = max(timings)
     return {"queries": len(timings), "found": found, "pick_seconds": round(picked, 3),
             "p50": round(statistics.median(seconds), 4),
-            "p95": round(seconds[max(0, int(round(0.95 * len(seconds))) - 1)], 4),
+            "p95": round(seconds[max(0, round(0.95 * len(seconds)) - 1)], 4),
             "max": round(slowest[0], 4), "slowest_kind": slowest[1],
             "busiest_seconds": [round(t, 4) for t, kind, _ in timings if kind == "busiest_nsid"],
             "max_by_kind": {k: round(max((t for t, kind, _ in timings if kind == k), default=0), 4) for k in QUERY_MIX},

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 
@@ -21,13 +22,13 @@ def markdown(records: list[dict]) -> str:
     records = sorted(records, key=lambda r: r["rows"])
     head = ["stage"] + [f"{_rows(r['rows'])}: s / CPU s / peak MB" for r in records]
     head += [f"growth {_rows(a['rows'])}→{_rows(b['rows'])} (rows ×{b['rows'] / a['rows']:g})"
-             for a, b in zip(records, records[1:])]
+             for a, b in pairwise(records)]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     stages = [s["stage"] for s in records[0]["stages"]]
     for name in stages:
         found = [{s["stage"]: s for s in r["stages"]}.get(name) for r in records]
         cells = [f"{s['seconds']:.1f} / {s['cpu_seconds']:.1f} / {s['peak_rss_mb']:.0f}" if s else "–" for s in found]
-        for (a, ra), (b, rb) in zip(zip(found, records), list(zip(found, records))[1:]):
+        for (a, ra), (b, rb) in pairwise(zip(found, records)):
             ok = a and b and a["seconds"] > 0
             cells.append(f"×{b['seconds'] / a['seconds']:.1f} ({b['seconds'] / a['seconds'] / (rb['rows'] / ra['rows']):.2f} of linear)"
                          if ok else "–")
