@@ -86,6 +86,8 @@ class Run:
         self.db = self.work / "ccaudit.duckdb"
         self.reports = self.work / "reports"
         self.logs = out / "logs"
+        for old in (self.work, self.logs):  # a run starts from nothing: no database or log of an earlier one
+            shutil.rmtree(old, ignore_errors=True)
         for folder in (self.inputs, self.reports, self.logs):
             folder.mkdir(parents=True, exist_ok=True)
         self.env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
