@@ -12,7 +12,7 @@ PIP_CONSTRAINTS = $(if $(wildcard $(CONSTRAINTS)),-c $(CONSTRAINTS))
 # Debian packages for make test-cluster (PostgreSQL: metadata database; Redis: Celery broker).
 CLUSTER_DEBS ?= postgresql redis-server
 
-.PHONY: demo test test-fast test-cluster bench lint docs lock clean venv system-deps
+.PHONY: demo test test-fast test-cluster bench bench-scale lint docs lock clean venv system-deps
 
 venv: $(STAMP)
 
@@ -56,6 +56,12 @@ test-cluster: venv
 bench: venv
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
+## The whole audit at ROWS generated rows, stage by stage: SCALE_OUT/scale.json (docs/scale.md).
+ROWS ?= 2000000
+SCALE_OUT ?= bench/scale-out
+bench-scale: venv
+	$(BIN)/python -m bench.scale --rows $(ROWS) --out $(SCALE_OUT) $(SCALE_ARGS)
+
 ## Every check runs, then the target fails if any failed (so one run shows all of them):
 ## ruff (rules in pyproject.toml), the formatter, mypy on the package, and generated files up to date.
 LINT_PATHS = pipelines dags tests bench scripts
@@ -72,4 +78,4 @@ docs: venv
 	$(BIN)/python scripts/gen_docs.py
 
 clean:
-	rm -rf demo-out reports bench/data bench/results.json .pytest_cache
+	rm -rf demo-out reports bench/data bench/results.json bench/scale-out .pytest_cache
