@@ -5,7 +5,7 @@
     python -m bench.scale_stages lookup       --db DB --count 100 --result FILE
 
 `ccaudit report` writes the report, builds the search index inside it and publishes the edition in
-one command. Here `report` is the library call `build_report(edition=False)` (the edition is
+one command. Here `report` is the library call `publish_report` (the report as written, the edition is
 `ccaudit publish-db`, a stage of its own) with the search-index build timed where it happens (the
 real function, wrapped, not replaced), so the report's own seconds can be told apart;
 `search_index` is that index built and written again alone, as the report does it. `lookup` picks
@@ -30,10 +30,10 @@ QUERY_MIX = {"busiest_nsid": 5, "busiest_name": 5, "nsid": 20, "name": 15, "page
 
 
 def run_report(db: Path, out: Path) -> dict:
-    from pipelines.report import build
+    from pipelines.publish import report as publish
 
     inside = []
-    real = build.build_search_index
+    real = publish.build_search_index
 
     def timed(*args, **kwargs):
         started = time.perf_counter()
@@ -42,9 +42,9 @@ def run_report(db: Path, out: Path) -> dict:
         finally:
             inside.append(time.perf_counter() - started)
 
-    build.build_search_index = timed
+    publish.build_search_index = timed
     with connect(db, read_only=True) as con:
-        result = build.build_report(con, out_dir=out, edition=False)
+        result = publish.publish_report(con, out_dir=out)   # the report as `ccaudit report` writes it, no edition
     slowest = sorted(result.tables, key=lambda t: -t.seconds)[:5]
     return {"report_seconds": round(result.seconds, 3), "search_index_seconds_inside": round(sum(inside), 3),
             "tables": len(result.tables), "failed_tables": [t.name for t in result.tables if t.status == "error"],
