@@ -19,7 +19,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .errors import ConfigError
-from .textsafe import escape_controls
 
 DEFAULT_DB = "ccaudit.duckdb"
 DEFAULT_REPORTS_DIR = "reports"
@@ -85,8 +84,9 @@ PATH_MAX = 4096
 
 
 def _shown(text: str) -> str:
-    """The value as an error message may show it: escaped, and cut short."""
-    return escape_controls(repr(text if len(text) <= 80 else text[:80] + "…"))
+    """The value as an error message may show it: cut short, and repr() escapes every character that is
+    not printable (this module stays stdlib-only: the DAG files import it at parse time)."""
+    return repr(text if len(text) <= 80 else text[:80] + "…")
 
 
 def _number(name: str, text: str, what: str, low: float, high: float) -> float:
