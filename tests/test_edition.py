@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -294,3 +296,33 @@ def test_a_new_main_database_opens_in_the_duckdb_1x_cli_too(tmp_path):
                            "select count(*) from licenses; select count(*) from yfcc_photos_licensed"],
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0 and done.stdout.split() == [str(licenses), "0"], done.stderr
+
+
+def test_pseudonymous_edition_keeps_photo_optouts_matchable_and_the_note_where_it_applies(demo_db, tmp_path):
+    """An opt-out of one photo holds a photo id (public everywhere in the edition): published as it is,
+    so optout_status can match it; an account's opt-out is tokened. The [nsid]/[link] note is on the
+    tables that hold people or free text only, not on licenses."""
+    from pipelines.optout import add_optout
+
+    db = tmp_path / "optouts.duckdb"
+    shutil.copyfile(demo_db, db)
+    with connect(db) as con:
+        photo, owner = con.execute("SELECT photo_id, owner_ref FROM dataset_items WHERE photo_id IS NOT NULL "
+                                   "AND owner_ref LIKE '%@N%' ORDER BY photo_id LIMIT 1").fetchone()
+        add_optout(con, "photo", str(photo), requested_at=datetime(2000, 1, 1))
+        add_optout(con, "user", owner, requested_at=datetime(2000, 1, 1))
+    with connect(db, read_only=True) as con:
+        folder = publish_edition(con, tmp_path / "editions").folder
+    values = dict(duckdb.sql(f"SELECT value, kind FROM read_parquet('{folder}/tables/optouts.parquet')").fetchall())
+    assert values.get(str(photo)) == "photo" and owner not in values
+    edition = duckdb.connect(str(folder / EDITION_FILE), read_only=True)
+    edition.execute("SET file_search_path = ?", [str(folder)])
+    comments = dict(edition.execute("SELECT view_name, comment FROM duckdb_views() WHERE NOT internal").fetchall())
+    assert "[nsid]" not in comments["licenses"] and "[nsid]" in comments["yfcc_photos"]
+    # Every dataset was ingested after the (backdated) requests: the photo's opt-out is still
+    # distributed, and the edition's view says so exactly as the database's does.
+    query = "SELECT dataset, version, items FROM optout_status WHERE kind = 'photo' ORDER BY ALL"
+    in_edition = edition.execute(query).fetchall()
+    edition.close()
+    with connect(db, read_only=True) as con:
+        assert in_edition == con.execute(query).fetchall() and in_edition

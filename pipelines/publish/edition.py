@@ -81,6 +81,10 @@ PEOPLE_COLUMNS = {
     "uploaders": ("owner_nsid", "nickname", "username", "realname", "path_alias", "location"),
     "optouts": ("value",),
 }
+# People columns that name a person only on some rows: elsewhere the value is kept as it is. An
+# opt-out of one photo holds a photo id, published in clear everywhere else in the edition, so
+# optout_status can still match it; an opt-out of an account holds the NSID, which is tokened.
+PERSON_ONLY_WHERE = {("optouts", "value"): "t.kind = 'user'"}
 # Columns that lead straight to a person (a photo page names its uploader): left out.
 LINK_COLUMNS = {
     "yfcc_photos": ("page_url", "download_url", "secret", "secret_original"),
@@ -151,7 +155,10 @@ def _select_list(table: str, columns: list[tuple[str, str, str | None]], pseudon
             joins.append(f"LEFT JOIN (SELECT v, {token_function}(v) AS token FROM "
                          f"(SELECT DISTINCT CAST({_quote(name)} AS VARCHAR) AS v FROM {_quote(table)} "
                          f"WHERE {_quote(name)} IS NOT NULL)) AS m{i} ON m{i}.v = CAST({column} AS VARCHAR)")
-            parts.append(f"m{i}.token AS {_quote(name)}")
+            token = f"m{i}.token"
+            if (table, name) in PERSON_ONLY_WHERE:
+                token = f"CASE WHEN {PERSON_ONLY_WHERE[table, name]} THEN {token} ELSE CAST({column} AS VARCHAR) END"
+            parts.append(f"{token} AS {_quote(name)}")
         elif kind == "VARCHAR":
             parts.append(f"{_redacted(column)} AS {_quote(name)}")
         elif kind == "VARCHAR[]":
@@ -384,7 +391,7 @@ def _write_edition_db(source, folder: Path, published: dict, pseudonymous: bool,
             dropped = [c for c in LINK_COLUMNS.get(table, ())] if pseudonymous else []
             if dropped:
                 text += f" This pseudonymous edition leaves out {', '.join(dropped)} (they lead to the person)."
-            if pseudonymous:
+            if pseudonymous and (table in PEOPLE_COLUMNS or table in LINK_COLUMNS):   # not on licenses & co.
                 text += " NSIDs and Flickr links inside text are replaced by [nsid] and [link]."
             comment("VIEW", _quote(table), text)
             for name, _, text in columns:
