@@ -55,10 +55,6 @@ VIEW_PEOPLE_COLUMNS = {
 PSEUDONYM_NOTE = ("In this pseudonymous edition: a keyed hash (u_… for an account, n_… for a name, p_… for a photo "
                   "id; the same value always gives the same token, as in the report).")
 REDACTION_NOTE = " In this pseudonymous edition NSIDs and Flickr links inside text read [nsid] and [link]."
-# The edition tokens every opt-out value (edition.PEOPLE_COLUMNS), a photo id too, so a photo opt-out
-# cannot be matched to the photos it names here; the report (computed on the database) counts it.
-PHOTO_OPTOUT_NOTE = (" In this pseudonymous edition an opt-out of one photo names it by a token (p_…), which cannot be "
-                     "matched to the photos: only opt-outs of uploaders show here; the report counts both kinds.")
 INFO_DESCRIPTION = ("What this Datasette database is: which edition, built when and how, synthetic or not, "
                     "rows per table.")
 INFO_COLUMNS = {"key": "What is described: format, built_by, built_at, edition, generated_at, publish_mode, synthetic, "
@@ -112,8 +108,6 @@ def _table_entry(schema, table: str, columns: list[str], pseudonymous: bool) -> 
         dropped = [c for c in LINK_COLUMNS.get(table, ()) if c not in columns]
         if dropped:
             description += f" Left out here: {', '.join(dropped)} (they lead to the person)."
-    if pseudonymous and table == "optout_status":
-        description += PHOTO_OPTOUT_NOTE
     described = {}
     for column in columns:
         text = comments.get(column) or ""
