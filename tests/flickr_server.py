@@ -341,7 +341,7 @@ class FlickrTestServer:
 
     def _reply_for(self, params: dict) -> Reply:
         method = params.get("method", "")
-        key = params.get(KEY_ARG.get(method, ""), None)
+        key = params.get(KEY_ARG.get(method, ""))
         with self._lock:
             for slot in ((method, key), (method, None), (None, None)):
                 queue = self.faults.get(slot)

@@ -22,11 +22,10 @@ import duckdb
 import pytest
 
 from pipelines.config import Settings
-from pipelines.db import connect
+from pipelines.db import ccaudit_schema, connect
 from pipelines.errors import CcauditError
 from pipelines.lookup.answer import lookup
 from pipelines.publish.datasette import canned_queries, datasette_metadata, ensure_database
-from pipelines.db import ccaudit_schema
 from pipelines.publish.datasette_build import INFO_TABLE, SQLITE_FILE, build_sqlite
 from pipelines.publish.edition import EDITION_FILE, PUBLISHED_TABLES, publish_edition
 from pipelines.publish.pseudonym import FLICKR_PERSONAL_URL_RE, NSID_RE

@@ -15,9 +15,9 @@ import pytest
 
 from pipelines.config import Settings
 from pipelines.db import connect
+from pipelines.enrich.run import Journal, enrich, journal_dir, merge_journal
 from pipelines.errors import CcauditError, ConfigError, DatabaseLockedError, InputError
 from pipelines.flickr.client import FlickrApiKeyError, FlickrClient
-from pipelines.enrich.run import Journal, enrich, journal_dir, merge_journal
 from pipelines.resources import read_sql, sql_dir
 from tests.conftest import REPO
 from tests.flickr_server import FlickrTestServer, Reply, fail_body, history_body, person_body, photo_body

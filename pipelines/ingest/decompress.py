@@ -175,7 +175,7 @@ class DecompressFifo:
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE if self.guard else subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             # Only a prctl() call runs between fork and exec: no lock is taken, so threads are safe.
-            preexec_fn=_die_with_parent if _PRCTL else None)  # noqa: PLW1509
+            preexec_fn=_die_with_parent if _PRCTL else None)
         self._feeder = threading.Thread(target=self._feed, name="decompress-feeder", daemon=True)
         self._feeder.start()
         if self.guard:
@@ -482,7 +482,7 @@ class CheckedStream(io.RawIOBase):
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
         with open(self.source, "rb") as stdin:
             self._proc = subprocess.Popen(decompress_command(compression), stdin=stdin, stdout=subprocess.PIPE,
-                                          stderr=self._stderr, preexec_fn=_die_with_parent if _PRCTL else None)  # noqa: PLW1509
+                                          stderr=self._stderr, preexec_fn=_die_with_parent if _PRCTL else None)
 
     def readable(self) -> bool:
         return True

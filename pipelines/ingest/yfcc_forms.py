@@ -301,7 +301,7 @@ class SqliteBatches:
         self._cursor = self._con.cursor()
         try:
             self._cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(self.BATCH_ROWS)})
-        except Exception:  # noqa: BLE001, S110 - an older driver without the option: its default batch size
+        except Exception:  # noqa: BLE001 - an older driver without the option: its default batch size
             pass
         names = [_quote_identifier(c) for c in self.columns.values()]
         typed_row = ", ".join(["0 AS yfcc_rowid", *(f"X'' AS {name}" for name in names)])

@@ -166,7 +166,7 @@ def reader_connection(folder: Path, parquet: dict[str, Path], schema) -> tuple[d
 
 
 def _sqlite_type(kind: str) -> str:
-    if kind.startswith(_INTEGER) and not kind.endswith("]") or kind == "BOOLEAN":
+    if (kind.startswith(_INTEGER) and not kind.endswith("]")) or kind == "BOOLEAN":
         return "INTEGER"
     if kind in ("DOUBLE", "FLOAT", "REAL") or kind.startswith("DECIMAL"):
         return "REAL"

@@ -281,7 +281,7 @@ def hbar(table: ChartTable, spec: ChartSpec, context: ChartContext) -> Chart | N
     drawn.sort(key=lambda r: -_number(r[value_col]))  # by value, largest first
     drawn = drawn[:MAX_BARS]
     top, ticks = _scale(value_name, [_number(r[value_col]) for r in drawn])
-    tone = TONES.get(spec.options.get("tone", ""), None)
+    tone = TONES.get(spec.options.get("tone", ""))
     rows_html, described = [], []
     for row in drawn:
         label = pool_label(format_value(row[label_col], label_name))

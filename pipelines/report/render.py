@@ -18,7 +18,6 @@ from markupsafe import Markup
 
 from .charts import LICENSE_COLOURS, ChartContext, Colours, chart_for, line_chart
 from .datapackage import datapackage
-from .trend import TREND_MEASURES
 from .formatting import (
     column_label,
     format_count_delta,
@@ -27,6 +26,7 @@ from .formatting import (
     is_numeric_column,
 )
 from .queries import TableResult, json_value
+from .trend import TREND_MEASURES
 
 # What a missing input means for the conclusions, said instead of a table name.
 NO_DATA_MEANING = {

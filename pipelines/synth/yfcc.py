@@ -56,8 +56,17 @@ from .yfcc_rows import (
 from .yfcc_sinks import _UNSUPPORTED_COMPRESSION_SUFFIXES, _ParallelBz2Writer, _Sink
 from .yfcc_vocab import _UNKNOWN_LICENSES, _vocabulary
 
-__all__ = ["BAD_LINE_KINDS", "FIELDS_23", "FIELDS_25", "FORMATS", "GenerateResult", "generate_yfcc", "yfcc_hash",
-           "_ParallelBz2Writer", "_permute"]
+__all__ = [
+    "BAD_LINE_KINDS",
+    "FIELDS_23",
+    "FIELDS_25",
+    "FORMATS",
+    "GenerateResult",
+    "_ParallelBz2Writer",
+    "_permute",
+    "generate_yfcc",
+    "yfcc_hash",
+]
 
 CHUNK_ROWS = 200_000  # rows built and written at a time: ~90 MB of text, memory stays flat
 
