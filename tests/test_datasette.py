@@ -60,7 +60,7 @@ def report_rows(db: Path, name: str) -> list[dict]:
     con = duckdb.connect(str(db), read_only=True)
     try:
         relation = con.sql(read_sql("reports", f"{name}.sql"))
-        return [dict(zip(relation.columns, row)) for row in relation.fetchall()]
+        return [dict(zip(relation.columns, row, strict=True)) for row in relation.fetchall()]
     finally:
         con.close()
 

@@ -304,7 +304,7 @@ def report(db_path: Path, name: str) -> list[dict]:
     with connect(db_path, read_only=True) as con:
         cursor = con.execute(read_sql("reports", name))
         columns = [d[0] for d in cursor.description]
-        return [dict(zip(columns, row)) for row in cursor.fetchall()]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 @pytest.mark.parametrize("name", REPORTS)

@@ -99,7 +99,7 @@ def query_rows(con, name: str) -> list[dict]:
     """Rows of one sql/reports query, run directly on the connection."""
     cursor = con.execute(read_sql("reports", f"{name}.sql"))
     columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row)) for row in cursor.fetchall()]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 # --- numbers ------------------------------------------------------------------------------------
@@ -658,7 +658,7 @@ def test_every_chart_kind_draws_well_formed_escaped_html(chart, columns, rows):
     assert marks
     from pipelines.report.formatting import format_value
 
-    shown = [format_value(v, c) for row in rows for v, c in zip(row, columns) if isinstance(v, (int, float))]
+    shown = [format_value(v, c) for row in rows for v, c in zip(row, columns, strict=False) if isinstance(v, (int, float))]
     assert sum(value in drawn.description for value in shown) >= len(rows) - 1, drawn.description
 
 

@@ -234,7 +234,7 @@ def parquet_sample(con, path: Path, columns: dict[str, str]) -> list[dict]:
     select = ", ".join(f"CAST({_quote_identifier(n)} AS VARCHAR) AS {_quote_identifier(n.lower())}" for n in names)
     rows = con.execute(f"SELECT {select} FROM read_parquet(?) LIMIT {SAMPLE_ROWS}", [str(path)]).fetchall()
     keys = [n.lower() for n in names]
-    return [dict(zip(keys, row)) for row in rows]
+    return [dict(zip(keys, row, strict=False)) for row in rows]
 
 
 def sqlite_columns(path: Path) -> dict[str, str]:
@@ -269,7 +269,7 @@ def sqlite_sample(path: Path, columns: dict[str, str]) -> list[dict]:
     finally:
         con.close()
     keys = [n.lower() for n in names]
-    return [dict(zip(keys, row)) for row in rows]
+    return [dict(zip(keys, row, strict=False)) for row in rows]
 
 
 class SqliteBatches:

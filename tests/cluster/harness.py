@@ -392,7 +392,7 @@ class CeleryCluster:
     def dag_runs(self, dag_id: str) -> list[dict]:
         rows = self.query("SELECT run_id, state, run_type, start_date, end_date FROM dag_run WHERE dag_id = %s "
                           "ORDER BY id", (dag_id,))
-        return [dict(zip(("run_id", "state", "run_type", "start", "end"), r)) for r in rows]
+        return [dict(zip(("run_id", "state", "run_type", "start", "end"), r, strict=False)) for r in rows]
 
     def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 240) -> str:
         deadline = time.monotonic() + timeout
@@ -417,7 +417,7 @@ class CeleryCluster:
                               UNION ALL SELECT {columns} FROM task_instance WHERE dag_id = %s
                               ORDER BY 1, 2, 3, 4""", (dag_id, dag_id))
         keys = ("run_id", "task_id", "map_index", "try_number", "state", "hostname", "queue", "pool", "start", "end")
-        return [dict(zip(keys, r)) for r in rows]
+        return [dict(zip(keys, r, strict=False)) for r in rows]
 
     def logs(self, tail: int = 3000) -> str:
         return "\n".join(f"--- {p.name} ---\n{p.read_text(errors='replace')[-tail:]}"
