@@ -14,6 +14,7 @@ A wrong api_key gets Flickr's real answer: HTTP 200, stat=fail, code 100.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import struct
@@ -252,10 +253,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def finish(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             super().finish()
-        except OSError:
-            pass
 
 
 class _Server(ThreadingHTTPServer):

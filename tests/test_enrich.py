@@ -160,7 +160,7 @@ def test_dataset_filter(settings, server):
     result = enrich(settings, dataset="faces")
     assert photo_ids_called(server) == [102, 103, 104, 106]
     assert result.pending_at_start == 4 and result.status == "complete"
-    with pytest.raises(InputError, match="no items of dataset 'nope'.*known: faces"):
+    with pytest.raises(InputError, match=r"no items of dataset 'nope'.*known: faces"):
         enrich(settings, dataset="nope")
 
 

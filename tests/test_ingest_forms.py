@@ -165,15 +165,18 @@ def test_each_form_ingests_to_the_same_photos_as_the_tsv(known, tsv_db, tmp_path
     if form == "sqlite":
         path = tmp_path / "yfcc100m_dataset.sql"
         write_sqlite(path, records)
-        locate = lambda line: (str(path.resolve()), line)
+        def locate(line):
+            return str(path.resolve()), line
     elif form == "parquet":
         path = tmp_path / "subset.parquet"
         write_parquet(path, records)
-        locate = lambda line: (str(path.resolve()), line)
+        def locate(line):
+            return str(path.resolve()), line
     else:
         path = tmp_path / "shards"
         where = write_shards(path, records)
-        locate = lambda line: where[line - 1]
+        def locate(line):
+            return where[line - 1]
     db = tmp_path / "form.duckdb"
     out = ingest(db, path, capsys=capsys)
     assert photos(db) == photos(tsv_db)

@@ -133,7 +133,7 @@ def test_one_validation_for_add_and_import(con, tmp_path, kind, value):
         add_optout(con, kind, value)
     path = tmp_path / "o.csv"
     path.write_text(f'kind,value\n{kind},"{value}"\n', encoding="utf-8")
-    with pytest.raises(InputError, match="line [23]"):   # a quoted newline ends the record on line 3
+    with pytest.raises(InputError, match=r"line [23]"):   # a quoted newline ends the record on line 3
         import_optouts(con, path)
     assert list_optouts(con) == []
 

@@ -14,6 +14,7 @@ drives a byte-accurate progress bar.
 from __future__ import annotations
 
 import bz2
+import contextlib
 import ctypes
 import gzip
 import io
@@ -215,10 +216,8 @@ class DecompressFifo:
         except BaseException as exc:  # noqa: BLE001 - re-raised by check()
             self._feed_error = exc
         finally:
-            try:
+            with contextlib.suppress(BrokenPipeError):
                 self._proc.stdin.close()
-            except BrokenPipeError:
-                pass
 
     def check(self, reader_failed: bool = False) -> None:
         """Wait for the decompressor; raise InputError if the archive was corrupt or truncated.
@@ -251,17 +250,14 @@ class DecompressFifo:
             self._proc.wait()
             for stream in (self._proc.stdin, self._proc.stderr):
                 if stream:
-                    try:
+                    with contextlib.suppress(OSError):
                         stream.close()
-                    except OSError:
-                        pass
         if self._feeder:
             self._feeder.join(timeout=5)
         if self._pump and self._pump.is_alive() and self.fifo:
-            try:  # the reader never opened the FIFO: open it ourselves so the pump's open() returns
+            # The reader never opened the FIFO: open it ourselves so the pump's open() returns.
+            with contextlib.suppress(OSError):
                 os.close(os.open(self.path, os.O_RDONLY | os.O_NONBLOCK))
-            except OSError:
-                pass
             self._pump.join(timeout=5)
         if self.fifo:
             self.path.unlink(missing_ok=True)

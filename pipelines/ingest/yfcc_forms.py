@@ -22,6 +22,7 @@ the encoder's alphabet, while decoded text does.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import os
@@ -299,10 +300,9 @@ class SqliteBatches:
                              "(pip install adbc-driver-sqlite)") from None
         self._con = adbc_sqlite.connect(sqlite_uri(self.path))
         self._cursor = self._con.cursor()
-        try:
+        # An older driver without the option keeps its default batch size.
+        with contextlib.suppress(Exception):
             self._cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(self.BATCH_ROWS)})
-        except Exception:  # noqa: BLE001 - an older driver without the option: its default batch size
-            pass
         names = [_quote_identifier(c) for c in self.columns.values()]
         typed_row = ", ".join(["0 AS yfcc_rowid", *(f"X'' AS {name}" for name in names)])
         select = ", ".join(f"CAST({name} AS BLOB) AS {name}" for name in names)
