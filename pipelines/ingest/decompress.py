@@ -27,7 +27,7 @@ import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Self
+from typing import IO, Self, cast
 
 from ..config import external_compressors_from_env
 from ..errors import InputError
@@ -131,7 +131,8 @@ except OSError:  # pragma: no cover - non-glibc Linux
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
     """Ask Linux to kill the decompressor if ccaudit dies (kill -9), so no orphan blocks on the FIFO."""
-    _PRCTL(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if _PRCTL is not None:  # only passed as preexec_fn when it is
+        _PRCTL(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 class DecompressFifo:
@@ -490,12 +491,14 @@ class CheckedStream(io.RawIOBase):
             except (EOFError, OSError, ValueError) as exc:  # lzma.LZMAError is an OSError
                 raise InputError(f"{self.source}: corrupt or truncated xz archive ({exc})") from None
         assert self._proc and self._proc.stdout
-        count = self._proc.stdout.readinto(buffer)
+        # stdout=PIPE with the default buffering is an io.BufferedReader; typeshed says IO[bytes].
+        count = cast(io.BufferedReader, self._proc.stdout).readinto(buffer)
         if not count:
             self._check()
         return count
 
     def _check(self) -> None:
+        assert self._proc is not None  # only called by readinto() while the process runs
         returncode = self._proc.wait()
         if returncode != 0:
             self._stderr.seek(0)
@@ -510,7 +513,8 @@ class CheckedStream(io.RawIOBase):
             if self._proc.poll() is None:
                 self._proc.kill()
             self._proc.wait()
-            self._proc.stdout.close()
+            if self._proc.stdout is not None:
+                self._proc.stdout.close()
             self._stderr.close()
             self._proc = None
         super().close()

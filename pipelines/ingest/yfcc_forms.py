@@ -28,7 +28,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
@@ -64,7 +64,7 @@ _ENCODED_ALPHABET = re.compile(r"[A-Za-z0-9._*~+%,-]*")
 
 # --- which files -----------------------------------------------------------------------------------
 
-def expand_paths(paths: list) -> list:
+def expand_paths(paths: Sequence) -> list:
     """Folders become their files (sorted, hidden files skipped) and unmatched globs their matches."""
     expanded = []
     for path in paths:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import BinaryIO
@@ -170,11 +170,11 @@ class _LineWriter:
 @dataclass
 class _Tally:
     users: int
-    license_counts: np.ndarray = None
-    owner_counts: np.ndarray = None
+    license_counts: np.ndarray = field(init=False)  # set by __post_init__, sized by users
+    owner_counts: np.ndarray = field(init=False)
     videos: int = 0
     geotagged: int = 0
-    taken: np.ndarray = None
+    taken: np.ndarray = field(init=False)
     markup_titles: int = 0
 
     def __post_init__(self):

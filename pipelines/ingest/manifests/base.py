@@ -396,7 +396,7 @@ def sniff_delimiter(path: Path) -> str:
     with open_binary(path) as handle:
         first = handle.readline(1 << 16).decode("utf-8", errors="replace")
     counts = {d: first.count(d) for d in (",", "\t", ";", "|")}
-    best = max(counts, key=counts.get)
+    best = max(counts, key=counts.__getitem__)
     return best if counts[best] else ","
 
 
