@@ -588,7 +588,7 @@ def _sequential(fraction: float) -> str:
     """A light-to-dark blue for 0..1 (overlap is not a license meaning, so no warm colours)."""
     fraction = min(max(fraction, 0.0), 1.0)
     low, high = (0xEE, 0xF3, 0xFA), (0x08, 0x30, 0x6B)
-    rgb = [round(a + (b - a) * fraction) for a, b in zip(low, high, strict=False)]
+    rgb = [round(a + (b - a) * fraction) for a, b in zip(low, high, strict=True)]
     return "#" + "".join(f"{c:02x}" for c in rgb)
 
 

@@ -98,7 +98,7 @@ def _plan_bad_lines(plan: _Plan, count: int) -> _BadLines:
     templates = _write_tsv(extra.frame).split(b"\n")[:-1]
     texts = [
         None if kind == "duplicate_photo_id" else _corrupt(kind, line, plan.layout, i, plan.form)
-        for i, (kind, line) in enumerate(zip(kinds, templates, strict=False))
+        for i, (kind, line) in enumerate(zip(kinds, templates, strict=True))
     ]
     return _BadLines(plan.rows, positions, kinds, [p - 1 - i for i, p in enumerate(positions)], texts)
 

@@ -293,7 +293,7 @@ def _photo_ids(indices: np.ndarray, key: int) -> np.ndarray:
 
 def _upload_times(photo_ids: np.ndarray) -> np.ndarray:
 
-    ids, times = zip(*_UPLOAD_KNOTS, strict=False)
+    ids, times = zip(*_UPLOAD_KNOTS, strict=True)
     return np.interp(photo_ids, ids, times).astype(np.int64)
 
 

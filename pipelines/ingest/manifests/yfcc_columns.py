@@ -97,7 +97,7 @@ def _emit(con, sink: StagingSink, records, encoded: bool, licenses: _Licenses) -
     finally:
         con.unregister("records")
     bad = table.filter(pc.is_valid(table["reject_reason"]))
-    for line, reason, raw in zip(bad["line"].to_pylist(), bad["reject_reason"].to_pylist(), bad["raw"].to_pylist(), strict=False):
+    for line, reason, raw in zip(bad["line"].to_pylist(), bad["reject_reason"].to_pylist(), bad["raw"].to_pylist(), strict=True):
         sink.reject(line, reason, raw)
     good = table.filter(pc.is_null(table["reject_reason"]))
     if not good.num_rows:
