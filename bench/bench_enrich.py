@@ -48,8 +48,8 @@ def _server(api_key: str):
 
 def bench_throughput(folder: Path, photos: int) -> list[dict]:
     from pipelines.config import Settings
-    from pipelines.flickr.client import FlickrClient
     from pipelines.enrich.run import enrich
+    from pipelines.flickr.client import FlickrClient
 
     server = _server(KEY)
     try:

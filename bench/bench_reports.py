@@ -31,8 +31,8 @@ def _timed(fn, repeat: int = 1) -> tuple[float, object]:
 def bench_database(db_path: Path, repeat: int = 3) -> dict:
     from pipelines.db import connect
     from pipelines.publish.report import publish_report
-    from pipelines.report.queries import discover_queries, run_query
     from pipelines.publish.search_index import build_search_index
+    from pipelines.report.queries import discover_queries, run_query
 
     con = connect(db_path, read_only=True)  # as the Airflow report task opens it
     try:

@@ -53,8 +53,8 @@ def make_database(path: Path, photos: int):
 
 
 def write_report(con, out: Path, photo_limit: int) -> dict:
-    from pipelines.report.render import _environment
     from pipelines.publish.search_index import build_search_index, split_search_index
+    from pipelines.report.render import _environment
 
     started = time.perf_counter()
     page, files = split_search_index(build_search_index(con, salt=secrets.token_hex(16), photo_limit=photo_limit))

@@ -26,6 +26,7 @@ Big files (input, database, outputs) live in DIR/work and are deleted at the end
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -130,10 +131,8 @@ class Run:
             if Path(folder).is_relative_to(self.inputs):
                 continue
             for name in files:
-                try:
+                with contextlib.suppress(OSError):
                     total += (Path(folder) / name).stat().st_size
-                except OSError:
-                    pass
         return total / 2**20
 
     def db_bytes(self) -> int:

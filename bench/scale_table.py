@@ -28,7 +28,7 @@ def markdown(records: list[dict]) -> str:
     for name in stages:
         found = [{s["stage"]: s for s in r["stages"]}.get(name) for r in records]
         cells = [f"{s['seconds']:.1f} / {s['cpu_seconds']:.1f} / {s['peak_rss_mb']:.0f}" if s else "–" for s in found]
-        for (a, ra), (b, rb) in pairwise(zip(found, records)):
+        for (a, ra), (b, rb) in pairwise(zip(found, records, strict=False)):
             ok = a and b and a["seconds"] > 0
             cells.append(f"×{b['seconds'] / a['seconds']:.1f} ({b['seconds'] / a['seconds'] / (rb['rows'] / ra['rows']):.2f} of linear)"
                          if ok else "–")

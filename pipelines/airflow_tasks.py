@@ -104,7 +104,7 @@ def list_yfcc_files(paths: str | Sequence[str] | None) -> list[str]:
 
     if isinstance(paths, str):
         paths = re.split(r"[,\n]", paths)
-    given = []
+    given: list[str] = []
     for path in paths or []:
         path = path.strip()
         if path and Path(path).is_dir():

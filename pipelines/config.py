@@ -13,7 +13,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -206,8 +206,8 @@ def env_value(name: str, env: dict | None = None) -> str | None:
     """
     if name not in _DECLARED:
         raise KeyError(f"{name} is not listed in pipelines.config.ENVIRONMENT")
-    env = os.environ if env is None else env
-    return (env.get(name) or "").strip() or None
+    values: Mapping[str, str] = os.environ if env is None else env
+    return (values.get(name) or "").strip() or None
 
 
 def _seconds(name: str, default: float, env: dict | None) -> float:

@@ -135,7 +135,8 @@ class DeferredConnection:
     (decompressing and staging an ingest) holds the file only from its first query on."""
 
     def __init__(self, db_path: str | os.PathLike, **options):
-        self._path, self._options, self._con = Path(db_path), options, None
+        self._path, self._options = Path(db_path), options
+        self._con: duckdb.DuckDBPyConnection | None = None
         self.opened_at: float | None = None   # time.monotonic() when the file was opened
 
     def __getattr__(self, name: str):
@@ -171,7 +172,7 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()[0])
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()[0])  # type: ignore[index]  # count(*) returns one row
 
 
 def utc_now() -> datetime:

@@ -71,9 +71,9 @@ def run_demo(settings: Settings, out_dir: Path, rows: int = DEMO_ROWS, seed: int
         # uploader's photos that are still distributed.
         _record_demo_optout(con, add_optout)
         for spec in manifests:
-            result = ingest_manifest(con, spec.format, dataset=spec.dataset, version=spec.version,
+            loaded = ingest_manifest(con, spec.format, dataset=spec.dataset, version=spec.version,
                                      paths=list(spec.paths), **spec.options)
-            steps.append(("manifest", result.summary_text()))
+            steps.append(("manifest", loaded.summary_text()))
         validation = validate(con)
         steps.append(("validate", validation.summary_text().splitlines()[0]))
         report = publish_report(con, out_dir=out_dir / "reports", publish_mode="pseudonymous")

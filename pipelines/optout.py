@@ -142,7 +142,7 @@ def read_optouts_csv(path: Path) -> list[OptOut]:
                     continue
                 if len(row) > len(header):
                     raise InputError(f"{path}: line {line}: {len(row)} fields, the header has {len(header)}")
-                fields = dict(zip(header, row))
+                fields = dict(zip(header, row, strict=False))
                 try:
                     kind = fields.get("kind", "").strip().lower()
                     value = normalise_value(kind, fields.get("value", ""))

@@ -32,7 +32,7 @@ class Progress:
         self._last_draw = 0.0
         self.min_interval = min_interval
 
-    def __enter__(self) -> "Progress":  # noqa: PYI034,UP037
+    def __enter__(self) -> "Progress":  # noqa: UP037
         return self
 
     def __exit__(self, *exc) -> None:

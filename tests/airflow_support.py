@@ -107,7 +107,7 @@ def run_dags(env: dict[str, str], runs: list[tuple], timeout: float = 600) -> li
         outcomes.append(DagRunOutcome(state=data["state"], tasks=data["tasks"], xcom=data["xcom"],
                                       seconds=data["seconds"], stdout=done.stdout, stderr=done.stderr))
     print(f"{len(runs)} dag.test run(s) in {seconds:.1f} s: "
-          + ", ".join(f"{run[0]} {o.seconds:.1f}s" for run, o in zip(runs, outcomes)))
+          + ", ".join(f"{run[0]} {o.seconds:.1f}s" for run, o in zip(runs, outcomes, strict=False)))
     return outcomes
 
 
@@ -253,7 +253,7 @@ class LocalAirflow:
         with sqlite3.connect(self.home / "airflow.db") as db:
             rows = db.execute("""SELECT task_id, map_index, state, start_date, end_date, pool FROM task_instance
                                  WHERE dag_id = ? ORDER BY start_date""", [dag_id]).fetchall()
-        return [dict(zip(("task_id", "map_index", "state", "start", "end", "pool"), r)) for r in rows]
+        return [dict(zip(("task_id", "map_index", "state", "start", "end", "pool"), r, strict=False)) for r in rows]
 
     def logs(self, tail: int = 3000) -> str:
         return "\n".join(f"--- {p.name} ---\n{p.read_text(errors='replace')[-tail:]}"

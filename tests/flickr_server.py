@@ -14,6 +14,7 @@ A wrong api_key gets Flickr's real answer: HTTP 200, stat=fail, code 100.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import struct
@@ -252,10 +253,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def finish(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             super().finish()
-        except OSError:
-            pass
 
 
 class _Server(ThreadingHTTPServer):
@@ -341,7 +340,7 @@ class FlickrTestServer:
 
     def _reply_for(self, params: dict) -> Reply:
         method = params.get("method", "")
-        key = params.get(KEY_ARG.get(method, ""), None)
+        key = params.get(KEY_ARG.get(method, ""))
         with self._lock:
             for slot in ((method, key), (method, None), (None, None)):
                 queue = self.faults.get(slot)

@@ -15,7 +15,6 @@ from pipelines.publish.pseudonym import NSID_RE
 from tests.conftest import build_generated_world
 
 
-
 def undescribed(con) -> list[str]:
     """Tables, views and columns without a comment, as table or table.column."""
     objects = con.execute("""

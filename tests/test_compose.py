@@ -37,7 +37,7 @@ def airflow_services(compose: dict) -> dict:
 
 
 def test_services_follow_the_official_layout(compose):
-    assert SERVICES <= set(compose["services"])
+    assert set(compose["services"]) >= SERVICES
     assert compose["services"]["postgres"]["image"] == "postgres:16"
     assert compose["services"]["redis"]["image"] == "redis:7.2-bookworm"
     commands = {name: s.get("command") for name, s in compose["services"].items()}

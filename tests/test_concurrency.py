@@ -273,7 +273,7 @@ def test_readers_report_lookup_ingest_and_datasette_while_enrich_runs(tmp_path):
 
     assert enrich.returncode == 0, err
     assert enrich_seconds >= 20, f"enrich ran only {enrich_seconds:.1f} s"
-    for name, (code, at, out_text, err_text) in steps.items():
+    for name, (code, at, _out_text, err_text) in steps.items():
         assert code == 0, f"{name} failed at {at:.1f} s: {err_text}"
         assert at < enrich_seconds, f"{name} ran after enrich ended"
     assert json.loads(steps["lookup"][2])["found"]

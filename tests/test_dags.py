@@ -329,7 +329,7 @@ def pipeline(airflow_home, tmp_path_factory):
     names = ["ingest", "ingest_twice_1", "ingest_twice_2", "manifests", "enrich", "report", "enrich_no_key",
              "report_bad", "enrich_sample"]
     return {"dbs": dbs, "shards": shards, "reports": reports, "api_calls": api_calls, "key": key,
-            "runs": dict(zip(names, outcomes)), "logs": outcomes[0].stdout + outcomes[0].stderr}
+            "runs": dict(zip(names, outcomes, strict=False)), "logs": outcomes[0].stdout + outcomes[0].stderr}
 
 
 @pytest.mark.slow

@@ -38,7 +38,7 @@ def world(tmp_path_factory):
 def report(con, name: str) -> list[dict]:
     cursor = con.execute(read_sql("reports", f"{name}.sql"))
     columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row)) for row in cursor.fetchall()]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def test_every_dataset_report_has_a_header():

@@ -22,11 +22,10 @@ import duckdb
 import pytest
 
 from pipelines.config import Settings
-from pipelines.db import connect
+from pipelines.db import ccaudit_schema, connect
 from pipelines.errors import CcauditError
 from pipelines.lookup.answer import lookup
 from pipelines.publish.datasette import canned_queries, datasette_metadata, ensure_database
-from pipelines.db import ccaudit_schema
 from pipelines.publish.datasette_build import INFO_TABLE, SQLITE_FILE, build_sqlite
 from pipelines.publish.edition import EDITION_FILE, PUBLISHED_TABLES, publish_edition
 from pipelines.publish.pseudonym import FLICKR_PERSONAL_URL_RE, NSID_RE
@@ -61,7 +60,7 @@ def report_rows(db: Path, name: str) -> list[dict]:
     con = duckdb.connect(str(db), read_only=True)
     try:
         relation = con.sql(read_sql("reports", f"{name}.sql"))
-        return [dict(zip(relation.columns, row)) for row in relation.fetchall()]
+        return [dict(zip(relation.columns, row, strict=True)) for row in relation.fetchall()]
     finally:
         con.close()
 

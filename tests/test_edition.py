@@ -160,7 +160,7 @@ def test_a_leak_refuses_the_edition_and_keeps_the_previous_one(demo_db, tmp_path
         good = publish_edition(con, base).folder
         # A redaction that misses links (a bug) is caught by the scan with the report's own patterns.
         monkeypatch.setattr(edition_module, "_LINK_IN_TEXT", "never matches this")
-        with pytest.raises(CcauditError, match="pseudonymous edition not written: yfcc_photos still contains "
+        with pytest.raises(CcauditError, match=r"pseudonymous edition not written: yfcc_photos still contains "
                                                "'flickr.com/photos'"):
             publish_edition(con, base)
     assert (base / LATEST).resolve() == good

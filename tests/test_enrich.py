@@ -15,9 +15,9 @@ import pytest
 
 from pipelines.config import Settings
 from pipelines.db import connect
+from pipelines.enrich.run import Journal, enrich, journal_dir, merge_journal
 from pipelines.errors import CcauditError, ConfigError, DatabaseLockedError, InputError
 from pipelines.flickr.client import FlickrApiKeyError, FlickrClient
-from pipelines.enrich.run import Journal, enrich, journal_dir, merge_journal
 from pipelines.resources import read_sql, sql_dir
 from tests.conftest import REPO
 from tests.flickr_server import FlickrTestServer, Reply, fail_body, history_body, person_body, photo_body
@@ -160,7 +160,7 @@ def test_dataset_filter(settings, server):
     result = enrich(settings, dataset="faces")
     assert photo_ids_called(server) == [102, 103, 104, 106]
     assert result.pending_at_start == 4 and result.status == "complete"
-    with pytest.raises(InputError, match="no items of dataset 'nope'.*known: faces"):
+    with pytest.raises(InputError, match=r"no items of dataset 'nope'.*known: faces"):
         enrich(settings, dataset="nope")
 
 
@@ -304,7 +304,7 @@ def report(db_path: Path, name: str) -> list[dict]:
     with connect(db_path, read_only=True) as con:
         cursor = con.execute(read_sql("reports", name))
         columns = [d[0] for d in cursor.description]
-        return [dict(zip(columns, row)) for row in cursor.fetchall()]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 @pytest.mark.parametrize("name", REPORTS)

@@ -74,7 +74,7 @@ def classify(lines: list[bytes], width: int) -> tuple[list[dict], dict[str, list
         if len(fields) != width:
             bad["field_count"].append(number)
             continue
-        row = dict(zip(names, fields))
+        row = dict(zip(names, fields, strict=False))
         if not row["photo_id"].isdigit():
             bad["photo_id"].append(number)
         elif resolve_license(row["license_name"], row["license_url"])[0] is None:
@@ -262,7 +262,7 @@ def test_layout_23_is_layout_25_without_line_number_and_hash(tmp_path):
     assert len(narrow_lines) == 3_010
     bad_numbers = {n for lines in narrow.truth["bad_line_numbers"].values() for n in lines}
     assert bad_numbers == {n for lines in wide.truth["bad_line_numbers"].values() for n in lines}
-    for number, (w, n) in enumerate(zip(wide_lines, narrow_lines), start=1):
+    for number, (w, n) in enumerate(zip(wide_lines, narrow_lines, strict=False), start=1):
         if number not in bad_numbers:
             fields = w.split(b"\t")
             assert n.split(b"\t") == fields[1:2] + fields[3:]

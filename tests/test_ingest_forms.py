@@ -56,7 +56,7 @@ def known(tmp_path_factory) -> dict:
     rows = good[:100] + [bad_id] + good[100:200] + [bad_license, duplicate] + good[200:] + [bad_escape]
     tsv = folder / "known.tsv"
     tsv.write_text("\n".join("\t".join(row) for row in rows) + "\n")
-    records = [dict(zip(NAMES, row)) for row in rows]
+    records = [dict(zip(NAMES, row, strict=False)) for row in rows]
     return {"tsv": tsv, "records": records, "folder": folder}
 
 
@@ -165,15 +165,18 @@ def test_each_form_ingests_to_the_same_photos_as_the_tsv(known, tsv_db, tmp_path
     if form == "sqlite":
         path = tmp_path / "yfcc100m_dataset.sql"
         write_sqlite(path, records)
-        locate = lambda line: (str(path.resolve()), line)
+        def locate(line):
+            return str(path.resolve()), line
     elif form == "parquet":
         path = tmp_path / "subset.parquet"
         write_parquet(path, records)
-        locate = lambda line: (str(path.resolve()), line)
+        def locate(line):
+            return str(path.resolve()), line
     else:
         path = tmp_path / "shards"
         where = write_shards(path, records)
-        locate = lambda line: where[line - 1]
+        def locate(line):
+            return where[line - 1]
     db = tmp_path / "form.duckdb"
     out = ingest(db, path, capsys=capsys)
     assert photos(db) == photos(tsv_db)
@@ -193,7 +196,7 @@ def test_each_form_ingests_to_the_same_photos_as_the_tsv(known, tsv_db, tmp_path
 
 
 def test_the_sqlite_rowid_is_the_locator_and_invalid_utf8_is_a_reject(tmp_path, capsys):
-    good = dict(zip(NAMES, shared_path("yfcc100m", REAL_23).read_text().splitlines()[0].split("\t")))
+    good = dict(zip(NAMES, shared_path("yfcc100m", REAL_23).read_text().splitlines()[0].split("\t"), strict=False))
     path = tmp_path / "db.sql"
     write_sqlite(path, [good])
     con = sqlite3.connect(path)
@@ -293,7 +296,7 @@ def test_foreign_or_damaged_containers_are_one_line_errors(tmp_path, capsys, cas
         expected = "not a YFCC100M metadata file"
     elif case == "damaged-sqlite":
         good = tmp_path / "good.sql"
-        write_sqlite(good, [dict(zip(NAMES, shared_path("yfcc100m", REAL_23).read_text().splitlines()[0].split("\t")))])
+        write_sqlite(good, [dict(zip(NAMES, shared_path("yfcc100m", REAL_23).read_text().splitlines()[0].split("\t"), strict=False))])
         blob = bytearray(good.read_bytes())
         blob[100:len(blob)] = b"\x00" * (len(blob) - 100)
         path.write_bytes(bytes(blob))

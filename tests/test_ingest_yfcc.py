@@ -36,7 +36,7 @@ def photo(con, photo_id: int) -> dict:
     names = [d[0] for d in cursor.description]
     rows = cursor.fetchall()
     assert len(rows) == 1, f"photo {photo_id}: {len(rows)} rows"
-    return dict(zip(names, rows[0]))
+    return dict(zip(names, rows[0], strict=False))
 
 
 # --- real rows ----------------------------------------------------------------------------------

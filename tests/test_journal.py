@@ -118,7 +118,7 @@ def test_a_bad_line_is_set_aside_and_every_other_answer_merges_once(db, bad, enr
     lines.insert(10, bad)     # line 11 of the file
     lines += [record(i, 1000 + i) for i in range(50, 100)]
     write_lines(folder / f"{RUN}.jsonl", lines)
-    for attempt in range(2):   # never a crash, and the second run adds nothing
+    for _attempt in range(2):   # never a crash, and the second run adds nothing
         code, err = enrich_cli()
         assert code == 0, err
         assert "Traceback" not in err

@@ -338,7 +338,7 @@ def test_collected_on_falls_back_to_the_latest_crawl_date_in_the_manifest(db_pat
                     "(5000000, now(), 'ok', 1, 0, TIMESTAMP '2018-11-01', 4, 2, '2')")
         cursor = con.execute(read_sql("reports", "enrichment_license_at_collection.sql"))
         names = [d[0] for d in cursor.description]
-        rows = [dict(zip(names, r)) for r in cursor.fetchall()]
+        rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
     assert [(r["dataset"], r["collected_on"], r["collected_on_source"], r["photos"]) for r in rows] == [
         ("ffhq", date(2018, 11, 2), "manifest", 1)]
 

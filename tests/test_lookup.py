@@ -320,8 +320,8 @@ def test_control_characters_in_names_are_shown_escaped(world):
 
 
 def test_huge_inputs_are_refused_in_one_line(tmp_path, capsys, monkeypatch):
-    from pipelines.lookup import answer as lookup_module
     from pipelines.cli import main
+    from pipelines.lookup import answer as lookup_module
 
     db = str(tmp_path / "empty.duckdb")
     from pipelines.db import connect

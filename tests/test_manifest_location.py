@@ -199,7 +199,7 @@ def test_privacy_section_shows_what_each_manifest_republishes(tmp_path):
         ingest_manifest(con, "csv", dataset="listed", paths=[listed], id_column="id")
         cursor = con.execute(read_sql("reports", "datasets_privacy_exposure.sql"))
         names = [d[0] for d in cursor.description]
-        rows = {r[0]: dict(zip(names, r)) for r in cursor.fetchall()}
+        rows = {r[0]: dict(zip(names, r, strict=True)) for r in cursor.fetchall()}
         report_dir = publish_report(con, tmp_path / "out").report_dir       # pseudonymous
     manifest = {name: (row["manifest_items"], row["manifest_items_with_coordinates"],
                        row["manifest_items_with_place_name"]) for name, row in rows.items()}

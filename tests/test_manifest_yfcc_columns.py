@@ -32,7 +32,7 @@ BY = ("Attribution License", "http://creativecommons.org/licenses/by/2.0/")
 @pytest.fixture
 def real_rows() -> list[dict]:
     lines = shared_path("yfcc100m", REAL_23).read_text().splitlines()
-    return [dict(zip(NAMES, line.split("\t"))) for line in lines]
+    return [dict(zip(NAMES, line.split("\t"), strict=False)) for line in lines]
 
 
 def manifest(db: Path, path: Path, dataset: str, capsys) -> str:
@@ -80,7 +80,7 @@ def test_a_cc_by_split_is_checked_against_yfcc100m(real_rows, tmp_path, capsys):
     found = items(db)
     assert [row[:4] for row in found] == [(r["photoid"], int(r["photoid"]), r["uid"], 4) for r in real_rows]
     assert [row[4] for row in found] == [unquote_plus(r["unickname"]) for r in real_rows]
-    assert all(row[5] == r["downloadurl"] for row, r in zip(found, real_rows))
+    assert all(row[5] == r["downloadurl"] for row, r in zip(found, real_rows, strict=False))
     con = duckdb.connect(str(db), read_only=True)
     try:
         rejects = con.execute("SELECT line_no, reason FROM ingest_rejects WHERE source_file = ?",

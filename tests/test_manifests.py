@@ -269,7 +269,7 @@ def test_csv_column_errors_are_one_line(con, tmp_path):
     path.write_text("a,b\n1,2\n")
     with pytest.raises(InputError, match="no column 'photo'"):
         ingest_manifest(con, "csv", dataset="x", paths=[path], id_column="photo")
-    with pytest.raises(InputError, match="do not apply|do\\(es\\) not apply"):
+    with pytest.raises(InputError, match=r"do not apply|do\(es\) not apply"):
         ingest_manifest(con, "pipa", dataset="x", paths=[path], id_column="a")
     with pytest.raises(InputError, match="does not exist"):
         ingest_manifest(con, "pipa", dataset="x", paths=[tmp_path / "missing.txt"])
@@ -441,7 +441,7 @@ def test_truncation_is_caught_for_every_adapter(con, tmp_path, fmt, suffix):
     path = tmp_path / f"m.{suffix}"
     path.write_bytes(packed[: len(packed) * 2 // 3])
     options = {"id_column": "id"} if fmt == "csv" else {}
-    with pytest.raises(InputError, match="corrupt or truncated|not valid JSON"):
+    with pytest.raises(InputError, match=r"corrupt or truncated|not valid JSON"):
         ingest_manifest(con, fmt, dataset="d", paths=[path], **options)
     assert _dataset_state(con) == ([], (0, None), 0)
 
@@ -644,7 +644,7 @@ def test_dev_stdin_is_not_a_regular_file(con):
 
     if stat.S_ISREG(os.stat("/dev/stdin").st_mode):
         pytest.skip("stdin is a regular file in this runner")
-    with pytest.raises(InputError, match="not a regular file|does not exist"):
+    with pytest.raises(InputError, match=r"not a regular file|does not exist"):
         ingest_manifest(con, "flickr30k", dataset="d", paths=["/dev/stdin"])
 
 

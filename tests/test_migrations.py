@@ -69,7 +69,7 @@ def dump(db: Path, raw: bool = True) -> dict[str, Counter]:
         for table in tables:
             cursor = con.execute(f'SELECT * FROM "{table}"')
             names = [d[0] for d in cursor.description]
-            out[table] = Counter(tuple(zip(names, map(repr, row))) for row in cursor.fetchall())
+            out[table] = Counter(tuple(zip(names, map(repr, row), strict=True)) for row in cursor.fetchall())
         return out
     finally:
         con.close()

@@ -133,7 +133,7 @@ def test_one_validation_for_add_and_import(con, tmp_path, kind, value):
         add_optout(con, kind, value)
     path = tmp_path / "o.csv"
     path.write_text(f'kind,value\n{kind},"{value}"\n', encoding="utf-8")
-    with pytest.raises(InputError, match="line [23]"):   # a quoted newline ends the record on line 3
+    with pytest.raises(InputError, match=r"line [23]"):   # a quoted newline ends the record on line 3
         import_optouts(con, path)
     assert list_optouts(con) == []
 
@@ -217,13 +217,13 @@ def test_a_dataset_that_never_held_the_photos_is_never_said_to_honour_the_reques
     # the report's rule agrees: honoured by faces 2, still in crops 1, 'other' nowhere
     row = con.execute(read_sql("reports", "optouts_status.sql")).fetchone()
     columns = [d[0] for d in con.description]
-    row = dict(zip(columns, row))
+    row = dict(zip(columns, row, strict=False))
     assert (row["status"], row["still_in"], row["honoured_by"], row["items_still_present"]) == (
         "still distributed", "crops 1", "faces 2", 1)
     by_dataset = {r[0]: r for r in con.execute(read_sql("reports", "optouts_by_dataset.sql")).fetchall()}
     columns = [d[0] for d in con.description]
-    other = dict(zip(columns, by_dataset["other"]))
-    faces = dict(zip(columns, by_dataset["faces"]))
+    other = dict(zip(columns, by_dataset["other"], strict=False))
+    faces = dict(zip(columns, by_dataset["faces"], strict=False))
     assert (other["requests_honoured"], other["requests_never_held"]) == (0, 1)
     assert (faces["requests_honoured"], faces["requests_never_held"]) == (1, 0)
 

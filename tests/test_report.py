@@ -14,11 +14,18 @@ import pytest
 from pipelines.cli import main
 from pipelines.db import connect
 from pipelines.errors import CcauditError
-from pipelines.publish.report import publish_report
-from pipelines.report.folder import MARKER
 from pipelines.publish.pseudonym import Pseudonymizer, assert_no_leaks, assert_no_original_values
+from pipelines.publish.report import publish_report
+from pipelines.publish.search_index import (
+    build_search_index,
+    digest,
+    find_photo,
+    find_user,
+    photo_key,
+    user_key,
+)
+from pipelines.report.folder import MARKER
 from pipelines.report.queries import discover_queries, parse_query_file
-from pipelines.publish.search_index import build_search_index, digest, find_photo, find_user, photo_key, user_key
 from pipelines.resources import read_sql, sql_dir
 
 DAY1 = datetime(2026, 3, 1, 12, 0, 0)
@@ -92,7 +99,7 @@ def query_rows(con, name: str) -> list[dict]:
     """Rows of one sql/reports query, run directly on the connection."""
     cursor = con.execute(read_sql("reports", f"{name}.sql"))
     columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row)) for row in cursor.fetchall()]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 # --- numbers ------------------------------------------------------------------------------------
@@ -647,11 +654,11 @@ def test_every_chart_kind_draws_well_formed_escaped_html(chart, columns, rows):
     assert XSS_TITLE not in str(drawn)
     # every chart draws marks, and its description carries the data for readers who cannot see it
     marks = [e for e in root.iter() if (e.get("class") or "").split()[0:1] in (["bar-fill"], ["seg"], ["dot"])
-             or e.tag == "td" and "background" in (e.get("style") or "")]
+             or (e.tag == "td" and "background" in (e.get("style") or ""))]
     assert marks
     from pipelines.report.formatting import format_value
 
-    shown = [format_value(v, c) for row in rows for v, c in zip(row, columns) if isinstance(v, (int, float))]
+    shown = [format_value(v, c) for row in rows for v, c in zip(row, columns, strict=False) if isinstance(v, (int, float))]
     assert sum(value in drawn.description for value in shown) >= len(rows) - 1, drawn.description
 
 

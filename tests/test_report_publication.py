@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from pipelines.errors import CcauditError
-from pipelines.report import build as build_module
 from pipelines.publish.report import publish_report
+from pipelines.report import build as build_module
 from pipelines.resources import sql_dir
 from tests.test_report import DAY1, DAY2, insert_dataset, insert_photos, read_summary
 

@@ -191,7 +191,7 @@ def _page_answers(browser, text: str) -> list:
 def _first_difference(page, cli, path="answer"):
     """Where two nested answers first differ, for a readable failure."""
     if isinstance(page, (list, tuple)) and isinstance(cli, (list, tuple)):
-        for i, (x, y) in enumerate(zip(page, cli)):
+        for i, (x, y) in enumerate(zip(page, cli, strict=False)):
             if x != y:
                 return _first_difference(x, y, f"{path}[{i}]")
         return f"{path}: lengths {len(page)} (page) and {len(cli)} (lookup)"

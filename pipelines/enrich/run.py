@@ -305,7 +305,7 @@ def _resolve_aliases(settings: Settings, client: FlickrClient, selection: Select
             status = "not_found" if answer.ok and nsid is None else answer.status
             journal.append("flickr_alias_resolutions", {
                 "alias": alias, "resolved_at": utc_now(), "status": status, "owner_nsid": nsid,
-                "username": found.username if nsid else None, "error_code": answer.code,
+                "username": found.username if found is not None and nsid else None, "error_code": answer.code,
                 "error_detail": None if answer.ok else answer.message, "run_id": result.run_id})
             result.aliases[status] += 1
             after = alias

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 
 import duckdb
 
 from ..db import utc_now
 from ..errors import InputError
 from ..stats import sample_key_sql
+
+
+def _one_value(row: tuple | None) -> Any:
+    """The value of a statement that always returns one row (count(*), an INSERT's row count)."""
+    assert row is not None
+    return row[0]
+
 
 NSID = re.compile(r"^[0-9]{3,12}@N[0-9]{2}$")
 _NSID = NSID
@@ -98,6 +106,7 @@ class Selection:
         WHERE seed = $seed AND sample_rank <= $size AND ($ds IS NULL OR dataset = $ds)"""
 
     def _sample_params(self, **extra) -> dict:
+        assert self.sample is not None  # only called for a sampled selection
         size, seed = self.sample
         return self._params(size=size, seed=seed, ds=self.dataset, **extra)
 
@@ -128,23 +137,23 @@ class Selection:
         """Pending photos. Two anti joins instead of a UNION, so 100M YFCC ids are streamed
         against the small sides (items, done) rather than de-duplicated in one hash table."""
         if self.sample is not None:
-            return con.execute(f"""
+            return _one_value(con.execute(f"""
                 WITH done AS ({self._DONE})
                 SELECT count(DISTINCT photo_id) FROM ({self._SAMPLED}) ANTI JOIN done USING (photo_id)""",
-                               self._sample_params()).fetchone()[0]
-        items = con.execute(f"""
+                               self._sample_params()).fetchone())
+        items = _one_value(con.execute(f"""
             WITH done AS ({self._DONE})
             SELECT count(*) FROM (SELECT DISTINCT photo_id FROM dataset_items
                                   WHERE photo_id IS NOT NULL AND ($ds IS NULL OR dataset = $ds))
-            ANTI JOIN done USING (photo_id)""", self._params(ds=self.dataset)).fetchone()[0]
+            ANTI JOIN done USING (photo_id)""", self._params(ds=self.dataset)).fetchone())
         if self.dataset is not None:
             return items
-        rest = con.execute(f"""
+        rest = _one_value(con.execute(f"""
             WITH done AS ({self._DONE})
             SELECT count(*) FROM yfcc_photos y
             ANTI JOIN done USING (photo_id)
             ANTI JOIN (SELECT DISTINCT photo_id FROM dataset_items WHERE photo_id IS NOT NULL) i
-                 USING (photo_id)""", self._params()).fetchone()[0]
+                 USING (photo_id)""", self._params()).fetchone())
         return items + rest
 
     def pending_aliases(self, con: duckdb.DuckDBPyConnection, after: str, size: int) -> list[str]:
@@ -183,7 +192,7 @@ class Selection:
 
 
 def check_dataset(con: duckdb.DuckDBPyConnection, dataset: str) -> None:
-    found = con.execute("SELECT count(*) FROM dataset_items WHERE dataset = ?", [dataset]).fetchone()[0]
+    found = _one_value(con.execute("SELECT count(*) FROM dataset_items WHERE dataset = ?", [dataset]).fetchone())
     if not found:
         known = [r[0] for r in con.execute("SELECT DISTINCT dataset FROM dataset_items ORDER BY 1").fetchall()]
         raise InputError(f"no items of dataset {dataset!r} in the database"
@@ -194,7 +203,7 @@ def draw_sample(con: duckdb.DuckDBPyConnection, dataset: str | None, size: int, 
                 run_id: str | None = None) -> int:
     """Store the first `size` photos of each dataset (or of `dataset`) by sample key; photos
     already drawn with this seed stay, so the sample only grows. Returns the photos added."""
-    return con.execute(f"""
+    return _one_value(con.execute(f"""
         INSERT INTO flickr_sample_photos (dataset, seed, photo_id, sample_rank, population, drawn_at, run_id)
         WITH ranked AS (
             SELECT dataset, photo_id,
@@ -204,7 +213,7 @@ def draw_sample(con: duckdb.DuckDBPyConnection, dataset: str | None, size: int, 
             QUALIFY sample_rank <= $size)
         SELECT r.dataset, $seed, r.photo_id, r.sample_rank, r.population, $now, $run FROM ranked r
         ANTI JOIN (SELECT dataset, photo_id FROM flickr_sample_photos WHERE seed = $seed) USING (dataset, photo_id)""",
-                {"ds": dataset, "size": size, "seed": seed, "now": utc_now(), "run": run_id}).fetchone()[0]
+                {"ds": dataset, "size": size, "seed": seed, "now": utc_now(), "run": run_id}).fetchone())
 
 
 _Selection = Selection   # the name before the split

@@ -199,7 +199,8 @@ def classify_payload(body: bytes | str) -> _Outcome:
     message = redact(str(payload.get("message") or ""))[:200]
     if code in TRANSIENT_CODES:
         return _Outcome("error", code=code, message=message, payload=payload, transient=True)
-    return _Outcome(STATUS_BY_CODE.get(code, "error"), code=code, message=message, payload=payload)
+    status = STATUS_BY_CODE.get(code, "error") if code is not None else "error"
+    return _Outcome(status, code=code, message=message, payload=payload)
 
 
 def _code(value: Any) -> int | None:

@@ -14,6 +14,7 @@ drives a byte-accurate progress bar.
 from __future__ import annotations
 
 import bz2
+import contextlib
 import ctypes
 import gzip
 import io
@@ -26,7 +27,7 @@ import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Self
+from typing import IO, Self, cast
 
 from ..config import external_compressors_from_env
 from ..errors import InputError
@@ -130,7 +131,8 @@ except OSError:  # pragma: no cover - non-glibc Linux
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
     """Ask Linux to kill the decompressor if ccaudit dies (kill -9), so no orphan blocks on the FIFO."""
-    _PRCTL(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if _PRCTL is not None:  # only passed as preexec_fn when it is
+        _PRCTL(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 class DecompressFifo:
@@ -175,7 +177,7 @@ class DecompressFifo:
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE if self.guard else subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             # Only a prctl() call runs between fork and exec: no lock is taken, so threads are safe.
-            preexec_fn=_die_with_parent if _PRCTL else None)  # noqa: PLW1509
+            preexec_fn=_die_with_parent if _PRCTL else None)
         self._feeder = threading.Thread(target=self._feed, name="decompress-feeder", daemon=True)
         self._feeder.start()
         if self.guard:
@@ -215,10 +217,8 @@ class DecompressFifo:
         except BaseException as exc:  # noqa: BLE001 - re-raised by check()
             self._feed_error = exc
         finally:
-            try:
+            with contextlib.suppress(BrokenPipeError):
                 self._proc.stdin.close()
-            except BrokenPipeError:
-                pass
 
     def check(self, reader_failed: bool = False) -> None:
         """Wait for the decompressor; raise InputError if the archive was corrupt or truncated.
@@ -251,17 +251,14 @@ class DecompressFifo:
             self._proc.wait()
             for stream in (self._proc.stdin, self._proc.stderr):
                 if stream:
-                    try:
+                    with contextlib.suppress(OSError):
                         stream.close()
-                    except OSError:
-                        pass
         if self._feeder:
             self._feeder.join(timeout=5)
         if self._pump and self._pump.is_alive() and self.fifo:
-            try:  # the reader never opened the FIFO: open it ourselves so the pump's open() returns
+            # The reader never opened the FIFO: open it ourselves so the pump's open() returns.
+            with contextlib.suppress(OSError):
                 os.close(os.open(self.path, os.O_RDONLY | os.O_NONBLOCK))
-            except OSError:
-                pass
             self._pump.join(timeout=5)
         if self.fifo:
             self.path.unlink(missing_ok=True)
@@ -482,7 +479,7 @@ class CheckedStream(io.RawIOBase):
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
         with open(self.source, "rb") as stdin:
             self._proc = subprocess.Popen(decompress_command(compression), stdin=stdin, stdout=subprocess.PIPE,
-                                          stderr=self._stderr, preexec_fn=_die_with_parent if _PRCTL else None)  # noqa: PLW1509
+                                          stderr=self._stderr, preexec_fn=_die_with_parent if _PRCTL else None)
 
     def readable(self) -> bool:
         return True
@@ -494,12 +491,14 @@ class CheckedStream(io.RawIOBase):
             except (EOFError, OSError, ValueError) as exc:  # lzma.LZMAError is an OSError
                 raise InputError(f"{self.source}: corrupt or truncated xz archive ({exc})") from None
         assert self._proc and self._proc.stdout
-        count = self._proc.stdout.readinto(buffer)
+        # stdout=PIPE with the default buffering is an io.BufferedReader; typeshed says IO[bytes].
+        count = cast(io.BufferedReader, self._proc.stdout).readinto(buffer)
         if not count:
             self._check()
         return count
 
     def _check(self) -> None:
+        assert self._proc is not None  # only called by readinto() while the process runs
         returncode = self._proc.wait()
         if returncode != 0:
             self._stderr.seek(0)
@@ -514,7 +513,8 @@ class CheckedStream(io.RawIOBase):
             if self._proc.poll() is None:
                 self._proc.kill()
             self._proc.wait()
-            self._proc.stdout.close()
+            if self._proc.stdout is not None:
+                self._proc.stdout.close()
             self._stderr.close()
             self._proc = None
         super().close()

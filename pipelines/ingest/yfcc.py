@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..db import database_file, utc_now
@@ -66,7 +67,7 @@ def _process_exists(pid: int) -> bool:
     return True
 
 
-def ingest_yfcc(con, paths: list[Path], progress: bool = True, work_dir: Path | None = None,
+def ingest_yfcc(con, paths: Sequence[Path | str], progress: bool = True, work_dir: Path | None = None,
                 stdin_name: str | None = None) -> list[FileResult]:
     """Ingest YFCC100M files (any compression, either layout) into the database behind `con`.
 
@@ -80,7 +81,7 @@ def ingest_yfcc(con, paths: list[Path], progress: bool = True, work_dir: Path | 
     if sum(str(p) == STDIN for p in paths) > 1:
         raise InputError("standard input (-) is given twice")
     for path in paths:
-        if is_stream(path):
+        if isinstance(path, str) or is_stream(path):  # a str is STDIN here
             continue
         if path.is_dir():
             raise InputError(f"{path} is a folder, not a YFCC100M file")

@@ -22,12 +22,13 @@ the encoder's alphabet, while decoded text does.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import os
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
@@ -63,7 +64,7 @@ _ENCODED_ALPHABET = re.compile(r"[A-Za-z0-9._*~+%,-]*")
 
 # --- which files -----------------------------------------------------------------------------------
 
-def expand_paths(paths: list) -> list:
+def expand_paths(paths: Sequence) -> list:
     """Folders become their files (sorted, hidden files skipped) and unmatched globs their matches."""
     expanded = []
     for path in paths:
@@ -234,7 +235,7 @@ def parquet_sample(con, path: Path, columns: dict[str, str]) -> list[dict]:
     select = ", ".join(f"CAST({_quote_identifier(n)} AS VARCHAR) AS {_quote_identifier(n.lower())}" for n in names)
     rows = con.execute(f"SELECT {select} FROM read_parquet(?) LIMIT {SAMPLE_ROWS}", [str(path)]).fetchall()
     keys = [n.lower() for n in names]
-    return [dict(zip(keys, row)) for row in rows]
+    return [dict(zip(keys, row, strict=False)) for row in rows]
 
 
 def sqlite_columns(path: Path) -> dict[str, str]:
@@ -269,7 +270,7 @@ def sqlite_sample(path: Path, columns: dict[str, str]) -> list[dict]:
     finally:
         con.close()
     keys = [n.lower() for n in names]
-    return [dict(zip(keys, row)) for row in rows]
+    return [dict(zip(keys, row, strict=False)) for row in rows]
 
 
 class SqliteBatches:
@@ -299,10 +300,9 @@ class SqliteBatches:
                              "(pip install adbc-driver-sqlite)") from None
         self._con = adbc_sqlite.connect(sqlite_uri(self.path))
         self._cursor = self._con.cursor()
-        try:
+        # An older driver without the option keeps its default batch size.
+        with contextlib.suppress(Exception):
             self._cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(self.BATCH_ROWS)})
-        except Exception:  # noqa: BLE001, S110 - an older driver without the option: its default batch size
-            pass
         names = [_quote_identifier(c) for c in self.columns.values()]
         typed_row = ", ".join(["0 AS yfcc_rowid", *(f"X'' AS {name}" for name in names)])
         select = ", ".join(f"CAST({name} AS BLOB) AS {name}" for name in names)

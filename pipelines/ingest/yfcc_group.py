@@ -11,8 +11,8 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -51,9 +51,11 @@ def _in_threads(function, items: list, window: int | None = None) -> Iterator:
     workers = max(2, os.cpu_count() or 2)
     window = window or 2 * workers
     with ThreadPoolExecutor(workers, thread_name_prefix="ingest") as pool:
-        pending = [pool.submit(function, item) for item in items[:window]]
+        pending: list[Future | None] = [pool.submit(function, item) for item in items[:window]]
         for index in range(len(items)):
-            result = pending[index].result()
+            future = pending[index]
+            assert future is not None  # each index is taken once
+            result = future.result()
             pending[index] = None  # drop the finished result: at most `window` held at a time
             if index + window < len(items):
                 pending.append(pool.submit(function, items[index + window]))
@@ -68,20 +70,20 @@ def group_inputs(paths: list) -> list[list]:
     return _group(paths, list(_in_threads(recognise_briefly, paths)))
 
 
-def _group(paths: list, items: list[InputFile | None]) -> list[list]:
+def _group(paths: list, items: Sequence[InputFile | None]) -> list[list]:
     """group_inputs for inputs already recognised (None: not groupable)."""
     units: list[list] = []
     run: list[InputFile] = []
     run_bytes = 0
     for path, item in zip(paths, items, strict=True):
-        groupable = (item is not None and item.form == JSONL and item.compression in (PLAIN, GZIP)
-                     and item.size <= GROUP_FILE_MAX)
-        if run and (not groupable or item.encoded != run[0].encoded or run_bytes + item.size > GROUP_BYTES):
+        member = item if (item is not None and item.form == JSONL and item.compression in (PLAIN, GZIP)
+                          and item.size <= GROUP_FILE_MAX) else None  # None: not groupable
+        if run and (member is None or member.encoded != run[0].encoded or run_bytes + member.size > GROUP_BYTES):
             units.append(run if len(run) > 1 else [run[0].path])
             run, run_bytes = [], 0
-        if groupable:
-            run.append(item)
-            run_bytes += item.size
+        if member is not None:
+            run.append(member)
+            run_bytes += member.size
         else:
             units.append([path])
     if run:
@@ -187,7 +189,7 @@ def _split_group(con, scratch: Path, spans: list[tuple[int, int, int]]) -> dict[
     for index, rejected in con.execute("SELECT group_member, count(*) FROM read_parquet(?) GROUP BY ALL",
                                        [str(scratch / "group.rejects.parquet")]).fetchall():
         counts[index][2] = rejected
-    return {index: tuple(values) for index, values in counts.items()}
+    return {index: (rows, rejected, reader) for index, (rows, rejected, reader) in counts.items()}
 
 
 

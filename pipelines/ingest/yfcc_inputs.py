@@ -121,7 +121,7 @@ def recognise(path: Path, head_size: int = 1 << 16) -> InputFile:
         magic = handle.read(16)
     form = container_form(magic)
     item = InputFile(path, str(path), form or TSV, compression, size, fingerprint(path, size))
-    if form == PARQUET or form == SQLITE:
+    if form in (PARQUET, SQLITE):
         item.compression = PLAIN
     else:
         recognise_text(item, *text_head(path, compression, head_size))

@@ -204,7 +204,7 @@ def _insert_photos(con) -> None:
         con.execute(f"SET threads = {int(threads)}")
 
 
-def record_failed_run(con, path: Path, error: Exception, run_id: str, started_at: datetime) -> None:
+def record_failed_run(con, path: Path | str, error: Exception, run_id: str, started_at: datetime) -> None:
     """Best effort: leave an ingest_runs row saying the file failed (the data itself is untouched)."""
     source = str(path) if is_stream(path) else str(Path(path).resolve())
     record_failed_files(con, run_id, "yfcc", [source], started_at, str(error))

@@ -291,6 +291,7 @@ def _run_stage_query(con, item: InputFile, scratch: Path, progress: bool, spool:
     if item.plain is not None:  # a pipe, already spooled and counted
         sql, params = text_stage_sql(con, item, item.plain, out)
         stage_plain(con, sql, params, item.plain, path, enabled)
+        assert item.guard is not None  # spool_stream() guards every spooled text input
         return item.guard.lines, item.guard.long_lines
     compression = item.compression
     if compression == PLAIN or (spool if spool is not None else spool_fits(scratch, item.size)):

@@ -95,6 +95,7 @@ def lookup_reference(con, item: TextReference, resolver: AliasResolver | None = 
         accounts = [Account(nsid=ref.owner)]
         return _answer_accounts(con, item.text, "nsid", f"read as {ref.label}", accounts, catalog)
     name = ref.owner if ref is not None else item.name
+    assert name is not None  # an account ref names its owner; an item without a ref or error is a name
     kind = "alias" if ref is not None else "name"
     accounts = _accounts_by_name(con, name)
     what = f"read as {ref.label}" if ref is not None else f"read as the name {name!r} (username, nickname or path alias)"
@@ -177,7 +178,7 @@ def _accounts_by_name(con, name: str) -> list[Account]:
     resolved = {a.path_alias.lower() for a in accounts.values() if a.path_alias}
     alias_known = con.execute("SELECT count(*) FROM dataset_items WHERE lower(owner_ref) = lower(?)",
                               [name]).fetchone()[0]
-    if alias_known and name.lower() not in resolved and not any(a.nsid.lower() == name.lower() for a in accounts.values()):
+    if alias_known and name.lower() not in resolved and not any((a.nsid or "").lower() == name.lower() for a in accounts.values()):
         return [*accounts.values(), Account(nsid=None, path_alias=name)]
     return list(accounts.values())
 
@@ -226,7 +227,7 @@ def _fill_accounts(con, accounts: list[Account], catalog) -> None:
         WHERE photo_id IN (SELECT unnest(?::BIGINT[])) OR lower(owner_ref) IN (SELECT unnest(?::VARCHAR[]))""",
                             [all_ids, all_refs]).fetchall() if accounts else []
     for account in accounts:
-        mine, own_refs = known.get(account.nsid, {}), refs[id(account)]
+        mine, own_refs = known.get(account.nsid, {}) if account.nsid else {}, refs[id(account)]
         rows = [row for row in item_rows if row[2] in mine or (row[3] is not None and row[3].lower() in own_refs)]
         account.datasets, account.photos = _hits_of_items(con, rows, catalog, mine)
         account.optouts = optouts_for(con, [account.nsid] if account.nsid else [],
@@ -236,6 +237,7 @@ def _fill_accounts(con, accounts: list[Account], catalog) -> None:
 
 def _lookup_photo(con, query: str, ref: FlickrRef, catalog) -> LookupResult:
     photo_id = ref.photo_id
+    assert photo_id is not None  # a photo ref carries its id
     item_rows = con.execute(f"SELECT {_ITEM_COLUMNS} FROM dataset_items WHERE photo_id = ?", [photo_id]).fetchall()
     result = LookupResult(query=query, interpreted_as="photo", photo_id=photo_id, detail=f"read as {ref.label}")
     result.datasets, result.photos = _hits_of_items(con, item_rows, catalog)

@@ -22,7 +22,8 @@ CHUNK_BYTES = 2**20  # read in pieces so a binary source is refused after its fi
 
 def _read_capped(handle, where: str, cap: int) -> bytes:
     """At most `cap` bytes of a binary stream; InputError past the cap or at a NUL byte."""
-    chunks, total = [], 0
+    chunks: list[bytes] = []
+    total = 0
     while True:
         chunk = handle.read(min(CHUNK_BYTES, cap + 1 - total))
         if not chunk:
@@ -62,7 +63,7 @@ _LINE_RE = re.compile("[^\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
 
 def read_inputs(queries: list[str], from_file: str | None = None, cap: int | None = None) -> Iterator[str]:
     """The texts to look up, lazily: each QUERY argument, then each non-empty line of --from FILE."""
-    texts = (q for q in queries if q and q.strip())
+    texts: Iterator[str] = (q for q in queries if q and q.strip())
     if from_file is not None:
         lines = (m.group() for m in _LINE_RE.finditer(read_from(from_file, cap)))
         texts = itertools.chain(texts, (line for line in lines if line.strip()))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
 
 from ..catalog import NO_REMOVAL_ROUTE
 from ..optout import OptOut
@@ -118,7 +119,7 @@ class LookupResult:
 
     def as_dict(self) -> dict:
         """The --json shape (documented in README.md, "ccaudit lookup --json")."""
-        data = {"input": self.query, "read_as": self.interpreted_as, "detail": self.detail, "error": self.error,
+        data: dict[str, Any] = {"input": self.query, "read_as": self.interpreted_as, "detail": self.detail, "error": self.error,
                 "found": self.found, "opted_out": self.opted_out, "photo": None,
                 "accounts": [_account_dict(a) for a in self.accounts]}
         if self.photo_id is not None:
@@ -214,8 +215,8 @@ def _account_lines(account: Account, prefix: str) -> list[str]:
         lines.append("    licenses: " + _license_summary(account.photos))
         shown = min(len(account.photos), TEXT_PHOTO_LIMIT)
         lines.append(f"    photos (first {shown} of {len(account.photos):,}):")
-        names = {f"{d.dataset} {d.version}": d.label for d in account.datasets}
-        lines += ["      " + _photo_line(photo, names) for photo in account.photos[:TEXT_PHOTO_LIMIT]]
+        labels = {f"{d.dataset} {d.version}": d.label for d in account.datasets}
+        lines += ["      " + _photo_line(photo, labels) for photo in account.photos[:TEXT_PHOTO_LIMIT]]
     lines += ["  " + line for line in _optout_lines(account.optouts, account.standings, account.found)]
     return lines
 

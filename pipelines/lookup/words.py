@@ -15,14 +15,18 @@ def license_name(license_id: int | None) -> str | None:
     return LICENSES[license_id].name if license_id in LICENSES else None
 
 
+def _flag_word(flag: bool | None, yes: str, no: str, unclear: str) -> str:
+    return unclear if flag is None else yes if flag else no
+
+
 def license_terms(license_id: int | None) -> str | None:
     """'forbids commercial use, allows changes, requires credit' — from the license's own flags."""
     lic = LICENSES.get(license_id) if license_id is not None else None
     if lic is None:
         return None
-    words = [{True: "allows commercial use", False: "forbids commercial use"}.get(lic.commercial_use,
-                                                                                  "commercial use unclear"),
-             {True: "allows changes", False: "forbids changes"}.get(lic.derivatives, "changes unclear")]
+    words = [_flag_word(lic.commercial_use, "allows commercial use", "forbids commercial use",
+                        "commercial use unclear"),
+             _flag_word(lic.derivatives, "allows changes", "forbids changes", "changes unclear")]
     if lic.share_alike:
         words.append("changes must keep the same license")
     if lic.attribution:

@@ -166,7 +166,7 @@ def reader_connection(folder: Path, parquet: dict[str, Path], schema) -> tuple[d
 
 
 def _sqlite_type(kind: str) -> str:
-    if kind.startswith(_INTEGER) and not kind.endswith("]") or kind == "BOOLEAN":
+    if (kind.startswith(_INTEGER) and not kind.endswith("]")) or kind == "BOOLEAN":
         return "INTEGER"
     if kind in ("DOUBLE", "FLOAT", "REAL") or kind.startswith("DECIMAL"):
         return "REAL"
@@ -247,11 +247,11 @@ def _finish_sqlite(path: Path, tables: dict[str, int], info: dict) -> None:
                     con.execute(f"CREATE INDEX {_quote(f'{table}_{column}_nocase')} ON {_quote(table)} "
                                 f"({_quote(column)} COLLATE NOCASE)")
         for table, wanted in FTS_COLUMNS.items():
-            present = [r[1] for r in con.execute(f"PRAGMA table_info({_quote(table)})") if r[1] in wanted]
-            if table in tables and present:
+            searched = [r[1] for r in con.execute(f"PRAGMA table_info({_quote(table)})") if r[1] in wanted]
+            if table in tables and searched:
                 fts = _quote(f"{table}_fts")
                 rowid = f", content_rowid={_quote(PRIMARY_KEYS[table])}" if table in PRIMARY_KEYS else ""
-                con.execute(f"CREATE VIRTUAL TABLE {fts} USING fts5({', '.join(map(_quote, present))}, "
+                con.execute(f"CREATE VIRTUAL TABLE {fts} USING fts5({', '.join(map(_quote, searched))}, "
                             f"content={_quote(table)}{rowid})")
                 con.execute(f"INSERT INTO {fts} ({fts}) VALUES ('rebuild')")
         if "yfcc_photos" in tables and "licenses" in tables:
@@ -293,7 +293,7 @@ def build_sqlite(folder: Path, check_inputs: bool = False) -> BuildResult:
                 _copy(reader, adbc, name)
             adbc.commit()
         result.tables = table_counts(tmp)   # counted once here: `serve` hands them to Datasette
-        pool = reader.execute("SELECT count(*) FROM yfcc_photos").fetchone()[0]
+        pool = reader.execute("SELECT count(*) FROM yfcc_photos").fetchone()[0]  # type: ignore[index]  # count(*) returns one row
         synthetic = list(manifest.get("synthetic_inputs") or [])
         if check_inputs and not synthetic:
             synthetic = synthetic_inputs(reader)

@@ -331,8 +331,8 @@ def _write_tables(con, folder: Path, pseudonymizer: Pseudonymizer | None, result
     token_function = f"ccaudit_token_{secrets.token_hex(4)}"
     pseudonymous = pseudonymizer is not None
     try:
-        if pseudonymous:
-            cursor.create_function(token_function, lambda v: pseudonymizer.token(v), [duckdb.sqltype("VARCHAR")],
+        if pseudonymizer is not None:
+            cursor.create_function(token_function, pseudonymizer.token, [duckdb.sqltype("VARCHAR")],
                                    duckdb.sqltype("VARCHAR"))
         cursor.execute("SET enable_progress_bar = false")
         published: dict[str, list[tuple[str, str, str | None]]] = {}

@@ -17,6 +17,7 @@ import os
 import re
 import secrets
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..config import pseudonym_key_from_env
@@ -164,6 +165,7 @@ def assert_no_original_values(label: str, cells, originals: set[str], columns: l
     a name only in a column that names people (PERSON_COLUMN_RE), so a dataset called like a
     nickname, or an opt-out of kind 'user' beside an uploader nicknamed 'user', is no leak.
     Without `columns`, `cells` are single values and every original counts."""
+    checks: Iterator[tuple[bool | None, object]]
     if columns is None:
         checks = ((None, cell) for cell in cells)
     else:

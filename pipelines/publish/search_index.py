@@ -35,6 +35,7 @@ import json
 import secrets
 import unicodedata
 from datetime import datetime, timedelta
+from typing import Any
 
 from ..catalog import NO_REMOVAL_ROUTE, entry_for
 from ..flickr.urls import NSID_RE
@@ -111,7 +112,7 @@ def _empty_shard(build: str | None = None) -> dict:
     """An index file's records: accounts ("u"), names ("n"), photo profiles ("p"), the further parts
     of long photo lists ("c"), and the build it belongs to ("b"), so a file left from another build
     reads as "could not check", never as an answer."""
-    shard = {"u": {}, "n": {}, "p": [], "c": {}}
+    shard: dict[str, Any] = {"u": {}, "n": {}, "p": [], "c": {}}
     if build is not None:
         shard["b"] = build
     return shard

@@ -189,7 +189,7 @@ def collect_metrics(con, tables: list[TableResult], previous: dict | None) -> di
 def licenses_for_methods(con) -> list[dict]:
     cursor = con.execute(read_sql("metrics", "licenses.sql"))
     columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row)) for row in cursor.fetchall()]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 # --- the build ----------------------------------------------------------------------------------
@@ -324,7 +324,7 @@ def table_summary(table: TableResult) -> dict:
         "title": query.title, "section": query.section, "order": query.order,
         "description": query.description, "status": table.status, "message": table.message,
         "columns": table.columns, "row_count": len(table.rows),
-        "rows": [{c: json_value(v) for c, v in zip(table.columns, row)} for row in table.rows[:MAX_JSON_ROWS]],
+        "rows": [{c: json_value(v) for c, v in zip(table.columns, row, strict=True)} for row in table.rows[:MAX_JSON_ROWS]],
         "truncated": len(table.rows) > MAX_JSON_ROWS,
         "csv": f"tables/{table.name}.csv" if table.status == "ok" else None,
         "seconds": round(table.seconds, 4),

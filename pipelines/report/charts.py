@@ -208,7 +208,8 @@ def _nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
             step *= factor
             break
     first = math.floor(low / step) * step
-    ticks, tick = [], first
+    ticks: list[float] = []
+    tick = first
     while not ticks or ticks[-1] < high - step * 1e-9:  # the last tick covers the largest value
         ticks.append(round(tick, 12))
         tick += step
@@ -281,7 +282,7 @@ def hbar(table: ChartTable, spec: ChartSpec, context: ChartContext) -> Chart | N
     drawn.sort(key=lambda r: -_number(r[value_col]))  # by value, largest first
     drawn = drawn[:MAX_BARS]
     top, ticks = _scale(value_name, [_number(r[value_col]) for r in drawn])
-    tone = TONES.get(spec.options.get("tone", ""), None)
+    tone = TONES.get(spec.options.get("tone", ""))
     rows_html, described = [], []
     for row in drawn:
         label = pool_label(format_value(row[label_col], label_name))
@@ -363,8 +364,9 @@ def stacked(table: ChartTable, spec: ChartSpec, context: ChartContext) -> Chart 
             segs[key] = segs.get(key, 0.0) + _number(row[value_col])
         unit = column_label(table.columns[value_col]).lower()
     else:  # wide table: one numeric column per series
-        cols = [_column_index(table, name, want_numeric=True) for name in value_names]
-        if not cols or None in cols:
+        found = [_column_index(table, name, want_numeric=True) for name in value_names]
+        cols = [c for c in found if c is not None]
+        if not cols or len(cols) < len(found):
             return None
         for row in table.rows:
             bars[str(row[label_col])] = OrderedDict((column_label(table.columns[c]), _number(row[c])) for c in cols)
@@ -545,7 +547,7 @@ def heatmap(table: ChartTable, spec: ChartSpec, context: ChartContext) -> Chart 
     x_col = _column_index(table, spec.column("x", "label"), want_numeric=False)
     y_col = _column_index(table, spec.column("y", "series"), want_numeric=False)
     v_col = _column_index(table, spec.column("value"), want_numeric=True)
-    if None in (x_col, y_col, v_col):
+    if x_col is None or y_col is None or v_col is None:
         return None
     xs = list(OrderedDict.fromkeys(str(r[x_col]) for r in table.rows))[:MAX_BARS]
     ys = list(OrderedDict.fromkeys(str(r[y_col]) for r in table.rows))[:MAX_BARS]
@@ -586,7 +588,7 @@ def _sequential(fraction: float) -> str:
     """A light-to-dark blue for 0..1 (overlap is not a license meaning, so no warm colours)."""
     fraction = min(max(fraction, 0.0), 1.0)
     low, high = (0xEE, 0xF3, 0xFA), (0x08, 0x30, 0x6B)
-    rgb = [round(a + (b - a) * fraction) for a, b in zip(low, high)]
+    rgb = [round(a + (b - a) * fraction) for a, b in zip(low, high, strict=True)]
     return "#" + "".join(f"{c:02x}" for c in rgb)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import cache
+from typing import Any
 
 from ..db import ccaudit_schema
 from .formatting import column_label, is_percent_column, is_share_column
@@ -123,7 +124,7 @@ def field_type(values: list) -> str:
 def field_for(table: TableResult, index: int) -> dict:
     name = table.columns[index]
     kind = field_type([row[index] for row in table.rows])
-    field = {"name": name, "title": column_label(name), "type": kind}
+    field: dict[str, Any] = {"name": name, "title": column_label(name), "type": kind}
     meaning = meaning_of(name)
     if name.lower() in table.query.sensitive:
         meaning += " In a pseudonymous report: a keyed hash (the same value always gives the same token)."

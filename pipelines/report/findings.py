@@ -9,6 +9,7 @@ from, never counted as one of them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..catalog import entry_for
 from .formatting import format_share
@@ -160,8 +161,8 @@ def dataset_profiles(tables: list[TableResult], catalog_keys: dict[str, str] | N
     profile = table(tables, "datasets_profile")
     if profile is None:
         return []
-    optouts = {r["dataset"]: r for r in (table(tables, "optouts_by_dataset").records()
-                                         if table(tables, "optouts_by_dataset") else [])}
+    by_dataset = table(tables, "optouts_by_dataset")
+    optouts = {r["dataset"]: r for r in (by_dataset.records() if by_dataset else [])}
     found = []
     for figures in profile.records():
         name = figures["dataset"]
@@ -175,7 +176,7 @@ def dataset_profiles(tables: list[TableResult], catalog_keys: dict[str, str] | N
 
 def headline_facts(tables: list[TableResult], profiles: list[DatasetProfile] | None = None) -> dict:
     """The figures of the first screen, and one sentence that says what matters most."""
-    facts = dict(table(tables, "overview_headline").records()[0]) if table(tables, "overview_headline") else {}
+    facts = dict(headline.records()[0]) if (headline := table(tables, "overview_headline")) else {}
     if not facts.get("photos"):
         return {**facts, "text": "No photos ingested yet: run `ccaudit ingest yfcc` or `ccaudit ingest manifest`."}
     profiles = profiles if profiles is not None else dataset_profiles(tables)
@@ -236,7 +237,7 @@ def snapshot_facts(tables: list[TableResult]) -> dict:
              "flickr_last_check": None, "flickr_photos_checked": 0}
     if headline := table(tables, "overview_headline"):
         row = headline.records()[0]
-        last = row.get("yfcc_last_upload")
+        last: Any = row.get("yfcc_last_upload")
         facts["yfcc_last_upload"] = last.isoformat()[:10] if hasattr(last, "isoformat") else last
     if coverage := table(tables, "enrichment_coverage"):
         rows = [r for r in coverage.records() if r.get("photos_checked")]

@@ -104,7 +104,7 @@ class TableResult:
         return self.query.name
 
     def records(self) -> list[dict]:
-        return [dict(zip(self.columns, row)) for row in self.rows]
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
     def column(self, name: str) -> list:
         index = self.columns.index(name)

@@ -18,7 +18,6 @@ from markupsafe import Markup
 
 from .charts import LICENSE_COLOURS, ChartContext, Colours, chart_for, line_chart
 from .datapackage import datapackage
-from .trend import TREND_MEASURES
 from .formatting import (
     column_label,
     format_count_delta,
@@ -27,6 +26,7 @@ from .formatting import (
     is_numeric_column,
 )
 from .queries import TableResult, json_value
+from .trend import TREND_MEASURES
 
 # What a missing input means for the conclusions, said instead of a table name.
 NO_DATA_MEANING = {
@@ -98,7 +98,7 @@ class TableView:
         self.message = table.message
         self.columns = [column_label(c) for c in table.columns]
         self.numeric = [is_numeric_column(table.rows, i) for i in range(len(table.columns))]
-        self.rows = [[format_value(v, c) for v, c in zip(row, table.columns)]
+        self.rows = [[format_value(v, c) for v, c in zip(row, table.columns, strict=True)]
                      for row in table.rows[:HTML_ROW_LIMIT]]
         # short texts (license names, dates) stay on one line
         self.nowrap = [max((len(row[i]) for row in self.rows), default=0) <= 16 for i in range(len(self.columns))]
@@ -110,7 +110,7 @@ class TableView:
         # One row of many figures reads better as a list of "figure: value" lines; a few rows of many
         # figures as one column per row, so no column is hidden at any width.
         self.vertical = len(table.rows) == 1 and len(table.columns) > 4
-        self.pairs = list(zip(self.columns, self.rows[0])) if self.vertical else []
+        self.pairs = list(zip(self.columns, self.rows[0], strict=False)) if self.vertical else []
         self.transposed = not self.vertical and len(table.columns) > 8 and 1 < len(self.rows) <= 6
         self.header_row = [r[0] for r in self.rows] if self.transposed else []
         self.transposed_rows = ([(self.columns[i], [r[i] for r in self.rows], self.numeric[i])

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import BinaryIO
@@ -56,8 +56,17 @@ from .yfcc_rows import (
 from .yfcc_sinks import _UNSUPPORTED_COMPRESSION_SUFFIXES, _ParallelBz2Writer, _Sink
 from .yfcc_vocab import _UNKNOWN_LICENSES, _vocabulary
 
-__all__ = ["BAD_LINE_KINDS", "FIELDS_23", "FIELDS_25", "FORMATS", "GenerateResult", "generate_yfcc", "yfcc_hash",
-           "_ParallelBz2Writer", "_permute"]
+__all__ = [
+    "BAD_LINE_KINDS",
+    "FIELDS_23",
+    "FIELDS_25",
+    "FORMATS",
+    "GenerateResult",
+    "_ParallelBz2Writer",
+    "_permute",
+    "generate_yfcc",
+    "yfcc_hash",
+]
 
 CHUNK_ROWS = 200_000  # rows built and written at a time: ~90 MB of text, memory stays flat
 
@@ -89,7 +98,7 @@ def _plan_bad_lines(plan: _Plan, count: int) -> _BadLines:
     templates = _write_tsv(extra.frame).split(b"\n")[:-1]
     texts = [
         None if kind == "duplicate_photo_id" else _corrupt(kind, line, plan.layout, i, plan.form)
-        for i, (kind, line) in enumerate(zip(kinds, templates))
+        for i, (kind, line) in enumerate(zip(kinds, templates, strict=True))
     ]
     return _BadLines(plan.rows, positions, kinds, [p - 1 - i for i, p in enumerate(positions)], texts)
 
@@ -161,11 +170,11 @@ class _LineWriter:
 @dataclass
 class _Tally:
     users: int
-    license_counts: np.ndarray = None
-    owner_counts: np.ndarray = None
+    license_counts: np.ndarray = field(init=False)  # set by __post_init__, sized by users
+    owner_counts: np.ndarray = field(init=False)
     videos: int = 0
     geotagged: int = 0
-    taken: np.ndarray = None
+    taken: np.ndarray = field(init=False)
     markup_titles: int = 0
 
     def __post_init__(self):

@@ -12,6 +12,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import adbc_driver_sqlite.dbapi as adbc_sqlite
 import duckdb
@@ -98,7 +99,7 @@ def _form_batches(tsv: Path):
                          "header = false, auto_detect = false)").to_arrow_reader(_FORM_BATCH_ROWS)
         line = 1
         for batch in reader:
-            frame = pl.from_arrow(batch).with_columns(pl.all().fill_null(""))
+            frame = cast(pl.DataFrame, pl.from_arrow(batch)).with_columns(pl.all().fill_null(""))  # a batch is a frame
             yield frame.with_columns(tsv_line=pl.int_range(line, line + frame.height, dtype=pl.Int64))
             line += frame.height
     finally:

@@ -9,8 +9,9 @@ import io
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, overload
 
+import duckdb
 import numpy as np
 import polars as pl
 import pyarrow as pa
@@ -264,8 +265,8 @@ class _Plan:
     seed: int
     vocab: _Vocab
     uploaders: _Uploaders
-    license_cdf: np.ndarray = field(repr=False, default=None)
-    md5: object = field(repr=False, default=None)  # a DuckDB connection, for its md5()
+    license_cdf: np.ndarray = field(repr=False)
+    md5: duckdb.DuckDBPyConnection = field(repr=False)  # for its md5()
     form: str = "tsv"
     kinds: tuple[str, ...] = BAD_LINE_KINDS
 
@@ -292,7 +293,7 @@ def _photo_ids(indices: np.ndarray, key: int) -> np.ndarray:
 
 def _upload_times(photo_ids: np.ndarray) -> np.ndarray:
 
-    ids, times = zip(*_UPLOAD_KNOTS)
+    ids, times = zip(*_UPLOAD_KNOTS, strict=True)
     return np.interp(photo_ids, ids, times).astype(np.int64)
 
 
@@ -365,11 +366,11 @@ def _build_chunk(plan: _Plan, indices: np.ndarray, rng: np.random.Generator) -> 
     old = photo_id < 1_000_000_000
     server = np.where(old, server % 3_000 + 1, server)
     farm = np.minimum(server // 1000 + 1, 9)
-    secret = _random_hex(rng, n, 10)
-    secret_original = _random_hex(rng, n, 10)
+    secret_codes = _random_hex(rng, n, 10)
+    original_codes = _random_hex(rng, n, 10)
     same = old & (rng.random(n) < 0.5)  # old photos often have secret original == secret
-    secret_original[same] = secret[same]
-    secret, secret_original = _fixed_strings(secret), _fixed_strings(secret_original)
+    original_codes[same] = secret_codes[same]
+    secret, secret_original = _fixed_strings(secret_codes), _fixed_strings(original_codes)
     extension = np.where(is_video, 3, rng.choice(3, size=n, p=[0.95, 0.03, 0.02]))
 
     license_names = pl.Series([LICENSES[i].name_before_2025 for i in YFCC_LICENSE_IDS])
@@ -435,15 +436,20 @@ def _yfcc_license_url(license_id: int) -> str:
     return LICENSES[license_id].url.replace("https://", "http://", 1)
 
 
+@overload
+def _write_tsv(frame: pl.DataFrame, stream: None = None) -> bytes: ...
+@overload
+def _write_tsv(frame: pl.DataFrame, stream: BinaryIO) -> None: ...
 def _write_tsv(frame: pl.DataFrame, stream: BinaryIO | None = None) -> bytes | None:
     """Rows as YFCC text: TAB-separated, no quoting (text is URL-encoded), empty for missing.
 
     Writes into `stream` when given, else returns the bytes."""
-    target = stream if stream is not None else io.BytesIO()
+    buffer = io.BytesIO()
     frame.write_csv(
-        target, separator="\t", include_header=False, quote_style="never", null_value="", line_terminator="\n"
+        stream if stream is not None else buffer,
+        separator="\t", include_header=False, quote_style="never", null_value="", line_terminator="\n",
     )
-    return None if stream is not None else target.getvalue()
+    return None if stream is not None else buffer.getvalue()
 
 
 

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import zstandard
 
@@ -46,13 +46,15 @@ def _open_compressor(
     for tool, arguments in _EXTERNAL_TOOLS.get(suffix, ()) if external else ():
         if executable := shutil.which(tool):
             process = subprocess.Popen([executable, *arguments], stdin=subprocess.PIPE, stdout=file)
-            return tool, process.stdin, process
+            assert process.stdin is not None  # stdin=PIPE
+            return tool, cast(BinaryIO, process.stdin), process
+    # The writers below are binary file objects by duck type; typing's BinaryIO is nominal.
     if suffix == "bz2":
-        return "python-bz2", _ParallelBz2Writer(file), None
+        return "python-bz2", cast(BinaryIO, _ParallelBz2Writer(file)), None
     if suffix == "gz":
         return (
             "python-gzip",
-            gzip.GzipFile(filename="", mode="wb", fileobj=file, compresslevel=6, mtime=0),
+            cast(BinaryIO, gzip.GzipFile(filename="", mode="wb", fileobj=file, compresslevel=6, mtime=0)),
             None,
         )
     if suffix == "zst":

@@ -331,7 +331,7 @@ def _validate_row_wise(con, runner: _GxRunner, suite: Suite, expectations: list[
     for frame in _frames(con, sql, [], batch_rows):
         # GX returns results in suite order for a suite validated whole.
         for accumulator, gx_result in zip(accumulators, _in_suite_order(runner.validate(frame, gx_suite),
-                                                                        gx_suite)):
+                                                                        gx_suite), strict=False):
             accumulator.add(gx_result)
     return [a.finish() for a in accumulators]
 
@@ -403,7 +403,7 @@ def validate(con, *, store: bool = True, run_id: str | None = None, batch_rows: 
         unique = [e for e in suite.expectations if e["type"] in UNIQUENESS_TYPES]
         by_id: dict[int, ExpectationOutcome] = {}
         if row_wise:
-            for e, outcome in zip(row_wise, _validate_row_wise(con, runner, suite, row_wise, batch_rows, timestamps)):
+            for e, outcome in zip(row_wise, _validate_row_wise(con, runner, suite, row_wise, batch_rows, timestamps), strict=False):
                 by_id[id(e)] = outcome
         for e in unique:
             by_id[id(e)] = _validate_unique(con, runner, suite, e, count, batch_rows, timestamps)

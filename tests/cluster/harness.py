@@ -18,6 +18,7 @@ PostgreSQL's folder removed (its log is copied to ROOT/postgres.log); ROOT is th
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -60,10 +61,8 @@ def find_binary(name: str) -> str:
 
 def _stop_group(process: subprocess.Popen, timeout: float = 20) -> None:
     if process.poll() is None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
     try:
         process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -129,9 +128,9 @@ class Postgres:
             try:
                 psycopg2.connect(host="127.0.0.1", port=self.port, user=self.user, dbname="postgres").close()
                 return
-            except psycopg2.OperationalError:
+            except psycopg2.OperationalError as exc:
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise ClusterError("postgres did not start:\n" + (self.folder / "postgres.log").read_text())
+                    raise ClusterError("postgres did not start:\n" + (self.folder / "postgres.log").read_text()) from exc
                 time.sleep(0.2)
 
     def connect(self, database: str | None = None):
@@ -190,9 +189,9 @@ class Redis:
             try:
                 redis.Redis(host="127.0.0.1", port=self.port).ping()
                 return self
-            except redis.exceptions.ConnectionError:
+            except redis.exceptions.ConnectionError as exc:
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise ClusterError("redis did not start:\n" + (self.folder / "redis.log").read_text())
+                    raise ClusterError("redis did not start:\n" + (self.folder / "redis.log").read_text()) from exc
                 time.sleep(0.1)
 
     def __exit__(self, *exc) -> None:
@@ -342,20 +341,16 @@ class CeleryCluster:
         process = self.processes[name]
         pids = [process.pid, *descendants(process.pid)]
         for pid in pids:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         process.wait()
         return pids
 
     def __exit__(self, *exc) -> None:
         for process in reversed(list(self.processes.values())):
             if process.poll() is None:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
         for process in self.processes.values():
             _stop_group(process)
         if self._con is not None:
@@ -392,7 +387,7 @@ class CeleryCluster:
     def dag_runs(self, dag_id: str) -> list[dict]:
         rows = self.query("SELECT run_id, state, run_type, start_date, end_date FROM dag_run WHERE dag_id = %s "
                           "ORDER BY id", (dag_id,))
-        return [dict(zip(("run_id", "state", "run_type", "start", "end"), r)) for r in rows]
+        return [dict(zip(("run_id", "state", "run_type", "start", "end"), r, strict=False)) for r in rows]
 
     def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 240) -> str:
         deadline = time.monotonic() + timeout
@@ -417,7 +412,7 @@ class CeleryCluster:
                               UNION ALL SELECT {columns} FROM task_instance WHERE dag_id = %s
                               ORDER BY 1, 2, 3, 4""", (dag_id, dag_id))
         keys = ("run_id", "task_id", "map_index", "try_number", "state", "hostname", "queue", "pool", "start", "end")
-        return [dict(zip(keys, r)) for r in rows]
+        return [dict(zip(keys, r, strict=False)) for r in rows]
 
     def logs(self, tail: int = 3000) -> str:
         return "\n".join(f"--- {p.name} ---\n{p.read_text(errors='replace')[-tail:]}"
@@ -435,7 +430,5 @@ if __name__ == "__main__":
         print(f"postgres {cluster.postgres.url}\nredis {cluster.redis.url}\nREST API {cluster.api_url}\n"
               f"execution API {cluster.env['AIRFLOW__CORE__EXECUTION_API_SERVER_URL']}\nlogs {cluster.home}",
               flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             signal.pause()
-        except KeyboardInterrupt:
-            pass

@@ -243,16 +243,16 @@ class StagingSink:
 
     def _flush_items(self) -> None:
         if self._items:
-            columns = list(zip(*self._items))
+            columns = list(zip(*self._items, strict=True))
             self._item_writer.write_table(self._tagged(
-                [pa.array(col, type=f.type) for col, f in zip(columns, _ROW_SCHEMA)], STAGED_ITEM_SCHEMA))
+                [pa.array(col, type=f.type) for col, f in zip(columns, _ROW_SCHEMA, strict=True)], STAGED_ITEM_SCHEMA))
             self._items.clear()
 
     def _flush_rejects(self) -> None:
         if self._rejects:
-            columns = list(zip(*self._rejects))
+            columns = list(zip(*self._rejects, strict=True))
             self._reject_writer.write_table(self._tagged(
-                [pa.array(col, type=f.type) for col, f in zip(columns, REJECT_SCHEMA)], STAGED_REJECT_SCHEMA))
+                [pa.array(col, type=f.type) for col, f in zip(columns, REJECT_SCHEMA, strict=True)], STAGED_REJECT_SCHEMA))
             self._rejects.clear()
 
     def _tagged(self, columns: list, schema: pa.Schema) -> pa.Table:
@@ -396,7 +396,7 @@ def sniff_delimiter(path: Path) -> str:
     with open_binary(path) as handle:
         first = handle.readline(1 << 16).decode("utf-8", errors="replace")
     counts = {d: first.count(d) for d in (",", "\t", ";", "|")}
-    best = max(counts, key=counts.get)
+    best = max(counts, key=counts.__getitem__)
     return best if counts[best] else ","
 
 

@@ -51,7 +51,7 @@ def _parse_block(sink: StagingSink, first_line: int, lines: list[str]) -> None:
 
 
 def _reject_rows(sink: StagingSink, text, line_no) -> None:
-    for raw, line in zip(text.to_pylist(), line_no.to_pylist()):
+    for raw, line in zip(text.to_pylist(), line_no.to_pylist(), strict=True):
         fields = raw.split("\t")
         if len(fields) != 3:
             sink.reject(line, f"field_count: {len(fields)} fields (expected 3: line number, photo id, hash)", raw)

@@ -36,6 +36,7 @@ def parse(path: Path, sink: StagingSink, delimiter: str | None = None, key_colum
     header, rows = csv_rows(path, sink, delimiter)
     at = {name: header_index(path, header, value) for name, value in columns.items() if value}
     pointer_positions = {at[name] for name in _POINTERS if name in at}
+    key_at: int | None
     if key_column:
         key_at = header_index(path, header, key_column)
     else:

@@ -81,7 +81,7 @@ class _Licenses:
 
     def ids(self, names: list, urls: list) -> list:
         found = []
-        for pair in zip(names, urls):
+        for pair in zip(names, urls, strict=False):
             if pair not in self.known:
                 self.known[pair] = resolve_license(*pair)[0] if any(pair) else None
             found.append(self.known[pair])
@@ -97,13 +97,13 @@ def _emit(con, sink: StagingSink, records, encoded: bool, licenses: _Licenses) -
     finally:
         con.unregister("records")
     bad = table.filter(pc.is_valid(table["reject_reason"]))
-    for line, reason, raw in zip(bad["line"].to_pylist(), bad["reject_reason"].to_pylist(), bad["raw"].to_pylist()):
+    for line, reason, raw in zip(bad["line"].to_pylist(), bad["reject_reason"].to_pylist(), bad["raw"].to_pylist(), strict=True):
         sink.reject(line, reason, raw)
     good = table.filter(pc.is_null(table["reject_reason"]))
     if not good.num_rows:
         return
     names, urls = good["licensename"].to_pylist(), good["licenseurl"].to_pylist()
-    declared = [f"{n} <{u}>" if n and u else (n or u) for n, u in zip(names, urls)]
+    declared = [f"{n} <{u}>" if n and u else (n or u) for n, u in zip(names, urls, strict=False)]
     ids = pc.cast(good["photoid"], pa.int64())
     sink.item_table(pa.table({
         "item_key": good["photoid"], "photo_id": ids, "owner_ref": pc.if_else(
