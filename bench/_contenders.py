@@ -30,8 +30,11 @@ def duckdb_pipe(source: str, db: str, layout: int) -> int:
     con = duckdb.connect(db, config={"preserve_insertion_order": False})
     columns = {name: "VARCHAR" for name in _columns(layout)}
     path = "/dev/stdin" if source == "-" else source
-    con.execute("CREATE TABLE raw AS SELECT * FROM read_csv(?, columns = ?, delim = '\t', quote = '', escape = '', "
-                "header = false, auto_detect = false, store_rejects = true)", [path, columns])
+    con.execute(
+        "CREATE TABLE raw AS SELECT * FROM read_csv(?, columns = ?, delim = '\t', quote = '', escape = '', "
+        "header = false, auto_detect = false, store_rejects = true)",
+        [path, columns],
+    )
     rows = con.execute("SELECT count(*) FROM raw").fetchone()[0]
     con.close()
     return rows
@@ -55,8 +58,17 @@ def pandas_chunks(source: str, out: str, layout: int) -> int:
     import pyarrow.parquet as pq
 
     rows, writer = 0, None
-    reader = pd.read_csv(source, sep="\t", header=None, names=_columns(layout), dtype=str, quoting=csv.QUOTE_NONE,
-                         keep_default_na=False, chunksize=200_000, compression="infer")
+    reader = pd.read_csv(
+        source,
+        sep="\t",
+        header=None,
+        names=_columns(layout),
+        dtype=str,
+        quoting=csv.QUOTE_NONE,
+        keep_default_na=False,
+        chunksize=200_000,
+        compression="infer",
+    )
     for chunk in reader:
         table = pa.Table.from_pandas(chunk, preserve_index=False)
         writer = writer or pq.ParquetWriter(out, table.schema)
@@ -90,8 +102,9 @@ def duckdb_jsonl_shards(source: str, db: str, layout: int) -> int:
     import duckdb
 
     con = duckdb.connect(db, config={"preserve_insertion_order": False})
-    con.execute("CREATE TABLE raw AS SELECT * FROM read_json(?, format = 'newline_delimited')",
-                [f"{source}/*.gz"])
+    con.execute(
+        "CREATE TABLE raw AS SELECT * FROM read_json(?, format = 'newline_delimited')", [f"{source}/*.gz"]
+    )
     rows = con.execute("SELECT count(*) FROM raw").fetchone()[0]
     con.close()
     return rows
@@ -130,9 +143,16 @@ def airflow_tasks(source: str, db: str, layout: int) -> int:
     return tasks.load_yfcc(settings, staged, run_id="bench__run", cleanup=str(folder))["rows_loaded"]
 
 
-CONTENDERS = {"duckdb-pipe": duckdb_pipe, "polars": polars_sink, "pandas": pandas_chunks,
-              "duckdb-sqlite": duckdb_sqlite, "duckdb-jsonl-shards": duckdb_jsonl_shards,
-              "duckdb-parquet": duckdb_parquet, "polars-jsonl": polars_jsonl, "airflow-tasks": airflow_tasks}
+CONTENDERS = {
+    "duckdb-pipe": duckdb_pipe,
+    "polars": polars_sink,
+    "pandas": pandas_chunks,
+    "duckdb-sqlite": duckdb_sqlite,
+    "duckdb-jsonl-shards": duckdb_jsonl_shards,
+    "duckdb-parquet": duckdb_parquet,
+    "polars-jsonl": polars_jsonl,
+    "airflow-tasks": airflow_tasks,
+}
 
 
 def main(argv: list[str]) -> int:

@@ -29,11 +29,14 @@ def _database(folder: Path, photos: int) -> Path:
 
     db_path = folder / "bench_enrich.duckdb"
     with connect(db_path) as con:
-        con.execute("""
+        con.execute(
+            """
             INSERT INTO yfcc_photos (photo_id, owner_nsid, owner_nickname, license_id, is_video, source_file,
                                      source_line)
             SELECT 5000000000 + i, (10000 + i % $owners)::VARCHAR || '@N01', 'nick', 4, FALSE, 'bench.tsv', i
-            FROM range($n) t(i)""", {"n": photos, "owners": OWNERS})
+            FROM range($n) t(i)""",
+            {"n": photos, "owners": OWNERS},
+        )
     return db_path
 
 
@@ -61,8 +64,12 @@ def bench_throughput(folder: Path, photos: int) -> list[dict]:
         client_seconds = time.perf_counter() - started
         client.close()
 
-        settings = Settings(db_path=_database(folder, photos), flickr_api_url=server.url,
-                            flickr_rate_per_hour=1e9, flickr_api_key=KEY)
+        settings = Settings(
+            db_path=_database(folder, photos),
+            flickr_api_url=server.url,
+            flickr_rate_per_hour=1e9,
+            flickr_api_key=KEY,
+        )
         result = enrich(settings, max_age_days=30)
         assert result.photos_checked == photos and result.status == "complete"
     finally:
@@ -70,15 +77,31 @@ def bench_throughput(folder: Path, photos: int) -> list[dict]:
     client_rate = calls / client_seconds
     enrich_rate = result.api_calls / result.seconds
     return [
-        {"name": "flickr_client_calls_per_s", "value": round(client_rate, 1), "unit": "calls/s",
-         "note": f"{calls} photos.getInfo against 127.0.0.1, HTTP keep-alive, parse included"},
-        {"name": "flickr_client_ms_per_call", "value": round(1000 / client_rate, 3), "unit": "ms",
-         "note": "client-side cost of one call (local server, no network latency)"},
-        {"name": "enrich_calls_per_s", "value": round(enrich_rate, 1), "unit": "calls/s",
-         "note": f"{photos} photos + {result.uploaders_fetched} uploaders, one committed row per answer"},
-        {"name": "enrich_ms_per_call", "value": round(1000 / enrich_rate, 3), "unit": "ms",
-         "note": "ccaudit overhead per API call (HTTP + parse + DuckDB commit + selection); Flickr's own "
-                 "latency comes on top, the 3600/h limit allows one call per second"},
+        {
+            "name": "flickr_client_calls_per_s",
+            "value": round(client_rate, 1),
+            "unit": "calls/s",
+            "note": f"{calls} photos.getInfo against 127.0.0.1, HTTP keep-alive, parse included",
+        },
+        {
+            "name": "flickr_client_ms_per_call",
+            "value": round(1000 / client_rate, 3),
+            "unit": "ms",
+            "note": "client-side cost of one call (local server, no network latency)",
+        },
+        {
+            "name": "enrich_calls_per_s",
+            "value": round(enrich_rate, 1),
+            "unit": "calls/s",
+            "note": f"{photos} photos + {result.uploaders_fetched} uploaders, one committed row per answer",
+        },
+        {
+            "name": "enrich_ms_per_call",
+            "value": round(1000 / enrich_rate, 3),
+            "unit": "ms",
+            "note": "ccaudit overhead per API call (HTTP + parse + DuckDB commit + selection); Flickr's own "
+            "latency comes on top, the 3600/h limit allows one call per second",
+        },
     ]
 
 
@@ -88,8 +111,12 @@ def bench_utilisation(folder: Path, window: float, rate: float = 3600.0) -> list
 
     server = _server(KEY)
     try:
-        settings = Settings(db_path=_database(folder / "util", 10_000), flickr_api_url=server.url,
-                            flickr_rate_per_hour=rate, flickr_api_key=KEY)
+        settings = Settings(
+            db_path=_database(folder / "util", 10_000),
+            flickr_api_url=server.url,
+            flickr_rate_per_hour=rate,
+            flickr_api_key=KEY,
+        )
         started = time.monotonic()
         result = enrich(settings, deadline_seconds=window)
         elapsed = time.monotonic() - started
@@ -101,12 +128,20 @@ def bench_utilisation(folder: Path, window: float, rate: float = 3600.0) -> list
     # a run waits at its start (the bucket starts empty so back-to-back runs stay under the limit).
     steady = (len(times) - 1) / (times[-1] - times[0]) * 3600 if len(times) > 1 else 0.0
     return [
-        {"name": "enrich_rate_limit_utilisation", "value": round(100 * len(times) / allowed, 1), "unit": "%",
-         "note": f"{len(times)} calls in a {window:g}s deadline run at {rate:g}/h (the limit allows "
-                 f"{allowed:g}); run took {elapsed:.1f}s, status {result.status}"},
-        {"name": "enrich_sustained_calls_per_hour", "value": round(steady), "unit": "calls/h",
-         "note": f"pace between first and last call under CCAUDIT_FLICKR_RATE={rate:g} "
-                 f"({100 * steady / rate:.2f}% of it; bucket burst 5, refill L-5 per hour)"},
+        {
+            "name": "enrich_rate_limit_utilisation",
+            "value": round(100 * len(times) / allowed, 1),
+            "unit": "%",
+            "note": f"{len(times)} calls in a {window:g}s deadline run at {rate:g}/h (the limit allows "
+            f"{allowed:g}); run took {elapsed:.1f}s, status {result.status}",
+        },
+        {
+            "name": "enrich_sustained_calls_per_hour",
+            "value": round(steady),
+            "unit": "calls/h",
+            "note": f"pace between first and last call under CCAUDIT_FLICKR_RATE={rate:g} "
+            f"({100 * steady / rate:.2f}% of it; bucket burst 5, refill L-5 per hour)",
+        },
     ]
 
 

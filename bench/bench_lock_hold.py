@@ -106,8 +106,9 @@ def main(argv=None) -> int:
     def manifests_airflow():
         holds = []
         for spec in manifests:
-            staged = stage_manifest(spec.format, spec.dataset, spec.version, list(spec.paths), work / "mstage",
-                                    **spec.options)
+            staged = stage_manifest(
+                spec.format, spec.dataset, spec.version, list(spec.paths), work / "mstage", **spec.options
+            )
             holds.append(timed_hold(lambda con, s=staged: load_staged_manifest(con, s)))
         return holds
 
@@ -121,18 +122,27 @@ def main(argv=None) -> int:
 
     def enrich_run():
         with connect(db, read_only=True) as con:
-            photos = [r[0] for r in con.execute(
-                "SELECT DISTINCT photo_id FROM dataset_items WHERE photo_id IS NOT NULL ORDER BY 1 LIMIT ?",
-                [args.photos]).fetchall()]
-            owners = dict(con.execute("SELECT photo_id, owner_nsid FROM yfcc_photos WHERE photo_id IN "
-                                      "(SELECT unnest(?))", [photos]).fetchall())
+            photos = [
+                r[0]
+                for r in con.execute(
+                    "SELECT DISTINCT photo_id FROM dataset_items WHERE photo_id IS NOT NULL ORDER BY 1 LIMIT ?",
+                    [args.photos],
+                ).fetchall()
+            ]
+            owners = dict(
+                con.execute(
+                    "SELECT photo_id, owner_nsid FROM yfcc_photos WHERE photo_id IN (SELECT unnest(?))",
+                    [photos],
+                ).fetchall()
+            )
         with FlickrTestServer(api_key="bench-key") as server:
             for pid in photos:
                 server.add_photo(pid, photo_body(pid, owner=owners.get(pid) or "1@N01"))
             for nsid in set(owners.values()):
                 server.add_person(nsid, person_body(nsid))
-            settings = Settings(db_path=db, flickr_api_url=server.url, flickr_rate_per_hour=3.6e7,
-                                flickr_api_key="bench-key")
+            settings = Settings(
+                db_path=db, flickr_api_url=server.url, flickr_rate_per_hour=3.6e7, flickr_api_key="bench-key"
+            )
             result = enrich(settings, limit=len(photos))
         return [result.merge_seconds_max] * result.merges, result
 
@@ -142,9 +152,15 @@ def main(argv=None) -> int:
     step("ingest yfcc as the CLI does (stage, then open on first query)", yfcc_cli)
     started = time.monotonic()
     holds, result = enrich_run()
-    steps.append({"step": f"enrich {result.photos_checked} photos, {result.api_calls} calls, "
-                          f"{result.merges} merges (max hold shown)", "start": started, "end": time.monotonic(),
-                  "holds": holds})
+    steps.append(
+        {
+            "step": f"enrich {result.photos_checked} photos, {result.api_calls} calls, "
+            f"{result.merges} merges (max hold shown)",
+            "start": started,
+            "end": time.monotonic(),
+            "holds": holds,
+        }
+    )
     stop.touch()
     prober.wait(timeout=60)
     events = json.loads(events_file.read_text())
@@ -153,8 +169,10 @@ def main(argv=None) -> int:
     for s in steps:
         # lockouts that began during the step (the prober may see the release a little late under load)
         inside = [e[1] - e[0] for e in events if s["start"] - 0.05 <= e[0] <= s["end"]]
-        print(f"{s['step']:70} {max(inside, default=0):11.2f}s {sum(inside):13.2f}s "
-              f"{max(s['holds'], default=0):15.2f}s {s['end'] - s['start']:9.1f}s")
+        print(
+            f"{s['step']:70} {max(inside, default=0):11.2f}s {sum(inside):13.2f}s "
+            f"{max(s['holds'], default=0):15.2f}s {s['end'] - s['start']:9.1f}s"
+        )
     return 0
 
 

@@ -43,7 +43,8 @@ def bench_database(db_path: Path) -> list[dict]:
                    (SELECT owner_nsid FROM per_owner ORDER BY n DESC, owner_nsid LIMIT 1)""").fetchone()
         photo_id, nickname, page_url = con.execute(
             "SELECT photo_id, owner_nickname, page_url FROM yfcc_photos WHERE owner_nsid = ? LIMIT 1",
-            [typical]).fetchone()
+            [typical],
+        ).fetchone()
         queries = {
             "lookup_nsid_typical": typical,
             "lookup_nsid_busiest": busiest,
@@ -54,8 +55,15 @@ def bench_database(db_path: Path) -> list[dict]:
         out = []
         for name, query in queries.items():
             found = lookup(con, query).found
-            out.append({"name": name, "value": _median_ms(lambda q=query: lookup(con, q)), "unit": "ms",
-                        "note": f"{rows:,} rows; found={found}" + ("; target <= 200 ms" if "nsid" in name else "")})
+            out.append(
+                {
+                    "name": name,
+                    "value": _median_ms(lambda q=query: lookup(con, q)),
+                    "unit": "ms",
+                    "note": f"{rows:,} rows; found={found}"
+                    + ("; target <= 200 ms" if "nsid" in name else ""),
+                }
+            )
         return out
     finally:
         con.close()

@@ -33,8 +33,12 @@ def clip_list(data_dir: Path, lines: int) -> Path:
     partial = path.with_suffix(".partial")
     with partial.open("w", buffering=1 << 22) as out:
         for start in range(0, lines, _BLOCK):
-            out.write("".join(f"{i}\t{3_000_000_000 + 7 * i}\t{(i * 2654435761) & (2**64 - 1):016x}{i:016x}\n"
-                              for i in range(start, min(lines, start + _BLOCK))))
+            out.write(
+                "".join(
+                    f"{i}\t{3_000_000_000 + 7 * i}\t{(i * 2654435761) & (2**64 - 1):016x}{i:016x}\n"
+                    for i in range(start, min(lines, start + _BLOCK))
+                )
+            )
     partial.rename(path)
     return path
 
@@ -44,19 +48,53 @@ def bench_sizes(sizes: list[int], data_dir: Path, timeout: float = 1800) -> list
     for lines in sizes:
         path = clip_list(data_dir, lines)
         with tempfile.TemporaryDirectory(prefix="ccaudit-bench-manifest-") as work:
-            measured = measure([sys.executable, "-m", "pipelines.cli", "--db", str(Path(work) / "m.duckdb"),
-                                "ingest", "manifest", "--format", "clip-subset", "--dataset", "clip",
-                                "--dataset-version", "bench", str(path)], timeout)
+            measured = measure(
+                [
+                    sys.executable,
+                    "-m",
+                    "pipelines.cli",
+                    "--db",
+                    str(Path(work) / "m.duckdb"),
+                    "ingest",
+                    "manifest",
+                    "--format",
+                    "clip-subset",
+                    "--dataset",
+                    "clip",
+                    "--dataset-version",
+                    "bench",
+                    str(path),
+                ],
+                timeout,
+            )
         ok = measured.returncode == 0 and f"{lines:,} items" in measured.stdout
         note = f"{lines:,} lines" + ("" if ok else f"; FAILED: {measured.stderr.strip()[-300:]}")
-        rows.append({"name": f"manifest_clip_{lines // 1_000_000}M_seconds", "value": round(measured.seconds, 1),
-                     "unit": "s", "note": note})
-        rows.append({"name": f"manifest_clip_{lines // 1_000_000}M_peak_rss", "value": round(measured.peak_rss_mb),
-                     "unit": "MB", "note": f"{note}; target < {RSS_BOUND_MB} MB"})
+        rows.append(
+            {
+                "name": f"manifest_clip_{lines // 1_000_000}M_seconds",
+                "value": round(measured.seconds, 1),
+                "unit": "s",
+                "note": note,
+            }
+        )
+        rows.append(
+            {
+                "name": f"manifest_clip_{lines // 1_000_000}M_peak_rss",
+                "value": round(measured.peak_rss_mb),
+                "unit": "MB",
+                "note": f"{note}; target < {RSS_BOUND_MB} MB",
+            }
+        )
     peaks = [r["value"] for r in rows if r["name"].endswith("_peak_rss")]
     if len(peaks) > 1:
-        rows.append({"name": "manifest_rss_growth", "value": round(peaks[-1] / peaks[0], 2), "unit": "x",
-                     "note": f"peak RSS {sizes[-1]:,} lines / {sizes[0]:,} lines; flat is <= 1.25"})
+        rows.append(
+            {
+                "name": "manifest_rss_growth",
+                "value": round(peaks[-1] / peaks[0], 2),
+                "unit": "x",
+                "note": f"peak RSS {sizes[-1]:,} lines / {sizes[0]:,} lines; flat is <= 1.25",
+            }
+        )
     return rows
 
 

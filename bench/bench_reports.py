@@ -41,19 +41,27 @@ def bench_database(db_path: Path, repeat: int = 3) -> dict:
         queries = {}
         for query in discover_queries():
             seconds, table = _timed(lambda q=query: run_query(con, q), repeat)
-            queries[query.name] = {"seconds": round(seconds, 4), "status": table.status, "rows": len(table.rows)}
+            queries[query.name] = {
+                "seconds": round(seconds, 4),
+                "status": table.status,
+                "rows": len(table.rows),
+            }
         index_seconds, index = _timed(lambda: build_search_index(con, salt="bench"), 1)
         builds = {}
         with tempfile.TemporaryDirectory(prefix="ccaudit-bench-report-") as out:
             for mode in ("full", "pseudonymous"):
                 seconds, result = _timed(lambda m=mode: publish_report(con, Path(out), publish_mode=m), 1)
                 size = sum(p.stat().st_size for p in result.report_dir.rglob("*") if p.is_file())
-                builds[mode] = {"seconds": round(seconds, 3), "bytes": size,
-                                "search_html_bytes": (result.report_dir / "search.html").stat().st_size}
+                builds[mode] = {
+                    "seconds": round(seconds, 3),
+                    "bytes": size,
+                    "search_html_bytes": (result.report_dir / "search.html").stat().st_size,
+                }
     finally:
         con.close()
     return {
-        "yfcc_rows": rows, "dataset_items": items,
+        "yfcc_rows": rows,
+        "dataset_items": items,
         "queries": queries,
         "queries_total_seconds": round(sum(q["seconds"] for q in queries.values()), 3),
         "slowest_query": max(queries, key=lambda name: queries[name]["seconds"]) if queries else None,
@@ -78,8 +86,14 @@ def make_database(folder: Path, rows: int, seed: int = 1) -> Path:
     try:
         ingest_yfcc(con, [data], progress=False)
         for spec in generate_manifests(data, folder / "manifests", seed=seed):
-            ingest_manifest(con, spec.format, dataset=spec.dataset, version=spec.version,
-                            paths=list(spec.paths), **spec.options)
+            ingest_manifest(
+                con,
+                spec.format,
+                dataset=spec.dataset,
+                version=spec.version,
+                paths=list(spec.paths),
+                **spec.options,
+            )
     finally:
         con.close()
     return db_path
@@ -88,16 +102,41 @@ def make_database(folder: Path, rows: int, seed: int = 1) -> Path:
 def as_rows(result: dict) -> list[dict]:
     """The bench/run.py row format: one {name, value, unit, note} per measurement."""
     size = f"{result['yfcc_rows']:,} YFCC100M rows, {result['dataset_items']:,} dataset items"
-    rows = [{"name": f"report_query_{name}", "value": q["seconds"], "unit": "s",
-             "note": f"{q['status']}, {q['rows']} rows; {size}"} for name, q in result["queries"].items()]
-    rows.append({"name": "report_queries_total", "value": result["queries_total_seconds"], "unit": "s",
-                 "note": f"slowest: {result['slowest_query']}; {size}"})
-    rows.append({"name": "report_search_index", "value": result["search_index_seconds"], "unit": "s",
-                 "note": f"{result['search_index_entries']['accounts']:,} accounts, "
-                         f"{result['search_index_entries']['photos']:,} photos"})
+    rows = [
+        {
+            "name": f"report_query_{name}",
+            "value": q["seconds"],
+            "unit": "s",
+            "note": f"{q['status']}, {q['rows']} rows; {size}",
+        }
+        for name, q in result["queries"].items()
+    ]
+    rows.append(
+        {
+            "name": "report_queries_total",
+            "value": result["queries_total_seconds"],
+            "unit": "s",
+            "note": f"slowest: {result['slowest_query']}; {size}",
+        }
+    )
+    rows.append(
+        {
+            "name": "report_search_index",
+            "value": result["search_index_seconds"],
+            "unit": "s",
+            "note": f"{result['search_index_entries']['accounts']:,} accounts, "
+            f"{result['search_index_entries']['photos']:,} photos",
+        }
+    )
     for mode, build in result["build"].items():
-        rows.append({"name": f"report_build_{mode}", "value": build["seconds"], "unit": "s",
-                     "note": f"{build['bytes']:,} bytes published (search.html {build['search_html_bytes']:,}); {size}"})
+        rows.append(
+            {
+                "name": f"report_build_{mode}",
+                "value": build["seconds"],
+                "unit": "s",
+                "note": f"{build['bytes']:,} bytes published (search.html {build['search_html_bytes']:,}); {size}",
+            }
+        )
     return rows
 
 
@@ -115,8 +154,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", type=Path, help="an existing ccaudit database to report on")
     parser.add_argument("--rows", type=int, default=200_000, help="rows to generate when --db is not given")
     parser.add_argument("--repeat", type=int, default=3, help="runs per query (the median is kept)")
-    parser.add_argument("--keep", type=Path, metavar="DIR",
-                        help="generate into DIR and keep it (reuse it later with --db DIR/bench_reports.duckdb)")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="generate into DIR and keep it (reuse it later with --db DIR/bench_reports.duckdb)",
+    )
     args = parser.parse_args(argv)
     if args.db:
         result = bench_database(args.db, args.repeat)
@@ -124,7 +167,10 @@ def main(argv: list[str] | None = None) -> int:
         args.keep.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         db_path = make_database(args.keep, args.rows)
-        result = {"setup_seconds": round(time.perf_counter() - started, 1), **bench_database(db_path, args.repeat)}
+        result = {
+            "setup_seconds": round(time.perf_counter() - started, 1),
+            **bench_database(db_path, args.repeat),
+        }
     else:
         with tempfile.TemporaryDirectory(prefix="ccaudit-bench-") as tmp:
             started = time.perf_counter()

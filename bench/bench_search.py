@@ -57,19 +57,31 @@ def write_report(con, out: Path, photo_limit: int) -> dict:
     from pipelines.report.render import _environment
 
     started = time.perf_counter()
-    page, files = split_search_index(build_search_index(con, salt=secrets.token_hex(16), photo_limit=photo_limit))
+    page, files = split_search_index(
+        build_search_index(con, salt=secrets.token_hex(16), photo_limit=photo_limit)
+    )
     built = time.perf_counter() - started
-    html = _environment(True).get_template("search.html.j2").render(
-        search_index=page, generated_at="bench", synthetic_notice=None)
+    html = (
+        _environment(True)
+        .get_template("search.html.j2")
+        .render(search_index=page, generated_at="bench", synthetic_notice=None)
+    )
     (out / "search.html").write_text(html)
     for name, text in files.items():
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_text(text)
     written = time.perf_counter() - started
     sizes = [len(t.encode()) for t in files.values()]
-    return {"page": page, "build_s": built, "build_and_write_s": written, "files": len(files),
-            "index_bytes": sum(sizes), "page_bytes": len(html.encode()),
-            "median_file_bytes": statistics.median(sizes) if sizes else 0, "max_file_bytes": max(sizes, default=0)}
+    return {
+        "page": page,
+        "build_s": built,
+        "build_and_write_s": written,
+        "files": len(files),
+        "index_bytes": sum(sizes),
+        "page_bytes": len(html.encode()),
+        "median_file_bytes": statistics.median(sizes) if sizes else 0,
+        "max_file_bytes": max(sizes, default=0),
+    }
 
 
 class _Quiet(SimpleHTTPRequestHandler):
@@ -89,9 +101,11 @@ def browser_queries(out: Path, queries: list[str]) -> list[dict]:
         for query in queries:
             browser.open(url)  # a fresh page: nothing cached in the page, every shard fetched cold
             found = browser.evaluate(
-                "(async () => { const t0 = performance.now(); const a = await ccauditAnswer(" + json.dumps(query)
+                "(async () => { const t0 = performance.now(); const a = await ccauditAnswer("
+                + json.dumps(query)
                 + "); return [performance.now() - t0, ccauditBytesFetched, a.map(x => x.found)]; })()",
-                await_promise=True)
+                await_promise=True,
+            )
             results.append({"query": query, "ms": found[0], "bytes": found[1], "found": found[2]})
     finally:
         browser.close()
@@ -127,25 +141,37 @@ def main() -> None:
     report = write_report(con, out, photo_limit=0)  # dataset photos only, as for the full YFCC100M
     rng = random.Random(7)
     ids = [FIRST_PHOTO_ID + 7 * rng.randrange(args.photos) for _ in range(args.queries // 2)]
-    nsids = [r[0] for r in con.execute("SELECT DISTINCT owner_nsid FROM yfcc_photos USING SAMPLE 20 ROWS").fetchall()]
-    queries = ([str(i) for i in ids] + nsids[:args.queries // 4]
-               + [str(FIRST_PHOTO_ID + 7 * rng.randrange(args.photos) + 3) for _ in range(args.queries // 4)])
+    nsids = [
+        r[0]
+        for r in con.execute("SELECT DISTINCT owner_nsid FROM yfcc_photos USING SAMPLE 20 ROWS").fetchall()
+    ]
+    queries = (
+        [str(i) for i in ids]
+        + nsids[: args.queries // 4]
+        + [str(FIRST_PHOTO_ID + 7 * rng.randrange(args.photos) + 3) for _ in range(args.queries // 4)]
+    )
     browser = browser_queries(out, queries)
     cli = cli_queries(con, queries)
     con.close()
     page = report.pop("page")
     summary = {
-        "photos": args.photos, "generate_db_s": round(generated, 1),
+        "photos": args.photos,
+        "generate_db_s": round(generated, 1),
         **{k: round(v, 1) if isinstance(v, float) else v for k, v in report.items()},
-        "photo_entries": page["photo_entries"], "accounts": page["accounts"], "shard_chars": page["shard_chars"],
+        "photo_entries": page["photo_entries"],
+        "accounts": page["accounts"],
+        "shard_chars": page["shard_chars"],
         "profiles": len(page["profiles"]),
         "query_bytes_median": statistics.median(r["bytes"] for r in browser),
         "query_bytes_max": max(r["bytes"] for r in browser),
         "query_ms_median_chromium": round(statistics.median(r["ms"] for r in browser), 1),
         "query_ms_max_chromium": round(max(r["ms"] for r in browser), 1),
         "baseline_ccaudit_lookup_ms_median": round(statistics.median(cli), 1),
-        "found_photo_queries": sum(all(r["found"]) for r in browser[:len(ids)]), "photo_queries": len(ids),
-        "found_absent_queries": sum(any(r["found"]) for r in browser[len(ids) + len(nsids[:args.queries // 4]):]),
+        "found_photo_queries": sum(all(r["found"]) for r in browser[: len(ids)]),
+        "photo_queries": len(ids),
+        "found_absent_queries": sum(
+            any(r["found"]) for r in browser[len(ids) + len(nsids[: args.queries // 4]) :]
+        ),
     }
     print(json.dumps(summary, indent=2))
 

@@ -46,8 +46,14 @@ FULL_ROWS = 100_000_000
 FORMATS = ("bz2", "zstd", "plain", "sqlite", "jsonl-shards", "parquet")
 DEFAULT_FORMATS = ("bz2", "zstd", "plain", "sqlite", "jsonl-shards")
 CONTENDERS = ("ccaudit", "airflow-tasks", "duckdb-pipe", "polars", "pandas")
-SUFFIX = {"bz2": ".tsv.bz2", "zstd": ".tsv.zst", "plain": ".tsv", "sqlite": ".sqlite",
-          "jsonl-shards": ".jsonl-shards", "parquet": ".parquet"}
+SUFFIX = {
+    "bz2": ".tsv.bz2",
+    "zstd": ".tsv.zst",
+    "plain": ".tsv",
+    "sqlite": ".sqlite",
+    "jsonl-shards": ".jsonl-shards",
+    "parquet": ".parquet",
+}
 FORMS = ("sqlite", "jsonl-shards", "parquet")  # written by `generate yfcc --format`, the same rows
 
 
@@ -78,6 +84,7 @@ class Row:
 
 
 # --- data ---------------------------------------------------------------------------------------
+
 
 def _tool(*names: str) -> str | None:
     return next((name for name in names if shutil.which(name)), None)
@@ -140,6 +147,7 @@ def _warm(path: Path) -> None:
 
 # --- running one contender -----------------------------------------------------------------------
 
+
 def measure(command: list[str], timeout: float) -> Measured:
     """Run a command; wall time, and CPU time and peak RSS of it and its children from wait4()."""
     env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
@@ -160,35 +168,73 @@ def measure(command: list[str], timeout: float) -> Measured:
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return Measured(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, process.returncode,
-                        out.read().decode(errors="replace"), err.read().decode(errors="replace"))
+        return Measured(
+            seconds,
+            usage.ru_utime + usage.ru_stime,
+            usage.ru_maxrss / 1024,
+            process.returncode,
+            out.read().decode(errors="replace"),
+            err.read().decode(errors="replace"),
+        )
 
 
 def _command(contender: str, fmt: str, path: Path, work: Path) -> tuple[list[str] | None, str]:
     python = sys.executable
     if contender == "ccaudit":
-        return [python, "-m", "pipelines.cli", "ingest", "yfcc", "--quiet", "--db", str(work / "ccaudit.duckdb"),
-                str(path)], ""
+        return [
+            python,
+            "-m",
+            "pipelines.cli",
+            "ingest",
+            "yfcc",
+            "--quiet",
+            "--db",
+            str(work / "ccaudit.duckdb"),
+            str(path),
+        ], ""
     if contender == "airflow-tasks":
-        return [python, "-m", "bench._contenders", "airflow-tasks", str(path), str(work / "ccaudit.duckdb")], \
-            "DAG task bodies: stage + load"
+        return [
+            python,
+            "-m",
+            "bench._contenders",
+            "airflow-tasks",
+            str(path),
+            str(work / "ccaudit.duckdb"),
+        ], "DAG task bodies: stage + load"
     if contender == "duckdb-pipe":
         db = str(work / "pipe.duckdb")
         if fmt in FORMS:  # the fastest bare read of the same file by DuckDB (ADBC for SQLite)
-            return [python, "-m", "bench._contenders", f"duckdb-{fmt}", str(path), db], \
-                {"sqlite": "ADBC Arrow batches -> DuckDB table", "jsonl-shards": "DuckDB read_json -> table",
-                 "parquet": "DuckDB read_parquet -> table"}[fmt]
+            return [python, "-m", "bench._contenders", f"duckdb-{fmt}", str(path), db], {
+                "sqlite": "ADBC Arrow batches -> DuckDB table",
+                "jsonl-shards": "DuckDB read_json -> table",
+                "parquet": "DuckDB read_parquet -> table",
+            }[fmt]
         if fmt == "plain":
-            return [python, "-m", "bench._contenders", "duckdb-pipe", str(path), db], "DuckDB reads the file itself"
+            return [
+                python,
+                "-m",
+                "bench._contenders",
+                "duckdb-pipe",
+                str(path),
+                db,
+            ], "DuckDB reads the file itself"
         decompressor = {"bz2": _bz2_decompressor(), "zstd": ["zstd", "-dcq"]}[fmt]
         if decompressor is None or not shutil.which(decompressor[0]):
             return None, f"no {fmt} command-line decompressor on PATH"
         script = '"$@" < "$0" | "$PY" -m bench._contenders duckdb-pipe - "$DB"'
-        return ["env", f"PY={python}", f"DB={db}", "sh", "-c", script, str(path), *decompressor], " ".join(decompressor)
+        return ["env", f"PY={python}", f"DB={db}", "sh", "-c", script, str(path), *decompressor], " ".join(
+            decompressor
+        )
     if contender == "polars":
         if fmt == "jsonl-shards":
-            return [python, "-m", "bench._contenders", "polars-jsonl", str(path), str(work / "polars.parquet")], \
-                "scan_ndjson -> sink_parquet"
+            return [
+                python,
+                "-m",
+                "bench._contenders",
+                "polars-jsonl",
+                str(path),
+                str(work / "polars.parquet"),
+            ], "scan_ndjson -> sink_parquet"
         if fmt != "plain":
             return None, "n/a: Polars cannot stream bz2/zstd CSV"
         return [python, "-m", "bench._contenders", "polars", str(path), str(work / "polars.parquet")], ""
@@ -204,8 +250,11 @@ def _bz2_decompressor() -> list[str] | None:
     if tool is None:
         return None
     threads = str(max(2, os.cpu_count() or 2))
-    return {"lbzip2": ["lbzip2", "-dc", "-n", threads], "pbzip2": ["pbzip2", "-dc", f"-p{threads}"],
-            "bzip2": ["bzip2", "-dc"]}[tool]
+    return {
+        "lbzip2": ["lbzip2", "-dc", "-n", threads],
+        "pbzip2": ["pbzip2", "-dc", f"-p{threads}"],
+        "bzip2": ["bzip2", "-dc"],
+    }[tool]
 
 
 _STAGE_LOAD = re.compile(r"stage ([\d.]+) s, load ([\d.]+) s")
@@ -265,20 +314,25 @@ def _used_bytes_per_row(db: Path, rows: int) -> float | None:
 
 # --- report -------------------------------------------------------------------------------------
 
+
 def _fmt(value, spec: str = "") -> str:
     return "-" if value is None else format(value, spec)
 
 
 def print_table(rows: list[Row]) -> None:
-    header = (f"{'rows':>11} {'format':<6} {'contender':<12} {'seconds':>8} {'rows/s':>9} {'x pipe':>6} "
-              f"{'cpu s':>7} {'RSS MB':>7} {'B/row':>6} {'100M min':>8}  note")
+    header = (
+        f"{'rows':>11} {'format':<6} {'contender':<12} {'seconds':>8} {'rows/s':>9} {'x pipe':>6} "
+        f"{'cpu s':>7} {'RSS MB':>7} {'B/row':>6} {'100M min':>8}  note"
+    )
     print(header)
     print("-" * len(header))
     for r in rows:
-        print(f"{r.rows:>11,} {r.format:<6} {r.contender:<12} {_fmt(r.seconds, '8.1f'):>8} "
-              f"{_fmt(r.rows_per_s, ',d'):>9} {_fmt(r.ratio_to_pipe, '.2f'):>6} {_fmt(r.cpu_seconds, '.1f'):>7} "
-              f"{_fmt(r.peak_rss_mb, ',.0f'):>7} {_fmt(r.db_bytes_per_row, '.0f'):>6} "
-              f"{_fmt(r.projected_100m_minutes, '.0f'):>8}  {r.note}")
+        print(
+            f"{r.rows:>11,} {r.format:<6} {r.contender:<12} {_fmt(r.seconds, '8.1f'):>8} "
+            f"{_fmt(r.rows_per_s, ',d'):>9} {_fmt(r.ratio_to_pipe, '.2f'):>6} {_fmt(r.cpu_seconds, '.1f'):>7} "
+            f"{_fmt(r.peak_rss_mb, ',.0f'):>7} {_fmt(r.db_bytes_per_row, '.0f'):>6} "
+            f"{_fmt(r.projected_100m_minutes, '.0f'):>8}  {r.note}"
+        )
 
 
 def targets(rows: list[Row]) -> list[dict]:
@@ -292,26 +346,58 @@ def targets(rows: list[Row]) -> list[dict]:
     ours = [r for r in rows if r.contender == "ccaudit" and r.seconds]
     for r in ours:
         floor = {"plain": 1.4, "zstd": 1.4, "bz2": 1.25}.get(r.format, 0.8)
-        baselines = [b for b in rows if b.rows == r.rows and b.format == r.format and b.seconds
-                     and b.contender in (("duckdb-pipe",) if r.format in ("plain", "zstd", "bz2")
-                                         else ("duckdb-pipe", "polars"))]
+        baselines = [
+            b
+            for b in rows
+            if b.rows == r.rows
+            and b.format == r.format
+            and b.seconds
+            and b.contender
+            in (("duckdb-pipe",) if r.format in ("plain", "zstd", "bz2") else ("duckdb-pipe", "polars"))
+        ]
         if baselines:
             best = min(baselines, key=lambda b: b.seconds)
             ratio = round(best.seconds / r.seconds, 2)
-            checks.append({"target": f"{r.format} >= {floor}x {best.contender} ({r.rows:,} rows)", "measured": ratio,
-                           "met": ratio >= floor})
+            checks.append(
+                {
+                    "target": f"{r.format} >= {floor}x {best.contender} ({r.rows:,} rows)",
+                    "measured": ratio,
+                    "met": ratio >= floor,
+                }
+            )
         if r.db_bytes_per_row is not None:
-            checks.append({"target": f"database <= 100 bytes/row ({r.format}, {r.rows:,} rows)",
-                           "measured": r.db_bytes_per_row, "met": r.db_bytes_per_row <= 100})
-        checks.append({"target": f"peak RSS <= 1.5 GB ({r.format}, {r.rows:,} rows)", "measured": r.peak_rss_mb,
-                       "met": r.peak_rss_mb <= 1536})
+            checks.append(
+                {
+                    "target": f"database <= 100 bytes/row ({r.format}, {r.rows:,} rows)",
+                    "measured": r.db_bytes_per_row,
+                    "met": r.db_bytes_per_row <= 100,
+                }
+            )
+        checks.append(
+            {
+                "target": f"peak RSS <= 1.5 GB ({r.format}, {r.rows:,} rows)",
+                "measured": r.peak_rss_mb,
+                "met": r.peak_rss_mb <= 1536,
+            }
+        )
     for r in ours:  # the Airflow path within 15% of the CLI path on the same file
-        dag = next((a for a in rows if a.contender == "airflow-tasks" and a.rows == r.rows
-                    and a.format == r.format and a.seconds), None)
+        dag = next(
+            (
+                a
+                for a in rows
+                if a.contender == "airflow-tasks" and a.rows == r.rows and a.format == r.format and a.seconds
+            ),
+            None,
+        )
         if dag:
             slower = round(dag.seconds / r.seconds, 2)
-            checks.append({"target": f"Airflow task path <= 1.15x the CLI ({r.format}, {r.rows:,} rows)",
-                           "measured": slower, "met": slower <= 1.15})
+            checks.append(
+                {
+                    "target": f"Airflow task path <= 1.15x the CLI ({r.format}, {r.rows:,} rows)",
+                    "measured": slower,
+                    "met": slower <= 1.15,
+                }
+            )
     by_format: dict[str, list[Row]] = {}
     for r in ours:
         by_format.setdefault(r.format, []).append(r)
@@ -319,8 +405,13 @@ def targets(rows: list[Row]) -> list[dict]:
         if len(runs) > 1:
             small, large = min(runs, key=lambda r: r.rows), max(runs, key=lambda r: r.rows)
             growth = large.peak_rss_mb / small.peak_rss_mb
-            checks.append({"target": f"RSS flat with size ({fmt}: {small.rows:,} -> {large.rows:,} rows)",
-                           "measured": round(growth, 2), "met": growth <= 1.25})
+            checks.append(
+                {
+                    "target": f"RSS flat with size ({fmt}: {small.rows:,} -> {large.rows:,} rows)",
+                    "measured": round(growth, 2),
+                    "met": growth <= 1.25,
+                }
+            )
     return checks
 
 
@@ -333,16 +424,37 @@ def run_extra_modules(ctx) -> list[dict]:
         try:
             module = importlib.import_module(name)
             if not hasattr(module, "run"):  # a long stand-alone benchmark: run it with python -m
-                rows.append({"module": path.stem, "name": "skipped", "value": None, "unit": "",
-                             "note": f"stand-alone: python -m {name} (see its --help)"})
+                rows.append(
+                    {
+                        "module": path.stem,
+                        "name": "skipped",
+                        "value": None,
+                        "unit": "",
+                        "note": f"stand-alone: python -m {name} (see its --help)",
+                    }
+                )
                 continue
             for row in module.run(ctx) or []:
                 rows.append({"module": path.stem, **row})
         except Exception as exc:  # noqa: BLE001 - one module failing must not lose the others' numbers
-            rows.append({"module": path.stem, "name": "error", "value": None, "unit": "",
-                         "note": f"{type(exc).__name__}: {exc}"})
-        rows.append({"module": path.stem, "name": "module_seconds", "value": round(time.perf_counter() - started, 1),
-                     "unit": "s", "note": ""})
+            rows.append(
+                {
+                    "module": path.stem,
+                    "name": "error",
+                    "value": None,
+                    "unit": "",
+                    "note": f"{type(exc).__name__}: {exc}",
+                }
+            )
+        rows.append(
+            {
+                "module": path.stem,
+                "name": "module_seconds",
+                "value": round(time.perf_counter() - started, 1),
+                "unit": "s",
+                "note": "",
+            }
+        )
     return rows
 
 
@@ -350,15 +462,26 @@ def machine() -> dict:
     import duckdb
 
     tools = {name: shutil.which(name) is not None for name in ("lbzip2", "pbzip2", "zstd")}
-    return {"cpus": os.cpu_count(), "python": platform.python_version(), "duckdb": duckdb.__version__,
-            "platform": platform.platform(), "tools": tools, "load_average_at_start": os.getloadavg()}
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "platform": platform.platform(),
+        "tools": tools,
+        "load_average_at_start": os.getloadavg(),
+    }
 
 
 # --- entry point --------------------------------------------------------------------------------
 
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Benchmark ccaudit's YFCC100M ingest against the bare tools.")
-    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 5_000_000], help="sizes (default 1M 5M)")
+    parser = argparse.ArgumentParser(
+        description="Benchmark ccaudit's YFCC100M ingest against the bare tools."
+    )
+    parser.add_argument(
+        "--rows", type=int, nargs="+", default=[1_000_000, 5_000_000], help="sizes (default 1M 5M)"
+    )
     parser.add_argument("--quick", action="store_true", help="one size of 200K rows")
     parser.add_argument("--formats", nargs="+", choices=FORMATS, default=list(DEFAULT_FORMATS))
     parser.add_argument("--contenders", nargs="+", choices=CONTENDERS, default=list(CONTENDERS))
@@ -385,9 +508,17 @@ def main(argv: list[str] | None = None) -> int:
         files = ensure_data(args.data_dir, size, args.formats)
         for fmt, path in files.items():
             _warm(path)
-            group = [run_contender(contender, fmt, path, size, args,
-                                   keep_db if (size == largest and fmt == "plain" and contender == "ccaudit") else None)
-                     for contender in args.contenders]
+            group = [
+                run_contender(
+                    contender,
+                    fmt,
+                    path,
+                    size,
+                    args,
+                    keep_db if (size == largest and fmt == "plain" and contender == "ccaudit") else None,
+                )
+                for contender in args.contenders
+            ]
             pipe = next((r for r in group if r.contender == "duckdb-pipe" and r.seconds), None)
             for r in group:
                 if pipe and r.seconds:
@@ -401,18 +532,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'MET ' if check['met'] else 'MISS'}  {check['target']}: {check['measured']}")
     extra = []
     if not args.no_extra:
-        ctx = SimpleNamespace(db_path=keep_db if keep_db.exists() else None, args=args, rows=largest,
-                              data_dir=args.data_dir)
+        ctx = SimpleNamespace(
+            db_path=keep_db if keep_db.exists() else None, args=args, rows=largest, data_dir=args.data_dir
+        )
         extra = run_extra_modules(ctx)
         if extra:
             print()
             for item in extra:
                 value = item.get("value")
-                print(f"{item['module']:<16} {item.get('name', ''):<36} {_fmt(value):>12} {item.get('unit', ''):<6} "
-                      f"{item.get('note', '')}")
-    result = {"machine": info, "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-              "seconds": round(time.time() - started, 1), "args": {k: str(v) for k, v in vars(args).items()},
-              "ingest": [r.__dict__ for r in rows], "targets": checks, "extra": extra}
+                print(
+                    f"{item['module']:<16} {item.get('name', ''):<36} {_fmt(value):>12} {item.get('unit', ''):<6} "
+                    f"{item.get('note', '')}"
+                )
+    result = {
+        "machine": info,
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "seconds": round(time.time() - started, 1),
+        "args": {k: str(v) for k, v in vars(args).items()},
+        "ingest": [r.__dict__ for r in rows],
+        "targets": checks,
+        "extra": extra,
+    }
     args.out.write_text(json.dumps(result, indent=2, default=str) + "\n")
     print(f"\nwrote {args.out}; the README's table (python -m bench.readme_table):\n")
     from bench.readme_table import table

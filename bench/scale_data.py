@@ -49,18 +49,20 @@ PHOTOS_AT_100M = {
     "coco": 100_000,
 }
 MEGAFACE_ACCOUNT_SHARE = 48_383 / 581_099  # MF2's accounts among YFCC100M's uploaders
-MEGAFACE_FACES = (0.65, 0.92)              # 1, 2 or 3 faces: 1.43 per photo, as 4,753,320 / 3,311,471
+MEGAFACE_FACES = (0.65, 0.92)  # 1, 2 or 3 faces: 1.43 per photo, as 4,753,320 / 3,311,471
 PIPA_INSTANCES = 63_188 / 37_107
-FFHQ_LICENSES = (4, 2)                     # FFHQ took CC BY / BY-NC (and PDM, CC0, US-Gov: not in YFCC100M)
+FFHQ_LICENSES = (4, 2)  # FFHQ took CC BY / BY-NC (and PDM, CC0, US-Gov: not in YFCC100M)
 FFHQ_LICENSE_SHARE = (17_347_647 + 12_777_173) / FULL_ROWS  # YFCC100M's rows under those two
-COCO_LICENSES = range(1, 9)                # COCO's licenses[] ids 1-8 are Flickr's
-FORMATS = {"clip_yfcc15m": ("clip-subset", "clip_yfcc15m_subset_data.tsv", []),
-           "dif": ("csv", "dif_faces.csv", ["--url-column", "url"]),
-           "megaface": ("megaface-paths", "megaface_mf2_paths.txt", []),
-           "ffhq": ("ffhq", "ffhq-dataset-v2.json", []),
-           "pipa": ("pipa", "pipa_all_data.txt", []),
-           "flickr30k": ("flickr30k", "flickr30k_ids.txt", []),
-           "coco": ("coco", "captions_coco.json", [])}
+COCO_LICENSES = range(1, 9)  # COCO's licenses[] ids 1-8 are Flickr's
+FORMATS = {
+    "clip_yfcc15m": ("clip-subset", "clip_yfcc15m_subset_data.tsv", []),
+    "dif": ("csv", "dif_faces.csv", ["--url-column", "url"]),
+    "megaface": ("megaface-paths", "megaface_mf2_paths.txt", []),
+    "ffhq": ("ffhq", "ffhq-dataset-v2.json", []),
+    "pipa": ("pipa", "pipa_all_data.txt", []),
+    "flickr30k": ("flickr30k", "flickr30k_ids.txt", []),
+    "coco": ("coco", "captions_coco.json", []),
+}
 
 
 @dataclass
@@ -73,8 +75,18 @@ class Manifest:
     photos: int = 0
 
     def cli_args(self) -> list[str]:
-        return ["ingest", "manifest", "--format", self.format, "--dataset", self.dataset,
-                "--version", "scale", *self.flags, str(self.path)]
+        return [
+            "ingest",
+            "manifest",
+            "--format",
+            self.format,
+            "--dataset",
+            self.dataset,
+            "--version",
+            "scale",
+            *self.flags,
+            str(self.path),
+        ]
 
 
 def photo_share(dataset: str, rows: int) -> float:
@@ -99,14 +111,23 @@ class _Writers:
 
     def __init__(self, out: Path):
         out.mkdir(parents=True, exist_ok=True)
-        self.manifests = {name: Manifest(name, fmt, out / file, flags) for name, (fmt, file, flags) in FORMATS.items()}
-        self.files = {name: m.path.open("w", encoding="utf-8", newline="") for name, m in self.manifests.items()}
+        self.manifests = {
+            name: Manifest(name, fmt, out / file, flags) for name, (fmt, file, flags) in FORMATS.items()
+        }
+        self.files = {
+            name: m.path.open("w", encoding="utf-8", newline="") for name, m in self.manifests.items()
+        }
         self.files["dif"].write("face_id,url,face_box\n")
         self.files["ffhq"].write("{")
-        licenses = [{"url": LICENSES[i].url, "id": i, "name": LICENSES[i].name_before_2025 or LICENSES[i].name}
-                    for i in COCO_LICENSES]
-        self.files["coco"].write('{"info": {"description": "bench.scale synthetic COCO"}, "licenses": '
-                                 + json.dumps(licenses) + ', "images": [')
+        licenses = [
+            {"url": LICENSES[i].url, "id": i, "name": LICENSES[i].name_before_2025 or LICENSES[i].name}
+            for i in COCO_LICENSES
+        ]
+        self.files["coco"].write(
+            '{"info": {"description": "bench.scale synthetic COCO"}, "licenses": '
+            + json.dumps(licenses)
+            + ', "images": ['
+        )
 
     def add(self, name: str, text: str, items: int = 1) -> None:
         manifest = self.manifests[name]
@@ -116,7 +137,7 @@ class _Writers:
 
     def close(self) -> list[Manifest]:
         self.files["ffhq"].write("\n}\n")
-        self.files["coco"].write("\n], \"annotations\": []}\n")
+        self.files["coco"].write('\n], "annotations": []}\n')
         for handle in self.files.values():
             handle.close()
         return list(self.manifests.values())
@@ -124,25 +145,49 @@ class _Writers:
 
 def _ffhq_item(index: int, fields: list[str], license_id: int) -> str:
     lic = LICENSES[license_id]
-    item = {"category": "training" if index % 7 else "validation", "metadata": {
-        "photo_url": fields[15], "photo_title": unquote_plus(fields[8])[:80], "author": unquote_plus(fields[4]),
-        "country": "", "license": lic.name_before_2025 or lic.name, "license_url": lic.url,
-        "date_uploaded": "2010-01-01", "date_crawled": "2018-10-10"},
-        "image": {"file_url": f"https://example.invalid/{index:05d}.png",
-                  "file_path": f"images1024x1024/{index // 1000:02d}000/{index:05d}.png", "file_size": 1000 + index}}
+    item = {
+        "category": "training" if index % 7 else "validation",
+        "metadata": {
+            "photo_url": fields[15],
+            "photo_title": unquote_plus(fields[8])[:80],
+            "author": unquote_plus(fields[4]),
+            "country": "",
+            "license": lic.name_before_2025 or lic.name,
+            "license_url": lic.url,
+            "date_uploaded": "2010-01-01",
+            "date_crawled": "2018-10-10",
+        },
+        "image": {
+            "file_url": f"https://example.invalid/{index:05d}.png",
+            "file_path": f"images1024x1024/{index // 1000:02d}000/{index:05d}.png",
+            "file_size": 1000 + index,
+        },
+    }
     return ("" if index == 0 else ",") + f'\n  "{index}": {json.dumps(item)}'
 
 
 def _coco_image(index: int, fields: list[str], license_id: int) -> str:
     z_url = fields[16].rsplit(".", 1)[0] + "_z.jpg"  # COCO's flickr_url is the static URL at size z
-    image = {"license": license_id, "file_name": f"{index:012d}.jpg", "coco_url": f"http://example.invalid/{index}.jpg",
-             "height": 480, "width": 640, "date_captured": "2013-11-14 17:02:52", "flickr_url": z_url, "id": index}
+    image = {
+        "license": license_id,
+        "file_name": f"{index:012d}.jpg",
+        "coco_url": f"http://example.invalid/{index}.jpg",
+        "height": 480,
+        "width": 640,
+        "date_captured": "2013-11-14 17:02:52",
+        "flickr_url": z_url,
+        "id": index,
+    }
     return ("" if index == 0 else ",") + "\n" + json.dumps(image)
 
 
 def _dif_url(photo_id: int, fields: list[str], n: int) -> str:
-    forms = (fields[15], fields[16], f"https://flic.kr/p/{encode_base58(photo_id)}",
-             f"https://www.flickr.com/photo.gne?id={photo_id}")
+    forms = (
+        fields[15],
+        fields[16],
+        f"https://flic.kr/p/{encode_base58(photo_id)}",
+        f"https://www.flickr.com/photo.gne?id={photo_id}",
+    )
     return forms[n % 4]
 
 
@@ -155,7 +200,9 @@ def write_manifests(yfcc: Path, out: Path, rows: int, seed: int = 0) -> list[Man
     writers = _Writers(out)
     try:
         for fields in _rows(yfcc):
-            draws = [rng.random() for _ in range(8)]  # the same count every row: datasets never shift each other
+            draws = [
+                rng.random() for _ in range(8)
+            ]  # the same count every row: datasets never shift each other
             pair = (fields[17], fields[18])
             if pair not in licenses:
                 licenses[pair] = resolve_license(unquote_plus(pair[0]), pair[1])[0]
@@ -168,26 +215,37 @@ def write_manifests(yfcc: Path, out: Path, rows: int, seed: int = 0) -> list[Man
     return manifests
 
 
-def _draw(w: _Writers, f: list[str], license_id: int, u: list[float], shares: dict, accounts: dict, seed: int) -> None:
+def _draw(
+    w: _Writers, f: list[str], license_id: int, u: list[float], shares: dict, accounts: dict, seed: int
+) -> None:
     line_no, photo_id, photo_hash, nsid = f[0], int(f[1]), f[2], f[3]
     m = w.manifests
     if u[0] < shares["clip_yfcc15m"]:
         w.add("clip_yfcc15m", f"{line_no}\t{photo_id}\t{photo_hash}\n")
     if u[1] < shares["dif"]:
         n = m["dif"].items
-        w.add("dif", f"dif-{n:08d},{_dif_url(photo_id, f, n)},\"{n % 97},{n % 89},64,64\"\n")
+        w.add("dif", f'dif-{n:08d},{_dif_url(photo_id, f, n)},"{n % 97},{n % 89},64,64"\n')
     if nsid not in accounts:
         accounts[nsid] = zlib.crc32(f"{seed}:{nsid}".encode()) / 2**32 < MEGAFACE_ACCOUNT_SHARE
     if accounts[nsid] and u[2] < shares["megaface"]:
         faces = 1 + (u[7] > MEGAFACE_FACES[0]) + (u[7] > MEGAFACE_FACES[1])
-        w.add("megaface", "".join(f"{nsid}_identity_{photo_id % 3}/{photo_id}_{k}.jpg\n" for k in range(faces)), faces)
+        w.add(
+            "megaface",
+            "".join(f"{nsid}_identity_{photo_id % 3}/{photo_id}_{k}.jpg\n" for k in range(faces)),
+            faces,
+        )
     if license_id in FFHQ_LICENSES and u[3] < shares["ffhq"]:
         w.add("ffhq", _ffhq_item(m["ffhq"].items, f, license_id))
     if u[4] < shares["pipa"]:
         instances = 1 + int(u[7] * 2 * (PIPA_INSTANCES - 1) + 0.5)
         album = 72157600000000000 + zlib.crc32(nsid.encode())
-        w.add("pipa", "".join(f"{album} {photo_id} {10 + k} 20 64 80 {photo_id % 2356} {k % 2}\n"
-                              for k in range(instances)), instances)
+        w.add(
+            "pipa",
+            "".join(
+                f"{album} {photo_id} {10 + k} 20 64 80 {photo_id % 2356} {k % 2}\n" for k in range(instances)
+            ),
+            instances,
+        )
     if u[5] < shares["flickr30k"]:
         w.add("flickr30k", f"{photo_id}\n")
     if license_id in COCO_LICENSES and u[6] < shares["coco"]:

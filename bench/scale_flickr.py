@@ -17,10 +17,12 @@ from tests.flickr_server import FlickrTestServer, load_recording, person_body, p
 RECORDINGS = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "real" / "flickr-api"
 API_KEY = "bench-scale-key-not-a-real-one"
 # method -> recordings it answers with (prefix of the file names in RECORDINGS)
-METHODS = {"flickr.photos.getInfo": "photos.getInfo__",
-           "flickr.people.getInfo": "people.getInfo__",
-           "flickr.photos.licenses.getLicenseHistory": "photos.licenses.getLicenseHistory__",
-           "flickr.urls.lookupUser": "urls.lookupUser__"}
+METHODS = {
+    "flickr.photos.getInfo": "photos.getInfo__",
+    "flickr.people.getInfo": "people.getInfo__",
+    "flickr.photos.licenses.getLicenseHistory": "photos.licenses.getLicenseHistory__",
+    "flickr.urls.lookupUser": "urls.lookupUser__",
+}
 
 
 class ReplayServer(FlickrTestServer):

@@ -40,8 +40,7 @@ log = logging.getLogger(__name__)
 @dag(
     dag_id="ccaudit_validate_and_report",
     schedule=AssetOrTimeSchedule(
-        timetable=CronTriggerTimetable("0 4 1 * *", timezone="UTC"),
-        assets=(YFCC_PHOTOS | DATASET_ITEMS),
+        timetable=CronTriggerTimetable("0 4 1 * *", timezone="UTC"), assets=(YFCC_PHOTOS | DATASET_ITEMS)
     ),
     start_date=datetime(2026, 1, 1),
     catchup=False,

@@ -36,19 +36,26 @@ from .errors import ConfigError, InputError
 # once so a crash loses at most one call). Half an hour leaves the other half for ingest, validation
 # and the report, which queue for the pool; it uses half of a key's 3600 calls/hour.
 ENRICH_SHARE_OF_HOUR = 30 / 60
-CALLS_PER_PHOTO = 2             # photos.getInfo + (at most) one people.getInfo per photo
+CALLS_PER_PHOTO = 2  # photos.getInfo + (at most) one people.getInfo per photo
 
 
 # --- settings ---------------------------------------------------------------------------------
 
-def task_settings(db: str | None = None, work_dir: str | None = None, reports_dir: str | None = None,
-                  flickr_api_key: str | None = None) -> Settings:
+
+def task_settings(
+    db: str | None = None,
+    work_dir: str | None = None,
+    reports_dir: str | None = None,
+    flickr_api_key: str | None = None,
+) -> Settings:
     """The environment's Settings with what the DAG layer resolved (param or Variable) on top."""
     settings = Settings.from_env(db=db or None)
-    return replace(settings,
-                   work_dir=Path(work_dir) if work_dir else settings.work_dir,
-                   reports_dir=Path(reports_dir) if reports_dir else settings.reports_dir,
-                   flickr_api_key=(flickr_api_key or "").strip() or settings.flickr_api_key)
+    return replace(
+        settings,
+        work_dir=Path(work_dir) if work_dir else settings.work_dir,
+        reports_dir=Path(reports_dir) if reports_dir else settings.reports_dir,
+        flickr_api_key=(flickr_api_key or "").strip() or settings.flickr_api_key,
+    )
 
 
 def run_folder(base: Path, run_id: str) -> Path:
@@ -75,12 +82,15 @@ def expand_paths(paths: str | Sequence[str] | None, what: str = "input") -> list
             if str(path) not in found:
                 found.append(str(path))
     if not found:
-        raise ConfigError(f"no {what} files configured: pass the `paths` param or set the "
-                          "Airflow Variable / environment variable the DAG documents")
+        raise ConfigError(
+            f"no {what} files configured: pass the `paths` param or set the "
+            "Airflow Variable / environment variable the DAG documents"
+        )
     return found
 
 
 # --- database access --------------------------------------------------------------------------
+
 
 @contextmanager
 def open_db(settings: Settings, read_only: bool = False, lock_wait: float | None = None) -> Iterator[Any]:
@@ -96,6 +106,7 @@ def open_db(settings: Settings, read_only: bool = False, lock_wait: float | None
 
 
 # --- YFCC100M ---------------------------------------------------------------------------------
+
 
 def list_yfcc_files(paths: str | Sequence[str] | None) -> list[str]:
     """The YFCC100M inputs, in the order given; a folder (e.g. of the downloader's gzip JSON-lines
@@ -132,8 +143,9 @@ def stage_yfcc_unit(unit: Sequence[str], work: str) -> list[dict]:
     return [staged.as_dict() for staged in stage_unit([Path(path) for path in unit], Path(work))]
 
 
-def load_yfcc(settings: Settings, staged: Sequence[dict | Sequence[dict]], run_id: str,
-              cleanup: str | None = None) -> dict:
+def load_yfcc(
+    settings: Settings, staged: Sequence[dict | Sequence[dict]], run_id: str, cleanup: str | None = None
+) -> dict:
     """Load every staged shard in one transaction (the single writer), then drop the shards.
     `staged`: StagedFile dicts, or the mapped stage tasks' lists of them."""
     from .ingest.yfcc import StagedFile, load_staged
@@ -145,9 +157,13 @@ def load_yfcc(settings: Settings, staged: Sequence[dict | Sequence[dict]], run_i
         photos = con.execute("SELECT count(*) FROM yfcc_photos").fetchall()[0][0]
     if cleanup:
         shutil.rmtree(cleanup, ignore_errors=True)
-    return {"run_id": run_id, "files": len(results), "table_rows": photos,
-            "rows_loaded": sum(_count(r, "rows_loaded") for r in results),
-            "rows_rejected": sum(_count(r, "rows_rejected") for r in results)}
+    return {
+        "run_id": run_id,
+        "files": len(results),
+        "table_rows": photos,
+        "rows_loaded": sum(_count(r, "rows_loaded") for r in results),
+        "rows_rejected": sum(_count(r, "rows_rejected") for r in results),
+    }
 
 
 def _count(result: Any, name: str) -> int:
@@ -172,15 +188,31 @@ def manifest_specs(specs: Sequence[dict] | None) -> list[dict]:
         if "dataset_version" in spec and "version" in spec:
             raise ConfigError(f"manifest #{number}: give dataset_version only (version is its older name)")
         if unknown or missing:
-            raise ConfigError(f"manifest #{number}: " + "; ".join(
-                part for part in (f"unknown key(s) {sorted(unknown)}" if unknown else "",
-                                  f"missing {sorted(missing)}" if missing else "") if part))
-        checked.append({"format": spec["format"], "dataset": spec["dataset"], "version": spec.get("dataset_version", spec.get("version")),
-                        "paths": expand_paths(spec["paths"], what=f"manifest {spec['dataset']}"),
-                        "options": dict(spec.get("options") or {})})
+            raise ConfigError(
+                f"manifest #{number}: "
+                + "; ".join(
+                    part
+                    for part in (
+                        f"unknown key(s) {sorted(unknown)}" if unknown else "",
+                        f"missing {sorted(missing)}" if missing else "",
+                    )
+                    if part
+                )
+            )
+        checked.append(
+            {
+                "format": spec["format"],
+                "dataset": spec["dataset"],
+                "version": spec.get("dataset_version", spec.get("version")),
+                "paths": expand_paths(spec["paths"], what=f"manifest {spec['dataset']}"),
+                "options": dict(spec.get("options") or {}),
+            }
+        )
     if not checked:
-        raise ConfigError("no manifests configured: pass the `manifests` param or set the "
-                          "Airflow Variable ccaudit_manifests (JSON list)")
+        raise ConfigError(
+            "no manifests configured: pass the `manifests` param or set the "
+            "Airflow Variable ccaudit_manifests (JSON list)"
+        )
     return checked
 
 
@@ -188,8 +220,14 @@ def stage_manifest_spec(spec: dict, work: str) -> dict:
     """Parse one manifest into Parquet (no database access)."""
     from .ingest.manifests import stage_manifest
 
-    staged = stage_manifest(spec["format"], spec["dataset"], spec.get("version"), [Path(p) for p in spec["paths"]],
-                   Path(work), **spec.get("options", {}))
+    staged = stage_manifest(
+        spec["format"],
+        spec["dataset"],
+        spec.get("version"),
+        [Path(p) for p in spec["paths"]],
+        Path(work),
+        **spec.get("options", {}),
+    )
     return staged.as_dict()
 
 
@@ -201,8 +239,14 @@ def load_manifests(settings: Settings, staged: Sequence[dict], cleanup: str | No
     with open_db(settings) as con:
         for item in staged:
             result = load_staged_manifest(con, StagedManifest.from_dict(item))
-            loaded.append({"dataset": result.dataset, "version": result.version, "items": result.items,
-                           "rejected": result.rejected})
+            loaded.append(
+                {
+                    "dataset": result.dataset,
+                    "version": result.version,
+                    "items": result.items,
+                    "rejected": result.rejected,
+                }
+            )
         items = con.execute("SELECT count(*) FROM dataset_items").fetchall()[0][0]
     if cleanup:
         shutil.rmtree(cleanup, ignore_errors=True)
@@ -211,14 +255,21 @@ def load_manifests(settings: Settings, staged: Sequence[dict], cleanup: str | No
 
 # --- enrichment -------------------------------------------------------------------------------
 
+
 def hourly_limit(settings: Settings) -> int:
     """Photos one hourly run may check so its API calls fit the rate limit before the next run."""
     return max(1, int(settings.flickr_rate_per_hour * ENRICH_SHARE_OF_HOUR / CALLS_PER_PHOTO))
 
 
-def enrich_batch(settings: Settings, dataset: str | None = None, limit: int | None = None,
-                 max_age: int = 30, deadline_seconds: float | None = ENRICH_SHARE_OF_HOUR * 3600,
-                 sample: int | None = None, seed: int = 0) -> dict:
+def enrich_batch(
+    settings: Settings,
+    dataset: str | None = None,
+    limit: int | None = None,
+    max_age: int = 30,
+    deadline_seconds: float | None = ENRICH_SHARE_OF_HOUR * 3600,
+    sample: int | None = None,
+    seed: int = 0,
+) -> dict:
     """One bounded enrichment run; without an API key it does nothing and says so.
 
     `sample`/`seed` mean what `ccaudit enrich --sample N --seed S` means. The key
@@ -233,12 +284,21 @@ def enrich_batch(settings: Settings, dataset: str | None = None, limit: int | No
     from .enrich.run import enrich
 
     limit = hourly_limit(settings) if limit is None else limit
-    result = enrich(settings, dataset=dataset, limit=limit, max_age_days=max_age, progress=False,
-                    deadline_seconds=deadline_seconds, sample=sample, seed=seed)
+    result = enrich(
+        settings,
+        dataset=dataset,
+        limit=limit,
+        max_age_days=max_age,
+        progress=False,
+        deadline_seconds=deadline_seconds,
+        sample=sample,
+        seed=seed,
+    )
     return {"skipped": None, "limit": limit, **result.as_dict()}  # counts only, no key
 
 
 # --- validation and report --------------------------------------------------------------------
+
 
 def run_validation(settings: Settings, run_id: str | None = None) -> dict:
     """Run the GX suites and store the results; `success` is False when a critical one failed."""
@@ -246,9 +306,15 @@ def run_validation(settings: Settings, run_id: str | None = None) -> dict:
 
     # Reads read-only (readers share the file meanwhile), then stores the results in a short write.
     result = validate_database(settings.db_path.resolve(), run_id=run_id)
-    return {"run_id": result.run_id, "success": result.success, "seconds": round(result.seconds, 2),
-            "rows": result.rows, "critical_failures": [o.label() for o in result.critical_failures],
-            "warnings": [o.label() for o in result.warnings], "summary": result.summary_text()}
+    return {
+        "run_id": result.run_id,
+        "success": result.success,
+        "seconds": round(result.seconds, 2),
+        "rows": result.rows,
+        "critical_failures": [o.label() for o in result.critical_failures],
+        "warnings": [o.label() for o in result.warnings],
+        "summary": result.summary_text(),
+    }
 
 
 def build_report_and_edition(settings: Settings, publish_mode: str = "pseudonymous") -> dict:
@@ -261,6 +327,7 @@ def build_report_and_edition(settings: Settings, publish_mode: str = "pseudonymo
     out_dir = settings.reports_dir.resolve()
     with open_db(settings, read_only=True) as con:
         result = publish_report(con, out_dir=out_dir, publish_mode=publish_mode)
-        result.edition_dir = publish_edition(con, out_dir / "editions", publish_mode=publish_mode,
-                                             now=result.generated_at).folder
+        result.edition_dir = publish_edition(
+            con, out_dir / "editions", publish_mode=publish_mode, now=result.generated_at
+        ).folder
     return {"report_dir": str(Path(result.report_dir).resolve()), "edition_dir": str(result.edition_dir)}

@@ -30,8 +30,8 @@ DEFAULT_LOCK_WAIT = 300.0
 READER_LOCK_WAIT_CAP = 60.0
 # Seconds before the DAGs' first retry (CCAUDIT_RETRY_DELAY_SECONDS; the cluster test shortens it).
 DEFAULT_RETRY_DELAY = 120.0
-MAX_SECONDS = 7 * 24 * 3600.0    # a wait or delay of more than a week is a typo (and overflows timedelta)
-MIN_RATE, MAX_RATE = 1.0, 1e9    # calls per hour: below one an hour a run never ends; above, no server keeps up
+MAX_SECONDS = 7 * 24 * 3600.0  # a wait or delay of more than a week is a typo (and overflows timedelta)
+MIN_RATE, MAX_RATE = 1.0, 1e9  # calls per hour: below one an hour a run never ends; above, no server keeps up
 
 
 @dataclass(frozen=True)
@@ -44,42 +44,108 @@ class EnvVar:
 
 ENVIRONMENT = (
     EnvVar("CCAUDIT_DB", "the DuckDB database file", DEFAULT_DB, "path"),
-    EnvVar("FLICKR_API_KEY", "Flickr API key for `enrich`; never logged, never stored", "none: enrich does nothing",
-           "api_key"),
-    EnvVar("CCAUDIT_FLICKR_API_URL", "Flickr REST endpoint (tests point it at a local server)", DEFAULT_FLICKR_API_URL,
-           "url"),
+    EnvVar(
+        "FLICKR_API_KEY",
+        "Flickr API key for `enrich`; never logged, never stored",
+        "none: enrich does nothing",
+        "api_key",
+    ),
+    EnvVar(
+        "CCAUDIT_FLICKR_API_URL",
+        "Flickr REST endpoint (tests point it at a local server)",
+        DEFAULT_FLICKR_API_URL,
+        "url",
+    ),
     EnvVar("CCAUDIT_FLICKR_RATE", "Flickr calls per hour", f"{DEFAULT_FLICKR_RATE:.0f}", "rate"),
-    EnvVar("CCAUDIT_LOCK_WAIT", "seconds a command waits for another process to let go of the database file; "
-           f"read-only commands wait at most {READER_LOCK_WAIT_CAP:.0f}", f"{DEFAULT_LOCK_WAIT:.0f}", "seconds"),
-    EnvVar("CCAUDIT_PSEUDONYM_KEY", "key of the report's keyed hashes (16+ characters)",
-           "the `.ccaudit-pseudonym-key` file beside the database", "pseudonym_key"),
-    EnvVar("CCAUDIT_INGEST_STREAM", "`1`: decompress YFCC100M through a pipe instead of a temporary file", "0",
-           "switch"),
-    EnvVar("CCAUDIT_EXTERNAL_COMPRESSORS", "`0`: use Python's decompressors, not lbzip2/pigz/zstd", "1", "switch"),
-    EnvVar("CCAUDIT_WORK_DIR", "Airflow: folder for staged Parquet shards, shared by all workers", "<db folder>/work",
-           "path"),
-    EnvVar("CCAUDIT_REPORTS_DIR", "Airflow: where the report DAG writes reports", DEFAULT_REPORTS_DIR, "path"),
-    EnvVar("CCAUDIT_YFCC_PATHS", "Airflow: YFCC100M files or globs when the run gives no `paths`", "none", "paths"),
-    EnvVar("CCAUDIT_MANIFESTS", "Airflow: the manifests (a JSON list) when the run gives no `manifests`", "none",
-           "json_list"),
-    EnvVar("CCAUDIT_ENRICH_LIMIT", "Airflow: photos per enrichment run when the run gives no `limit`",
-           "what fits half an hour of the rate", "count"),
-    EnvVar("CCAUDIT_ENRICH_SAMPLE", "Airflow: re-check a seeded sample of N photos per dataset when the run gives no "
-           "`sample` (enrich --sample)", "none: every photo", "positive_count"),
-    EnvVar("CCAUDIT_ENRICH_SEED", "Airflow: the sample's seed when the run gives no `seed` (enrich --seed)", "0",
-           "count"),
-    EnvVar("CCAUDIT_RETRY_DELAY_SECONDS", "Airflow: first retry delay, read where the DAGs are parsed",
-           f"{DEFAULT_RETRY_DELAY:.0f}", "seconds"),
+    EnvVar(
+        "CCAUDIT_LOCK_WAIT",
+        "seconds a command waits for another process to let go of the database file; "
+        f"read-only commands wait at most {READER_LOCK_WAIT_CAP:.0f}",
+        f"{DEFAULT_LOCK_WAIT:.0f}",
+        "seconds",
+    ),
+    EnvVar(
+        "CCAUDIT_PSEUDONYM_KEY",
+        "key of the report's keyed hashes (16+ characters)",
+        "the `.ccaudit-pseudonym-key` file beside the database",
+        "pseudonym_key",
+    ),
+    EnvVar(
+        "CCAUDIT_INGEST_STREAM",
+        "`1`: decompress YFCC100M through a pipe instead of a temporary file",
+        "0",
+        "switch",
+    ),
+    EnvVar(
+        "CCAUDIT_EXTERNAL_COMPRESSORS", "`0`: use Python's decompressors, not lbzip2/pigz/zstd", "1", "switch"
+    ),
+    EnvVar(
+        "CCAUDIT_WORK_DIR",
+        "Airflow: folder for staged Parquet shards, shared by all workers",
+        "<db folder>/work",
+        "path",
+    ),
+    EnvVar(
+        "CCAUDIT_REPORTS_DIR", "Airflow: where the report DAG writes reports", DEFAULT_REPORTS_DIR, "path"
+    ),
+    EnvVar(
+        "CCAUDIT_YFCC_PATHS",
+        "Airflow: YFCC100M files or globs when the run gives no `paths`",
+        "none",
+        "paths",
+    ),
+    EnvVar(
+        "CCAUDIT_MANIFESTS",
+        "Airflow: the manifests (a JSON list) when the run gives no `manifests`",
+        "none",
+        "json_list",
+    ),
+    EnvVar(
+        "CCAUDIT_ENRICH_LIMIT",
+        "Airflow: photos per enrichment run when the run gives no `limit`",
+        "what fits half an hour of the rate",
+        "count",
+    ),
+    EnvVar(
+        "CCAUDIT_ENRICH_SAMPLE",
+        "Airflow: re-check a seeded sample of N photos per dataset when the run gives no "
+        "`sample` (enrich --sample)",
+        "none: every photo",
+        "positive_count",
+    ),
+    EnvVar(
+        "CCAUDIT_ENRICH_SEED",
+        "Airflow: the sample's seed when the run gives no `seed` (enrich --seed)",
+        "0",
+        "count",
+    ),
+    EnvVar(
+        "CCAUDIT_RETRY_DELAY_SECONDS",
+        "Airflow: first retry delay, read where the DAGs are parsed",
+        f"{DEFAULT_RETRY_DELAY:.0f}",
+        "seconds",
+    ),
 )
 
 
 # --- one parser per kind: each returns the value or raises a one-line ConfigError naming the variable ---
 
 _NUMBER = re.compile(r"\+?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
-_WHOLE = re.compile(r"\+?[0-9]{1,18}", re.ASCII)   # ASCII digits only (int() also takes "١٢" and "1_000")
+_WHOLE = re.compile(r"\+?[0-9]{1,18}", re.ASCII)  # ASCII digits only (int() also takes "١٢" and "1_000")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_API_KEY = re.compile(r"[\x21-\x7e]{1,256}", re.ASCII)   # printable ASCII, no spaces (Flickr's are 32 hex digits)
-_SWITCH = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+_API_KEY = re.compile(
+    r"[\x21-\x7e]{1,256}", re.ASCII
+)  # printable ASCII, no spaces (Flickr's are 32 hex digits)
+_SWITCH = {
+    "1": True,
+    "true": True,
+    "yes": True,
+    "on": True,
+    "0": False,
+    "false": False,
+    "no": False,
+    "off": False,
+}
 PATH_MAX = 4096
 
 
@@ -94,7 +160,9 @@ def _number(name: str, text: str, what: str, low: float, high: float) -> float:
         raise ConfigError(f"{name} must be a number of {what}, got {_shown(text)}")
     value = float(text)
     if not (math.isfinite(value) and low <= value <= high):
-        raise ConfigError(f"{name} must be a finite number of {what} from {low:g} to {high:g}, got {_shown(text)}")
+        raise ConfigError(
+            f"{name} must be a finite number of {what} from {low:g} to {high:g}, got {_shown(text)}"
+        )
     return value
 
 
@@ -137,7 +205,9 @@ def parse_path(name: str, text: str) -> str:
 def parse_paths(name: str, text: str) -> list[str]:
     parts = [part.strip() for part in text.split(",")]
     if not all(parts):
-        raise ConfigError(f"{name} must be paths or globs separated by commas, with none empty, got {_shown(text)}")
+        raise ConfigError(
+            f"{name} must be paths or globs separated by commas, with none empty, got {_shown(text)}"
+        )
     return [parse_path(name, part) for part in parts]
 
 
@@ -148,15 +218,17 @@ def parse_url(name: str, text: str) -> str:
     except ValueError as exc:
         raise ConfigError(f"{name} must be an http(s) URL, got {_shown(text)} ({exc})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname or _CONTROL.search(text) or " " in text:
-        raise ConfigError(f"{name} must be an http(s) URL with a host, e.g. {DEFAULT_FLICKR_API_URL}, "
-                          f"got {_shown(text)}")
+        raise ConfigError(
+            f"{name} must be an http(s) URL with a host, e.g. {DEFAULT_FLICKR_API_URL}, got {_shown(text)}"
+        )
     return text
 
 
 def parse_api_key(name: str, text: str) -> str:
     if not _API_KEY.fullmatch(text):  # the value is never shown: it is a secret
-        raise ConfigError(f"{name} must be printable ASCII without spaces, at most 256 characters "
-                          "(its value is not shown)")
+        raise ConfigError(
+            f"{name} must be printable ASCII without spaces, at most 256 characters (its value is not shown)"
+        )
     return text
 
 
@@ -181,9 +253,18 @@ def parse_text(name: str, text: str) -> str:
 
 
 PARSERS: dict[str, Callable[[str, str], object]] = {
-    "path": parse_path, "paths": parse_paths, "url": parse_url, "api_key": parse_api_key, "rate": parse_rate,
-    "seconds": parse_seconds, "pseudonym_key": parse_pseudonym_key, "switch": parse_switch,
-    "count": parse_count, "positive_count": parse_positive_count, "json_list": parse_json_list, "text": parse_text,
+    "path": parse_path,
+    "paths": parse_paths,
+    "url": parse_url,
+    "api_key": parse_api_key,
+    "rate": parse_rate,
+    "seconds": parse_seconds,
+    "pseudonym_key": parse_pseudonym_key,
+    "switch": parse_switch,
+    "count": parse_count,
+    "positive_count": parse_positive_count,
+    "json_list": parse_json_list,
+    "text": parse_text,
 }
 
 
@@ -255,8 +336,10 @@ class Settings:
     flickr_rate_per_hour: float = DEFAULT_FLICKR_RATE
     # repr=False: the key must never reach a log line or a traceback through this object.
     flickr_api_key: str | None = field(default=None, repr=False)
-    lock_wait_seconds: float = DEFAULT_LOCK_WAIT   # CCAUDIT_LOCK_WAIT; readers wait at most READER_LOCK_WAIT_CAP
-    work_dir: Path | None = None                   # CCAUDIT_WORK_DIR; None: <db folder>/work
+    lock_wait_seconds: float = (
+        DEFAULT_LOCK_WAIT  # CCAUDIT_LOCK_WAIT; readers wait at most READER_LOCK_WAIT_CAP
+    )
+    work_dir: Path | None = None  # CCAUDIT_WORK_DIR; None: <db folder>/work
     reports_dir: Path = Path(DEFAULT_REPORTS_DIR)  # CCAUDIT_REPORTS_DIR
 
     @classmethod
@@ -266,7 +349,9 @@ class Settings:
         return cls(
             db_path=Path(db or db_from_env(env) or DEFAULT_DB),
             flickr_api_url=env_value("CCAUDIT_FLICKR_API_URL", env) or DEFAULT_FLICKR_API_URL,
-            flickr_rate_per_hour=parse_rate("CCAUDIT_FLICKR_RATE", rate_text) if rate_text else DEFAULT_FLICKR_RATE,
+            flickr_rate_per_hour=parse_rate("CCAUDIT_FLICKR_RATE", rate_text)
+            if rate_text
+            else DEFAULT_FLICKR_RATE,
             flickr_api_key=env_value("FLICKR_API_KEY", env),
             lock_wait_seconds=lock_wait_from_env(env),
             work_dir=Path(work) if (work := env_value("CCAUDIT_WORK_DIR", env)) else None,

@@ -40,7 +40,7 @@ def check_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 MAIN_STORAGE_VERSION = "v1.5.0"
 _LOG = logging.getLogger("ccaudit.db")
 _HOLDER_PID = re.compile(r"\(PID (\d+)\)")
-_FIRST_RETRY, _MAX_RETRY = 0.05, 2.0   # seconds between attempts: grows x1.5 up to 2 s, with jitter
+_FIRST_RETRY, _MAX_RETRY = 0.05, 2.0  # seconds between attempts: grows x1.5 up to 2 s, with jitter
 
 
 def lock_holder(exc: duckdb.Error, wanted_write: bool) -> tuple[str, int | None] | None:
@@ -73,16 +73,28 @@ def _open(path: Path, read_only: bool, config: dict, lock_wait: float) -> duckdb
             if waited >= lock_wait:
                 raise DatabaseLockedError(path, found[0], found[1], waited, not read_only) from None
             if not logged:  # once: who holds it, and for how long we will wait
-                _LOG.warning("ccaudit: waiting up to %g s for database %s: a %s%s holds it", lock_wait, path,
-                             found[0], f" (PID {found[1]})" if found[1] else "")
+                _LOG.warning(
+                    "ccaudit: waiting up to %g s for database %s: a %s%s holds it",
+                    lock_wait,
+                    path,
+                    found[0],
+                    f" (PID {found[1]})" if found[1] else "",
+                )
                 logged = True
             time.sleep(min(pause * random.uniform(0.5, 1.0), lock_wait - waited))
             pause = min(pause * 1.5, _MAX_RETRY)
 
 
-def connect(db_path: str | os.PathLike, read_only: bool = False, *, migrate_schema: bool = True,
-            threads: int | None = None, memory_limit: str | None = None,
-            lock_wait: float | None = None, check_version: bool = True) -> duckdb.DuckDBPyConnection:
+def connect(
+    db_path: str | os.PathLike,
+    read_only: bool = False,
+    *,
+    migrate_schema: bool = True,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+    lock_wait: float | None = None,
+    check_version: bool = True,
+) -> duckdb.DuckDBPyConnection:
     """Open (and on first use create) the ccaudit database file.
 
     A read-write connection brings the schema up to date (migrations, in one transaction); a
@@ -99,7 +111,9 @@ def connect(db_path: str | os.PathLike, read_only: bool = False, *, migrate_sche
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise CcauditError(f"cannot create the folder for database {path}: {exc.strerror or exc}") from None
+            raise CcauditError(
+                f"cannot create the folder for database {path}: {exc.strerror or exc}"
+            ) from None
     if lock_wait is None:
         lock_wait = lock_wait_from_env()
         if read_only:
@@ -137,7 +151,7 @@ class DeferredConnection:
     def __init__(self, db_path: str | os.PathLike, **options):
         self._path, self._options = Path(db_path), options
         self._con: duckdb.DuckDBPyConnection | None = None
-        self.opened_at: float | None = None   # time.monotonic() when the file was opened
+        self.opened_at: float | None = None  # time.monotonic() when the file was opened
 
     def __getattr__(self, name: str):
         if self._con is None:
@@ -171,8 +185,8 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()[0])  # type: ignore[index]  # count(*) returns one row
+    row = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()
+    return bool(row and row[0])  # count(*) always returns one row
 
 
 def utc_now() -> datetime:
@@ -182,18 +196,23 @@ def utc_now() -> datetime:
 
 def database_file(con: duckdb.DuckDBPyConnection) -> Path | None:
     """The file behind a connection (None for an in-memory database)."""
-    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    row = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
     return Path(row[0]).resolve() if row and row[0] and row[0] != ":memory:" else None
 
 
-def migrate_file(db_path: str | os.PathLike, *, dry_run: bool = False, backup: bool = True,
-                 lock_wait: float | None = None) -> tuple[migrations.UpgradePlan, list[str]]:
+def migrate_file(
+    db_path: str | os.PathLike, *, dry_run: bool = False, backup: bool = True, lock_wait: float | None = None
+) -> tuple[migrations.UpgradePlan, list[str]]:
     """`ccaudit migrate`: bring an existing database up to date (or, dry, say what that would do).
     Returns the plan and the lines to print."""
     path = Path(db_path)
     if not path.exists():
         raise CcauditError(f"database {path} does not exist; nothing to migrate (check --db)")
-    with connect(path, read_only=dry_run, migrate_schema=False, check_version=False, lock_wait=lock_wait) as con:
+    with connect(
+        path, read_only=dry_run, migrate_schema=False, check_version=False, lock_wait=lock_wait
+    ) as con:
         if not table_exists(con, "licenses") and not table_exists(con, "schema_migrations"):
             raise CcauditError(f"{path} is not a ccaudit database (no licenses table); check --db")
         done = migrations.plan(con, path) if dry_run else migrate(con, backup=backup)
@@ -204,9 +223,16 @@ def migrate_file(db_path: str | os.PathLike, *, dry_run: bool = False, backup: b
         return done, [head, "up to date: no migration to apply"]
     steps = done.describe()
     if dry_run:
-        return done, [head, f"would apply {len(done.todo)} migration(s), in one transaction:",
-                      *(f"  {line}" for line in steps)]
-    return done, [head, f"applied {len(done.todo)} migration(s) in one transaction:", *(f"  {line}" for line in steps)]
+        return done, [
+            head,
+            f"would apply {len(done.todo)} migration(s), in one transaction:",
+            *(f"  {line}" for line in steps),
+        ]
+    return done, [
+        head,
+        f"applied {len(done.todo)} migration(s) in one transaction:",
+        *(f"  {line}" for line in steps),
+    ]
 
 
 def upgrade_if_needed(db_path: str | os.PathLike, lock_wait: float | None = None) -> None:

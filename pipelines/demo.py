@@ -71,20 +71,39 @@ def run_demo(settings: Settings, out_dir: Path, rows: int = DEMO_ROWS, seed: int
         # uploader's photos that are still distributed.
         _record_demo_optout(con, add_optout)
         for spec in manifests:
-            loaded = ingest_manifest(con, spec.format, dataset=spec.dataset, version=spec.version,
-                                     paths=list(spec.paths), **spec.options)
+            loaded = ingest_manifest(
+                con,
+                spec.format,
+                dataset=spec.dataset,
+                version=spec.version,
+                paths=list(spec.paths),
+                **spec.options,
+            )
             steps.append(("manifest", loaded.summary_text()))
         validation = validate(con)
         steps.append(("validate", validation.summary_text().splitlines()[0]))
         report = publish_report(con, out_dir=out_dir / "reports", publish_mode="pseudonymous")
-        report.edition_dir = publish_edition(con, out_dir / "reports" / "editions", publish_mode="pseudonymous",
-                                             now=report.generated_at).folder
+        report.edition_dir = publish_edition(
+            con, out_dir / "reports" / "editions", publish_mode="pseudonymous", now=report.generated_at
+        ).folder
         steps.append(("report", report.summary_text().splitlines()[0]))
-        steps.append(("edition", (f"readers' edition in {report.edition_dir} (`ccaudit serve --edition "
-                                  f"{out_dir / 'reports' / 'editions'}` browses it)")))
+        steps.append(
+            (
+                "edition",
+                (
+                    f"readers' edition in {report.edition_dir} (`ccaudit serve --edition "
+                    f"{out_dir / 'reports' / 'editions'}` browses it)"
+                ),
+            )
+        )
 
-    return DemoResult(db_path=settings.db_path, report_dir=Path(report.report_dir), steps=steps,
-                      validation_success=validation.success, seconds=time.monotonic() - started)
+    return DemoResult(
+        db_path=settings.db_path,
+        report_dir=Path(report.report_dir),
+        steps=steps,
+        validation_success=validation.success,
+        seconds=time.monotonic() - started,
+    )
 
 
 def _generated_with(path: Path, rows: int, seed: int) -> bool:
@@ -105,6 +124,8 @@ def _record_demo_optout(con, add_optout) -> None:
     ).fetchone()
     if top is None:
         return
-    already = con.execute("SELECT count(*) FROM optouts WHERE kind = 'user' AND value = ?", [top[0]]).fetchone()[0]
+    already = con.execute(
+        "SELECT count(*) FROM optouts WHERE kind = 'user' AND value = ?", [top[0]]
+    ).fetchone()[0]
     if not already:
         add_optout(con, "user", top[0], note="demo: an uploader who asked to be removed from every dataset")

@@ -38,7 +38,8 @@ def disk_full_error(exc: BaseException, default_path: object = None) -> DiskFull
         seen.add(id(current))
         text = str(current)
         is_enospc = (isinstance(current, OSError) and current.errno == errno.ENOSPC) or any(
-            marker in text.lower() for marker in _ENOSPC_TEXTS)
+            marker in text.lower() for marker in _ENOSPC_TEXTS
+        )
         if is_enospc:
             quoted = re.search(r'(?:write|create|open|extend|truncate)[^"\n]*"([^"\n]+)"', text)
             path = (quoted.group(1) if quoted else None) or getattr(current, "filename", None)
@@ -47,10 +48,15 @@ def disk_full_error(exc: BaseException, default_path: object = None) -> DiskFull
             else:  # e.g. Arrow writing a staged Parquet file: the database's disk or the temporary one
                 import tempfile
 
-                where = (f" at {default_path} or {tempfile.gettempdir()} (temporary files)" if default_path
-                         else f" (temporary files go to {tempfile.gettempdir()})")
-            return DiskFullError(f"disk full{where}: free some space and run the command again "
-                                 "(what was being written was not committed; the data stored before is unchanged)")
+                where = (
+                    f" at {default_path} or {tempfile.gettempdir()} (temporary files)"
+                    if default_path
+                    else f" (temporary files go to {tempfile.gettempdir()})"
+                )
+            return DiskFullError(
+                f"disk full{where}: free some space and run the command again "
+                "(what was being written was not committed; the data stored before is unchanged)"
+            )
         current = current.__cause__ or current.__context__
     return None
 
@@ -63,13 +69,25 @@ class DatabaseLockedError(CcauditError):
     """
 
     def __init__(self, path, holder: str, pid: int | None, waited: float, wanted_write: bool, note: str = ""):
-        self.path, self.holder, self.pid, self.waited, self.wanted_write = path, holder, pid, waited, wanted_write
+        self.path, self.holder, self.pid, self.waited, self.wanted_write = (
+            path,
+            holder,
+            pid,
+            waited,
+            wanted_write,
+        )
         who = f"a {holder}" + (f" (PID {pid})" if pid else "")
         if holder == "reader":
-            advice = ("close that read-only session (a DuckDB shell, a notebook, `ccaudit lookup`/`report`), or "
-                      "point long-lived readers at the edition (`ccaudit publish-db`), which never blocks writers")
+            advice = (
+                "close that read-only session (a DuckDB shell, a notebook, `ccaudit lookup`/`report`), or "
+                "point long-lived readers at the edition (`ccaudit publish-db`), which never blocks writers"
+            )
         else:
-            advice = ("another ccaudit command or Airflow task is writing; run again when it ends, raise "
-                      "CCAUDIT_LOCK_WAIT, or read the edition (`ccaudit publish-db`) instead")
-        super().__init__(f"database {path} is in use by another process: {who} holds it "
-                         f"(waited {waited:.1f} s, CCAUDIT_LOCK_WAIT); " + (f"{note}; " if note else "") + advice)
+            advice = (
+                "another ccaudit command or Airflow task is writing; run again when it ends, raise "
+                "CCAUDIT_LOCK_WAIT, or read the edition (`ccaudit publish-db`) instead"
+            )
+        super().__init__(
+            f"database {path} is in use by another process: {who} holds it "
+            f"(waited {waited:.1f} s, CCAUDIT_LOCK_WAIT); " + (f"{note}; " if note else "") + advice
+        )

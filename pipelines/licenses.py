@@ -42,43 +42,120 @@ _CC_ELEMENTS = {  # code -> (commercial_use, derivatives, share_alike, old-style
     "by-nc-nd": (False, False, False, "Attribution-NonCommercial-NoDerivs License"),
 }
 _CC_IDS = {  # (code, version) -> Flickr id
-    ("by-nc-sa", "2.0"): 1, ("by-nc", "2.0"): 2, ("by-nc-nd", "2.0"): 3,
-    ("by", "2.0"): 4, ("by-sa", "2.0"): 5, ("by-nd", "2.0"): 6,
-    ("by", "4.0"): 11, ("by-sa", "4.0"): 12, ("by-nd", "4.0"): 13,
-    ("by-nc", "4.0"): 14, ("by-nc-sa", "4.0"): 15, ("by-nc-nd", "4.0"): 16,
+    ("by-nc-sa", "2.0"): 1,
+    ("by-nc", "2.0"): 2,
+    ("by-nc-nd", "2.0"): 3,
+    ("by", "2.0"): 4,
+    ("by-sa", "2.0"): 5,
+    ("by-nd", "2.0"): 6,
+    ("by", "4.0"): 11,
+    ("by-sa", "4.0"): 12,
+    ("by-nd", "4.0"): 13,
+    ("by-nc", "4.0"): 14,
+    ("by-nc-sa", "4.0"): 15,
+    ("by-nc-nd", "4.0"): 16,
 }
 
 
 def _cc_license(license_id: int, code: str, version: str) -> License:
     commercial, derivatives, share_alike, old_name = _CC_ELEMENTS[code]
     return License(
-        license_id=license_id, code=code, version=version,
+        license_id=license_id,
+        code=code,
+        version=version,
         name=f"CC {code.upper()} {version}",
         name_before_2025=old_name if version == "2.0" else None,
         url=f"https://creativecommons.org/licenses/{code}/{version}/",
-        spdx_id=f"CC-{code.upper()}-{version}", kind="license", is_license=True,
-        commercial_use=commercial, derivatives=derivatives, share_alike=share_alike, attribution=True,
+        spdx_id=f"CC-{code.upper()}-{version}",
+        kind="license",
+        is_license=True,
+        commercial_use=commercial,
+        derivatives=derivatives,
+        share_alike=share_alike,
+        attribution=True,
     )
 
 
 LICENSES: dict[int, License] = {
-    0: License(0, "arr", None, "All Rights Reserved", "All Rights Reserved",
-               "https://www.flickrhelp.com/hc/en-us/articles/10710266545556-Using-Flickr-images-shared-by-other-members",
-               None, "all_rights_reserved", False, False, False, False, None,
-               "No reuse without the photographer's permission."),
-    7: License(7, "nkcr", None, "No known copyright restrictions", "No known copyright restrictions",
-               "https://www.flickr.com/commons/usage/", None, "rights_statement", False, None, None, False, False,
-               "A Flickr Commons institution's statement, not a license: reuse is likely but not guaranteed free."),
-    8: License(8, "usgov", None, "United States Government Work", "United States Government Work",
-               "https://www.usa.gov/government-copyright", None, "public_domain_statute", False, True, True,
-               False, False, "Public domain in the United States only (17 U.S.C. 105); may be protected abroad."),
-    9: License(9, "cc0", "1.0", "Public Domain Dedication (CC0)", "Public Domain Dedication (CC0)",
-               "https://creativecommons.org/publicdomain/zero/1.0/", "CC0-1.0", "waiver", True, True, True,
-               False, False),
-    10: License(10, "pdm", "1.0", "Public Domain Mark", "Public Domain Mark",
-                "https://creativecommons.org/publicdomain/mark/1.0/", "CC-PDM-1.0", "public_domain_mark", False,
-                True, True, False, False,
-                "A label that the work is already free of known copyright, not a grant by the uploader."),
+    0: License(
+        0,
+        "arr",
+        None,
+        "All Rights Reserved",
+        "All Rights Reserved",
+        "https://www.flickrhelp.com/hc/en-us/articles/10710266545556-Using-Flickr-images-shared-by-other-members",
+        None,
+        "all_rights_reserved",
+        False,
+        False,
+        False,
+        False,
+        None,
+        "No reuse without the photographer's permission.",
+    ),
+    7: License(
+        7,
+        "nkcr",
+        None,
+        "No known copyright restrictions",
+        "No known copyright restrictions",
+        "https://www.flickr.com/commons/usage/",
+        None,
+        "rights_statement",
+        False,
+        None,
+        None,
+        False,
+        False,
+        "A Flickr Commons institution's statement, not a license: reuse is likely but not guaranteed free.",
+    ),
+    8: License(
+        8,
+        "usgov",
+        None,
+        "United States Government Work",
+        "United States Government Work",
+        "https://www.usa.gov/government-copyright",
+        None,
+        "public_domain_statute",
+        False,
+        True,
+        True,
+        False,
+        False,
+        "Public domain in the United States only (17 U.S.C. 105); may be protected abroad.",
+    ),
+    9: License(
+        9,
+        "cc0",
+        "1.0",
+        "Public Domain Dedication (CC0)",
+        "Public Domain Dedication (CC0)",
+        "https://creativecommons.org/publicdomain/zero/1.0/",
+        "CC0-1.0",
+        "waiver",
+        True,
+        True,
+        True,
+        False,
+        False,
+    ),
+    10: License(
+        10,
+        "pdm",
+        "1.0",
+        "Public Domain Mark",
+        "Public Domain Mark",
+        "https://creativecommons.org/publicdomain/mark/1.0/",
+        "CC-PDM-1.0",
+        "public_domain_mark",
+        False,
+        True,
+        True,
+        False,
+        False,
+        "A label that the work is already free of known copyright, not a grant by the uploader.",
+    ),
 }
 LICENSES.update({lid: _cc_license(lid, code, version) for (code, version), lid in _CC_IDS.items()})
 LICENSES = dict(sorted(LICENSES.items()))
@@ -87,8 +164,38 @@ LICENSES = dict(sorted(LICENSES.items()))
 YFCC_LICENSE_IDS = (4, 5, 6, 2, 1, 3)
 
 # 2.0 jurisdiction ports: same elements as the unported license; the port is kept by the caller.
-_PORTS = {"at", "au", "be", "br", "ca", "cl", "de", "es", "fr", "hr", "it", "jp", "kr", "nl", "pl", "tw",
-          "uk", "za", "scotland", "ch", "cn", "dk", "fi", "il", "in", "mx", "my", "pt", "se", "si"}
+_PORTS = {
+    "at",
+    "au",
+    "be",
+    "br",
+    "ca",
+    "cl",
+    "de",
+    "es",
+    "fr",
+    "hr",
+    "it",
+    "jp",
+    "kr",
+    "nl",
+    "pl",
+    "tw",
+    "uk",
+    "za",
+    "scotland",
+    "ch",
+    "cn",
+    "dk",
+    "fi",
+    "il",
+    "in",
+    "mx",
+    "my",
+    "pt",
+    "se",
+    "si",
+}
 
 
 @dataclass(frozen=True)
@@ -111,13 +218,24 @@ def _name_aliases() -> dict[str, int]:
             # Human ids as in other tools: cc-by-2.0, by-nc-sa 2.0, "CC BY-NC-SA 2.0" without the CC.
             aliases[_fold(f"cc-{lic.code}-{lic.version}")] = lic.license_id
             aliases[_fold(f"{lic.code} {lic.version}")] = lic.license_id
-    aliases.update({
-        "cc0 1.0": 9, "cc0": 9, "cc-zero": 9, "public domain dedication": 9,
-        "pdm 1.0": 10, "public domain mark 1.0": 10,
-        "no known copyright restrictions": 7, "nkcr": 7,
-        "us government work": 8, "united states government work": 8, "usgov": 8,
-        "all rights reserved": 0, "arr": 0, "©": 0,
-    })
+    aliases.update(
+        {
+            "cc0 1.0": 9,
+            "cc0": 9,
+            "cc-zero": 9,
+            "public domain dedication": 9,
+            "pdm 1.0": 10,
+            "public domain mark 1.0": 10,
+            "no known copyright restrictions": 7,
+            "nkcr": 7,
+            "us government work": 8,
+            "united states government work": 8,
+            "usgov": 8,
+            "all rights reserved": 0,
+            "arr": 0,
+            "©": 0,
+        }
+    )
     # Bare CC codes ('by-nc', 'CC BY-NC') name no version, so they stay unknown: guessing 2.0
     # or 4.0 would decide whether a photo predates June 2025, which the input does not say.
     return aliases
@@ -220,4 +338,5 @@ def sync_licenses_table(con) -> None:
     rows = [tuple(getattr(lic, column) for column in columns) for lic in LICENSES.values()]
     con.execute("DELETE FROM licenses")
     con.executemany(
-        f"INSERT INTO licenses ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})", rows)
+        f"INSERT INTO licenses ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})", rows
+    )

@@ -109,7 +109,9 @@ def migrations(folder: Path | None = None) -> list[Migration]:
             raise RuntimeError(f"migration file {path.name} is not named NNNN_name.sql or NNNN_name.py")
         version = int(match.group(1))
         if version in found:
-            raise RuntimeError(f"two migrations numbered {version:04d}: {found[version].path.name}, {path.name}")
+            raise RuntimeError(
+                f"two migrations numbered {version:04d}: {found[version].path.name}, {path.name}"
+            )
         found[version] = Migration(version, match.group(2), path)
     return [found[v] for v in sorted(found)]
 
@@ -135,9 +137,11 @@ def schema_fingerprint() -> str:
 
 # --- what a database holds ----------------------------------------------------------------------
 
+
 @dataclass
 class DatabaseState:
     """`versions` None: no ccaudit tables at all (new); empty: legacy (tables, no versions)."""
+
     versions: set[int] | None
     meta: dict[str, str]
 
@@ -151,15 +155,25 @@ class DatabaseState:
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary").fetchall()}
+    return {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary"
+        ).fetchall()
+    }
 
 
 def read_state(con: duckdb.DuckDBPyConnection) -> DatabaseState:
     tables = _tables(con)
-    meta = dict(con.execute("SELECT key, value FROM ccaudit_meta").fetchall()) if "ccaudit_meta" in tables else {}
+    meta = (
+        dict(con.execute("SELECT key, value FROM ccaudit_meta").fetchall())
+        if "ccaudit_meta" in tables
+        else {}
+    )
     if "schema_migrations" in tables:
-        return DatabaseState({r[0] for r in con.execute("SELECT version FROM schema_migrations").fetchall()}, meta)
+        return DatabaseState(
+            {r[0] for r in con.execute("SELECT version FROM schema_migrations").fetchall()}, meta
+        )
     if tables & set(_LEGACY_MARKERS):
         return DatabaseState(set(), meta)
     return DatabaseState(None, meta)
@@ -180,7 +194,8 @@ def check_not_newer(state: DatabaseState, path: Path | None, known: list[Migrati
         raise NewerDatabaseError(
             f"{path} was written by a newer ccaudit ({'version ' + writer + ', ' if writer else ''}schema version "
             f"{state.version}); this ccaudit {__version__} knows schema versions up to {ours}: upgrade ccaudit "
-            "to use this database")
+            "to use this database"
+        )
 
 
 def check_current(state: DatabaseState, path: Path, known: list[Migration]) -> None:
@@ -188,20 +203,24 @@ def check_current(state: DatabaseState, path: Path, known: list[Migration]) -> N
     check_not_newer(state, path, known)
     todo = pending(state, known)
     if todo:
-        since = f"schema version {state.version}" if state.versions else "before schema versions were recorded"
+        since = (
+            f"schema version {state.version}" if state.versions else "before schema versions were recorded"
+        )
         raise OlderDatabaseError(
             f"{path} was written by an older ccaudit ({since}; this one writes schema version "
-            f"{known[-1].version}): run `ccaudit migrate --db {path}` first ({len(todo)} migration(s) to apply)")
+            f"{known[-1].version}): run `ccaudit migrate --db {path}` first ({len(todo)} migration(s) to apply)"
+        )
 
 
 # --- upgrading ----------------------------------------------------------------------------------
+
 
 @dataclass
 class UpgradePlan:
     path: Path | None
     state: DatabaseState
     todo: list[Migration]
-    refresh: bool                       # schema files (views, comments, new tables) to (re)apply
+    refresh: bool  # schema files (views, comments, new tables) to (re)apply
     backups: list[tuple[Migration, int]]  # migrations that rewrite a non-empty table, with its rows
 
     @property
@@ -213,17 +232,21 @@ class UpgradePlan:
         if self.state.is_new:
             return [f"create the schema (version {latest_version()})"]
         lines = [f"migration {m.label}: {m.note}" for m in self.todo]
-        if self.path is not None and self.backups:   # one copy, before the first rewrite
+        if self.path is not None and self.backups:  # one copy, before the first rewrite
             migration, rows = self.backups[0]
             size = self.path.stat().st_size if self.path.exists() else 0
-            lines.append(f"copy the database ({_size(size)}) to {backup_path(self.path, migration)} first: "
-                         f"migration {migration.version:04d} rewrites {migration.rewrites} ({rows:,} rows)")
+            lines.append(
+                f"copy the database ({_size(size)}) to {backup_path(self.path, migration)} first: "
+                f"migration {migration.version:04d} rewrites {migration.rewrites} ({rows:,} rows)"
+            )
         if self.refresh and not self.todo:
             lines.append("refresh views, comments and license facts")
         return lines
 
 
-def plan(con: duckdb.DuckDBPyConnection, path: Path | None, known: list[Migration] | None = None) -> UpgradePlan:
+def plan(
+    con: duckdb.DuckDBPyConnection, path: Path | None, known: list[Migration] | None = None
+) -> UpgradePlan:
     known = migrations() if known is None else known
     state = read_state(con)
     check_not_newer(state, path, known)
@@ -236,13 +259,22 @@ def plan(con: duckdb.DuckDBPyConnection, path: Path | None, known: list[Migratio
             (rows,) = con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0]
             if rows:
                 backups.append((migration, rows))
-    refresh = (state.is_new or bool(todo) or state.meta.get("schema_fingerprint") != schema_fingerprint()
-               or state.meta.get("last_written_by") != __version__)
+    refresh = (
+        state.is_new
+        or bool(todo)
+        or state.meta.get("schema_fingerprint") != schema_fingerprint()
+        or state.meta.get("last_written_by") != __version__
+    )
     return UpgradePlan(path, state, todo, refresh, backups)
 
 
-def upgrade(con: duckdb.DuckDBPyConnection, path: Path | None, *, known: list[Migration] | None = None,
-            backup: bool = True) -> UpgradePlan:
+def upgrade(
+    con: duckdb.DuckDBPyConnection,
+    path: Path | None,
+    *,
+    known: list[Migration] | None = None,
+    backup: bool = True,
+) -> UpgradePlan:
     """Bring the database to the current schema in one transaction; returns what was done."""
     known = migrations() if known is None else known
     todo = plan(con, path, known)
@@ -272,17 +304,26 @@ def _apply(con: duckdb.DuckDBPyConnection, todo: UpgradePlan, known: list[Migrat
         _step(f"schema file {path.name}", todo.path, con.execute, path.read_text(encoding="utf-8"))
     _step("loading the license facts", todo.path, sync_licenses_table, con)
     done = known if todo.state.is_new else todo.todo
-    con.executemany("INSERT INTO schema_migrations (version, name, applied_at, program_version) VALUES (?, ?, ?, ?)",
-                    [(m.version, m.name, now, __version__) for m in done])
-    meta = {"schema_fingerprint": schema_fingerprint(), "last_written_by": __version__,
-            "last_written_at": now.isoformat(timespec="seconds")}
+    con.executemany(
+        "INSERT INTO schema_migrations (version, name, applied_at, program_version) VALUES (?, ?, ?, ?)",
+        [(m.version, m.name, now, __version__) for m in done],
+    )
+    meta = {
+        "schema_fingerprint": schema_fingerprint(),
+        "last_written_by": __version__,
+        "last_written_at": now.isoformat(timespec="seconds"),
+    }
     if "database_id" not in todo.state.meta:
         meta["database_id"] = uuid.uuid4().hex
     if "created_by" not in todo.state.meta:
-        meta["created_by"] = __version__ if todo.state.is_new else "a ccaudit from before schema versions (legacy)"
-    con.executemany("""INSERT INTO ccaudit_meta (key, value, updated_at) VALUES (?, ?, ?)
+        meta["created_by"] = (
+            __version__ if todo.state.is_new else "a ccaudit from before schema versions (legacy)"
+        )
+    con.executemany(
+        """INSERT INTO ccaudit_meta (key, value, updated_at) VALUES (?, ?, ?)
                        ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at""",
-                    [(k, v, now) for k, v in meta.items()])
+        [(k, v, now) for k, v in meta.items()],
+    )
 
 
 def _run_schema_file(con: duckdb.DuckDBPyConnection, name: str) -> None:
@@ -294,11 +335,13 @@ def _step(what: str, path: Path | None, action: Callable[..., object], *args: ob
         action(*args)
     except Exception as exc:  # noqa: BLE001 - whatever a migration raises, name the migration
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CcauditError(f"cannot upgrade {path or 'the database'}: {what} failed ({first}); "
-                           "nothing was changed") from None
+        raise CcauditError(
+            f"cannot upgrade {path or 'the database'}: {what} failed ({first}); nothing was changed"
+        ) from None
 
 
 # --- the copy kept before a rewrite -------------------------------------------------------------
+
 
 def backup_path(path: Path, migration: Migration) -> Path:
     return path.with_name(f"{path.stem}.before-migration-{migration.version:04d}{path.suffix}")
@@ -316,16 +359,24 @@ def _keep_copy(con: duckdb.DuckDBPyConnection, path: Path, todo: UpgradePlan) ->
     """Checkpoint, then copy the file beside itself before the first migration that rewrites a table."""
     migration, rows = todo.backups[0]
     target = backup_path(path, migration)
-    con.execute("CHECKPOINT")   # the file alone then holds everything (no write-ahead log)
+    con.execute("CHECKPOINT")  # the file alone then holds everything (no write-ahead log)
     size = path.stat().st_size
     free = shutil.disk_usage(path.parent).free
     if free < size * 1.1 + (64 << 20):
         raise CcauditError(
             f"cannot keep a copy of {path} ({_size(size)}) before migration {migration.label} rewrites "
             f"{migration.rewrites}: only {_size(free)} free in {path.parent}; free some space, or run "
-            "`ccaudit migrate --no-backup` to upgrade without the copy")
-    _LOG.warning("ccaudit: migration %s rewrites %s (%s rows): copying %s (%s) to %s first", migration.label,
-                 migration.rewrites, f"{rows:,}", path.name, _size(size), target)
+            "`ccaudit migrate --no-backup` to upgrade without the copy"
+        )
+    _LOG.warning(
+        "ccaudit: migration %s rewrites %s (%s rows): copying %s (%s) to %s first",
+        migration.label,
+        migration.rewrites,
+        f"{rows:,}",
+        path.name,
+        _size(size),
+        target,
+    )
     partial = target.with_name(target.name + ".partial")
     try:
         shutil.copyfile(path, partial)

@@ -22,7 +22,7 @@ KINDS = ("user", "photo")
 # ASCII digits only, matched whole: `\d` takes '９９９' and `$` a trailing newline.
 PHOTO_ID_RE = re.compile(r"[0-9]{1,19}", re.ASCII)
 NSID_RE = re.compile(r"[0-9]{1,20}@N[0-9]{2}", re.ASCII | re.IGNORECASE)
-MAX_PHOTO_ID = 2**63 - 1   # the BIGINT range every photo_id column (and the manifest readers) use
+MAX_PHOTO_ID = 2**63 - 1  # the BIGINT range every photo_id column (and the manifest readers) use
 NOTE_LIMIT = 1000
 CSV_COLUMNS = ("kind", "value", "requested_at", "note")
 
@@ -35,10 +35,12 @@ class OptOut:
     note: str | None = None
 
     def as_dict(self) -> dict:
-        return {"kind": self.kind, "value": self.value,
-                "requested_at": self.requested_at.isoformat(sep=" "), "note": self.note}
-
-
+        return {
+            "kind": self.kind,
+            "value": self.value,
+            "requested_at": self.requested_at.isoformat(sep=" "),
+            "note": self.note,
+        }
 
 
 def normalise_value(kind: str, value: str) -> str:
@@ -50,11 +52,15 @@ def normalise_value(kind: str, value: str) -> str:
     if kind == "user":
         nsid = normalise_nsid(text) if NSID_RE.fullmatch(text) else None
         if nsid is None:
-            raise InputError(f"user opt-out needs a Flickr NSID like 12345678@N00, got {shown} "
-                             "(find it with `ccaudit lookup USERNAME`)")
+            raise InputError(
+                f"user opt-out needs a Flickr NSID like 12345678@N00, got {shown} "
+                "(find it with `ccaudit lookup USERNAME`)"
+            )
         return nsid
     if not PHOTO_ID_RE.fullmatch(text) or not 0 < int(text) <= MAX_PHOTO_ID:
-        raise InputError(f"photo opt-out needs a Flickr photo id (digits only, 1 to {MAX_PHOTO_ID}), got {shown}")
+        raise InputError(
+            f"photo opt-out needs a Flickr photo id (digits only, 1 to {MAX_PHOTO_ID}), got {shown}"
+        )
     return str(int(text))
 
 
@@ -73,7 +79,9 @@ def parse_requested_at(text: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise InputError(f"requested_at {escape_controls(repr(text[:60]))} is not an ISO date (2026-01-31 or 2026-01-31T12:00:00Z)") from None
+        raise InputError(
+            f"requested_at {escape_controls(repr(text[:60]))} is not an ISO date (2026-01-31 or 2026-01-31T12:00:00Z)"
+        ) from None
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
     if moment > utc_now() + timedelta(days=1):  # a day of slack for time zones
@@ -82,18 +90,24 @@ def parse_requested_at(text: str | None) -> datetime | None:
 
 
 def _existing(con, kind: str, value: str) -> OptOut | None:
-    row = con.execute("SELECT kind, value, requested_at, note FROM optouts WHERE kind = ? AND value = ? "
-                      "ORDER BY requested_at LIMIT 1", [kind, value]).fetchone()
+    row = con.execute(
+        "SELECT kind, value, requested_at, note FROM optouts WHERE kind = ? AND value = ? "
+        "ORDER BY requested_at LIMIT 1",
+        [kind, value],
+    ).fetchone()
     return OptOut(*row) if row else None
 
 
 def _insert(con, entry: OptOut) -> None:
-    con.execute("INSERT INTO optouts (kind, value, requested_at, note) VALUES (?, ?, ?, ?)",
-                [entry.kind, entry.value, entry.requested_at, entry.note])
+    con.execute(
+        "INSERT INTO optouts (kind, value, requested_at, note) VALUES (?, ?, ?, ?)",
+        [entry.kind, entry.value, entry.requested_at, entry.note],
+    )
 
 
-def add_optout(con, kind: str, value: str, note: str | None = None,
-               requested_at: datetime | None = None) -> OptOut:
+def add_optout(
+    con, kind: str, value: str, note: str | None = None, requested_at: datetime | None = None
+) -> OptOut:
     """Record one request; if the photo or uploader is already in the ledger, return that entry."""
     value = normalise_value(kind, value)
     existing = _existing(con, kind, value)
@@ -106,17 +120,21 @@ def add_optout(con, kind: str, value: str, note: str | None = None,
 
 def optouts_for(con, nsids: list[str], photo_ids: list[int]) -> list[OptOut]:
     """Opt-outs recorded for any of these uploaders or photos (what `ccaudit lookup` shows)."""
-    rows = con.execute("""
+    rows = con.execute(
+        """
         SELECT kind, value, requested_at, note FROM optouts
         WHERE (kind = 'user' AND value IN (SELECT unnest(?::VARCHAR[])))
            OR (kind = 'photo' AND value IN (SELECT unnest(?::VARCHAR[])))
-        ORDER BY requested_at, kind, value""", [nsids, [str(p) for p in photo_ids]]).fetchall()
+        ORDER BY requested_at, kind, value""",
+        [nsids, [str(p) for p in photo_ids]],
+    ).fetchall()
     return [OptOut(*row) for row in rows]
 
 
 def list_optouts(con) -> list[OptOut]:
-    rows = con.execute("SELECT kind, value, requested_at, note FROM optouts "
-                       "ORDER BY requested_at, kind, value").fetchall()
+    rows = con.execute(
+        "SELECT kind, value, requested_at, note FROM optouts ORDER BY requested_at, kind, value"
+    ).fetchall()
     return [OptOut(*row) for row in rows]
 
 
@@ -134,8 +152,10 @@ def read_optouts_csv(path: Path) -> list[OptOut]:
             reader = csv.reader(handle)
             header = [h.strip().lower() for h in next(reader, [])]
             if header[:2] != ["kind", "value"] or any(h not in CSV_COLUMNS for h in header):
-                raise InputError(f"{path}: line 1 must be the header kind,value[,requested_at,note], "
-                                 f"got {','.join(header) or 'an empty file'}")
+                raise InputError(
+                    f"{path}: line 1 must be the header kind,value[,requested_at,note], "
+                    f"got {','.join(header) or 'an empty file'}"
+                )
             for row in reader:
                 line = reader.line_num
                 if not any(cell.strip() for cell in row):

@@ -20,8 +20,15 @@ def _human(n: float) -> str:
 class Progress:
     """`with Progress(total, unit='B', label='ingest') as bar: bar.update(n)`."""
 
-    def __init__(self, total: float | None, unit: str = "", label: str = "", stream=None,
-                 enabled: bool | None = None, min_interval: float = 0.2):
+    def __init__(
+        self,
+        total: float | None,
+        unit: str = "",
+        label: str = "",
+        stream=None,
+        enabled: bool | None = None,
+        min_interval: float = 0.2,
+    ):
         self.total = total
         self.unit = unit
         self.label = label
@@ -60,9 +67,11 @@ class Progress:
             share = min(self.done / self.total, 1.0)
             filled = int(share * 24)
             eta = (self.total - self.done) / rate if rate > 0 else 0
-            text = (f"{self.label} [{'#' * filled}{'.' * (24 - filled)}] {share:6.1%} "
-                    f"{_human(self.done)}/{_human(self.total)}{self.unit} {_human(rate)}{self.unit}/s "
-                    f"ETA {int(eta // 60)}:{int(eta % 60):02d}")
+            text = (
+                f"{self.label} [{'#' * filled}{'.' * (24 - filled)}] {share:6.1%} "
+                f"{_human(self.done)}/{_human(self.total)}{self.unit} {_human(rate)}{self.unit}/s "
+                f"ETA {int(eta // 60)}:{int(eta % 60):02d}"
+            )
         else:
             text += f" {_human(rate)}{self.unit}/s"
         self.stream.write("\r" + text[:120].ljust(80))

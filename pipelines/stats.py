@@ -36,7 +36,7 @@ def sample_key_sql(seed_param: str = "$seed", photo_column: str = "photo_id") ->
 def draw_sample(photo_ids: Iterable[int], size: int, seed: int) -> list[int]:
     """The first `size` photos by sample key (for tests and small populations; the enrichment
     draws in SQL)."""
-    return sorted(set(photo_ids), key=lambda pid: sample_key(seed, pid))[:max(0, size)]
+    return sorted(set(photo_ids), key=lambda pid: sample_key(seed, pid))[: max(0, size)]
 
 
 def wilson_interval(successes: int, n: int, z: float = Z95, continuity: bool = True) -> tuple[float, float]:
@@ -52,8 +52,12 @@ def wilson_interval(successes: int, n: int, z: float = Z95, continuity: bool = T
     p = successes / n
     z2 = z * z
     if continuity:
-        low = (2 * n * p + z2 - 1 - z * math.sqrt(max(0.0, z2 - 2 - 1 / n + 4 * p * (n * (1 - p) + 1)))) / (2 * (n + z2))
-        high = (2 * n * p + z2 + 1 + z * math.sqrt(max(0.0, z2 + 2 - 1 / n + 4 * p * (n * (1 - p) - 1)))) / (2 * (n + z2))
+        low = (2 * n * p + z2 - 1 - z * math.sqrt(max(0.0, z2 - 2 - 1 / n + 4 * p * (n * (1 - p) + 1)))) / (
+            2 * (n + z2)
+        )
+        high = (2 * n * p + z2 + 1 + z * math.sqrt(max(0.0, z2 + 2 - 1 / n + 4 * p * (n * (1 - p) - 1)))) / (
+            2 * (n + z2)
+        )
     else:
         denominator = 1 + z2 / n
         centre = (p + z2 / (2 * n)) / denominator
@@ -68,6 +72,7 @@ def wilson_interval(successes: int, n: int, z: float = Z95, continuity: bool = T
 @dataclass(frozen=True)
 class Estimate:
     """A share of a dataset's photos from n checked of `population`: a census when n covers it."""
+
     count: int
     n: int
     population: int

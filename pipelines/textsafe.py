@@ -18,8 +18,9 @@ NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", re.ASCII)
 NAME_RULE = "1-100 letters, digits, '.', '_' or '-' (starting with a letter or digit)"
 
 # Characters that change how a terminal shows the rest: bidi overrides and isolates, separators.
-_FORMAT_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-                             "\u2028\u2029")
+_FORMAT_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029"
+)
 _SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -69,8 +70,11 @@ def escape_fields(value, skip: frozenset[str] = frozenset()):
     if isinstance(value, str):
         return escape_controls(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {f.name: escape_fields(getattr(value, f.name), skip) for f in dataclasses.fields(value)
-                   if f.init and f.name not in skip}
+        changes = {
+            f.name: escape_fields(getattr(value, f.name), skip)
+            for f in dataclasses.fields(value)
+            if f.init and f.name not in skip
+        }
         return dataclasses.replace(value, **changes)
     if isinstance(value, (list, tuple)):
         return type(value)(escape_fields(v, skip) for v in value)

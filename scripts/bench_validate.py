@@ -32,7 +32,11 @@ FROM range(?) t(i)
 def main() -> None:
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     batch = int(sys.argv[2]) if len(sys.argv) > 2 else 500_000
-    db = Path(sys.argv[3]) if len(sys.argv) > 3 else Path(tempfile.gettempdir()) / f"ccaudit-bench-validate-{rows}.duckdb"
+    db = (
+        Path(sys.argv[3])
+        if len(sys.argv) > 3
+        else Path(tempfile.gettempdir()) / f"ccaudit-bench-validate-{rows}.duckdb"
+    )
     with connect(db) as con:
         if con.execute("SELECT count(*) FROM yfcc_photos").fetchall()[0][0] != rows:
             con.execute("DELETE FROM yfcc_photos")
@@ -42,8 +46,10 @@ def main() -> None:
         gx_start = time.monotonic() - started
         result = validate(con, batch_rows=batch, store=False)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"rows={rows:,} batch_rows={batch:,}: GX import+context {gx_start:.1f} s, validate {result.seconds:.1f} s "
-          f"({rows / result.seconds:,.0f} rows/s), success={result.success}, peak RSS {peak:.0f} MB")
+    print(
+        f"rows={rows:,} batch_rows={batch:,}: GX import+context {gx_start:.1f} s, validate {result.seconds:.1f} s "
+        f"({rows / result.seconds:,.0f} rows/s), success={result.success}, peak RSS {peak:.0f} MB"
+    )
 
 
 if __name__ == "__main__":

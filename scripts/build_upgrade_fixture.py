@@ -57,8 +57,9 @@ def main() -> int:
 
 def checkout(repo: Path, commit: str, dest: Path) -> Path:
     dest.mkdir(parents=True)
-    archive = subprocess.run(["git", "-C", str(repo), "archive", "--format=tar", commit],
-                             check=True, capture_output=True).stdout
+    archive = subprocess.run(
+        ["git", "-C", str(repo), "archive", "--format=tar", commit], check=True, capture_output=True
+    ).stdout
     subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
     return dest
 
@@ -66,9 +67,15 @@ def checkout(repo: Path, commit: str, dest: Path) -> Path:
 def old_cli(src: Path, db: Path, *words: str, env: dict | None = None) -> str:
     """Run that version's CLI (its own package first on the path, its own sql/)."""
     environ = {**os.environ, "PYTHONPATH": str(src), "CCAUDIT_DB": str(db), **(env or {})}
-    proc = subprocess.run([sys.executable, "-m", "pipelines.cli", *words], cwd=src, env=environ,
-                          capture_output=True, text=True, check=False)
-    if proc.returncode not in (0, 1):   # validate exits 1 on a failed critical expectation
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", *words],
+        cwd=src,
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode not in (0, 1):  # validate exits 1 on a failed critical expectation
         raise SystemExit(f"{' '.join(words)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     return proc.stdout
 
@@ -76,23 +83,52 @@ def old_cli(src: Path, db: Path, *words: str, env: dict | None = None) -> str:
 def build(src: Path, db: Path) -> None:
     data = db.parent
     sample = data / "sample.tsv"
-    old_cli(src, db, "generate", "yfcc", str(sample), "--rows", str(ROWS), "--seed", str(SEED),
-            "--bad-lines", str(BAD_LINES))
+    old_cli(
+        src,
+        db,
+        "generate",
+        "yfcc",
+        str(sample),
+        "--rows",
+        str(ROWS),
+        "--seed",
+        str(SEED),
+        "--bad-lines",
+        str(BAD_LINES),
+    )
     old_cli(src, db, "ingest", "yfcc", "--quiet", str(sample))
     with duckdb.connect(str(db), read_only=True) as con:
-        photos = con.execute("SELECT photo_id, owner_nsid, license_id FROM yfcc_photos ORDER BY photo_id LIMIT 24"
-                             ).fetchall()
+        photos = con.execute(
+            "SELECT photo_id, owner_nsid, license_id FROM yfcc_photos ORDER BY photo_id LIMIT 24"
+        ).fetchall()
     manifest = data / "faces.csv"
     with open(manifest, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["photo_id", "owner", "license"])
         for index, (photo_id, owner, license_id) in enumerate(photos):
             writer.writerow([photo_id, owner, license_id])
-            if index % 4 == 0:   # a second face on every fourth photo
+            if index % 4 == 0:  # a second face on every fourth photo
                 writer.writerow([photo_id, owner, license_id])
-        writer.writerow([999_999_999_999, "", ""])   # a photo YFCC100M does not hold
-    old_cli(src, db, "ingest", "manifest", "--format", "csv", "--dataset", DATASET, "--version", "v1",
-            "--id-column", "photo_id", "--owner-column", "owner", "--license-column", "license", str(manifest))
+        writer.writerow([999_999_999_999, "", ""])  # a photo YFCC100M does not hold
+    old_cli(
+        src,
+        db,
+        "ingest",
+        "manifest",
+        "--format",
+        "csv",
+        "--dataset",
+        DATASET,
+        "--version",
+        "v1",
+        "--id-column",
+        "photo_id",
+        "--owner-column",
+        "owner",
+        "--license-column",
+        "license",
+        str(manifest),
+    )
     old_cli(src, db, "optout", "add", "--user", photos[0][1], "--note", OPTOUT_NOTE)
     old_cli(src, db, "validate")
     enrich(src, db, photos)
@@ -113,14 +149,25 @@ def enrich(src: Path, db: Path, photos: list[tuple]) -> None:
     with fs.FlickrTestServer(api_key=API_KEY) as server:
         for index, (photo_id, owner, license_id) in enumerate(photos[:16]):
             license_now = "9" if index == 3 else str(license_id)
-            server.add_photo(photo_id, fs.photo_body(photo_id, license=license_now, owner=owner,
-                                                     title=f"photo {index}"))
+            server.add_photo(
+                photo_id, fs.photo_body(photo_id, license=license_now, owner=owner, title=f"photo {index}")
+            )
             server.add_person(owner, fs.person_body(owner, username=f"user{index}"))
         if hasattr(fs, "history_body") and hasattr(server, "add_history"):
             server.add_history(photos[3][0], fs.history_body((1_500_000_000, int(photos[3][2]), 9)))
-        old_cli(src, db, "enrich", "--dataset", DATASET, "--quiet",
-                env={"FLICKR_API_KEY": API_KEY, "CCAUDIT_FLICKR_API_URL": server.url,
-                     "CCAUDIT_FLICKR_RATE": "1000000"})
+        old_cli(
+            src,
+            db,
+            "enrich",
+            "--dataset",
+            DATASET,
+            "--quiet",
+            env={
+                "FLICKR_API_KEY": API_KEY,
+                "CCAUDIT_FLICKR_API_URL": server.url,
+                "CCAUDIT_FLICKR_RATE": "1000000",
+            },
+        )
 
 
 def export(db: Path, out: Path, commit: str, repo: Path) -> None:
@@ -129,14 +176,33 @@ def export(db: Path, out: Path, commit: str, repo: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(db), read_only=True) as con:
         con.execute(f"EXPORT DATABASE '{out}' (FORMAT parquet, COMPRESSION zstd)")
-        tables = [r[0] for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY 1").fetchall()]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY 1"
+            ).fetchall()
+        ]
         counts = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
-    when = subprocess.run(["git", "-C", str(repo), "log", "-1", "--format=%cI %s", commit],
-                          check=True, capture_output=True, text=True).stdout.strip()
-    (out / "expected.json").write_text(json.dumps({
-        "commit": commit, "commit_date_and_subject": when, "built_with_duckdb": duckdb.__version__,
-        "rows": counts, "dataset": DATASET, "optout_note": OPTOUT_NOTE}, indent=2) + "\n")
+    when = subprocess.run(
+        ["git", "-C", str(repo), "log", "-1", "--format=%cI %s", commit],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    (out / "expected.json").write_text(
+        json.dumps(
+            {
+                "commit": commit,
+                "commit_date_and_subject": when,
+                "built_with_duckdb": duckdb.__version__,
+                "rows": counts,
+                "dataset": DATASET,
+                "optout_note": OPTOUT_NOTE,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
 
 
 def write_old_journal(src: Path, db: Path, folder: Path) -> Path | None:
@@ -162,8 +228,14 @@ for pid in ids:
 journal.close()
 print(journal.path)
 """
-    proc = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(src)}, cwd=src,
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": str(src)},
+        cwd=src,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if proc.returncode == 3:
         return None
     if proc.returncode:

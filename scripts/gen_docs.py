@@ -49,9 +49,7 @@ def _subcommands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction 
 
 
 def leaf_commands(
-    parser: argparse.ArgumentParser,
-    prefix: tuple[str, ...] = (),
-    summary: str = "",
+    parser: argparse.ArgumentParser, prefix: tuple[str, ...] = (), summary: str = ""
 ) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser, str]]:
     """(('ingest', 'yfcc'), its parser, its one-line help) for every command that runs something."""
     sub = _subcommands(parser)

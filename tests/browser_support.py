@@ -31,11 +31,25 @@ class Browser:
     def __init__(self, binary: str, width: int = 1280, height: int = 900):
         self.profile = Path(tempfile.mkdtemp(prefix="ccaudit-chromium-"))
         self.process = subprocess.Popen(
-            [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
-             "--disable-default-apps", f"--user-data-dir={self.profile}", "--remote-debugging-port=0",
-             f"--window-size={width},{height}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                binary,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-extensions",
+                "--disable-default-apps",
+                f"--user-data-dir={self.profile}",
+                "--remote-debugging-port=0",
+                f"--window-size={width},{height}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         port_file = self.profile / "DevToolsActivePort"
         deadline = time.monotonic() + 30
         while not (port_file.exists() and len(port_file.read_text().splitlines()) >= 2):
@@ -53,7 +67,9 @@ class Browser:
         for domain in ("Page", "Runtime", "Log", "Network"):
             self.call(f"{domain}.enable", session=True)
 
-    def call(self, method: str, params: dict | None = None, session: bool = False, timeout: float = 30) -> dict:
+    def call(
+        self, method: str, params: dict | None = None, session: bool = False, timeout: float = 30
+    ) -> dict:
         self._next_id += 1
         message = {"id": self._next_id, "method": method, "params": params or {}}
         if session:
@@ -88,8 +104,11 @@ class Browser:
         self.wait_for("Page.loadEventFired")
 
     def evaluate(self, expression: str, await_promise: bool = False):
-        result = self.call("Runtime.evaluate", {"expression": expression, "awaitPromise": await_promise,
-                                                "returnByValue": True}, session=True)
+        result = self.call(
+            "Runtime.evaluate",
+            {"expression": expression, "awaitPromise": await_promise, "returnByValue": True},
+            session=True,
+        )
         if "exceptionDetails" in result:
             raise RuntimeError(f"JavaScript failed: {result['exceptionDetails']}")
         return result["result"].get("value")
@@ -118,17 +137,35 @@ class Browser:
         return found
 
     def requests(self) -> list[str]:
-        return [e["params"]["request"]["url"] for e in self.events if e["method"] == "Network.requestWillBeSent"]
+        return [
+            e["params"]["request"]["url"] for e in self.events if e["method"] == "Network.requestWillBeSent"
+        ]
 
-    def screenshot(self, path: Path, width: int = 1280, full_page: bool = True, mobile: bool = False,
-                   top: int = 0, height: int | None = None) -> Path:
-        self.call("Emulation.setDeviceMetricsOverride", {"width": width, "height": 900, "deviceScaleFactor": 1,
-                                                          "mobile": mobile}, session=True)
+    def screenshot(
+        self,
+        path: Path,
+        width: int = 1280,
+        full_page: bool = True,
+        mobile: bool = False,
+        top: int = 0,
+        height: int | None = None,
+    ) -> Path:
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": mobile},
+            session=True,
+        )
         if height is None:
             height = int(self.evaluate("document.documentElement.scrollHeight")) - top if full_page else 900
-        shot = self.call("Page.captureScreenshot", {
-            "format": "png", "captureBeyondViewport": True,
-            "clip": {"x": 0, "y": top, "width": width, "height": min(height, 16000), "scale": 1}}, session=True)
+        shot = self.call(
+            "Page.captureScreenshot",
+            {
+                "format": "png",
+                "captureBeyondViewport": True,
+                "clip": {"x": 0, "y": top, "width": width, "height": min(height, 16000), "scale": 1},
+            },
+            session=True,
+        )
         path.write_bytes(base64.b64decode(shot["data"]))
         return path
 
@@ -147,8 +184,10 @@ class Browser:
 
 BROWSER_MARKS = [
     pytest.mark.browser,
-    pytest.mark.skipif(find_chromium() is None,
-                       reason="headless Chromium not found (install it with `make system-deps` or apt-get install chromium)"),
+    pytest.mark.skipif(
+        find_chromium() is None,
+        reason="headless Chromium not found (install it with `make system-deps` or apt-get install chromium)",
+    ),
 ]
 
 

@@ -50,8 +50,14 @@ def build_generated_world(folder: Path, db_name: str, rows: int, seed: int):
     con = connect(db_path)
     ingest_yfcc(con, [yfcc.path], progress=False)
     for spec in specs:
-        ingest_manifest(con, spec.format, dataset=spec.dataset, version=spec.version, paths=list(spec.paths),
-                        **spec.options)
+        ingest_manifest(
+            con,
+            spec.format,
+            dataset=spec.dataset,
+            version=spec.version,
+            paths=list(spec.paths),
+            **spec.options,
+        )
     return con, db_path, yfcc, specs
 
 

@@ -23,28 +23,63 @@ def spellings(url: str) -> list[str]:
     """The same link as people write it: scheme or not, http/https, host case, pasted in prose."""
     scheme, rest = url.split("://", 1)
     host, _, path = rest.partition("/")
-    out = {url, rest, f"http://{rest}", f"https://{rest}", f"{scheme}://{host.upper()}/{path}",
-           f"{url}.", f"{url},", f"({url})", f"<{url}>", f'"{url}"', f"{url}!", f"{url});", f"'{url}'"}
+    out = {
+        url,
+        rest,
+        f"http://{rest}",
+        f"https://{rest}",
+        f"{scheme}://{host.upper()}/{path}",
+        f"{url}.",
+        f"{url},",
+        f"({url})",
+        f"<{url}>",
+        f'"{url}"',
+        f"{url}!",
+        f"{url});",
+        f"'{url}'",
+    }
     return sorted(out)
 
 
 def spelled(data: dict) -> list[tuple[str, int]]:
-    return [(s, int(photo_id)) for url, photo_id, *_ in data["photos"][21:] if "://" in url and not url.startswith("//")
-            for s in spellings(url.strip())]
+    return [
+        (s, int(photo_id))
+        for url, photo_id, *_ in data["photos"][21:]
+        if "://" in url and not url.startswith("//")
+        for s in spellings(url.strip())
+    ]
 
 
 def texts(data: dict) -> list[str]:
     """Every text whose read_text answer is pinned, in a stable order, without repeats."""
-    found = [u for u, *_ in data["photos"]] + [u for u, *_ in data["users"]] + [u for u, _ in data["unsupported"]]
-    found += data["needs_api"] + [u for u, _ in data["bad"]] + [s for s, _ in spelled(data)] + data["extra_texts"]
+    found = (
+        [u for u, *_ in data["photos"]] + [u for u, *_ in data["users"]] + [u for u, _ in data["unsupported"]]
+    )
+    found += (
+        data["needs_api"] + [u for u, _ in data["bad"]] + [s for s, _ in spelled(data)] + data["extra_texts"]
+    )
     return list(dict.fromkeys(found))
 
 
 def as_json(items) -> list[dict]:
     """read_text's answer in the shape the page's readText gives (photo ids as strings)."""
-    return [{"text": i.text, "ref": None if i.ref is None else {
-        "kind": i.ref.kind, "photo_id": None if i.ref.photo_id is None else str(i.ref.photo_id), "owner": i.ref.owner,
-        "owner_is_nsid": i.ref.owner_is_nsid, "form": i.ref.form}, "name": i.name, "error": i.error} for i in items]
+    return [
+        {
+            "text": i.text,
+            "ref": None
+            if i.ref is None
+            else {
+                "kind": i.ref.kind,
+                "photo_id": None if i.ref.photo_id is None else str(i.ref.photo_id),
+                "owner": i.ref.owner,
+                "owner_is_nsid": i.ref.owner_is_nsid,
+                "form": i.ref.form,
+            },
+            "name": i.name,
+            "error": i.error,
+        }
+        for i in items
+    ]
 
 
 def write() -> None:

@@ -46,34 +46,81 @@ NOT_FOUND = {
 
 # --- bodies ----------------------------------------------------------------------------------
 
+
 def fail_body(code: int, message: str) -> dict:
     return {"stat": "fail", "code": code, "message": message}
 
 
-def photo_body(photo_id: int | str, license: Any = "4", owner: str = "12345678@N00", *,
-               username: str = "someone", title: str = "a photo", ispublic: Any = 1,
-               dateuploaded: Any = "1281906139", media: str = "photo") -> dict:
+def photo_body(
+    photo_id: int | str,
+    license: Any = "4",
+    owner: str = "12345678@N00",
+    *,
+    username: str = "someone",
+    title: str = "a photo",
+    ispublic: Any = 1,
+    dateuploaded: Any = "1281906139",
+    media: str = "photo",
+) -> dict:
     """A getInfo body in the shape of the real 2012-2015 JSON recordings."""
-    return {"photo": {
-        "id": str(photo_id), "secret": "f2bdd1e68a", "server": "4079", "farm": 5,
-        "dateuploaded": dateuploaded, "isfavorite": 0, "license": license, "safety_level": "0",
-        "rotation": 0, "views": "70", "media": media,
-        "owner": {"nsid": owner, "username": username, "realname": "", "location": "",
-                  "iconserver": "0", "iconfarm": 0, "path_alias": None},
-        "title": {"_content": title}, "description": {"_content": ""},
-        "visibility": {"ispublic": ispublic, "isfriend": 0, "isfamily": 0},
-        "dates": {"posted": dateuploaded, "taken": "2010-07-16 20:47:02", "takengranularity": "0",
-                  "takenunknown": "0", "lastupdate": "1281907144"},
-        "urls": {"url": [{"type": "photopage",
-                          "_content": f"https://www.flickr.com/photos/{owner}/{photo_id}/"}]},
-    }, "stat": "ok"}
+    return {
+        "photo": {
+            "id": str(photo_id),
+            "secret": "f2bdd1e68a",
+            "server": "4079",
+            "farm": 5,
+            "dateuploaded": dateuploaded,
+            "isfavorite": 0,
+            "license": license,
+            "safety_level": "0",
+            "rotation": 0,
+            "views": "70",
+            "media": media,
+            "owner": {
+                "nsid": owner,
+                "username": username,
+                "realname": "",
+                "location": "",
+                "iconserver": "0",
+                "iconfarm": 0,
+                "path_alias": None,
+            },
+            "title": {"_content": title},
+            "description": {"_content": ""},
+            "visibility": {"ispublic": ispublic, "isfriend": 0, "isfamily": 0},
+            "dates": {
+                "posted": dateuploaded,
+                "taken": "2010-07-16 20:47:02",
+                "takengranularity": "0",
+                "takenunknown": "0",
+                "lastupdate": "1281907144",
+            },
+            "urls": {
+                "url": [
+                    {"type": "photopage", "_content": f"https://www.flickr.com/photos/{owner}/{photo_id}/"}
+                ]
+            },
+        },
+        "stat": "ok",
+    }
 
 
 def person_body(nsid: str, username: str = "someone", ispro: Any = 0, count: Any = 12) -> dict:
-    return {"person": {
-        "id": nsid, "nsid": nsid, "ispro": ispro, "iconserver": "0", "iconfarm": 0, "path_alias": None,
-        "username": {"_content": username}, "realname": {"_content": ""}, "location": {"_content": ""},
-        "photos": {"count": {"_content": count}}}, "stat": "ok"}
+    return {
+        "person": {
+            "id": nsid,
+            "nsid": nsid,
+            "ispro": ispro,
+            "iconserver": "0",
+            "iconfarm": 0,
+            "path_alias": None,
+            "username": {"_content": username},
+            "realname": {"_content": ""},
+            "location": {"_content": ""},
+            "photos": {"count": {"_content": count}},
+        },
+        "stat": "ok",
+    }
 
 
 def history_body(*changes: tuple[int, int, int | None]) -> dict:
@@ -91,8 +138,15 @@ def history_body(*changes: tuple[int, int, int | None]) -> dict:
     entries = []
     for when, old, new in changes:
         (old_name, old_url), (new_name, new_url) = named(old), named(new)
-        entries.append({"date_change": str(when), "old_license": old_name, "old_license_url": old_url,
-                        "new_license": new_name, "new_license_url": new_url})
+        entries.append(
+            {
+                "date_change": str(when),
+                "old_license": old_name,
+                "old_license_url": old_url,
+                "new_license": new_name,
+                "new_license_url": new_url,
+            }
+        )
     return {"license_history": entries, "stat": "ok"}
 
 
@@ -105,9 +159,25 @@ def lookup_body(nsid: str, username: str = "someone") -> dict:
 
 # Attributes the real JSON recordings carry as numbers (the rest are strings), per
 # docs/flickr-api.md.
-_NUMERIC_ATTRS = {"farm", "isfavorite", "rotation", "ispro", "iconfarm", "ispublic", "isfriend", "isfamily",
-                  "candownload", "canblog", "canprint", "canshare", "machine_tag", "haspeople",
-                  "cancomment", "canaddmeta", "iscontact"}
+_NUMERIC_ATTRS = {
+    "farm",
+    "isfavorite",
+    "rotation",
+    "ispro",
+    "iconfarm",
+    "ispublic",
+    "isfriend",
+    "isfamily",
+    "candownload",
+    "canblog",
+    "canprint",
+    "canshare",
+    "machine_tag",
+    "haspeople",
+    "cancomment",
+    "canaddmeta",
+    "iscontact",
+}
 _FLOAT_ATTRS = {"latitude", "longitude"}
 _NUMERIC_TEXT = {"count"}
 _LIST_CHILDREN = {"notes": "note", "tags": "tag", "urls": "url", "licenses": "license"}
@@ -147,8 +217,9 @@ def _children(children: list[ET.Element]) -> dict:
     grouped: dict[str, list] = {}
     for child in children:
         grouped.setdefault(child.tag, []).append(_element(child))
-    return {tag: items if (len(items) > 1 or tag in _ALWAYS_LISTS) else items[0]
-            for tag, items in grouped.items()}
+    return {
+        tag: items if (len(items) > 1 or tag in _ALWAYS_LISTS) else items[0] for tag, items in grouped.items()
+    }
 
 
 def xml_to_flickr_json(xml_text: str | bytes) -> dict:
@@ -171,6 +242,7 @@ def load_recording(path: Path) -> bytes:
 
 # --- the server ------------------------------------------------------------------------------
 
+
 @dataclass
 class Reply:
     """One scripted answer. action: None (normal), 'reset' (RST, no answer), 'truncate'
@@ -178,15 +250,15 @@ class Reply:
     byte every `delay` seconds)."""
 
     status: int = 200
-    body: Any = None            # dict (JSON-encoded), str/bytes (sent as is), None (the stored answer)
+    body: Any = None  # dict (JSON-encoded), str/bytes (sent as is), None (the stored answer)
     headers: dict = field(default_factory=dict)
-    delay: float = 0.0          # seconds to wait before answering (slow server)
+    delay: float = 0.0  # seconds to wait before answering (slow server)
     action: str | None = None
 
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    time: float                 # time.monotonic() when the request arrived
+    time: float  # time.monotonic() when the request arrived
     http_method: str
     path: str
     params: dict
@@ -227,8 +299,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.request.close()
             return
         body = reply.body
-        payload = body if isinstance(body, bytes) else (body.encode() if isinstance(body, str)
-                                                         else json.dumps(body).encode())
+        payload = (
+            body
+            if isinstance(body, bytes)
+            else (body.encode() if isinstance(body, str) else json.dumps(body).encode())
+        )
         try:
             self.send_response(reply.status)
             self.send_header("Content-Type", reply.headers.pop("Content-Type", "application/json"))
@@ -238,7 +313,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             if reply.action == "dribble":  # a byte at a time, each well within a read timeout
                 for i in range(len(payload)):
-                    self.wfile.write(payload[i:i + 1])
+                    self.wfile.write(payload[i : i + 1])
                     self.wfile.flush()
                     time.sleep(reply.delay or 0.05)
                 return
@@ -274,8 +349,12 @@ class FlickrTestServer:
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.owner = self
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="flickr-test-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="flickr-test-server",
+            daemon=True,
+        )
 
     @property
     def url(self) -> str:

@@ -20,8 +20,10 @@ from tests.airflow_support import POOL, scheduler_e2e
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(os.environ.get("CCAUDIT_AIRFLOW_E2E") == "0",
-                       reason="real-scheduler run disabled by CCAUDIT_AIRFLOW_E2E=0 (see scripts/run_local_scheduler.sh)"),
+    pytest.mark.skipif(
+        os.environ.get("CCAUDIT_AIRFLOW_E2E") == "0",
+        reason="real-scheduler run disabled by CCAUDIT_AIRFLOW_E2E=0 (see scripts/run_local_scheduler.sh)",
+    ),
 ]
 
 ROWS_PER_SHARD = 20_000
@@ -37,8 +39,10 @@ def test_shards_stage_in_parallel_and_one_writer_at_a_time(tmp_path: Path):
     from pipelines.synth.yfcc import generate_yfcc
 
     (tmp_path / "input").mkdir()
-    shards = [generate_yfcc(tmp_path / "input" / f"yfcc-{i}.tsv.gz", rows=ROWS_PER_SHARD, seed=30 + i).path
-              for i in range(4)]
+    shards = [
+        generate_yfcc(tmp_path / "input" / f"yfcc-{i}.tsv.gz", rows=ROWS_PER_SHARD, seed=30 + i).path
+        for i in range(4)
+    ]
     result = scheduler_e2e(tmp_path, shards)
     print(f"real scheduler run: {result['seconds']} s")
     assert [r["state"] for r in result["ingest_runs"]] == ["success"], result["logs"]
@@ -54,7 +58,9 @@ def test_shards_stage_in_parallel_and_one_writer_at_a_time(tmp_path: Path):
 
     # One process in the DuckDB file at a time, across both DAGs (the monthly run that unpausing
     # creates, the loader, the asset-triggered validation and report).
-    writers = sorted(_interval(ti) for ti in result["ingest_tis"] + result["report_tis"] if ti["pool"] == POOL)
+    writers = sorted(
+        _interval(ti) for ti in result["ingest_tis"] + result["report_tis"] if ti["pool"] == POOL
+    )
     assert len(writers) >= 3
     for (_, end), (next_start, _) in pairwise(writers):
         assert end <= next_start, writers

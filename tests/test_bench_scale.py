@@ -28,25 +28,35 @@ def test_shares_follow_the_real_datasets_with_a_floor():
 def test_manifests_are_drawn_in_proportion_from_a_generated_file(tmp_path):
     yfcc = tmp_path / "rows.tsv.zst"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    subprocess.run([sys.executable, "-m", "pipelines.cli", "generate", "yfcc", str(yfcc), "--rows", "30000"],
-                   check=True, env=env, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "generate", "yfcc", str(yfcc), "--rows", "30000"],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
     manifests = {m.dataset: m for m in write_manifests(yfcc, tmp_path / "m", 30_000)}
     assert set(manifests) == set(PHOTOS_AT_100M)
     clip = manifests["clip_yfcc15m"]
     assert 0.13 * 30_000 < clip.photos < 0.16 * 30_000
     assert sum(1 for _ in clip.path.open()) == clip.items
-    assert all(m.photos >= FLOOR_PHOTOS // 3 for m in manifests.values()), {k: m.photos for k, m in manifests.items()}
+    assert all(m.photos >= FLOOR_PHOTOS // 3 for m in manifests.values()), {
+        k: m.photos for k, m in manifests.items()
+    }
     megaface = manifests["megaface"]
     assert 1.2 < megaface.items / megaface.photos < 1.7  # MF2: 4,753,320 faces / 3,311,471 photos
     ffhq = json.loads(manifests["ffhq"].path.read_text())
     assert len(ffhq) == manifests["ffhq"].items
     coco = json.loads(manifests["coco"].path.read_text())
-    assert len(coco["images"]) == manifests["coco"].items and all("_z.jpg" in i["flickr_url"] for i in coco["images"])
+    assert len(coco["images"]) == manifests["coco"].items and all(
+        "_z.jpg" in i["flickr_url"] for i in coco["images"]
+    )
 
 
 def _record(rows: int, seconds: float, rss_mb: float) -> dict:
-    stages = [{"stage": s, "seconds": seconds, "cpu_seconds": seconds, "peak_rss_mb": rss_mb, "disk_mb": 1.0}
-              for s in STAGES]
+    stages = [
+        {"stage": s, "seconds": seconds, "cpu_seconds": seconds, "peak_rss_mb": rss_mb, "disk_mb": 1.0}
+        for s in STAGES
+    ]
     by = {s["stage"]: s for s in stages}
     by["report"]["seconds_without_search_index"] = seconds
     by["lookup"]["p95"] = 0.1
@@ -67,8 +77,14 @@ def test_targets_project_linearly_and_say_miss():
 def test_scale_run_writes_all_nine_stages(tmp_path):
     out = tmp_path / "tmp"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-m", "bench.scale", "--rows", "20000", "--out", str(out)],
-                          check=False, env=env, capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.scale", "--rows", "20000", "--out", str(out)],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     record = json.loads((out / "scale.json").read_text())
     assert record["rows"] == 20000

@@ -37,7 +37,9 @@ def test_removal_routes_are_sourced_and_worded_for_a_request():
     for entry in load_catalog().values():
         assert entry.removal_kind in (None, "email", "form")
         if entry.removal_kind or entry.removal_contact or entry.removal_asks:
-            assert entry.removal_kind and entry.removal_source, f"{entry.key}: a route needs its kind and source"
+            assert entry.removal_kind and entry.removal_source, (
+                f"{entry.key}: a route needs its kind and source"
+            )
         line = route_line(entry.as_dict())
         assert line.endswith(".") and (entry.publisher or "the dataset's publisher") in line
     dif = entry_for("dif").as_dict()

@@ -26,8 +26,17 @@ COMMANDS = list(_command_paths(build_parser()))
 
 def test_the_contract_commands_exist():
     paths = {" ".join(path) for path, _ in COMMANDS}
-    assert {"demo", "generate yfcc", "ingest yfcc", "ingest manifest", "enrich", "validate", "report",
-            "lookup", "optout add"} <= paths
+    assert {
+        "demo",
+        "generate yfcc",
+        "ingest yfcc",
+        "ingest manifest",
+        "enrich",
+        "validate",
+        "report",
+        "lookup",
+        "optout add",
+    } <= paths
 
 
 @pytest.mark.parametrize("path, sub", COMMANDS, ids=[" ".join(p) for p, _ in COMMANDS])
@@ -37,8 +46,10 @@ def test_every_command_and_flag_is_in_the_readme(path, sub):
     for action in sub._actions:
         for flag in action.option_strings:
             if flag.startswith("--") and flag not in ("--help", "--db"):
-                assert re.search(rf"ccaudit {' '.join(path)}\b[^\n]*{re.escape(flag)}\b", readme) or \
-                    f"`{flag}" in readme, f"docs/cli.md does not mention {flag} of `ccaudit {' '.join(path)}`"
+                assert (
+                    re.search(rf"ccaudit {' '.join(path)}\b[^\n]*{re.escape(flag)}\b", readme)
+                    or f"`{flag}" in readme
+                ), f"docs/cli.md does not mention {flag} of `ccaudit {' '.join(path)}`"
 
 
 @pytest.mark.parametrize("path", [p for p, _ in COMMANDS], ids=[" ".join(p) for p, _ in COMMANDS])
@@ -52,8 +63,12 @@ def test_help_explains_every_command(path, capsys):
 
 def test_errors_are_one_line_without_traceback(tmp_path):
     missing = tmp_path / "nope.duckdb"
-    result = subprocess.run([sys.executable, "-m", "pipelines.cli", "--db", str(missing), "lookup", "someone"],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "--db", str(missing), "lookup", "someone"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 2
     assert result.stderr.startswith("ccaudit: error:") and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -98,11 +113,14 @@ def test_an_impossible_database_folder_is_a_one_line_error(capsys):
     assert err.startswith("ccaudit: error: cannot create the folder") and len(err.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize("argv_tail, message", [
-    (["generate", "yfcc", "{tmp}/sample.tsv.xz", "--rows", "5"], "cannot write .xz"),
-    (["ingest", "yfcc", "{tmp}"], "a-file: not a YFCC100M metadata file"),  # a folder means its files
-    (["demo", "--out", "{tmp}/a-file"], "cannot use"),
-])
+@pytest.mark.parametrize(
+    "argv_tail, message",
+    [
+        (["generate", "yfcc", "{tmp}/sample.tsv.xz", "--rows", "5"], "cannot write .xz"),
+        (["ingest", "yfcc", "{tmp}"], "a-file: not a YFCC100M metadata file"),  # a folder means its files
+        (["demo", "--out", "{tmp}/a-file"], "cannot use"),
+    ],
+)
 def test_user_mistakes_give_one_line_errors(tmp_path, capsys, argv_tail, message):
     (tmp_path / "a-file").write_text("not a folder")
     argv = ["--db", str(tmp_path / "db.duckdb")] + [part.format(tmp=tmp_path) for part in argv_tail]
@@ -132,11 +150,16 @@ def test_non_finite_or_negative_rates_are_refused(rate):
 def test_commands_other_than_ingest_manifest_do_not_import_the_adapters():
     """The --format choices come from importing every manifest adapter (pyarrow, DuckDB): only
     `ingest manifest` pays for that; `--help` and the other commands start without it."""
-    code = ("import sys; from pipelines.cli import main\n"
-            "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
-            "print('pyarrow' in sys.modules, 'pipelines.ingest.manifests.coco' in sys.modules)")
+    code = (
+        "import sys; from pipelines.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "print('pyarrow' in sys.modules, 'pipelines.ingest.manifests.coco' in sys.modules)"
+    )
+
     def imported(*argv):
-        out = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=REPO, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=REPO, check=True
+        )
         return out.stdout.strip().splitlines()[-1]
 
     assert imported("--help") == "False False"

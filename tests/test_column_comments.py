@@ -27,16 +27,21 @@ def undescribed(con) -> list[str]:
 
 
 def all_comments(con) -> list[str]:
-    return [r[0] for r in con.execute("""
+    return [
+        r[0]
+        for r in con.execute("""
         SELECT comment FROM duckdb_columns() WHERE NOT internal AND comment IS NOT NULL
         UNION ALL SELECT comment FROM duckdb_tables() WHERE NOT internal AND comment IS NOT NULL
-        UNION ALL SELECT comment FROM duckdb_views() WHERE NOT internal AND comment IS NOT NULL""").fetchall()]
+        UNION ALL SELECT comment FROM duckdb_views() WHERE NOT internal AND comment IS NOT NULL""").fetchall()
+    ]
 
 
 def test_every_table_and_view_column_of_a_fresh_database_is_described(tmp_path):
     with connect(tmp_path / "fresh.duckdb") as con:
         assert undescribed(con) == []
-        views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+        views = {
+            r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+        }
         comments = all_comments(con)
     assert {"dataset_photos", "latest_datasets", "optout_status", "yfcc_photos_licensed"} <= views
     # No account id in any comment, not even a made-up one: the leak scans of the report and the
@@ -49,7 +54,10 @@ def editions(tmp_path_factory):
     folder = tmp_path_factory.mktemp("comments")
     con, _, _, _ = build_generated_world(folder, "world.duckdb", rows=400, seed=11)
     try:
-        return {mode: publish_edition(con, folder / mode, publish_mode=mode).folder for mode in ("full", "pseudonymous")}
+        return {
+            mode: publish_edition(con, folder / mode, publish_mode=mode).folder
+            for mode in ("full", "pseudonymous")
+        }
     finally:
         con.close()
 
@@ -60,7 +68,9 @@ def test_every_column_of_the_editions_duckdb_file_is_described(editions, mode):
     try:
         con.execute("SET file_search_path = ?", [str(editions[mode])])
         assert undescribed(con) == []
-        published = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+        published = {
+            r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+        }
     finally:
         con.close()
     assert {"dataset_photos", "latest_datasets", "optout_status"} <= published
@@ -74,6 +84,9 @@ def test_datasette_describes_every_column_it_serves(editions, mode):
     assert [t for t, entry in tables.items() if not entry["description"]] == []
     assert [(t, c) for t, entry in tables.items() for c, text in entry["columns"].items() if not text] == []
     # The pseudonymity note only where it applies: people columns, not licenses.
-    assert "keyed hash" not in json.dumps(tables["licenses"]) and "[nsid]" not in tables["licenses"]["description"]
+    assert (
+        "keyed hash" not in json.dumps(tables["licenses"])
+        and "[nsid]" not in tables["licenses"]["description"]
+    )
     assert ("keyed hash" in tables["yfcc_photos"]["columns"]["owner_nsid"]) == (mode == "pseudonymous")
     assert ("keyed hash" in tables["dataset_photos"]["columns"]["owner"]) == (mode == "pseudonymous")

@@ -17,8 +17,17 @@ from tests.conftest import REPO
 
 yaml = pytest.importorskip("yaml")
 
-SERVICES = {"postgres", "redis", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
-            "airflow-triggerer", "airflow-worker", "airflow-worker-db", "airflow-init"}
+SERVICES = {
+    "postgres",
+    "redis",
+    "airflow-apiserver",
+    "airflow-scheduler",
+    "airflow-dag-processor",
+    "airflow-triggerer",
+    "airflow-worker",
+    "airflow-worker-db",
+    "airflow-init",
+}
 LOCK = REPO / "constraints" / "constraints-3.11.txt"
 
 
@@ -47,9 +56,18 @@ def test_services_follow_the_official_layout(compose):
     assert commands["airflow-triggerer"] == "triggerer"
     assert commands["airflow-worker"].startswith("celery worker")
     assert commands["airflow-worker-db"].startswith("celery worker")
-    for name in ("airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer",
-                 "airflow-worker", "airflow-worker-db"):
-        assert compose["services"][name]["depends_on"]["airflow-init"]["condition"] == "service_completed_successfully"
+    for name in (
+        "airflow-apiserver",
+        "airflow-scheduler",
+        "airflow-dag-processor",
+        "airflow-triggerer",
+        "airflow-worker",
+        "airflow-worker-db",
+    ):
+        assert (
+            compose["services"][name]["depends_on"]["airflow-init"]["condition"]
+            == "service_completed_successfully"
+        )
         assert "healthcheck" in compose["services"][name]
 
 
@@ -81,12 +99,21 @@ def test_common_anchor_env_and_uid_pattern(compose):
 
 
 def test_volumes_share_data_and_publish_reports(compose):
-    parsed = [re.fullmatch(r"(?P<source>.+?):(?P<target>/[^:]+)(?::(?P<mode>ro|rw))?", volume)
-              for volume in compose["x-airflow-common"]["volumes"]]
+    parsed = [
+        re.fullmatch(r"(?P<source>.+?):(?P<target>/[^:]+)(?::(?P<mode>ro|rw))?", volume)
+        for volume in compose["x-airflow-common"]["volumes"]
+    ]
     mounts = {m["target"]: m["source"] for m in parsed}
     assert mounts["/opt/airflow/dags"] == "${AIRFLOW_PROJ_DIR:-.}/dags"
-    assert set(mounts) >= {"/opt/airflow/dags", "/opt/airflow/logs", "/opt/airflow/config", "/opt/airflow/plugins",
-                           "/opt/ccaudit/data", "/opt/ccaudit/input", "/opt/ccaudit/reports"}
+    assert set(mounts) >= {
+        "/opt/airflow/dags",
+        "/opt/airflow/logs",
+        "/opt/airflow/config",
+        "/opt/airflow/plugins",
+        "/opt/ccaudit/data",
+        "/opt/ccaudit/input",
+        "/opt/ccaudit/reports",
+    }
     readonly = [v for v in compose["x-airflow-common"]["volumes"] if v.endswith(":ro")]
     assert readonly == ["${CCAUDIT_INPUT_DIR:-./input}:/opt/ccaudit/input:ro"]
     assert "postgres-db-volume" in compose["volumes"]
@@ -102,8 +129,11 @@ def test_init_creates_the_one_slot_duckdb_pool(compose):
 def test_dockerfile_builds_on_airflow_and_installs_the_project(dockerfile):
     lines = [line.strip() for line in dockerfile.splitlines() if line.strip() and not line.startswith("#")]
     assert lines[0] == "FROM apache/airflow:3.3.2-python3.11"
-    assert re.search(r'pip install --no-cache-dir -c constraints/constraints-3\.11\.txt '
-                     r'"apache-airflow==\$\{AIRFLOW_VERSION\}" "\.\[cluster\]"', dockerfile)
+    assert re.search(
+        r"pip install --no-cache-dir -c constraints/constraints-3\.11\.txt "
+        r'"apache-airflow==\$\{AIRFLOW_VERSION\}" "\.\[cluster\]"',
+        dockerfile,
+    )
     for needed in ("pyproject.toml", "constraints", "pipelines", "sql", "expectations", "dags"):
         assert re.search(rf"^COPY .*\b{needed}\b", dockerfile, re.MULTILINE), needed
     assert "USER airflow" in dockerfile
@@ -113,6 +143,7 @@ def test_dockerfile_builds_on_airflow_and_installs_the_project(dockerfile):
 
 # --- the compose file and the cluster test (tests/cluster) run the same deployment ------------
 
+
 def _queues(command: str) -> frozenset[str]:
     found = re.search(r"--queues (\S+)", command)
     return frozenset(found.group(1).split(",")) if found else frozenset({"default"})
@@ -120,7 +151,11 @@ def _queues(command: str) -> frozenset[str]:
 
 def test_compose_and_the_cluster_test_agree(compose):
     env = compose["x-airflow-common"]["environment"]
-    workers = {name: s for name, s in compose["services"].items() if str(s.get("command", "")).startswith("celery worker")}
+    workers = {
+        name: s
+        for name, s in compose["services"].items()
+        if str(s.get("command", "")).startswith("celery worker")
+    }
     # The same workers: one consumes default + the DB queue, the other(s) only default.
     assert {_queues(s["command"]) for s in workers.values()} == {frozenset(q) for q in WORKERS.values()}
     db_workers = [name for name, s in workers.items() if DB_QUEUE in _queues(s["command"])]
@@ -135,16 +170,25 @@ def test_compose_and_the_cluster_test_agree(compose):
         def __init__(self, url: str):
             self.url = url
 
-    ours = cluster_env(REPO, Url("postgresql+psycopg2://airflow@127.0.0.1:5/airflow"), Url("redis://127.0.0.1:6/0"), 7)
+    ours = cluster_env(
+        REPO, Url("postgresql+psycopg2://airflow@127.0.0.1:5/airflow"), Url("redis://127.0.0.1:6/0"), 7
+    )
     assert env["AIRFLOW__CORE__EXECUTOR"] == ours["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
-    for key in ("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "AIRFLOW__CELERY__BROKER_URL", "AIRFLOW__CELERY__RESULT_BACKEND",
-                "AIRFLOW__CORE__EXECUTION_API_SERVER_URL", "AIRFLOW__CORE__FERNET_KEY"):
+    for key in (
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+        "AIRFLOW__CELERY__BROKER_URL",
+        "AIRFLOW__CELERY__RESULT_BACKEND",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL",
+        "AIRFLOW__CORE__FERNET_KEY",
+    ):
         assert key in env and key in ours, key
         if "://" in ours[key]:
             assert env[key].split("://")[0] == ours[key].split("://")[0], key
     # The same ccaudit settings, the DB file and the shards on the volume every worker mounts.
     assert set(CCAUDIT_SETTINGS) <= set(env)
-    assert env["CCAUDIT_DB"].startswith("/opt/ccaudit/data/") and env["CCAUDIT_WORK_DIR"].startswith("/opt/ccaudit/data/")
+    assert env["CCAUDIT_DB"].startswith("/opt/ccaudit/data/") and env["CCAUDIT_WORK_DIR"].startswith(
+        "/opt/ccaudit/data/"
+    )
     # The same pool and connection, made at init.
     script = "\n".join(compose["services"]["airflow-init"]["command"])
     assert f"airflow pools set {POOL} 1 " in script
@@ -152,6 +196,7 @@ def test_compose_and_the_cluster_test_agree(compose):
 
 
 # --- the lock: one constraints file for make, the Dockerfile, the cluster test and CI ----------
+
 
 def _lock() -> dict[str, str]:
     pins = {}
@@ -163,11 +208,17 @@ def _lock() -> dict[str, str]:
 
 
 def test_the_dockerfile_and_the_lock_name_the_same_airflow_and_python(dockerfile):
-    image = re.search(r"^FROM apache/airflow:(?P<airflow>[0-9.]+)-python(?P<python>[0-9.]+)$", dockerfile, re.MULTILINE)
+    image = re.search(
+        r"^FROM apache/airflow:(?P<airflow>[0-9.]+)-python(?P<python>[0-9.]+)$", dockerfile, re.MULTILINE
+    )
     assert image, "the Dockerfile must build on an apache/airflow:<version>-python<version> image"
-    assert _lock()["apache-airflow"] == image["airflow"], \
+    assert _lock()["apache-airflow"] == image["airflow"], (
         "the Dockerfile's Airflow and the lock disagree: change the FROM line or run `make lock` on that Airflow"
-    assert f"constraints/constraints-{image['python']}.txt" in dockerfile and LOCK.name == f"constraints-{image['python']}.txt"
+    )
+    assert (
+        f"constraints/constraints-{image['python']}.txt" in dockerfile
+        and LOCK.name == f"constraints-{image['python']}.txt"
+    )
     header = LOCK.read_text().splitlines()[0]
     assert f"Python {image['python']} and apache-airflow=={image['airflow']}" in header
 
@@ -178,7 +229,9 @@ def test_the_lock_pins_every_dependency_within_pyproject_bounds():
 
     pins = {canonicalize_name(n): v for n, v in _lock().items()}
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    specs = project["dependencies"] + [s for extra in project["optional-dependencies"].values() for s in extra]
+    specs = project["dependencies"] + [
+        s for extra in project["optional-dependencies"].values() for s in extra
+    ]
     for spec in map(Requirement, specs):
         name = canonicalize_name(spec.name)
         assert name in pins, f"{spec.name} is not in {LOCK.name}: run `make lock` after adding a dependency"
@@ -190,7 +243,9 @@ def test_make_ci_and_the_cluster_test_use_the_lock():
     makefile = (REPO / "Makefile").read_text()
     assert "CONSTRAINTS ?= constraints/constraints-$(PYVER).txt" in makefile
     assert re.search(r"pip install --quiet \$\(PIP_CONSTRAINTS\) -e '\.\[dev,cluster\]'", makefile)
-    assert re.search(r"^test-cluster: venv\n\t\$\(BIN\)/python -m pytest .*-m cluster", makefile, re.MULTILINE)
+    assert re.search(
+        r"^test-cluster: venv\n\t\$\(BIN\)/python -m pytest .*-m cluster", makefile, re.MULTILINE
+    )
     assert re.search(r"^CLUSTER_DEBS \?= postgresql redis-server$", makefile, re.MULTILINE)
     assert "apt-get install -y -qq $(CLUSTER_DEBS)" in makefile
     steps = [line for line in (REPO / ".ci" / "run").read_text().splitlines() if line.startswith("make ")]

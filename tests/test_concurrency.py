@@ -47,11 +47,18 @@ def ccaudit(db_path: Path, *args: str, env: dict | None = None, cwd: Path = REPO
     full_env = {k: v for k, v in os.environ.items() if k not in ("FLICKR_API_KEY", "CCAUDIT_DB")}
     full_env["PYTHONPATH"] = str(REPO)
     full_env.update(env or {})
-    return subprocess.Popen([PY, "-m", "pipelines.cli", "--db", str(db_path), *args], cwd=cwd, env=full_env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [PY, "-m", "pipelines.cli", "--db", str(db_path), *args],
+        cwd=cwd,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 # --- who holds the file -----------------------------------------------------------------------
+
 
 def test_a_reader_blocked_by_a_writer_names_it_and_its_pid(db_path):
     connect(db_path).close()
@@ -76,7 +83,11 @@ def test_a_writer_blocked_by_a_reader_names_the_reader(db_path):
     try:
         with pytest.raises(DatabaseLockedError) as caught:
             connect(db_path, lock_wait=0.3)
-        assert (caught.value.holder, caught.value.pid, caught.value.wanted_write) == ("reader", reader.pid, True)
+        assert (caught.value.holder, caught.value.pid, caught.value.wanted_write) == (
+            "reader",
+            reader.pid,
+            True,
+        )
         assert "close that read-only session" in str(caught.value)
         # Readers share the file with readers: no wait at all.
         started = time.monotonic()
@@ -138,7 +149,9 @@ def test_report_and_validate_run_while_a_journalist_holds_the_file_read_only(db_
     fill_db(db_path)
     reader = hold(db_path, read_only=True, seconds=60)
     try:
-        report = ccaudit(db_path, "report", "--out", str(tmp_path / "reports"), env={"CCAUDIT_LOCK_WAIT": "1"})
+        report = ccaudit(
+            db_path, "report", "--out", str(tmp_path / "reports"), env={"CCAUDIT_LOCK_WAIT": "1"}
+        )
         _, err = report.communicate(timeout=120)
         assert report.returncode == 0, err
         assert (tmp_path / "reports" / "editions" / "latest" / "ccaudit-edition.duckdb").is_file()
@@ -217,10 +230,14 @@ def wait_for_http(url: str, seconds: float) -> None:
 def test_readers_report_lookup_ingest_and_datasette_while_enrich_runs(tmp_path):
     db_path = tmp_path / "main.duckdb"
     owners = [f"{3000 + i}@N01" for i in range(20)]
-    photos = {700000 + i: (4 if i % 3 else 2, owners[i % 20],
-                           photo_body(700000 + i, license="4" if i % 5 else "0", owner=owners[i % 20],
-                                      title=f"garden {i}"))
-              for i in range(200)}
+    photos = {
+        700000 + i: (
+            4 if i % 3 else 2,
+            owners[i % 20],
+            photo_body(700000 + i, license="4" if i % 5 else "0", owner=owners[i % 20], title=f"garden {i}"),
+        )
+        for i in range(200)
+    }
     fill_db(db_path, photos=photos, items=[(f"k{i}", 700000 + i, 4) for i in range(0, 200, 3)])
     with connect(db_path) as con:
         con.execute("UPDATE yfcc_photos SET title = 'garden ' || photo_id")
@@ -229,34 +246,61 @@ def test_readers_report_lookup_ingest_and_datasette_while_enrich_runs(tmp_path):
     assert ccaudit(db_path, "publish-db", "--out", str(editions)).wait(timeout=120) == 0
     stop = tmp_path / "stop"
     manifest = tmp_path / "extra.csv"
-    manifest.write_text("url\n" + "".join(f"https://www.flickr.com/photos/{owners[0]}/{700000 + i}/\n"
-                                         for i in range(5)))
+    manifest.write_text(
+        "url\n" + "".join(f"https://www.flickr.com/photos/{owners[0]}/{700000 + i}/\n" for i in range(5))
+    )
     port = free_port()
     with FlickrTestServer(api_key=KEY) as server:
         serve(server, photos=photos, people={nsid: person_body(nsid) for nsid in owners})
-        env = {**lock_env, "FLICKR_API_KEY": KEY, "CCAUDIT_FLICKR_API_URL": server.url,
-               "CCAUDIT_FLICKR_RATE": "36000"}   # 10 calls/s: 220 calls take ~22 s
-        holder = subprocess.Popen([PY, "-c", EDITION_HOLDER, str(stop), str(tmp_path / "held.json")],
-                                  cwd=editions / "latest", stdout=subprocess.PIPE, text=True)
+        env = {
+            **lock_env,
+            "FLICKR_API_KEY": KEY,
+            "CCAUDIT_FLICKR_API_URL": server.url,
+            "CCAUDIT_FLICKR_RATE": "36000",
+        }  # 10 calls/s: 220 calls take ~22 s
+        holder = subprocess.Popen(
+            [PY, "-c", EDITION_HOLDER, str(stop), str(tmp_path / "held.json")],
+            cwd=editions / "latest",
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert holder.stdout.readline().strip() == "holding"
         browser = ccaudit(db_path, "serve", "--port", str(port), "--edition", str(editions))
         enrich = ccaudit(db_path, "enrich", "--quiet", "--merge-seconds", "2", env=env)
         started = time.monotonic()
-        readers = subprocess.Popen([PY, "-c", READER_LOOP, str(db_path), str(stop), str(tmp_path / "reads.json")],
-                                   cwd=REPO, env={**os.environ, **lock_env, "PYTHONPATH": str(REPO)})
+        readers = subprocess.Popen(
+            [PY, "-c", READER_LOOP, str(db_path), str(stop), str(tmp_path / "reads.json")],
+            cwd=REPO,
+            env={**os.environ, **lock_env, "PYTHONPATH": str(REPO)},
+        )
         try:
             steps = {}
-            for name, args in (("lookup", ("lookup", owners[1], "--json")),
-                               ("report", ("report", "--out", str(tmp_path / "reports"))),
-                               ("ingest", ("ingest", "manifest", "--format", "csv", "--dataset", "extra",
-                                           "--url-column", "url", str(manifest))),
-                               ("optout list", ("optout", "list"))):
+            for name, args in (
+                ("lookup", ("lookup", owners[1], "--json")),
+                ("report", ("report", "--out", str(tmp_path / "reports"))),
+                (
+                    "ingest",
+                    (
+                        "ingest",
+                        "manifest",
+                        "--format",
+                        "csv",
+                        "--dataset",
+                        "extra",
+                        "--url-column",
+                        "url",
+                        str(manifest),
+                    ),
+                ),
+                ("optout list", ("optout", "list")),
+            ):
                 proc = ccaudit(db_path, *args, env=lock_env)
                 out, err = proc.communicate(timeout=60)
                 steps[name] = (proc.returncode, time.monotonic() - started, out, err)
             wait_for_http(f"http://127.0.0.1:{port}/-/versions.json", 60)
-            facets = get_json(f"http://127.0.0.1:{port}/ccaudit/yfcc_photos.json?_search=garden"
-                              "&_facet=license_id&_size=0")
+            facets = get_json(
+                f"http://127.0.0.1:{port}/ccaudit/yfcc_photos.json?_search=garden&_facet=license_id&_size=0"
+            )
             served_at = time.monotonic() - started
             out, err = enrich.communicate(timeout=120)
             enrich_seconds = time.monotonic() - started
@@ -277,22 +321,29 @@ def test_readers_report_lookup_ingest_and_datasette_while_enrich_runs(tmp_path):
         assert code == 0, f"{name} failed at {at:.1f} s: {err_text}"
         assert at < enrich_seconds, f"{name} ran after enrich ended"
     assert json.loads(steps["lookup"][2])["found"]
-    in_datasets = range(0, 200, 3)   # Datasette serves the photos some dataset holds (the items above)
+    in_datasets = range(0, 200, 3)  # Datasette serves the photos some dataset holds (the items above)
     assert served_at < enrich_seconds and facets["filtered_table_rows_count"] == len(in_datasets)
     assert {f["value"] for f in facets["facet_results"]["license_id"]["results"]} == {
-        4 if i % 3 else 2 for i in in_datasets}
+        4 if i % 3 else 2 for i in in_datasets
+    }
     reads = json.loads((tmp_path / "reads.json").read_text())
     assert len(reads) >= 15 and all(r["ok"] for r in reads), [r for r in reads if not r["ok"]]
     assert max(r["wait"] for r in reads) < 30
     assert any(0 < r["rows"] < 200 for r in reads)  # merged as it went, visible to readers at once
-    print(f"\nenrich {enrich_seconds:.1f} s; {len(reads)} reads, longest wait to open "
-          f"{max(r['wait'] for r in reads):.3f} s; steps at " + ", ".join(f"{n} {v[1]:.1f} s" for n, v in steps.items())
-          + f"; datasette at {served_at:.1f} s\n" + out)
+    print(
+        f"\nenrich {enrich_seconds:.1f} s; {len(reads)} reads, longest wait to open "
+        f"{max(r['wait'] for r in reads):.3f} s; steps at "
+        + ", ".join(f"{n} {v[1]:.1f} s" for n, v in steps.items())
+        + f"; datasette at {served_at:.1f} s\n"
+        + out
+    )
     held = json.loads((tmp_path / "held.json").read_text())
     assert len(held) >= 20 and set(held) == {200}
     # every API answer is in flickr_checks exactly once
     with connect(db_path, read_only=True) as con:
-        checks = con.execute("SELECT photo_id, count(*) FROM flickr_checks GROUP BY ALL ORDER BY 1").fetchall()
+        checks = con.execute(
+            "SELECT photo_id, count(*) FROM flickr_checks GROUP BY ALL ORDER BY 1"
+        ).fetchall()
         uploaders = con.execute("SELECT owner_nsid, count(*) FROM uploaders GROUP BY ALL").fetchall()
         merges = con.execute("SELECT merges FROM flickr_journal_merges").fetchall()
         extra = con.execute("SELECT count(*) FROM dataset_items WHERE dataset = 'extra'").fetchone()[0]
@@ -321,7 +372,7 @@ def test_zero_lock_wait_fails_at_once(db_path, monkeypatch):
     try:
         started = time.monotonic()
         with pytest.raises(DatabaseLockedError, match=r"waited 0\.0 s"):
-            connect(db_path, read_only=True)   # the default comes from the environment
+            connect(db_path, read_only=True)  # the default comes from the environment
         assert time.monotonic() - started < 1
     finally:
         writer.kill()

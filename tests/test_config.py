@@ -21,9 +21,13 @@ _VARIABLE = re.compile(r"[\"'`$]((?:CCAUDIT|FLICKR)_[A-Z0-9_]*[A-Z0-9])\b")  # a
 
 
 def test_readme_environment_table_matches_config():
-    rows = [re.match(r"^\| `([A-Z0-9_]+)` \|", line).group(1) for line in readme_table("| variable | meaning | default |",
-                                                                                           "docs/cli.md")]
-    assert rows == [v.name for v in ENVIRONMENT], "docs/cli.md's Environment table is out of step with config.ENVIRONMENT"
+    rows = [
+        re.match(r"^\| `([A-Z0-9_]+)` \|", line).group(1)
+        for line in readme_table("| variable | meaning | default |", "docs/cli.md")
+    ]
+    assert rows == [v.name for v in ENVIRONMENT], (
+        "docs/cli.md's Environment table is out of step with config.ENVIRONMENT"
+    )
 
 
 def test_every_variable_the_code_names_is_listed():
@@ -37,22 +41,32 @@ def test_every_variable_the_code_names_is_listed():
 
 
 def test_settings_read_the_folders(tmp_path):
-    env = {"CCAUDIT_DB": str(tmp_path / "x.duckdb"), "CCAUDIT_WORK_DIR": str(tmp_path / "w"),
-           "CCAUDIT_REPORTS_DIR": str(tmp_path / "r")}
+    env = {
+        "CCAUDIT_DB": str(tmp_path / "x.duckdb"),
+        "CCAUDIT_WORK_DIR": str(tmp_path / "w"),
+        "CCAUDIT_REPORTS_DIR": str(tmp_path / "r"),
+    }
     settings = Settings.from_env(env=env)
     assert (settings.work_dir, settings.reports_dir) == (tmp_path / "w", tmp_path / "r")
-    assert (Settings.from_env(env={}).work_dir, Settings.from_env(env={}).reports_dir) == (None, Path("reports"))
+    assert (Settings.from_env(env={}).work_dir, Settings.from_env(env={}).reports_dir) == (
+        None,
+        Path("reports"),
+    )
 
 
 def test_pseudonym_key_is_read_in_config():
-    assert pseudonym_key_from_env({}) is None and pseudonym_key_from_env({"CCAUDIT_PSEUDONYM_KEY": "  "}) is None
+    assert (
+        pseudonym_key_from_env({}) is None and pseudonym_key_from_env({"CCAUDIT_PSEUDONYM_KEY": "  "}) is None
+    )
     assert pseudonym_key_from_env({"CCAUDIT_PSEUDONYM_KEY": " " + "k" * 16 + " "}) == "k" * 16
     with pytest.raises(ConfigError, match="at least 16 characters"):
         pseudonym_key_from_env({"CCAUDIT_PSEUDONYM_KEY": "short"})
 
 
 def test_switches_are_parsed_once_in_config():
-    assert external_compressors_from_env({}) and not external_compressors_from_env({"CCAUDIT_EXTERNAL_COMPRESSORS": " No"})
+    assert external_compressors_from_env({}) and not external_compressors_from_env(
+        {"CCAUDIT_EXTERNAL_COMPRESSORS": " No"}
+    )
     assert not ingest_stream_from_env({}) and ingest_stream_from_env({"CCAUDIT_INGEST_STREAM": "TRUE "})
 
 
@@ -78,7 +92,9 @@ def test_task_settings_put_the_dag_layer_values_over_the_environment(tmp_path, m
     assert settings.db_path == tmp_path / "a.duckdb" and settings.reports_dir == tmp_path / "r"
     assert settings.staging_dir == (tmp_path / "env-work").resolve()
     assert settings.flickr_api_key == "env-key" and "env-key" not in repr(settings)
-    assert task_settings(work_dir=str(tmp_path / "w"), flickr_api_key=" conn-key ").flickr_api_key == "conn-key"
+    assert (
+        task_settings(work_dir=str(tmp_path / "w"), flickr_api_key=" conn-key ").flickr_api_key == "conn-key"
+    )
     monkeypatch.delenv("CCAUDIT_WORK_DIR")
     assert task_settings(db=str(tmp_path / "a.duckdb")).staging_dir == tmp_path / "work"
 
@@ -93,9 +109,18 @@ BAD_VALUES = {
     "count": ["many", "-1", "1.5", "1e3", "١٢", "1_000", "9" * 40, "0x10", "2 photos"],
     "positive_count": ["0", "-1", "1.5", "1e3", "١٢", "9" * 40, "ten"],
     "switch": ["maybe", "2", "ja", "yes please", "tru"],
-    "url": ["http://[::1", "http://[::1]:99999/", "http://host:port/", "ftp://api.flickr.com/", "http://",
-            "api.flickr.com/services/rest/", "javascript:alert(1)", "http://exa mple.com/", "http://host/\x07",
-            "https://host\n/rest/"],
+    "url": [
+        "http://[::1",
+        "http://[::1]:99999/",
+        "http://host:port/",
+        "ftp://api.flickr.com/",
+        "http://",
+        "api.flickr.com/services/rest/",
+        "javascript:alert(1)",
+        "http://exa mple.com/",
+        "http://host/\x07",
+        "https://host\n/rest/",
+    ],
     "path": ["a\nb", "x\x1b[31m", "tab\tname", "x" * 5000, "dir/" + "y" * 300],
     "paths": ["a.tsv,,b.tsv", ",", "a\nb.tsv", "x" * 5000],
     "json_list": ["[", "{}", "1", "[1, 2]", '"a"', '[{"format": "csv"}', "null"],
@@ -103,12 +128,17 @@ BAD_VALUES = {
     "pseudonym_key": ["short", "15-characters.."],
 }
 GOOD_VALUES = {
-    "seconds": ["0", "2.5", "1e-300", "300", "+7"], "rate": ["1", "3600", "3600000", "1e9"],
-    "count": ["0", "100", "+5"], "positive_count": ["1", "500"], "switch": ["1", "0", "TRUE", "No", "off"],
+    "seconds": ["0", "2.5", "1e-300", "300", "+7"],
+    "rate": ["1", "3600", "3600000", "1e9"],
+    "count": ["0", "100", "+5"],
+    "positive_count": ["1", "500"],
+    "switch": ["1", "0", "TRUE", "No", "off"],
     "url": ["https://api.flickr.com/services/rest/", "http://127.0.0.1:8123/", "http://[::1]:8080/rest"],
-    "path": ["ccaudit.duckdb", "/data/ccaudit dir/x.duckdb"], "paths": ["a.tsv", "a/*.bz2, b.tsv"],
+    "path": ["ccaudit.duckdb", "/data/ccaudit dir/x.duckdb"],
+    "paths": ["a.tsv", "a/*.bz2, b.tsv"],
     "json_list": ["[]", '[{"format": "csv", "dataset": "x", "paths": ["a.csv"]}]'],
-    "api_key": ["0123456789abcdef0123456789abcdef", "k"], "pseudonym_key": ["k" * 16],
+    "api_key": ["0123456789abcdef0123456789abcdef", "k"],
+    "pseudonym_key": ["k" * 16],
 }
 
 
@@ -116,7 +146,9 @@ def test_every_variable_has_a_kind_with_bad_and_good_values():
     from pipelines.config import PARSERS
 
     for variable in ENVIRONMENT:
-        assert variable.kind in PARSERS and variable.kind != "text", f"{variable.name}: give it a checked kind"
+        assert variable.kind in PARSERS and variable.kind != "text", (
+            f"{variable.name}: give it a checked kind"
+        )
         assert BAD_VALUES.get(variable.kind) and GOOD_VALUES.get(variable.kind), variable.kind
 
 
@@ -144,8 +176,11 @@ def test_a_bad_setting_stops_every_command_with_one_line(tmp_path, monkeypatch, 
     cases += [(v.name, BAD_VALUES[v.kind][0]) for v in ENVIRONMENT]
     for name, bad in cases:
         monkeypatch.setenv(name, bad)
-        for argv in (["--db", str(tmp_path / "x.duckdb"), "optout", "list"], ["enrich", "--limit", "1"],
-                     ["generate", "yfcc", str(tmp_path / "g.tsv"), "--rows", "1"]):
+        for argv in (
+            ["--db", str(tmp_path / "x.duckdb"), "optout", "list"],
+            ["enrich", "--limit", "1"],
+            ["generate", "yfcc", str(tmp_path / "g.tsv"), "--rows", "1"],
+        ):
             assert main(argv) == 2, (name, argv)
             err = capsys.readouterr().err
             assert err.startswith(f"ccaudit: error: {name}") and err.count("\n") == 1, (name, err)
@@ -155,7 +190,9 @@ def test_a_bad_setting_stops_every_command_with_one_line(tmp_path, monkeypatch, 
 
 def test_the_rate_that_overflowed_is_refused_in_settings_too():
     for rate in ("1e-300", "1e-9", "0.5"):
-        with pytest.raises(ConfigError, match="CCAUDIT_FLICKR_RATE must be a finite number of calls per hour from 1"):
+        with pytest.raises(
+            ConfigError, match="CCAUDIT_FLICKR_RATE must be a finite number of calls per hour from 1"
+        ):
             Settings.from_env(env={"CCAUDIT_FLICKR_RATE": rate})
     with pytest.raises(ConfigError, match="CCAUDIT_FLICKR_API_URL must be an http"):
         Settings.from_env(env={"CCAUDIT_FLICKR_API_URL": "http://[::1"})

@@ -28,12 +28,17 @@ DAG_TASKS = {
     "ccaudit_enrich_flickr": {"enrich"},
     "ccaudit_validate_and_report": {"validate", "report"},
 }
-DB_TASKS = {("ccaudit_ingest_yfcc", "load"), ("ccaudit_ingest_manifests", "load"),
-            ("ccaudit_enrich_flickr", "enrich"), ("ccaudit_validate_and_report", "validate"),
-            ("ccaudit_validate_and_report", "report")}
+DB_TASKS = {
+    ("ccaudit_ingest_yfcc", "load"),
+    ("ccaudit_ingest_manifests", "load"),
+    ("ccaudit_enrich_flickr", "enrich"),
+    ("ccaudit_validate_and_report", "validate"),
+    ("ccaudit_validate_and_report", "report"),
+}
 
 
 # --- integrity (no metadata database needed) --------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def dagbag(tmp_path_factory):
@@ -67,8 +72,11 @@ def test_schedules_catchup_and_defaults(dagbag):
     assert isinstance(both, AssetOrTimeSchedule)
     assert both.timetable.expression == "0 4 1 * *"  # monthly, 1st at 04:00 UTC
     # Triggered by either ingest DAG: the loaders' outlets are exactly the assets it watches.
-    produced = {outlet.uri for dag_id in ("ccaudit_ingest_yfcc", "ccaudit_ingest_manifests")
-                for outlet in dagbag.dags[dag_id].get_task("load").outlets}
+    produced = {
+        outlet.uri
+        for dag_id in ("ccaudit_ingest_yfcc", "ccaudit_ingest_manifests")
+        for outlet in dagbag.dags[dag_id].get_task("load").outlets
+    }
     assert produced == {"ccaudit://duckdb/yfcc_photos", "ccaudit://duckdb/dataset_items"}
     assert type(both.asset_condition).__name__ == "AssetAny"
     assert {a.uri for a in _assets(both.asset_condition)} == produced
@@ -84,7 +92,11 @@ def _assets(condition):
 def test_every_task_that_opens_duckdb_is_in_the_one_slot_pool(dagbag):
     for dag_id, dag in dagbag.dags.items():
         for task in dag.tasks:
-            assert (task.pool == POOL) == ((dag_id, task.task_id) in DB_TASKS), (dag_id, task.task_id, task.pool)
+            assert (task.pool == POOL) == ((dag_id, task.task_id) in DB_TASKS), (
+                dag_id,
+                task.task_id,
+                task.pool,
+            )
             # Under Celery, only the worker on the DuckDB file's host consumes the DB queue.
             expected_queue = "ccaudit_db" if (dag_id, task.task_id) in DB_TASKS else "default"
             assert task.queue == expected_queue, (dag_id, task.task_id, task.queue)
@@ -107,13 +119,15 @@ def test_params_use_the_cli_flag_names(dagbag):
     # None: the task falls back to the Variable / environment variable (CCAUDIT_ENRICH_SAMPLE, _SEED), seed 0
     assert enrich.get_param("sample").resolve() is None and enrich.get_param("seed").resolve() is None
     assert enrich.get_param("sample").resolve(400) == 400
-    for name, bad in (("sample", 0), ("seed", -1), ("sample", "ten")):   # as the CLI refuses them
+    for name, bad in (("sample", 0), ("seed", -1), ("sample", "ten")):  # as the CLI refuses them
         with pytest.raises(ParamValidationError):
             enrich.get_param(name).resolve(bad)
     publish = dagbag.dags["ccaudit_validate_and_report"].params.get_param("publish_mode")
     assert publish.schema["enum"] == ["pseudonymous", "full"]
     manifests = dagbag.dags["ccaudit_ingest_manifests"].params.get_param("manifests")
-    with pytest.raises(ParamValidationError):  # JSON schema: an unknown format is refused before any task runs
+    with pytest.raises(
+        ParamValidationError
+    ):  # JSON schema: an unknown format is refused before any task runs
         manifests.resolve([{"format": "nope", "dataset": "x", "paths": ["a"]}])
     manifests.resolve([{"format": "ffhq", "dataset": "ffhq", "paths": ["a.json"]}])
 
@@ -142,22 +156,34 @@ def test_dag_files_are_thin_and_fast_to_import():
     for path in sorted(DAGS.glob("ccaudit_*.py")):
         if path.name == "ccaudit_common.py":
             continue
-        out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
-                             check=True, env=env, cwd=REPO)
+        out = subprocess.run(
+            [sys.executable, "-c", code, str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+            cwd=REPO,
+        )
         result = json.loads(out.stdout.strip().splitlines()[-1])
         assert result["heavy"] == [], (path.name, result["heavy"])
         timings[path.name] = result["dag"]
     assert len(timings) == 4
     # Measured, not asserted (speed belongs to benchmarks): about 0.1-0.2 s per file beyond airflow.sdk.
-    print("DAG file import times beyond airflow.sdk: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in timings.items()))
+    print(
+        "DAG file import times beyond airflow.sdk: "
+        + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in timings.items())
+    )
 
 
 # --- the task bodies, without Airflow ---------------------------------------------------------
 
+
 def test_expand_paths_globs_and_errors(tmp_path: Path):
     for name in ("b.tsv", "a.tsv", "c.txt"):
         (tmp_path / name).write_text("x")
-    found = airflow_tasks.expand_paths([str(tmp_path / "*.tsv"), str(tmp_path / "c.txt"), str(tmp_path / "a.tsv")])
+    found = airflow_tasks.expand_paths(
+        [str(tmp_path / "*.tsv"), str(tmp_path / "c.txt"), str(tmp_path / "a.tsv")]
+    )
     assert found == [str(tmp_path / "a.tsv"), str(tmp_path / "b.tsv"), str(tmp_path / "c.txt")]
     assert airflow_tasks.expand_paths(f"{tmp_path}/a.tsv,{tmp_path}/b.tsv") == found[:2]
     with pytest.raises(InputError, match="matches no file"):
@@ -170,13 +196,24 @@ def test_expand_paths_globs_and_errors(tmp_path: Path):
 
 def test_manifest_specs_are_checked(tmp_path: Path):
     (tmp_path / "m.json").write_text("[]")
-    spec = airflow_tasks.manifest_specs([{"format": "ffhq", "dataset": "ffhq", "paths": str(tmp_path / "*.json")}])
-    assert spec == [{"format": "ffhq", "dataset": "ffhq", "version": None, "paths": [str(tmp_path / "m.json")],
-                     "options": {}}]
+    spec = airflow_tasks.manifest_specs(
+        [{"format": "ffhq", "dataset": "ffhq", "paths": str(tmp_path / "*.json")}]
+    )
+    assert spec == [
+        {
+            "format": "ffhq",
+            "dataset": "ffhq",
+            "version": None,
+            "paths": [str(tmp_path / "m.json")],
+            "options": {},
+        }
+    ]
     with pytest.raises(ConfigError, match="missing"):
         airflow_tasks.manifest_specs([{"format": "ffhq", "paths": []}])
     with pytest.raises(ConfigError, match="unknown key"):
-        airflow_tasks.manifest_specs([{"format": "ffhq", "dataset": "x", "paths": [str(tmp_path / "m.json")], "path": 1}])
+        airflow_tasks.manifest_specs(
+            [{"format": "ffhq", "dataset": "x", "paths": [str(tmp_path / "m.json")], "path": 1}]
+        )
     with pytest.raises(ConfigError, match="no manifests configured"):
         airflow_tasks.manifest_specs(None)
 
@@ -200,8 +237,11 @@ def test_enrich_batch_passes_sample_and_seed_to_enrich(db_path: Path):
     photos = truth(population=120)
     with FlickrTestServer(api_key=KEY) as server:
         build(db_path, server, photos)
-        settings = replace(airflow_tasks.task_settings(db=str(db_path), flickr_api_key=KEY),
-                           flickr_api_url=server.url, flickr_rate_per_hour=FAST_RATE)
+        settings = replace(
+            airflow_tasks.task_settings(db=str(db_path), flickr_api_key=KEY),
+            flickr_api_url=server.url,
+            flickr_rate_per_hour=FAST_RATE,
+        )
         result = airflow_tasks.enrich_batch(settings, sample=15, seed=4)
         assert checked_ids(server) == draw_sample(photos, 15, 4)
         assert (result["sample"], result["seed"], result["photos_checked"]) == (15, 4, 15)
@@ -213,8 +253,10 @@ def test_enrich_batch_passes_sample_and_seed_to_enrich(db_path: Path):
 
 def test_enrich_without_key_is_a_clean_no_op(db_path: Path, monkeypatch):
     monkeypatch.delenv("FLICKR_API_KEY", raising=False)
-    assert airflow_tasks.enrich_batch(airflow_tasks.task_settings(db=str(db_path))) == {"skipped": "no key",
-                                                                                       "checked": 0}
+    assert airflow_tasks.enrich_batch(airflow_tasks.task_settings(db=str(db_path))) == {
+        "skipped": "no key",
+        "checked": 0,
+    }
     assert not db_path.exists()  # nothing was opened or created
 
 
@@ -222,13 +264,21 @@ def test_open_db_waits_for_another_writer(db_path: Path):
     from pipelines.db import connect
 
     connect(db_path).close()
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import duckdb, sys, time
         con = duckdb.connect({str(db_path)!r})
         print("locked", flush=True)
         time.sleep(1.5)
         con.close()
-    """)], stdout=subprocess.PIPE, text=True)
+    """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         started = time.monotonic()
@@ -241,8 +291,10 @@ def test_open_db_waits_for_another_writer(db_path: Path):
     holder = subprocess.Popen([sys.executable, "-c", hold], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        with pytest.raises(CcauditError, match="in use by another process"), \
-                airflow_tasks.open_db(airflow_tasks.task_settings(db=str(db_path)), lock_wait=0.4):
+        with (
+            pytest.raises(CcauditError, match="in use by another process"),
+            airflow_tasks.open_db(airflow_tasks.task_settings(db=str(db_path)), lock_wait=0.4),
+        ):
             pass
     finally:
         holder.kill()
@@ -250,6 +302,7 @@ def test_open_db_waits_for_another_writer(db_path: Path):
 
 
 # --- dag.test() end to end --------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def airflow_home(tmp_path_factory) -> dict[str, str]:
@@ -265,9 +318,13 @@ def _rows(db: Path, sql: str) -> list[tuple]:
 
 
 PHOTOS = "SELECT * FROM yfcc_photos"
-REJECTS = "SELECT source_file, line_no, reason, raw_line FROM ingest_rejects WHERE source_file LIKE '%/yfcc-%'"
-RUN_COUNTS = ("SELECT source_file, kind, layout, lines_read, rows_loaded, rows_rejected, status FROM ingest_runs "
-              "WHERE kind = 'yfcc'")
+REJECTS = (
+    "SELECT source_file, line_no, reason, raw_line FROM ingest_rejects WHERE source_file LIKE '%/yfcc-%'"
+)
+RUN_COUNTS = (
+    "SELECT source_file, kind, layout, lines_read, rows_loaded, rows_rejected, status FROM ingest_runs "
+    "WHERE kind = 'yfcc'"
+)
 
 
 @pytest.fixture(scope="module")
@@ -280,13 +337,17 @@ def pipeline(airflow_home, tmp_path_factory):
     root = tmp_path_factory.mktemp("dag-runs")
     inputs = root / "input"
     inputs.mkdir()
-    shards = [generate_yfcc(inputs / f"yfcc-{i}.tsv.gz", rows=1500, seed=10 + i,
-                            bad_lines=4 if i == 0 else 0).path for i in range(4)]
+    shards = [
+        generate_yfcc(inputs / f"yfcc-{i}.tsv.gz", rows=1500, seed=10 + i, bad_lines=4 if i == 0 else 0).path
+        for i in range(4)
+    ]
     dbs = {name: root / name / "ccaudit.duckdb" for name in ("dag", "twice", "cli", "bad", "sample")}
     assert main(["--db", str(dbs["cli"]), "ingest", "yfcc", "--quiet", *map(str, shards)]) == 0
 
     # A dataset manifest (CLIP-subset format: line \t photo id \t hash) drawn from the loaded photos.
-    picked = _rows(dbs["cli"], "SELECT line_no, photo_id, photo_hash FROM yfcc_photos ORDER BY photo_id LIMIT 300")
+    picked = _rows(
+        dbs["cli"], "SELECT line_no, photo_id, photo_hash FROM yfcc_photos ORDER BY photo_id LIMIT 300"
+    )
     manifest = inputs / "clip-subset.tsv"
     manifest.write_text("".join(f"{line}\t{pid}\t{h}\n" for line, pid, h in picked) + "oops\tnot-an-id\tx\n")
 
@@ -296,40 +357,97 @@ def pipeline(airflow_home, tmp_path_factory):
     import duckdb
 
     with duckdb.connect(str(dbs["bad"])) as con:
-        con.execute("UPDATE yfcc_photos SET latitude = 200 WHERE photo_id = (SELECT min(photo_id) FROM yfcc_photos)")
+        con.execute(
+            "UPDATE yfcc_photos SET latitude = 200 WHERE photo_id = (SELECT min(photo_id) FROM yfcc_photos)"
+        )
 
     # The same photos and the manifest, for a sampled enrichment run of its own.
     dbs["sample"].parent.mkdir()
     shutil.copy(dbs["cli"], dbs["sample"])
-    assert main(["--db", str(dbs["sample"]), "ingest", "manifest", "--format", "clip-subset", "--dataset",
-                 "clip-sample", "--dataset-version", "v1", str(manifest)]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                str(dbs["sample"]),
+                "ingest",
+                "manifest",
+                "--format",
+                "clip-subset",
+                "--dataset",
+                "clip-sample",
+                "--dataset-version",
+                "v1",
+                str(manifest),
+            ]
+        )
+        == 0
+    )
 
     yfcc_conf = {"paths": [str(inputs / "yfcc-*.tsv.gz")]}
     reports = root / "reports"
     with FlickrTestServer() as server:
-        env = {**airflow_home, "CCAUDIT_FLICKR_API_URL": server.url, "CCAUDIT_FLICKR_RATE": "360000",
-               # the key reaches the task only through the Airflow connection `flickr_api`
-               "AIRFLOW_CONN_FLICKR_API": json.dumps({"conn_type": "http", "password": server.api_key})}
-        outcomes = run_dags(env, [
-            ("ccaudit_ingest_yfcc", {**yfcc_conf, "db": str(dbs["dag"])}),
-            ("ccaudit_ingest_yfcc", {**yfcc_conf, "db": str(dbs["twice"])}),
-            ("ccaudit_ingest_yfcc", {**yfcc_conf, "db": str(dbs["twice"])}),
-            ("ccaudit_ingest_manifests", {"db": str(dbs["dag"]), "manifests": [
-                {"format": "clip-subset", "dataset": "clip-sample", "version": "v1", "paths": [str(manifest)]}]}),
-            ("ccaudit_enrich_flickr", {"db": str(dbs["dag"]), "limit": 25}),
-            ("ccaudit_validate_and_report", {"db": str(dbs["dag"]), "out": str(reports / "good")}),
-            # No Flickr key anywhere for this run.
-            ("ccaudit_enrich_flickr", {"db": str(dbs["dag"])}, {"AIRFLOW_CONN_FLICKR_API": None}),
-            ("ccaudit_validate_and_report", {"db": str(dbs["bad"]), "out": str(reports / "bad")}),
-            # A run without params, as the hourly schedule starts it: the environment makes it a sampled audit.
-            ("ccaudit_enrich_flickr", {"db": str(dbs["sample"])}, {"CCAUDIT_ENRICH_SAMPLE": "12", "CCAUDIT_ENRICH_SEED": "7"}),
-        ])
+        env = {
+            **airflow_home,
+            "CCAUDIT_FLICKR_API_URL": server.url,
+            "CCAUDIT_FLICKR_RATE": "360000",
+            # the key reaches the task only through the Airflow connection `flickr_api`
+            "AIRFLOW_CONN_FLICKR_API": json.dumps({"conn_type": "http", "password": server.api_key}),
+        }
+        outcomes = run_dags(
+            env,
+            [
+                ("ccaudit_ingest_yfcc", {**yfcc_conf, "db": str(dbs["dag"])}),
+                ("ccaudit_ingest_yfcc", {**yfcc_conf, "db": str(dbs["twice"])}),
+                ("ccaudit_ingest_yfcc", {**yfcc_conf, "db": str(dbs["twice"])}),
+                (
+                    "ccaudit_ingest_manifests",
+                    {
+                        "db": str(dbs["dag"]),
+                        "manifests": [
+                            {
+                                "format": "clip-subset",
+                                "dataset": "clip-sample",
+                                "version": "v1",
+                                "paths": [str(manifest)],
+                            }
+                        ],
+                    },
+                ),
+                ("ccaudit_enrich_flickr", {"db": str(dbs["dag"]), "limit": 25}),
+                ("ccaudit_validate_and_report", {"db": str(dbs["dag"]), "out": str(reports / "good")}),
+                # No Flickr key anywhere for this run.
+                ("ccaudit_enrich_flickr", {"db": str(dbs["dag"])}, {"AIRFLOW_CONN_FLICKR_API": None}),
+                ("ccaudit_validate_and_report", {"db": str(dbs["bad"]), "out": str(reports / "bad")}),
+                # A run without params, as the hourly schedule starts it: the environment makes it a sampled audit.
+                (
+                    "ccaudit_enrich_flickr",
+                    {"db": str(dbs["sample"])},
+                    {"CCAUDIT_ENRICH_SAMPLE": "12", "CCAUDIT_ENRICH_SEED": "7"},
+                ),
+            ],
+        )
         api_calls = len(server.calls("flickr.photos.getInfo"))
         key = server.api_key
-    names = ["ingest", "ingest_twice_1", "ingest_twice_2", "manifests", "enrich", "report", "enrich_no_key",
-             "report_bad", "enrich_sample"]
-    return {"dbs": dbs, "shards": shards, "reports": reports, "api_calls": api_calls, "key": key,
-            "runs": dict(zip(names, outcomes, strict=False)), "logs": outcomes[0].stdout + outcomes[0].stderr}
+    names = [
+        "ingest",
+        "ingest_twice_1",
+        "ingest_twice_2",
+        "manifests",
+        "enrich",
+        "report",
+        "enrich_no_key",
+        "report_bad",
+        "enrich_sample",
+    ]
+    return {
+        "dbs": dbs,
+        "shards": shards,
+        "reports": reports,
+        "api_calls": api_calls,
+        "key": key,
+        "runs": dict(zip(names, outcomes, strict=False)),
+        "logs": outcomes[0].stdout + outcomes[0].stderr,
+    }
 
 
 @pytest.mark.slow
@@ -366,9 +484,16 @@ def test_manifest_dag_loads_the_dataset(pipeline):
     run = pipeline["runs"]["manifests"]
     assert run.state == "success", run.stderr[-3000:]
     db = pipeline["dbs"]["dag"]
-    assert _rows(db, "SELECT dataset, version, format, items FROM datasets") == [("clip-sample", "v1", "clip-subset", 300)]
-    assert _rows(db, "SELECT count(*), count(DISTINCT p.photo_id) FROM dataset_items i JOIN yfcc_photos p USING (photo_id)") == [(300, 300)]
-    assert _rows(db, "SELECT count(*) FROM ingest_rejects WHERE source_file LIKE '%clip-subset.tsv'") == [(1,)]
+    assert _rows(db, "SELECT dataset, version, format, items FROM datasets") == [
+        ("clip-sample", "v1", "clip-subset", 300)
+    ]
+    assert _rows(
+        db,
+        "SELECT count(*), count(DISTINCT p.photo_id) FROM dataset_items i JOIN yfcc_photos p USING (photo_id)",
+    ) == [(300, 300)]
+    assert _rows(db, "SELECT count(*) FROM ingest_rejects WHERE source_file LIKE '%clip-subset.tsv'") == [
+        (1,)
+    ]
     assert run.xcom["load"]["table_rows"] == 300
 
 
@@ -381,7 +506,7 @@ def test_enrich_dag_uses_the_connection_key_and_never_logs_it(pipeline):
     assert _rows(pipeline["dbs"]["dag"], "SELECT count(DISTINCT photo_id) FROM flickr_checks") == [(25,)]
     logs = pipeline["logs"]
     assert "enrichment: {'skipped': None" in logs  # the task logs are captured here ...
-    assert pipeline["key"] not in logs             # ... and the key is not in them
+    assert pipeline["key"] not in logs  # ... and the key is not in them
     no_key = pipeline["runs"]["enrich_no_key"]
     assert no_key.state == "success" and no_key.xcom["enrich"] == {"skipped": "no key", "checked": 0}
     assert "no key: set FLICKR_API_KEY or the Airflow connection flickr_api" in logs
@@ -399,7 +524,9 @@ def test_enrich_dag_sample_and_seed_reach_enrich(pipeline):
     population = [pid for (pid,) in _rows(db, "SELECT photo_id FROM dataset_items")]
     expected = set(draw_sample(population, 12, 7))
     assert len(expected) == 12
-    assert {pid for (pid,) in _rows(db, "SELECT photo_id FROM flickr_sample_photos WHERE seed = 7")} == expected
+    assert {
+        pid for (pid,) in _rows(db, "SELECT photo_id FROM flickr_sample_photos WHERE seed = 7")
+    } == expected
     assert {pid for (pid,) in _rows(db, "SELECT photo_id FROM flickr_checks")} == expected
 
 
@@ -412,7 +539,10 @@ def test_validate_and_report_publishes_the_report(pipeline):
     report_dir = Path(run.xcom["report"]["report_dir"])
     assert report_dir.parent == pipeline["reports"] / "good"
     assert (report_dir / "report.html").is_file() and (report_dir / "summary.json").is_file()
-    stored = _rows(pipeline["dbs"]["dag"], "SELECT run_id, bool_and(success), count(*) FROM validation_results GROUP BY 1")
+    stored = _rows(
+        pipeline["dbs"]["dag"],
+        "SELECT run_id, bool_and(success), count(*) FROM validation_results GROUP BY 1",
+    )
     assert len(stored) == 1 and stored[0][0].startswith("airflow:") and stored[0][1] is True
 
 
@@ -424,5 +554,8 @@ def test_failed_critical_expectation_stops_the_report(pipeline):
     assert run.task_state("report") == "upstream_failed"
     assert not (pipeline["reports"] / "bad").exists()
     # The evidence is kept: the failing result is in the database for the next report to show.
-    assert _rows(pipeline["dbs"]["bad"], """SELECT column_name, unexpected_count FROM validation_results
-                                            WHERE critical AND NOT success""") == [("latitude", 1)]
+    assert _rows(
+        pipeline["dbs"]["bad"],
+        """SELECT column_name, unexpected_count FROM validation_results
+                                            WHERE critical AND NOT success""",
+    ) == [("latitude", 1)]

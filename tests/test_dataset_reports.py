@@ -29,8 +29,17 @@ def world(tmp_path_factory):
     specs = generate_manifests(yfcc.path, folder / "manifests", seed=SEED)
     con = connect(folder / "world.duckdb")
     ingest_yfcc(con, [yfcc.path], progress=False)
-    results = {spec.dataset: ingest_manifest(con, spec.format, dataset=spec.dataset, version=spec.version,
-                                             paths=list(spec.paths), **spec.options) for spec in specs}
+    results = {
+        spec.dataset: ingest_manifest(
+            con,
+            spec.format,
+            dataset=spec.dataset,
+            version=spec.version,
+            paths=list(spec.paths),
+            **spec.options,
+        )
+        for spec in specs
+    }
     yield con, {spec.dataset: spec.truth for spec in specs}, results
     con.close()
 
@@ -64,7 +73,11 @@ def test_summary(world):
     assert set(rows) == set(truth)
     for name, t in truth.items():
         row = rows[name]
-        assert (row["items"], row["photos"], row["auditable"]) == (t["items"], t["distinct_photos"], t["auditable"])
+        assert (row["items"], row["photos"], row["auditable"]) == (
+            t["items"],
+            t["distinct_photos"],
+            t["auditable"],
+        )
         if t["auditable"]:
             assert row["matched_photos"] == t["matched_photos"], name
             assert row["matched_share"] == pytest.approx(t["matched_share"], abs=1e-6)
@@ -78,10 +91,18 @@ def test_license_breakdown(world):
     for name, t in truth.items():
         if not t["auditable"]:
             continue
-        yfcc = {r["license_code"]: r["photos"] for r in rows if r["dataset"] == name and r["license_source"] == "yfcc100m"}
+        yfcc = {
+            r["license_code"]: r["photos"]
+            for r in rows
+            if r["dataset"] == name and r["license_source"] == "yfcc100m"
+        }
         expected = {_code(con, int(k)): v for k, v in t["licenses"].items()}
         assert yfcc == expected, name
-        declared = {r["license_code"]: r["photos"] for r in rows if r["dataset"] == name and r["license_source"] == "declared"}
+        declared = {
+            r["license_code"]: r["photos"]
+            for r in rows
+            if r["dataset"] == name and r["license_source"] == "declared"
+        }
         assert declared == {_code(con, int(k)): v for k, v in t["declared_licenses"].items()}, name
         shares = [r["share"] for r in rows if r["dataset"] == name and r["license_source"] == "yfcc100m"]
         assert sum(shares) == pytest.approx(1.0)
@@ -121,7 +142,9 @@ def test_overlap_matrix(world):
     assert len(cells) == len(auditable) ** 2
     for name in auditable:
         assert cells[(name, name)] == truth[name]["distinct_photos"]
-    shares = {(r["dataset_a"], r["dataset_b"]): r["share_of_smaller"] for r in report(con, "datasets_overlap")}
+    shares = {
+        (r["dataset_a"], r["dataset_b"]): r["share_of_smaller"] for r in report(con, "datasets_overlap")
+    }
     for a, b in combinations(auditable, 2):
         expected = truth[a]["overlaps"].get(f"{a}|{b}", 0)
         assert cells[(a, b)] == cells[(b, a)] == expected, (a, b)
@@ -133,7 +156,11 @@ def test_overlap_matrix(world):
 def test_license_mismatches(world):
     con, truth, _ = world
     rows = report(con, "datasets_license_mismatches")
-    assert sum(r["photos"] for r in rows if r["dataset"] == "ffhq") == truth["ffhq"]["declared_license_mismatches"] > 0
+    assert (
+        sum(r["photos"] for r in rows if r["dataset"] == "ffhq")
+        == truth["ffhq"]["declared_license_mismatches"]
+        > 0
+    )
     assert {r["dataset"] for r in rows} == {"ffhq"}
 
 
@@ -150,7 +177,8 @@ def test_unauditable_and_concentration(world):
     con, truth, _ = world
     unauditable = report(con, "datasets_unauditable")
     assert [(r["dataset"], r["items"], r["items_without_photo_id"]) for r in unauditable] == [
-        ("fairface", truth["fairface"]["items"], truth["fairface"]["items"])]
+        ("fairface", truth["fairface"]["items"], truth["fairface"]["items"])
+    ]
     concentration = {r["dataset"]: r for r in report(con, "datasets_uploader_concentration")}
     for name, t in truth.items():
         if t["auditable"]:

@@ -138,7 +138,9 @@ def test_dataset_version_flag_and_its_deprecated_alias(capsys):
 def test_the_top_level_version_flag_is_the_program_version(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["--version"])
-    assert exit_info.value.code == 0 and capsys.readouterr().out.strip().startswith(f"ccaudit {__version__} (")
+    assert exit_info.value.code == 0 and capsys.readouterr().out.strip().startswith(
+        f"ccaudit {__version__} ("
+    )
 
 
 def test_ci_runs_every_check():

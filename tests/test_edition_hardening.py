@@ -30,8 +30,14 @@ FAKE_NSID = "48600101146@N01"
 def cli(*argv: str, timeout: float = 120) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     env.pop("CCAUDIT_PSEUDONYM_KEY", None)
-    return subprocess.run([sys.executable, "-m", "pipelines.cli", *argv], capture_output=True, text=True,
-                          env=env, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def one_error_line(run: subprocess.CompletedProcess) -> str:
@@ -52,11 +58,19 @@ def copy_of_demo(demo_db, tmp_path) -> Path:  # noqa: F811
 
 # --- 10: concurrent publish-db into one folder ------------------------------------------------------
 
+
 def test_concurrent_publishers_all_succeed_with_unique_names(demo_db, tmp_path):  # noqa: F811
     base = tmp_path / "editions"
-    runs = [subprocess.Popen([sys.executable, "-m", "pipelines.cli", "--db", str(demo_db), "publish-db", "--out",
-                              str(base)], env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "pipelines.cli", "--db", str(demo_db), "publish-db", "--out", str(base)],
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
     results = [(run.wait(timeout=300), run.stderr.read()) for run in runs]
     for run in runs:
         run.stdout.close()
@@ -88,6 +102,7 @@ def test_latest_that_is_not_our_link_is_refused_before_anything_is_written(demo_
 
 
 # --- 11: the pseudonym key ---------------------------------------------------------------------------
+
 
 def _loop(path: Path) -> None:
     path.symlink_to(path.name + ".other")
@@ -131,7 +146,10 @@ def test_a_key_that_cannot_be_created_in_a_read_only_folder(copy_of_demo, tmp_pa
     try:
         for verb, out in (("report", tmp_path / "reports"), ("publish-db", tmp_path / "editions")):
             line = one_error_line(cli("--db", str(copy_of_demo), verb, "--out", str(out), timeout=60))
-            assert line.startswith("ccaudit: error: cannot create the pseudonym key file") and "CCAUDIT_PSEUDONYM_KEY" in line
+            assert (
+                line.startswith("ccaudit: error: cannot create the pseudonym key file")
+                and "CCAUDIT_PSEUDONYM_KEY" in line
+            )
             assert not out.exists()
     finally:
         subprocess.run(undo, check=True)
@@ -139,16 +157,20 @@ def test_a_key_that_cannot_be_created_in_a_read_only_folder(copy_of_demo, tmp_pa
 
 # --- 15: no NSID in any pseudonymous output ---------------------------------------------------------
 
+
 def _edition_texts(folder: Path) -> list[str]:
     """Everything a reader gets as text: Parquet strings, every comment and view SQL, the notes, and
     the Datasette metadata built from them."""
     from pipelines.publish.datasette import datasette_metadata
 
     con = duckdb.connect(str(folder / EDITION_FILE), read_only=True)
-    texts = [row[0] or "" for row in con.execute("""
+    texts = [
+        row[0] or ""
+        for row in con.execute("""
         SELECT comment FROM duckdb_tables() UNION ALL SELECT comment FROM duckdb_views() WHERE NOT internal
         UNION ALL SELECT sql FROM duckdb_views() WHERE NOT internal
-        UNION ALL SELECT comment FROM duckdb_columns()""").fetchall()]
+        UNION ALL SELECT comment FROM duckdb_columns()""").fetchall()
+    ]
     con.close()
     texts += [p.read_text() for p in folder.iterdir() if p.suffix in (".json", ".txt")]
     texts.append(json.dumps(datasette_metadata(folder), ensure_ascii=False))
@@ -160,8 +182,14 @@ def test_the_pseudonymous_edition_has_no_nsid_anywhere(demo_db, tmp_path):  # no
     pseudonymous edition and Datasette's metadata."""
     with connect(demo_db, read_only=True) as con:
         folder = publish_edition(con, tmp_path / "editions").folder
-        assert not find_description_leaks(" ".join(r[0] or "" for r in con.execute(
-            "SELECT comment FROM duckdb_columns() UNION ALL SELECT comment FROM duckdb_tables()").fetchall()))
+        assert not find_description_leaks(
+            " ".join(
+                r[0] or ""
+                for r in con.execute(
+                    "SELECT comment FROM duckdb_columns() UNION ALL SELECT comment FROM duckdb_tables()"
+                ).fetchall()
+            )
+        )
     leaks = [t for t in _edition_texts(folder) if find_description_leaks(t)]
     assert not leaks, leaks[:3]
 
@@ -192,15 +220,20 @@ def test_an_nsid_in_any_description_is_redacted(copy_of_demo, tmp_path, place):
 
 def test_an_nsid_in_a_view_definition_refuses_the_edition(copy_of_demo, tmp_path):
     with connect(copy_of_demo, migrate_schema=False) as con:
-        con.execute(f"CREATE VIEW one_uploader AS SELECT photo_id FROM yfcc_photos WHERE owner_nsid = '{FAKE_NSID}'")
-    with (connect(copy_of_demo, read_only=True) as con,
-          pytest.raises(CcauditError, match=f"the SQL of view one_uploader contains '{FAKE_NSID}'")):
+        con.execute(
+            f"CREATE VIEW one_uploader AS SELECT photo_id FROM yfcc_photos WHERE owner_nsid = '{FAKE_NSID}'"
+        )
+    with (
+        connect(copy_of_demo, read_only=True) as con,
+        pytest.raises(CcauditError, match=f"the SQL of view one_uploader contains '{FAKE_NSID}'"),
+    ):
         publish_edition(con, tmp_path / "editions")
     assert not (tmp_path / "editions" / LATEST).exists()
     assert not [p for p in (tmp_path / "editions").iterdir()]  # nothing half written
 
 
 # --- 16: report on a database an older ccaudit wrote ---------------------------------------------------
+
 
 def _schema_tables() -> list[str]:
     con = duckdb.connect()
@@ -226,7 +259,11 @@ def test_report_refuses_a_database_without_any_table_of_todays_schema(copy_of_de
     with connect(copy_of_demo, migrate_schema=False) as con:
         con.execute(f'DROP TABLE "{table}" CASCADE')
     # Without the version table itself, the read-only open already refuses it (no version recorded).
-    with (pytest.raises(CcauditError, match=rf"older ccaudit .*(e\.g\. {table}\.|before schema versions were recorded)"),
-          connect(copy_of_demo, read_only=True) as con):
+    with (
+        pytest.raises(
+            CcauditError, match=rf"older ccaudit .*(e\.g\. {table}\.|before schema versions were recorded)"
+        ),
+        connect(copy_of_demo, read_only=True) as con,
+    ):
         publish_report(con, tmp_path / "out")
     assert not (tmp_path / "out").exists()

@@ -89,17 +89,34 @@ RECORDINGS = {
     "people.getInfo__ok__xml_non_pro.xml": ("flickr.people.getInfo", "ok", None),
     "people.getInfo__ok__xml_pro_account.xml": ("flickr.people.getInfo", "ok", None),
     "people.getInfo__fail_5__xml_user_deleted.xml": ("flickr.people.getInfo", "user_deleted", 5),
-    "photos.licenses.getInfo__ok__json_2012_http_cc_urls.json": ("flickr.photos.licenses.getInfo", "ok", None),
-    "photos.licenses.getInfo__ok__json_2015_https_cc_urls.json": ("flickr.photos.licenses.getInfo", "ok", None),
+    "photos.licenses.getInfo__ok__json_2012_http_cc_urls.json": (
+        "flickr.photos.licenses.getInfo",
+        "ok",
+        None,
+    ),
+    "photos.licenses.getInfo__ok__json_2015_https_cc_urls.json": (
+        "flickr.photos.licenses.getInfo",
+        "ok",
+        None,
+    ),
     "photos.licenses.getInfo__ok__xml_2023-11.xml": ("flickr.photos.licenses.getInfo", "ok", None),
     "photos.licenses.getInfo__ok__xml_2025-04_pre_cc4.xml": ("flickr.photos.licenses.getInfo", "ok", None),
     "photos.licenses.getInfo__ok__xml_2025-06_with_cc4.xml": ("flickr.photos.licenses.getInfo", "ok", None),
-    "photos.licenses.getLicenseHistory__ok__xml_changed.xml":
-        ("flickr.photos.licenses.getLicenseHistory", "ok", None),
-    "photos.licenses.getLicenseHistory__ok__xml_initial_only.xml":
-        ("flickr.photos.licenses.getLicenseHistory", "ok", None),
-    "photos.licenses.getLicenseHistory__fail_1__xml.xml":
-        ("flickr.photos.licenses.getLicenseHistory", "not_found", 1),
+    "photos.licenses.getLicenseHistory__ok__xml_changed.xml": (
+        "flickr.photos.licenses.getLicenseHistory",
+        "ok",
+        None,
+    ),
+    "photos.licenses.getLicenseHistory__ok__xml_initial_only.xml": (
+        "flickr.photos.licenses.getLicenseHistory",
+        "ok",
+        None,
+    ),
+    "photos.licenses.getLicenseHistory__fail_1__xml.xml": (
+        "flickr.photos.licenses.getLicenseHistory",
+        "not_found",
+        1,
+    ),
     "photos.getAllContexts__ok__xml_album.xml": ("flickr.photos.getAllContexts", "ok", None),
     "photos.getAllContexts__ok__xml_no_contexts.xml": ("flickr.photos.getAllContexts", "ok", None),
     "photos.getAllContexts__fail_1__xml_private_photo.xml": ("flickr.photos.getAllContexts", "not_found", 1),
@@ -151,7 +168,10 @@ def test_photo_fields_from_current_xml_recordings(server):
     usgov = _photo(server, "photos.getInfo__ok__xml_license8_usgov.xml")
     assert (usgov.photo_id, usgov.license_raw, usgov.license_id) == (32812033543, "8", 8)
     assert (usgov.owner_nsid, usgov.owner_username, usgov.owner_path_alias) == (
-        "30884892@N08", "U.S. Coast Guard", "coast_guard")
+        "30884892@N08",
+        "U.S. Coast Guard",
+        "coast_guard",
+    )
     assert usgov.is_public is True and usgov.media == "photo"
     assert usgov.posted_at == datetime(2017, 3, 24, 17, 27, 52)
     arr = _photo(server, "photos.getInfo__ok__xml_license0_empty_path_alias.xml", "2")
@@ -164,16 +184,18 @@ def test_photo_fields_from_current_xml_recordings(server):
 def test_photo_fields_from_old_json_recordings(server):
     old = _photo(server, "photos.getInfo__ok__json_2013_geotagged_with_notes.json")
     assert (old.photo_id, old.license_id, old.owner_nsid) == (8130464513, 0, "78733179@N04")
-    assert old.owner_path_alias is None           # JSON null
-    assert old.posted_at is None                  # owner-set "dateuploaded": "2013" is not a time
+    assert old.owner_path_alias is None  # JSON null
+    assert old.posted_at is None  # owner-set "dateuploaded": "2013" is not a time
     assert old.updated_at == datetime(2013, 9, 18, 14, 41, 1)
     assert old.title == "Hana" and old.is_public is True
 
 
 def test_person_fields(server):
-    for nsid, name in [("1", "people.getInfo__ok__xml_pro_account.xml"),
-                       ("2", "people.getInfo__ok__xml_location_set.xml"),
-                       ("3", "people.getInfo__ok__json_2012.json")]:
+    for nsid, name in [
+        ("1", "people.getInfo__ok__xml_pro_account.xml"),
+        ("2", "people.getInfo__ok__xml_location_set.xml"),
+        ("3", "people.getInfo__ok__json_2012.json"),
+    ]:
         server.add_person(nsid, load_recording(shared_path("flickr-api", name)))
     client = make_client(server)
     pro = client.person_info("1").value
@@ -195,50 +217,79 @@ def test_licenses_history_and_lookup(server):
     assert {lic.flickr_id: lic.name for lic in current}[4] == "CC BY 2.0"
     serve("flickr.photos.licenses.getInfo", "photos.licenses.getInfo__ok__json_2012_http_cc_urls.json")
     assert sorted(lic.license_id for lic in client.licenses().value) == list(range(9))
-    serve("flickr.photos.licenses.getLicenseHistory", "photos.licenses.getLicenseHistory__ok__xml_changed.xml")
+    serve(
+        "flickr.photos.licenses.getLicenseHistory", "photos.licenses.getLicenseHistory__ok__xml_changed.xml"
+    )
     history = client.license_history(54450311696).value
     assert [(c.old_license_id, c.new_license_id) for c in history] == [(0, 10), (10, 7)]
     assert history[0].changed_at == datetime(2025, 4, 14, 2, 34, 50)
-    serve("flickr.photos.licenses.getLicenseHistory",
-          "photos.licenses.getLicenseHistory__ok__xml_initial_only.xml")
+    serve(
+        "flickr.photos.licenses.getLicenseHistory",
+        "photos.licenses.getLicenseHistory__ok__xml_initial_only.xml",
+    )
     assert [(c.old_license_id, c.new_license_id) for c in client.license_history(1).value] == [(7, None)]
     serve("flickr.urls.lookupUser", "urls.lookupUser__ok__xml.xml")
     user = client.lookup_user("britishlibrary").value
     assert (user.nsid, user.username) == ("12403504@N02", "The British Library")
-    assert server.calls("flickr.urls.lookupUser")[0].params["url"] == "https://www.flickr.com/photos/britishlibrary/"
+    assert (
+        server.calls("flickr.urls.lookupUser")[0].params["url"]
+        == "https://www.flickr.com/photos/britishlibrary/"
+    )
 
 
 def test_xml_converter_follows_flickr_json_rules():
     rendered = xml_to_flickr_json(
         '<rsp stat="ok"><photo id="7" farm="5" license="4"><title>t</title><notes />'
         '<tags><tag raw="A" machine_tag="0">a</tag></tags><location latitude="1.5" accuracy="11" />'
-        '</photo></rsp>')
-    assert rendered == {"photo": {"id": "7", "farm": 5, "license": "4", "title": {"_content": "t"},
-                                  "notes": {"note": []},
-                                  "tags": {"tag": [{"raw": "A", "machine_tag": 0, "_content": "a"}]},
-                                  "location": {"latitude": 1.5, "accuracy": "11"}}, "stat": "ok"}
+        "</photo></rsp>"
+    )
+    assert rendered == {
+        "photo": {
+            "id": "7",
+            "farm": 5,
+            "license": "4",
+            "title": {"_content": "t"},
+            "notes": {"note": []},
+            "tags": {"tag": [{"raw": "A", "machine_tag": 0, "_content": "a"}]},
+            "location": {"latitude": 1.5, "accuracy": "11"},
+        },
+        "stat": "ok",
+    }
     assert xml_to_flickr_json('<rsp stat="fail"><err code="5" msg="User deleted" /></rsp>') == fail_body(
-        5, "User deleted")
+        5, "User deleted"
+    )
 
 
 # --- coercion of mixed JSON types (synthetic bodies) -----------------------------------------
 
-@pytest.mark.parametrize("license_value, expected", [("4", 4), (4, 4), (" 9 ", 9), (16, 16), ("0", 0),
-                                                     ("17", None), ("", None), (None, None)])
+
+@pytest.mark.parametrize(
+    "license_value, expected",
+    [("4", 4), (4, 4), (" 9 ", 9), (16, 16), ("0", 0), ("17", None), ("", None), (None, None)],
+)
 def test_license_types_are_coerced(license_value, expected):
     info = PhotoInfo.from_payload(photo_body(1, license=license_value))
     assert info.license_id == expected
 
 
-@pytest.mark.parametrize("value, expected", [(1, True), ("1", True), (0, False), ("0", False), (None, None),
-                                             ({"_content": "1"}, True)])
+@pytest.mark.parametrize(
+    "value, expected",
+    [(1, True), ("1", True), (0, False), ("0", False), (None, None), ({"_content": "1"}, True)],
+)
 def test_flags_are_coerced(value, expected):
     assert PhotoInfo.from_payload(photo_body(1, ispublic=value)).is_public is expected
 
 
-@pytest.mark.parametrize("value, expected", [("1281906139", datetime(2010, 8, 15, 21, 2, 19)),
-                                             (1281906139, datetime(2010, 8, 15, 21, 2, 19)),
-                                             ("2013", None), ("", None), ("soon", None)])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("1281906139", datetime(2010, 8, 15, 21, 2, 19)),
+        (1281906139, datetime(2010, 8, 15, 21, 2, 19)),
+        ("2013", None),
+        ("", None),
+        ("soon", None),
+    ],
+)
 def test_upload_dates_are_coerced(value, expected):
     assert PhotoInfo.from_payload(photo_body(1, dateuploaded=value)).posted_at == expected
 
@@ -282,15 +333,18 @@ def test_retries_stop_after_max_attempts(server):
     assert len(server.calls("flickr.photos.getInfo")) == 3
 
 
-@pytest.mark.parametrize("reply, status, code", [
-    (Reply(body=fail_body(1, "Photo not found")), "not_found", 1),
-    (Reply(body=fail_body(5, "User deleted")), "user_deleted", 5),
-    (Reply(body=fail_body(2, "Permission denied")), "error", 2),
-    (Reply(body=fail_body(99, "Insufficient permissions")), "error", 99),
-    (Reply(body={"stat": "fail", "code": "1", "message": "x"}), "not_found", 1),  # code as a string
-    (Reply(status=404, body="Not Found"), "error", None),
-    (Reply(status=400, body="oauth_problem=signature_invalid"), "error", None),
-])
+@pytest.mark.parametrize(
+    "reply, status, code",
+    [
+        (Reply(body=fail_body(1, "Photo not found")), "not_found", 1),
+        (Reply(body=fail_body(5, "User deleted")), "user_deleted", 5),
+        (Reply(body=fail_body(2, "Permission denied")), "error", 2),
+        (Reply(body=fail_body(99, "Insufficient permissions")), "error", 99),
+        (Reply(body={"stat": "fail", "code": "1", "message": "x"}), "not_found", 1),  # code as a string
+        (Reply(status=404, body="Not Found"), "error", None),
+        (Reply(status=400, body="oauth_problem=signature_invalid"), "error", None),
+    ],
+)
 def test_permanent_answers_are_not_retried(server, reply, status, code):
     server.add_faults("flickr.photos.getInfo", 42, reply)
     result = make_client(server).photo_info(42)
@@ -359,6 +413,7 @@ def test_retry_that_would_cross_the_deadline_is_not_started(server):
 
 # --- the key never leaks ----------------------------------------------------------------------
 
+
 def _unused_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -367,11 +422,12 @@ def _unused_port() -> int:
 
 def test_key_is_redacted_from_network_errors_and_logs(caplog):
     caplog.set_level(logging.DEBUG)
-    client = FlickrClient(KEY, f"http://127.0.0.1:{_unused_port()}/services/rest/", FAST_RATE,
-                          max_attempts=2, backoff_base=0.01)
+    client = FlickrClient(
+        KEY, f"http://127.0.0.1:{_unused_port()}/services/rest/", FAST_RATE, max_attempts=2, backoff_base=0.01
+    )
     result = client.photo_info(42)
     assert result.status == "error" and "ConnectionError" in result.message
-    assert "api_key=***" in result.message      # the URL was there, the key was not
+    assert "api_key=***" in result.message  # the URL was there, the key was not
     assert KEY not in result.message and KEY not in repr(result)
     assert KEY not in caplog.text and "retrying" in caplog.text
 
@@ -380,7 +436,7 @@ def test_key_is_redacted_from_urllib3_debug_log(server, caplog):
     caplog.set_level(logging.DEBUG)
     server.add_photo(42, photo_body(42))
     assert make_client(server).photo_info(42).ok
-    assert "GET /services/rest/?" in caplog.text   # urllib3 logs the request line with the query
+    assert "GET /services/rest/?" in caplog.text  # urllib3 logs the request line with the query
     assert KEY not in caplog.text
 
 
@@ -409,6 +465,7 @@ def test_missing_key_is_a_config_error():
 
 # --- the rate limit ---------------------------------------------------------------------------
 
+
 class FakeClock:
     def __init__(self) -> None:
         self.now = 1000.0
@@ -433,22 +490,22 @@ def test_bucket_never_exceeds_the_hourly_limit_fake_clock():
     times = []
     for i in range(9000):
         if i == 4000:
-            clock.sleep(600)        # idle: the bucket refills to its burst, no more
+            clock.sleep(600)  # idle: the bucket refills to its burst, no more
         bucket.acquire()
         times.append(clock.now)
     assert max_in_window(times, 3600) <= 3600
     for window in (1, 10, 60, 600):
         assert max_in_window(times, window) <= bucket.max_calls(window) + 1e-9
-    assert max_in_window(times, 1e-6) == 5           # the burst after the idle period...
-    assert max_in_window(times, 1.01) == 5 + 1       # ...then paced again
+    assert max_in_window(times, 1e-6) == 5  # the burst after the idle period...
+    assert max_in_window(times, 1.01) == 5 + 1  # ...then paced again
     first_hour = [t for t in times if t < 1000 + 3600]
-    assert len(first_hour) >= 0.95 * 3600            # the limit is used, not wasted
+    assert len(first_hour) >= 0.95 * 3600  # the limit is used, not wasted
 
 
 def test_bucket_starts_empty_and_respects_deadline():
     clock = FakeClock()
     bucket = TokenBucket(3600, burst=5, clock=clock, sleep=clock.sleep)
-    assert not bucket.acquire(deadline=clock.now + 0.5)   # first token after 3600/3595 s
+    assert not bucket.acquire(deadline=clock.now + 0.5)  # first token after 3600/3595 s
     assert clock.now == 1000.0 and bucket.acquired == 0
     assert bucket.acquire(deadline=clock.now + 2)
     assert 1.0 < clock.now - 1000.0 < 1.01
@@ -472,17 +529,18 @@ def test_real_time_rate_limit_per_second_window(server):
     started = time.monotonic()
     while time.monotonic() - started < 1.2:
         client.photo_info(42)
-    time.sleep(0.8)                 # idle: a burst builds up
+    time.sleep(0.8)  # idle: a burst builds up
     while time.monotonic() - started < 3.0:
         client.person_info("1@N01")
     times = [r.time for r in server.calls()]
-    jitter = 0.1                    # server-side arrival times vs token times (a loaded CI box)
+    jitter = 0.1  # server-side arrival times vs token times (a loaded CI box)
     assert max_in_window(times, 1.0) <= client.bucket.max_calls(1.0 + jitter)
     assert len(times) <= client.bucket.max_calls(times[-1] - started + jitter)
-    assert len(times) >= 0.9 * 10 * 2.2   # the limit is used: ~10/s while calling
+    assert len(times) >= 0.9 * 10 * 2.2  # the limit is used: ~10/s while calling
 
 
 # --- hostile answers (issue 13, items 3 and 5) ------------------------------------------------
+
 
 @pytest.mark.parametrize("echo", [str.upper, str.lower, str.swapcase, lambda k: k])
 def test_key_echoed_in_any_case_is_redacted_from_non_json_bodies(server, echo):
@@ -523,23 +581,33 @@ MALFORMED = {
 def test_malformed_ok_answer_is_an_error_result_not_an_exception(server, name):
     server.add_photo(42, MALFORMED[name])
     result = make_client(server).photo_info(42)
-    if result.ok:   # a shape the parser can read around (a missing part) is fine, as long as no crash
+    if result.ok:  # a shape the parser can read around (a missing part) is fine, as long as no crash
         assert result.value is not None
     else:
         assert result.status == "error" and result.message.startswith("malformed answer")
     assert len(server.calls("flickr.photos.getInfo")) == 1
 
 
-@pytest.mark.parametrize("method, body", [
-    ("person_info", {"stat": "ok", "person": "x"}),
-    ("licenses", {"stat": "ok", "licenses": {"license": ["x", 1]}}),
-    ("license_history", {"stat": "ok", "license_history": [7]}),
-    ("lookup_user", {"stat": "ok", "user": ["x"]}),
-])
+@pytest.mark.parametrize(
+    "method, body",
+    [
+        ("person_info", {"stat": "ok", "person": "x"}),
+        ("licenses", {"stat": "ok", "licenses": {"license": ["x", 1]}}),
+        ("license_history", {"stat": "ok", "license_history": [7]}),
+        ("lookup_user", {"stat": "ok", "user": ["x"]}),
+    ],
+)
 def test_every_typed_method_turns_a_malformed_answer_into_an_error(server, method, body):
-    server.set_body({"person_info": "flickr.people.getInfo", "licenses": "flickr.photos.licenses.getInfo",
-                     "license_history": "flickr.photos.licenses.getLicenseHistory",
-                     "lookup_user": "flickr.urls.lookupUser"}[method], None, body)
+    server.set_body(
+        {
+            "person_info": "flickr.people.getInfo",
+            "licenses": "flickr.photos.licenses.getInfo",
+            "license_history": "flickr.photos.licenses.getLicenseHistory",
+            "lookup_user": "flickr.urls.lookupUser",
+        }[method],
+        None,
+        body,
+    )
     client = make_client(server)
     result = getattr(client, method)(*(() if method == "licenses" else ("42",)))
     assert result.status == "error" and result.message.startswith("malformed answer")
@@ -553,14 +621,16 @@ def test_integers_outside_bigint_or_not_ascii_are_dropped(value):
 
 
 def test_huge_answer_is_refused_without_reading_it_all(server):
-    server.add_faults("flickr.photos.getInfo", 42, Reply(body=b'{"stat":"ok","photo":{"title":"' + b"x" * (20 << 20)))
+    server.add_faults(
+        "flickr.photos.getInfo", 42, Reply(body=b'{"stat":"ok","photo":{"title":"' + b"x" * (20 << 20))
+    )
     result = make_client(server).photo_info(42)
     assert result.status == "error" and "larger than 8 MB" in result.message
-    assert len(server.calls("flickr.photos.getInfo")) == 1      # not retried: it is not a passing fault
+    assert len(server.calls("flickr.photos.getInfo")) == 1  # not retried: it is not a passing fault
 
 
 def test_answer_dribbled_past_the_total_timeout_is_a_transient_error(server):
     server.add_photo(42, photo_body(42))
     server.add_faults("flickr.photos.getInfo", 42, Reply(body=b"x" * 400, action="dribble", delay=0.02))
     result = make_client(server, total_timeout=1.0, max_attempts=2).photo_info(42)
-    assert result.ok and result.attempts == 2    # the dribbled answer was given up, the retry answered
+    assert result.ok and result.attempts == 2  # the dribbled answer was given up, the retry answered

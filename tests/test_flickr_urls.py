@@ -38,7 +38,7 @@ def _b58(number: int) -> str:
 
 
 def _b58_decode(code: str) -> int:
-    return sum(BASE58_ALPHABET.index(ch) * 58 ** i for i, ch in enumerate(reversed(code)))
+    return sum(BASE58_ALPHABET.index(ch) * 58**i for i, ch in enumerate(reversed(code)))
 
 
 # The cases live in tests/data/flickr_links.json, shared with the Node test of the page's parser.
@@ -67,40 +67,88 @@ def test_a_link_inside_a_sentence(url, photo_id):
     assert [r.photo_id for r in refs] == [photo_id]
 
 
-@pytest.mark.parametrize("host", ["www.flickr.com", "flickr.com", "m.flickr.com", "secure.flickr.com",
-                                  "WWW.Flickr.COM"])
+@pytest.mark.parametrize(
+    "host", ["www.flickr.com", "flickr.com", "m.flickr.com", "secure.flickr.com", "WWW.Flickr.COM"]
+)
 @pytest.mark.parametrize("scheme", ["https://", "http://", ""])
-@pytest.mark.parametrize("owner, nsid", [("39019111@N00", True), ("coast_guard", False), ("Henri-Light", False)])
+@pytest.mark.parametrize(
+    "owner, nsid", [("39019111@N00", True), ("coast_guard", False), ("Henri-Light", False)]
+)
 def test_photo_pages_on_every_page_host(host, scheme, owner, nsid):
-    for tail in ("", "/", "/in/photostream/", "/sizes/o/", "/in/album-72157607317745768/", "/in/faves-1234@N00/"):
+    for tail in (
+        "",
+        "/",
+        "/in/photostream/",
+        "/sizes/o/",
+        "/in/album-72157607317745768/",
+        "/in/faves-1234@N00/",
+    ):
         ref = parse_flickr_url(f"{scheme}{host}/photos/{owner}/32812033543{tail}")
         assert (ref.kind, ref.photo_id, ref.owner, ref.owner_is_nsid) == ("photo", 32812033543, owner, nsid)
 
 
-@pytest.mark.parametrize("host", ["live.staticflickr.com", "farm1.staticflickr.com", "farm66.staticflickr.com",
-                                  "farm3.static.flickr.com", "static.flickr.com", "LIVE.STATICFLICKR.COM"])
-@pytest.mark.parametrize("suffix", ["", "_s", "_q", "_t", "_m", "_n", "_w", "_z", "_c", "_b", "_h", "_k", "_3k",
-                                    "_4k", "_5k", "_6k", "_o", "_o_d", "_b_d", "_k_d", "_d"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "live.staticflickr.com",
+        "farm1.staticflickr.com",
+        "farm66.staticflickr.com",
+        "farm3.static.flickr.com",
+        "static.flickr.com",
+        "LIVE.STATICFLICKR.COM",
+    ],
+)
+@pytest.mark.parametrize(
+    "suffix",
+    [
+        "",
+        "_s",
+        "_q",
+        "_t",
+        "_m",
+        "_n",
+        "_w",
+        "_z",
+        "_c",
+        "_b",
+        "_h",
+        "_k",
+        "_3k",
+        "_4k",
+        "_5k",
+        "_6k",
+        "_o",
+        "_o_d",
+        "_b_d",
+        "_k_d",
+        "_d",
+    ],
+)
 def test_every_size_and_download_suffix_on_every_file_host(host, suffix):
     assert parse_flickr_url(f"https://{host}/2903/32812033543_c1b3784192{suffix}.jpg").photo_id == 32812033543
 
 
-@pytest.mark.parametrize("name, photo_id", [
-    ("32812033543_c1b3784192_o_d.jpg", 32812033543),
-    ("32812033543_c1b3784192_b_d.jpg", 32812033543),
-    ("32812033543_c1b3784192_o.png", 32812033543),
-    ("32812033543_c1b3784192.jpg", 32812033543),
-    ("52868534222_346a41e5a9_o.mp4", 52868534222),
-    ("'32812033543_c1b3784192_k_d.jpeg'.", 32812033543),
-])
+@pytest.mark.parametrize(
+    "name, photo_id",
+    [
+        ("32812033543_c1b3784192_o_d.jpg", 32812033543),
+        ("32812033543_c1b3784192_b_d.jpg", 32812033543),
+        ("32812033543_c1b3784192_o.png", 32812033543),
+        ("32812033543_c1b3784192.jpg", 32812033543),
+        ("52868534222_346a41e5a9_o.mp4", 52868534222),
+        ("'32812033543_c1b3784192_k_d.jpeg'.", 32812033543),
+    ],
+)
 def test_download_button_file_names(name, photo_id):
     assert parse_file_name(name) == FlickrRef("photo", photo_id, None, False, "file")
     assert parse_flickr_url(name).photo_id == photo_id
     assert [r.photo_id for r in extract_flickr_refs(f"I found {name} in a dataset")] == [photo_id]
 
 
-@pytest.mark.parametrize("name", ["holiday.jpg", "2009_01.jpg", "IMG_1234.JPG", "32812033543_c1b3.jpg",
-                                  "32812033543_c1b3784192_o_d.exe"])
+@pytest.mark.parametrize(
+    "name",
+    ["holiday.jpg", "2009_01.jpg", "IMG_1234.JPG", "32812033543_c1b3.jpg", "32812033543_c1b3784192_o_d.exe"],
+)
 def test_other_file_names_are_errors_not_names(name):
     if name.endswith(".exe"):
         assert not looks_like_link(name)
@@ -179,18 +227,23 @@ def test_base58_known_values_and_round_trip():
         assert encode_base58(number) == _b58(number)
 
 
-@pytest.mark.parametrize("text, owner, nsid", [
-    ("39019111@N00", "39019111@N00", True),
-    ("brokentaco", "brokentaco", False),
-    ("https://www.flickr.com/people/brokentaco/", "brokentaco", False),
-    ("https://www.flickr.com/photos/39019111@N00/6255196340/", "39019111@N00", True),
-])
+@pytest.mark.parametrize(
+    "text, owner, nsid",
+    [
+        ("39019111@N00", "39019111@N00", True),
+        ("brokentaco", "brokentaco", False),
+        ("https://www.flickr.com/people/brokentaco/", "brokentaco", False),
+        ("https://www.flickr.com/photos/39019111@N00/6255196340/", "39019111@N00", True),
+    ],
+)
 def test_owner_refs(text, owner, nsid):
     ref = parse_owner_ref(text)
     assert (ref.owner, ref.owner_is_nsid) == (owner, nsid)
 
 
-@pytest.mark.parametrize("text", ["http://farm7.staticflickr.com/6116/6255196340_da26cf2c9e_z.jpg", "a b", "x%"])
+@pytest.mark.parametrize(
+    "text", ["http://farm7.staticflickr.com/6116/6255196340_da26cf2c9e_z.jpg", "a b", "x%"]
+)
 def test_owner_refs_refused(text):
     with pytest.raises(FlickrUrlError):
         parse_owner_ref(text)
@@ -206,15 +259,22 @@ def test_nsids_are_matched_whatever_the_case_and_stored_with_a_capital_n():
 
 # --- free text ----------------------------------------------------------------------------------
 
+
 def test_a_pasted_paragraph_gives_every_reference_in_order():
-    text = ("Source: https://www.flickr.com/photos/coast_guard/32812033543/ (CC BY 2.0), also flic.kr/p/2ouuqFT, "
-            "the file live.staticflickr.com/2903/32812033543_c1b3784192_w_d.jpg; uploader 12345678@N00 "
-            "(www.flickr.com/people/henri_light/), photo 5215831864. In 2009 I took 3 photos.")
+    text = (
+        "Source: https://www.flickr.com/photos/coast_guard/32812033543/ (CC BY 2.0), also flic.kr/p/2ouuqFT, "
+        "the file live.staticflickr.com/2903/32812033543_c1b3784192_w_d.jpg; uploader 12345678@N00 "
+        "(www.flickr.com/people/henri_light/), photo 5215831864. In 2009 I took 3 photos."
+    )
     refs = extract_flickr_refs(text)
     assert [(r.kind, r.photo_id, r.owner) for r in refs] == [
-        ("photo", 32812033543, "coast_guard"), ("photo", _b58_decode("2ouuqFT"), None),
-        ("photo", 32812033543, None), ("user", None, "12345678@N00"), ("user", None, "henri_light"),
-        ("photo", 5215831864, None)]
+        ("photo", 32812033543, "coast_guard"),
+        ("photo", _b58_decode("2ouuqFT"), None),
+        ("photo", 32812033543, None),
+        ("user", None, "12345678@N00"),
+        ("user", None, "henri_light"),
+        ("photo", 5215831864, None),
+    ]
 
 
 def test_bad_links_in_text_raise_or_are_skipped():
@@ -226,32 +286,50 @@ def test_bad_links_in_text_raise_or_are_skipped():
     assert [bool(r.error) for r in read] == [False, True, True]
 
 
-@pytest.mark.parametrize("text, name", [
-    ("henri_light", "henri_light"),
-    ("Henri Bergius", "Henri Bergius"),
-    ("  zoë.the wanderer42 ", "zoë.the wanderer42"),
-    ("henri.light", "henri.light"),
-    ("John 1984", "John 1984"),
-    ("anna+photo", "anna+photo"),
-])
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("henri_light", "henri_light"),
+        ("Henri Bergius", "Henri Bergius"),
+        ("  zoë.the wanderer42 ", "zoë.the wanderer42"),
+        ("henri.light", "henri.light"),
+        ("John 1984", "John 1984"),
+        ("anna+photo", "anna+photo"),
+    ],
+)
 def test_text_without_references_is_one_name(text, name):
     assert [(r.name, r.ref, r.error) for r in read_text(text)] == [(name, None, None)]
 
 
-@pytest.mark.parametrize("text", [
-    "live.staticflickr.com/2903/32812033543_c1b3784192_w_d.jpg",
-    "https://www.flickr.com/photos/henri_light/",
-    "12345678@N00", "5215831864", "105",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "live.staticflickr.com/2903/32812033543_c1b3784192_w_d.jpg",
+        "https://www.flickr.com/photos/henri_light/",
+        "12345678@N00",
+        "5215831864",
+        "105",
+    ],
+)
 def test_references_are_never_names(text):
     [item] = read_text(text)
     assert item.ref is not None and item.name is None
 
 
-@pytest.mark.parametrize("text", [
-    "example.com", "www.example.org", "flickr.com", "https://www.flickr.com/groups/x/", "holiday.jpg",
-    "user@example.com", "http:www.flickr.com/photos/x/1", "flic.kr/ps/ZVcni", "evil.com/photos/x/1/",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "example.com",
+        "www.example.org",
+        "flickr.com",
+        "https://www.flickr.com/groups/x/",
+        "holiday.jpg",
+        "user@example.com",
+        "http:www.flickr.com/photos/x/1",
+        "flic.kr/ps/ZVcni",
+        "evil.com/photos/x/1/",
+    ],
+)
 def test_link_like_input_that_does_not_parse_is_an_error_not_a_name(text):
     [item] = read_text(text)
     assert item.error and item.name is None and item.ref is None
@@ -264,13 +342,19 @@ def test_empty_and_control_characters():
     assert item.error and "control" in item.error
 
 
-@pytest.mark.parametrize("text, photo_id", [
-    ("<a href='https://www.flickr.com/photos/coast_guard/32812033543/'>source</a>", 32812033543),
-    ('<a href="https://flic.kr/p/2ouuqFT">flickr</a>', _b58_decode("2ouuqFT")),
-    ("source=flickr.com/photos/coast_guard/32812033543", 32812033543),
-    ("[[File:X.jpg|source:https://live.staticflickr.com/65535/53381630964_63d765ee92_o.jpg]]", 53381630964),
-    ("{{Flickr|url=www.flickr.com/photos/coast_guard/32812033543}}", 32812033543),
-])
+@pytest.mark.parametrize(
+    "text, photo_id",
+    [
+        ("<a href='https://www.flickr.com/photos/coast_guard/32812033543/'>source</a>", 32812033543),
+        ('<a href="https://flic.kr/p/2ouuqFT">flickr</a>', _b58_decode("2ouuqFT")),
+        ("source=flickr.com/photos/coast_guard/32812033543", 32812033543),
+        (
+            "[[File:X.jpg|source:https://live.staticflickr.com/65535/53381630964_63d765ee92_o.jpg]]",
+            53381630964,
+        ),
+        ("{{Flickr|url=www.flickr.com/photos/coast_guard/32812033543}}", 32812033543),
+    ],
+)
 def test_links_glued_to_markup_are_found(text, photo_id):
     assert [r.photo_id for r in extract_flickr_refs(text)] == [photo_id]
 

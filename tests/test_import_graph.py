@@ -98,7 +98,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_the_package_has_no_import_cycle():
     graph = import_graph()
-    assert len(graph) > 50 and graph["pipelines.cli"]   # the walk found the package and its imports
+    assert len(graph) > 50 and graph["pipelines.cli"]  # the walk found the package and its imports
     assert cycles(graph) == []
 
 
@@ -115,20 +115,32 @@ def test_the_stages_import_each_other_in_one_direction():
     for module, targets in graph.items():
         parts.setdefault(part(module), set()).update(part(t) for t in targets if part(t) != part(module))
     assert cycles(parts) == []
-    assert "pipelines.report" in parts["pipelines.publish"] and "pipelines.publish" not in parts["pipelines.report"]
+    assert (
+        "pipelines.report" in parts["pipelines.publish"]
+        and "pipelines.publish" not in parts["pipelines.report"]
+    )
 
 
-@pytest.mark.parametrize(("files", "expected"), [
-    # the shapes a cycle takes: top-level, hidden in a function, through a package's __init__, three long
-    ({"a.py": "from . import b\n", "b.py": "from .a import x\n"}, [["p.a", "p.b"]]),
-    ({"a.py": "import p.b\n", "b.py": "def f():\n    from .a import x\n"}, [["p.a", "p.b"]]),
-    ({"__init__.py": "from .a import x\n", "a.py": "from . import helper\n"}, [["p", "p.a"]]),
-    ({"a.py": "from .b import x\n", "b.py": "class C:\n    def f(self):\n        import p.c\n",
-      "c.py": "from ..p import a\n"}, [["p.a", "p.b", "p.c"]]),
-    # not cycles: a submodule imported from its package, two modules that share a third
-    ({"__init__.py": "from . import a\n", "a.py": "from . import b\n", "b.py": "x = 1\n"}, []),
-    ({"a.py": "from .c import x\n", "b.py": "from .c import y\n", "c.py": "import os\n"}, []),
-])
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        # the shapes a cycle takes: top-level, hidden in a function, through a package's __init__, three long
+        ({"a.py": "from . import b\n", "b.py": "from .a import x\n"}, [["p.a", "p.b"]]),
+        ({"a.py": "import p.b\n", "b.py": "def f():\n    from .a import x\n"}, [["p.a", "p.b"]]),
+        ({"__init__.py": "from .a import x\n", "a.py": "from . import helper\n"}, [["p", "p.a"]]),
+        (
+            {
+                "a.py": "from .b import x\n",
+                "b.py": "class C:\n    def f(self):\n        import p.c\n",
+                "c.py": "from ..p import a\n",
+            },
+            [["p.a", "p.b", "p.c"]],
+        ),
+        # not cycles: a submodule imported from its package, two modules that share a third
+        ({"__init__.py": "from . import a\n", "a.py": "from . import b\n", "b.py": "x = 1\n"}, []),
+        ({"a.py": "from .c import x\n", "b.py": "from .c import y\n", "c.py": "import os\n"}, []),
+    ],
+)
 def test_the_walk_finds_every_kind_of_cycle(tmp_path, files, expected):
     package = tmp_path / "p"
     package.mkdir()

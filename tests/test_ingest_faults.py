@@ -41,9 +41,13 @@ def snapshot(db_path: Path) -> tuple:
     """Content of the two data tables (order-independent), to compare databases."""
     con = duckdb.connect(str(db_path), read_only=True)
     try:
-        photos = con.execute("SELECT count(*), sum(hash(photo_id, source_file, source_line, title, license_id, "
-                             "taken_at, description)) FROM yfcc_photos").fetchone()
-        rejects = con.execute("SELECT count(*), sum(hash(source_file, line_no, reason)) FROM ingest_rejects").fetchone()
+        photos = con.execute(
+            "SELECT count(*), sum(hash(photo_id, source_file, source_line, title, license_id, "
+            "taken_at, description)) FROM yfcc_photos"
+        ).fetchone()
+        rejects = con.execute(
+            "SELECT count(*), sum(hash(source_file, line_no, reason)) FROM ingest_rejects"
+        ).fetchone()
     finally:
         con.close()
     return photos, rejects
@@ -85,11 +89,13 @@ def lines_of(path: Path) -> list[bytes]:
 
 # --- broken archives ----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("route", ["tools-spool", "tools-stream", "python-spool"])
 @pytest.mark.parametrize("suffix", sorted(COMPRESS))
 @pytest.mark.parametrize("damage", ["truncated", "corrupt-block"])
-def test_broken_archive_fails_and_keeps_data(loaded_db, sample, tmp_path, capsys, monkeypatch,
-                                             suffix, damage, route):
+def test_broken_archive_fails_and_keeps_data(
+    loaded_db, sample, tmp_path, capsys, monkeypatch, suffix, damage, route
+):
     """Decompressed by lbzip2/gzip/zstd or by Python; into a temporary file or through a FIFO."""
     if route.startswith("python"):
         monkeypatch.setenv("CCAUDIT_EXTERNAL_COMPRESSORS", "0")
@@ -100,7 +106,7 @@ def test_broken_archive_fails_and_keeps_data(loaded_db, sample, tmp_path, capsys
     if damage == "truncated":
         del blob[middle:]
     else:
-        blob[middle:middle + 64] = bytes(64)
+        blob[middle : middle + 64] = bytes(64)
     path = tmp_path / f"broken.tsv.{suffix}"
     path.write_bytes(bytes(blob))
     kind = {"gz": "gzip", "zst": "zstd"}.get(suffix, suffix)
@@ -109,20 +115,21 @@ def test_broken_archive_fails_and_keeps_data(loaded_db, sample, tmp_path, capsys
 
 # --- bad lines are counted rejects --------------------------------------------------------------
 
+
 def test_bad_lines_are_rejected_with_reason_and_line(con, tmp_path):
     from pipelines.ingest.yfcc import ingest_yfcc
 
     good = lines_of(REAL_23)
     fields = good[0].split(b"\t")
     bad = {
-        2: good[1].replace(b"SD450", b"SD\xff450"),                  # invalid UTF-8 bytes
-        3: good[2].replace(b"Sunlight", b"Sun%C3light"),             # %-escape -> invalid UTF-8
-        4: b"\t".join(fields[:-1]),                                  # 22 fields
-        5: b"\t".join(fields + [b"0"]),                              # 24 fields
-        6: b"",                                                      # empty line
-        7: b"\t".join([b"12ab"] + fields[1:]),                       # photo id not a number
+        2: good[1].replace(b"SD450", b"SD\xff450"),  # invalid UTF-8 bytes
+        3: good[2].replace(b"Sunlight", b"Sun%C3light"),  # %-escape -> invalid UTF-8
+        4: b"\t".join(fields[:-1]),  # 22 fields
+        5: b"\t".join(fields + [b"0"]),  # 24 fields
+        6: b"",  # empty line
+        7: b"\t".join([b"12ab"] + fields[1:]),  # photo id not a number
         8: b"\t".join(fields[:15] + [b"Some License", b"http://example.org/l"] + fields[17:]),
-        9: good[3].replace(b"Flip-Pal", b"Flip\x01Pal"),              # the reader's delimiter byte
+        9: good[3].replace(b"Flip-Pal", b"Flip\x01Pal"),  # the reader's delimiter byte
     }
     body = [good[0]] + [bad[n] for n in range(2, 10)] + [good[3].replace(b"10642543105", b"10642543106")]
     path = tmp_path / "bad.tsv"
@@ -142,7 +149,10 @@ def test_bad_lines_are_rejected_with_reason_and_line(con, tmp_path):
     }
     raw = dict(con.execute("SELECT line_no, raw_line FROM ingest_rejects").fetchall())
     assert raw[4] == bad[4].decode() and raw[8] == bad[8].decode() and raw[6] in (None, "")
-    assert con.execute("SELECT list(source_line ORDER BY source_line) FROM yfcc_photos").fetchone()[0] == [1, 10]
+    assert con.execute("SELECT list(source_line ORDER BY source_line) FROM yfcc_photos").fetchone()[0] == [
+        1,
+        10,
+    ]
 
 
 @pytest.mark.parametrize("layout_file, expected", [(REAL_25, 25)])
@@ -156,7 +166,9 @@ def test_24_and_26_fields_in_a_25_field_file(con, tmp_path, layout_file, expecte
     [result] = ingest_yfcc(con, [path], progress=False)
     assert (result.rows_loaded, result.rows_rejected) == (1, 2)
     assert con.execute("SELECT list(reason ORDER BY line_no) FROM ingest_rejects").fetchone()[0] == [
-        f"field_count: 24 fields (expected {expected})", f"field_count: 26 fields (expected {expected})"]
+        f"field_count: 24 fields (expected {expected})",
+        f"field_count: 26 fields (expected {expected})",
+    ]
 
 
 def test_a_2_mb_line_loads_and_an_over_long_line_is_rejected(con, tmp_path):
@@ -164,21 +176,30 @@ def test_a_2_mb_line_loads_and_an_over_long_line_is_rejected(con, tmp_path):
 
     good = lines_of(REAL_23)
     long_fields = good[1].split(b"\t")
-    long_fields[7] = b"a+" * (1 << 20)                   # description: 2 MiB encoded, 2 MiB decoded
+    long_fields[7] = b"a+" * (1 << 20)  # description: 2 MiB encoded, 2 MiB decoded
     huge_fields = good[2].split(b"\t")
     huge_fields[7] = b"b" * (MAX_LINE_SIZE + 10)
     path = tmp_path / "long.tsv"
     path.write_bytes(b"\n".join([good[0], b"\t".join(long_fields), b"\t".join(huge_fields), good[3]]) + b"\n")
     [result] = ingest_yfcc(con, [path], progress=False)
     assert (result.lines_read, result.rows_loaded, result.rows_rejected) == (4, 3, 1)
-    assert con.execute("SELECT length(description) FROM yfcc_photos WHERE photo_id = 343224206").fetchone()[0] == 2 << 20
+    assert (
+        con.execute("SELECT length(description) FROM yfcc_photos WHERE photo_id = 343224206").fetchone()[0]
+        == 2 << 20
+    )
     assert con.execute("SELECT line_no, reason FROM ingest_rejects").fetchall() == [
-        (3, f"parse: line longer than {LINE_LIMIT} bytes")]
+        (3, f"parse: line longer than {LINE_LIMIT} bytes")
+    ]
     # The reader dropped line 3 itself: the rows after it still carry their physical line.
-    assert con.execute("SELECT list(source_line ORDER BY source_line) FROM yfcc_photos").fetchone()[0] == [1, 2, 4]
+    assert con.execute("SELECT list(source_line ORDER BY source_line) FROM yfcc_photos").fetchone()[0] == [
+        1,
+        2,
+        4,
+    ]
 
 
 # --- line endings, empty and foreign files ------------------------------------------------------
+
 
 def test_crlf_file_loads_like_lf(tmp_path, sample, capsys):
     lf, crlf = tmp_path / "lf.tsv", tmp_path / "crlf.tsv"
@@ -189,9 +210,12 @@ def test_crlf_file_loads_like_lf(tmp_path, sample, capsys):
         db = tmp_path / f"{path.stem}.duckdb"
         assert cli(db, path, capsys=capsys)[0] == 0
         con = duckdb.connect(str(db), read_only=True)
-        values.append(con.execute(
-            "SELECT count(*), sum(hash(photo_id, source_line, title, description, user_tags, extension, is_video)), "
-            "count(*) FILTER (WHERE contains(extension, chr(13))) FROM yfcc_photos").fetchone())
+        values.append(
+            con.execute(
+                "SELECT count(*), sum(hash(photo_id, source_line, title, description, user_tags, extension, is_video)), "
+                "count(*) FILTER (WHERE contains(extension, chr(13))) FROM yfcc_photos"
+            ).fetchone()
+        )
         con.close()
     assert values[0] == values[1] and values[0][0] == 3_000 and values[0][2] == 0
 
@@ -204,18 +228,20 @@ def test_mixed_line_endings_fail_cleanly(loaded_db, tmp_path, sample, capsys):
     assert_fails_cleanly(loaded_db, path, capsys, "line endings")
 
 
-@pytest.mark.parametrize("payload", [b"", gzip.compress(b""), b"\n\n\n"], ids=["empty", "empty-gz", "blank-lines"])
+@pytest.mark.parametrize(
+    "payload", [b"", gzip.compress(b""), b"\n\n\n"], ids=["empty", "empty-gz", "blank-lines"]
+)
 def test_empty_file_is_a_clear_error(loaded_db, tmp_path, capsys, payload):
     path = tmp_path / "empty.tsv"
     path.write_bytes(payload)
     assert_fails_cleanly(loaded_db, path, capsys, "the file is empty")
 
 
-@pytest.mark.parametrize("payload", [
-    b"photo_id,url\n1,http://x\n2,http://y\n",
-    b'{"images": [{"id": 1}]}\n',
-    bytes(range(256)) * 40,
-], ids=["csv", "json", "binary"])
+@pytest.mark.parametrize(
+    "payload",
+    [b"photo_id,url\n1,http://x\n2,http://y\n", b'{"images": [{"id": 1}]}\n', bytes(range(256)) * 40],
+    ids=["csv", "json", "binary"],
+)
 def test_not_yfcc_is_a_clear_error(loaded_db, tmp_path, capsys, payload):
     path = tmp_path / "other.dat"
     path.write_bytes(payload)
@@ -237,14 +263,17 @@ def test_one_bad_file_in_a_batch_loads_none_of_it(loaded_db, tmp_path, capsys):
     assert snapshot(loaded_db) == before
     con = duckdb.connect(str(loaded_db), read_only=True)
     try:  # the audit trail says what failed; no 'loaded' row for either file of the batch
-        runs = con.execute("SELECT source_file, status FROM ingest_runs WHERE source_file <> ?",
-                           [str(shared_path("yfcc100m", REAL_23).resolve())]).fetchall()
+        runs = con.execute(
+            "SELECT source_file, status FROM ingest_runs WHERE source_file <> ?",
+            [str(shared_path("yfcc100m", REAL_23).resolve())],
+        ).fetchall()
     finally:
         con.close()
     assert runs == [(str(broken.resolve()), runs[0][1])] and runs[0][1].startswith("failed: ")
 
 
 # --- permissions --------------------------------------------------------------------------------
+
 
 def _without_root_powers() -> list[str]:
     """Command prefix under which folder permissions apply (root ignores them unless it drops its
@@ -261,11 +290,25 @@ def test_unwritable_database_folder_is_a_clear_error(tmp_path):
     folder.mkdir()
     folder.chmod(0o555)
     try:
-        run = subprocess.run([*_without_root_powers(), sys.executable, "-m", "pipelines.cli", "ingest", "yfcc",
-                              "--quiet", "--db", str(folder / "ccaudit.duckdb"),
-                              str(shared_path("yfcc100m", REAL_25))],
-                             capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
-                             timeout=120, check=False)
+        run = subprocess.run(
+            [
+                *_without_root_powers(),
+                sys.executable,
+                "-m",
+                "pipelines.cli",
+                "ingest",
+                "yfcc",
+                "--quiet",
+                "--db",
+                str(folder / "ccaudit.duckdb"),
+                str(shared_path("yfcc100m", REAL_25)),
+            ],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            timeout=120,
+            check=False,
+        )
         err = run.stderr.strip().splitlines()
         assert run.returncode == 2, run.stderr
         assert len(err) == 1 and err[0].startswith("ccaudit: error: ") and str(folder) in err[0], run.stderr
@@ -286,9 +329,22 @@ def _alive(pid: int) -> bool:
 
 
 def _ingest_process(db: Path, *paths: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "pipelines.cli", "ingest", "yfcc", "--quiet", "--db", str(db),
-                             *map(str, paths)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pipelines.cli",
+            "ingest",
+            "yfcc",
+            "--quiet",
+            "--db",
+            str(db),
+            *map(str, paths),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
 
 
 @pytest.mark.slow
@@ -316,7 +372,9 @@ def test_kill_9_mid_ingest_then_rerun_equals_a_clean_run(tmp_path):
         time.sleep(0.1)
     assert not any(_alive(pid) for pid in helpers), f"decompressor outlived kill -9 (seed {seed})"
     after_kill = snapshot(killed_db)
-    assert after_kill in (before, snapshot(clean_db)), f"partial load visible after kill at {delay:.2f}s (seed {seed})"
+    assert after_kill in (before, snapshot(clean_db)), (
+        f"partial load visible after kill at {delay:.2f}s (seed {seed})"
+    )
     rerun = _ingest_process(killed_db, big)
     assert rerun.wait(timeout=300) == 0, rerun.stderr.read()
     assert snapshot(killed_db) == snapshot(clean_db), f"seed {seed}, killed at {delay:.2f}s"
@@ -337,14 +395,14 @@ def _lines_of_every_length(sample: bytes) -> tuple[bytes, dict[int, int]]:
     good = sample.splitlines()
     body, odd = [], {}
     for index, length in enumerate(LINE_LENGTHS):
-        body.extend(good[index * 3:index * 3 + 3])
+        body.extend(good[index * 3 : index * 3 + 3])
         fields = good[1000 + index].split(b"\t")
         pad = length - (len(b"\t".join(fields)) - len(fields[9]))
         if pad > 0:
-            fields[9] = b"a" * pad                  # description, a valid field of any length
+            fields[9] = b"a" * pad  # description, a valid field of any length
             line = b"\t".join(fields)
         else:
-            line = b"x" * length                    # too short to be a record
+            line = b"x" * length  # too short to be a record
         assert len(line) == length
         body.append(line)
         if length > LINE_LIMIT or pad <= 0:
@@ -370,9 +428,27 @@ def test_lines_of_1_byte_to_64_mb_are_all_accounted_for(tmp_path, sample, route,
     db = tmp_path / "db.duckdb"
     if route == "stdin":
         with open(path, "rb") as stdin:
-            run = subprocess.run([sys.executable, "-m", "pipelines.cli", "ingest", "yfcc", "--quiet", "--db", str(db),
-                                  "--stdin-name", "lengths", "-"], stdin=stdin, capture_output=True, text=True,
-                                 env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=600, check=False)
+            run = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pipelines.cli",
+                    "ingest",
+                    "yfcc",
+                    "--quiet",
+                    "--db",
+                    str(db),
+                    "--stdin-name",
+                    "lengths",
+                    "-",
+                ],
+                stdin=stdin,
+                capture_output=True,
+                text=True,
+                env={**os.environ, "PYTHONPATH": str(REPO)},
+                timeout=600,
+                check=False,
+            )
         assert run.returncode == 0, run.stderr
         source = "lengths"
     else:
@@ -381,8 +457,9 @@ def test_lines_of_1_byte_to_64_mb_are_all_accounted_for(tmp_path, sample, route,
         source = str(path.resolve())
     con = duckdb.connect(str(db), read_only=True)
     try:
-        run_row = con.execute("SELECT lines_read, rows_loaded, rows_rejected FROM ingest_runs "
-                              "WHERE source_file = ?", [source]).fetchone()
+        run_row = con.execute(
+            "SELECT lines_read, rows_loaded, rows_rejected FROM ingest_runs WHERE source_file = ?", [source]
+        ).fetchone()
         rejects = dict(con.execute("SELECT line_no, reason FROM ingest_rejects").fetchall())
         loaded = con.execute("SELECT list(source_line ORDER BY source_line) FROM yfcc_photos").fetchone()[0]
         long_raw = con.execute("SELECT max(length(raw_line)) FROM ingest_rejects").fetchone()[0]
@@ -392,10 +469,13 @@ def test_lines_of_1_byte_to_64_mb_are_all_accounted_for(tmp_path, sample, route,
     assert run_row == (lines, lines - len(odd), len(odd))
     assert set(rejects) == set(odd)
     for line_no, length in odd.items():
-        expected = (f"parse: line longer than {LINE_LIMIT} bytes" if length > LINE_LIMIT
-                    else "field_count: 1 fields (expected 25)")
+        expected = (
+            f"parse: line longer than {LINE_LIMIT} bytes"
+            if length > LINE_LIMIT
+            else "field_count: 1 fields (expected 25)"
+        )
         assert rejects[line_no] == expected, (line_no, length)
-    assert loaded == [n for n in range(1, lines + 1) if n not in odd]   # every other line, on its own line
+    assert loaded == [n for n in range(1, lines + 1) if n not in odd]  # every other line, on its own line
     assert long_raw <= 10_000
 
 
@@ -411,7 +491,7 @@ def test_line_guard_matches_a_plain_split_for_any_chunking():
         guard, out, pos = LineGuard(limit), [], 0
         while pos < len(data):
             size = rng.randint(1, limit)
-            out.append(guard.feed(data[pos:pos + size]))
+            out.append(guard.feed(data[pos : pos + size]))
             pos += size
         out.append(guard.finish())
         lines = data.split(b"\n")
@@ -419,16 +499,23 @@ def test_line_guard_matches_a_plain_split_for_any_chunking():
             lines.pop()
         expected = [(n, len(line), line) for n, line in enumerate(lines, 1) if len(line) > limit]
         assert guard.lines == len(lines) and guard.long_lines == expected
-        assert b"".join(out) == b"\n".join(LONG_LINE_PLACEHOLDER if len(line) > limit else line for line in lines) + (
-            b"\n" if data.endswith(b"\n") else b"")
+        assert b"".join(out) == b"\n".join(
+            LONG_LINE_PLACEHOLDER if len(line) > limit else line for line in lines
+        ) + (b"\n" if data.endswith(b"\n") else b"")
 
 
 # --- pipes: `-`, FIFOs, /dev/stdin, <(...) (hardening issue, item 11) ---------------------------
 
+
 def _cli_process(db: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipelines.cli", "ingest", "yfcc", "--quiet", "--db", str(db), *args],
-                          capture_output=True, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=300,
-                          check=False, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "ingest", "yfcc", "--quiet", "--db", str(db), *args],
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=300,
+        check=False,
+        **kwargs,
+    )
 
 
 @pytest.mark.parametrize("kind", ["plain", "bz2", "gz", "zst"])
@@ -443,7 +530,9 @@ def test_stdin_pipe_loads_like_the_file(tmp_path, sample, kind):
     con = duckdb.connect(str(pipe_db), read_only=True)
     try:
         assert con.execute("SELECT DISTINCT source_file FROM yfcc_photos").fetchall() == [("stdin",)]
-        lines, loaded, rejected = con.execute("SELECT lines_read, rows_loaded, rows_rejected FROM ingest_runs").fetchone()
+        lines, loaded, rejected = con.execute(
+            "SELECT lines_read, rows_loaded, rows_rejected FROM ingest_runs"
+        ).fetchone()
     finally:
         con.close()
     assert lines == sample.count(b"\n") == loaded + rejected
@@ -457,9 +546,22 @@ def test_fifo_and_process_substitution_are_read(tmp_path, sample):
     fifo = tmp_path / "input.fifo"
     os.mkfifo(fifo)
     writer = subprocess.Popen(["sh", "-c", 'cat > "$0"', str(fifo)], stdin=subprocess.PIPE)
-    reader = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "ingest", "yfcc", "--quiet",
-                               "--db", str(tmp_path / "db.duckdb"), str(fifo)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(REPO)})
+    reader = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pipelines.cli",
+            "ingest",
+            "yfcc",
+            "--quiet",
+            "--db",
+            str(tmp_path / "db.duckdb"),
+            str(fifo),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     writer.communicate(COMPRESS["bz2"](sample), timeout=120)
     out, err = reader.communicate(timeout=300)
     assert reader.returncode == 0, err
@@ -468,19 +570,34 @@ def test_fifo_and_process_substitution_are_read(tmp_path, sample):
         return
     plain = tmp_path / "plain.tsv"
     plain.write_bytes(sample)
-    run = subprocess.run(["bash", "-c", '"$0" -m pipelines.cli ingest yfcc --quiet --db "$1" <(cat "$2")',
-                          sys.executable, str(tmp_path / "subst.duckdb"), str(plain)],
-                         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
-                         timeout=300, check=False, cwd=REPO)
+    run = subprocess.run(
+        [
+            "bash",
+            "-c",
+            '"$0" -m pipelines.cli ingest yfcc --quiet --db "$1" <(cat "$2")',
+            sys.executable,
+            str(tmp_path / "subst.duckdb"),
+            str(plain),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=300,
+        check=False,
+        cwd=REPO,
+    )
     assert run.returncode == 0, run.stderr
     assert expected in run.stdout  # bash hands over /dev/fd/N, a pipe
 
 
-@pytest.mark.parametrize("payload, match", [
-    (b"", "empty"),
-    (b"\x00\x01binary junk\n" * 10, "not a YFCC100M metadata file"),
-    (b"BZh91AY&SY" + b"\x00" * 40, "corrupt or truncated bz2 archive"),
-])
+@pytest.mark.parametrize(
+    "payload, match",
+    [
+        (b"", "empty"),
+        (b"\x00\x01binary junk\n" * 10, "not a YFCC100M metadata file"),
+        (b"BZh91AY&SY" + b"\x00" * 40, "corrupt or truncated bz2 archive"),
+    ],
+)
 def test_bad_stdin_is_a_one_line_error(tmp_path, payload, match):
     run = _cli_process(tmp_path / "db.duckdb", "-", input=payload)
     err = run.stderr.decode().strip().splitlines()

@@ -24,14 +24,38 @@ from pipelines.synth.yfcc import generate_yfcc
 from tests.conftest import shared_path
 
 REAL_23 = "yfcc100m_dataset_23field_Intelligent-Travel-Manager_test_filtering_bigbox.tsv"
-NAMES = ["photoid", "uid", "unickname", "datetaken", "dateuploaded", "capturedevice", "title", "description",
-         "usertags", "machinetags", "longitude", "latitude", "accuracy", "pageurl", "downloadurl", "licensename",
-         "licenseurl", "serverid", "farmid", "secret", "secretoriginal", "ext", "marker"]
+NAMES = [
+    "photoid",
+    "uid",
+    "unickname",
+    "datetaken",
+    "dateuploaded",
+    "capturedevice",
+    "title",
+    "description",
+    "usertags",
+    "machinetags",
+    "longitude",
+    "latitude",
+    "accuracy",
+    "pageurl",
+    "downloadurl",
+    "licensename",
+    "licenseurl",
+    "serverid",
+    "farmid",
+    "secret",
+    "secretoriginal",
+    "ext",
+    "marker",
+]
 TEXT = ("unickname", "capturedevice", "title", "description", "usertags", "machinetags")
-COMPARED = ("photo_id, owner_nsid, owner_nickname, taken_at, taken_at_flag, uploaded_at, capture_device, title, "
-            "description, replace(user_tags, '%2C', ','), replace(machine_tags, '%2C', ','), longitude, latitude, "
-            "accuracy, page_url, download_url, license_id, server_id, farm_id, secret, secret_original, extension, "
-            "is_video")
+COMPARED = (
+    "photo_id, owner_nsid, owner_nickname, taken_at, taken_at_flag, uploaded_at, capture_device, title, "
+    "description, replace(user_tags, '%2C', ','), replace(machine_tags, '%2C', ','), longitude, latitude, "
+    "accuracy, page_url, download_url, license_id, server_id, farm_id, secret, secret_original, extension, "
+    "is_video"
+)
 
 
 def yfcc_hash(url: str) -> str:
@@ -96,19 +120,28 @@ def tsv_rejects(tsv_db: Path, tsv: Path, locate, skip: str = "") -> list[tuple]:
 
 
 def decoded(record: dict) -> dict:
-    return {k: unquote_plus(v) if k in TEXT and k not in ("usertags", "machinetags") else
-            ",".join(unquote_plus(t) for t in v.split(",")) if k in TEXT and v else v for k, v in record.items()}
+    return {
+        k: unquote_plus(v)
+        if k in TEXT and k not in ("usertags", "machinetags")
+        else ",".join(unquote_plus(t) for t in v.split(","))
+        if k in TEXT and v
+        else v
+        for k, v in record.items()
+    }
 
 
 # --- the writers: not ccaudit ----------------------------------------------------------------------
+
 
 def write_sqlite(path: Path, records: list[dict]) -> None:
     con = sqlite3.connect(path)
     types = {"photoid": "INTEGER", "longitude": "REAL", "latitude": "REAL", "accuracy": "INTEGER"}
     declared = ", ".join(f"{n} {types.get(n, 'TEXT')}" for n in NAMES)
     con.execute(f"CREATE TABLE yfcc100m_dataset ({declared})")
-    con.executemany(f"INSERT INTO yfcc100m_dataset VALUES ({', '.join('?' * len(NAMES))})",
-                    [[record[n] if record[n] != "" or n not in types else None for n in NAMES] for record in records])
+    con.executemany(
+        f"INSERT INTO yfcc100m_dataset VALUES ({', '.join('?' * len(NAMES))})",
+        [[record[n] if record[n] != "" or n not in types else None for n in NAMES] for record in records],
+    )
     con.commit()
     con.close()
 
@@ -150,6 +183,7 @@ def write_parquet(path: Path, records: list[dict]) -> None:
 
 # --- same rows, every form -----------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def tsv_db(known, tmp_path_factory) -> Path:
     db = tmp_path_factory.mktemp("tsvdb") / "tsv.duckdb"
@@ -165,18 +199,22 @@ def test_each_form_ingests_to_the_same_photos_as_the_tsv(known, tsv_db, tmp_path
     if form == "sqlite":
         path = tmp_path / "yfcc100m_dataset.sql"
         write_sqlite(path, records)
+
         def locate(line):
             return str(path.resolve()), line
     elif form == "parquet":
         path = tmp_path / "subset.parquet"
         write_parquet(path, records)
+
         def locate(line):
             return str(path.resolve()), line
     else:
         path = tmp_path / "shards"
         where = write_shards(path, records)
+
         def locate(line):
             return where[line - 1]
+
     db = tmp_path / "form.duckdb"
     out = ingest(db, path, capsys=capsys)
     assert photos(db) == photos(tsv_db)
@@ -189,25 +227,33 @@ def test_each_form_ingests_to_the_same_photos_as_the_tsv(known, tsv_db, tmp_path
             first = reason.rsplit(" also in ", 1)[1]
             reason = reason.replace(first, "{first}")
         got.append((source, line, reason))
-    expected = [(s, n, r.rsplit(" also in ", 1)[0] + " also in {first}" if r.startswith("duplicate") else r)
-                for s, n, r in expected]
+    expected = [
+        (s, n, r.rsplit(" also in ", 1)[0] + " also in {first}" if r.startswith("duplicate") else r)
+        for s, n, r in expected
+    ]
     assert sorted(got) == expected
     assert any(("plain text" if encoding == "decoded" else "URL-encoded text") in line for line in out), out
 
 
 def test_the_sqlite_rowid_is_the_locator_and_invalid_utf8_is_a_reject(tmp_path, capsys):
-    good = dict(zip(NAMES, shared_path("yfcc100m", REAL_23).read_text().splitlines()[0].split("\t"), strict=False))
+    good = dict(
+        zip(NAMES, shared_path("yfcc100m", REAL_23).read_text().splitlines()[0].split("\t"), strict=False)
+    )
     path = tmp_path / "db.sql"
     write_sqlite(path, [good])
     con = sqlite3.connect(path)
     second = dict(good, photoid="7088066")
     con.execute("DELETE FROM yfcc100m_dataset")  # rowids 10 and 20, not 1 and 2
-    con.execute(f"INSERT INTO yfcc100m_dataset (rowid, {', '.join(NAMES)}) VALUES (10, {', '.join('?' * len(NAMES))})",
-                [good[n] for n in NAMES])
+    con.execute(
+        f"INSERT INTO yfcc100m_dataset (rowid, {', '.join(NAMES)}) VALUES (10, {', '.join('?' * len(NAMES))})",
+        [good[n] for n in NAMES],
+    )
     values = [second[n] for n in NAMES]
     values[NAMES.index("title")] = b"Gn\xffme"  # a BLOB of invalid UTF-8 where text should be
-    con.execute(f"INSERT INTO yfcc100m_dataset (rowid, {', '.join(NAMES)}) VALUES (20, {', '.join('?' * len(NAMES))})",
-                values)
+    con.execute(
+        f"INSERT INTO yfcc100m_dataset (rowid, {', '.join(NAMES)}) VALUES (20, {', '.join('?' * len(NAMES))})",
+        values,
+    )
     con.commit()
     con.close()
     db = tmp_path / "x.duckdb"
@@ -215,8 +261,9 @@ def test_the_sqlite_rowid_is_the_locator_and_invalid_utf8_is_a_reject(tmp_path, 
     assert rejects(db) == [(str(path.resolve()), 20, "encoding: invalid UTF-8")]
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT photo_id, source_line FROM yfcc_photos").fetchall() == [(7088065, 10)]
-    assert con.execute("SELECT lines_read, rows_loaded, rows_rejected, layout FROM ingest_runs").fetchall() == [
-        (2, 1, 1, "sqlite")]
+    assert con.execute(
+        "SELECT lines_read, rows_loaded, rows_rejected, layout FROM ingest_runs"
+    ).fetchall() == [(2, 1, 1, "sqlite")]
     con.close()
 
 
@@ -248,6 +295,7 @@ def test_a_glob_of_shards_is_accepted(known, tmp_path, capsys):
 
 # --- hostile forms: one-line errors, nothing loaded -------------------------------------------------
 
+
 def one_line_error(db: Path, path: Path, capsys) -> str:
     code = main(["ingest", "yfcc", "--quiet", "--db", str(db), str(path)])
     err = capsys.readouterr().err.strip().splitlines()
@@ -270,21 +318,38 @@ def test_a_truncated_shard_fails_the_whole_folder(known, tmp_path, capsys):
 def test_json_lines_that_are_not_objects_are_rejects_with_their_line(known, tmp_path, capsys):
     record = json.dumps(dict(known["records"][0], key="x"))
     path = tmp_path / "subset.jsonl"
-    path.write_text("\n".join([record, "[1, 2]", '{"photoid": 1', "", json.dumps(known["records"][1])]) + "\n")
+    path.write_text(
+        "\n".join([record, "[1, 2]", '{"photoid": 1', "", json.dumps(known["records"][1])]) + "\n"
+    )
     db = tmp_path / "db.duckdb"
     ingest(db, path, capsys=capsys)
     assert [(line, reason) for _, line, reason in rejects(db)] == [
-        (2, "json: not a JSON object"), (3, "json: not a JSON object"), (4, "json: empty line")]
+        (2, "json: not a JSON object"),
+        (3, "json: not a JSON object"),
+        (4, "json: empty line"),
+    ]
 
 
-@pytest.mark.parametrize("case", ["sqlite-no-table", "sqlite-no-columns", "parquet-no-columns", "jsonl-no-columns",
-                                  "damaged-sqlite", "damaged-parquet"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "sqlite-no-table",
+        "sqlite-no-columns",
+        "parquet-no-columns",
+        "jsonl-no-columns",
+        "damaged-sqlite",
+        "damaged-parquet",
+    ],
+)
 def test_foreign_or_damaged_containers_are_one_line_errors(tmp_path, capsys, case):
     path = tmp_path / "input"
     if case.startswith("sqlite"):
         con = sqlite3.connect(path)
-        con.execute("CREATE TABLE photos (id INTEGER)" if case == "sqlite-no-table" else
-                    "CREATE TABLE yfcc100m_dataset (photoid INTEGER, title TEXT)")
+        con.execute(
+            "CREATE TABLE photos (id INTEGER)"
+            if case == "sqlite-no-table"
+            else "CREATE TABLE yfcc100m_dataset (photoid INTEGER, title TEXT)"
+        )
         con.commit()
         con.close()
         expected = "yfcc100m_dataset" if case == "sqlite-no-table" else "has no column uid"
@@ -296,9 +361,20 @@ def test_foreign_or_damaged_containers_are_one_line_errors(tmp_path, capsys, cas
         expected = "not a YFCC100M metadata file"
     elif case == "damaged-sqlite":
         good = tmp_path / "good.sql"
-        write_sqlite(good, [dict(zip(NAMES, shared_path("yfcc100m", REAL_23).read_text().splitlines()[0].split("\t"), strict=False))])
+        write_sqlite(
+            good,
+            [
+                dict(
+                    zip(
+                        NAMES,
+                        shared_path("yfcc100m", REAL_23).read_text().splitlines()[0].split("\t"),
+                        strict=False,
+                    )
+                )
+            ],
+        )
         blob = bytearray(good.read_bytes())
-        blob[100:len(blob)] = b"\x00" * (len(blob) - 100)
+        blob[100 : len(blob)] = b"\x00" * (len(blob) - 100)
         path.write_bytes(bytes(blob))
         expected = "input"
     else:
@@ -311,6 +387,7 @@ def test_foreign_or_damaged_containers_are_one_line_errors(tmp_path, capsys, cas
 
 # --- generate yfcc --format: the same ground truth in every form ----------------------------------
 
+
 @pytest.mark.parametrize("form", ["sqlite", "jsonl-shards", "parquet"])
 def test_generated_forms_hold_the_rows_of_the_tsv_of_the_same_seed(tmp_path, capsys, form):
     tsv = generate_yfcc(tmp_path / "same.tsv", rows=1500, seed=8, bad_lines=8)
@@ -321,8 +398,12 @@ def test_generated_forms_hold_the_rows_of_the_tsv_of_the_same_seed(tmp_path, cap
     ingest(db, other.path, capsys=capsys)
     con = duckdb.connect(str(db), read_only=True)
     try:
-        per_license = dict(con.execute("SELECT license_id, count(*) FROM yfcc_photos GROUP BY ALL").fetchall())
-        found = con.execute("SELECT source_file, line_no, split_part(reason, ':', 1) FROM ingest_rejects").fetchall()
+        per_license = dict(
+            con.execute("SELECT license_id, count(*) FROM yfcc_photos GROUP BY ALL").fetchall()
+        )
+        found = con.execute(
+            "SELECT source_file, line_no, split_part(reason, ':', 1) FROM ingest_rejects"
+        ).fetchall()
     finally:
         con.close()
     assert {str(k): v for k, v in per_license.items()} == other.truth["licenses"]
@@ -339,10 +420,11 @@ def test_generated_forms_hold_the_rows_of_the_tsv_of_the_same_seed(tmp_path, cap
 
 # --- URLs: derived from the row, the published one kept where it differs ------------------------------
 
+
 def test_urls_are_derived_unless_the_published_one_differs(tmp_path, capsys):
     lines = [line.split("\t") for line in shared_path("yfcc100m", REAL_23).read_text().splitlines()]
-    lines[1][13] = lines[1][13].replace("/photos/", "/videos/")     # a page URL that is not the derived one
-    lines[2][14] = ""                                                # no download URL published
+    lines[1][13] = lines[1][13].replace("/photos/", "/videos/")  # a page URL that is not the derived one
+    lines[2][14] = ""  # no download URL published
     lines[3][14] = lines[3][14].replace(".jpg", ".png")
     path = tmp_path / "urls.tsv"
     path.write_text("\n".join("\t".join(line) for line in lines) + "\n")
@@ -350,21 +432,31 @@ def test_urls_are_derived_unless_the_published_one_differs(tmp_path, capsys):
     ingest(db, path, capsys=capsys)
     con = duckdb.connect(str(db), read_only=True)
     try:
-        got = con.execute("SELECT page_url, download_url, page_url_stored, download_url_stored FROM yfcc_photos "
-                          "ORDER BY source_line").fetchall()
-        licensed = con.execute("SELECT page_url, download_url FROM yfcc_photos_licensed "
-                               "ORDER BY source_line").fetchall()
+        got = con.execute(
+            "SELECT page_url, download_url, page_url_stored, download_url_stored FROM yfcc_photos "
+            "ORDER BY source_line"
+        ).fetchall()
+        licensed = con.execute(
+            "SELECT page_url, download_url FROM yfcc_photos_licensed ORDER BY source_line"
+        ).fetchall()
     finally:
         con.close()
     assert [(page, download) for page, download, _, _ in got] == [
-        (line[13], line[14] or None) for line in lines]
+        (line[13], line[14] or None) for line in lines
+    ]
     assert [(page, download) for page, download, _, _ in got] == licensed
     # stored only where the published URL differs from the derived one ('' = none published)
     assert [(page_stored, download_stored) for _, _, page_stored, download_stored in got] == [
-        (None, None), (lines[1][13], None), (None, ""), (None, lines[3][14])]
+        (None, None),
+        (lines[1][13], None),
+        (None, ""),
+        (None, lines[3][14]),
+    ]
 
 
-def test_the_airflow_task_bodies_stage_a_shard_folder_as_one_unit_and_load_what_the_cli_loads(known, tmp_path, capsys):
+def test_the_airflow_task_bodies_stage_a_shard_folder_as_one_unit_and_load_what_the_cli_loads(
+    known, tmp_path, capsys
+):
     """The DAG's plan groups the downloader's shards as the CLI does (one mapped stage task, not one
     per shard), and stage + load give the CLI's rows and rejects."""
     from pipelines import airflow_tasks

@@ -32,6 +32,7 @@ TEXT = ("unickname", "capturedevice", "title", "description", "usertags", "machi
 
 # --- helpers ----------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> dict[str, Path]:
     """The same 300 generated rows as a SQLite file and as JSON lines (URL-encoded text)."""
@@ -83,8 +84,17 @@ def sqlite_rows(path: Path, count: int | None = None) -> int:
 
 # --- item 6: a SQLite path is a path ---------------------------------------------------------------
 
-NAMES_WITH_URI_MEANING = ["yfcc%20copy.sql", "data#1.sql", "what?.sql", "mode=rw&x.sql", "a b.sql", "100%.sql",
-                          "%3F%23.sql", "ünïcödé.sql", "file:x.sql"]
+NAMES_WITH_URI_MEANING = [
+    "yfcc%20copy.sql",
+    "data#1.sql",
+    "what?.sql",
+    "mode=rw&x.sql",
+    "a b.sql",
+    "100%.sql",
+    "%3F%23.sql",
+    "ünïcödé.sql",
+    "file:x.sql",
+]
 
 
 def test_a_percent_escape_in_a_sqlite_name_opens_that_file_not_the_one_it_spells(generated, tmp_path, capsys):
@@ -120,8 +130,9 @@ def test_every_name_with_uri_meaning_reads_its_own_sqlite_file(generated, tmp_pa
     db = tmp_path / "x.duckdb"
     ok(db, path, capsys=capsys)
     assert query(db, "SELECT source_file, count(*) FROM yfcc_photos GROUP BY ALL") == [(str(path), 300)]
-    code = main(["ingest", "manifest", "--db", str(db), "--format", "yfcc-columns", "--dataset", "subset",
-                 str(path)])
+    code = main(
+        ["ingest", "manifest", "--db", str(db), "--format", "yfcc-columns", "--dataset", "subset", str(path)]
+    )
     assert code == 0, capsys.readouterr().err
     assert query(db, "SELECT count(*) FROM dataset_items WHERE dataset = 'subset'") == [(300,)]
     assert sorted(os.listdir(folder)) == before
@@ -135,6 +146,7 @@ def test_the_sqlite_uri_escapes_every_byte_a_uri_could_read(tmp_path):
 
 
 # --- item 7: an input with no rows never replaces rows -------------------------------------------
+
 
 def _empty_parquet(path: Path, source: Path) -> None:
     """A Parquet file with the columns of `source` and no row."""
@@ -197,8 +209,22 @@ def test_an_empty_container_on_standard_input_is_refused_too(generated, tmp_path
     path.write_bytes(full.read_bytes())
     (_empty_parquet if kind == "parquet" else _empty_sqlite)(path, full)
     with open(path, "rb") as stdin:
-        run_ = subprocess.run([sys.executable, "-m", "pipelines.cli", "ingest", "yfcc", "--quiet", "--db",
-                               str(tmp_path / "x.duckdb"), "-"], stdin=stdin, capture_output=True, text=True)
+        run_ = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pipelines.cli",
+                "ingest",
+                "yfcc",
+                "--quiet",
+                "--db",
+                str(tmp_path / "x.duckdb"),
+                "-",
+            ],
+            stdin=stdin,
+            capture_output=True,
+            text=True,
+        )
     err = run_.stderr.strip().splitlines()
     assert run_.returncode != 0 and len(err) == 1 and err[0].startswith("ccaudit: error: "), run_.stderr
     assert "no rows" in err[0]
@@ -223,9 +249,23 @@ def test_load_staged_refuses_a_staged_file_with_no_rows_before_deleting_anything
 
 # --- item 8: SQLite batches typed from the declared types ------------------------------------------
 
-@pytest.mark.parametrize("column", ["longitude", "latitude", "accuracy", "title", "usertags", "capturedevice",
-                                    "secretoriginal", "unickname"])
-def test_a_column_null_in_every_row_of_the_first_batch_loads(generated, tmp_path, capsys, monkeypatch, column):
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        "longitude",
+        "latitude",
+        "accuracy",
+        "title",
+        "usertags",
+        "capturedevice",
+        "secretoriginal",
+        "unickname",
+    ],
+)
+def test_a_column_null_in_every_row_of_the_first_batch_loads(
+    generated, tmp_path, capsys, monkeypatch, column
+):
     """Regression (a subset without geotags failed with 'Binder Error ... decode(BIGINT)') and its
     class: a column of each declared type (REAL, INTEGER, TEXT) NULL in the whole first batch, and
     holding values in later ones."""
@@ -239,11 +279,21 @@ def test_a_column_null_in_every_row_of_the_first_batch_loads(generated, tmp_path
     db = tmp_path / "x.duckdb"
     ok(db, path, capsys=capsys)
     assert query(db, "SELECT count(*) FROM yfcc_photos") == [(300,)]
-    target = {"longitude": "longitude", "latitude": "latitude", "accuracy": "accuracy", "title": "title",
-              "usertags": "user_tags", "capturedevice": "capture_device", "secretoriginal": "secret_original",
-              "unickname": "owner_nickname"}[column]
-    nulls = query(db, f"SELECT count(*) FILTER (WHERE {target} IS NULL AND source_line <= 150), "
-                      f"count({target}) FILTER (WHERE source_line > 150) FROM yfcc_photos")[0]
+    target = {
+        "longitude": "longitude",
+        "latitude": "latitude",
+        "accuracy": "accuracy",
+        "title": "title",
+        "usertags": "user_tags",
+        "capturedevice": "capture_device",
+        "secretoriginal": "secret_original",
+        "unickname": "owner_nickname",
+    }[column]
+    nulls = query(
+        db,
+        f"SELECT count(*) FILTER (WHERE {target} IS NULL AND source_line <= 150), "
+        f"count({target}) FILTER (WHERE source_line > 150) FROM yfcc_photos",
+    )[0]
     assert nulls[0] == 150 and nulls[1] > 0
 
 
@@ -254,7 +304,9 @@ def test_an_empty_sqlite_table_is_one_line(generated, tmp_path, capsys):
     assert "the input has no rows to ingest" in one_line_error(tmp_path / "x.duckdb", path, capsys)
 
 
-def test_sqlite_values_of_another_storage_class_than_declared_still_load(generated, tmp_path, capsys, monkeypatch):
+def test_sqlite_values_of_another_storage_class_than_declared_still_load(
+    generated, tmp_path, capsys, monkeypatch
+):
     """SQLite stores what it is given: text in an INTEGER column, a number in a TEXT one. The batches
     stay BLOB whatever the first batch holds; a value that is not a number is a reject, not a failure."""
     monkeypatch.setattr(yfcc_forms.SqliteBatches, "BATCH_ROWS", 64)
@@ -272,6 +324,7 @@ def test_sqlite_values_of_another_storage_class_than_declared_still_load(generat
 
 
 # --- item 9: JSON lines -----------------------------------------------------------------------------
+
 
 def _records(generated) -> list[dict]:
     return [json.loads(line) for line in generated["jsonl"].read_text().splitlines()]
@@ -301,10 +354,15 @@ def test_a_few_odd_values_among_the_first_lines_do_not_switch_the_file_to_plain(
     [summary] = ok(db, path, capsys=capsys)
     assert "URL-encoded text" in summary and "2,997 rows loaded, 3 rejected" in summary
     assert query(db, "SELECT line_no, reason FROM ingest_rejects ORDER BY 1") == [
-        (1, "json: title is not a string"), (11, "json: description is not a string"),
-        (21, "json: usertags is not a string")]
-    assert query(db, "SELECT count(*) FROM yfcc_photos WHERE contains(title, '+') OR regexp_matches(title, "
-                     "'%[0-9A-F]{2}') OR contains(description, '+')") == [(0,)]
+        (1, "json: title is not a string"),
+        (11, "json: description is not a string"),
+        (21, "json: usertags is not a string"),
+    ]
+    assert query(
+        db,
+        "SELECT count(*) FROM yfcc_photos WHERE contains(title, '+') OR regexp_matches(title, "
+        "'%[0-9A-F]{2}') OR contains(description, '+')",
+    ) == [(0,)]
 
 
 @pytest.mark.parametrize("field", TEXT)
@@ -357,12 +415,18 @@ def test_a_record_naming_a_key_twice_is_rejected(generated, tmp_path, capsys, ke
     [summary] = ok(db, path, capsys=capsys)
     assert "28 rows loaded, 2 rejected" in summary
     assert query(db, "SELECT line_no, reason FROM ingest_rejects ORDER BY 1") == [
-        (5, f'json: key "{key}" appears more than once'), (10, f'json: key "{key}" appears more than once')]
+        (5, f'json: key "{key}" appears more than once'),
+        (10, f'json: key "{key}" appears more than once'),
+    ]
 
 
 def test_the_sample_leaves_out_what_the_stage_rejects():
-    lines = [json.dumps({"photoid": 1, "title": {"a": 1}}), '{"photoid": 2, "title": "x", "title": "y z"}',
-             json.dumps({"photoid": 3, "title": "Caf%C3%A9+x"}), "not json"]
+    lines = [
+        json.dumps({"photoid": 1, "title": {"a": 1}}),
+        '{"photoid": 2, "title": "x", "title": "y z"}',
+        json.dumps({"photoid": 3, "title": "Caf%C3%A9+x"}),
+        "not json",
+    ]
     sample = yfcc_forms.jsonl_sample(("\n".join(lines) + "\n").encode())
     assert [row["photoid"] for row in sample] == [1, 3]
     assert yfcc_forms.looks_url_encoded(sample)

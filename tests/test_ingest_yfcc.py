@@ -41,6 +41,7 @@ def photo(con, photo_id: int) -> dict:
 
 # --- real rows ----------------------------------------------------------------------------------
 
+
 def test_real_25_field_row_decodes(con):
     path = shared_path("yfcc100m", REAL_25)
     [result] = ingest_yfcc(con, [path], progress=False)
@@ -66,7 +67,9 @@ def test_real_23_field_rows_decode(con):
     assert gsv["taken_at"] is None and gsv["taken_at_flag"] == "implausible"
     assert gsv["taken_at_raw"] == "4501-01-01 00:00:00.0"
     assert gsv["capture_device"] == "Couragent, Inc. Flip-Pal 100C"
-    assert gsv["description"].startswith("Photographer: Johnstone O'Shannessy, 3 Bourke St, Melbourne\n\nPhotos ")
+    assert gsv["description"].startswith(
+        "Photographer: Johnstone O'Shannessy, 3 Bourke St, Melbourne\n\nPhotos "
+    )
     assert gsv["user_tags"] == "album g,carte de visite,gsv,johnstone o'shannessy & co,melbourne,victoria"
     assert gsv["license_id"] == 4 and gsv["line_no"] is None and gsv["photo_hash"] is None
     assert (gsv["longitude"], gsv["latitude"], gsv["accuracy"]) == (144.972976, -37.811378, 16)
@@ -75,15 +78,22 @@ def test_real_23_field_rows_decode(con):
     assert gnome["license_id"] == 2 and gnome["secret"] == gnome["secret_original"] == "65c9d45e09"
     assert str(gnome["taken_at"]) == "2005-03-01 12:39:28" and gnome["capture_device"] == "SONY CLIE"
     muppet = photo(con, 343224206)
-    assert muppet["description"] is None and muppet["user_tags"] is None and muppet["title"] == "Team Muppet Show"
+    assert (
+        muppet["description"] is None
+        and muppet["user_tags"] is None
+        and muppet["title"] == "Team Muppet Show"
+    )
     fog = photo(con, 6325727670)
     assert fog["license_id"] == 3 and "b&w" in fog["user_tags"].split(",")
-    run = con.execute("SELECT kind, layout, lines_read, rows_loaded, rows_rejected, status, file_size, "
-                      "length(fingerprint) FROM ingest_runs").fetchall()
+    run = con.execute(
+        "SELECT kind, layout, lines_read, rows_loaded, rows_rejected, status, file_size, "
+        "length(fingerprint) FROM ingest_runs"
+    ).fetchall()
     assert run == [("yfcc", "23", 4, 4, 0, "loaded", path.stat().st_size, 64)]
 
 
 # --- generated data with ground truth -----------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> dict[str, Path]:
@@ -104,29 +114,43 @@ def assert_matches_truth(con, path: Path, result: FileResult) -> None:
     source = str(path.resolve())
     assert result.lines_read == truth["lines_total"]
     assert result.rows_loaded == truth["rows"] and result.rows_rejected == truth["bad_lines"]
-    by_license = dict(con.execute("SELECT license_id::VARCHAR, count(*) FROM yfcc_photos WHERE source_file = ? "
-                                  "GROUP BY 1", [source]).fetchall())
+    by_license = dict(
+        con.execute(
+            "SELECT license_id::VARCHAR, count(*) FROM yfcc_photos WHERE source_file = ? GROUP BY 1", [source]
+        ).fetchall()
+    )
     assert by_license == {k: v for k, v in truth["licenses"].items() if v}
     uploaders, photos, videos, geotagged, missing, implausible = con.execute(
         "SELECT count(DISTINCT owner_nsid), count(*) FILTER (NOT is_video), count(*) FILTER (is_video), "
         "count(*) FILTER (latitude IS NOT NULL), count(*) FILTER (taken_at_flag = 'missing'), "
-        "count(*) FILTER (taken_at_flag = 'implausible') FROM yfcc_photos WHERE source_file = ?", [source]).fetchone()
+        "count(*) FILTER (taken_at_flag = 'implausible') FROM yfcc_photos WHERE source_file = ?",
+        [source],
+    ).fetchone()
     assert uploaders == truth["distinct_uploaders"]
     assert (photos, videos, geotagged) == (truth["photos"], truth["videos"], truth["geotagged"])
     assert (missing, implausible) == (truth["taken_null"], truth["taken_implausible"])
-    top = con.execute("SELECT owner_nsid, count(*) AS n FROM yfcc_photos WHERE source_file = ? GROUP BY 1 "
-                      "ORDER BY n DESC, owner_nsid LIMIT ?", [source, len(truth["top_uploaders"])]).fetchall()
+    top = con.execute(
+        "SELECT owner_nsid, count(*) AS n FROM yfcc_photos WHERE source_file = ? GROUP BY 1 "
+        "ORDER BY n DESC, owner_nsid LIMIT ?",
+        [source, len(truth["top_uploaders"])],
+    ).fetchall()
     assert [list(row) for row in top] == truth["top_uploaders"]
-    rejects = con.execute("SELECT split_part(reason, ':', 1), line_no FROM ingest_rejects WHERE source_file = ? "
-                          "ORDER BY line_no", [source]).fetchall()
+    rejects = con.execute(
+        "SELECT split_part(reason, ':', 1), line_no FROM ingest_rejects WHERE source_file = ? "
+        "ORDER BY line_no",
+        [source],
+    ).fetchall()
     by_kind: dict[str, list[int]] = {}
     for kind, line in rejects:
         by_kind.setdefault(kind, []).append(line)
     assert by_kind == {kind: lines for kind, lines in truth["bad_line_numbers"].items() if lines}
     # Physical lines: every line accounted for exactly once.
-    lines = con.execute("SELECT count(*), count(DISTINCT line), min(line), max(line) FROM ("
-                        "SELECT source_line AS line FROM yfcc_photos WHERE source_file = $source UNION ALL "
-                        "SELECT line_no FROM ingest_rejects WHERE source_file = $source)", {"source": source}).fetchone()
+    lines = con.execute(
+        "SELECT count(*), count(DISTINCT line), min(line), max(line) FROM ("
+        "SELECT source_line AS line FROM yfcc_photos WHERE source_file = $source UNION ALL "
+        "SELECT line_no FROM ingest_rejects WHERE source_file = $source)",
+        {"source": source},
+    ).fetchone()
     assert lines == (truth["lines_total"],) * 2 + (1, truth["lines_total"])
 
 
@@ -136,8 +160,12 @@ def test_generated_25_field_bz2_reproduces_truth(con, generated):
     assert result.layout == 25
     assert_matches_truth(con, path, result)
     # line_no (published, 0-based) is kept; hashes are never padded.
-    assert con.execute("SELECT count(*) FROM yfcc_photos WHERE line_no IS NULL OR length(photo_hash) > 32"
-                       ).fetchone()[0] == 0
+    assert (
+        con.execute(
+            "SELECT count(*) FROM yfcc_photos WHERE line_no IS NULL OR length(photo_hash) > 32"
+        ).fetchone()[0]
+        == 0
+    )
 
 
 def test_generated_23_field_zstd_reproduces_truth(con, generated):
@@ -148,8 +176,11 @@ def test_generated_23_field_zstd_reproduces_truth(con, generated):
     assert con.execute("SELECT count(*) FROM yfcc_photos WHERE line_no IS NOT NULL").fetchone()[0] == 0
 
 
-@pytest.mark.parametrize("external, stream", [(False, False), (True, True), (False, True)],
-                         ids=["python-spool", "tools-stream", "python-stream"])
+@pytest.mark.parametrize(
+    "external, stream",
+    [(False, False), (True, True), (False, True)],
+    ids=["python-spool", "tools-stream", "python-stream"],
+)
 def test_every_decompression_route_gives_the_same_rows(con, generated, monkeypatch, external, stream):
     """Python's bz2 when lbzip2 is absent (forced here); through a FIFO when spooling is off."""
     monkeypatch.setenv("CCAUDIT_EXTERNAL_COMPRESSORS", "1" if external else "0")
@@ -166,8 +197,10 @@ def test_reingest_replaces_rows_and_keeps_run_history(con, generated):
     assert (first.rows_loaded, first.rows_rejected) == (second.rows_loaded, second.rows_rejected)
     assert con.execute("SELECT count(*) FROM yfcc_photos").fetchone()[0] == second.rows_loaded
     assert con.execute("SELECT count(*) FROM ingest_rejects").fetchone()[0] == second.rows_rejected
-    runs = con.execute("SELECT count(DISTINCT run_id), sum(lines_read) FILTER (WHERE lines_read <> "
-                       "rows_loaded + rows_rejected) FROM ingest_runs").fetchone()
+    runs = con.execute(
+        "SELECT count(DISTINCT run_id), sum(lines_read) FILTER (WHERE lines_read <> "
+        "rows_loaded + rows_rejected) FROM ingest_runs"
+    ).fetchone()
     assert runs == (2, None)
 
 
@@ -240,10 +273,9 @@ def test_tags_keep_an_encoded_comma(con, tmp_path):
     assert photo(con, 6162540254)["user_tags"].split(",") == ["rock & roll", "new york%2C ny", "café"]
 
 
-@pytest.mark.parametrize("head, expected", [
-    (b"1\t2\t" + b"x\t" * 22 + b"0\n", 25),
-    (b"2\t" + b"x\t" * 21 + b"0\n", 23),
-])
+@pytest.mark.parametrize(
+    "head, expected", [(b"1\t2\t" + b"x\t" * 22 + b"0\n", 25), (b"2\t" + b"x\t" * 21 + b"0\n", 23)]
+)
 def test_layout_detection(head, expected):
     assert detect_layout(head * 3, Path("f"), complete=True) == expected
 

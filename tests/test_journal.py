@@ -22,21 +22,37 @@ RUN = "enrich-20261207T120000-abc123"
 
 
 def record(seq: int, photo_id: int, run: str = RUN, **extra) -> dict:
-    return {"seq": seq, "table": "flickr_checks",
-            "row": {"photo_id": photo_id, "checked_at": "2026-12-07T12:00:00", "status": "ok", "license_id": 4,
-                    "run_id": run, **extra}}
+    return {
+        "seq": seq,
+        "table": "flickr_checks",
+        "row": {
+            "photo_id": photo_id,
+            "checked_at": "2026-12-07T12:00:00",
+            "status": "ok",
+            "license_id": 4,
+            "run_id": run,
+            **extra,
+        },
+    }
 
 
 def header(run: str = RUN, database: str | None = None) -> dict:
-    return {"journal": "ccaudit-enrich", "format": 2, "run_id": run, "database_id": database,
-            "created_at": "2026-12-07T12:00:00"}
+    return {
+        "journal": "ccaudit-enrich",
+        "format": 2,
+        "run_id": run,
+        "database_id": database,
+        "created_at": "2026-12-07T12:00:00",
+    }
 
 
 def write_lines(path: Path, lines: list) -> None:
     """Each item a dict/list (written as JSON) or bytes (written as they are)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as handle:
-        handle.writelines(line if isinstance(line, bytes) else json.dumps(line).encode() + b"\n" for line in lines)
+        handle.writelines(
+            line if isinstance(line, bytes) else json.dumps(line).encode() + b"\n" for line in lines
+        )
 
 
 def checks(db: Path) -> list[tuple]:
@@ -66,6 +82,7 @@ def enrich_cli(db, monkeypatch, capsys):
         def run() -> tuple[int, str]:
             code = main(["enrich", "--db", str(db), "--quiet"])
             return code, capsys.readouterr().err
+
         yield run
 
 
@@ -100,30 +117,44 @@ WRONG_SHAPE = {
     "license-over-int32": record(50, 9, license_id=2**40),
     "photo-id-bool": record(50, True),
     "nested-title": record(50, 9, title={"_content": "x"}),
-    "bad-time": {"seq": 50, "table": "flickr_checks",
-                 "row": {**record(1, 9)["row"], "checked_at": "yesterday"}},
-    "missing-status": {"seq": 50, "table": "flickr_checks",
-                       "row": {k: v for k, v in record(1, 9)["row"].items() if k != "status"}},
+    "bad-time": {
+        "seq": 50,
+        "table": "flickr_checks",
+        "row": {**record(1, 9)["row"], "checked_at": "yesterday"},
+    },
+    "missing-status": {
+        "seq": 50,
+        "table": "flickr_checks",
+        "row": {k: v for k, v in record(1, 9)["row"].items() if k != "status"},
+    },
     "lone-surrogate": record(50, 9, title="\ud800"),
-    "time-with-zone": {"seq": 50, "table": "flickr_checks",
-                       "row": {**record(1, 9)["row"], "checked_at": "0001-01-01T00:00:00+14:00"}},
+    "time-with-zone": {
+        "seq": 50,
+        "table": "flickr_checks",
+        "row": {**record(1, 9)["row"], "checked_at": "0001-01-01T00:00:00+14:00"},
+    },
 }
 
 
-@pytest.mark.parametrize("bad", list(DAMAGED.values()) + list(WRONG_SHAPE.values()),
-                         ids=[f"damaged-{k}" for k in DAMAGED] + [f"shape-{k}" for k in WRONG_SHAPE])
+@pytest.mark.parametrize(
+    "bad",
+    list(DAMAGED.values()) + list(WRONG_SHAPE.values()),
+    ids=[f"damaged-{k}" for k in DAMAGED] + [f"shape-{k}" for k in WRONG_SHAPE],
+)
 def test_a_bad_line_is_set_aside_and_every_other_answer_merges_once(db, bad, enrich_cli):
     folder = journal_dir(db)
     lines = [header(database=db_id(db))] + [record(i, 1000 + i) for i in range(1, 50)]
-    lines.insert(10, bad)     # line 11 of the file
+    lines.insert(10, bad)  # line 11 of the file
     lines += [record(i, 1000 + i) for i in range(50, 100)]
     write_lines(folder / f"{RUN}.jsonl", lines)
-    for _attempt in range(2):   # never a crash, and the second run adds nothing
+    for _attempt in range(2):  # never a crash, and the second run adds nothing
         code, err = enrich_cli()
         assert code == 0, err
         assert "Traceback" not in err
     assert checks(db) == [(1000 + i, RUN) for i in range(1, 100)]
-    quarantined = [json.loads(line) for line in (folder / "quarantine" / f"{RUN}.jsonl.lines").read_text().splitlines()]
+    quarantined = [
+        json.loads(line) for line in (folder / "quarantine" / f"{RUN}.jsonl.lines").read_text().splitlines()
+    ]
     assert [q["line"] for q in quarantined] == [11]
     assert not list(folder.glob("*.jsonl"))
 
@@ -157,11 +188,15 @@ def test_the_report_of_set_aside_lines_is_one_line(db, caplog):
 def test_rows_of_one_journal_with_different_columns_keep_every_value(db):
     """Arrow reads a batch's columns from its first row: a later row's extra column must not vanish."""
     folder = journal_dir(db)
-    write_lines(folder / f"{RUN}.jsonl", [header(), record(1, 1), record(2, 2, title="second", media="photo")])
+    write_lines(
+        folder / f"{RUN}.jsonl", [header(), record(1, 1), record(2, 2, title="second", media="photo")]
+    )
     assert recover(db) == 2
     with connect(db, read_only=True) as con:
         assert con.execute("SELECT photo_id, title, media FROM flickr_checks ORDER BY 1").fetchall() == [
-            (1, None, None), (2, "second", "photo")]
+            (1, None, None),
+            (2, "second", "photo"),
+        ]
 
 
 def test_a_torn_last_line_is_the_answer_in_flight_not_damage(db):
@@ -174,6 +209,7 @@ def test_a_torn_last_line_is_the_answer_in_flight_not_damage(db):
 
 # --- identity: copies, other databases, older journals -----------------------------------------
 
+
 def test_a_renamed_copy_is_not_merged_twice(db):
     folder = journal_dir(db)
     lines = [header(database=db_id(db))] + [record(i, 2000 + i) for i in range(1, 31)]
@@ -181,7 +217,7 @@ def test_a_renamed_copy_is_not_merged_twice(db):
     write_lines(folder / f"{RUN} (copy).jsonl", lines)
     write_lines(folder / "renamed-by-hand.jsonl", lines[:21])
     assert recover(db) == 30
-    write_lines(folder / "found-later.jsonl", lines)   # a copy that turns up after the original merged
+    write_lines(folder / "found-later.jsonl", lines)  # a copy that turns up after the original merged
     assert recover(db) == 0
     assert checks(db) == [(2000 + i, RUN) for i in range(1, 31)]
 
@@ -231,12 +267,17 @@ def test_our_own_journal_names_its_run_and_database(db, tmp_path):
 
 # --- the folder ---------------------------------------------------------------------------------
 
+
 def test_a_journal_folder_that_is_a_file_is_one_line(db):
     journal_dir(db).write_text("not a folder")
     for _ in range(2):
-        proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "enrich", "--db", str(db), "--quiet"], check=False,
-                              capture_output=True, text=True, env={**os.environ, "FLICKR_API_KEY": KEY,
-                                                                    "CCAUDIT_FLICKR_API_URL": "http://127.0.0.1:9/"})
+        proc = subprocess.run(
+            [sys.executable, "-m", "pipelines.cli", "enrich", "--db", str(db), "--quiet"],
+            check=False,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "FLICKR_API_KEY": KEY, "CCAUDIT_FLICKR_API_URL": "http://127.0.0.1:9/"},
+        )
         err = proc.stderr.strip()
         assert proc.returncode == 2 and err.startswith("ccaudit: error: ") and "\n" not in err, err
         assert "enrich journal folder" in err and "is a file" in err
@@ -249,9 +290,13 @@ def test_a_read_only_journal_folder_is_one_line(db):
     shutil.copy(__file__, folder / "unrelated")
     folder.chmod(0o500)
     try:
-        proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "enrich", "--db", str(db), "--quiet"], check=False,
-                              capture_output=True, text=True, env={**os.environ, "FLICKR_API_KEY": KEY,
-                                                                    "CCAUDIT_FLICKR_API_URL": "http://127.0.0.1:9/"})
+        proc = subprocess.run(
+            [sys.executable, "-m", "pipelines.cli", "enrich", "--db", str(db), "--quiet"],
+            check=False,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "FLICKR_API_KEY": KEY, "CCAUDIT_FLICKR_API_URL": "http://127.0.0.1:9/"},
+        )
     finally:
         folder.chmod(0o700)
     err = proc.stderr.strip()
@@ -262,9 +307,13 @@ def test_a_read_only_journal_folder_is_one_line(db):
 def test_a_journal_folder_whose_lock_cannot_be_opened_is_one_line(db):
     """What a read-only folder does to root too: the lock file cannot be opened for writing."""
     (journal_dir(db) / "enrich.lock").mkdir(parents=True)
-    proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "enrich", "--db", str(db), "--quiet"], check=False,
-                          capture_output=True, text=True, env={**os.environ, "FLICKR_API_KEY": KEY,
-                                                                "CCAUDIT_FLICKR_API_URL": "http://127.0.0.1:9/"})
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "enrich", "--db", str(db), "--quiet"],
+        check=False,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "FLICKR_API_KEY": KEY, "CCAUDIT_FLICKR_API_URL": "http://127.0.0.1:9/"},
+    )
     err = proc.stderr.strip()
     assert proc.returncode == 2 and err.startswith("ccaudit: error: ") and "\n" not in err, err
     assert "enrich journal folder" in err and "enrich.lock" in err

@@ -21,7 +21,9 @@ ROWS, SEED = 6_000, 11
 def world(tmp_path_factory):
     from pipelines.synth.manifests import _good_photos
 
-    con, db_path, yfcc, specs = build_generated_world(tmp_path_factory.mktemp("lookup"), "lookup.duckdb", ROWS, SEED)
+    con, db_path, yfcc, specs = build_generated_world(
+        tmp_path_factory.mktemp("lookup"), "lookup.duckdb", ROWS, SEED
+    )
     photos = {p.photo_id: p for p in _good_photos(yfcc.path, include_videos=True)}
     members = _manifest_members(specs)
     yield con, db_path, photos, members, specs
@@ -38,9 +40,14 @@ def _manifest_members(specs) -> dict[int, set[str]]:
         elif spec.format == "megaface-paths":
             ids = [int(re.search(r"/(\d+)_\d+\.jpg$", line)[1]) for line in path.read_text().splitlines()]
         elif spec.format == "ffhq":
-            ids = [parse_flickr_url(v["metadata"]["photo_url"]).photo_id for v in json.loads(path.read_text()).values()]
+            ids = [
+                parse_flickr_url(v["metadata"]["photo_url"]).photo_id
+                for v in json.loads(path.read_text()).values()
+            ]
         elif spec.dataset == "dif":
-            ids = [parse_flickr_url(line.split(",")[1]).photo_id for line in path.read_text().splitlines()[1:]]
+            ids = [
+                parse_flickr_url(line.split(",")[1]).photo_id for line in path.read_text().splitlines()[1:]
+            ]
         else:
             ids = []
         for photo_id in ids:
@@ -98,9 +105,16 @@ def test_lookup_by_every_url_form(world):
     nsid, expected = _megaface_user(world)
     photo_id = min(expected)
     photo = photos[photo_id]
-    forms = [photo.page_url, photo.page_url + "in/photostream/", photo.page_url.replace("www.", "m."),
-             photo.download_url, f"https://flic.kr/p/{encode_base58(photo_id)}",
-             f"https://www.flickr.com/photo.gne?id={photo_id}", str(photo_id), f"  {photo_id}  "]
+    forms = [
+        photo.page_url,
+        photo.page_url + "in/photostream/",
+        photo.page_url.replace("www.", "m."),
+        photo.download_url,
+        f"https://flic.kr/p/{encode_base58(photo_id)}",
+        f"https://www.flickr.com/photo.gne?id={photo_id}",
+        str(photo_id),
+        f"  {photo_id}  ",
+    ]
     for query in forms:
         result = lookup(con, query)
         assert result.interpreted_as == "photo" and result.photo_id == photo_id, query
@@ -137,15 +151,22 @@ def test_optout_and_latest_flickr_check(world):
     nsid, expected = _megaface_user(world)
     photo_id = min(expected)
     # The failed call after the answers says nothing about the photo: the answer of 2026-01-01 stands.
-    con.execute("INSERT INTO flickr_checks (photo_id, checked_at, status, license_id) VALUES (?, ?, 'ok', 4), "
-                "(?, ?, 'not_found', NULL), (?, ?, 'error', NULL)",
-                [photo_id, datetime(2025, 1, 1), photo_id, datetime(2026, 1, 1), photo_id, datetime(2026, 3, 1)])
-    con.execute("INSERT INTO optouts (kind, value, requested_at, note) VALUES ('user', ?, ?, 'test')",
-                [nsid, datetime(2026, 2, 3)])
+    con.execute(
+        "INSERT INTO flickr_checks (photo_id, checked_at, status, license_id) VALUES (?, ?, 'ok', 4), "
+        "(?, ?, 'not_found', NULL), (?, ?, 'error', NULL)",
+        [photo_id, datetime(2025, 1, 1), photo_id, datetime(2026, 1, 1), photo_id, datetime(2026, 3, 1)],
+    )
+    con.execute(
+        "INSERT INTO optouts (kind, value, requested_at, note) VALUES ('user', ?, ?, 'test')",
+        [nsid, datetime(2026, 2, 3)],
+    )
     try:
         result = lookup(con, str(photo_id))
         assert result.opted_out and result.optouts[0].value == nsid
-        assert (result.photos[0].flickr_status, result.photos[0].flickr_checked_at) == ("not_found", datetime(2026, 1, 1))
+        assert (result.photos[0].flickr_status, result.photos[0].flickr_checked_at) == (
+            "not_found",
+            datetime(2026, 1, 1),
+        )
         data = result.as_dict()
         assert data["opted_out"] and json.dumps(data, default=str)
         assert "opt-out recorded: user" in result.as_text()
@@ -154,19 +175,32 @@ def test_optout_and_latest_flickr_check(world):
         con.execute("DELETE FROM optouts WHERE value = ?", [nsid])
 
 
-HOSTILE = ["' OR 1=1 --", "%", "_", "\"; DROP TABLE yfcc_photos; --", "%' OR owner_nsid LIKE '%",
-           "1; DELETE FROM dataset_items", "1 OR 1=1", "*", "' UNION SELECT * FROM yfcc_photos --"]
+HOSTILE = [
+    "' OR 1=1 --",
+    "%",
+    "_",
+    '"; DROP TABLE yfcc_photos; --',
+    "%' OR owner_nsid LIKE '%",
+    "1; DELETE FROM dataset_items",
+    "1 OR 1=1",
+    "*",
+    "' UNION SELECT * FROM yfcc_photos --",
+]
 
 
 @pytest.mark.parametrize("query", HOSTILE)
 def test_hostile_queries_find_nothing_and_harm_nothing(world, query):
     con = world[0]
-    before = con.execute("SELECT (SELECT count(*) FROM yfcc_photos), (SELECT count(*) FROM dataset_items), "
-                         "(SELECT count(*) FROM duckdb_tables())").fetchone()
+    before = con.execute(
+        "SELECT (SELECT count(*) FROM yfcc_photos), (SELECT count(*) FROM dataset_items), "
+        "(SELECT count(*) FROM duckdb_tables())"
+    ).fetchone()
     result = lookup(con, query)
     assert not result.found and result.photos == [] and result.datasets == [] and result.accounts == []
-    after = con.execute("SELECT (SELECT count(*) FROM yfcc_photos), (SELECT count(*) FROM dataset_items), "
-                        "(SELECT count(*) FROM duckdb_tables())").fetchone()
+    after = con.execute(
+        "SELECT (SELECT count(*) FROM yfcc_photos), (SELECT count(*) FROM dataset_items), "
+        "(SELECT count(*) FROM duckdb_tables())"
+    ).fetchone()
     assert before == after and before[0] > 0
 
 
@@ -177,7 +211,11 @@ def test_cli_lookup_json_read_only(tmp_path, capsys):
     assert main(["--db", db, "lookup", "12345678@N00", "--json"]) == 0  # read-only connection
     data = json.loads(capsys.readouterr().out)
     [account] = data["answers"][0]["accounts"]
-    assert data["found"] and account["datasets"][0]["items"] == 2 and account["photos"][0]["photo_id"] == 5215831864
+    assert (
+        data["found"]
+        and account["datasets"][0]["items"] == 2
+        and account["photos"][0]["photo_id"] == 5215831864
+    )
     assert account["photos_in_datasets"] == 1 and account["items_in_datasets"] == 2
     assert main(["--db", db, "lookup", "https://flic.kr/p/" + encode_base58(5215831864)]) == 0
     assert "mf 1" in capsys.readouterr().out
@@ -186,12 +224,15 @@ def test_cli_lookup_json_read_only(tmp_path, capsys):
 
 # --- several references, shared names, the pool, removal routes, the CLI -------------------------
 
+
 def test_a_pasted_paragraph_is_looked_up_reference_by_reference(world):
     con, _, photos, members, _ = world
     nsid, expected = _megaface_user(world)
     photo_id = min(expected)
-    text = (f"Found mine: {photos[photo_id].download_url.replace('.jpg', '_o_d.jpg')}, and my account "
-            f"{nsid}. Also https://www.flickr.com/groups/x/ (a group).")
+    text = (
+        f"Found mine: {photos[photo_id].download_url.replace('.jpg', '_o_d.jpg')}, and my account "
+        f"{nsid}. Also https://www.flickr.com/groups/x/ (a group)."
+    )
     from pipelines.lookup.answer import lookup_text
 
     answers = lookup_text(con, text)
@@ -204,8 +245,14 @@ def test_a_pasted_paragraph_is_looked_up_reference_by_reference(world):
 
 def test_a_link_that_does_not_parse_is_never_a_name_search(world):
     con = world[0]
-    for text in ("live.staticflickr.com/2903/notaphoto.jpg", "https://www.flickr.com/photos/x/albums/123",
-                 "flickr.com", "https://flic.kr/ps/ZVcni", "IMG_0001.jpg", "https://example.com/henri"):
+    for text in (
+        "live.staticflickr.com/2903/notaphoto.jpg",
+        "https://www.flickr.com/photos/x/albums/123",
+        "flickr.com",
+        "https://flic.kr/ps/ZVcni",
+        "IMG_0001.jpg",
+        "https://example.com/henri",
+    ):
         result = lookup(con, text)
         assert result.interpreted_as == "error" and result.error and result.accounts == [], text
 
@@ -215,8 +262,11 @@ def test_a_name_shared_by_two_accounts_gives_two_answers_never_a_sum(world):
     by_name: dict[str, set[str]] = {}
     for p in photos.values():
         by_name.setdefault(p.nickname.lower(), set()).add(p.nsid)
-    name, nsids = next((n, s) for n, s in sorted(by_name.items()) if len(s) >= 2
-                       and sum(1 for p in photos.values() if p.nsid in s and p.photo_id in members) > 0)
+    name, nsids = next(
+        (n, s)
+        for n, s in sorted(by_name.items())
+        if len(s) >= 2 and sum(1 for p in photos.values() if p.nsid in s and p.photo_id in members) > 0
+    )
     result = lookup(con, name)
     assert {a.nsid for a in result.accounts} == nsids and len(result.accounts) == len(nsids)
     for account in result.accounts:
@@ -227,13 +277,17 @@ def test_a_name_shared_by_two_accounts_gives_two_answers_never_a_sum(world):
     assert f"{len(nsids)} different accounts match" in text and "account 1 of" in text
     # Flickr usernames (from enrichment) shared by two accounts: two answers through a path-alias link too
     first, second = sorted(nsids)[:2]
-    con.execute("INSERT INTO uploaders (owner_nsid, username, status, fetched_at) VALUES (?, 'shared_name', 'ok', now()), "
-                "(?, 'Shared_Name', 'ok', now())", [first, second])
+    con.execute(
+        "INSERT INTO uploaders (owner_nsid, username, status, fetched_at) VALUES (?, 'shared_name', 'ok', now()), "
+        "(?, 'Shared_Name', 'ok', now())",
+        [first, second],
+    )
     try:
         alias = lookup(con, "https://www.flickr.com/photos/shared_name/")
         assert alias.interpreted_as == "alias" and [a.nsid for a in alias.accounts] == [first, second]
         assert [a.pool_photos for a in alias.accounts] == [
-            sum(1 for p in photos.values() if p.nsid == n) for n in (first, second)]
+            sum(1 for p in photos.values() if p.nsid == n) for n in (first, second)
+        ]
     finally:
         con.execute("DELETE FROM uploaders WHERE username ILIKE 'shared_name'")
 
@@ -265,7 +319,17 @@ def test_catalog_entry_is_stored_at_ingest(tmp_path, capsys):
     manifest = tmp_path / "paths.txt"
     manifest.write_text("12345678@N00_identity_0/5215831864_0.jpg\n")
     db = str(tmp_path / "cat.duckdb")
-    base = ["--db", db, "ingest", "manifest", "--format", "megaface-paths", "--dataset-version", "1", str(manifest)]
+    base = [
+        "--db",
+        db,
+        "ingest",
+        "manifest",
+        "--format",
+        "megaface-paths",
+        "--dataset-version",
+        "1",
+        str(manifest),
+    ]
     assert main(base + ["--dataset", "MegaFace_MF2"]) == 0
     assert main(base + ["--dataset", "faces-x", "--catalog-entry", "dif"]) == 0
     assert main(base + ["--dataset", "unknown-set"]) == 0
@@ -274,14 +338,20 @@ def test_catalog_entry_is_stored_at_ingest(tmp_path, capsys):
     assert len(err) == 1 and err[0].startswith("ccaudit: error: unknown catalog entry 'no-such-entry'")
     con = connect(db, read_only=True)
     assert dict(con.execute("SELECT dataset, catalog_entry FROM datasets").fetchall()) == {
-        "MegaFace_MF2": "megaface", "faces-x": "dif", "unknown-set": None}
+        "MegaFace_MF2": "megaface",
+        "faces-x": "dif",
+        "unknown-set": None,
+    }
     result = lookup(con, "5215831864")
     routes = {d.dataset: d.catalog["removal_route"] for d in result.datasets}
     con.close()
     from pipelines.catalog import NO_REMOVAL_ROUTE, entry_for
 
-    assert routes == {"MegaFace_MF2": entry_for("megaface").removal, "faces-x": entry_for("dif").removal,
-                      "unknown-set": NO_REMOVAL_ROUTE}
+    assert routes == {
+        "MegaFace_MF2": entry_for("megaface").removal,
+        "faces-x": entry_for("dif").removal,
+        "unknown-set": NO_REMOVAL_ROUTE,
+    }
 
 
 def test_cli_several_queries_from_file_and_exit_codes(tmp_path, capsys):
@@ -289,8 +359,10 @@ def test_cli_several_queries_from_file_and_exit_codes(tmp_path, capsys):
 
     db = _cli_db_with_megaface(tmp_path, capsys, faces=2, name="cli")
     refs = tmp_path / "refs.txt"
-    refs.write_bytes("\ufeffhttps://live.staticflickr.com/2903/5215831864_c1b3784192_o_d.jpg\n\n"
-                     "12345678@n00\n4242424242\n".encode())
+    refs.write_bytes(
+        "\ufeffhttps://live.staticflickr.com/2903/5215831864_c1b3784192_o_d.jpg\n\n"
+        "12345678@n00\n4242424242\n".encode()
+    )
     assert main(["--db", db, "lookup", "--from", str(refs), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert [a["read_as"] for a in data["answers"]] == ["photo", "nsid", "photo"]
@@ -316,7 +388,9 @@ def test_cli_several_queries_from_file_and_exit_codes(tmp_path, capsys):
 def test_control_characters_in_names_are_shown_escaped(world):
     from pipelines.textsafe import escape_controls
 
-    assert escape_controls("a\x1b[31mred\x07\u202eb\nc", keep_newlines=True) == "a\\x1b[31mred\\x07\\u202eb\nc"
+    assert (
+        escape_controls("a\x1b[31mred\x07\u202eb\nc", keep_newlines=True) == "a\\x1b[31mred\\x07\\u202eb\nc"
+    )
 
 
 def test_huge_inputs_are_refused_in_one_line(tmp_path, capsys, monkeypatch):
@@ -347,8 +421,11 @@ def test_a_path_alias_the_database_does_not_know_is_asked_of_flickr(tmp_path, ca
     assert main(["--db", db, "lookup", "flickr.com/photos/henri_light/"]) == 1
     assert "set FLICKR_API_KEY" in capsys.readouterr().out
     with FlickrTestServer() as server:
-        server.set_body("flickr.urls.lookupUser", "https://www.flickr.com/photos/henri_light/",
-                        {"user": {"id": "12345678@N00", "username": {"_content": "Henri"}}, "stat": "ok"})
+        server.set_body(
+            "flickr.urls.lookupUser",
+            "https://www.flickr.com/photos/henri_light/",
+            {"user": {"id": "12345678@N00", "username": {"_content": "Henri"}}, "stat": "ok"},
+        )
         monkeypatch.setenv("FLICKR_API_KEY", server.api_key)
         monkeypatch.setenv("CCAUDIT_FLICKR_API_URL", server.url)
         assert main(["--db", db, "lookup", "--json", "flickr.com/photos/henri_light/", "nobody_here"]) == 0
@@ -369,13 +446,30 @@ def _cli_db_with_megaface(tmp_path, capsys, faces: int, name: str) -> str:
     manifest = tmp_path / "paths.txt"
     manifest.write_text("".join(f"12345678@N00_identity_0/5215831864_{k}.jpg\n" for k in range(faces)))
     db = str(tmp_path / f"{name}.duckdb")
-    assert main(["--db", db, "ingest", "manifest", "--format", "megaface-paths", "--dataset", "mf",
-                 "--dataset-version", "1", str(manifest)]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                db,
+                "ingest",
+                "manifest",
+                "--format",
+                "megaface-paths",
+                "--dataset",
+                "mf",
+                "--dataset-version",
+                "1",
+                str(manifest),
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     return db
 
 
 # --- --from reads a bounded number of bytes from any kind of source (issue 24) ---------------------
+
 
 def _empty_db(tmp_path) -> str:
     from pipelines.db import connect
@@ -397,7 +491,9 @@ def test_from_an_endless_device_stops_at_the_cap(tmp_path, capsys, source):
     assert main(["--db", _empty_db(tmp_path), "lookup", "--from", source]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith(f"ccaudit: error: --from {source}:")
-    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 64 * 1024  # KB: well under 64 MB more
+    assert (
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 64 * 1024
+    )  # KB: well under 64 MB more
 
 
 def test_from_a_fifo_and_from_a_growing_pipe_are_capped_by_bytes_read(tmp_path, capsys, monkeypatch):
@@ -458,6 +554,7 @@ def test_too_many_references_stop_reading_at_the_cap(tmp_path, capsys, monkeypat
 
 # --- the removal request (issue 23 item 5) -----------------------------------------------------------
 
+
 def test_removal_request_names_each_dataset_and_lists_every_photo(world):
     from pipelines.lookup.answer import run_lookup
 
@@ -470,14 +567,20 @@ def test_removal_request_names_each_dataset_and_lists_every_photo(world):
     for request in requests:
         hit = next(d for d in answer.accounts[0].datasets if d.dataset == request["dataset_key"])
         assert f"--- removal request: {hit.label} ---" in out
-        links = [line for line in request["text"].splitlines() if line.startswith("https://www.flickr.com/photos/")]
+        links = [
+            line for line in request["text"].splitlines() if line.startswith("https://www.flickr.com/photos/")
+        ]
         assert links == [f"https://www.flickr.com/photos/{nsid}/{pid}/" for pid in hit.photo_ids]
-        assert set(hit.photo_ids) == {pid for pid, where in expected.items()
-                                      if f"{hit.dataset} {hit.version}" in where}
+        assert set(hit.photo_ids) == {
+            pid for pid, where in expected.items() if f"{hit.dataset} {hit.version}" in where
+        }
         assert hit.label in request["text"] and request["text"] in out + "\n"
     dif = next((r for r in requests if r["dataset_key"] == "dif"), None)
     if dif:  # the catalogue's route: e-mail, no published address, what it asks for, its source
-        assert "Send this by e-mail to IBM Research" in dif["text"] and "No e-mail address is published" in dif["text"]
+        assert (
+            "Send this by e-mail to IBM Research" in dif["text"]
+            and "No e-mail address is published" in dif["text"]
+        )
         assert "links to the photos" in dif["text"] and "Source: NBC News" in dif["text"]
     data = run_lookup(con, [nsid]).as_dict(removal=True)
     assert [r["text"] for r in data["answers"][0]["removal_requests"]] == [r["text"] for r in requests]
@@ -489,11 +592,17 @@ def test_removal_request_from_the_cli(tmp_path, capsys):
     db = _cli_db_with_megaface(tmp_path, capsys, faces=2, name="removal")
     assert main(["--db", db, "lookup", "12345678@N00", "--removal-request"]) == 0
     out = capsys.readouterr().out
-    assert "--- removal request: mf 1 ---" in out and "https://www.flickr.com/photos/12345678@N00/5215831864/" in out
+    assert (
+        "--- removal request: mf 1 ---" in out
+        and "https://www.flickr.com/photos/12345678@N00/5215831864/" in out
+    )
     assert "No removal route is published for this dataset" in out and "To: (no published address)" in out
     assert main(["--db", db, "lookup", "5215831864", "--removal-request", "--json"]) == 0
     [request] = json.loads(capsys.readouterr().out)["answers"][0]["removal_requests"]
-    assert request["photo_ids"] == [5215831864] and "https://www.flickr.com/photo.gne?id=5215831864" in request["text"]
+    assert (
+        request["photo_ids"] == [5215831864]
+        and "https://www.flickr.com/photo.gne?id=5215831864" in request["text"]
+    )
 
 
 def test_plain_words_and_dataset_names(world):

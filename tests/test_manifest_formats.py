@@ -32,8 +32,17 @@ def parse(path, sink: StagingSink, comment: str | None = None) -> None:
 
 def test_every_adapter_declares_itself():
     found = formats.discover()
-    assert set(found) == {"clip-subset", "coco", "csv", "ffhq", "flickr30k", "megaface-paths", "open-images", "pipa",
-                          "yfcc-columns"}
+    assert set(found) == {
+        "clip-subset",
+        "coco",
+        "csv",
+        "ffhq",
+        "flickr30k",
+        "megaface-paths",
+        "open-images",
+        "pipa",
+        "yfcc-columns",
+    }
     for name, module in found.items():
         assert module.FORMAT.description and "\n" not in module.FORMAT.description
         parameters = inspect.signature(module.parse).parameters
@@ -87,8 +96,9 @@ def readme_row(name: str, declared) -> str:
 
 def test_readme_format_table_is_the_declarations():
     rows = readme_table("| format | reads | options |", "docs/cli.md")
-    assert rows == [readme_row(name, module.FORMAT) for name, module in formats.discover().items()], \
+    assert rows == [readme_row(name, module.FORMAT) for name, module in formats.discover().items()], (
         "docs/cli.md's manifest format table is out of step with the adapters' FORMAT declarations"
+    )
 
 
 def _manifest_parser() -> argparse.ArgumentParser:
@@ -102,7 +112,10 @@ def test_cli_and_dag_offer_exactly_the_declared_formats():
     """The DAG file stays cheap to parse (no adapter imports), so its enum is checked here, not imported."""
     declared = set(formats.discover())
     tree = ast.parse((REPO / "dags" / "ccaudit_ingest_manifests.py").read_text(encoding="utf-8"))
-    dag_enum = next(ast.literal_eval(node.value) for node in tree.body
-                    if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "FORMATS")
+    dag_enum = next(
+        ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "FORMATS"
+    )
     choices = next(a.choices for a in _manifest_parser()._actions if a.dest == "format")
     assert set(choices) == declared and set(dag_enum) == declared

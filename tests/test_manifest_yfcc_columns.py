@@ -23,9 +23,31 @@ from pipelines.resources import read_sql
 from tests.conftest import shared_path
 
 REAL_23 = "yfcc100m_dataset_23field_Intelligent-Travel-Manager_test_filtering_bigbox.tsv"
-NAMES = ["photoid", "uid", "unickname", "datetaken", "dateuploaded", "capturedevice", "title", "description",
-         "usertags", "machinetags", "longitude", "latitude", "accuracy", "pageurl", "downloadurl", "licensename",
-         "licenseurl", "serverid", "farmid", "secret", "secretoriginal", "ext", "marker"]
+NAMES = [
+    "photoid",
+    "uid",
+    "unickname",
+    "datetaken",
+    "dateuploaded",
+    "capturedevice",
+    "title",
+    "description",
+    "usertags",
+    "machinetags",
+    "longitude",
+    "latitude",
+    "accuracy",
+    "pageurl",
+    "downloadurl",
+    "licensename",
+    "licenseurl",
+    "serverid",
+    "farmid",
+    "secret",
+    "secretoriginal",
+    "ext",
+    "marker",
+]
 BY = ("Attribution License", "http://creativecommons.org/licenses/by/2.0/")
 
 
@@ -36,7 +58,9 @@ def real_rows() -> list[dict]:
 
 
 def manifest(db: Path, path: Path, dataset: str, capsys) -> str:
-    code = main(["ingest", "manifest", "--db", str(db), "--format", "yfcc-columns", "--dataset", dataset, str(path)])
+    code = main(
+        ["ingest", "manifest", "--db", str(db), "--format", "yfcc-columns", "--dataset", dataset, str(path)]
+    )
     captured = capsys.readouterr()
     assert code == 0, captured.err
     return captured.out
@@ -45,8 +69,10 @@ def manifest(db: Path, path: Path, dataset: str, capsys) -> str:
 def items(db: Path) -> list[tuple]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return con.execute("SELECT item_key, photo_id, owner_ref, declared_license_id, declared_author, source_url, "
-                           "source_line FROM dataset_items ORDER BY source_line").fetchall()
+        return con.execute(
+            "SELECT item_key, photo_id, owner_ref, declared_license_id, declared_author, source_url, "
+            "source_line FROM dataset_items ORDER BY source_line"
+        ).fetchall()
     finally:
         con.close()
 
@@ -58,21 +84,23 @@ def test_a_cc_by_split_is_checked_against_yfcc100m(real_rows, tmp_path, capsys):
     assert main(["ingest", "yfcc", "--quiet", "--db", str(db), str(shared_path("yfcc100m", REAL_23))]) == 0
     capsys.readouterr()
     rows = real_rows + [dict(real_rows[0], photoid="abc")]
-    split = pa.table({
-        "photoid": pa.array([r["photoid"] for r in rows], pa.string()),
-        "uid": [r["uid"] for r in rows],
-        "unickname": [r["unickname"] for r in rows],
-        "datetaken": pa.array([datetime(2005, 3, 1, 12, 39, 28)] * len(rows), pa.timestamp("us")),
-        "dateuploaded": pa.array([int(r["dateuploaded"]) for r in rows], pa.int64()),
-        "title": [r["title"] for r in rows],
-        "pageurl": [r["pageurl"] for r in rows],
-        "downloadurl": [r["downloadurl"] for r in rows],
-        "licensename": [BY[0]] * len(rows),
-        "licenseurl": [BY[1]] * len(rows),
-        "width": pa.array([500] * len(rows), pa.int32()),
-        "height": pa.array([375] * len(rows), pa.int32()),
-        "blip2_caption": ["a photo"] * len(rows),
-    })
+    split = pa.table(
+        {
+            "photoid": pa.array([r["photoid"] for r in rows], pa.string()),
+            "uid": [r["uid"] for r in rows],
+            "unickname": [r["unickname"] for r in rows],
+            "datetaken": pa.array([datetime(2005, 3, 1, 12, 39, 28)] * len(rows), pa.timestamp("us")),
+            "dateuploaded": pa.array([int(r["dateuploaded"]) for r in rows], pa.int64()),
+            "title": [r["title"] for r in rows],
+            "pageurl": [r["pageurl"] for r in rows],
+            "downloadurl": [r["downloadurl"] for r in rows],
+            "licensename": [BY[0]] * len(rows),
+            "licenseurl": [BY[1]] * len(rows),
+            "width": pa.array([500] * len(rows), pa.int32()),
+            "height": pa.array([375] * len(rows), pa.int32()),
+            "blip2_caption": ["a photo"] * len(rows),
+        }
+    )
     path = tmp_path / "commoncatalog-cc-by.parquet"
     pq.write_table(split, path)
     out = manifest(db, path, "commoncatalog-cc-by", capsys)
@@ -83,8 +111,9 @@ def test_a_cc_by_split_is_checked_against_yfcc100m(real_rows, tmp_path, capsys):
     assert all(row[5] == r["downloadurl"] for row, r in zip(found, real_rows, strict=False))
     con = duckdb.connect(str(db), read_only=True)
     try:
-        rejects = con.execute("SELECT line_no, reason FROM ingest_rejects WHERE source_file = ?",
-                              [str(path.resolve())]).fetchall()
+        rejects = con.execute(
+            "SELECT line_no, reason FROM ingest_rejects WHERE source_file = ?", [str(path.resolve())]
+        ).fetchall()
         mismatches = con.execute(read_sql("reports", "datasets_license_mismatches.sql")).fetchall()
         yfcc = dict(con.execute("SELECT photo_id, license_id FROM yfcc_photos").fetchall())
     finally:
@@ -113,7 +142,8 @@ def test_openai_subset_shards_in_json_lines_with_either_text_encoding(real_rows,
     assert [row[6] for row in found] == [1, 2, 4, 5]
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT line_no, reason, raw_line FROM ingest_rejects").fetchall() == [
-        (3, "json: not a JSON object", "not json")]
+        (3, "json: not a JSON object", "not json")
+    ]
     con.close()
     # decoded either way: URL-decoded when the file's text is encoded, kept as it is when it is not
     assert [row[4] for row in found] == [unquote_plus(r["unickname"]) for r in real_rows]
@@ -123,22 +153,37 @@ def test_a_sqlite_table_with_the_yfcc_columns(real_rows, tmp_path, capsys):
     path = tmp_path / "subset.sqlite"
     con = sqlite3.connect(path)
     con.execute(f"CREATE TABLE yfcc100m_dataset ({', '.join(NAMES)})")
-    con.executemany(f"INSERT INTO yfcc100m_dataset VALUES ({', '.join('?' * len(NAMES))})",
-                    [[r[n] for n in NAMES] for r in real_rows])
+    con.executemany(
+        f"INSERT INTO yfcc100m_dataset VALUES ({', '.join('?' * len(NAMES))})",
+        [[r[n] for n in NAMES] for r in real_rows],
+    )
     con.commit()
     con.close()
     db = tmp_path / "db.duckdb"
     manifest(db, path, "sqlite-subset", capsys)
     found = items(db)
     assert [(row[1], row[6]) for row in found] == [(int(r["photoid"]), n) for n, r in enumerate(real_rows, 1)]
-    assert [row[3] for row in found] == [resolve_license(r["licensename"], r["licenseurl"])[0] for r in real_rows]
+    assert [row[3] for row in found] == [
+        resolve_license(r["licensename"], r["licenseurl"])[0] for r in real_rows
+    ]
     assert None not in [row[3] for row in found]
 
 
 def test_a_file_without_photoid_is_a_one_line_error(tmp_path, capsys):
     path = tmp_path / "other.parquet"
     pq.write_table(pa.table({"id": [1], "url": ["x"]}), path)
-    code = main(["ingest", "manifest", "--db", str(tmp_path / "db.duckdb"), "--format", "yfcc-columns",
-                 "--dataset", "x", str(path)])
+    code = main(
+        [
+            "ingest",
+            "manifest",
+            "--db",
+            str(tmp_path / "db.duckdb"),
+            "--format",
+            "yfcc-columns",
+            "--dataset",
+            "x",
+            str(path),
+        ]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "no photoid column" in err[0]

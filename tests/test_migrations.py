@@ -31,10 +31,7 @@ FIXTURES = REPO / "tests" / "fixtures" / "upgrade"
 # Every migration must be exercised by an upgrade from a real old database: the migrations each
 # fixture is expected to apply. A new migration without an entry here fails
 # test_every_migration_is_covered_by_an_upgrade_fixture.
-EXPECTED_MIGRATIONS = {
-    "2026-11-27-fda23be": [1, 2, 3, 4, 5, 6],
-    "2026-12-02-9b93301": [1, 2, 3, 4, 5, 6],
-}
+EXPECTED_MIGRATIONS = {"2026-11-27-fda23be": [1, 2, 3, 4, 5, 6], "2026-12-02-9b93301": [1, 2, 3, 4, 5, 6]}
 KEY = "upgrade-test-key-5e1f0c7d"
 
 
@@ -43,7 +40,7 @@ def import_fixture(folder: Path, db: Path) -> None:
     con = duckdb.connect(str(db))
     try:
         waiting = [s for s in (folder / "schema.sql").read_text(encoding="utf-8").split(";\n") if s.strip()]
-        while waiting:   # EXPORT writes views in name order; one may name a view defined later
+        while waiting:  # EXPORT writes views in name order; one may name a view defined later
             failed = []
             for statement in waiting:
                 try:
@@ -63,8 +60,12 @@ def dump(db: Path, raw: bool = True) -> dict[str, Counter]:
     """Every row of every table as a multiset of {column: value} (read without the version gate)."""
     con = duckdb.connect(str(db), read_only=True)
     try:
-        tables = [r[0] for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY 1").fetchall()]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY 1"
+            ).fetchall()
+        ]
         out = {}
         for table in tables:
             cursor = con.execute(f'SELECT * FROM "{table}"')
@@ -115,13 +116,15 @@ def old_db(request, tmp_path) -> tuple[str, Path]:
 
 # --- the real old databases ---------------------------------------------------------------------
 
+
 def test_every_migration_is_covered_by_an_upgrade_fixture():
     """Adding a migration without an upgrade test from a real older database fails here."""
     versions = [m.version for m in migrations.migrations()]
     covered = set().union(*EXPECTED_MIGRATIONS.values())
     assert sorted(covered) == versions, (
         f"migrations {sorted(set(versions) - covered)} are applied by no upgrade fixture test: build a database "
-        "with the version before them (scripts/build_upgrade_fixture.py) and list them in EXPECTED_MIGRATIONS")
+        "with the version before them (scripts/build_upgrade_fixture.py) and list them in EXPECTED_MIGRATIONS"
+    )
     for name in EXPECTED_MIGRATIONS:
         assert (FIXTURES / name / "expected.json").exists(), name
 
@@ -130,12 +133,12 @@ def test_an_old_database_keeps_every_row_of_every_table(old_db, tmp_path):
     name, db = old_db
     expected = json.loads((FIXTURES / name / "expected.json").read_text())
     before = dump(db)
-    assert {t: sum(rows.values()) for t, rows in before.items()} == expected["rows"]   # the fixture is whole
+    assert {t: sum(rows.values()) for t, rows in before.items()} == expected["rows"]  # the fixture is whole
     plan, _ = migrate_file(db)
     assert [m.version for m in plan.todo] == EXPECTED_MIGRATIONS[name]
     after = dump(db)
     for table, rows in before.items():
-        if table == "licenses":   # facts, reloaded from pipelines/licenses.py on every upgrade
+        if table == "licenses":  # facts, reloaded from pipelines/licenses.py on every upgrade
             assert {dict(r)["license_id"] for r in rows} <= {dict(r)["license_id"] for r in after[table]}
             continue
         old_columns = {pair[0] for row in rows for pair in row} or set()
@@ -155,9 +158,16 @@ def test_every_table_newer_than_the_oldest_fixture_is_created_by_a_migration(tmp
     old_tables = set(re.findall(r"^CREATE TABLE (\w+)", oldest.read_text(), flags=re.MULTILINE))
     created = set()
     for migration in migrations.migrations():
-        created |= set(re.findall(r"CREATE TABLE (?:IF NOT EXISTS )?(\w+)", migration.path.read_text(), re.IGNORECASE))
+        created |= set(
+            re.findall(r"CREATE TABLE (?:IF NOT EXISTS )?(\w+)", migration.path.read_text(), re.IGNORECASE)
+        )
     with duckdb.connect(str(fresh), read_only=True) as con:
-        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
+        tables = {
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'"
+            ).fetchall()
+        }
     missing = tables - old_tables - created - {"schema_migrations", "ccaudit_meta"}
     assert not missing, f"tables without a migration that creates them: {sorted(missing)}"
 
@@ -176,11 +186,13 @@ def test_an_old_database_upgrades_on_the_first_write_and_every_command_works(old
     _, db = old_db
     before = dump(db)
     counts = {t: sum(r.values()) for t, r in before.items()}
-    code, _, err = cli(capsys, "optout", "list", "--db", str(db))          # reading: one line, asks for migrate
+    code, _, err = cli(capsys, "optout", "list", "--db", str(db))  # reading: one line, asks for migrate
     assert code == 2 and "written by an older ccaudit" in err and "ccaudit migrate" in err
-    assert err.count("\n") == 1 and dump(db) == before                     # and nothing changed
+    assert err.count("\n") == 1 and dump(db) == before  # and nothing changed
 
-    code, out, err = cli(capsys, "optout", "add", "--user", "99999999@N01", "--db", str(db), "--note", "after")
+    code, out, err = cli(
+        capsys, "optout", "add", "--user", "99999999@N01", "--db", str(db), "--note", "after"
+    )
     assert code == 0, err
     sample = tmp_path / "more.tsv"
     assert cli(capsys, "generate", "yfcc", str(sample), "--rows", "50", "--seed", "11")[0] == 0
@@ -211,10 +223,14 @@ def test_enrich_on_an_upgraded_database_merges_an_old_journal_once(old_db, tmp_p
     folder.mkdir()
     for path in old_journals:
         shutil.copy(path, folder / path.name)
-    journaled = [json.loads(line)["row"]["photo_id"] for p in old_journals for line in p.read_text().splitlines()]
+    journaled = [
+        json.loads(line)["row"]["photo_id"] for p in old_journals for line in p.read_text().splitlines()
+    ]
     counts = {t: sum(r.values()) for t, r in dump(db).items()}
     with duckdb.connect(str(db), read_only=True) as con:
-        photos = con.execute("SELECT photo_id, owner_nsid FROM yfcc_photos ORDER BY photo_id LIMIT 4").fetchall()
+        photos = con.execute(
+            "SELECT photo_id, owner_nsid FROM yfcc_photos ORDER BY photo_id LIMIT 4"
+        ).fetchall()
     with FlickrTestServer(api_key=KEY) as server:
         for photo_id, owner in photos:
             server.add_photo(photo_id, photo_body(photo_id, owner=owner))
@@ -222,26 +238,40 @@ def test_enrich_on_an_upgraded_database_merges_an_old_journal_once(old_db, tmp_p
         monkeypatch.setenv("FLICKR_API_KEY", KEY)
         monkeypatch.setenv("CCAUDIT_FLICKR_API_URL", server.url)
         monkeypatch.setenv("CCAUDIT_FLICKR_RATE", "3600000")
-        for _ in range(2):   # the second run finds the journal gone and merges nothing twice
-            code, _, err = cli(capsys, "enrich", "--db", str(db), "--quiet", "--max-age", "0", "--limit", "3",
-                                 "--no-license-history")
+        for _ in range(2):  # the second run finds the journal gone and merges nothing twice
+            code, _, err = cli(
+                capsys,
+                "enrich",
+                "--db",
+                str(db),
+                "--quiet",
+                "--max-age",
+                "0",
+                "--limit",
+                "3",
+                "--no-license-history",
+            )
             assert code == 0, err
     with connect(db, read_only=True) as con:
-        merged = con.execute("SELECT count(*) FROM flickr_checks WHERE run_id LIKE 'enrich-20261202T000000%'"
-                             ).fetchone()[0]
+        merged = con.execute(
+            "SELECT count(*) FROM flickr_checks WHERE run_id LIKE 'enrich-20261202T000000%'"
+        ).fetchone()[0]
         total = con.execute("SELECT count(*) FROM flickr_checks").fetchone()[0]
     assert merged == len(journaled)
-    assert total == counts["flickr_checks"] + len(journaled) + 6   # two runs of 3 photos each
+    assert total == counts["flickr_checks"] + len(journaled) + 6  # two runs of 3 photos each
     assert not list(folder.glob("*.jsonl"))
 
 
 # --- the mechanism ------------------------------------------------------------------------------
 
+
 def test_a_new_database_records_every_version_and_the_program(tmp_path, capsys):
     db = tmp_path / "new.duckdb"
     connect(db).close()
     with connect(db, read_only=True) as con:
-        rows = con.execute("SELECT version, name, program_version FROM schema_migrations ORDER BY 1").fetchall()
+        rows = con.execute(
+            "SELECT version, name, program_version FROM schema_migrations ORDER BY 1"
+        ).fetchall()
         meta = dict(con.execute("SELECT key, value FROM ccaudit_meta").fetchall())
     assert [(v, n) for v, n, _ in rows] == [(m.version, m.name) for m in migrations.migrations()]
     assert {p for _, _, p in rows} == {__version__} and meta["created_by"] == __version__
@@ -261,11 +291,23 @@ def test_a_database_from_a_newer_ccaudit_is_refused_by_every_command(tmp_path):
         con.execute("UPDATE ccaudit_meta SET value = '99.0.0' WHERE key = 'last_written_by'")
     sample = tmp_path / "s.tsv"
     sample.write_text("")
-    for words in (["ingest", "yfcc", "--quiet", str(sample)], ["optout", "add", "--user", "1@N01"],
-                  ["optout", "list"], ["validate"], ["report", "--out", str(tmp_path / "r")], ["lookup", "1@N01"],
-                  ["migrate"], ["migrate", "--dry-run"]):
-        proc = subprocess.run([sys.executable, "-m", "pipelines.cli", *words, "--db", str(db)], check=False,
-                              capture_output=True, text=True, cwd=tmp_path)
+    for words in (
+        ["ingest", "yfcc", "--quiet", str(sample)],
+        ["optout", "add", "--user", "1@N01"],
+        ["optout", "list"],
+        ["validate"],
+        ["report", "--out", str(tmp_path / "r")],
+        ["lookup", "1@N01"],
+        ["migrate"],
+        ["migrate", "--dry-run"],
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "pipelines.cli", *words, "--db", str(db)],
+            check=False,
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+        )
         err = proc.stderr.strip()
         assert proc.returncode == 2, (words, err)
         assert err.startswith("ccaudit: error: ") and "\n" not in err and "Traceback" not in err, err
@@ -279,9 +321,11 @@ def test_a_failing_migration_changes_nothing_and_is_named(tmp_path):
     before, before_shape = dump(db), shape(db)
     broken = tmp_path / "migrations"
     shutil.copytree(REPO / "sql" / "migrations", broken)
-    (broken / "0999_broken.sql").write_text("-- a migration that fails half way\n"
-                                            "ALTER TABLE optouts ADD COLUMN oops INTEGER;\n"
-                                            "UPDATE optouts SET oops = 1;\nSELECT * FROM no_such_table;\n")
+    (broken / "0999_broken.sql").write_text(
+        "-- a migration that fails half way\n"
+        "ALTER TABLE optouts ADD COLUMN oops INTEGER;\n"
+        "UPDATE optouts SET oops = 1;\nSELECT * FROM no_such_table;\n"
+    )
     con = duckdb.connect(str(db))
     try:
         with pytest.raises(CcauditError, match="migration 0999 broken failed") as info:
@@ -304,8 +348,8 @@ def test_dry_run_lists_and_changes_nothing_and_the_rewrite_keeps_a_copy(tmp_path
     code, out, err = cli(capsys, "migrate", "--db", str(db))
     assert code == 0 and "applied 6 migration(s)" in out, err
     copy = tmp_path / "old.before-migration-0006.duckdb"
-    assert copy.exists() and dump(copy) == before    # the copy is the database as it was
-    said = caplog.text   # the CLI prints it on stderr: that the copy is made, of what size, where
+    assert copy.exists() and dump(copy) == before  # the copy is the database as it was
+    said = caplog.text  # the CLI prints it on stderr: that the copy is made, of what size, where
     assert "copying old.duckdb (" in said and " MB) to " in said and copy.name in said
 
 
@@ -323,7 +367,10 @@ def test_validate_first_upgrades_an_old_database(old_db, capsys):
     code, out, err = cli(capsys, "validate", "--db", str(db))
     assert code == 0, out + err
     with connect(db, read_only=True) as con:
-        assert con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == migrations.latest_version()
+        assert (
+            con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
+            == migrations.latest_version()
+        )
 
 
 def test_a_file_that_is_not_a_ccaudit_database_is_not_migrated(tmp_path, capsys):

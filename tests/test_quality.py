@@ -31,15 +31,28 @@ def fill_yfcc(con, rows: int) -> None:
 
 
 def insert_photo(con, photo_id: int, **values) -> None:
-    row = {"photo_id": photo_id, "owner_nsid": "1@N00", "uploaded_at": "2012-05-01 10:00:00",
-           "license_id": 4, "is_video": False, "source_file": "extra.tsv", "source_line": 1, **values}
+    row = {
+        "photo_id": photo_id,
+        "owner_nsid": "1@N00",
+        "uploaded_at": "2012-05-01 10:00:00",
+        "license_id": 4,
+        "is_video": False,
+        "source_file": "extra.tsv",
+        "source_line": 1,
+        **values,
+    }
     columns = ", ".join(row)
-    con.execute(f"INSERT INTO yfcc_photos ({columns}) VALUES ({', '.join('?' for _ in row)})", list(row.values()))
+    con.execute(
+        f"INSERT INTO yfcc_photos ({columns}) VALUES ({', '.join('?' for _ in row)})", list(row.values())
+    )
 
 
 def outcome(result, table: str, expectation: str, column: str):
-    matches = [o for o in result.outcomes
-               if (o.table_name, o.expectation, o.column_name) == (table, expectation, column)]
+    matches = [
+        o
+        for o in result.outcomes
+        if (o.table_name, o.expectation, o.column_name) == (table, expectation, column)
+    ]
     assert len(matches) == 1, (table, expectation, column)
     return matches[0]
 
@@ -68,8 +81,13 @@ def test_clean_data_passes_and_every_row_is_counted_over_many_batches(con):
             assert o.batches == (2 if o.expectation == "expect_column_values_to_be_unique" else 5), o
     # Geo fields are NULL on a third of the rows: GX reports them as missing, not unexpected.
     lat = outcome(result, "yfcc_photos", "expect_column_values_to_be_between", "latitude")
-    assert lat.missing_count == con.execute("SELECT count(*) FROM yfcc_photos WHERE latitude IS NULL").fetchone()[0]
-    stored = con.execute("SELECT count(*), count(DISTINCT run_id), min(run_id) FROM validation_results").fetchone()
+    assert (
+        lat.missing_count
+        == con.execute("SELECT count(*) FROM yfcc_photos WHERE latitude IS NULL").fetchone()[0]
+    )
+    stored = con.execute(
+        "SELECT count(*), count(DISTINCT run_id), min(run_id) FROM validation_results"
+    ).fetchone()
     assert stored == (len(result.outcomes), 1, result.run_id)
 
 
@@ -102,8 +120,11 @@ def test_critical_failure_fails_and_is_stored(con):
     assert not result.success
     text = result.summary_text()
     assert "CRITICAL: yfcc_photos.latitude" in text and "FAILED" in text
-    row = con.execute("""SELECT critical, success, unexpected_count, element_count, details FROM validation_results
-                         WHERE column_name = 'latitude' AND run_id = ?""", [result.run_id]).fetchone()
+    row = con.execute(
+        """SELECT critical, success, unexpected_count, element_count, details FROM validation_results
+                         WHERE column_name = 'latitude' AND run_id = ?""",
+        [result.run_id],
+    ).fetchone()
     assert row[:4] == (True, False, 1, 2001)
     assert json.loads(row[4])["unexpected_sample"] == [200.0]
     assert result.as_dict()["critical_failures"] == 1
@@ -124,7 +145,10 @@ def test_unknown_license_and_future_upload(con):
     insert_photo(con, 7, license_id=17)
     insert_photo(con, 8, uploaded_at="2003-01-01 00:00:00")
     result = validate(con)
-    assert outcome(result, "yfcc_photos", "expect_column_values_to_be_in_set", "license_id").unexpected_count == 1
+    assert (
+        outcome(result, "yfcc_photos", "expect_column_values_to_be_in_set", "license_id").unexpected_count
+        == 1
+    )
     uploaded = outcome(result, "yfcc_photos", "expect_column_values_to_be_between", "uploaded_at")
     assert (uploaded.success, uploaded.unexpected_count) == (False, 1)
     assert uploaded.sample == ["2003-01-01 00:00:00"]  # validated as epoch seconds, reported as a time
@@ -137,21 +161,36 @@ def test_dataset_items_uniqueness_and_empty_tables(con):
     assert con.execute("SELECT count(*) FROM validation_results").fetchone()[0] == 0  # store=False
     con.execute("""INSERT INTO dataset_items (dataset, version, item_key, photo_id, declared_license_id)
                    SELECT 'faces', 'v1', 'img' || i, 10 + i, 4 FROM range(3000) t(i)""")
-    con.execute("INSERT INTO dataset_items (dataset, version, item_key, photo_id) VALUES ('faces', 'v1', 'img5', 15)")
-    con.execute("INSERT INTO dataset_items (dataset, version, item_key, photo_id) VALUES ('faces', 'v2', 'img5', 15)")
+    con.execute(
+        "INSERT INTO dataset_items (dataset, version, item_key, photo_id) VALUES ('faces', 'v1', 'img5', 15)"
+    )
+    con.execute(
+        "INSERT INTO dataset_items (dataset, version, item_key, photo_id) VALUES ('faces', 'v2', 'img5', 15)"
+    )
     result = validate(con, batch_rows=300)  # 3 hash parts of ~1200 rows
-    unique = outcome(result, "dataset_items", "expect_compound_columns_to_be_unique", "dataset,version,item_key")
+    unique = outcome(
+        result, "dataset_items", "expect_compound_columns_to_be_unique", "dataset,version,item_key"
+    )
     assert (unique.unexpected_count, unique.element_count, unique.batches) == (2, 3002, 3)
     assert not result.success
 
 
 def test_mostly_is_a_share_of_the_whole_table(con, tmp_path: Path):
-    suite = {"name": "geo", "meta": {"table": "yfcc_photos"}, "expectations": [
-        {"type": "expect_column_values_to_be_between",
-         "kwargs": {"column": "accuracy", "min_value": 1, "max_value": 10, "mostly": 0.5},
-         "meta": {"critical": True}}]}
+    suite = {
+        "name": "geo",
+        "meta": {"table": "yfcc_photos"},
+        "expectations": [
+            {
+                "type": "expect_column_values_to_be_between",
+                "kwargs": {"column": "accuracy", "min_value": 1, "max_value": 10, "mostly": 0.5},
+                "meta": {"critical": True},
+            }
+        ],
+    }
     (tmp_path / "geo.json").write_text(json.dumps(suite))
-    con.execute(YFCC_INSERT.replace("CASE WHEN i % 3 = 0 THEN NULL ELSE 1 + i % 16 END", "1 + i % 16"), [1600])
+    con.execute(
+        YFCC_INSERT.replace("CASE WHEN i % 3 = 0 THEN NULL ELSE 1 + i % 16 END", "1 + i % 16"), [1600]
+    )
     # accuracy 1..16 evenly: 10/16 = 62.5% within [1, 10] overall, but one 100-row batch of rows
     # 10..15 alone would fail; the table-wide share is what counts.
     result = validate(con, suites=load_suites(tmp_path), batch_rows=100, store=False)
@@ -161,8 +200,17 @@ def test_mostly_is_a_share_of_the_whole_table(con, tmp_path: Path):
 
 
 def test_table_level_expectations_are_refused(tmp_path: Path):
-    (tmp_path / "bad.json").write_text(json.dumps({"name": "bad", "meta": {"table": "yfcc_photos"},
-        "expectations": [{"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1}}]}))
+    (tmp_path / "bad.json").write_text(
+        json.dumps(
+            {
+                "name": "bad",
+                "meta": {"table": "yfcc_photos"},
+                "expectations": [
+                    {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1}}
+                ],
+            }
+        )
+    )
     with pytest.raises(ConfigError, match="table-level"):
         load_suites(tmp_path)
 
@@ -178,7 +226,9 @@ def test_cli_validate_exit_codes(db_path: Path):
         insert_photo(con, 5, latitude=200.0)
     assert main(["--db", str(db_path), "validate"]) == 1
     with connect(db_path, read_only=True) as con:
-        runs = con.execute("SELECT run_id, bool_and(success) FROM validation_results GROUP BY 1 ORDER BY min(validated_at)").fetchall()
+        runs = con.execute(
+            "SELECT run_id, bool_and(success) FROM validation_results GROUP BY 1 ORDER BY min(validated_at)"
+        ).fetchall()
     assert [ok for _, ok in runs] == [True, False]
 
 

@@ -22,9 +22,13 @@ from tests.test_live_audit import report, world  # noqa: F401  (world: the fixtu
 # The 95% Wilson score interval with continuity correction, solved from its definition
 # |k/n - p| - 1/(2n) = z * sqrt(p(1-p)/n) by bisection (not from the closed form both copies use);
 # 0 of 10 -> 0.3445 is also Newcombe (1998), Table I, method 4.
-KNOWN = [(0, 10, 0.0, 0.3445372183069225), (5, 10, 0.20142296959860717, 0.7985770304013928),
-         (10, 10, 0.6554627816930774, 1.0), (15, 148, 0.05977820842849814, 0.164449779364837),
-         (1, 29, 0.001802640213279672, 0.19628175100975953)]
+KNOWN = [
+    (0, 10, 0.0, 0.3445372183069225),
+    (5, 10, 0.20142296959860717, 0.7985770304013928),
+    (10, 10, 0.6554627816930774, 1.0),
+    (15, 148, 0.05977820842849814, 0.164449779364837),
+    (1, 29, 0.001802640213279672, 0.19628175100975953),
+]
 
 
 @pytest.fixture(scope="module")
@@ -44,9 +48,11 @@ def test_the_sql_macros_and_python_give_the_known_intervals(macros, k, n, low, h
 
 def test_the_sql_macros_equal_python_on_a_grid_and_n_zero_has_no_interval(macros):
     pairs = [(k, n) for n in (1, 2, 3, 7, 30, 80, 401) for k in range(n + 1)]
-    got = macros.execute("SELECT k, n, wilson_low(k, n), wilson_high(k, n) FROM unnest($k) AS a(k), "
-                         "unnest($n) AS b(n) WHERE k <= n", {"k": sorted({k for k, _ in pairs}),
-                                                               "n": sorted({n for _, n in pairs})}).fetchall()
+    got = macros.execute(
+        "SELECT k, n, wilson_low(k, n), wilson_high(k, n) FROM unnest($k) AS a(k), "
+        "unnest($n) AS b(n) WHERE k <= n",
+        {"k": sorted({k for k, _ in pairs}), "n": sorted({n for _, n in pairs})},
+    ).fetchall()
     assert len(got) == len(pairs)
     for k, n, low, high in got:
         assert (low, high) == pytest.approx(wilson_interval(k, n), abs=1e-12), (k, n)
@@ -75,30 +81,47 @@ def test_a_seeded_sample_gives_estimates_with_n_and_intervals(world):  # noqa: F
     assert faces["pct_unavailable"] == round(100 * gone / 60, 2)
     # percentages rounded outwards to 0.01 points: the printed interval holds the exact one
     assert (faces["pct_unavailable_low"], faces["pct_unavailable_high"]) == (
-        math.floor(10_000 * low) / 100, math.ceil(10_000 * high) / 100)
+        math.floor(10_000 * low) / 100,
+        math.ceil(10_000 * high) / 100,
+    )
     true_gone = 100 * sum(f["status"] != "ok" for f in photos.values()) / len(photos)
     assert faces["pct_unavailable_low"] <= true_gone <= faces["pct_unavailable_high"]
     # YFCC100M as a whole was never sampled: its share describes the checked photos only
     yfcc = unavailable["YFCC100M (all photos)"]
-    assert (yfcc["photos_checked"], yfcc["basis"], yfcc["pct_unavailable_low"], yfcc["pct_unavailable_high"]) == (
-        60, "not a random sample", None, None)
+    assert (
+        yfcc["photos_checked"],
+        yfcc["basis"],
+        yfcc["pct_unavailable_low"],
+        yfcc["pct_unavailable_high"],
+    ) == (60, "not a random sample", None, None)
 
     summary = {r["snapshot"]: r for r in report(settings.db_path, "enrichment_drift_summary")}
     dataset = summary["dataset faces"]
     low, high = wilson_interval(changed, len(available))
     assert (dataset["photos_available"], dataset["license_changed"], dataset["basis"]) == (
-        len(available), changed, "estimate")
+        len(available),
+        changed,
+        "estimate",
+    )
     assert (dataset["pct_changed_low"], dataset["pct_changed_high"]) == (
-        math.floor(10_000 * low) / 100, math.ceil(10_000 * high) / 100)
-    assert summary["YFCC100M"]["basis"] == "not a random sample" and summary["YFCC100M"]["pct_changed_low"] is None
+        math.floor(10_000 * low) / 100,
+        math.ceil(10_000 * high) / 100,
+    )
+    assert (
+        summary["YFCC100M"]["basis"] == "not a random sample"
+        and summary["YFCC100M"]["pct_changed_low"] is None
+    )
 
-    pairs = [r for r in report(settings.db_path, "enrichment_license_drift") if r["snapshot"] == "dataset faces"]
+    pairs = [
+        r for r in report(settings.db_path, "enrichment_license_drift") if r["snapshot"] == "dataset faces"
+    ]
     assert sum(r["photos"] for r in pairs) == len(available)
     for row in pairs:
         assert (row["photos_available"], row["basis"]) == (len(available), "estimate")
         assert row["share"] == pytest.approx(row["photos"] / len(available))
         assert (row["share_low"], row["share_high"]) == pytest.approx(
-            wilson_interval(row["photos"], len(available)), abs=1e-12)
+            wilson_interval(row["photos"], len(available)), abs=1e-12
+        )
 
 
 def test_checks_in_the_default_order_are_not_a_random_sample(world):  # noqa: F811
@@ -106,12 +129,14 @@ def test_checks_in_the_default_order_are_not_a_random_sample(world):  # noqa: F8
     settings, _server, _photos = world
     _declare_licenses(settings.db_path)
     enrich(settings, sample=40, seed=3)
-    enrich(settings, dataset="faces", limit=25)         # the lowest photo ids not yet checked
+    enrich(settings, dataset="faces", limit=25)  # the lowest photo ids not yet checked
     faces = {r["dataset"]: r for r in report(settings.db_path, "enrichment_unavailable")}["faces"]
     assert (faces["photos_checked"], faces["basis"]) == (65, "not a random sample")
     assert faces["pct_unavailable"] is not None
     assert faces["pct_unavailable_low"] is None and faces["pct_unavailable_high"] is None
-    dataset = {r["snapshot"]: r for r in report(settings.db_path, "enrichment_drift_summary")}["dataset faces"]
+    dataset = {r["snapshot"]: r for r in report(settings.db_path, "enrichment_drift_summary")}[
+        "dataset faces"
+    ]
     assert dataset["basis"] == "not a random sample" and dataset["pct_changed_low"] is None
     for row in report(settings.db_path, "enrichment_license_drift"):
         assert row["basis"] == "not a random sample" and row["share_low"] is None and row["share"] is not None
@@ -120,13 +145,20 @@ def test_checks_in_the_default_order_are_not_a_random_sample(world):  # noqa: F8
 def test_checking_every_photo_is_a_census_with_exact_shares(world):  # noqa: F811
     settings, _server, photos = world
     _declare_licenses(settings.db_path)
-    enrich(settings)                                     # every dataset photo, then the rest of YFCC100M
+    enrich(settings)  # every dataset photo, then the rest of YFCC100M
     gone = sum(f["status"] != "ok" for f in photos.values())
     for row in report(settings.db_path, "enrichment_unavailable"):
         assert (row["population"], row["photos_checked"], row["basis"]) == (300, 300, "census")
-        assert row["pct_unavailable_low"] == row["pct_unavailable"] == row["pct_unavailable_high"] == round(
-            100 * gone / 300, 2)
+        assert (
+            row["pct_unavailable_low"]
+            == row["pct_unavailable"]
+            == row["pct_unavailable_high"]
+            == round(100 * gone / 300, 2)
+        )
     for row in report(settings.db_path, "enrichment_drift_summary"):
-        assert row["basis"] == "census" and row["pct_changed_low"] == row["pct_changed"] == row["pct_changed_high"]
+        assert (
+            row["basis"] == "census"
+            and row["pct_changed_low"] == row["pct_changed"] == row["pct_changed_high"]
+        )
     for row in report(settings.db_path, "enrichment_license_drift"):
         assert row["basis"] == "census" and row["share_low"] == row["share"] == row["share_high"]

@@ -48,34 +48,57 @@ def insert_photos(con, owners=OWNERS, first_id=5_000_000, source="/data/yfcc_sam
     for owner, (nickname, licenses) in owners.items():
         for n, license_id in enumerate(licenses):
             geotagged = n % 3 == 0
-            rows.append([photo_id, photo_id - first_id, "a1b2", owner, nickname,
-                         XSS_TITLE if photo_id == first_id else f"photo {photo_id}",
-                         1.5 if geotagged else None, 2.5 if geotagged else None,
-                         f"http://www.flickr.com/photos/{owner}/{photo_id}/",
-                         f"http://farm3.staticflickr.com/2/{photo_id}_abcdef.jpg",
-                         license_id, n == 1, source, n + 1])
+            rows.append(
+                [
+                    photo_id,
+                    photo_id - first_id,
+                    "a1b2",
+                    owner,
+                    nickname,
+                    XSS_TITLE if photo_id == first_id else f"photo {photo_id}",
+                    1.5 if geotagged else None,
+                    2.5 if geotagged else None,
+                    f"http://www.flickr.com/photos/{owner}/{photo_id}/",
+                    f"http://farm3.staticflickr.com/2/{photo_id}_abcdef.jpg",
+                    license_id,
+                    n == 1,
+                    source,
+                    n + 1,
+                ]
+            )
             photo_id += 1
-    con.executemany("""
+    con.executemany(
+        """
         INSERT INTO yfcc_photos (photo_id, line_no, photo_hash, owner_nsid, owner_nickname, title, longitude,
                                  latitude, page_url_stored, download_url_stored, license_id, is_video, source_file,
                                  source_line)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows)
-    con.execute("""INSERT INTO ingest_runs (run_id, source_file, kind, layout, file_size, fingerprint, started_at,
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        rows,
+    )
+    con.execute(
+        """INSERT INTO ingest_runs (run_id, source_file, kind, layout, file_size, fingerprint, started_at,
                    finished_at, lines_read, rows_loaded, rows_rejected, status)
                    VALUES ('run-1', ?, 'yfcc', '25', 4096, 'f00dfeed', ?, ?, ?, ?, 1, 'loaded')""",
-                [source, DAY1, DAY1, len(rows) + 1, len(rows)])
-    con.execute("INSERT INTO ingest_rejects VALUES (?, 7, 'field_count: 24 fields (expected 25)', 'x', 'run-1')",
-                [source])
+        [source, DAY1, DAY1, len(rows) + 1, len(rows)],
+    )
+    con.execute(
+        "INSERT INTO ingest_rejects VALUES (?, 7, 'field_count: 24 fields (expected 25)', 'x', 'run-1')",
+        [source],
+    )
     return [r[0] for r in rows]
 
 
-def insert_dataset(con, name: str, version: str, photo_ids: list, ingested_at: datetime,
-                   owner_refs: dict | None = None) -> None:
-    con.execute("INSERT INTO datasets (dataset, version, format, items, ingested_at) VALUES (?, ?, 'csv', ?, ?)",
-                [name, version, len(photo_ids), ingested_at])
+def insert_dataset(
+    con, name: str, version: str, photo_ids: list, ingested_at: datetime, owner_refs: dict | None = None
+) -> None:
+    con.execute(
+        "INSERT INTO datasets (dataset, version, format, items, ingested_at) VALUES (?, ?, 'csv', ?, ?)",
+        [name, version, len(photo_ids), ingested_at],
+    )
     con.executemany(
         "INSERT INTO dataset_items (dataset, version, item_key, photo_id, owner_ref) VALUES (?, ?, ?, ?, ?)",
-        [[name, version, f"item-{i}", pid, (owner_refs or {}).get(i)] for i, pid in enumerate(photo_ids)])
+        [[name, version, f"item-{i}", pid, (owner_refs or {}).get(i)] for i, pid in enumerate(photo_ids)],
+    )
 
 
 @pytest.fixture
@@ -91,8 +114,11 @@ def read_summary(report_dir: Path) -> dict:
 
 
 def published_text(report_dir: Path) -> dict[str, str]:
-    return {str(p.relative_to(report_dir)): p.read_text(encoding="utf-8")
-            for p in report_dir.rglob("*") if p.is_file()}
+    return {
+        str(p.relative_to(report_dir)): p.read_text(encoding="utf-8")
+        for p in report_dir.rglob("*")
+        if p.is_file()
+    }
 
 
 def query_rows(con, name: str) -> list[dict]:
@@ -103,6 +129,7 @@ def query_rows(con, name: str) -> list[dict]:
 
 
 # --- numbers ------------------------------------------------------------------------------------
+
 
 def test_report_numbers_equal_independent_sql(report_db, tmp_path):
     result = publish_report(report_db, tmp_path / "out", publish_mode="full", now=DAY1)
@@ -133,16 +160,23 @@ def test_report_numbers_equal_independent_sql(report_db, tmp_path):
         JOIN yfcc_photos USING (photo_id) JOIN licenses AS l USING (license_id)""").fetchone()
     assert (d_known, d_forbid) == (6, 6)
     assert headline["derived_forbid_commercial_share"] == pytest.approx(d_forbid / d_known)
-    assert headline["text"] == ("The one derived dataset credits no photographer; most of its traceable photos "
-                                "carry licenses that forbid commercial use.")
+    assert headline["text"] == (
+        "The one derived dataset credits no photographer; most of its traceable photos "
+        "carry licenses that forbid commercial use."
+    )
     assert headline["text"] in (report_dir / "report.html").read_text()
     assert result.headline == headline["text"]
     assert summary["lead"]["datasets"] == [
-        (f"faces: {d_forbid / d_known:.1%} of its traceable photos forbid commercial use ({d_forbid} of the {d_known} "
-         "whose license says); it credits no photographer.")]
-    assert summary["lead"]["pool"].startswith(f"The pool: YFCC100M as ingested holds {total} photos and videos "
-                                              f"from {owners} accounts; {forbidden / total:.1%} of the {total} whose "
-                                              "license says forbid commercial use.")
+        (
+            f"faces: {d_forbid / d_known:.1%} of its traceable photos forbid commercial use ({d_forbid} of the {d_known} "
+            "whose license says); it credits no photographer."
+        )
+    ]
+    assert summary["lead"]["pool"].startswith(
+        f"The pool: YFCC100M as ingested holds {total} photos and videos "
+        f"from {owners} accounts; {forbidden / total:.1%} of the {total} whose "
+        "license says forbid commercial use."
+    )
 
     uploaders = tables["yfcc_uploaders"]["rows"][0]
     assert uploaders["uploaders"] == 4
@@ -154,7 +188,8 @@ def test_report_numbers_equal_independent_sql(report_db, tmp_path):
 
     media = {r["media"]: r for r in tables["yfcc_media"]["rows"]}
     videos, geotagged = report_db.execute(
-        "SELECT count(*) FILTER (WHERE is_video), count(latitude) FROM yfcc_photos").fetchone()
+        "SELECT count(*) FILTER (WHERE is_video), count(latitude) FROM yfcc_photos"
+    ).fetchone()
     assert media["video"]["items"] == videos == 4
     assert media["photo"]["geotagged"] + media["video"]["geotagged"] == geotagged
 
@@ -171,12 +206,18 @@ def test_report_numbers_equal_independent_sql(report_db, tmp_path):
 
     assert summary["findings"][:2] == [
         f"In the pool, the top 1% of uploaders (1 of 4 accounts) contributed {40 / 73:.1%} of its photos and videos.",
-        (f"{geotagged / 73:.1%} of the pool's items ({geotagged} of 73) carry a geotag that places where the picture "
-         "was taken."),
+        (
+            f"{geotagged / 73:.1%} of the pool's items ({geotagged} of 73) carry a geotag that places where the picture "
+            "was taken."
+        ),
     ]
     assert summary["findings"][0] in (report_dir / "report.html").read_text()
     profile = summary["datasets"][0]
-    assert (profile["dataset"], profile["figures"]["items_without_pointer"], profile["catalog"]) == ("faces", 2, None)
+    assert (profile["dataset"], profile["figures"]["items_without_pointer"], profile["catalog"]) == (
+        "faces",
+        2,
+        None,
+    )
     assert [f["kind"] for f in profile["flags"]] == ["no_attribution"]
     assert summary["provenance"]["inputs"][0]["file"] == "yfcc_sample.tsv"
     assert summary["provenance"]["inputs"][0]["rows_rejected"] == 1
@@ -187,7 +228,9 @@ def test_report_numbers_equal_independent_sql(report_db, tmp_path):
 
 def test_items_per_photo_counts_only_items_that_point_to_a_photo(report_db):
     # faces: 10 items, 2 of them without a Flickr pointer; the 8 others point to 6 photos
-    expected = report_db.execute("SELECT count(photo_id) / count(DISTINCT photo_id) FROM dataset_items").fetchone()[0]
+    expected = report_db.execute(
+        "SELECT count(photo_id) / count(DISTINCT photo_id) FROM dataset_items"
+    ).fetchone()[0]
     row = next(r for r in query_rows(report_db, "datasets_summary") if r["dataset"] == "faces")
     assert (row["items"], row["photos"]) == (10, 6)
     assert row["items_per_photo"] == pytest.approx(expected) == pytest.approx(8 / 6)
@@ -212,7 +255,10 @@ def test_forbid_commercial_share_is_over_photos_whose_commercial_use_is_known(co
     assert sources["faces 1"]["forbid_commercial_share"] == pytest.approx(share)
     per_dataset = query_rows(con, "datasets_commercial_use")[0]
     assert per_dataset["yfcc_forbid_commercial_share"] == pytest.approx(share)
-    assert (per_dataset["yfcc_forbid_commercial"], per_dataset["yfcc_commercial_use_known"]) == (forbidden, known)
+    assert (per_dataset["yfcc_forbid_commercial"], per_dataset["yfcc_commercial_use_known"]) == (
+        forbidden,
+        known,
+    )
     profile = query_rows(con, "datasets_profile")[0]
     assert profile["forbid_commercial_share"] == pytest.approx(share)
     assert query_rows(con, "yfcc_top_uploaders")[0]["forbid_commercial_share"] == pytest.approx(share)
@@ -231,7 +277,9 @@ def test_sections_without_data_say_so(con, tmp_path):
     assert not [t for t, v in summary["tables"].items() if v["status"] == "error"]
     html = (result.report_dir / "report.html").read_text()
     # what the gap means for the conclusions, not a table name
-    assert "No data yet: YFCC100M (the pool) has not been ingested, so dataset photos cannot be matched" in html
+    assert (
+        "No data yet: YFCC100M (the pool) has not been ingested, so dataset photos cannot be matched" in html
+    )
     assert "flickr_checks is empty" not in html
     assert result.headline.startswith("No photos ingested yet")
 
@@ -243,7 +291,9 @@ def test_validation_results_appear(report_db, tmp_path):
          'owner_nsid', TRUE, TRUE, 0, 73, NULL),
         ('v2', TIMESTAMP '2026-02-02', 'yfcc_photos', 'yfcc_photos', 'expect_column_values_to_be_between',
          'latitude', FALSE, FALSE, 3, 73, NULL)""")
-    summary = read_summary(publish_report(report_db, tmp_path / "out", publish_mode="full", now=DAY1).report_dir)
+    summary = read_summary(
+        publish_report(report_db, tmp_path / "out", publish_mode="full", now=DAY1).report_dir
+    )
     validation = summary["validation"]
     assert validation["run_id"] == "v2"  # the latest run only
     assert (validation["expectations"], validation["failed"], validation["critical_failed"]) == (1, 1, 0)
@@ -252,6 +302,7 @@ def test_validation_results_appear(report_db, tmp_path):
 
 
 # --- synthetic data -----------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
@@ -312,6 +363,7 @@ def test_generated_markup_titles_never_reach_html_unescaped(generated):
 
 # --- escaping -----------------------------------------------------------------------------------
 
+
 def test_markup_from_data_is_escaped_everywhere(report_db, tmp_path):
     insert_dataset(report_db, XSS_DATASET, "1", [5_000_000], DAY1)
     report_dir = publish_report(report_db, tmp_path / "out", publish_mode="full", now=DAY1).report_dir
@@ -324,7 +376,8 @@ def test_markup_from_data_is_escaped_everywhere(report_db, tmp_path):
     index_json = search.split('id="ccaudit-index">', 1)[1].split("</script>", 1)[0]
     assert "<" not in index_json and ">" not in index_json
     assert XSS_DATASET in json.loads(index_json)["sources"][0] or any(
-        XSS_DATASET in s for s in json.loads(index_json)["sources"])
+        XSS_DATASET in s for s in json.loads(index_json)["sources"]
+    )
     md = (report_dir / "report.md").read_text()
     assert XSS_NICK not in md and "&lt;img src=x onerror=alert(2)&gt;" in md
     assert "<script>" not in md
@@ -337,12 +390,14 @@ def test_markup_from_data_is_escaped_everywhere(report_db, tmp_path):
 
 # --- pseudonymous mode --------------------------------------------------------------------------
 
+
 def test_pseudonymous_report_leaks_no_nsid_nickname_or_url(report_db, tmp_path):
     result = publish_report(report_db, tmp_path / "out", now=DAY1)
     assert result.publish_mode == "pseudonymous"
     secrets_in_data = set()
     for nsid, nickname, page, download in report_db.execute(
-            "SELECT owner_nsid, owner_nickname, page_url, download_url FROM yfcc_photos").fetchall():
+        "SELECT owner_nsid, owner_nickname, page_url, download_url FROM yfcc_photos"
+    ).fetchall():
         secrets_in_data.update({nsid, nickname, page, download, page.removeprefix("http://")})
     files = published_text(result.report_dir)
     assert {"report.html", "report.md", "search.html", "summary.json"} <= set(files)
@@ -357,8 +412,14 @@ def test_pseudonymous_report_leaks_no_nsid_nickname_or_url(report_db, tmp_path):
     assert all(re.fullmatch(r"u_[0-9a-f]{12}", r["owner_nsid"]) for r in top)
     assert all(re.fullmatch(r"n_[0-9a-f]{12}", r["owner_nickname"]) for r in top)
     # stable: the same key (kept beside the database, not in the report) gives the same pseudonyms
-    key_file = Path(report_db.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
-                    .fetchone()[0]).parent / ".ccaudit-pseudonym-key"
+    key_file = (
+        Path(
+            report_db.execute(
+                "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+            ).fetchone()[0]
+        ).parent
+        / ".ccaudit-pseudonym-key"
+    )
     assert key_file.is_file() and not list(result.report_dir.rglob(".ccaudit-pseudonym-key"))
     again = publish_report(report_db, tmp_path / "out", now=DAY1)
     assert again.report_dir.name == "2026-03-01-2"
@@ -409,6 +470,7 @@ def test_search_index_is_hashed_and_finds_people(report_db, tmp_path):
 
 # --- change since the last report ---------------------------------------------------------------
 
+
 def test_change_section_shows_the_deltas(report_db, tmp_path):
     out = tmp_path / "out"
     first = publish_report(report_db, out, publish_mode="full", now=DAY1)
@@ -416,11 +478,16 @@ def test_change_section_shows_the_deltas(report_db, tmp_path):
     # Bob deletes his BY-NC photos, a new dataset appears, faces loses two items.
     report_db.execute("DELETE FROM yfcc_photos WHERE owner_nsid = '22222222@N01' AND license_id = 2")
     insert_dataset(report_db, "megafaces", "2", [5_000_001, 5_000_002], DAY2)
-    report_db.execute("DELETE FROM dataset_items WHERE dataset = 'faces' AND item_key IN ('item-8', 'item-9')")
+    report_db.execute(
+        "DELETE FROM dataset_items WHERE dataset = 'faces' AND item_key IN ('item-8', 'item-9')"
+    )
     report_db.execute("UPDATE datasets SET items = 8 WHERE dataset = 'faces'")
-    report_db.execute("""INSERT INTO ingest_runs (run_id, source_file, kind, started_at, lines_read, rows_loaded,
+    report_db.execute(
+        """INSERT INTO ingest_runs (run_id, source_file, kind, started_at, lines_read, rows_loaded,
                          rows_rejected, fingerprint) VALUES ('run-2', '/data/megafaces.csv', 'manifest:csv', ?, 2, 2, 0,
-                         'beef')""", [DAY2])
+                         'beef')""",
+        [DAY2],
+    )
     second = publish_report(report_db, out, publish_mode="full", now=DAY2)
     changes = read_summary(second.report_dir)["changes"]
     assert changes["previous_generated_at"] == before["generated_at"]
@@ -442,32 +509,52 @@ def test_change_section_shows_the_deltas(report_db, tmp_path):
 
 def test_flickr_deletions_since_last_report(report_db, tmp_path):
     out = tmp_path / "out"
-    report_db.execute("INSERT INTO flickr_checks (photo_id, checked_at, status) VALUES (5000000, ?, 'ok'), "
-                      "(5000001, ?, 'ok')", [DAY1, DAY1])
+    report_db.execute(
+        "INSERT INTO flickr_checks (photo_id, checked_at, status) VALUES (5000000, ?, 'ok'), "
+        "(5000001, ?, 'ok')",
+        [DAY1, DAY1],
+    )
     publish_report(report_db, out, publish_mode="full", now=DAY1)
-    report_db.execute("INSERT INTO flickr_checks (photo_id, checked_at, status, error_code) VALUES "
-                      "(5000000, ?, 'not_found', 1)", [DAY2])
-    changes = read_summary(publish_report(report_db, out, publish_mode="full", now=DAY2).report_dir)["changes"]
+    report_db.execute(
+        "INSERT INTO flickr_checks (photo_id, checked_at, status, error_code) VALUES "
+        "(5000000, ?, 'not_found', 1)",
+        [DAY2],
+    )
+    changes = read_summary(publish_report(report_db, out, publish_mode="full", now=DAY2).report_dir)[
+        "changes"
+    ]
     assert changes["flickr"]["gone_photos"] == {"before": 0, "now": 1, "delta": 1}
     assert changes["flickr"]["gone_since_previous"]["now"] == 1
 
 
 def test_gone_count_skips_failed_checks_like_the_unavailable_table(report_db, tmp_path):
-    report_db.executemany("INSERT INTO flickr_checks (photo_id, checked_at, status) VALUES (?, ?, ?)", [
-        (5000000, DAY1 - timedelta(days=2), "ok"),
-        (5000000, DAY1 - timedelta(days=1), "not_found"),
-        (5000000, DAY1 - timedelta(hours=1), "error"),   # no answer: the photo is still gone
-        (5000001, DAY1 - timedelta(days=1), "ok"),
-        (5000002, DAY1 - timedelta(days=1), "error"),    # never answered: not a checked photo
-    ])
-    summary = read_summary(publish_report(report_db, tmp_path / "out", publish_mode="full", now=DAY1).report_dir)
-    yfcc = next(r for r in summary["tables"]["enrichment_unavailable"]["rows"]
-                if r["dataset"] == "YFCC100M (all photos)")
-    assert summary["metrics"]["flickr"] == {"checked_photos": yfcc["photos_checked"],
-                                            "gone_photos": yfcc["not_found"] + yfcc["user_deleted"]}
+    report_db.executemany(
+        "INSERT INTO flickr_checks (photo_id, checked_at, status) VALUES (?, ?, ?)",
+        [
+            (5000000, DAY1 - timedelta(days=2), "ok"),
+            (5000000, DAY1 - timedelta(days=1), "not_found"),
+            (5000000, DAY1 - timedelta(hours=1), "error"),  # no answer: the photo is still gone
+            (5000001, DAY1 - timedelta(days=1), "ok"),
+            (5000002, DAY1 - timedelta(days=1), "error"),  # never answered: not a checked photo
+        ],
+    )
+    summary = read_summary(
+        publish_report(report_db, tmp_path / "out", publish_mode="full", now=DAY1).report_dir
+    )
+    yfcc = next(
+        r
+        for r in summary["tables"]["enrichment_unavailable"]["rows"]
+        if r["dataset"] == "YFCC100M (all photos)"
+    )
+    assert summary["metrics"]["flickr"] == {
+        "checked_photos": yfcc["photos_checked"],
+        "gone_photos": yfcc["not_found"] + yfcc["user_deleted"],
+    }
     assert (yfcc["photos_checked"], yfcc["not_found"]) == (2, 1)
-    assert "1 of 2 photos re-checked on Flickr are gone (deleted, made private, or their account closed)." \
+    assert (
+        "1 of 2 photos re-checked on Flickr are gone (deleted, made private, or their account closed)."
         in summary["findings"]
+    )
 
 
 def test_gone_since_previous_counts_only_photos_available_at_the_previous_report(report_db, tmp_path):
@@ -477,24 +564,27 @@ def test_gone_since_previous_counts_only_photos_available_at_the_previous_report
         (5000000, DAY1 - timedelta(days=2), "not_found"),  # already gone at the first report
         (5000001, DAY1 - timedelta(days=1), "ok"),
         (5000002, DAY1 - timedelta(days=1), "ok"),
-        (5000002, DAY1 - timedelta(hours=1), "error"),     # still ok as far as anyone knew
+        (5000002, DAY1 - timedelta(hours=1), "error"),  # still ok as far as anyone knew
         (5000003, DAY1 - timedelta(days=1), "ok"),
     ]
     after = [
         (5000000, DAY2 - timedelta(hours=1), "not_found"),
-        (5000001, DAY2 - timedelta(hours=1), "not_found"),     # newly gone
+        (5000001, DAY2 - timedelta(hours=1), "not_found"),  # newly gone
         (5000002, DAY2 - timedelta(hours=1), "user_deleted"),  # newly gone
-        (5000003, DAY2 - timedelta(hours=1), "error"),         # no answer: not gone
+        (5000003, DAY2 - timedelta(hours=1), "error"),  # no answer: not gone
     ]
     insert = "INSERT INTO flickr_checks (photo_id, checked_at, status) VALUES (?, ?, ?)"
     report_db.executemany(insert, before)
     publish_report(report_db, out, publish_mode="full", now=DAY1)
     report_db.executemany(insert, after)
-    metrics = read_summary(publish_report(report_db, out, publish_mode="full", now=DAY2).report_dir)["metrics"]
+    metrics = read_summary(publish_report(report_db, out, publish_mode="full", now=DAY2).report_dir)[
+        "metrics"
+    ]
     assert metrics["flickr"] == {"checked_photos": 4, "gone_photos": 3, "gone_since_previous": 2}
 
 
 # --- opt-outs in the report ---------------------------------------------------------------------
+
 
 def test_optouts_checked_against_later_versions(report_db, tmp_path):
     # alice (40 photos; 8 items in faces v1, ingested DAY1) asked on DAY1 - 1 day: not honoured.
@@ -503,19 +593,29 @@ def test_optouts_checked_against_later_versions(report_db, tmp_path):
     report_db.execute("INSERT INTO optouts VALUES ('photo', '5000003', TIMESTAMP '2026-03-02', NULL)")
     # carol's photos are in no dataset: nothing to honour (issue 23: never "honoured" by a dataset that never held them).
     report_db.execute("INSERT INTO optouts VALUES ('user', '44444444@N03', TIMESTAMP '2026-02-01', NULL)")
-    summary = read_summary(publish_report(report_db, tmp_path / "out", publish_mode="full", now=DAY1).report_dir)
+    summary = read_summary(
+        publish_report(report_db, tmp_path / "out", publish_mode="full", now=DAY1).report_dir
+    )
     rows = {r["value"]: r for r in summary["tables"]["optouts_status"]["rows"]}
     assert rows["11111111@N00"]["status"] == "still distributed"
     assert rows["11111111@N00"]["items_still_present"] == 8
     assert rows["11111111@N00"]["still_in"] == "faces 1"
     assert rows["5000003"]["status"] == "not yet checked"
     assert rows["44444444@N03"]["status"] == "never held"
-    assert summary["metrics"]["optouts"] == {"requests": 3, "honoured": 0, "never_held": 1, "still_distributed": 1,
-                                             "not_yet_checked": 1, "items_still_present": 8}
+    assert summary["metrics"]["optouts"] == {
+        "requests": 3,
+        "honoured": 0,
+        "never_held": 1,
+        "still_distributed": 1,
+        "not_yet_checked": 1,
+        "items_still_present": 8,
+    }
 
 
 def test_optout_matches_owner_named_by_manifest(con, tmp_path):
-    insert_dataset(con, "pipa", "1", [777, 778, None], DAY2, owner_refs={0: "55555555@N05", 2: "55555555@N05"})
+    insert_dataset(
+        con, "pipa", "1", [777, 778, None], DAY2, owner_refs={0: "55555555@N05", 2: "55555555@N05"}
+    )
     con.execute("INSERT INTO optouts VALUES ('user', '55555555@N05', ?, NULL)", [DAY1])
     summary = read_summary(publish_report(con, tmp_path / "out", publish_mode="full", now=DAY2).report_dir)
     row = summary["tables"]["optouts_status"]["rows"][0]
@@ -523,6 +623,7 @@ def test_optout_matches_owner_named_by_manifest(con, tmp_path):
 
 
 # --- the folder ---------------------------------------------------------------------------------
+
 
 def test_refuses_a_folder_ccaudit_did_not_create(report_db, tmp_path):
     out = tmp_path / "out"
@@ -564,8 +665,10 @@ def test_cli_report_into_an_unusable_folder_says_so_in_one_line(report_db, db_pa
     (tmp_path / "afile").write_text("x")
     unusable = [tmp_path / "afile" / "sub"]  # a folder under a file: NotADirectoryError
     if Path("/proc/self").is_dir():
-        unusable += [Path("/proc/x"),     # cannot be created: FileNotFoundError
-                     Path("/proc/self")]  # exists, but nothing can be written in it
+        unusable += [
+            Path("/proc/x"),  # cannot be created: FileNotFoundError
+            Path("/proc/self"),
+        ]  # exists, but nothing can be written in it
     for out in unusable:
         assert main(["--db", str(db_path), "report", "--out", str(out), "--publish-mode", "full"]) == 2, out
         err = capsys.readouterr().err
@@ -576,23 +679,32 @@ def test_cli_report_into_an_unusable_folder_says_so_in_one_line(report_db, db_pa
 
 # --- report query files -------------------------------------------------------------------------
 
+
 def test_every_report_query_has_a_valid_header():
     queries = discover_queries()
     names = {q.name for q in queries}
     assert {"overview_headline", "yfcc_license_breakdown", "yfcc_top_uploaders", "optouts_status"} <= names
     for query in queries:
         assert query.title and query.description, query.name
-        assert query.section in ("overview", "yfcc", "datasets", "enrichment", "optouts", "quality"), query.name
+        assert query.section in ("overview", "yfcc", "datasets", "enrichment", "optouts", "quality"), (
+            query.name
+        )
 
 
 def test_header_parser_reads_every_key(tmp_path):
     path = tmp_path / "x_example.sql"
-    path.write_text("-- title: T\n-- section: yfcc\n-- order: 5\n-- description: one\n-- description: two\n"
-                    "-- chart: stacked label=a series=b value=c\n-- requires: yfcc_photos, datasets\n"
-                    "-- sensitive: Owner_NSID\nSELECT 1;\n")
+    path.write_text(
+        "-- title: T\n-- section: yfcc\n-- order: 5\n-- description: one\n-- description: two\n"
+        "-- chart: stacked label=a series=b value=c\n-- requires: yfcc_photos, datasets\n"
+        "-- sensitive: Owner_NSID\nSELECT 1;\n"
+    )
     query = parse_query_file(path)
     assert (query.title, query.section, query.order, query.description) == ("T", "yfcc", 5.0, "one two")
-    assert query.chart.kind == "stacked" and query.chart.options == {"label": "a", "series": "b", "value": "c"}
+    assert query.chart.kind == "stacked" and query.chart.options == {
+        "label": "a",
+        "series": "b",
+        "value": "c",
+    }
     assert query.requires == ("yfcc_photos", "datasets") and query.sensitive == ("owner_nsid",)
     path.write_text("-- title: T\n-- chart: pie label=a\nSELECT 1;\n")
     with pytest.raises(CcauditError, match="chart kind 'pie'"):
@@ -623,23 +735,40 @@ def test_examples_answer_on_a_sample(report_db):
 
 # --- charts ---------------------------------------------------------------------------------------
 
+
 def _table_result(chart: str, columns: list[str], rows: list[list]):
     from pipelines.report.queries import ReportQuery, TableResult, parse_chart
 
-    query = ReportQuery(name="t", sql="SELECT 1", title="T <b>", section="yfcc", order=1,
-                        chart=parse_chart(chart, "test"))
+    query = ReportQuery(
+        name="t", sql="SELECT 1", title="T <b>", section="yfcc", order=1, chart=parse_chart(chart, "test")
+    )
     return TableResult(query, "ok", columns, rows)
 
 
-@pytest.mark.parametrize("chart, columns, rows", [
-    ("bar label=k value=n", ["k", "n"], [[XSS_TITLE, 3], ["b", 5]]),
-    ("hbar label=k value=share", ["k", "share"], [[XSS_TITLE, 0.25], ["b", 0.75]]),
-    ("stacked label=k series=s value=n", ["k", "s", "n"], [[XSS_TITLE, "CC BY 2.0", 3], [XSS_TITLE, "x", 1]]),
-    ("stacked label=k value=a,b", ["k", "a", "b"], [[XSS_TITLE, 1, 2], ["z", 0, 4]]),
-    ("line label=x value=y", ["x", "y"], [[1, 0.5], [10, 0.7], [1000, 1.0]]),
-    ("line label=x value=y series=s", ["x", "y", "s"], [[1, 2, XSS_TITLE], [2, 3, XSS_TITLE], [1, 1, "b"]]),
-    ("heatmap x=a y=b value=n", ["a", "b", "n"], [[XSS_TITLE, "b", 3], ["b", XSS_TITLE, 3], ["b", "b", 9]]),
-])
+@pytest.mark.parametrize(
+    "chart, columns, rows",
+    [
+        ("bar label=k value=n", ["k", "n"], [[XSS_TITLE, 3], ["b", 5]]),
+        ("hbar label=k value=share", ["k", "share"], [[XSS_TITLE, 0.25], ["b", 0.75]]),
+        (
+            "stacked label=k series=s value=n",
+            ["k", "s", "n"],
+            [[XSS_TITLE, "CC BY 2.0", 3], [XSS_TITLE, "x", 1]],
+        ),
+        ("stacked label=k value=a,b", ["k", "a", "b"], [[XSS_TITLE, 1, 2], ["z", 0, 4]]),
+        ("line label=x value=y", ["x", "y"], [[1, 0.5], [10, 0.7], [1000, 1.0]]),
+        (
+            "line label=x value=y series=s",
+            ["x", "y", "s"],
+            [[1, 2, XSS_TITLE], [2, 3, XSS_TITLE], [1, 1, "b"]],
+        ),
+        (
+            "heatmap x=a y=b value=n",
+            ["a", "b", "n"],
+            [[XSS_TITLE, "b", 3], ["b", XSS_TITLE, 3], ["b", "b", 9]],
+        ),
+    ],
+)
 def test_every_chart_kind_draws_well_formed_escaped_html(chart, columns, rows):
     from xml.etree import ElementTree
 
@@ -653,26 +782,50 @@ def test_every_chart_kind_draws_well_formed_escaped_html(chart, columns, rows):
     assert type(drawn.caption) is str and type(drawn.description) is str
     assert XSS_TITLE not in str(drawn)
     # every chart draws marks, and its description carries the data for readers who cannot see it
-    marks = [e for e in root.iter() if (e.get("class") or "").split()[0:1] in (["bar-fill"], ["seg"], ["dot"])
-             or (e.tag == "td" and "background" in (e.get("style") or ""))]
+    marks = [
+        e
+        for e in root.iter()
+        if (e.get("class") or "").split()[0:1] in (["bar-fill"], ["seg"], ["dot"])
+        or (e.tag == "td" and "background" in (e.get("style") or ""))
+    ]
     assert marks
     from pipelines.report.formatting import format_value
 
-    shown = [format_value(v, c) for row in rows for v, c in zip(row, columns, strict=False) if isinstance(v, (int, float))]
+    shown = [
+        format_value(v, c)
+        for row in rows
+        for v, c in zip(row, columns, strict=False)
+        if isinstance(v, (int, float))
+    ]
     assert sum(value in drawn.description for value in shown) >= len(rows) - 1, drawn.description
 
 
 def test_bars_are_sorted_by_value_with_a_scale_and_small_groups_at_their_size():
     from pipelines.report.charts import Colours, chart_for
 
-    drawn = str(chart_for(_table_result("hbar label=k value=share count=n of=d", ["k", "share", "n", "d"],
-                                        [["a", 0.2, 2, 10], ["b", 0.9, 9, 10], ["c", 0.5, 5, 10]]), Colours()))
+    drawn = str(
+        chart_for(
+            _table_result(
+                "hbar label=k value=share count=n of=d",
+                ["k", "share", "n", "d"],
+                [["a", 0.2, 2, 10], ["b", 0.9, 9, 10], ["c", 0.5, 5, 10]],
+            ),
+            Colours(),
+        )
+    )
     assert drawn.index(">b<") < drawn.index(">c<") < drawn.index(">a<")
     assert "90.0% · 9 of 10" in drawn and ">0%<" in drawn and ">100%<" in drawn  # value labels and an axis
-    stacked = str(chart_for(_table_result("stacked label=k series=s value=photos", ["k", "s", "photos"],
-                                          [["big", "CC BY 2.0", 300], ["big", "CC BY-NC 2.0", 700],
-                                           ["tiny", "CC BY-NC 2.0", 3]]), Colours({"CC BY 2.0": "by", "CC BY-NC 2.0": "by-nc"})))
-    assert 'width:0.300%' in stacked or 'width:1.000%' in stacked  # 3 photos drawn at their size, not as 100%
+    stacked = str(
+        chart_for(
+            _table_result(
+                "stacked label=k series=s value=photos",
+                ["k", "s", "photos"],
+                [["big", "CC BY 2.0", 300], ["big", "CC BY-NC 2.0", 700], ["tiny", "CC BY-NC 2.0", 3]],
+            ),
+            Colours({"CC BY 2.0": "by", "CC BY-NC 2.0": "by-nc"}),
+        )
+    )
+    assert "width:0.300%" in stacked or "width:1.000%" in stacked  # 3 photos drawn at their size, not as 100%
     assert "only 3 photos: drawn at its size" in stacked
     assert "70.0% of 1,000 forbid" in stacked
 
@@ -685,16 +838,21 @@ def test_a_new_chart_kind_is_one_registered_function():
 
     assert set(CHART_KINDS) == {"bar", "hbar", "stacked", "line", "heatmap"}
     try:
+
         @chart_kind("dots")
         def dots(table, spec, context):
             return Chart(Markup("".join('<span class="dot"></span>' for _ in table.rows)), "dots", "dots")
 
-        assert str(chart_for(_table_result("dots label=k", ["k"], [["a"], ["b"]]), Colours())).count("dot") == 2
+        assert (
+            str(chart_for(_table_result("dots label=k", ["k"], [["a"], ["b"]]), Colours())).count("dot") == 2
+        )
         with pytest.raises(ValueError, match="registered twice"):
             chart_kind("dots")(dots)
     finally:
         CHART_KINDS.pop("dots", None)
-    with pytest.raises(CcauditError, match="chart kind 'dots' is not one of bar, hbar, stacked, line, heatmap"):
+    with pytest.raises(
+        CcauditError, match="chart kind 'dots' is not one of bar, hbar, stacked, line, heatmap"
+    ):
         _table_result("dots label=k", ["k"], [["a"]])
 
 

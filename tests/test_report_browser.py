@@ -63,9 +63,11 @@ def test_report_page_renders_offline_with_visible_charts(browser, report_dir, tm
 
 
 def search(browser, text: str) -> str:
-    browser.evaluate(f"document.getElementById('q').value = {json.dumps(text)};"
-                     "document.body.removeAttribute('data-searched');"
-                     "document.getElementById('search-form').requestSubmit();")
+    browser.evaluate(
+        f"document.getElementById('q').value = {json.dumps(text)};"
+        "document.body.removeAttribute('data-searched');"
+        "document.getElementById('search-form').requestSubmit();"
+    )
     deadline = time.monotonic() + 10
     while not browser.evaluate("document.body.hasAttribute('data-searched')"):
         assert time.monotonic() < deadline, "search did not finish"
@@ -127,14 +129,19 @@ def test_search_page_reads_urls_like_ccaudit(browser, report_dir):
     browser.open((report_dir / "search.html").as_uri())
     for url in URLS:
         ref = parse_flickr_url(url)
-        expected = {"users": [ref.owner] if ref.owner else [],
-                    "photos": [str(ref.photo_id)] if ref.photo_id else []}
+        expected = {
+            "users": [ref.owner] if ref.owner else [],
+            "photos": [str(ref.photo_id)] if ref.photo_id else [],
+        }
         assert browser.evaluate(f"ccauditParseQuery({json.dumps(url)})") == expected, url
 
 
 # --- the report as a publication, at a desktop and a phone width ---------------------------------
 
-SCREENSHOTS = Path(os.environ.get("CCAUDIT_SCREENSHOTS") or Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots")
+SCREENSHOTS = Path(
+    os.environ.get("CCAUDIT_SCREENSHOTS")
+    or Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
+)
 WIDTHS = (1280, 390)
 
 
@@ -157,8 +164,11 @@ def publication(tmp_path_factory):
          'expect_column_values_to_match_strftime_format_or_be_null', 'taken_at_raw', TRUE, TRUE, 0, 73, NULL),
         ('validate-20260301T120000-0123abcd', TIMESTAMP '2026-03-01', 'dataset_items', 'dataset_items',
          'expect_column_pair_values_to_be_in_set', 'declared_license_id', FALSE, FALSE, 3, 29, NULL)""")
-    con.execute("INSERT INTO optouts (kind, value, requested_at, note) VALUES ('user', '33333333@N02', ?, "
-                "'asked to be removed from every dataset, in a long note that has to wrap on a phone')", [DAY1])
+    con.execute(
+        "INSERT INTO optouts (kind, value, requested_at, note) VALUES ('user', '33333333@N02', ?, "
+        "'asked to be removed from every dataset, in a long note that has to wrap on a phone')",
+        [DAY1],
+    )
     publish_report(con, folder / "out", now=DAY1)
     insert_items(con, "megaface", "v2", [(pid, None, None) for pid in ids[60:70] + ids[0:20]], DAY2)
     report_dir = publish_report(con, folder / "out", now=DAY2).report_dir
@@ -167,8 +177,11 @@ def publication(tmp_path_factory):
 
 
 def at_width(browser, width: int) -> None:
-    browser.call("Emulation.setDeviceMetricsOverride", {"width": width, "height": 900, "deviceScaleFactor": 1,
-                                                         "mobile": width < 500}, session=True)
+    browser.call(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 500},
+        session=True,
+    )
     browser.evaluate("document.body.offsetHeight")  # force layout at the new width
 
 
@@ -238,13 +251,15 @@ def test_layout_reads_at_desktop_and_phone_width(browser, publication, width):
     browser.open((report_dir / "report.html").as_uri())
     at_width(browser, width)
     layout = browser.evaluate(LAYOUT_JS)
-    assert layout["scrollWidth"] <= layout["vw"], layout      # the page never scrolls sideways
-    assert layout["tooWide"] == [], layout["tooWide"]          # no element wider than the viewport
-    assert layout["clipped"] == [], layout["clipped"]          # nothing cut off without a scroll affordance
+    assert layout["scrollWidth"] <= layout["vw"], layout  # the page never scrolls sideways
+    assert layout["tooWide"] == [], layout["tooWide"]  # no element wider than the viewport
+    assert layout["clipped"] == [], layout["clipped"]  # nothing cut off without a scroll affordance
     if width >= 1280:
         assert layout["wideTables"] == [], layout["wideTables"]  # no hidden columns on a desktop
     # on a phone a wide table becomes one card per row: every value says which column it is
-    assert browser.evaluate("document.querySelectorAll('table.cards-narrow td:not([data-label])').length") == 0
+    assert (
+        browser.evaluate("document.querySelectorAll('table.cards-narrow td:not([data-label])').length") == 0
+    )
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -254,7 +269,7 @@ def test_chart_text_is_large_enough_and_has_contrast(browser, publication, width
     at_width(browser, width)
     found = browser.evaluate(CHART_TEXT_JS)
     texts = found["texts"]
-    assert found["svgText"] == 0   # chart text is HTML: it keeps its size when the chart narrows
+    assert found["svgText"] == 0  # chart text is HTML: it keeps its size when the chart narrows
     assert len({t["figure"] for t in texts}) >= 8 and len(texts) > 100
     small = [t for t in texts if t["size"] < 12]
     assert small == [], small[:5]
@@ -270,14 +285,19 @@ def test_lead_sentences_carry_numbers_equal_to_independent_sql(browser, publicat
     lead = browser.evaluate("Array.from(document.querySelectorAll('#lead li')).map(li => li.innerText)")
     assert len(lead) == 3  # one sentence per derived dataset; the pool is not one of them
     for dataset in ("megaface", "ffhq"):
-        known, forbid = con.execute("""
+        known, forbid = con.execute(
+            """
             SELECT count(l.commercial_use), count(*) FILTER (WHERE NOT l.commercial_use)
             FROM (SELECT DISTINCT photo_id FROM dataset_items JOIN latest_datasets USING (dataset, version)
                   WHERE dataset = ? AND photo_id IS NOT NULL)
-            JOIN yfcc_photos USING (photo_id) JOIN licenses AS l USING (license_id)""", [dataset]).fetchone()
+            JOIN yfcc_photos USING (photo_id) JOIN licenses AS l USING (license_id)""",
+            [dataset],
+        ).fetchone()
         sentence = next(s for s in lead if dataset.lower() in s.lower().replace("-", ""))
-        assert (f"{forbid / known:.1%} of its traceable photos forbid commercial use "
-                f"({forbid:,} of the {known:,} whose license says)") in sentence, sentence
+        assert (
+            f"{forbid / known:.1%} of its traceable photos forbid commercial use "
+            f"({forbid:,} of the {known:,} whose license says)"
+        ) in sentence, sentence
     nd, cc = con.execute("""
         SELECT count(*) FILTER (WHERE NOT l.derivatives), count(*)
         FROM (SELECT DISTINCT photo_id FROM dataset_items WHERE dataset = 'megaface' AND version = 'v2')
@@ -294,7 +314,9 @@ def test_lead_sentences_carry_numbers_equal_to_independent_sql(browser, publicat
     assert "not legal advice" in limits and "not proof of a violation" in limits and "Am I in it?" in limits
     assert browser.evaluate("document.querySelectorAll('[role=alert]').length") == 0
     # every table has a caption; every chart a finding caption and a description that carries the data
-    assert browser.evaluate("Array.from(document.querySelectorAll('table')).every(t => t.caption && t.caption.textContent.trim())")
+    assert browser.evaluate(
+        "Array.from(document.querySelectorAll('table')).every(t => t.caption && t.caption.textContent.trim())"
+    )
     assert browser.evaluate("""Array.from(document.querySelectorAll('figure.chart')).every(f =>
         document.getElementById(f.getAttribute('aria-describedby')).textContent.length > 40
         && f.querySelector('figcaption').textContent.trim().length > 10)""")
@@ -307,8 +329,13 @@ def test_first_screen_screenshots_for_review(browser, publication, width):
     browser.open((report_dir / "report.html").as_uri())
     at_width(browser, width)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shot = browser.screenshot(SCREENSHOTS / f"report-first-screen-{width}.png", width=width, full_page=False,
-                              mobile=width < 500, height=900 if width >= 1280 else 844)
+    shot = browser.screenshot(
+        SCREENSHOTS / f"report-first-screen-{width}.png",
+        width=width,
+        full_page=False,
+        mobile=width < 500,
+        height=900 if width >= 1280 else 844,
+    )
     assert shot.stat().st_size > 10_000
     # what the first screen shows: the headline and the first dataset's sentence, above the fold
     top = browser.evaluate("""(() => { const r = id => document.querySelector(id).getBoundingClientRect();

@@ -21,15 +21,23 @@ from tests.test_report import DAY1, DAY2, insert_dataset, insert_photos, read_su
 AUTHOR = "A. Photographer"
 
 
-def insert_items(con, dataset: str, version: str, rows: list[tuple], ingested_at, auditable: bool = True) -> None:
+def insert_items(
+    con, dataset: str, version: str, rows: list[tuple], ingested_at, auditable: bool = True
+) -> None:
     """rows: (photo_id, declared_license_id, declared_author)."""
-    con.execute("INSERT INTO datasets (dataset, version, format, items, auditable, ingested_at) "
-                "VALUES (?, ?, 'csv', ?, ?, ?)", [dataset, version, len(rows), auditable, ingested_at])
+    con.execute(
+        "INSERT INTO datasets (dataset, version, format, items, auditable, ingested_at) "
+        "VALUES (?, ?, 'csv', ?, ?, ?)",
+        [dataset, version, len(rows), auditable, ingested_at],
+    )
     con.executemany(
         "INSERT INTO dataset_items (dataset, version, item_key, photo_id, declared_license_id, declared_license_raw,"
         " declared_author) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [[dataset, version, f"item-{i}", pid, lic, None if lic is None else str(lic), author]
-         for i, (pid, lic, author) in enumerate(rows)])
+        [
+            [dataset, version, f"item-{i}", pid, lic, None if lic is None else str(lic), author]
+            for i, (pid, lic, author) in enumerate(rows)
+        ],
+    )
 
 
 @pytest.fixture
@@ -78,12 +86,15 @@ def test_dataset_identity_and_license_conflicts_equal_independent_sql(world, tmp
     assert profiles["fairface"]["figures"]["items"] == 4
 
     html = (result.report_dir / "report.html").read_text()
-    for text in ("Flickr-Faces-HQ (FFHQ), NVIDIA, 2019:", "https://github.com/NVlabs/ffhq-dataset",
-                 f"{nd} NoDerivs photos ({nd / cc:.1%}) are cut into face crops",
-                 f"it declares a commercial-use license for {more_rights} photos that YFCC100M records as forbidding it",
-                 f"it drops ShareAlike on {sa_dropped}",
-                 "FairFace, Karkkainen and Joo, UCLA, 2019:</strong> its 4 items carry no pointer back to Flickr",
-                 "not auditable: 4 items, no pointer back to Flickr"):  # in the charts too, never a silent gap
+    for text in (
+        "Flickr-Faces-HQ (FFHQ), NVIDIA, 2019:",
+        "https://github.com/NVlabs/ffhq-dataset",
+        f"{nd} NoDerivs photos ({nd / cc:.1%}) are cut into face crops",
+        f"it declares a commercial-use license for {more_rights} photos that YFCC100M records as forbidding it",
+        f"it drops ShareAlike on {sa_dropped}",
+        "FairFace, Karkkainen and Joo, UCLA, 2019:</strong> its 4 items carry no pointer back to Flickr",
+        "not auditable: 4 items, no pointer back to Flickr",
+    ):  # in the charts too, never a silent gap
         assert text in html, text
     # headline: derived datasets only, with the count of those crediting nobody
     assert summary["headline"]["datasets"] == 3
@@ -148,17 +159,23 @@ def test_every_table_ships_its_exact_sql_and_the_snapshot_date(world, tmp_path):
 
 def test_photographer_count_is_one_reconciled_figure(world, tmp_path):
     con, _ = world
-    con.execute("INSERT INTO datasets (dataset, version, format, items, ingested_at) VALUES ('extra', '1', 'csv', 2, ?)",
-                [DAY1])
-    con.execute("INSERT INTO dataset_items (dataset, version, item_key, photo_id, owner_ref) VALUES "
-                "('extra', '1', 'a', 9000001, '99999999@N05'), ('extra', '1', 'b', 9000002, 'some_alias')")
+    con.execute(
+        "INSERT INTO datasets (dataset, version, format, items, ingested_at) VALUES ('extra', '1', 'csv', 2, ?)",
+        [DAY1],
+    )
+    con.execute(
+        "INSERT INTO dataset_items (dataset, version, item_key, photo_id, owner_ref) VALUES "
+        "('extra', '1', 'a', 9000001, '99999999@N05'), ('extra', '1', 'b', 9000002, 'some_alias')"
+    )
     summary = read_summary(publish_report(con, tmp_path / "out", publish_mode="full", now=DAY2).report_dir)
     rows = {r["counted"]: r["accounts"] for r in summary["tables"]["overview_photographers"]["rows"]}
     pool = con.execute("SELECT count(DISTINCT owner_nsid) FROM yfcc_photos").fetchone()[0]
     assert rows["accounts in the pool (YFCC100M)"] == pool
     assert rows["plus accounts named only by a dataset manifest"] == 1
     assert rows["unresolved path aliases (listed, not added)"] == 1
-    assert rows["photographers (the figure used throughout)"] == summary["headline"]["photographers"] == pool + 1
+    assert (
+        rows["photographers (the figure used throughout)"] == summary["headline"]["photographers"] == pool + 1
+    )
 
 
 def test_datapackage_validates_with_frictionless(world, tmp_path):
@@ -177,8 +194,14 @@ def test_datapackage_validates_with_frictionless(world, tmp_path):
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
     cli = Path(sys.executable).with_name("frictionless")
     if cli.exists():  # the same check a reader runs: `frictionless validate datapackage.json`
-        done = subprocess.run([str(cli), "validate", "datapackage.json"], cwd=report_dir, check=False,
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [str(cli), "validate", "datapackage.json"],
+            cwd=report_dir,
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stdout[-2000:]
 
 
@@ -212,8 +235,9 @@ def test_two_editions_in_a_row_draw_a_trend(world, tmp_path):
 def test_a_renamed_query_fails_loudly_instead_of_dropping_a_finding(world, tmp_path, monkeypatch):
     con, _ = world
     real = build_module.discover_queries
-    monkeypatch.setattr(build_module, "discover_queries",
-                        lambda: [q for q in real() if q.name != "datasets_profile"])
+    monkeypatch.setattr(
+        build_module, "discover_queries", lambda: [q for q in real() if q.name != "datasets_profile"]
+    )
     with pytest.raises(CcauditError, match="report queries missing: datasets_profile"):
         publish_report(con, tmp_path / "out", publish_mode="full", now=DAY2)
     assert not (tmp_path / "out" / "2026-03-08").exists()
@@ -240,11 +264,20 @@ def test_commercial_use_is_measured_in_one_direction_everywhere(world, tmp_path)
     report_dir = publish_report(con, tmp_path / "out", publish_mode="full", now=DAY2).report_dir
     summary = read_summary(report_dir)
     columns = {c for table in summary["tables"].values() for c in table["columns"]}
-    opposite = [c for c in columns if re.search(r"allow\w*commercial|commercial\w*share", c) and "forbid" not in c]
+    opposite = [
+        c for c in columns if re.search(r"allow\w*commercial|commercial\w*share", c) and "forbid" not in c
+    ]
     assert opposite == []
     keys = set(re.findall(r'"(\w*commercial\w*)":', (report_dir / "summary.json").read_text()))
-    allowed_names = {"commercial_use", "dataset_allows_commercial", "datasets_commercial_use", "yfcc_commercial_use"}
-    assert keys and not [k for k in keys if "forbid" not in k and not k.endswith("_known") and k not in allowed_names]
+    allowed_names = {
+        "commercial_use",
+        "dataset_allows_commercial",
+        "datasets_commercial_use",
+        "yfcc_commercial_use",
+    }
+    assert keys and not [
+        k for k in keys if "forbid" not in k and not k.endswith("_known") and k not in allowed_names
+    ]
     html = (report_dir / "report.html").read_text()
     assert "Forbids commercial use" in html and "Commercial use per dataset" not in html
 
@@ -254,25 +287,41 @@ def test_a_dataset_released_for_commercial_use_on_nc_photos_is_flagged(con, tmp_
     ids = insert_photos(con)
     insert_dataset(con, "fairface", "2", ids[0:6] + ids[30:34], DAY1)
     forbid = con.execute("""SELECT count(*) FROM yfcc_photos JOIN licenses USING (license_id)
-                            WHERE photo_id IN (SELECT photo_id FROM dataset_items) AND NOT commercial_use""").fetchone()[0]
+                            WHERE photo_id IN (SELECT photo_id FROM dataset_items) AND NOT commercial_use""").fetchone()[
+        0
+    ]
     assert forbid == 6
     summary = read_summary(publish_report(con, tmp_path / "out", publish_mode="full", now=DAY1).report_dir)
     flag = next(f for f in summary["datasets"][0]["flags"] if f["kind"] == "commercial_release_of_nc_photos")
     assert flag["count"] == forbid
-    assert flag["text"] == (f"released for commercial use, but {forbid} of its 10 photos (60.0%) carry licenses that "
-                            "forbid commercial use")
+    assert flag["text"] == (
+        f"released for commercial use, but {forbid} of its 10 photos (60.0%) carry licenses that "
+        "forbid commercial use"
+    )
 
 
 def test_limits_state_when_licenses_were_recorded():
     from pipelines.report.findings import limits
 
-    rechecked = limits({"yfcc_last_upload": "2014-02-01", "yfcc_released": 2014, "flickr_first_check": "2026-03-01",
-                        "flickr_last_check": "2026-03-08", "flickr_photos_checked": 12}, synthetic=False)
-    assert ("Licenses are as YFCC100M recorded them when Yahoo compiled it (photos uploaded up to 2014-02-01; "
-            "released 2014), and for photos re-checked on Flickr, as Flickr showed them between 2026-03-01 and "
-            "2026-03-08.") in rechecked
+    rechecked = limits(
+        {
+            "yfcc_last_upload": "2014-02-01",
+            "yfcc_released": 2014,
+            "flickr_first_check": "2026-03-01",
+            "flickr_last_check": "2026-03-08",
+            "flickr_photos_checked": 12,
+        },
+        synthetic=False,
+    )
+    assert (
+        "Licenses are as YFCC100M recorded them when Yahoo compiled it (photos uploaded up to 2014-02-01; "
+        "released 2014), and for photos re-checked on Flickr, as Flickr showed them between 2026-03-01 and "
+        "2026-03-08."
+    ) in rechecked
     assert rechecked[-1] == "This report describes licenses; it is not legal advice."
-    assert limits({"yfcc_released": 2014}, synthetic=True)[0].startswith("This edition is built from synthetic data")
+    assert limits({"yfcc_released": 2014}, synthetic=True)[0].startswith(
+        "This edition is built from synthetic data"
+    )
 
 
 def test_every_table_a_finding_reads_exists():

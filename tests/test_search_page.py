@@ -40,22 +40,38 @@ def demo(tmp_path_factory):
     folder = tmp_path_factory.mktemp("search")
     con, *_ = build_generated_world(folder, "demo.duckdb", ROWS, SEED)
     # The accounts with most dataset photos; two of them share a Flickr username, one has a path alias.
-    top = [r[0] for r in con.execute("""
+    top = [
+        r[0]
+        for r in con.execute("""
         SELECT y.owner_nsid FROM dataset_items i JOIN yfcc_photos y USING (photo_id)
-        GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 3""").fetchall()]
-    con.execute("INSERT INTO uploaders (owner_nsid, username, path_alias, status, fetched_at) VALUES "
-                "(?, 'Shared Name', 'first_alias', 'ok', now()), (?, 'shared name', NULL, 'ok', now())", top[:2])
+        GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 3""").fetchall()
+    ]
+    con.execute(
+        "INSERT INTO uploaders (owner_nsid, username, path_alias, status, fetched_at) VALUES "
+        "(?, 'Shared Name', 'first_alias', 'ok', now()), (?, 'shared name', NULL, 'ok', now())",
+        top[:2],
+    )
     # a manifest that names an account by the path alias Flickr resolved (counted for that NSID)
     aliased = folder / "aliased.csv"
-    aliased.write_text("photo,owner\n60000000001,first_alias\n60000000002,First_Alias\n60000000003,other_alias\n")
-    ingest_manifest(con, "csv", dataset="aliased", version="v1", paths=[aliased], id_column="photo",
-                    owner_column="owner")
-    con.execute("INSERT INTO optouts (kind, value, requested_at, note) VALUES ('user', ?, ?, 'demo')",
-                [top[2], datetime(2026, 1, 2)])
-    photo_id = con.execute("SELECT min(photo_id) FROM dataset_items i JOIN yfcc_photos y USING (photo_id) "
-                           "WHERE y.owner_nsid = ?", [top[0]]).fetchone()[0]
-    con.execute("INSERT INTO flickr_checks (photo_id, checked_at, status, license_id) VALUES (?, ?, 'ok', 4)",
-                [photo_id, datetime(2026, 3, 4)])
+    aliased.write_text(
+        "photo,owner\n60000000001,first_alias\n60000000002,First_Alias\n60000000003,other_alias\n"
+    )
+    ingest_manifest(
+        con, "csv", dataset="aliased", version="v1", paths=[aliased], id_column="photo", owner_column="owner"
+    )
+    con.execute(
+        "INSERT INTO optouts (kind, value, requested_at, note) VALUES ('user', ?, ?, 'demo')",
+        [top[2], datetime(2026, 1, 2)],
+    )
+    photo_id = con.execute(
+        "SELECT min(photo_id) FROM dataset_items i JOIN yfcc_photos y USING (photo_id) "
+        "WHERE y.owner_nsid = ?",
+        [top[0]],
+    ).fetchone()[0]
+    con.execute(
+        "INSERT INTO flickr_checks (photo_id, checked_at, status, license_id) VALUES (?, ?, 'ok', 4)",
+        [photo_id, datetime(2026, 3, 4)],
+    )
     yield con, folder, top, photo_id
     con.close()
 
@@ -86,7 +102,9 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 def sharded(demo, tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         report_dir = _build(demo[0], tmp_path_factory.mktemp("sharded"), True, mp)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(report_dir)))
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(report_dir))
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield report_dir, f"http://127.0.0.1:{server.server_address[1]}/search.html"
@@ -97,36 +115,71 @@ def sharded(demo, tmp_path_factory):
 def _inputs(demo) -> list[str]:
     con, _, top, photo_id = demo
     page_url, download_url, nickname = con.execute(
-        "SELECT page_url, download_url, owner_nickname FROM yfcc_photos WHERE photo_id = ?", [photo_id]).fetchone()
-    pool_only = con.execute("SELECT min(photo_id) FROM yfcc_photos WHERE photo_id NOT IN "
-                            "(SELECT photo_id FROM dataset_items WHERE photo_id IS NOT NULL)").fetchone()[0]
-    outside = con.execute("SELECT min(photo_id) FROM dataset_items WHERE photo_id NOT IN "
-                          "(SELECT photo_id FROM yfcc_photos)").fetchone()[0]
-    alias_only = con.execute("SELECT min(owner_ref) FROM dataset_items WHERE owner_ref LIKE 'not_in_yfcc%'").fetchone()[0]
-    shared_nick = (con.execute("""SELECT owner_nickname FROM yfcc_photos GROUP BY 1
+        "SELECT page_url, download_url, owner_nickname FROM yfcc_photos WHERE photo_id = ?", [photo_id]
+    ).fetchone()
+    pool_only = con.execute(
+        "SELECT min(photo_id) FROM yfcc_photos WHERE photo_id NOT IN "
+        "(SELECT photo_id FROM dataset_items WHERE photo_id IS NOT NULL)"
+    ).fetchone()[0]
+    outside = con.execute(
+        "SELECT min(photo_id) FROM dataset_items WHERE photo_id NOT IN (SELECT photo_id FROM yfcc_photos)"
+    ).fetchone()[0]
+    alias_only = con.execute(
+        "SELECT min(owner_ref) FROM dataset_items WHERE owner_ref LIKE 'not_in_yfcc%'"
+    ).fetchone()[0]
+    shared_nick = (
+        con.execute("""SELECT owner_nickname FROM yfcc_photos GROUP BY 1
                                   HAVING count(DISTINCT owner_nsid) > 1 ORDER BY count(*) DESC, 1 LIMIT 1""").fetchone()
-                   or [nickname])[0]
+        or [nickname]
+    )[0]
     file_name = download_url.rsplit("/", 1)[1]
     secret = file_name.split("_")[1].split(".")[0]
     server = download_url.split("/")[-2]
     inputs = [
-        top[0], top[0].lower(), top[1], top[2], "99999999@N00",
-        "Shared Name", "shared   NAME", "first_alias", "https://www.flickr.com/photos/first_alias/",
-        f"flickr.com/people/{top[1]}/", nickname, shared_nick, alias_only, "other_alias", "First_Alias", f"https://www.flickr.com/photos/{alias_only}/",
-        str(photo_id), str(pool_only), str(outside), "4242424242",
-        page_url, page_url + "in/photostream/", page_url.replace("http://www.", "https://m."), download_url,
-        download_url.replace(".jpg", "_o_d.jpg"), download_url.replace("farm", "FARM").replace("http://", ""),
+        top[0],
+        top[0].lower(),
+        top[1],
+        top[2],
+        "99999999@N00",
+        "Shared Name",
+        "shared   NAME",
+        "first_alias",
+        "https://www.flickr.com/photos/first_alias/",
+        f"flickr.com/people/{top[1]}/",
+        nickname,
+        shared_nick,
+        alias_only,
+        "other_alias",
+        "First_Alias",
+        f"https://www.flickr.com/photos/{alias_only}/",
+        str(photo_id),
+        str(pool_only),
+        str(outside),
+        "4242424242",
+        page_url,
+        page_url + "in/photostream/",
+        page_url.replace("http://www.", "https://m."),
+        download_url,
+        download_url.replace(".jpg", "_o_d.jpg"),
+        download_url.replace("farm", "FARM").replace("http://", ""),
         f"http://static.flickr.com/{server}/{photo_id}_{secret}.jpg",
         f"https://photos3.flickr.com/{photo_id}_{secret}_b.jpg",
         f"https://live.staticflickr.com/video/{photo_id}/{secret}/720p.mp4",
         f"{photo_id}_0a1b2c3d4e_o_d.jpg",
-        f"https://flic.kr/p/{encode_base58(photo_id)}", f"https://www.flickr.com/photo.gne?short={encode_base58(photo_id)}",
-        f"https://www.flickr.com/photo.gne?id={photo_id}", f"https://www.flickr.com/photo_zoom.gne?id={photo_id}&size=l",
-        f"https://www.flickr.com/photo/{top[0]}/{photo_id}", f"https://www.flickr.com/video_download.gne?id={photo_id}",
+        f"https://flic.kr/p/{encode_base58(photo_id)}",
+        f"https://www.flickr.com/photo.gne?short={encode_base58(photo_id)}",
+        f"https://www.flickr.com/photo.gne?id={photo_id}",
+        f"https://www.flickr.com/photo_zoom.gne?id={photo_id}&size=l",
+        f"https://www.flickr.com/photo/{top[0]}/{photo_id}",
+        f"https://www.flickr.com/video_download.gne?id={photo_id}",
         f"Is {page_url} mine? Also flic.kr/p/{encode_base58(pool_only)}, and my account {top[2]}.",
-        "https://www.flickr.com/groups/slovenia/pool", "https://www.flickr.com/photos/x/albums/72157666833379009",
-        "https://www.flickr.com/gp/realphotomatt/M195SLkj98", "https://example.com/photos/x/1/", "flickr.com",
-        "live.staticflickr.com/2903/notaphoto.jpg", "IMG_1234.JPG",
+        "https://www.flickr.com/groups/slovenia/pool",
+        "https://www.flickr.com/photos/x/albums/72157666833379009",
+        "https://www.flickr.com/gp/realphotomatt/M195SLkj98",
+        "https://example.com/photos/x/1/",
+        "flickr.com",
+        "live.staticflickr.com/2903/notaphoto.jpg",
+        "IMG_1234.JPG",
     ]
     return inputs
 
@@ -138,8 +191,15 @@ def _cli(con, text: str) -> list:
 
 def _optouts(optouts: list, cli: bool) -> tuple:
     """Kind, value, day, and where it stands in each dataset version."""
-    return tuple((o["kind"], o["value"], o["requested_at"][:10],
-                  tuple((d["dataset"], d["items"], d["state"]) for d in o["datasets"])) for o in optouts)
+    return tuple(
+        (
+            o["kind"],
+            o["value"],
+            o["requested_at"][:10],
+            tuple((d["dataset"], d["items"], d["state"]) for d in o["datasets"]),
+        )
+        for o in optouts
+    )
 
 
 def _requests(requests: list) -> tuple:
@@ -157,29 +217,85 @@ def _norm(a: dict, cli: bool) -> tuple:
     if a["photo"]:
         p = a["photo"]
         check = p["flickr_check"]
-        datasets = sorted((d["dataset"] + " " + d["version"] if cli else d["dataset"], d["name"], d["items"],
-                           tuple(d["declared_licenses"]), d["removal_route"]) for d in p["datasets"])
-        optouts = tuple((kind, value if kind == "photo" else "", day, where)
-                        for kind, value, day, where in _optouts(p["optouts"], cli))
-        return ("photo", a["input"], detail, str(p["photo_id"]), p["pool"]["in_pool"], p["pool"]["license"],
-                p["pool"]["license_terms"], datasets, (check["status"], check["license"]) if check else None,
-                optouts, _requests(a["removal_requests"]))
+        datasets = sorted(
+            (
+                d["dataset"] + " " + d["version"] if cli else d["dataset"],
+                d["name"],
+                d["items"],
+                tuple(d["declared_licenses"]),
+                d["removal_route"],
+            )
+            for d in p["datasets"]
+        )
+        optouts = tuple(
+            (kind, value if kind == "photo" else "", day, where)
+            for kind, value, day, where in _optouts(p["optouts"], cli)
+        )
+        return (
+            "photo",
+            a["input"],
+            detail,
+            str(p["photo_id"]),
+            p["pool"]["in_pool"],
+            p["pool"]["license"],
+            p["pool"]["license_terms"],
+            datasets,
+            (check["status"], check["license"]) if check else None,
+            optouts,
+            _requests(a["removal_requests"]),
+        )
     accounts = []
     for acc in a["accounts"]:
         if cli and not (acc["pool"]["photos"] or acc["datasets"]):
             continue  # the CLI names an NSID it did not find; the page just finds nothing
-        datasets = tuple(sorted((d["dataset"] + " " + d["version"] if cli else d["dataset"], d["name"], d["photos"],
-                                 d["items"], d["removal_route"]) for d in acc["datasets"]))
-        photos = tuple((str(ph["photo_id"]), tuple(sorted(ph["datasets"])), ph["items"], ph["in_yfcc"], ph["yfcc_license"],
-                        ph["yfcc_license_terms"], tuple(ph["declared_licenses"]), ph["flickr_status"],
-                        ph["flickr_license"]) for ph in acc["photos"])
+        datasets = tuple(
+            sorted(
+                (
+                    d["dataset"] + " " + d["version"] if cli else d["dataset"],
+                    d["name"],
+                    d["photos"],
+                    d["items"],
+                    d["removal_route"],
+                )
+                for d in acc["datasets"]
+            )
+        )
+        photos = tuple(
+            (
+                str(ph["photo_id"]),
+                tuple(sorted(ph["datasets"])),
+                ph["items"],
+                ph["in_yfcc"],
+                ph["yfcc_license"],
+                ph["yfcc_license_terms"],
+                tuple(ph["declared_licenses"]),
+                ph["flickr_status"],
+                ph["flickr_license"],
+            )
+            for ph in acc["photos"]
+        )
         requests = _requests(a["removal_requests"]) if cli else _requests(acc["removal_requests"])
         if cli:  # the CLI lists every account's requests on the answer; keep this account's
             requests = tuple(r for r in requests if set(r[1]) <= {ph[0] for ph in photos})
-        alias = acc["path_alias"] if acc["nsid"] is None else None  # lookup names a resolved alias too; the page, the NSID
-        accounts.append((acc["nsid"], alias, acc["pool"]["photos"], acc["first_upload"], acc["last_upload"],
-                         acc["photos_in_datasets"], acc["items_in_datasets"], datasets, photos, acc["opted_out"],
-                         _optouts(acc["optouts"], cli), requests))
+        alias = (
+            acc["path_alias"] if acc["nsid"] is None else None
+        )  # lookup names a resolved alias too; the page, the NSID
+        accounts.append(
+            (
+                acc["nsid"],
+                alias,
+                acc["pool"]["photos"],
+                acc["first_upload"],
+                acc["last_upload"],
+                acc["photos_in_datasets"],
+                acc["items_in_datasets"],
+                datasets,
+                photos,
+                acc["opted_out"],
+                _optouts(acc["optouts"], cli),
+                requests,
+            )
+        )
     return ("accounts", a["input"], detail, a["read_as"], accounts)  # in lookup's order, not sorted
 
 
@@ -236,7 +352,11 @@ def test_sharded_page_served_over_http_agrees_with_lookup(browser, demo, sharded
     fetched = [u for u in browser.requests() if "/search-index/" in u]
     assert 1 <= len(fetched) <= 2
     assert browser.evaluate("ccauditBytesFetched") <= MAX_FETCH_BYTES
-    for text in ("Shared Name", str(demo[3]), demo[2][1]):  # a name (several accounts), a photo, another account
+    for text in (
+        "Shared Name",
+        str(demo[3]),
+        demo[2][1],
+    ):  # a name (several accounts), a photo, another account
         browser.open(url)
         browser.evaluate(f"ccauditAnswer({json.dumps(text)})", await_promise=True)
         assert browser.evaluate("ccauditBytesFetched") <= MAX_FETCH_BYTES, text
@@ -269,29 +389,70 @@ def test_sharded_page_from_disk_says_it_needs_a_server(browser, sharded):
     assert "web server" in browser.evaluate("document.getElementById('result').innerText")
 
 
-LINKS = ([url for url, *_ in PHOTOS] + [url for url, *_ in USERS] + [url for url, _ in UNSUPPORTED]
-         + [url for url, _ in BAD] + [url for url, _ in SPELLED] + [
-    "https://www.flickr.com/gp/199246608@N02/nSN80jZ64E", "https://flic.kr/ps/ZVcni", "", "not a url", "notaurl",
-    "https://flickr.com@evil.com/photos/x/1/", "javascript:alert(1)", "https:/www.flickr.com/photos/x/123/",
-    "https://www.flickr.com/photos/x%ff/1/", "https://www.flickr.com/photos/x%zz/1/", "https://www.flickr.com:99999/photos/x/1",
-    "https://www.flickr.com/photos/x/99999999999999999999/", "https://flic.kr/p/0OIl", "user@example.com",
-    "henri.light", "Henri Bergius", "zoë.the wanderer42", "John 1984", "photo 1234567 and 12 and 123456",
-    "\ufeff12345678@n00", "bad\x1bname", "<a href='https://www.flickr.com/photos/coast_guard/32812033543/'>x</a>",
-    "source=flickr.com/photos/coast_guard/32812033543", "my flickr.com page", "a://b",
-    "{{Flickr|url=www.flickr.com/photos/coast_guard/32812033543}}", "https://www.flickr.com/photo.gne?id=+123+&x", "www.flickr.com/photo.gne?id=105",
-])
+LINKS = (
+    [url for url, *_ in PHOTOS]
+    + [url for url, *_ in USERS]
+    + [url for url, _ in UNSUPPORTED]
+    + [url for url, _ in BAD]
+    + [url for url, _ in SPELLED]
+    + [
+        "https://www.flickr.com/gp/199246608@N02/nSN80jZ64E",
+        "https://flic.kr/ps/ZVcni",
+        "",
+        "not a url",
+        "notaurl",
+        "https://flickr.com@evil.com/photos/x/1/",
+        "javascript:alert(1)",
+        "https:/www.flickr.com/photos/x/123/",
+        "https://www.flickr.com/photos/x%ff/1/",
+        "https://www.flickr.com/photos/x%zz/1/",
+        "https://www.flickr.com:99999/photos/x/1",
+        "https://www.flickr.com/photos/x/99999999999999999999/",
+        "https://flic.kr/p/0OIl",
+        "user@example.com",
+        "henri.light",
+        "Henri Bergius",
+        "zoë.the wanderer42",
+        "John 1984",
+        "photo 1234567 and 12 and 123456",
+        "\ufeff12345678@n00",
+        "bad\x1bname",
+        "<a href='https://www.flickr.com/photos/coast_guard/32812033543/'>x</a>",
+        "source=flickr.com/photos/coast_guard/32812033543",
+        "my flickr.com page",
+        "a://b",
+        "{{Flickr|url=www.flickr.com/photos/coast_guard/32812033543}}",
+        "https://www.flickr.com/photo.gne?id=+123+&x",
+        "www.flickr.com/photo.gne?id=105",
+    ]
+)
 
 
 def test_the_page_reads_every_link_like_ccaudit(browser, single):
     """The page's reader agrees with pipelines.flickr.urls.read_text on every case of its tests."""
     browser.open((single / "search.html").as_uri())
     for text in LINKS:
-        expected = [{"text": i.text, "ref": None if i.ref is None else {
-            "kind": i.ref.kind, "photo_id": None if i.ref.photo_id is None else str(i.ref.photo_id),
-            "owner": i.ref.owner, "owner_is_nsid": i.ref.owner_is_nsid, "form": i.ref.form},
-            "name": i.name, "error": i.error} for i in read_text(text)]
-        got = browser.evaluate(f"ccauditRead({json.dumps(text)}).map(i => ({{text: i.text, ref: i.ref || null, "
-                               f"name: i.name === undefined ? null : i.name, error: i.error || null}}))")
+        expected = [
+            {
+                "text": i.text,
+                "ref": None
+                if i.ref is None
+                else {
+                    "kind": i.ref.kind,
+                    "photo_id": None if i.ref.photo_id is None else str(i.ref.photo_id),
+                    "owner": i.ref.owner,
+                    "owner_is_nsid": i.ref.owner_is_nsid,
+                    "form": i.ref.form,
+                },
+                "name": i.name,
+                "error": i.error,
+            }
+            for i in read_text(text)
+        ]
+        got = browser.evaluate(
+            f"ccauditRead({json.dumps(text)}).map(i => ({{text: i.text, ref: i.ref || null, "
+            f"name: i.name === undefined ? null : i.name, error: i.error || null}}))"
+        )
         assert got == expected, text
 
 
@@ -306,8 +467,10 @@ def test_screenshots_phone_and_desktop(browser, demo, single, tmp_path):
     assert browser.evaluate("document.documentElement.scrollWidth") <= 391
     # a pasted paragraph: a photo, an unreadable link and an account, long links wrapped on a phone
     nsid, photo_id = demo[2][0], demo[3]
-    paragraph = (f"My photo https://www.flickr.com/photos/{nsid}/{photo_id}/in/album-72157607317745768/ is in it, "
-                 f"so is https://www.flickr.com/photos/{nsid}/albums/72157607317745768 and my account {nsid}.")
+    paragraph = (
+        f"My photo https://www.flickr.com/photos/{nsid}/{photo_id}/in/album-72157607317745768/ is in it, "
+        f"so is https://www.flickr.com/photos/{nsid}/albums/72157607317745768 and my account {nsid}."
+    )
     from urllib.parse import quote
 
     browser.open((single / "search.html").as_uri() + "?q=" + quote(paragraph))
@@ -333,6 +496,7 @@ def test_a_huge_paste_is_refused_not_hung(browser, single):
 
 # --- what the page says when it cannot check (issue 24) and about itself -------------------------------
 
+
 def _serve(folder):
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -350,8 +514,12 @@ def _shown(browser, url, text):
     return browser.evaluate("document.getElementById('result').innerText")
 
 
-@pytest.mark.parametrize("damage", ["no index folder", "one file missing", "a file from another build", "a broken file"])
-def test_a_missing_or_foreign_index_file_is_could_not_check_never_not_in_it(browser, demo, sharded, tmp_path, damage):
+@pytest.mark.parametrize(
+    "damage", ["no index folder", "one file missing", "a file from another build", "a broken file"]
+)
+def test_a_missing_or_foreign_index_file_is_could_not_check_never_not_in_it(
+    browser, demo, sharded, tmp_path, damage
+):
     import shutil
 
     from pipelines.publish.search_index import DIGEST_CHARS, digest, user_key
@@ -398,12 +566,21 @@ def test_every_prefix_has_its_file_and_names_its_build(sharded):
 def test_keys_named_like_object_members_are_answered(browser, single):
     """Any input key used as a property name (issue 24): each Object member, in every place a key goes."""
     browser.open((single / "search.html").as_uri())
-    members = browser.evaluate("Object.getOwnPropertyNames(Object.prototype).concat(['__proto__', 'prototype'])")
+    members = browser.evaluate(
+        "Object.getOwnPropertyNames(Object.prototype).concat(['__proto__', 'prototype'])"
+    )
     for key in members:
-        for text in (f"https://www.flickr.com/photo.gne?id=42&{key}=x", f"https://www.flickr.com/photo.gne?{key}=1",
-                     f"https://www.flickr.com/photos/{key}/", f"https://www.flickr.com/photos/x/{key}/1/", key):
-            answers = browser.evaluate(f"ccauditRun({json.dumps(text)}).then(() => ccauditAnswer({json.dumps(text)}))",
-                                       await_promise=True)
+        for text in (
+            f"https://www.flickr.com/photo.gne?id=42&{key}=x",
+            f"https://www.flickr.com/photo.gne?{key}=1",
+            f"https://www.flickr.com/photos/{key}/",
+            f"https://www.flickr.com/photos/x/{key}/1/",
+            key,
+        ):
+            answers = browser.evaluate(
+                f"ccauditRun({json.dumps(text)}).then(() => ccauditAnswer({json.dumps(text)}))",
+                await_promise=True,
+            )
             assert len(answers) == 1 and answers[0]["read_as"] in ("photo", "alias", "name", "error"), text
             assert browser.evaluate("document.querySelectorAll('#result > div').length") == 1, text
     browser.drain()
@@ -429,8 +606,12 @@ def test_an_account_answer_lists_its_photos_and_offers_the_requests(browser, dem
     assert "forbids commercial use" in shown or "allows commercial use" in shown
     assert f"uploaded {answer.first_upload:%Y-%m-%d} to {answer.last_upload:%Y-%m-%d}" in shown
     listed = browser.evaluate("Array.from(document.querySelectorAll('ol.photos a')).map(a => a.textContent)")
-    assert listed == [str(p.photo_id) for p in answer.photos][:PART_PHOTOS] and len(answer.photos) > PART_PHOTOS
-    assert browser.evaluate("document.querySelectorAll('details.request').length") == 0  # incomplete: none offered
+    assert (
+        listed == [str(p.photo_id) for p in answer.photos][:PART_PHOTOS] and len(answer.photos) > PART_PHOTOS
+    )
+    assert (
+        browser.evaluate("document.querySelectorAll('details.request').length") == 0
+    )  # incomplete: none offered
     browser.evaluate("document.querySelector('#result button.copy').click()")
     deadline = time.monotonic() + 10
     while browser.evaluate("document.querySelectorAll('ol.photos a').length") < len(answer.photos):
@@ -438,7 +619,9 @@ def test_an_account_answer_lists_its_photos_and_offers_the_requests(browser, dem
         time.sleep(0.05)
     listed = browser.evaluate("Array.from(document.querySelectorAll('ol.photos a')).map(a => a.textContent)")
     assert listed == [str(p.photo_id) for p in answer.photos]
-    texts = browser.evaluate("Array.from(document.querySelectorAll('details.request textarea')).map(t => t.value)")
+    texts = browser.evaluate(
+        "Array.from(document.querySelectorAll('details.request textarea')).map(t => t.value)"
+    )
     assert texts == [r["text"] for r in run_lookup(con, [top[0]]).answers[0].removal_requests()]
     browser.drain()
     assert browser.errors() == []
@@ -456,13 +639,22 @@ def test_a_published_address_gives_a_mailto_link_with_the_request(browser, demo,
 
     def with_address(name):
         entry = real(name)
-        return dataclasses.replace(entry, removal_contact="removals@example.org") if entry and entry.key == "dif" else entry
+        return (
+            dataclasses.replace(entry, removal_contact="removals@example.org")
+            if entry and entry.key == "dif"
+            else entry
+        )
 
     monkeypatch.setattr(search, "entry_for", with_address)
     report_dir = _build(con, tmp_path / "mail", False, monkeypatch)
-    account = next(a for a in top if any(d.dataset == "dif" for d in run_lookup(con, [a]).answers[0].accounts[0].datasets))
+    account = next(
+        a
+        for a in top
+        if any(d.dataset == "dif" for d in run_lookup(con, [a]).answers[0].accounts[0].datasets)
+    )
     _shown(browser, (report_dir / "search.html").as_uri(), account)
     links = browser.evaluate("Array.from(document.querySelectorAll('details.request a')).map(a => a.href)")
     assert len(links) == 1 and links[0].startswith("mailto:removals%40example.org?subject=Removal%20request")
     assert "To: removals@example.org" in browser.evaluate(
-        "Array.from(document.querySelectorAll('details.request textarea')).map(t => t.value).join('\\n')")
+        "Array.from(document.querySelectorAll('details.request textarea')).map(t => t.value).join('\\n')"
+    )

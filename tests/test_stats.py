@@ -12,26 +12,32 @@ import pytest
 from pipelines.stats import Estimate, draw_sample, sample_key, sample_key_sql, wilson_interval
 
 
-@pytest.mark.parametrize(("successes", "n", "low", "high"), [
-    # Values from scipy.stats.binomtest(x, n).proportion_ci(method="wilson") and Newcombe (1998),
-    # Table I (81/263: 0.2553-0.3662; 0/10: 0-0.2775).
-    (0, 10, 0.0, 0.27753279986288926),
-    (5, 10, 0.236593090512564, 0.7634069094874361),
-    (2, 400, 0.0013722529547103863, 0.01804491843624316),
-    (81, 263, 0.2552885198782742, 0.36620957698280004),
-    (10, 10, 0.7224672001371109, 1.0),
-])
+@pytest.mark.parametrize(
+    ("successes", "n", "low", "high"),
+    [
+        # Values from scipy.stats.binomtest(x, n).proportion_ci(method="wilson") and Newcombe (1998),
+        # Table I (81/263: 0.2553-0.3662; 0/10: 0-0.2775).
+        (0, 10, 0.0, 0.27753279986288926),
+        (5, 10, 0.236593090512564, 0.7634069094874361),
+        (2, 400, 0.0013722529547103863, 0.01804491843624316),
+        (81, 263, 0.2552885198782742, 0.36620957698280004),
+        (10, 10, 0.7224672001371109, 1.0),
+    ],
+)
 def test_wilson_interval_matches_published_values(successes, n, low, high):
     got = wilson_interval(successes, n, continuity=False)
     assert got == pytest.approx((low, high), abs=1e-12)
 
 
-@pytest.mark.parametrize(("successes", "n", "low", "high"), [
-    # Newcombe (1998), Table II, method 4 (score interval with continuity correction).
-    (15, 148, 0.0598, 0.1644),
-    (0, 20, 0.0, 0.2005),
-    (1, 29, 0.0018, 0.1963),
-])
+@pytest.mark.parametrize(
+    ("successes", "n", "low", "high"),
+    [
+        # Newcombe (1998), Table II, method 4 (score interval with continuity correction).
+        (15, 148, 0.0598, 0.1644),
+        (0, 20, 0.0, 0.2005),
+        (1, 29, 0.0018, 0.1963),
+    ],
+)
 def test_continuity_corrected_wilson_matches_newcombe(successes, n, low, high):
     assert wilson_interval(successes, n) == pytest.approx((low, high), abs=6e-5)
 
@@ -64,16 +70,18 @@ def test_estimate_is_labelled_and_a_census_has_no_width():
 def test_sample_key_is_the_same_in_python_and_duckdb():
     ids = [1, 42, 9_999_999_999, 5_133_463_568]
     with duckdb.connect() as con:
-        got = con.execute(f"SELECT photo_id, {sample_key_sql()} FROM unnest($ids) AS t(photo_id) ORDER BY photo_id",
-                          {"ids": ids, "seed": 7}).fetchall()
+        got = con.execute(
+            f"SELECT photo_id, {sample_key_sql()} FROM unnest($ids) AS t(photo_id) ORDER BY photo_id",
+            {"ids": ids, "seed": 7},
+        ).fetchall()
     assert got == [(pid, sample_key(7, pid)) for pid in sorted(ids)]
 
 
 def test_a_sample_is_reproducible_extendable_and_seed_dependent():
     population = range(1_000, 6_000)
     first = draw_sample(population, 50, seed=3)
-    assert first == draw_sample(reversed(population), 50, seed=3)   # order of input irrelevant
-    assert draw_sample(population, 120, seed=3)[:50] == first        # a larger N extends the sample
+    assert first == draw_sample(reversed(population), 50, seed=3)  # order of input irrelevant
+    assert draw_sample(population, 120, seed=3)[:50] == first  # a larger N extends the sample
     assert set(draw_sample(population, 50, seed=4)) != set(first)
     assert len(set(first)) == 50
 
@@ -93,4 +101,4 @@ def test_interval_covers_the_true_share_in_at_least_95_percent_of_seeded_samples
         covered += low <= truth <= high
         widths.append(high - low)
     assert covered / runs >= 0.95, (covered, runs)
-    assert max(widths) < 0.15   # informative, not trivially wide
+    assert max(widths) < 0.15  # informative, not trivially wide

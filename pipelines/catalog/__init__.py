@@ -31,10 +31,10 @@ class CatalogEntry:
     dataset_allows_commercial: bool | None = None
     content: str | None = None
     removal_route: str | None = None
-    removal_kind: str | None = None      # 'email' or 'form': how the published route is used
-    removal_contact: str | None = None   # the e-mail address or form URL, only where a source publishes it
-    removal_asks: str | None = None      # what the route asks the photographer to send
-    removal_source: str | None = None    # where the route is published
+    removal_kind: str | None = None  # 'email' or 'form': how the published route is used
+    removal_contact: str | None = None  # the e-mail address or form URL, only where a source publishes it
+    removal_asks: str | None = None  # what the route asks the photographer to send
+    removal_source: str | None = None  # where the route is published
     sources: tuple[str, ...] = field(default=())
 
     @property
@@ -42,13 +42,23 @@ class CatalogEntry:
         return self.removal_route or NO_REMOVAL_ROUTE
 
     def as_dict(self) -> dict:
-        return {"key": self.key, "title": self.title, "publisher": self.publisher, "year": self.year,
-                "collected_on": self.collected_on.isoformat() if self.collected_on else None,
-                "home_page": self.home_page, "dataset_license": self.dataset_license,
-                "dataset_allows_commercial": self.dataset_allows_commercial, "content": self.content,
-                "removal_route": self.removal, "removal_kind": self.removal_kind,
-                "removal_contact": self.removal_contact, "removal_asks": self.removal_asks,
-                "removal_source": self.removal_source, "sources": list(self.sources)}
+        return {
+            "key": self.key,
+            "title": self.title,
+            "publisher": self.publisher,
+            "year": self.year,
+            "collected_on": self.collected_on.isoformat() if self.collected_on else None,
+            "home_page": self.home_page,
+            "dataset_license": self.dataset_license,
+            "dataset_allows_commercial": self.dataset_allows_commercial,
+            "content": self.content,
+            "removal_route": self.removal,
+            "removal_kind": self.removal_kind,
+            "removal_contact": self.removal_contact,
+            "removal_asks": self.removal_asks,
+            "removal_source": self.removal_source,
+            "sources": list(self.sources),
+        }
 
 
 def _fold(name: str) -> str:
@@ -59,14 +69,25 @@ def _fold(name: str) -> str:
 def _entry(raw: dict) -> CatalogEntry:
     collected = raw.get("collected_on")
     return CatalogEntry(
-        key=raw["key"], title=raw["title"], aliases=tuple(raw.get("aliases", ())),
-        publisher=raw.get("publisher"), year=raw.get("year"),
-        collected_on=collected if isinstance(collected, date) or collected is None else date.fromisoformat(collected),
-        home_page=raw.get("home_page"), dataset_license=raw.get("dataset_license"),
-        dataset_allows_commercial=raw.get("dataset_allows_commercial"), content=raw.get("content"),
-        removal_route=raw.get("removal_route"), removal_kind=raw.get("removal_kind"),
-        removal_contact=raw.get("removal_contact"), removal_asks=raw.get("removal_asks"),
-        removal_source=raw.get("removal_source"), sources=tuple(raw.get("sources", ())))
+        key=raw["key"],
+        title=raw["title"],
+        aliases=tuple(raw.get("aliases", ())),
+        publisher=raw.get("publisher"),
+        year=raw.get("year"),
+        collected_on=collected
+        if isinstance(collected, date) or collected is None
+        else date.fromisoformat(collected),
+        home_page=raw.get("home_page"),
+        dataset_license=raw.get("dataset_license"),
+        dataset_allows_commercial=raw.get("dataset_allows_commercial"),
+        content=raw.get("content"),
+        removal_route=raw.get("removal_route"),
+        removal_kind=raw.get("removal_kind"),
+        removal_contact=raw.get("removal_contact"),
+        removal_asks=raw.get("removal_asks"),
+        removal_source=raw.get("removal_source"),
+        sources=tuple(raw.get("sources", ())),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -100,7 +121,9 @@ def catalog_key_for(dataset: str, catalog_entry: str | None = None) -> str | Non
         if entry is None:
             from ..errors import InputError
 
-            raise InputError(f"unknown catalog entry {catalog_entry!r}; known: {', '.join(sorted(load_catalog()))}")
+            raise InputError(
+                f"unknown catalog entry {catalog_entry!r}; known: {', '.join(sorted(load_catalog()))}"
+            )
         return entry.key
     entry = entry_for(dataset)
     return entry.key if entry else None

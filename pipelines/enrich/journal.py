@@ -57,10 +57,15 @@ def folder_errors(folder: Path) -> Iterator[None]:
         if exc.errno == errno.ENOSPC:
             raise
         where = exc.filename or folder
-        problem = "is a file, not a folder" if isinstance(exc, (FileExistsError, NotADirectoryError)) else (
-            exc.strerror or str(exc))
-        raise CcauditError(f"cannot use the enrich journal folder {folder} ({where}: {problem}); enrich keeps its "
-                           "answers there before merging them: make it a folder ccaudit can write") from None
+        problem = (
+            "is a file, not a folder"
+            if isinstance(exc, (FileExistsError, NotADirectoryError))
+            else (exc.strerror or str(exc))
+        )
+        raise CcauditError(
+            f"cannot use the enrich journal folder {folder} ({where}: {problem}); enrich keeps its "
+            "answers there before merging them: make it a folder ccaudit can write"
+        ) from None
 
 
 class Journal:
@@ -76,8 +81,15 @@ class Journal:
         self.seq = 0
         self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         if os.fstat(self._fd).st_size == 0:
-            self._write({"journal": MAGIC, "format": FORMAT, "run_id": run_id, "database_id": database_id,
-                         "created_at": utc_now()})
+            self._write(
+                {
+                    "journal": MAGIC,
+                    "format": FORMAT,
+                    "run_id": run_id,
+                    "database_id": database_id,
+                    "created_at": utc_now(),
+                }
+            )
         _fsync_dir(folder)  # the new file's name survives a power cut too
 
     def append(self, table: str, row: dict) -> None:
@@ -105,8 +117,8 @@ class JournalFile:
     path: Path
     header: dict | None = None
     records: list[dict] = field(default_factory=list)
-    set_aside: list[tuple[int, str, str]] = field(default_factory=list)   # (line number, why, text)
-    damaged: int = 0      # lines that are not JSON
+    set_aside: list[tuple[int, str, str]] = field(default_factory=list)  # (line number, why, text)
+    damaged: int = 0  # lines that are not JSON
     wrong_shape: int = 0  # JSON, but not a record this version can merge
 
     @property
@@ -150,14 +162,22 @@ def read_journal(path: Path, columns: dict[str, dict[str, tuple[str, bool]]] | N
             if problem:
                 found.set_line_aside(number, problem, text, damaged=False)
                 continue
-            value["row"] = {k: datetime.fromisoformat(v) if k in _TIME_FIELDS and v else v
-                            for k, v in value["row"].items()}
+            value["row"] = {
+                k: datetime.fromisoformat(v) if k in _TIME_FIELDS and v else v
+                for k, v in value["row"].items()
+            }
             found.records.append(value)
     return found
 
 
-_PY_TYPES = {"BIGINT": (int,), "INTEGER": (int,), "DOUBLE": (int, float), "BOOLEAN": (bool,), "VARCHAR": (str,),
-             "TIMESTAMP": (str,)}
+_PY_TYPES = {
+    "BIGINT": (int,),
+    "INTEGER": (int,),
+    "DOUBLE": (int, float),
+    "BOOLEAN": (bool,),
+    "VARCHAR": (str,),
+    "TIMESTAMP": (str,),
+}
 
 
 _INT_BITS = {"BIGINT": 63, "INTEGER": 31}
@@ -166,7 +186,7 @@ _INT_BITS = {"BIGINT": 63, "INTEGER": 31}
 def _encodable(text: str) -> bool:
     try:
         text.encode("utf-8")
-    except UnicodeEncodeError:   # a lone surrogate ("\\ud800") that JSON allows and UTF-8 does not
+    except UnicodeEncodeError:  # a lone surrogate ("\\ud800") that JSON allows and UTF-8 does not
         return False
     return True
 
@@ -204,7 +224,11 @@ def _column_problem(row: dict, table: dict[str, tuple[str, bool]]) -> str | None
         wanted = _PY_TYPES.get(kind)
         if wanted and (not isinstance(cell, wanted) or (bool not in wanted and isinstance(cell, bool))):
             return f"{name} is not {kind}"
-        if kind in _INT_BITS and isinstance(cell, int) and not -(1 << _INT_BITS[kind]) <= cell < 1 << _INT_BITS[kind]:
+        if (
+            kind in _INT_BITS
+            and isinstance(cell, int)
+            and not -(1 << _INT_BITS[kind]) <= cell < 1 << _INT_BITS[kind]
+        ):
             return f"{name} is out of range for {kind}"
         if isinstance(cell, str) and not _encodable(cell):
             return f"{name} is not valid text"
@@ -215,10 +239,12 @@ def _column_problem(row: dict, table: dict[str, tuple[str, bool]]) -> str | None
 def table_columns(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, tuple[str, bool]]]:
     """The journaled tables' stored columns: name -> (DuckDB type, nullable)."""
     out: dict[str, dict[str, tuple[str, bool]]] = {t: {} for t in TABLES}
-    for table, column, kind, nullable in con.execute("""
+    for table, column, kind, nullable in con.execute(
+        """
             SELECT table_name, column_name, data_type, is_nullable FROM duckdb_columns()
             WHERE schema_name = 'main' AND table_name IN (SELECT unnest($tables))""",
-                                                     {"tables": list(TABLES)}).fetchall():
+        {"tables": list(TABLES)},
+    ).fetchall():
         out[table][column] = (kind, nullable)
     return out
 
@@ -248,9 +274,11 @@ def _enrich_lock(folder: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
-            raise CcauditError("another `ccaudit enrich` is running on this database"
-                               + (f" (PID {holder})" if holder.isdigit() else "")
-                               + "; wait for it to finish") from None
+            raise CcauditError(
+                "another `ccaudit enrich` is running on this database"
+                + (f" (PID {holder})" if holder.isdigit() else "")
+                + "; wait for it to finish"
+            ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield
@@ -266,9 +294,13 @@ def database_id(con: duckdb.DuckDBPyConnection) -> str | None:
     return row[0] if row else None
 
 
-def merge_journal(con: duckdb.DuckDBPyConnection, path: Path, run_id: str | None = None,
-                  finish: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
-                  journal: JournalFile | None = None) -> int:
+def merge_journal(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    run_id: str | None = None,
+    finish: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+    journal: JournalFile | None = None,
+) -> int:
     """Insert the journal records not merged yet, in one transaction with the new watermark
     (and, with `finish`, the run's end). Progress is keyed by the journal's identity (`run_id`
     is the caller's expectation, e.g. the running journal's). Returns the records inserted."""
@@ -285,17 +317,21 @@ def merge_journal(con: duckdb.DuckDBPyConnection, path: Path, run_id: str | None
                 # One columnar INSERT (executemany costs milliseconds per row while holding the file).
                 # Arrow takes the columns from the first row only: name every column any row has.
                 names = list(dict.fromkeys(name for row in rows for name in row))
-                con.register("journal_batch", pa.Table.from_pylist([{n: row.get(n) for n in names} for row in rows]))
+                con.register(
+                    "journal_batch", pa.Table.from_pylist([{n: row.get(n) for n in names} for row in rows])
+                )
                 try:
                     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM journal_batch").fetchall()
                 finally:
                     con.unregister("journal_batch")
         if pending:
-            con.execute("""
+            con.execute(
+                """
                 INSERT INTO flickr_journal_merges (run_id, merged_seq, merged_at, merges) VALUES (?, ?, ?, 1)
                 ON CONFLICT (run_id) DO UPDATE SET merged_seq = excluded.merged_seq,
                     merged_at = excluded.merged_at, merges = flickr_journal_merges.merges + 1""",
-                        [key, max(r["seq"] for r in pending), utc_now()])
+                [key, max(r["seq"] for r in pending), utc_now()],
+            )
         if finish is not None:
             finish(con)
     return len(pending)
@@ -309,12 +345,22 @@ def set_aside(journal: JournalFile, folder: Path) -> Path | None:
     target = folder / "quarantine" / (journal.path.name + ".lines")
     target.parent.mkdir(exist_ok=True)
     with open(target, "a", encoding="utf-8") as handle:
-        handle.writelines(json.dumps({"journal": journal.path.name, "line": number, "why": why, "text": text},
-                                    ensure_ascii=False) + "\n" for number, why, text in journal.set_aside)
-    _LOG.warning("ccaudit: journal %s: %d damaged and %d wrong-shaped line(s) not merged (lines %s), copied to %s",
-                 journal.path.name, journal.damaged, journal.wrong_shape,
-                 ", ".join(str(n) for n, _, _ in journal.set_aside[:10]) + (" ..." if len(journal.set_aside) > 10
-                                                                            else ""), target)
+        handle.writelines(
+            json.dumps(
+                {"journal": journal.path.name, "line": number, "why": why, "text": text}, ensure_ascii=False
+            )
+            + "\n"
+            for number, why, text in journal.set_aside
+        )
+    _LOG.warning(
+        "ccaudit: journal %s: %d damaged and %d wrong-shaped line(s) not merged (lines %s), copied to %s",
+        journal.path.name,
+        journal.damaged,
+        journal.wrong_shape,
+        ", ".join(str(n) for n, _, _ in journal.set_aside[:10])
+        + (" ..." if len(journal.set_aside) > 10 else ""),
+        target,
+    )
     return target
 
 
@@ -332,9 +378,13 @@ def recover_journals(con: duckdb.DuckDBPyConnection, folder: Path) -> int:
                 continue
             try:
                 recovered += merge_journal(con, path, journal=journal)
-            except _DATA_ERRORS as exc:   # a value the checks above did not foresee: keep it all, never crash
-                _move_aside(path, folder, "quarantine", f"could not be merged ({_first_line(exc)}); nothing of it "
-                                                        "was merged")
+            except _DATA_ERRORS as exc:  # a value the checks above did not foresee: keep it all, never crash
+                _move_aside(
+                    path,
+                    folder,
+                    "quarantine",
+                    f"could not be merged ({_first_line(exc)}); nothing of it was merged",
+                )
                 continue
             set_aside(journal, folder)
             path.unlink()
@@ -343,8 +393,14 @@ def recover_journals(con: duckdb.DuckDBPyConnection, folder: Path) -> int:
     return recovered
 
 
-_DATA_ERRORS = (duckdb.ConversionException, duckdb.BinderException, duckdb.ConstraintException,
-                duckdb.InvalidInputException, duckdb.OutOfRangeException, pa.ArrowException)
+_DATA_ERRORS = (
+    duckdb.ConversionException,
+    duckdb.BinderException,
+    duckdb.ConstraintException,
+    duckdb.InvalidInputException,
+    duckdb.OutOfRangeException,
+    pa.ArrowException,
+)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -352,14 +408,18 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _refuse(path: Path, folder: Path, theirs: str, ours: str) -> None:
-    _move_aside(path, folder, "refused", f"was written for another database (id {theirs}, this one is {ours}): "
-                                         "not merged")
+    _move_aside(
+        path,
+        folder,
+        "refused",
+        f"was written for another database (id {theirs}, this one is {ours}): not merged",
+    )
 
 
 def _move_aside(path: Path, folder: Path, where: str, why: str) -> None:
     target = folder / where / path.name
     target.parent.mkdir(exist_ok=True)
-    if target.exists():   # a second journal of that name: keep both
+    if target.exists():  # a second journal of that name: keep both
         target = target.with_name(f"{target.stem}.{os.getpid()}-{id(path)}{target.suffix}")
     path.replace(target)
     _LOG.warning("ccaudit: journal %s %s; moved to %s", path.name, why, target)

@@ -68,18 +68,17 @@ from .journal import (
 from .selection import NSID, Selection, check_dataset, draw_sample
 
 BATCH_SIZE = 200
-MERGE_EVERY = 500          # answers between merges ...
-MERGE_SECONDS = 30.0       # ... or seconds, whichever comes first
-MERGE_LOCK_WAIT = 2.0      # a merge during the run waits this long for readers, then tries again later
+MERGE_EVERY = 500  # answers between merges ...
+MERGE_SECONDS = 30.0  # ... or seconds, whichever comes first
+MERGE_LOCK_WAIT = 2.0  # a merge during the run waits this long for readers, then tries again later
 _LOG = logging.getLogger("ccaudit.enrich")
-
 
 
 @dataclass
 class EnrichResult:
     run_id: str
     dataset: str | None
-    status: str = "running"          # complete | partial | failed
+    status: str = "running"  # complete | partial | failed
     stop_reason: str = ""
     resumed_run_id: str | None = None
     pending_at_start: int = 0
@@ -88,12 +87,12 @@ class EnrichResult:
     unknown_licenses: int = 0
     api_calls: int = 0
     seconds: float = 0.0
-    merge_holds: list[float] = field(default_factory=list)   # seconds each merge held the file for writing
+    merge_holds: list[float] = field(default_factory=list)  # seconds each merge held the file for writing
     license_histories: Counter = field(default_factory=Counter)
-    aliases: Counter = field(default_factory=Counter)   # lookupUser answers by status
-    sample: int | None = None        # --sample N (per dataset), with its seed
+    aliases: Counter = field(default_factory=Counter)  # lookupUser answers by status
+    sample: int | None = None  # --sample N (per dataset), with its seed
     seed: int | None = None
-    sample_drawn: int = 0            # photos newly drawn into the sample by this run
+    sample_drawn: int = 0  # photos newly drawn into the sample by this run
 
     @property
     def aliases_asked(self) -> int:
@@ -117,18 +116,26 @@ class EnrichResult:
 
     def as_dict(self) -> dict:
         return {
-            "run_id": self.run_id, "dataset": self.dataset, "status": self.status,
-            "stop_reason": self.stop_reason, "resumed_run_id": self.resumed_run_id,
-            "pending_at_start": self.pending_at_start, "photos_checked": self.photos_checked,
+            "run_id": self.run_id,
+            "dataset": self.dataset,
+            "status": self.status,
+            "stop_reason": self.stop_reason,
+            "resumed_run_id": self.resumed_run_id,
+            "pending_at_start": self.pending_at_start,
+            "photos_checked": self.photos_checked,
             "photos": {s: self.photos.get(s, 0) for s in STATUSES},
             "uploaders_fetched": self.uploaders_fetched,
             "uploaders": {s: self.uploaders.get(s, 0) for s in STATUSES},
-            "unknown_licenses": self.unknown_licenses, "api_calls": self.api_calls,
+            "unknown_licenses": self.unknown_licenses,
+            "api_calls": self.api_calls,
             "seconds": round(self.seconds, 3),
             "calls_per_second": round(self.api_calls / self.seconds, 3) if self.seconds else None,
-            "merges": self.merges, "merge_seconds_max": round(self.merge_seconds_max, 3),
+            "merges": self.merges,
+            "merge_seconds_max": round(self.merge_seconds_max, 3),
             "license_histories": {s: self.license_histories.get(s, 0) for s in STATUSES},
-            "sample": self.sample, "seed": self.seed, "sample_drawn": self.sample_drawn,
+            "sample": self.sample,
+            "seed": self.seed,
+            "sample_drawn": self.sample_drawn,
             "aliases": {s: self.aliases.get(s, 0) for s in STATUSES},
         }
 
@@ -136,7 +143,8 @@ class EnrichResult:
         scope = f"dataset {self.dataset}" if self.dataset else "all datasets, then YFCC100M"
         if self.sample is not None:
             scope = f"sample of {self.sample} per dataset, seed {self.seed}, " + (
-                f"dataset {self.dataset}" if self.dataset else "all datasets")
+                f"dataset {self.dataset}" if self.dataset else "all datasets"
+            )
         counts = ", ".join(f"{self.photos.get(s, 0)} {s}" for s in STATUSES)
         people = ", ".join(f"{self.uploaders.get(s, 0)} {s}" for s in STATUSES)
         lines = [
@@ -144,66 +152,109 @@ class EnrichResult:
             f"  photos checked: {self.photos_checked} of {self.pending_at_start} pending ({counts})",
             f"  uploaders fetched: {self.uploaders_fetched} ({people})",
             f"  API calls: {self.api_calls} in {self.seconds:.1f}s",
-            (f"  merged into the database in {self.merges} short transaction(s), "
-             f"the longest holding it {self.merge_seconds_max:.2f}s"),
+            (
+                f"  merged into the database in {self.merges} short transaction(s), "
+                f"the longest holding it {self.merge_seconds_max:.2f}s"
+            ),
         ]
         if self.license_histories:
-            lines.append("  license histories fetched: " + ", ".join(
-                f"{self.license_histories.get(s, 0)} {s}" for s in STATUSES))
+            lines.append(
+                "  license histories fetched: "
+                + ", ".join(f"{self.license_histories.get(s, 0)} {s}" for s in STATUSES)
+            )
         if self.aliases:
-            lines.append("  path aliases asked (flickr.urls.lookupUser): " + ", ".join(
-                f"{self.aliases.get(s, 0)} {s}" for s in STATUSES))
+            lines.append(
+                "  path aliases asked (flickr.urls.lookupUser): "
+                + ", ".join(f"{self.aliases.get(s, 0)} {s}" for s in STATUSES)
+            )
         if self.sample is not None:
-            lines.append(f"  sample: first {self.sample} photos per dataset by seed {self.seed} "
-                         f"({self.sample_drawn} newly drawn)")
+            lines.append(
+                f"  sample: first {self.sample} photos per dataset by seed {self.seed} "
+                f"({self.sample_drawn} newly drawn)"
+            )
         if self.resumed_run_id:
             lines.append(f"  continued the pass of run {self.resumed_run_id}")
         if self.unknown_licenses:
-            lines.append(f"  warning: {self.unknown_licenses} photo(s) carry a license id ccaudit does not "
-                         "know (license_id NULL, see flickr_checks.license_raw)")
+            lines.append(
+                f"  warning: {self.unknown_licenses} photo(s) carry a license id ccaudit does not "
+                "know (license_id NULL, see flickr_checks.license_raw)"
+            )
         if self.status == "partial":
             lines.append("  run `ccaudit enrich` again (same --dataset) to continue")
         return "\n".join(lines)
 
 
-def _start_run(con: duckdb.DuckDBPyConnection, result: EnrichResult, started: datetime, max_age_days: float,
-               limit: int | None, deadline_seconds: float | None) -> datetime:
+def _start_run(
+    con: duckdb.DuckDBPyConnection,
+    result: EnrichResult,
+    started: datetime,
+    max_age_days: float,
+    limit: int | None,
+    deadline_seconds: float | None,
+) -> datetime:
     """Record the run; return the start of the pass it belongs to."""
     # We hold the enrich lock (one enrich per database), so a run still marked running is one
     # whose process died without recording its end.
     con.execute("UPDATE flickr_enrich_runs SET status = 'interrupted' WHERE status = 'running'")
-    previous = con.execute("""
+    previous = con.execute(
+        """
         SELECT run_id, status, pass_started_at FROM flickr_enrich_runs
-        WHERE dataset IS NOT DISTINCT FROM ? ORDER BY started_at DESC LIMIT 1""", [result.dataset]).fetchone()
+        WHERE dataset IS NOT DISTINCT FROM ? ORDER BY started_at DESC LIMIT 1""",
+        [result.dataset],
+    ).fetchone()
     pass_started = started
     if previous and previous[1] != "complete":
         result.resumed_run_id, pass_started = previous[0], previous[2]
-    con.execute("""
+    con.execute(
+        """
         INSERT INTO flickr_enrich_runs (run_id, pass_started_at, started_at, status, dataset, max_age_days,
                                         photo_limit, deadline_seconds)
         VALUES (?, ?, ?, 'running', ?, ?, ?, ?)""",
-                [result.run_id, pass_started, started, result.dataset, max_age_days, limit, deadline_seconds])
+        [result.run_id, pass_started, started, result.dataset, max_age_days, limit, deadline_seconds],
+    )
     return pass_started
 
 
 def _finish_run(con: duckdb.DuckDBPyConnection, result: EnrichResult) -> None:
-    con.execute("""
+    con.execute(
+        """
         UPDATE flickr_enrich_runs SET finished_at = ?, status = ?, photos_checked = ?, uploaders_fetched = ?,
                api_calls = ?, ok = ?, not_found = ?, user_deleted = ?, error = ?
         WHERE run_id = ?""",
-                [utc_now(), result.status, result.photos_checked, result.uploaders_fetched, result.api_calls,
-                 *(result.photos.get(s, 0) for s in STATUSES), result.run_id])
+        [
+            utc_now(),
+            result.status,
+            result.photos_checked,
+            result.uploaders_fetched,
+            result.api_calls,
+            *(result.photos.get(s, 0) for s in STATUSES),
+            result.run_id,
+        ],
+    )
 
 
-_CHECK_FIELDS = ("license_id", "owner_nsid", "is_public", "owner_username", "title", "license_raw", "media",
-                 "posted_at", "updated_at", "owner_path_alias")
+_CHECK_FIELDS = (
+    "license_id",
+    "owner_nsid",
+    "is_public",
+    "owner_username",
+    "title",
+    "license_raw",
+    "media",
+    "posted_at",
+    "updated_at",
+    "owner_path_alias",
+)
 _UPLOADER_FIELDS = ("username", "realname", "path_alias", "location", "is_pro", "photo_count")
+
 
 class _Merger:
     """Merges the journal into DuckDB every `every` answers or `seconds` seconds (and at the end),
     each time opening the file for writing just long enough for one short transaction."""
 
-    def __init__(self, settings: Settings, journal: Journal, result: EnrichResult, every: int, seconds: float):
+    def __init__(
+        self, settings: Settings, journal: Journal, result: EnrichResult, every: int, seconds: float
+    ):
         self.settings, self.journal, self.result = settings, journal, result
         self.every, self.seconds = max(1, every), seconds
         self.merged_seq = 0
@@ -225,14 +276,20 @@ class _Merger:
         except DatabaseLockedError:
             if finish:
                 raise
-            _LOG.warning("merge postponed: the database is busy; %d answer(s) wait in the journal",
-                         self.journal.seq - self.merged_seq)
+            _LOG.warning(
+                "merge postponed: the database is busy; %d answer(s) wait in the journal",
+                self.journal.seq - self.merged_seq,
+            )
             self.last = time.monotonic()
             return False
         opened = time.monotonic()
         try:
-            merge_journal(con, self.journal.path, self.journal.run_id,
-                          finish=(lambda c: _finish_run(c, self.result)) if finish else None)
+            merge_journal(
+                con,
+                self.journal.path,
+                self.journal.run_id,
+                finish=(lambda c: _finish_run(c, self.result)) if finish else None,
+            )
         finally:
             con.close()  # closing checkpoints, so readers see the rows at once
         held = time.monotonic() - opened
@@ -255,39 +312,85 @@ def _reading(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
 def _answer_columns(answer, fields: tuple[str, ...]) -> dict:
     # answer.value is None unless the status is ok: every field is then NULL.
     return {name: getattr(answer.value, name, None) for name in fields} | {
-        "status": answer.status, "error_code": answer.code,
-        "error_detail": None if answer.ok else answer.message}
+        "status": answer.status,
+        "error_code": answer.code,
+        "error_detail": None if answer.ok else answer.message,
+    }
 
 
 def _record_check(journal: Journal, run_id: str, photo_id: int, answer) -> None:
-    journal.append("flickr_checks", {"photo_id": photo_id, "checked_at": utc_now(), "run_id": run_id,
-                                     "attempts": answer.attempts, **_answer_columns(answer, _CHECK_FIELDS)})
+    journal.append(
+        "flickr_checks",
+        {
+            "photo_id": photo_id,
+            "checked_at": utc_now(),
+            "run_id": run_id,
+            "attempts": answer.attempts,
+            **_answer_columns(answer, _CHECK_FIELDS),
+        },
+    )
 
 
 def _record_uploader(journal: Journal, run_id: str, nsid: str, nickname: str | None, answer) -> None:
-    journal.append("uploaders", {"owner_nsid": nsid, "nickname": nickname, "fetched_at": utc_now(),
-                                 "run_id": run_id, **_answer_columns(answer, _UPLOADER_FIELDS)})
+    journal.append(
+        "uploaders",
+        {
+            "owner_nsid": nsid,
+            "nickname": nickname,
+            "fetched_at": utc_now(),
+            "run_id": run_id,
+            **_answer_columns(answer, _UPLOADER_FIELDS),
+        },
+    )
 
 
 def _record_license_history(journal: Journal, run_id: str, photo_id: int, answer) -> None:
     """One row per entry of the history; an empty history or a failed fetch as one row."""
-    base = {"photo_id": photo_id, "fetched_at": utc_now(), "run_id": run_id, "status": answer.status,
-            "error_code": answer.code, "error_detail": None if answer.ok else answer.message,
-            "changes": None, "change_index": None, "changed_at": None, "old_license_id": None,
-            "new_license_id": None, "old_license_raw": None, "new_license_raw": None}
+    base = {
+        "photo_id": photo_id,
+        "fetched_at": utc_now(),
+        "run_id": run_id,
+        "status": answer.status,
+        "error_code": answer.code,
+        "error_detail": None if answer.ok else answer.message,
+        "changes": None,
+        "change_index": None,
+        "changed_at": None,
+        "old_license_id": None,
+        "new_license_id": None,
+        "old_license_raw": None,
+        "new_license_raw": None,
+    }
     changes = answer.value if answer.ok else None
     if not changes:
         journal.append("flickr_license_history", base | {"changes": 0 if answer.ok else None})
         return
     for index, change in enumerate(changes, start=1):
-        journal.append("flickr_license_history", base | {
-            "changes": len(changes), "change_index": index, "changed_at": change.changed_at,
-            "old_license_id": change.old_license_id, "new_license_id": change.new_license_id,
-            "old_license_raw": change.old_license_raw, "new_license_raw": change.new_license_raw})
+        journal.append(
+            "flickr_license_history",
+            base
+            | {
+                "changes": len(changes),
+                "change_index": index,
+                "changed_at": change.changed_at,
+                "old_license_id": change.old_license_id,
+                "new_license_id": change.new_license_id,
+                "old_license_raw": change.old_license_raw,
+                "new_license_raw": change.new_license_raw,
+            },
+        )
 
 
-def _resolve_aliases(settings: Settings, client: FlickrClient, selection: Selection, result: EnrichResult,
-                     limit: int | None, deadline: float | None, journal: Journal, merger: _Merger) -> str | None:
+def _resolve_aliases(
+    settings: Settings,
+    client: FlickrClient,
+    selection: Selection,
+    result: EnrichResult,
+    limit: int | None,
+    deadline: float | None,
+    journal: Journal,
+    merger: _Merger,
+) -> str | None:
     """Ask flickr.urls.lookupUser for the manifests' unresolved path aliases (at most `limit` per
     run, like photos); returns a stop reason when the deadline ends the run here."""
     after = ""
@@ -298,15 +401,26 @@ def _resolve_aliases(settings: Settings, client: FlickrClient, selection: Select
         if not batch:
             return None
         for alias in batch:
-            if (answer := _ask(client.lookup_user, "flickr.urls.lookupUser", alias, deadline=deadline)) is None:
+            if (
+                answer := _ask(client.lookup_user, "flickr.urls.lookupUser", alias, deadline=deadline)
+            ) is None:
                 return "deadline reached"
             found = answer.value if answer.ok else None
             nsid = found.nsid if found is not None and found.nsid and NSID.match(found.nsid) else None
             status = "not_found" if answer.ok and nsid is None else answer.status
-            journal.append("flickr_alias_resolutions", {
-                "alias": alias, "resolved_at": utc_now(), "status": status, "owner_nsid": nsid,
-                "username": found.username if found is not None and nsid else None, "error_code": answer.code,
-                "error_detail": None if answer.ok else answer.message, "run_id": result.run_id})
+            journal.append(
+                "flickr_alias_resolutions",
+                {
+                    "alias": alias,
+                    "resolved_at": utc_now(),
+                    "status": status,
+                    "owner_nsid": nsid,
+                    "username": found.username if found is not None and nsid else None,
+                    "error_code": answer.code,
+                    "error_detail": None if answer.ok else answer.message,
+                    "run_id": result.run_id,
+                },
+            )
             result.aliases[status] += 1
             after = alias
             if merger.due():
@@ -331,11 +445,21 @@ def _ask(call, method: str, *args, deadline: float | None):
         return ApiResult(method, "error", None, redact(f"{type(exc).__name__}: {exc}")[:1000])
 
 
-def enrich(settings: Settings, dataset: str | None = None, limit: int | None = None,
-           max_age_days: float = 30, progress: bool = False, deadline_seconds: float | None = None,
-           client: FlickrClient | None = None, batch_size: int = BATCH_SIZE,
-           merge_every: int = MERGE_EVERY, merge_seconds: float = MERGE_SECONDS,
-           sample: int | None = None, seed: int = 0, license_history: bool = True) -> EnrichResult:
+def enrich(
+    settings: Settings,
+    dataset: str | None = None,
+    limit: int | None = None,
+    max_age_days: float = 30,
+    progress: bool = False,
+    deadline_seconds: float | None = None,
+    client: FlickrClient | None = None,
+    batch_size: int = BATCH_SIZE,
+    merge_every: int = MERGE_EVERY,
+    merge_seconds: float = MERGE_SECONDS,
+    sample: int | None = None,
+    seed: int = 0,
+    license_history: bool = True,
+) -> EnrichResult:
     """Check pending photos (and their uploaders) on Flickr; see the module doc.
 
     `sample` re-checks only a uniform sample of that many photos per dataset (drawn with `seed`,
@@ -351,20 +475,51 @@ def enrich(settings: Settings, dataset: str | None = None, limit: int | None = N
         raise MissingApiKeyError()
     folder = journal_dir(settings.db_path)
     with _enrich_lock(folder):
-        return _enrich_locked(settings, folder, dataset, limit, max_age_days, progress, deadline_seconds,
-                              client, batch_size, merge_every, merge_seconds, sample, seed, license_history)
+        return _enrich_locked(
+            settings,
+            folder,
+            dataset,
+            limit,
+            max_age_days,
+            progress,
+            deadline_seconds,
+            client,
+            batch_size,
+            merge_every,
+            merge_seconds,
+            sample,
+            seed,
+            license_history,
+        )
 
 
-def _enrich_locked(settings: Settings, folder: Path, dataset, limit, max_age_days, progress, deadline_seconds,
-                   client, batch_size, merge_every, merge_seconds, sample=None, seed=0,
-                   license_history=True) -> EnrichResult:
+def _enrich_locked(
+    settings: Settings,
+    folder: Path,
+    dataset,
+    limit,
+    max_age_days,
+    progress,
+    deadline_seconds,
+    client,
+    batch_size,
+    merge_every,
+    merge_seconds,
+    sample=None,
+    seed=0,
+    license_history=True,
+) -> EnrichResult:
     started_clock = time.monotonic()
     deadline = started_clock + deadline_seconds if deadline_seconds is not None else None
     own_client = client is None
     client = client or FlickrClient.from_settings(settings)
     calls_before = client.requests_sent
-    result = EnrichResult(run_id=f"enrich-{utc_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}", dataset=dataset,
-                          sample=sample, seed=seed if sample is not None else None)
+    result = EnrichResult(
+        run_id=f"enrich-{utc_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}",
+        dataset=dataset,
+        sample=sample,
+        seed=seed if sample is not None else None,
+    )
     try:
         # One short write: schema, leftovers of a killed run, the run's start.
         with connect(settings.db_path, lock_wait=settings.lock_wait_seconds) as con:
@@ -377,8 +532,12 @@ def _enrich_locked(settings: Settings, folder: Path, dataset, limit, max_age_day
                 pass_since = _start_run(con, result, started, max_age_days, limit, deadline_seconds)
                 if sample is not None:
                     result.sample_drawn = draw_sample(con, dataset, sample, seed, result.run_id)
-        selection = Selection(dataset, started - timedelta(days=max_age_days), pass_since,
-                               sample=(sample, seed) if sample is not None else None)
+        selection = Selection(
+            dataset,
+            started - timedelta(days=max_age_days),
+            pass_since,
+            sample=(sample, seed) if sample is not None else None,
+        )
         with _reading(settings) as con:
             result.pending_at_start = selection.count(con)
         total = min(result.pending_at_start, limit) if limit is not None else result.pending_at_start
@@ -391,8 +550,19 @@ def _enrich_locked(settings: Settings, folder: Path, dataset, limit, max_age_day
                 # so the photo selection sees the owners the aliases resolved to (uploader checks)
                 merger.merge(min(MERGE_LOCK_WAIT, settings.lock_wait_seconds))
             with Progress(total, unit=" photos", label="enrich", enabled=None if progress else False) as bar:
-                result.stop_reason = stop or _run(settings, client, selection, result, limit, deadline, batch_size,
-                                          bar, journal, merger, license_history)
+                result.stop_reason = stop or _run(
+                    settings,
+                    client,
+                    selection,
+                    result,
+                    limit,
+                    deadline,
+                    batch_size,
+                    bar,
+                    journal,
+                    merger,
+                    license_history,
+                )
             result.status = "complete" if result.stop_reason == "nothing left to check" else "partial"
         except FlickrApiKeyError:
             result.status, result.stop_reason = "failed", "Flickr rejected the API key"
@@ -416,16 +586,32 @@ def _final_merge(merger: _Merger, settings: Settings, journal: Journal) -> None:
     try:
         merger.merge(settings.lock_wait_seconds, finish=True)
     except DatabaseLockedError as exc:
-        raise DatabaseLockedError(exc.path, exc.holder, exc.pid, exc.waited, exc.wanted_write,
-                                  note=f"{journal.seq - merger.merged_seq} answer(s) are safe in {journal.path}; "
-                                       "the next `ccaudit enrich` merges them") from None
+        raise DatabaseLockedError(
+            exc.path,
+            exc.holder,
+            exc.pid,
+            exc.waited,
+            exc.wanted_write,
+            note=f"{journal.seq - merger.merged_seq} answer(s) are safe in {journal.path}; "
+            "the next `ccaudit enrich` merges them",
+        ) from None
     with folder_errors(journal.path.parent):
         journal.path.unlink(missing_ok=True)
 
 
-def _run(settings: Settings, client: FlickrClient, selection: Selection, result: EnrichResult, limit: int | None,
-         deadline: float | None, batch_size: int, bar: Progress, journal: Journal, merger: _Merger,
-         license_history: bool = True) -> str:
+def _run(
+    settings: Settings,
+    client: FlickrClient,
+    selection: Selection,
+    result: EnrichResult,
+    limit: int | None,
+    deadline: float | None,
+    batch_size: int,
+    bar: Progress,
+    journal: Journal,
+    merger: _Merger,
+    license_history: bool = True,
+) -> str:
     """The loop: returns why it stopped."""
     seen_owners: set[str] = set()
     # Answers not merged yet are not in flickr_checks, so the YFCC100M tier would offer the dataset
@@ -445,7 +631,9 @@ def _run(settings: Settings, client: FlickrClient, selection: Selection, result:
         if not offered:
             return "nothing left to check"
         for photo_id, snapshot_owner, snapshot_nickname, dataset_photo in batch:
-            if (answer := _ask(client.photo_info, "flickr.photos.getInfo", photo_id, deadline=deadline)) is None:
+            if (
+                answer := _ask(client.photo_info, "flickr.photos.getInfo", photo_id, deadline=deadline)
+            ) is None:
                 return "deadline reached"
             _record_check(journal, result.run_id, photo_id, answer)
             checked.add(photo_id)
@@ -455,8 +643,12 @@ def _run(settings: Settings, client: FlickrClient, selection: Selection, result:
                 result.unknown_licenses += 1
             # A photo Flickr no longer serves has no history to ask for.
             if license_history and dataset_photo and answer.ok:
-                history = _ask(client.license_history, "flickr.photos.licenses.getLicenseHistory", photo_id,
-                               deadline=deadline)
+                history = _ask(
+                    client.license_history,
+                    "flickr.photos.licenses.getLicenseHistory",
+                    photo_id,
+                    deadline=deadline,
+                )
                 if history is None:
                     return "deadline reached"
                 _record_license_history(journal, result.run_id, photo_id, history)
@@ -468,7 +660,9 @@ def _run(settings: Settings, client: FlickrClient, selection: Selection, result:
                     with _reading(settings) as con:
                         fresh |= selection.fresh_uploaders(con, [owner])
                 if owner not in fresh:
-                    if (person := _ask(client.person_info, "flickr.people.getInfo", owner, deadline=deadline)) is None:
+                    if (
+                        person := _ask(client.person_info, "flickr.people.getInfo", owner, deadline=deadline)
+                    ) is None:
                         return "deadline reached"
                     nickname = snapshot_nickname if owner == snapshot_owner else None
                     _record_uploader(journal, result.run_id, owner, nickname, person)

@@ -60,7 +60,8 @@ class MissingApiKeyError(ConfigError):
     def __init__(self) -> None:
         super().__init__(
             "no Flickr API key: set FLICKR_API_KEY (get a free non-commercial key at "
-            f"{GET_KEY_URL}); only `ccaudit enrich` needs it")
+            f"{GET_KEY_URL}); only `ccaudit enrich` needs it"
+        )
 
 
 class FlickrApiKeyError(ConfigError):
@@ -69,7 +70,8 @@ class FlickrApiKeyError(ConfigError):
     def __init__(self, method: str) -> None:
         super().__init__(
             f"Flickr rejected the API key (code 100, invalid or expired) on {method}; check "
-            f"FLICKR_API_KEY or get a new key at {GET_KEY_URL}")
+            f"FLICKR_API_KEY or get a new key at {GET_KEY_URL}"
+        )
 
 
 MAX_BODY_BYTES = 8 << 20  # a getInfo answer is a few KB; a larger one is not Flickr's
@@ -101,7 +103,9 @@ class _Redactor(logging.Filter):
     def add(self, secret: str) -> None:
         """Remember a key; it is then redacted in any letter case and URL-encoded."""
         self.secrets.add(secret)
-        forms = sorted({form for s in self.secrets for form in (s, quote_plus(s)) if form}, key=len, reverse=True)
+        forms = sorted(
+            {form for s in self.secrets for form in (s, quote_plus(s)) if form}, key=len, reverse=True
+        )
         self._pattern = re.compile("|".join(re.escape(f) for f in forms), re.IGNORECASE) if forms else None
 
     def redact(self, text: str) -> str:
@@ -144,6 +148,7 @@ def redact_payload(value: Any) -> Any:
 
 # --- results ---------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ApiResult(Generic[T]):
     """One classified answer. `message` is Flickr's (or our) text for people, never for logic."""
@@ -176,7 +181,7 @@ class _Outcome:
 def _strip_jsonp(text: str) -> str:
     text = text.strip()
     if text.startswith("jsonFlickrApi(") and text.endswith(")"):
-        return text[len("jsonFlickrApi("):-1]
+        return text[len("jsonFlickrApi(") : -1]
     return text
 
 
@@ -188,8 +193,9 @@ def classify_payload(body: bytes | str) -> _Outcome:
     except (ValueError, RecursionError):  # also numbers past 4300 digits and nesting past the stack
         # Redact the whole text before cutting the excerpt: a cut could split the key and hide it.
         snippet = redact(text)[:60].replace("\n", " ")
-        return _Outcome("error", message=f"body is not JSON (truncated or HTML/XML?): {snippet!r}",
-                        transient=True)
+        return _Outcome(
+            "error", message=f"body is not JSON (truncated or HTML/XML?): {snippet!r}", transient=True
+        )
     if not isinstance(payload, dict) or payload.get("stat") not in ("ok", "fail"):
         return _Outcome("error", message="JSON body without stat=ok|fail", transient=True)
     payload = redact_payload(payload)
@@ -225,6 +231,7 @@ def _retry_after_seconds(header: str | None, now: Callable[[], float] = time.tim
 
 # --- the client ------------------------------------------------------------------------------
 
+
 class FlickrClient:
     """Calls Flickr REST methods with `format=json&nojsoncallback=1`.
 
@@ -232,25 +239,42 @@ class FlickrClient:
     included, takes a token. `sleep`, `clock` and `rng` are injectable for tests.
     """
 
-    def __init__(self, api_key: str | None, base_url: str, rate_per_hour: float = 3600.0, *,
-                 burst: int | None = None, connect_timeout: float = 5.0, read_timeout: float = 30.0,
-                 total_timeout: float | None = None,
-                 max_attempts: int = 5, backoff_base: float = 1.0, backoff_max: float = 60.0,
-                 max_retry_after: float = 900.0, session: requests.Session | None = None,
-                 bucket: TokenBucket | None = None, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep, rng: Callable[[], float] = random.random):
+    def __init__(
+        self,
+        api_key: str | None,
+        base_url: str,
+        rate_per_hour: float = 3600.0,
+        *,
+        burst: int | None = None,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 30.0,
+        total_timeout: float | None = None,
+        max_attempts: int = 5,
+        backoff_base: float = 1.0,
+        backoff_max: float = 60.0,
+        max_retry_after: float = 900.0,
+        session: requests.Session | None = None,
+        bucket: TokenBucket | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: Callable[[], float] = random.random,
+    ):
         if not api_key:
             raise MissingApiKeyError()
         split = urlsplit(base_url or "")
         if split.scheme not in ("http", "https") or not split.netloc:
-            raise ConfigError(f"CCAUDIT_FLICKR_API_URL must be an http(s) URL, got {base_url!r} "
-                              "(default https://api.flickr.com/services/rest/)")
+            raise ConfigError(
+                f"CCAUDIT_FLICKR_API_URL must be an http(s) URL, got {base_url!r} "
+                "(default https://api.flickr.com/services/rest/)"
+            )
         self._api_key = api_key
         _REDACTOR.add(api_key)
         self.base_url = base_url
         self.timeout = (connect_timeout, read_timeout)
         # The whole of one answer, however slowly its bytes arrive.
-        self.total_timeout = total_timeout if total_timeout is not None else connect_timeout + 2 * read_timeout
+        self.total_timeout = (
+            total_timeout if total_timeout is not None else connect_timeout + 2 * read_timeout
+        )
         self.max_attempts = max(1, max_attempts)
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
@@ -287,16 +311,18 @@ class FlickrClient:
         try:
             # Never follow a redirect: it would hand the api_key parameter to whatever host it names.
             # Streamed, so the body is read within a size and a total time limit.
-            with self.session.get(self.base_url, params=params, timeout=self.timeout,
-                                  allow_redirects=False, stream=True) as response:
+            with self.session.get(
+                self.base_url, params=params, timeout=self.timeout, allow_redirects=False, stream=True
+            ) as response:
                 body = self._read_body(response, started)
                 return self._classify_response(response, body)
         except _AnswerRefused as exc:
             return _Outcome("error", message=str(exc), transient=exc.transient)
         except requests.RequestException as exc:
             # str(exc) carries the full URL with the key: redact, and never chain the original.
-            return _Outcome("error", message=f"network: {type(exc).__name__}: {redact(str(exc))[:300]}",
-                            transient=True)
+            return _Outcome(
+                "error", message=f"network: {type(exc).__name__}: {redact(str(exc))[:300]}", transient=True
+            )
 
     def _read_body(self, response: requests.Response, started: float) -> bytes:
         """The body, refused past MAX_BODY_BYTES or when the whole answer takes longer than
@@ -305,7 +331,9 @@ class FlickrClient:
         for chunk in response.iter_content(64 << 10):
             size += len(chunk)
             if size > MAX_BODY_BYTES:
-                raise _AnswerRefused(f"answer larger than {MAX_BODY_BYTES >> 20} MB (not read)", transient=False)
+                raise _AnswerRefused(
+                    f"answer larger than {MAX_BODY_BYTES >> 20} MB (not read)", transient=False
+                )
             if time.monotonic() - started > self.total_timeout:
                 raise _AnswerRefused(f"answer took longer than {self.total_timeout:.0f}s", transient=True)
             chunks.append(chunk)
@@ -313,16 +341,27 @@ class FlickrClient:
 
     def _classify_response(self, response: requests.Response, body: bytes) -> _Outcome:
         if response.status_code == 429:
-            return _Outcome("error", message="HTTP 429 Too Many Requests", transient=True,
-                            retry_after=_retry_after_seconds(response.headers.get("Retry-After")))
+            return _Outcome(
+                "error",
+                message="HTTP 429 Too Many Requests",
+                transient=True,
+                retry_after=_retry_after_seconds(response.headers.get("Retry-After")),
+            )
         if response.status_code >= 500:
-            return _Outcome("error", message=f"HTTP {response.status_code}", transient=True,
-                            retry_after=_retry_after_seconds(response.headers.get("Retry-After")))
+            return _Outcome(
+                "error",
+                message=f"HTTP {response.status_code}",
+                transient=True,
+                retry_after=_retry_after_seconds(response.headers.get("Retry-After")),
+            )
         if response.is_redirect or 300 <= response.status_code < 400:
             target = urlsplit(response.headers.get("Location") or "")
             where = f"{target.scheme}://{target.netloc}" if target.netloc else "a relative location"
-            return _Outcome("error", message=f"HTTP {response.status_code} redirect to {redact(where)} not followed "
-                                             "(requests carry the API key; check CCAUDIT_FLICKR_API_URL)")
+            return _Outcome(
+                "error",
+                message=f"HTTP {response.status_code} redirect to {redact(where)} not followed "
+                "(requests carry the API key; check CCAUDIT_FLICKR_API_URL)",
+            )
         if not 200 <= response.status_code < 300:
             # An error page may echo the request URL: redact before keeping any of it.
             text = body.decode("utf-8", errors="replace")
@@ -340,8 +379,13 @@ class FlickrClient:
         """Call `method` with `args`; retries transient failures. Raises FlickrApiKeyError on
         code 100 and DeadlineReached when the call or a retry could not start before `deadline`
         (a `clock()` value)."""
-        params = {"method": method, **{k: str(v) for k, v in args.items() if v is not None},
-                  "format": "json", "nojsoncallback": "1", "api_key": self._api_key}
+        params = {
+            "method": method,
+            **{k: str(v) for k, v in args.items() if v is not None},
+            "format": "json",
+            "nojsoncallback": "1",
+            "api_key": self._api_key,
+        }
         attempt = 0
         while True:
             attempt += 1
@@ -352,20 +396,37 @@ class FlickrClient:
             if outcome.code == 100:
                 raise FlickrApiKeyError(method) from None
             if not outcome.transient:
-                return ApiResult(method, outcome.status, outcome.code, outcome.message, attempt,
-                                 outcome.payload, outcome.payload)
+                return ApiResult(
+                    method,
+                    outcome.status,
+                    outcome.code,
+                    outcome.message,
+                    attempt,
+                    outcome.payload,
+                    outcome.payload,
+                )
             if outcome.retry_after is not None and outcome.retry_after > self.max_retry_after:
-                return ApiResult(method, "error", outcome.code,
-                                 f"{outcome.message}; Retry-After {outcome.retry_after:.0f}s is too long",
-                                 attempt)
+                return ApiResult(
+                    method,
+                    "error",
+                    outcome.code,
+                    f"{outcome.message}; Retry-After {outcome.retry_after:.0f}s is too long",
+                    attempt,
+                )
             if attempt >= self.max_attempts:
-                return ApiResult(method, "error", outcome.code,
-                                 f"gave up after {attempt} attempts: {outcome.message}", attempt)
+                return ApiResult(
+                    method,
+                    "error",
+                    outcome.code,
+                    f"gave up after {attempt} attempts: {outcome.message}",
+                    attempt,
+                )
             delay = max(self._backoff(attempt), outcome.retry_after or 0.0)
             if deadline is not None and self._clock() + delay > deadline:
                 raise DeadlineReached(method)
-            log.warning("flickr %s attempt %d failed (%s); retrying in %.1fs",
-                        method, attempt, outcome.message, delay)
+            log.warning(
+                "flickr %s attempt %d failed (%s); retrying in %.1fs", method, attempt, outcome.message, delay
+            )
             self._sleep(delay)
 
     # -- typed methods --
@@ -374,33 +435,48 @@ class FlickrClient:
         """Parse an ok answer; one of the wrong shape becomes an error result for this call only
         (recorded like any error, so enrichment goes on with the next photo)."""
         if not result.ok or result.payload is None:
-            return ApiResult(result.method, result.status, result.code, result.message, result.attempts,
-                             None, result.payload)
+            return ApiResult(
+                result.method,
+                result.status,
+                result.code,
+                result.message,
+                result.attempts,
+                None,
+                result.payload,
+            )
         try:
             value = parse_answer(parse, result.payload)
         except MalformedAnswer as exc:
             log.warning("flickr %s: %s", result.method, exc)
-            return ApiResult(result.method, "error", None, redact(str(exc))[:300], result.attempts, None,
-                             result.payload)
-        return ApiResult(result.method, result.status, result.code, result.message, result.attempts,
-                         value, result.payload)
+            return ApiResult(
+                result.method, "error", None, redact(str(exc))[:300], result.attempts, None, result.payload
+            )
+        return ApiResult(
+            result.method, result.status, result.code, result.message, result.attempts, value, result.payload
+        )
 
     def photo_info(self, photo_id: int | str, deadline: float | None = None) -> ApiResult[PhotoInfo]:
-        return self._typed(self.call("flickr.photos.getInfo", deadline, photo_id=photo_id),
-                           PhotoInfo.from_payload)
+        return self._typed(
+            self.call("flickr.photos.getInfo", deadline, photo_id=photo_id), PhotoInfo.from_payload
+        )
 
     def person_info(self, nsid: str, deadline: float | None = None) -> ApiResult[PersonInfo]:
-        return self._typed(self.call("flickr.people.getInfo", deadline, user_id=nsid),
-                           PersonInfo.from_payload)
+        return self._typed(
+            self.call("flickr.people.getInfo", deadline, user_id=nsid), PersonInfo.from_payload
+        )
 
     def licenses(self, deadline: float | None = None) -> ApiResult[list[LicenseInfo]]:
-        return self._typed(self.call("flickr.photos.licenses.getInfo", deadline),
-                           LicenseInfo.list_from_payload)
+        return self._typed(
+            self.call("flickr.photos.licenses.getInfo", deadline), LicenseInfo.list_from_payload
+        )
 
-    def license_history(self, photo_id: int | str,
-                        deadline: float | None = None) -> ApiResult[list[LicenseChange]]:
-        return self._typed(self.call("flickr.photos.licenses.getLicenseHistory", deadline, photo_id=photo_id),
-                           LicenseChange.list_from_payload)
+    def license_history(
+        self, photo_id: int | str, deadline: float | None = None
+    ) -> ApiResult[list[LicenseChange]]:
+        return self._typed(
+            self.call("flickr.photos.licenses.getLicenseHistory", deadline, photo_id=photo_id),
+            LicenseChange.list_from_payload,
+        )
 
     def lookup_user(self, url_or_alias: str, deadline: float | None = None) -> ApiResult[LookedUpUser]:
         """Resolve a profile URL or a bare path alias (flickr.com/photos/<alias>/) to an NSID."""

@@ -123,7 +123,7 @@ class PhotoInfo:
     license_id: int | None  # None when Flickr sends a license id we do not know
     owner_nsid: str | None
     owner_username: str | None
-    owner_path_alias: str | None   # stored: resolves a manifest's path alias to owner_nsid for free
+    owner_path_alias: str | None  # stored: resolves a manifest's path alias to owner_nsid for free
     title: str | None
     is_public: bool | None
     media: str | None
@@ -189,9 +189,14 @@ class LicenseInfo:
         for item in as_list(_get(payload, "licenses", "license")):
             item = _object(item, "licenses.license[]")
             flickr_id = as_int(item.get("id"))
-            out.append(cls(flickr_id=flickr_id, name=as_text(item.get("name")),
-                           url=as_nonempty_text(item.get("url")),
-                           license_id=flickr_id if flickr_id in LICENSES else None))
+            out.append(
+                cls(
+                    flickr_id=flickr_id,
+                    name=as_text(item.get("name")),
+                    url=as_nonempty_text(item.get("url")),
+                    license_id=flickr_id if flickr_id in LICENSES else None,
+                )
+            )
         return out
 
 
@@ -209,13 +214,23 @@ class LicenseChange:
         out = []
         for item in as_list(payload.get("license_history")):
             item = _object(item, "license_history[]")
-            old_name, old_url = as_nonempty_text(item.get("old_license")), as_nonempty_text(item.get("old_license_url"))
-            new_name, new_url = as_nonempty_text(item.get("new_license")), as_nonempty_text(item.get("new_license_url"))
-            out.append(cls(
-                changed_at=as_epoch(item.get("date_change")),
-                old_license_id=resolve_license(old_name, old_url)[0] if (old_name or old_url) else None,
-                new_license_id=resolve_license(new_name, new_url)[0] if (new_name or new_url) else None,
-                old_license_raw=old_url or old_name, new_license_raw=new_url or new_name))
+            old_name, old_url = (
+                as_nonempty_text(item.get("old_license")),
+                as_nonempty_text(item.get("old_license_url")),
+            )
+            new_name, new_url = (
+                as_nonempty_text(item.get("new_license")),
+                as_nonempty_text(item.get("new_license_url")),
+            )
+            out.append(
+                cls(
+                    changed_at=as_epoch(item.get("date_change")),
+                    old_license_id=resolve_license(old_name, old_url)[0] if (old_name or old_url) else None,
+                    new_license_id=resolve_license(new_name, new_url)[0] if (new_name or new_url) else None,
+                    old_license_raw=old_url or old_name,
+                    new_license_raw=new_url or new_name,
+                )
+            )
         return sorted(out, key=lambda c: (c.changed_at is None, c.changed_at or datetime.min))
 
 
@@ -227,5 +242,7 @@ class LookedUpUser:
     @classmethod
     def from_payload(cls, payload: dict) -> LookedUpUser:
         user = _object(payload.get("user"), "user")
-        return cls(nsid=as_nonempty_text(user.get("id") or user.get("nsid")),
-                   username=as_nonempty_text(user.get("username")))
+        return cls(
+            nsid=as_nonempty_text(user.get("id") or user.get("nsid")),
+            username=as_nonempty_text(user.get("username")),
+        )

@@ -32,9 +32,14 @@ class TokenBucket:
     `clock` and `sleep` are injectable so tests can drive the bucket with a fake clock.
     """
 
-    def __init__(self, limit_per_hour: float, burst: int | None = None, *,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        limit_per_hour: float,
+        burst: int | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         if limit_per_hour <= 0:
             raise ValueError("limit_per_hour must be > 0")
         self.limit_per_hour = float(limit_per_hour)

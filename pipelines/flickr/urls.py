@@ -34,39 +34,82 @@ _FILE_EXTS = r"jpe?g|png|gif|tiff?|webp|heic|mp4|mov|m4v|avi|3gp|mpe?g|wmv|flv|w
 # `_d` is what the Download button appends.
 _FILE_RE = re.compile(
     r"^(?P<id>[0-9]{1,19})_(?P<secret>[0-9a-f]{1,40})(?:_(?P<size>[a-z0-9]{1,3}))?(?P<dl>_d)?"
-    rf"\.(?P<ext>{_FILE_EXTS})$", re.IGNORECASE)
+    rf"\.(?P<ext>{_FILE_EXTS})$",
+    re.IGNORECASE,
+)
 # A bare file name (no host) must look exactly like Flickr's: a 10-hex-digit secret.
 _BARE_FILE_RE = re.compile(
     r"^(?P<id>[0-9]{1,19})_(?P<secret>[0-9a-f]{10})(?:_(?P<size>[a-z0-9]{1,3}))?(?P<dl>_d)?"
-    rf"\.(?P<ext>{_FILE_EXTS})$", re.IGNORECASE)
+    rf"\.(?P<ext>{_FILE_EXTS})$",
+    re.IGNORECASE,
+)
 FILE_NAME_RE = re.compile(rf"^[^/\\\s]+\.({_FILE_EXTS})$", re.IGNORECASE)
 _GNE_PHOTO_RE = re.compile(r"^(photo|video)[a-z_]*\.gne$")
 
 BASE58_ALPHABET = "123456789abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
 _BASE58_VALUE = {ch: i for i, ch in enumerate(BASE58_ALPHABET)}
 
-_PAGE_HOSTS = {"flickr.com", "www.flickr.com", "m.flickr.com", "secure.flickr.com", "touch.flickr.com",
-               "mobile.flickr.com", "flickr.net", "www.flickr.net"}
+_PAGE_HOSTS = {
+    "flickr.com",
+    "www.flickr.com",
+    "m.flickr.com",
+    "secure.flickr.com",
+    "touch.flickr.com",
+    "mobile.flickr.com",
+    "flickr.net",
+    "www.flickr.net",
+}
 _SHORT_HOSTS = {"flic.kr", "www.flic.kr"}
 _STATIC_HOST_RE = re.compile(
     r"^(live\.staticflickr\.com|static\.flickr\.com|staticflickr\.com|photos[0-9]+\.flickr\.com"
-    r"|farm[0-9]+\.static\.?flickr\.com|farm[0-9]+\.staticflickr\.com|c[0-9]+\.staticflickr\.com)$")
+    r"|farm[0-9]+\.static\.?flickr\.com|farm[0-9]+\.staticflickr\.com|c[0-9]+\.staticflickr\.com)$"
+)
 # Text before the first '/' that makes a scheme-less string a Flickr link.
 FLICKR_HOST_RE = re.compile(
-    r"^(?:[a-z0-9-]+\.)*(?:flickr\.com|flickr\.net|staticflickr\.com|flic\.kr)$", re.IGNORECASE)
+    r"^(?:[a-z0-9-]+\.)*(?:flickr\.com|flickr\.net|staticflickr\.com|flic\.kr)$", re.IGNORECASE
+)
 
 # Pages under /photos/<x>/<y>/<id> that are other kinds of thing than an account or a photo.
-_OWNER_SUBKINDS = {"albums": "album", "sets": "album", "collections": "collection",
-                   "galleries": "gallery", "tags": "tag"}
+_OWNER_SUBKINDS = {
+    "albums": "album",
+    "sets": "album",
+    "collections": "collection",
+    "galleries": "gallery",
+    "tags": "tag",
+}
 # Site sections that take the place of an account in /photos/<x>/.
-_SECTIONS = {"tags": "tag", "friends": "friends' photos", "upload": "upload", "organize": "organizer",
-             "search": "search", "places": "places", "groups": "group", "me": "'me' (whoever is logged in)"}
+_SECTIONS = {
+    "tags": "tag",
+    "friends": "friends' photos",
+    "upload": "upload",
+    "organize": "organizer",
+    "search": "search",
+    "places": "places",
+    "groups": "group",
+    "me": "'me' (whoever is logged in)",
+}
 # First path segments of flickr.com pages that are not photos or accounts, by kind.
-_TOP_KINDS = {"groups": "group", "groups_pool.gne": "group", "tags": "tag", "search": "search",
-              "explore": "explore", "galleries": "gallery", "commons": "Commons", "map": "map",
-              "places": "places", "help": "help", "account": "account settings", "services": "services",
-              "cameras": "camera", "camera_finder": "camera", "about": "about", "prints": "prints",
-              "photos_user_map.gne": "map", "recent": "recent uploads", "creativecommons": "Creative Commons"}
+_TOP_KINDS = {
+    "groups": "group",
+    "groups_pool.gne": "group",
+    "tags": "tag",
+    "search": "search",
+    "explore": "explore",
+    "galleries": "gallery",
+    "commons": "Commons",
+    "map": "map",
+    "places": "places",
+    "help": "help",
+    "account": "account settings",
+    "services": "services",
+    "cameras": "camera",
+    "camera_finder": "camera",
+    "about": "about",
+    "prints": "prints",
+    "photos_user_map.gne": "map",
+    "recent": "recent uploads",
+    "creativecommons": "Creative Commons",
+}
 _MAX_PHOTO_ID = 2**63 - 1
 # Punctuation that ends a sentence, closes a bracket or quotes, and never ends a Flickr link.
 _TRAILING = ".,;:!?'\")]}>»”’…"
@@ -82,8 +125,10 @@ class UnsupportedFlickrLink(FlickrUrlError):
 
     def __init__(self, kind: str, url: str):
         self.kind = kind
-        super().__init__(f"a Flickr {kind} link, not a photo or an account: {url!r} "
-                         f"(ccaudit looks up photos and accounts; give a photo or account link)")
+        super().__init__(
+            f"a Flickr {kind} link, not a photo or an account: {url!r} "
+            f"(ccaudit looks up photos and accounts; give a photo or account link)"
+        )
 
 
 class NeedsFlickrApi(FlickrUrlError):
@@ -91,17 +136,19 @@ class NeedsFlickrApi(FlickrUrlError):
 
     def __init__(self, what: str, url: str):
         self.what = what
-        super().__init__(f"{what} needs the Flickr API to resolve: {url!r} "
-                         f"(open it in a browser and give the address it leads to)")
+        super().__init__(
+            f"{what} needs the Flickr API to resolve: {url!r} "
+            f"(open it in a browser and give the address it leads to)"
+        )
 
 
 @dataclass(frozen=True)
 class FlickrRef:
-    kind: str                    # 'photo' or 'user'
+    kind: str  # 'photo' or 'user'
     photo_id: int | None = None
-    owner: str | None = None     # NSID (upper case) or path alias, as written in the link
+    owner: str | None = None  # NSID (upper case) or path alias, as written in the link
     owner_is_nsid: bool = False
-    form: str = ""               # page, static, video, short, gne, file, people, id, nsid, alias
+    form: str = ""  # page, static, video, short, gne, file, people, id, nsid, alias
 
     @property
     def label(self) -> str:
@@ -114,9 +161,16 @@ class FlickrRef:
 
 
 _FORM_LABELS = {
-    "page": "from a photo page link", "static": "from an image file link", "video": "from a video file link",
-    "short": "from a flic.kr short link", "gne": "from a .gne page link", "file": "from a Download file name",
-    "people": "from a profile link", "id": "a photo id", "nsid": "an NSID", "alias": "a path alias",
+    "page": "from a photo page link",
+    "static": "from an image file link",
+    "video": "from a video file link",
+    "short": "from a flic.kr short link",
+    "gne": "from a .gne page link",
+    "file": "from a Download file name",
+    "people": "from a profile link",
+    "id": "a photo id",
+    "nsid": "an NSID",
+    "alias": "a path alias",
     "account": "from an account page link",
 }
 
@@ -247,11 +301,24 @@ def _parse_static(parts: list[str], url: str) -> FlickrRef:
         return _photo(_photo_id(parts[1], url), "video")
     # Images: /<file> (photosN), /<server>/<file> (static, farmN, live), /<farm>/<server>/<file> (cN, live)
     if not 1 <= len(parts) <= 3 or not all(p.isdigit() for p in parts[:-1]):
-        raise FlickrUrlError(f"Flickr file link with an unexpected path (not /<server>/<id>_<secret>.jpg): {url!r}")
+        raise FlickrUrlError(
+            f"Flickr file link with an unexpected path (not /<server>/<id>_<secret>.jpg): {url!r}"
+        )
     match = _FILE_RE.match(parts[-1])
     if not match:
         raise FlickrUrlError(f"Flickr file name is not <id>_<secret>[_size][_d].<ext>: {url!r}")
-    is_video = match["ext"].lower() in ("mp4", "mov", "m4v", "avi", "3gp", "mpg", "mpeg", "wmv", "flv", "webm")
+    is_video = match["ext"].lower() in (
+        "mp4",
+        "mov",
+        "m4v",
+        "avi",
+        "3gp",
+        "mpg",
+        "mpeg",
+        "wmv",
+        "flv",
+        "webm",
+    )
     return _photo(_photo_id(match["id"], url), "video" if is_video else "static")
 
 
@@ -260,8 +327,9 @@ def parse_file_name(name: str) -> FlickrRef:
     text = strip_punctuation(name)
     match = _BARE_FILE_RE.match(text)
     if not match:
-        raise FlickrUrlError(f"file name {text!r} is not a Flickr file name (<photo id>_<10-digit secret>"
-                             f"[_size][_d].<ext>)")
+        raise FlickrUrlError(
+            f"file name {text!r} is not a Flickr file name (<photo id>_<10-digit secret>[_size][_d].<ext>)"
+        )
     return _photo(_photo_id(match["id"], text), "file")
 
 
@@ -283,7 +351,7 @@ def parse_flickr_url(url: str) -> FlickrRef:
     scheme = re.match(r"^([a-z][a-z0-9+.-]*):", text, re.IGNORECASE)
     if text.startswith("//"):
         text = "https:" + text
-    elif scheme and text[scheme.end():].startswith("//"):
+    elif scheme and text[scheme.end() :].startswith("//"):
         pass
     elif FLICKR_HOST_RE.match(_host_part(text)):
         text = "https://" + text
@@ -326,7 +394,9 @@ def parse_flickr_url(url: str) -> FlickrRef:
         if kind == "ps":
             raise NeedsFlickrApi("an account short link (flic.kr/ps/…)", text)
         if kind in ("s", "y", "g", "gp"):
-            raise UnsupportedFlickrLink({"s": "album", "y": "gallery", "g": "group", "gp": "group"}[kind], text)
+            raise UnsupportedFlickrLink(
+                {"s": "album", "y": "gallery", "g": "group", "gp": "group"}[kind], text
+            )
         raise FlickrUrlError(f"flic.kr link is not a photo short link (/p/<code>): {text!r}")
     if _STATIC_HOST_RE.match(host):
         return _parse_static(parts, text)
@@ -369,10 +439,52 @@ def parse_owner_ref(text: str) -> FlickrRef:
 _TOKEN_RE = re.compile(r"[^\s<>\"\[\](){}«»“”]+")
 _SCHEME_RE = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 # Host names people paste without a scheme; a dotted word ending in one of these is a link, not a name.
-_COMMON_TLDS = {"com", "net", "org", "edu", "gov", "mil", "int", "info", "biz", "io", "co", "kr", "uk", "de",
-                "fr", "jp", "cn", "ru", "nl", "it", "es", "eu", "ca", "au", "br", "in", "ch", "se", "no",
-                "pl", "be", "at", "dk", "fi", "us", "ly", "gl", "gd", "ai", "app", "dev"}
-_HOSTLIKE_RE = re.compile(r"^(?:[a-z0-9-]+\.)+(?P<tld>[a-z]{2,})(?::[0-9]+)?(?P<path>[/?#].*)?$", re.IGNORECASE)
+_COMMON_TLDS = {
+    "com",
+    "net",
+    "org",
+    "edu",
+    "gov",
+    "mil",
+    "int",
+    "info",
+    "biz",
+    "io",
+    "co",
+    "kr",
+    "uk",
+    "de",
+    "fr",
+    "jp",
+    "cn",
+    "ru",
+    "nl",
+    "it",
+    "es",
+    "eu",
+    "ca",
+    "au",
+    "br",
+    "in",
+    "ch",
+    "se",
+    "no",
+    "pl",
+    "be",
+    "at",
+    "dk",
+    "fi",
+    "us",
+    "ly",
+    "gl",
+    "gd",
+    "ai",
+    "app",
+    "dev",
+}
+_HOSTLIKE_RE = re.compile(
+    r"^(?:[a-z0-9-]+\.)+(?P<tld>[a-z]{2,})(?::[0-9]+)?(?P<path>[/?#].*)?$", re.IGNORECASE
+)
 _MIN_ID_DIGITS_IN_PROSE = 6
 
 
@@ -386,8 +498,9 @@ def looks_like_link(token: str) -> bool:
     if re.match(r"^https?:", text, re.IGNORECASE):
         return True
     host = _HOSTLIKE_RE.match(text)
-    if host and (host["path"] or host["tld"].lower() in _COMMON_TLDS
-                 or FLICKR_HOST_RE.match(_host_part(text))):
+    if host and (
+        host["path"] or host["tld"].lower() in _COMMON_TLDS or FLICKR_HOST_RE.match(_host_part(text))
+    ):
         return True
     if re.match(r"^[^@\s]+@[a-z0-9-]+(\.[a-z0-9-]+)+$", text, re.IGNORECASE):  # an e-mail address
         return True
@@ -397,9 +510,10 @@ def looks_like_link(token: str) -> bool:
 @dataclass(frozen=True)
 class TextReference:
     """One reference read from free text: what was written, and what it was read as (or why not)."""
+
     text: str
-    ref: FlickrRef | None = None        # a photo or an account
-    name: str | None = None             # a username / nickname / path alias to search
+    ref: FlickrRef | None = None  # a photo or an account
+    name: str | None = None  # a username / nickname / path alias to search
     error: str | None = None
 
     @property
@@ -412,8 +526,10 @@ class TextReference:
 
 
 # A link glued to text before it (href='https://…', "source:flickr.com/…"): read from where it starts.
-_EMBEDDED_LINK_RE = re.compile(r"(?:https?://|(?<![a-z0-9.-])(?:[a-z0-9-]+\.)*(?:flickr\.com|staticflickr\.com|flic\.kr)/)",
-                               re.IGNORECASE)
+_EMBEDDED_LINK_RE = re.compile(
+    r"(?:https?://|(?<![a-z0-9.-])(?:[a-z0-9-]+\.)*(?:flickr\.com|staticflickr\.com|flic\.kr)/)",
+    re.IGNORECASE,
+)
 _LINKISH_RE = re.compile(r"://|flickr\.com|flickr\.net|flic\.kr", re.IGNORECASE)
 
 
@@ -422,7 +538,7 @@ def _read_token(token: str, in_prose: bool) -> TextReference | None:
     if not text:
         return None
     if not looks_like_link(text) and (embedded := _EMBEDDED_LINK_RE.search(text)) and embedded.start() > 0:
-        text = strip_punctuation(text[embedded.start():])
+        text = strip_punctuation(text[embedded.start() :])
     if NSID_RE.match(text):
         return TextReference(text, FlickrRef("user", None, text.upper(), True, "nsid"))
     if _PHOTO_ID_RE.match(text):
@@ -465,7 +581,11 @@ def read_text(text: str, limit: int | None = None) -> list[TextReference]:
     if found:
         return found
     if _LINKISH_RE.search(stripped):
-        return [TextReference(stripped, error="holds something like a Flickr link, but no link in it could be read")]
+        return [
+            TextReference(
+                stripped, error="holds something like a Flickr link, but no link in it could be read"
+            )
+        ]
     if re.search(r"[\x00-\x08\x0b-\x1f\x7f]", stripped):
         return [TextReference(stripped, error="a name cannot hold control characters")]
     return [TextReference(stripped, name=" ".join(stripped.split()))]
@@ -481,7 +601,9 @@ def extract_flickr_refs(text: str, errors: str = "raise") -> list[FlickrRef]:
     for item in read_text(text):
         if item.error is not None:
             if errors == "raise":
-                parse_flickr_url(item.text)  # raises the reader's own error (unsupported kind, needs the API …)
+                parse_flickr_url(
+                    item.text
+                )  # raises the reader's own error (unsupported kind, needs the API …)
                 raise FlickrUrlError(item.error)
             continue
         if item.ref is not None:

@@ -74,7 +74,9 @@ def read_head(path: Path, compression: str, size: int = 1 << 16, lines: int | No
         with opener(path, "rb") as handle:
             return _read_up_to(handle, size, lines)
     except Exception as exc:  # noqa: BLE001 - OSError, EOFError, zstandard.ZstdError
-        raise InputError(f"{path}: corrupt or truncated {compression} archive (at its start: {exc})") from None
+        raise InputError(
+            f"{path}: corrupt or truncated {compression} archive (at its start: {exc})"
+        ) from None
 
 
 def open_decompressed(path: Path, compression: str):
@@ -83,8 +85,9 @@ def open_decompressed(path: Path, compression: str):
     if compression == ZSTD:
         import zstandard
 
-        return zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), read_across_frames=True,
-                                                          closefd=True)
+        return zstandard.ZstdDecompressor().stream_reader(
+            open(path, "rb"), read_across_frames=True, closefd=True
+        )
     return opener(path, "rb")
 
 
@@ -102,8 +105,6 @@ def _read_up_to(handle, size: int, lines: int | None = None) -> bytes:
     return b"".join(parts)
 
 
-
-
 def decompress_command(compression: str) -> list[str]:
     """The fastest checking decompressor available for `compression`, reading stdin, writing stdout."""
     threads = str(max(2, os.cpu_count() or 2))
@@ -112,7 +113,9 @@ def decompress_command(compression: str) -> list[str]:
         GZIP: (["pigz", "-dc", "-p", threads], ["gzip", "-dc"]),
         ZSTD: (["zstd", "-dcq"],),
     }[compression]
-    if external_compressors_from_env():  # CCAUDIT_EXTERNAL_COMPRESSORS=0: Python's bz2 even if lbzip2 is there
+    if (
+        external_compressors_from_env()
+    ):  # CCAUDIT_EXTERNAL_COMPRESSORS=0: Python's bz2 even if lbzip2 is there
         for command in tools:
             if shutil.which(command[0]):
                 return command
@@ -144,9 +147,18 @@ class DecompressFifo:
     archive); with a FIFO, call it after the reader saw end of file.
     """
 
-    def __init__(self, source: Path, compression: str, target: Path,
-                 on_bytes: Callable[[int], None] | None = None, fifo: bool = True, *,
-                 stream=None, head: bytes = b"", guard: LineGuard | None = None):
+    def __init__(
+        self,
+        source: Path,
+        compression: str,
+        target: Path,
+        on_bytes: Callable[[int], None] | None = None,
+        fifo: bool = True,
+        *,
+        stream=None,
+        head: bytes = b"",
+        guard: LineGuard | None = None,
+    ):
         """`stream`: read this open binary file object (a pipe) instead of opening `source`, after
         `head` (its first bytes, already read to recognise it). `guard`: pass the decompressed bytes
         through this LineGuard on their way to `target` (exact line count, no over-long line)."""
@@ -172,12 +184,17 @@ class DecompressFifo:
         # opened it, so output is never written (and lost) before DuckDB reads, and the writer gets
         # SIGPIPE if the reader goes away.
         # With a guard, the child writes into a pipe that a pump thread reads, guards and passes on.
-        command = self.command if self.guard else ["sh", "-c", 'exec "$@" > "$0"', str(self.path), *self.command]
+        command = (
+            self.command if self.guard else ["sh", "-c", 'exec "$@" > "$0"', str(self.path), *self.command]
+        )
         self._proc = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE if self.guard else subprocess.DEVNULL,
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE if self.guard else subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             # Only a prctl() call runs between fork and exec: no lock is taken, so threads are safe.
-            preexec_fn=_die_with_parent if _PRCTL else None)
+            preexec_fn=_die_with_parent if _PRCTL else None,
+        )
         self._feeder = threading.Thread(target=self._feed, name="decompress-feeder", daemon=True)
         self._feeder.start()
         if self.guard:
@@ -238,11 +255,16 @@ class DecompressFifo:
         if self._feed_error is not None:
             raise InputError(f"{self.source}: cannot read: {self._feed_error}")
         stopped_by_reader = returncode in (-signal.SIGPIPE, -signal.SIGKILL, _BROKEN_PIPE_EXIT) or (
-            "broken pipe" in stderr.lower())
+            "broken pipe" in stderr.lower()
+        )
         if returncode != 0 and not (reader_failed and stopped_by_reader):
             tool = Path(self.command[0]).name if self.command[1] != "-m" else f"Python {self.compression}"
-            detail = stderr.splitlines()[-1].removeprefix(f"{tool}: ") if stderr else f"exit code {returncode}"
-            raise InputError(f"{self.source}: corrupt or truncated {self.compression} archive ({tool}: {detail})")
+            detail = (
+                stderr.splitlines()[-1].removeprefix(f"{tool}: ") if stderr else f"exit code {returncode}"
+            )
+            raise InputError(
+                f"{self.source}: corrupt or truncated {self.compression} archive ({tool}: {detail})"
+            )
 
     def __exit__(self, *exc) -> None:
         if self._proc and self._proc.poll() is None:
@@ -337,8 +359,8 @@ class LineGuard:
         self.limit = limit
         self.lines = 0
         self.long_lines: list[tuple[int, int, bytes]] = []
-        self._pending = b""           # start of the current line, not yet passed on
-        self._skipping = False        # inside an over-long line: its bytes are counted, not kept
+        self._pending = b""  # start of the current line, not yet passed on
+        self._skipping = False  # inside an over-long line: its bytes are counted, not kept
         self._skip_length = 0
         self._skip_prefix = b""
 
@@ -352,13 +374,13 @@ class LineGuard:
         if self._skipping:
             first = chunk.find(b"\n")
             if len(self._skip_prefix) < _PREFIX_KEEP:
-                self._skip_prefix += chunk[:first if first >= 0 else len(chunk)][:_PREFIX_KEEP]
+                self._skip_prefix += chunk[: first if first >= 0 else len(chunk)][:_PREFIX_KEEP]
             if first < 0:
                 self._skip_length += len(chunk)
                 return b""
             self._skipping = False
             out.append(self._long(self._skip_length + first, self._skip_prefix) + b"\n")
-            chunk = chunk[first + 1:]
+            chunk = chunk[first + 1 :]
         first = chunk.find(b"\n")
         if first < 0:
             self._pending += chunk
@@ -366,22 +388,29 @@ class LineGuard:
                 self._start_skipping()
             return b"".join(out)
         if len(self._pending) + first > self.limit:
-            out.append(self._long(len(self._pending) + first, self._pending + chunk[:min(first, _PREFIX_KEEP)]) + b"\n")
+            out.append(
+                self._long(len(self._pending) + first, self._pending + chunk[: min(first, _PREFIX_KEEP)])
+                + b"\n"
+            )
         else:
             out.append(self._pending)
-            out.append(chunk[:first + 1])
+            out.append(chunk[: first + 1])
             self.lines += 1
         last = chunk.rfind(b"\n")
         if last > first:
-            out.append(chunk[first + 1:last + 1])
+            out.append(chunk[first + 1 : last + 1])
             self.lines += chunk.count(b"\n", first + 1, last + 1)
-        self._pending = chunk[last + 1:]
+        self._pending = chunk[last + 1 :]
         if len(self._pending) > self.limit:  # pragma: no cover - only with chunks larger than limit
             self._start_skipping()
         return b"".join(out)
 
     def _start_skipping(self) -> None:
-        self._skipping, self._skip_length, self._skip_prefix = True, len(self._pending), self._pending[:_PREFIX_KEEP]
+        self._skipping, self._skip_length, self._skip_prefix = (
+            True,
+            len(self._pending),
+            self._pending[:_PREFIX_KEEP],
+        )
         self._pending = b""
 
     def finish(self) -> bytes:
@@ -419,8 +448,14 @@ def count_lines(path: Path, limit: int) -> tuple[int, bool]:
     return lines + (last != b"\n"), suspicious
 
 
-def write_guarded(source, out, limit: int, head: bytes = b"", on_bytes: Callable[[int], None] | None = None,
-                  end_line: bool = False) -> LineGuard:
+def write_guarded(
+    source,
+    out,
+    limit: int,
+    head: bytes = b"",
+    on_bytes: Callable[[int], None] | None = None,
+    end_line: bool = False,
+) -> LineGuard:
     """Copy a plain stream (a file object, after its first bytes `head`) to the open binary `out`
     with over-long lines replaced (see LineGuard). `end_line`: end a last line that has no newline
     with one, so that the next file copied to `out` starts on a line of its own."""
@@ -437,8 +472,9 @@ def write_guarded(source, out, limit: int, head: bytes = b"", on_bytes: Callable
     return guard
 
 
-def copy_guarded(source, target: Path, limit: int, head: bytes = b"",
-                 on_bytes: Callable[[int], None] | None = None) -> LineGuard:
+def copy_guarded(
+    source, target: Path, limit: int, head: bytes = b"", on_bytes: Callable[[int], None] | None = None
+) -> LineGuard:
     """write_guarded into a new file `target`."""
     with open(target, "wb") as out:
         return write_guarded(source, out, limit, head=head, on_bytes=on_bytes)
@@ -478,8 +514,13 @@ class CheckedStream(io.RawIOBase):
             return
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
         with open(self.source, "rb") as stdin:
-            self._proc = subprocess.Popen(decompress_command(compression), stdin=stdin, stdout=subprocess.PIPE,
-                                          stderr=self._stderr, preexec_fn=_die_with_parent if _PRCTL else None)
+            self._proc = subprocess.Popen(
+                decompress_command(compression),
+                stdin=stdin,
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+                preexec_fn=_die_with_parent if _PRCTL else None,
+            )
 
     def readable(self) -> bool:
         return True

@@ -24,6 +24,7 @@ STATUS_LIMIT = 1000  # characters of a failure message kept in ingest_runs.statu
 @dataclass(frozen=True)
 class IngestRun:
     """One ingest_runs row (timestamps may be datetimes or ISO strings, as staged files carry them)."""
+
     run_id: str
     source_file: str
     kind: str
@@ -46,16 +47,24 @@ def record_runs(con: duckdb.DuckDBPyConnection, runs: Iterable[IngestRun]) -> No
     runs = list(runs)
     if not runs:
         return
-    con.register("ingest_runs_batch", pa.table({name: pa.array([getattr(run, name) for run in runs])
-                                                for name in _COLUMNS}))
+    con.register(
+        "ingest_runs_batch",
+        pa.table({name: pa.array([getattr(run, name) for run in runs]) for name in _COLUMNS}),
+    )
     try:
         con.execute(read_sql("ingest", "record_run.sql")).fetchall()
     finally:
         con.unregister("ingest_runs_batch")
 
 
-def record_failed_files(con: duckdb.DuckDBPyConnection, run_id: str, kind: str, sources: Sequence[str],
-                        started_at: datetime, message: str) -> None:
+def record_failed_files(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    kind: str,
+    sources: Sequence[str],
+    started_at: datetime,
+    message: str,
+) -> None:
     """Best effort: a row per source saying the ingest failed and why (the data itself stayed as it was).
 
     A bookkeeping error never hides the original one, so database errors here are swallowed.
@@ -63,4 +72,6 @@ def record_failed_files(con: duckdb.DuckDBPyConnection, run_id: str, kind: str, 
     status = f"failed: {message}"[:STATUS_LIMIT]
     finished = utc_now()
     with suppress(duckdb.Error):
-        record_runs(con, [IngestRun(run_id, source, kind, started_at, finished, status) for source in sources])
+        record_runs(
+            con, [IngestRun(run_id, source, kind, started_at, finished, status) for source in sources]
+        )

@@ -35,11 +35,25 @@ from .yfcc_inputs import LINE_LIMIT, MAX_LINE_SIZE, STDIN, detect_layout, is_str
 from .yfcc_load import FileResult, load_staged, new_run_id, record_failed_run
 from .yfcc_stage import StagedFile, stage_yfcc_file
 
-__all__ = ["LINE_LIMIT", "MAX_LINE_SIZE", "FileResult", "StagedFile", "detect_layout", "group_inputs",
-           "ingest_yfcc", "is_stream", "load_staged", "new_run_id", "record_failed_run", "stage_jsonl_group",
-           "stage_unit", "stage_yfcc_file"]
+__all__ = [
+    "LINE_LIMIT",
+    "MAX_LINE_SIZE",
+    "FileResult",
+    "StagedFile",
+    "detect_layout",
+    "group_inputs",
+    "ingest_yfcc",
+    "is_stream",
+    "load_staged",
+    "new_run_id",
+    "record_failed_run",
+    "stage_jsonl_group",
+    "stage_unit",
+    "stage_yfcc_file",
+]
 
 # --- the CLI entry point -------------------------------------------------------------------------
+
 
 def _database_dir(con) -> Path | None:
     path = database_file(con)
@@ -67,8 +81,13 @@ def _process_exists(pid: int) -> bool:
     return True
 
 
-def ingest_yfcc(con, paths: Sequence[Path | str], progress: bool = True, work_dir: Path | None = None,
-                stdin_name: str | None = None) -> list[FileResult]:
+def ingest_yfcc(
+    con,
+    paths: Sequence[Path | str],
+    progress: bool = True,
+    work_dir: Path | None = None,
+    stdin_name: str | None = None,
+) -> list[FileResult]:
     """Ingest YFCC100M files (any compression, either layout) into the database behind `con`.
 
     Every file is staged (decompressed, typed, decoded) to Parquet first, then all are loaded in
@@ -98,8 +117,14 @@ def ingest_yfcc(con, paths: Sequence[Path | str], progress: bool = True, work_di
         staged = []
         for unit in group_inputs(paths):
             try:
-                staged.extend(stage_unit(unit, scratch, progress=progress,
-                                         source_name=stdin_name if str(unit[0]) == STDIN else None))
+                staged.extend(
+                    stage_unit(
+                        unit,
+                        scratch,
+                        progress=progress,
+                        source_name=stdin_name if str(unit[0]) == STDIN else None,
+                    )
+                )
             except CcauditError as exc:
                 for item in unit:
                     record_failed_run(con, getattr(item, "path", item), exc, run_id, started_at)
@@ -112,4 +137,3 @@ def ingest_yfcc(con, paths: Sequence[Path | str], progress: bool = True, work_di
             raise
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-

@@ -44,13 +44,30 @@ SQLITE_TABLE = "yfcc100m_dataset"
 # The Multimedia Commons column names, in the order of the 23-field layout, and the raw field
 # each becomes (see yfcc_raw_tsv.sql); `key` is the downloader's hash column.
 COLUMNS = {
-    "photoid": "photo_id_raw", "uid": "owner_nsid", "unickname": "nickname_raw", "datetaken": "taken_raw",
-    "dateuploaded": "uploaded_raw", "capturedevice": "device_raw", "title": "title_raw",
-    "description": "description_raw", "usertags": "user_tags_raw", "machinetags": "machine_tags_raw",
-    "longitude": "longitude_raw", "latitude": "latitude_raw", "accuracy": "accuracy_raw",
-    "pageurl": "page_url", "downloadurl": "download_url", "licensename": "license_name_raw",
-    "licenseurl": "license_url_raw", "serverid": "server_id", "farmid": "farm_id", "secret": "secret",
-    "secretoriginal": "secret_original", "ext": "extension", "marker": "marker", "key": "photo_hash",
+    "photoid": "photo_id_raw",
+    "uid": "owner_nsid",
+    "unickname": "nickname_raw",
+    "datetaken": "taken_raw",
+    "dateuploaded": "uploaded_raw",
+    "capturedevice": "device_raw",
+    "title": "title_raw",
+    "description": "description_raw",
+    "usertags": "user_tags_raw",
+    "machinetags": "machine_tags_raw",
+    "longitude": "longitude_raw",
+    "latitude": "latitude_raw",
+    "accuracy": "accuracy_raw",
+    "pageurl": "page_url",
+    "downloadurl": "download_url",
+    "licensename": "license_name_raw",
+    "licenseurl": "license_url_raw",
+    "serverid": "server_id",
+    "farmid": "farm_id",
+    "secret": "secret",
+    "secretoriginal": "secret_original",
+    "ext": "extension",
+    "marker": "marker",
+    "key": "photo_hash",
 }
 REQUIRED = ("photoid", "uid", "licensename", "licenseurl", "marker")
 TEXT_COLUMNS = ("unickname", "capturedevice", "title", "description", "usertags", "machinetags")
@@ -63,6 +80,7 @@ _ENCODED_ALPHABET = re.compile(r"[A-Za-z0-9._*~+%,-]*")
 
 
 # --- which files -----------------------------------------------------------------------------------
+
 
 def expand_paths(paths: Sequence) -> list:
     """Folders become their files (sorted, hidden files skipped) and unmatched globs their matches."""
@@ -102,6 +120,7 @@ def text_form(head: bytes) -> str:
 
 # --- URL-encoding ------------------------------------------------------------------------------------
 
+
 def looks_url_encoded(rows: list[dict]) -> bool:
     """Whether the free text of these sample records is URL-encoded (see the module docstring).
 
@@ -111,8 +130,12 @@ def looks_url_encoded(rows: list[dict]) -> bool:
     field of a JSON line) say nothing about the encoding: they are left out here, and the stage
     rejects their records.
     """
-    values = [value for row in rows for name in TEXT_COLUMNS
-              if isinstance(value := row.get(name), str) and value != ""]
+    values = [
+        value
+        for row in rows
+        for name in TEXT_COLUMNS
+        if isinstance(value := row.get(name), str) and value != ""
+    ]
     if not values:
         return True
     raw = sum(1 for value in values if not _ENCODED_ALPHABET.fullmatch(value))
@@ -153,6 +176,7 @@ def usual_key_order(rows: list[dict]) -> list[str]:
 
 # --- SQLite files ---------------------------------------------------------------------------------
 
+
 def sqlite_uri(path: Path) -> str:
     """A read-only SQLite URI naming exactly `path`.
 
@@ -165,6 +189,7 @@ def sqlite_uri(path: Path) -> str:
 
 
 # --- Parquet and SQLite as yfcc_raw --------------------------------------------------------------------
+
 
 def _quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
@@ -179,8 +204,10 @@ def _check_columns(path: Path, present: list[str], what: str) -> dict[str, str]:
     by_lower = {name.lower(): name for name in present}
     missing = [name for name in REQUIRED if name not in by_lower]
     if missing:
-        raise InputError(f"{path}: not a YFCC100M metadata file: the {what} has no column {', '.join(missing)} "
-                         f"(for a derived dataset with only some YFCC columns use `ingest manifest --format yfcc-columns`)")
+        raise InputError(
+            f"{path}: not a YFCC100M metadata file: the {what} has no column {', '.join(missing)} "
+            f"(for a derived dataset with only some YFCC columns use `ingest manifest --format yfcc-columns`)"
+        )
     return {name: by_lower[name] for name in COLUMNS if name in by_lower}
 
 
@@ -190,6 +217,7 @@ def raw_select_sql(relation: str, columns: dict[str, str], locator: str, *, blob
     `blob`: the columns are BLOB (SQLite text may hold invalid UTF-8); a value that is not UTF-8
     makes the record an `encoding` reject instead of failing the file.
     """
+
     def text(name: str) -> str:
         if name not in columns:
             return "''"
@@ -198,16 +226,28 @@ def raw_select_sql(relation: str, columns: dict[str, str], locator: str, *, blob
 
     fields = ",\n       ".join(f"{text(name)} AS {raw}" for name, raw in COLUMNS.items())
     present = [_quote_identifier(columns[name]) for name in COLUMNS if name in columns]
-    record = "json_object(" + ", ".join(f"{sql_string(n)}, {_quote_identifier(c)}" for n, c in columns.items()) + ")"
+    record = (
+        "json_object("
+        + ", ".join(f"{sql_string(n)}, {_quote_identifier(c)}" for n, c in columns.items())
+        + ")"
+    )
     if blob:
         bad_utf8 = " OR ".join(f"({c} IS NOT NULL AND try(decode({c})) IS NULL)" for c in present)
-        record = ("json_object(" + ", ".join(f"{sql_string(n)}, coalesce(try(decode({_quote_identifier(c)})), "
-                                             f"'(not UTF-8)')" for n, c in columns.items()) + ")")
+        record = (
+            "json_object("
+            + ", ".join(
+                f"{sql_string(n)}, coalesce(try(decode({_quote_identifier(c)})), '(not UTF-8)')"
+                for n, c in columns.items()
+            )
+            + ")"
+        )
         problem = f"CASE WHEN {bad_utf8} THEN 'encoding: invalid UTF-8' END"
     else:
         problem = "NULL::VARCHAR"
-    return (f"SELECT {locator} AS source_line, CAST({record} AS VARCHAR) AS line, {problem} AS shape_problem,\n"
-            f"       NULL::VARCHAR AS line_no_raw,\n       {fields}\nFROM {relation}")
+    return (
+        f"SELECT {locator} AS source_line, CAST({record} AS VARCHAR) AS line, {problem} AS shape_problem,\n"
+        f"       NULL::VARCHAR AS line_no_raw,\n       {fields}\nFROM {relation}"
+    )
 
 
 def raw_view_sql(select: str) -> str:
@@ -217,9 +257,13 @@ def raw_view_sql(select: str) -> str:
 
 def parquet_columns(con, path: Path) -> dict[str, str]:
     try:
-        names = [row[0] for row in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()]
+        names = [
+            row[0] for row in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
+        ]
     except Exception as exc:  # noqa: BLE001 - duckdb.Error: a damaged or foreign Parquet file
-        raise InputError(f"{path}: cannot read the Parquet file: {str(exc).strip().splitlines()[0]}") from None
+        raise InputError(
+            f"{path}: cannot read the Parquet file: {str(exc).strip().splitlines()[0]}"
+        ) from None
     return _check_columns(path, names, "Parquet file")
 
 
@@ -232,7 +276,9 @@ def parquet_sample(con, path: Path, columns: dict[str, str]) -> list[dict]:
     names = [columns[name] for name in TEXT_COLUMNS if name in columns]
     if not names:
         return []
-    select = ", ".join(f"CAST({_quote_identifier(n)} AS VARCHAR) AS {_quote_identifier(n.lower())}" for n in names)
+    select = ", ".join(
+        f"CAST({_quote_identifier(n)} AS VARCHAR) AS {_quote_identifier(n.lower())}" for n in names
+    )
     rows = con.execute(f"SELECT {select} FROM read_parquet(?) LIMIT {SAMPLE_ROWS}", [str(path)]).fetchall()
     keys = [n.lower() for n in names]
     return [dict(zip(keys, row, strict=False)) for row in rows]
@@ -251,8 +297,10 @@ def sqlite_columns(path: Path) -> dict[str, str]:
     except sqlite3.Error as exc:
         raise InputError(f"{path}: cannot read the SQLite file: {exc}") from None
     if not rows:
-        raise InputError(f"{path}: a SQLite file without the table {SQLITE_TABLE} (the Multimedia Commons "
-                         "YFCC100M file has it)")
+        raise InputError(
+            f"{path}: a SQLite file without the table {SQLITE_TABLE} (the Multimedia Commons "
+            "YFCC100M file has it)"
+        )
     return _check_columns(path, [row[1] for row in rows], f"table {SQLITE_TABLE}")
 
 
@@ -265,8 +313,9 @@ def sqlite_sample(path: Path, columns: dict[str, str]) -> list[dict]:
     con = sqlite3.connect(sqlite_uri(path), uri=True)
     con.text_factory = lambda data: data.decode("utf-8", "replace")
     try:
-        rows = con.execute(f"SELECT {', '.join(map(_quote_identifier, names))} FROM {SQLITE_TABLE} "
-                           f"LIMIT {SAMPLE_ROWS}").fetchall()
+        rows = con.execute(
+            f"SELECT {', '.join(map(_quote_identifier, names))} FROM {SQLITE_TABLE} LIMIT {SAMPLE_ROWS}"
+        ).fetchall()
     finally:
         con.close()
     keys = [n.lower() for n in names]
@@ -296,8 +345,10 @@ class SqliteBatches:
         try:
             import adbc_driver_sqlite.dbapi as adbc_sqlite
         except ImportError:
-            raise InputError("reading a SQLite file needs the Python package adbc-driver-sqlite "
-                             "(pip install adbc-driver-sqlite)") from None
+            raise InputError(
+                "reading a SQLite file needs the Python package adbc-driver-sqlite "
+                "(pip install adbc-driver-sqlite)"
+            ) from None
         self._con = adbc_sqlite.connect(sqlite_uri(self.path))
         self._cursor = self._con.cursor()
         # An older driver without the option keeps its default batch size.
@@ -307,17 +358,23 @@ class SqliteBatches:
         typed_row = ", ".join(["0 AS yfcc_rowid", *(f"X'' AS {name}" for name in names)])
         select = ", ".join(f"CAST({name} AS BLOB) AS {name}" for name in names)
         # SQLite runs the arms of UNION ALL in order: the typed row comes first, then the table by rowid.
-        self._cursor.execute(f"SELECT {typed_row} UNION ALL SELECT * FROM "
-                             f"(SELECT rowid AS yfcc_rowid, {select} FROM {SQLITE_TABLE} ORDER BY rowid)")
-        return pa.RecordBatchReader.from_batches(self.schema, self._without_typed_row(self._cursor.fetch_record_batch()))
+        self._cursor.execute(
+            f"SELECT {typed_row} UNION ALL SELECT * FROM "
+            f"(SELECT rowid AS yfcc_rowid, {select} FROM {SQLITE_TABLE} ORDER BY rowid)"
+        )
+        return pa.RecordBatchReader.from_batches(
+            self.schema, self._without_typed_row(self._cursor.fetch_record_batch())
+        )
 
     def _without_typed_row(self, reader) -> Iterator[pa.RecordBatch]:
         first = True
         for batch in reader:
             if first:
                 if batch.schema != self.schema:  # the driver did not take the declared types
-                    raise InputError(f"{self.path}: cannot read the SQLite file: columns typed "
-                                     f"{batch.schema.types}, expected integer rowid and BLOB columns")
+                    raise InputError(
+                        f"{self.path}: cannot read the SQLite file: columns typed "
+                        f"{batch.schema.types}, expected integer rowid and BLOB columns"
+                    )
                 batch, first = batch.slice(1), False
             if batch.num_rows:
                 yield batch

@@ -41,8 +41,8 @@ from .yfcc_stage import (
     text_stage_sql,
 )
 
-GROUP_FILE_MAX = 256 << 20   # a (compressed) file up to this size may share a staging query
-GROUP_BYTES = 1 << 30        # compressed bytes per group: its decompressed spool is a few GB at most
+GROUP_FILE_MAX = 256 << 20  # a (compressed) file up to this size may share a staging query
+GROUP_BYTES = 1 << 30  # compressed bytes per group: its decompressed spool is a few GB at most
 
 
 def _in_threads(function, items: list, window: int | None = None) -> Iterator:
@@ -62,7 +62,6 @@ def _in_threads(function, items: list, window: int | None = None) -> Iterator:
             yield result
 
 
-
 def group_inputs(paths: list) -> list[list]:
     """Split the inputs into staging units: runs of small plain or gzip JSON-lines files with the
     same text encoding (e.g. the downloader's 4096 shards) become one unit each, staged by one
@@ -76,9 +75,19 @@ def _group(paths: list, items: Sequence[InputFile | None]) -> list[list]:
     run: list[InputFile] = []
     run_bytes = 0
     for path, item in zip(paths, items, strict=True):
-        member = item if (item is not None and item.form == JSONL and item.compression in (PLAIN, GZIP)
-                          and item.size <= GROUP_FILE_MAX) else None  # None: not groupable
-        if run and (member is None or member.encoded != run[0].encoded or run_bytes + member.size > GROUP_BYTES):
+        member = (
+            item
+            if (
+                item is not None
+                and item.form == JSONL
+                and item.compression in (PLAIN, GZIP)
+                and item.size <= GROUP_FILE_MAX
+            )
+            else None
+        )  # None: not groupable
+        if run and (
+            member is None or member.encoded != run[0].encoded or run_bytes + member.size > GROUP_BYTES
+        ):
             units.append(run if len(run) > 1 else [run[0].path])
             run, run_bytes = [], 0
         if member is not None:
@@ -91,20 +100,23 @@ def _group(paths: list, items: Sequence[InputFile | None]) -> list[list]:
     return units
 
 
-def stage_unit(unit: list, work_dir: Path, progress: bool = False, source_name: str | None = None) -> list[StagedFile]:
+def stage_unit(
+    unit: list, work_dir: Path, progress: bool = False, source_name: str | None = None
+) -> list[StagedFile]:
     """Stage one unit of group_inputs: a single input (a path), or a run of JSON-lines files staged
     by one query. A unit of paths (as Airflow passes them through XCom) is recognised again here;
     should its files no longer group (changed since planned), each is staged on its own."""
     if len(unit) == 1:
         only = unit[0]
-        return [stage_yfcc_file(getattr(only, "path", only), work_dir, progress=progress, source_name=source_name)]
+        return [
+            stage_yfcc_file(getattr(only, "path", only), work_dir, progress=progress, source_name=source_name)
+        ]
     paths = [Path(getattr(u, "path", u)) for u in unit]
     recognised = [u for u in unit if isinstance(u, InputFile)]
     items = recognised if len(recognised) == len(unit) else list(_in_threads(recognise_briefly, paths))
     if [len(u) for u in _group(paths, items)] == [len(items)]:
         return stage_jsonl_group(items, work_dir, progress=progress)
     return [stage_yfcc_file(path, work_dir, progress=progress) for path in paths]
-
 
 
 def stage_jsonl_group(items: list[InputFile], work_dir: Path, progress: bool = False) -> list[StagedFile]:
@@ -117,9 +129,12 @@ def stage_jsonl_group(items: list[InputFile], work_dir: Path, progress: bool = F
         spool = scratch / "group.jsonl"
         spans, long_lines, total = [], [], 0
         enabled = None if progress else False
-        with (open(spool, "wb") as out,
-              Progress(sum(i.size for i in items), unit="B", label=f"read {len(items)} files",
-                       enabled=enabled) as bar):
+        with (
+            open(spool, "wb") as out,
+            Progress(
+                sum(i.size for i in items), unit="B", label=f"read {len(items)} files", enabled=enabled
+            ) as bar,
+        ):
             # Small files are decompressed whole, one per core; a group's larger files one by one.
             small = [item for item in items if item.size <= GROUP_PARALLEL_MAX]
             decompressed = _in_threads(guarded_content, small)
@@ -133,12 +148,21 @@ def stage_jsonl_group(items: list[InputFile], work_dir: Path, progress: bool = F
                 long_lines += [(total + line, length, prefix) for line, length, prefix in guard.long_lines]
                 total += guard.lines
                 bar.update(item.size)
-        group = InputFile(spool, str(spool), JSONL, PLAIN, spool.stat().st_size, encoded=items[0].encoded,
-                          key_order=items[0].key_order)
+        group = InputFile(
+            spool,
+            str(spool),
+            JSONL,
+            PLAIN,
+            spool.stat().st_size,
+            encoded=items[0].encoded,
+            key_order=items[0].key_order,
+        )
         con = stage_connection(scratch)
         try:
             sql, params = text_stage_sql(con, group, spool, scratch / "staged.parquet")
-            stage_plain(con, sql, params, spool, Path(f"{items[0].path.parent}/(group of {len(items)})"), enabled)
+            stage_plain(
+                con, sql, params, spool, Path(f"{items[0].path.parent}/(group of {len(items)})"), enabled
+            )
             finish_stage(con, items[0].path.parent, scratch, total, long_lines)
             spool.unlink()
             counts = _split_group(con, scratch, spans)
@@ -153,43 +177,65 @@ def stage_jsonl_group(items: list[InputFile], work_dir: Path, progress: bool = F
         for (index, _first, lines), item in zip(spans, items, strict=True):
             rows, rejected, reader_rejects = counts.get(index, (0, 0, 0))
             if rows + reader_rejects != lines:
-                raise InputError(f"{item.path}: the file has {lines:,} lines but the reader returned "
-                                 f"{rows + reader_rejects:,}; nothing was loaded (please report this with the file)")
-            staged.append(StagedFile(
-                source_file=item.source, layout=item.layout, parquet_path=str(parquet_path),
-                rejects_path=str(rejects_path), lines_read=lines, rows_ok=rows - rejected,
-                rows_rejected=rejected + reader_rejects, file_size=item.size, fingerprint=item.fingerprint,
-                started_at=started_at.isoformat(sep=" "), compression=item.compression, stage_seconds=seconds,
-                form=JSONL, text_encoding="url-encoded" if item.encoded else "plain", member=index))
+                raise InputError(
+                    f"{item.path}: the file has {lines:,} lines but the reader returned "
+                    f"{rows + reader_rejects:,}; nothing was loaded (please report this with the file)"
+                )
+            staged.append(
+                StagedFile(
+                    source_file=item.source,
+                    layout=item.layout,
+                    parquet_path=str(parquet_path),
+                    rejects_path=str(rejects_path),
+                    lines_read=lines,
+                    rows_ok=rows - rejected,
+                    rows_rejected=rejected + reader_rejects,
+                    file_size=item.size,
+                    fingerprint=item.fingerprint,
+                    started_at=started_at.isoformat(sep=" "),
+                    compression=item.compression,
+                    stage_seconds=seconds,
+                    form=JSONL,
+                    text_encoding="url-encoded" if item.encoded else "plain",
+                    member=index,
+                )
+            )
         return staged
     except OSError as exc:
         raise InputError(f"cannot write staging files in {work_dir}: {exc.strerror or exc}") from None
     except duckdb.Error as exc:
-        raise InputError(f"{items[0].path.parent}: staging failed: {str(exc).strip().splitlines()[0]}") from None
+        raise InputError(
+            f"{items[0].path.parent}: staging failed: {str(exc).strip().splitlines()[0]}"
+        ) from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-
 
 
 def _split_group(con, scratch: Path, spans: list[tuple[int, int, int]]) -> dict[int, tuple[int, int, int]]:
     """scratch/staged.parquet and rejects.parquet (lines of the group spool) -> group.parquet and
     group.rejects.parquet with each row's file (group_member) and line in that file;
     {member: (rows, rejected, reader rejects)}."""
-    con.execute("CREATE OR REPLACE TEMP TABLE yfcc_group_files (file_idx INTEGER, first_line BIGINT, lines BIGINT)")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE yfcc_group_files (file_idx INTEGER, first_line BIGINT, lines BIGINT)"
+    )
     insert_rows(con, "yfcc_group_files", ["file_idx", "first_line", "lines"], spans)
-    con.execute(read_sql("ingest", "yfcc_group_split_rows.sql"),
-                {"staged": str(scratch / "staged.parquet"), "out": str(scratch / "group.parquet")})
-    con.execute(read_sql("ingest", "yfcc_group_split_rejects.sql"),
-                {"rejects": str(scratch / "rejects.parquet"), "out": str(scratch / "group.rejects.parquet")})
+    con.execute(
+        read_sql("ingest", "yfcc_group_split_rows.sql"),
+        {"staged": str(scratch / "staged.parquet"), "out": str(scratch / "group.parquet")},
+    )
+    con.execute(
+        read_sql("ingest", "yfcc_group_split_rejects.sql"),
+        {"rejects": str(scratch / "rejects.parquet"), "out": str(scratch / "group.rejects.parquet")},
+    )
     counts = {index: [0, 0, 0] for index, _, _ in spans}
     for index, rows, rejected in con.execute(
-            "SELECT group_member, count(*), count(reject_reason) FROM read_parquet(?) GROUP BY ALL",
-            [str(scratch / "group.parquet")]).fetchall():
+        "SELECT group_member, count(*), count(reject_reason) FROM read_parquet(?) GROUP BY ALL",
+        [str(scratch / "group.parquet")],
+    ).fetchall():
         counts[index][0], counts[index][1] = rows, rejected
-    for index, rejected in con.execute("SELECT group_member, count(*) FROM read_parquet(?) GROUP BY ALL",
-                                       [str(scratch / "group.rejects.parquet")]).fetchall():
+    for index, rejected in con.execute(
+        "SELECT group_member, count(*) FROM read_parquet(?) GROUP BY ALL",
+        [str(scratch / "group.rejects.parquet")],
+    ).fetchall():
         counts[index][2] = rejected
     return {index: (rows, rejected, reader) for index, (rows, rejected, reader) in counts.items()}
-
-
-

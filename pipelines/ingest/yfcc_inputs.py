@@ -67,9 +67,9 @@ STDIN_SOURCE = "stdin"  # source_file recorded for `-` unless a name is given
 class InputFile:
     """What stage_yfcc_file found out about one input before parsing it."""
 
-    path: Path            # as given (a pipe) or resolved
-    source: str           # source_file in the database
-    form: str             # tsv, jsonl, parquet or sqlite
+    path: Path  # as given (a pipe) or resolved
+    source: str  # source_file in the database
+    form: str  # tsv, jsonl, parquet or sqlite
     compression: str
     size: int
     fingerprint: str = ""
@@ -94,13 +94,17 @@ def detect_layout(head: bytes, path: Path, complete: bool) -> int:
     counts = Counter(line.count(b"\t") + 1 for line in sample)
     fields = counts.most_common(1)[0][0]
     if fields not in LAYOUTS:
-        raise InputError(f"{path}: not a YFCC100M metadata file (its first lines have {fields} tab-separated "
-                         f"fields; expected 25, or 23 for the 2014 shards)")
+        raise InputError(
+            f"{path}: not a YFCC100M metadata file (its first lines have {fields} tab-separated "
+            f"fields; expected 25, or 23 for the 2014 shards)"
+        )
     id_position = 1 if fields == 25 else 0
     ids = [line.split(b"\t")[id_position] for line in sample if line.count(b"\t") + 1 == fields]
     if sum(photo_id.isdigit() for photo_id in ids) * 2 <= len(ids):
-        raise InputError(f"{path}: not a YFCC100M metadata file (field {id_position + 1} of its first lines "
-                         "is not a numeric photo id)")
+        raise InputError(
+            f"{path}: not a YFCC100M metadata file (field {id_position + 1} of its first lines "
+            "is not a numeric photo id)"
+        )
     return fields
 
 
@@ -149,12 +153,16 @@ def recognise_text(item: InputFile, head: bytes, complete: bool) -> None:
     else:
         sample = jsonl_sample(head)
         if not sample and b'"photoid"' not in head:  # (a shard may start with a broken line: a reject)
-            raise InputError(f"{item.path}: not a YFCC100M metadata file (its first line is not a JSON object)")
+            raise InputError(
+                f"{item.path}: not a YFCC100M metadata file (its first line is not a JSON object)"
+            )
         missing = [name for name in REQUIRED if sample and not any(name in row for row in sample)]
         if missing:
-            raise InputError(f"{item.path}: not a YFCC100M metadata file (its JSON lines have no "
-                             f"{', '.join(missing)}; for a derived dataset with only some YFCC columns use "
-                             "`ingest manifest --format yfcc-columns`)")
+            raise InputError(
+                f"{item.path}: not a YFCC100M metadata file (its JSON lines have no "
+                f"{', '.join(missing)}; for a derived dataset with only some YFCC columns use "
+                "`ingest manifest --format yfcc-columns`)"
+            )
         item.encoded = looks_url_encoded(sample)
         item.key_order = usual_key_order(sample)
 
@@ -179,8 +187,9 @@ def copy_guarded_content(item: InputFile, out) -> LineGuard:
         with open_decompressed(item.path, item.compression) as source:
             return write_guarded(source, out, LINE_LIMIT, end_line=True)
     except (OSError, EOFError, zlib.error) as exc:
-        raise InputError(f"{item.path}: corrupt or truncated {item.compression} archive "
-                         f"(Python {item.compression}: {exc})") from None
+        raise InputError(
+            f"{item.path}: corrupt or truncated {item.compression} archive (Python {item.compression}: {exc})"
+        ) from None
 
 
 def guarded_content(item: InputFile) -> tuple[bytes, LineGuard]:
@@ -214,6 +223,7 @@ def spool_stream(item: InputFile, scratch: Path, progress: bool) -> InputFile:
         head = handle.read(1 << 16)
         compression = compression_of(head)
         with Progress(None, unit="B", label=f"read {path}", enabled=enabled) as bar:
+
             def count(n: int) -> None:
                 total[0] += n
                 bar.update(n)
@@ -229,8 +239,9 @@ def spool_stream(item: InputFile, scratch: Path, progress: bool) -> InputFile:
                 total[0] += len(head)
                 guard = copy_guarded(handle, plain, LINE_LIMIT, head=head, on_bytes=count)
             else:
-                with DecompressFifo(path, compression, plain, on_bytes=count, fifo=False,
-                                    stream=handle, head=head) as child:
+                with DecompressFifo(
+                    path, compression, plain, on_bytes=count, fifo=False, stream=handle, head=head
+                ) as child:
                     child.check()
     finally:
         if handle is not sys.stdin.buffer:
@@ -240,7 +251,12 @@ def spool_stream(item: InputFile, scratch: Path, progress: bool) -> InputFile:
     with open(plain, "rb") as spooled:
         magic = spooled.read(16)
     form = container_form(magic)
-    item.compression, item.size, item.plain, item.fingerprint = compression, total[0], plain, fingerprint(plain)
+    item.compression, item.size, item.plain, item.fingerprint = (
+        compression,
+        total[0],
+        plain,
+        fingerprint(plain),
+    )
     if form:
         item.form = form
         return item
@@ -268,5 +284,3 @@ def spool_fits(folder: Path, compressed_size: int) -> bool:
     if ingest_stream_from_env():  # CCAUDIT_INGEST_STREAM=1: stream through a FIFO, never spool
         return False
     return shutil.disk_usage(folder).free > compressed_size * 8 + (1 << 30)
-
-

@@ -27,6 +27,7 @@ from .yfcc_stage import StagedFile, no_rows_message
 
 LOAD_MEMORY_LIMIT = "1GB"
 
+
 @dataclass
 class FileResult:
     """What one file's ingest did: every line read is either loaded or rejected."""
@@ -45,14 +46,24 @@ class FileResult:
     text_encoding: str = "url-encoded"
 
     def summary_text(self) -> str:
-        shape = (f"{self.layout}-field layout" if self.form == TSV
-                 else f"{self.form}, {'URL-encoded' if self.text_encoding == 'url-encoded' else 'plain'} text")
+        shape = (
+            f"{self.layout}-field layout"
+            if self.form == TSV
+            else f"{self.form}, {'URL-encoded' if self.text_encoding == 'url-encoded' else 'plain'} text"
+        )
         unit = "rows" if self.form in (PARQUET, SQLITE) else "lines"
-        text = (f"{self.source_file}: {self.lines_read:,} {unit} ({shape}) -> "
-                f"{self.rows_loaded:,} rows loaded, {self.rows_rejected:,} rejected")
+        text = (
+            f"{self.source_file}: {self.lines_read:,} {unit} ({shape}) -> "
+            f"{self.rows_loaded:,} rows loaded, {self.rows_rejected:,} rejected"
+        )
         if self.rejects_by_reason:
-            text += " (" + ", ".join(f"{code} {count:,}" for code, count in self.rejects_by_reason.items()) + ")"
-        return text + f" in {self.seconds:.1f} s (stage {self.stage_seconds:.1f} s, load {self.load_seconds:.1f} s)"
+            text += (
+                " (" + ", ".join(f"{code} {count:,}" for code, count in self.rejects_by_reason.items()) + ")"
+            )
+        return (
+            text
+            + f" in {self.seconds:.1f} s (stage {self.stage_seconds:.1f} s, load {self.load_seconds:.1f} s)"
+        )
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -64,8 +75,9 @@ def new_run_id() -> str:
 
 def _resolve_batch_licenses(con) -> None:
     """Resolve the batch's few distinct (name, URL) pairs in Python, into yfcc_batch_licenses."""
-    pairs = con.execute("SELECT DISTINCT license_name_raw, license_url_raw FROM yfcc_batch_rows "
-                        "WHERE reject_reason IS NULL").fetchall()
+    pairs = con.execute(
+        "SELECT DISTINCT license_name_raw, license_url_raw FROM yfcc_batch_rows WHERE reject_reason IS NULL"
+    ).fetchall()
     rows = [(name, url, *resolve_license(name or None, url or None)) for name, url in pairs]
     con.execute("DELETE FROM yfcc_batch_licenses")  # created by _prepare_batch: the batch views read it
     if rows:
@@ -80,8 +92,10 @@ def insert_rows(con, table: str, columns: list[str], rows: list, extra: dict | N
     constants = ", ".join(f"{sql_string(str(value))} AS {name}" for name, value in (extra or {}).items())
     con.register("yfcc_insert_rows", data)
     try:
-        con.execute(f"INSERT INTO {table} BY NAME SELECT *{', ' + constants if constants else ''} "
-                    "FROM yfcc_insert_rows")
+        con.execute(
+            f"INSERT INTO {table} BY NAME SELECT *{', ' + constants if constants else ''} "
+            "FROM yfcc_insert_rows"
+        )
     finally:
         con.unregister("yfcc_insert_rows")
 
@@ -98,7 +112,9 @@ def _check_batch(staged: list[StagedFile]) -> None:
             raise InputError(f"{item.source_file}: {no_rows_message(item.form)}")
         for staged_path in (item.parquet_path, item.rejects_path):
             if not Path(staged_path).is_file():
-                raise InputError(f"staged file {staged_path} for {item.source_file} is missing; stage it again")
+                raise InputError(
+                    f"staged file {staged_path} for {item.source_file} is missing; stage it again"
+                )
 
 
 def _prepare_batch(con, staged: list[StagedFile]) -> None:
@@ -106,10 +122,22 @@ def _prepare_batch(con, staged: list[StagedFile]) -> None:
     shards = list(dict.fromkeys((s.parquet_path, s.rejects_path) for s in staged))
     position = {pair: index for index, pair in enumerate(shards)}
     con.execute(read_sql("ingest", "yfcc_load_batch.sql"))
-    insert_rows(con, "yfcc_batch_files",
-                ["file_idx", "source_file", "parquet_path", "rejects_path", "parquet_pos", "member"],
-                [(idx, s.source_file, s.parquet_path, s.rejects_path, position[(s.parquet_path, s.rejects_path)],
-                  s.member) for idx, s in enumerate(staged)])
+    insert_rows(
+        con,
+        "yfcc_batch_files",
+        ["file_idx", "source_file", "parquet_path", "rejects_path", "parquet_pos", "member"],
+        [
+            (
+                idx,
+                s.source_file,
+                s.parquet_path,
+                s.rejects_path,
+                position[(s.parquet_path, s.rejects_path)],
+                s.member,
+            )
+            for idx, s in enumerate(staged)
+        ],
+    )
     con.execute("SET VARIABLE yfcc_batch_parquets = ?", [[pair[0] for pair in shards]])
     con.execute("SET VARIABLE yfcc_batch_reader_rejects = ?", [[pair[1] for pair in shards]])
     con.execute(read_sql("ingest", "yfcc_load_views.sql"))
@@ -119,7 +147,9 @@ def _prepare_batch(con, staged: list[StagedFile]) -> None:
 def _rejects_by_reason(con) -> dict[str, dict[str, int]]:
     """{source_file: {reason code: count}} for the batch's files, in one query."""
     found: dict[str, dict[str, int]] = {}
-    for source_file, code, count in con.execute(read_sql("ingest", "yfcc_load_rejects_by_reason.sql")).fetchall():
+    for source_file, code, count in con.execute(
+        read_sql("ingest", "yfcc_load_rejects_by_reason.sql")
+    ).fetchall():
         found.setdefault(source_file, {})[code] = count
     return found
 
@@ -141,16 +171,19 @@ def load_staged(con, staged: list[StagedFile], run_id: str | None = None) -> lis
         return []
     _check_batch(staged)
     run_id = run_id or new_run_id()
-    previous = con.execute("SELECT current_setting('preserve_insertion_order'), "
-                           "current_setting('memory_limit')").fetchone()
+    previous = con.execute(
+        "SELECT current_setting('preserve_insertion_order'), current_setting('memory_limit')"
+    ).fetchone()
     con.execute("SET preserve_insertion_order = false")  # rows carry source_line; order is not needed
     con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")  # spill beside the database, keep RSS flat
     try:
         with transaction(con):
             results = _load_batch(con, staged, run_id)
     except duckdb.Error as exc:
-        raise CcauditError(f"loading {', '.join(s.source_file for s in staged)} failed, nothing was changed: "
-                           f"{str(exc).strip().splitlines()[0]}") from None
+        raise CcauditError(
+            f"loading {', '.join(s.source_file for s in staged)} failed, nothing was changed: "
+            f"{str(exc).strip().splitlines()[0]}"
+        ) from None
     finally:
         con.execute(f"SET preserve_insertion_order = {'true' if previous[0] else 'false'}")
         con.execute("SET memory_limit = ?", [previous[1]])
@@ -174,17 +207,41 @@ def _load_batch(con, staged: list[StagedFile], run_id: str) -> list[FileResult]:
     results, runs = [], []
     for (_file_idx, loaded, rejected), item in zip(counts, staged, strict=True):
         if loaded + rejected != item.lines_read:
-            raise CcauditError(f"{item.source_file}: {item.lines_read} lines read but {loaded} loaded + "
-                               f"{rejected} rejected; nothing was changed (please report this bug)")
-        runs.append(IngestRun(run_id, item.source_file, "yfcc", item.started_at, finished_at, "loaded",
-                              layout=str(item.layout) if item.form == TSV else item.form,
-                              file_size=item.file_size, fingerprint=item.fingerprint,
-                              lines_read=item.lines_read, rows_loaded=loaded, rows_rejected=rejected))
-        results.append(FileResult(
-            source_file=item.source_file, layout=item.layout, lines_read=item.lines_read,
-            rows_loaded=loaded, rows_rejected=rejected, run_id=run_id, seconds=0.0,
-            rejects_by_reason=by_reason.get(item.source_file, {}), stage_seconds=item.stage_seconds,
-            form=item.form, text_encoding=item.text_encoding))
+            raise CcauditError(
+                f"{item.source_file}: {item.lines_read} lines read but {loaded} loaded + "
+                f"{rejected} rejected; nothing was changed (please report this bug)"
+            )
+        runs.append(
+            IngestRun(
+                run_id,
+                item.source_file,
+                "yfcc",
+                item.started_at,
+                finished_at,
+                "loaded",
+                layout=str(item.layout) if item.form == TSV else item.form,
+                file_size=item.file_size,
+                fingerprint=item.fingerprint,
+                lines_read=item.lines_read,
+                rows_loaded=loaded,
+                rows_rejected=rejected,
+            )
+        )
+        results.append(
+            FileResult(
+                source_file=item.source_file,
+                layout=item.layout,
+                lines_read=item.lines_read,
+                rows_loaded=loaded,
+                rows_rejected=rejected,
+                run_id=run_id,
+                seconds=0.0,
+                rejects_by_reason=by_reason.get(item.source_file, {}),
+                stage_seconds=item.stage_seconds,
+                form=item.form,
+                text_encoding=item.text_encoding,
+            )
+        )
     record_runs(con, runs)
     con.execute(read_sql("ingest", "yfcc_load_drop.sql"))
     return results
@@ -208,6 +265,3 @@ def record_failed_run(con, path: Path | str, error: Exception, run_id: str, star
     """Best effort: leave an ingest_runs row saying the file failed (the data itself is untouched)."""
     source = str(path) if is_stream(path) else str(Path(path).resolve())
     record_failed_files(con, run_id, "yfcc", [source], started_at, str(error))
-
-
-

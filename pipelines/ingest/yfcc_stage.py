@@ -61,6 +61,7 @@ from .yfcc_inputs import (
 
 STAGE_MEMORY_LIMIT = "1GB"
 
+
 @dataclass
 class StagedFile:
     """One input file staged as a Parquet shard; JSON-serialisable for Airflow XCom."""
@@ -77,9 +78,11 @@ class StagedFile:
     started_at: str
     compression: str = ""
     stage_seconds: float = 0.0
-    form: str = TSV               # tsv, jsonl, parquet or sqlite
+    form: str = TSV  # tsv, jsonl, parquet or sqlite
     text_encoding: str = "url-encoded"  # or plain: whether free text was URL-decoded
-    member: int = -1  # >= 0: the shard is shared by a group of files; this file's rows have group_member = member
+    member: int = (
+        -1
+    )  # >= 0: the shard is shared by a group of files; this file's rows have group_member = member
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -108,8 +111,9 @@ def _usual_license_strings() -> tuple[list[str], list[str]]:
 
 
 def stage_connection(work_dir: Path, threads: int | None = None) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(config={"memory_limit": STAGE_MEMORY_LIMIT,
-                                 "threads": threads or max(2, os.cpu_count() or 2)})
+    con = duckdb.connect(
+        config={"memory_limit": STAGE_MEMORY_LIMIT, "threads": threads or max(2, os.cpu_count() or 2)}
+    )
     con.execute("SET temp_directory = ?", [str(work_dir / "duckdb-tmp")])
     con.execute("SET preserve_insertion_order = true")  # Parquet row order = line order
     con.execute("SET enable_progress_bar = true")
@@ -148,13 +152,21 @@ def _native_progress(con, bar: Progress, total: int) -> Iterator[None]:
 def _explain_reader_error(path: Path, exc: Exception) -> InputError:
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if "state machine reached an invalid state" in message:
-        return InputError(f"{path}: cannot split lines: mixed line endings or a stray carriage return "
-                          "(CRLF files are accepted only when every line ends in CRLF)")
+        return InputError(
+            f"{path}: cannot split lines: mixed line endings or a stray carriage return "
+            "(CRLF files are accepted only when every line ends in CRLF)"
+        )
     return InputError(f"{path}: cannot read: {message}")
 
 
-def stage_yfcc_file(path: Path, work_dir: Path, progress: bool = False, *,
-                    spool: bool | None = None, source_name: str | None = None) -> StagedFile:
+def stage_yfcc_file(
+    path: Path,
+    work_dir: Path,
+    progress: bool = False,
+    *,
+    spool: bool | None = None,
+    source_name: str | None = None,
+) -> StagedFile:
     """Decompress, parse, type and decode one YFCC100M input into a Parquet shard in `work_dir`.
 
     The input is the Webscope TSV (23 or 25 fields), JSON lines with the YFCC column names (e.g.
@@ -189,8 +201,9 @@ def stage_yfcc_file(path: Path, work_dir: Path, progress: bool = False, *,
         con = stage_connection(scratch)
         try:
             lines, long_lines = _run_stage_query(con, item, scratch, progress, spool)
-            rows, rejected, reader_rejects = finish_stage(con, item.path, scratch, lines, long_lines,
-                                                           reader=item.form in (TSV, JSONL))
+            rows, rejected, reader_rejects = finish_stage(
+                con, item.path, scratch, lines, long_lines, reader=item.form in (TSV, JSONL)
+            )
         finally:
             con.close()
         if rows + reader_rejects == 0:  # e.g. a Parquet file or SQLite table without rows
@@ -205,53 +218,86 @@ def stage_yfcc_file(path: Path, work_dir: Path, progress: bool = False, *,
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return StagedFile(
-        source_file=item.source, layout=item.layout, parquet_path=str(parquet_path), rejects_path=str(rejects_path),
-        lines_read=rows + reader_rejects, rows_ok=rows - rejected, rows_rejected=rejected + reader_rejects,
-        file_size=item.size, fingerprint=item.fingerprint, started_at=started_at.isoformat(sep=" "),
-        compression=item.compression, stage_seconds=round(time.monotonic() - started, 3), form=item.form,
-        text_encoding="url-encoded" if item.encoded else "plain")
+        source_file=item.source,
+        layout=item.layout,
+        parquet_path=str(parquet_path),
+        rejects_path=str(rejects_path),
+        lines_read=rows + reader_rejects,
+        rows_ok=rows - rejected,
+        rows_rejected=rejected + reader_rejects,
+        file_size=item.size,
+        fingerprint=item.fingerprint,
+        started_at=started_at.isoformat(sep=" "),
+        compression=item.compression,
+        stage_seconds=round(time.monotonic() - started, 3),
+        form=item.form,
+        text_encoding="url-encoded" if item.encoded else "plain",
+    )
 
 
-def finish_stage(con, path: Path, scratch: Path, lines: int, long_lines: list,
-                  reader: bool = True) -> tuple[int, int, int]:
+def finish_stage(
+    con, path: Path, scratch: Path, lines: int, long_lines: list, reader: bool = True
+) -> tuple[int, int, int]:
     """Write the reader's rejects, renumber if it dropped lines, and check every line is accounted for.
 
     `reader`: the input went through the CSV reader (text forms); Parquet and SQLite did not.
     """
     if reader:
-        con.execute(read_sql("ingest", "yfcc_stage_rejects.sql"),
-                    {"out": str(scratch / "rejects.parquet"), "max_line_size": LINE_LIMIT})
+        con.execute(
+            read_sql("ingest", "yfcc_stage_rejects.sql"),
+            {"out": str(scratch / "rejects.parquet"), "max_line_size": LINE_LIMIT},
+        )
     else:
-        con.execute(read_sql("ingest", "yfcc_stage_no_rejects.sql"), {"out": str(scratch / "rejects.parquet")})
+        con.execute(
+            read_sql("ingest", "yfcc_stage_no_rejects.sql"), {"out": str(scratch / "rejects.parquet")}
+        )
     if long_lines:
         _mark_long_lines(con, scratch / "rejects.parquet", long_lines)
-    reader_rejects = con.execute("SELECT count(*) FROM read_parquet(?)",
-                                 [str(scratch / "rejects.parquet")]).fetchone()[0]
+    reader_rejects = con.execute(
+        "SELECT count(*) FROM read_parquet(?)", [str(scratch / "rejects.parquet")]
+    ).fetchone()[0]
     if reader_rejects:
-        con.execute(read_sql("ingest", "yfcc_stage_renumber.sql"),
-                    {"staged": str(scratch / "staged.parquet"), "rejects": str(scratch / "rejects.parquet"),
-                     "out": str(scratch / "renumbered.parquet")})
+        con.execute(
+            read_sql("ingest", "yfcc_stage_renumber.sql"),
+            {
+                "staged": str(scratch / "staged.parquet"),
+                "rejects": str(scratch / "rejects.parquet"),
+                "out": str(scratch / "renumbered.parquet"),
+            },
+        )
         os.replace(scratch / "renumbered.parquet", scratch / "staged.parquet")
-    rows, rejected = con.execute("SELECT count(*), count(reject_reason) FROM read_parquet(?)",
-                                 [str(scratch / "staged.parquet")]).fetchone()
+    rows, rejected = con.execute(
+        "SELECT count(*), count(reject_reason) FROM read_parquet(?)", [str(scratch / "staged.parquet")]
+    ).fetchone()
     if lines >= 0 and rows + reader_rejects != lines:
-        raise InputError(f"{path}: the file has {lines:,} lines but the reader returned {rows + reader_rejects:,}; "
-                         "nothing was loaded (please report this with the file)")
+        raise InputError(
+            f"{path}: the file has {lines:,} lines but the reader returned {rows + reader_rejects:,}; "
+            "nothing was loaded (please report this with the file)"
+        )
     return rows, rejected, reader_rejects
 
 
 def _mark_long_lines(con, rejects: Path, long_lines: list[tuple[int, int, bytes]]) -> None:
     """Give the placeholders of over-long lines their reason and first bytes (see LineGuard)."""
     con.execute("CREATE OR REPLACE TEMP TABLE yfcc_long_lines (line BIGINT, length BIGINT, prefix VARCHAR)")
-    con.executemany("INSERT INTO yfcc_long_lines VALUES (?, ?, ?)",
-                    [(line, length, prefix.decode("utf-8", "replace")) for line, length, prefix in long_lines])
-    missing = con.execute("SELECT count(*) FROM yfcc_long_lines ANTI JOIN read_parquet(?) AS r "
-                          "ON r.source_line = yfcc_long_lines.line", [str(rejects)]).fetchone()[0]
+    con.executemany(
+        "INSERT INTO yfcc_long_lines VALUES (?, ?, ?)",
+        [(line, length, prefix.decode("utf-8", "replace")) for line, length, prefix in long_lines],
+    )
+    missing = con.execute(
+        "SELECT count(*) FROM yfcc_long_lines ANTI JOIN read_parquet(?) AS r "
+        "ON r.source_line = yfcc_long_lines.line",
+        [str(rejects)],
+    ).fetchone()[0]
     if missing:
-        raise CcauditError(f"{missing} over-long line(s) were not rejected by the reader (please report this bug)")
+        raise CcauditError(
+            f"{missing} over-long line(s) were not rejected by the reader (please report this bug)"
+        )
     out = rejects.with_name("rejects-marked.parquet")
-    con.execute(read_sql("ingest", "yfcc_stage_long_lines.sql"),
-                {"rejects": str(rejects), "line_limit": LINE_LIMIT, "out": str(out)})
+    con.execute(
+        read_sql("ingest", "yfcc_stage_long_lines.sql"),
+        {"rejects": str(rejects), "line_limit": LINE_LIMIT, "out": str(out)},
+    )
     os.replace(out, rejects)
 
 
@@ -266,15 +312,21 @@ def _stage_sql(con, raw_view: str, encoded: bool, out: Path) -> tuple[str, dict]
 
 
 def text_stage_sql(con, item: InputFile, source: Path, out: Path) -> tuple[str, dict]:
-    for name, value in (("yfcc_source", str(source)), ("yfcc_layout", item.layout),
-                        ("yfcc_max_line_size", MAX_LINE_SIZE), ("yfcc_buffer_size", READ_BUFFER_SIZE),
-                        ("yfcc_key_order", item.key_order)):
+    for name, value in (
+        ("yfcc_source", str(source)),
+        ("yfcc_layout", item.layout),
+        ("yfcc_max_line_size", MAX_LINE_SIZE),
+        ("yfcc_buffer_size", READ_BUFFER_SIZE),
+        ("yfcc_key_order", item.key_order),
+    ):
         con.execute(f"SET VARIABLE {name} = ?", [value])
     raw = read_sql("ingest", "yfcc_raw_tsv.sql" if item.form == TSV else "yfcc_raw_jsonl.sql")
     return _stage_sql(con, raw, item.encoded, out)
 
 
-def _run_stage_query(con, item: InputFile, scratch: Path, progress: bool, spool: bool | None) -> tuple[int, list]:
+def _run_stage_query(
+    con, item: InputFile, scratch: Path, progress: bool, spool: bool | None
+) -> tuple[int, list]:
     """Run yfcc_stage.sql on the input; returns the exact line count (-1: no lines) and over-long lines.
 
     Compressed text is spooled by default: the checking decompressor (all cores for lbzip2)
@@ -298,8 +350,10 @@ def _run_stage_query(con, item: InputFile, scratch: Path, progress: bool, spool:
         plain = path
         if compression != PLAIN:
             plain = scratch / "decompressed.tsv"
-            with (Progress(item.size, unit="B", label=f"decompress {path.name}", enabled=enabled) as bar,
-                  DecompressFifo(path, compression, plain, on_bytes=bar.update, fifo=False) as child):
+            with (
+                Progress(item.size, unit="B", label=f"decompress {path.name}", enabled=enabled) as bar,
+                DecompressFifo(path, compression, plain, on_bytes=bar.update, fifo=False) as child,
+            ):
                 child.check()
         # Count the lines (the independent check of the reader) while DuckDB parses: the count is
         # one core at memory speed, 10% of a 1M-row ingest when run before the parse.
@@ -327,9 +381,12 @@ def _run_stage_query(con, item: InputFile, scratch: Path, progress: bool, spool:
             stage_plain(con, sql, params, source, path, enabled)
         return guard.lines, guard.long_lines
     guard = LineGuard(LINE_LIMIT)
-    with (Progress(item.size, unit="B", label=f"ingest {path.name}", enabled=enabled) as bar,
-          DecompressFifo(path, compression, scratch / "decompressed.fifo", on_bytes=bar.update,
-                         guard=guard) as fifo):
+    with (
+        Progress(item.size, unit="B", label=f"ingest {path.name}", enabled=enabled) as bar,
+        DecompressFifo(
+            path, compression, scratch / "decompressed.fifo", on_bytes=bar.update, guard=guard
+        ) as fifo,
+    ):
         sql, params = text_stage_sql(con, item, fifo.path, out)
         try:
             con.execute(sql, params)
@@ -348,7 +405,9 @@ def _stage_container(con, item: InputFile, out: Path, enabled: bool | None) -> i
             if item.form == PARQUET:
                 columns = parquet_columns(con, source)
                 item.encoded = looks_url_encoded(parquet_sample(con, source, columns))
-                sql, params = _stage_sql(con, raw_view_sql(parquet_select_sql(source, columns)), item.encoded, out)
+                sql, params = _stage_sql(
+                    con, raw_view_sql(parquet_select_sql(source, columns)), item.encoded, out
+                )
                 with _native_progress(con, bar, item.size):
                     con.execute(sql, params)
             else:
@@ -376,11 +435,11 @@ def _stage_container(con, item: InputFile, out: Path, enabled: bool | None) -> i
 def stage_plain(con, sql: str, params: dict, source: Path, path: Path, enabled: bool | None) -> None:
     """DuckDB reads the plain file itself, in parallel; the bar follows its query progress."""
     total = source.stat().st_size
-    with (Progress(total, unit="B", label=f"ingest {path.name}", enabled=enabled) as bar,
-          _native_progress(con, bar, total)):
+    with (
+        Progress(total, unit="B", label=f"ingest {path.name}", enabled=enabled) as bar,
+        _native_progress(con, bar, total),
+    ):
         try:
             con.execute(sql, params)
         except duckdb.Error as exc:
             raise _explain_reader_error(path, exc) from None
-
-

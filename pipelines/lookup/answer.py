@@ -38,13 +38,14 @@ from .model import (  # noqa: F401 -- re-exported: callers import the answer typ
 from .standing import standing
 from .words import dataset_label
 
-MAX_REFERENCES = 10_000          # per run: each is a database lookup; more is a job for SQL, not for lookup
+MAX_REFERENCES = 10_000  # per run: each is a database lookup; more is a job for SQL, not for lookup
 MAX_FROM_FILE_BYTES = inputs.MAX_FROM_FILE_BYTES
-MAX_API_RESOLUTIONS = 50         # flickr.urls.lookupUser calls per run (the key's budget is 3,600/hour)
+MAX_API_RESOLUTIONS = 50  # flickr.urls.lookupUser calls per run (the key's budget is 3,600/hour)
 ALIAS_HINT = "check the spelling, or try your NSID or a photo link (or set FLICKR_API_KEY to ask Flickr)"
 
 
 # --- the lookup ---------------------------------------------------------------------------------
+
 
 def lookup_text(con, text: str) -> list[LookupResult]:
     """One answer per reference found in the text, in order (an error answer for unreadable ones)."""
@@ -80,12 +81,14 @@ class AliasResolver:
         return None, f"Flickr's API knows no account {alias} ({result.message or result.status})"
 
 
-def lookup_reference(con, item: TextReference, resolver: AliasResolver | None = None,
-                     catalog: dict | None = None) -> LookupResult:
+def lookup_reference(
+    con, item: TextReference, resolver: AliasResolver | None = None, catalog: dict | None = None
+) -> LookupResult:
     """The answer for one reference; `catalog` (from _catalog) lets a run read the datasets table once."""
     if item.error is not None:
-        return LookupResult(query=item.text, interpreted_as="error", detail=f"cannot be read: {item.error}",
-                            error=item.error)
+        return LookupResult(
+            query=item.text, interpreted_as="error", detail=f"cannot be read: {item.error}", error=item.error
+        )
     if catalog is None:
         catalog = _catalog(con)
     ref: FlickrRef | None = item.ref
@@ -98,13 +101,18 @@ def lookup_reference(con, item: TextReference, resolver: AliasResolver | None = 
     assert name is not None  # an account ref names its owner; an item without a ref or error is a name
     kind = "alias" if ref is not None else "name"
     accounts = _accounts_by_name(con, name)
-    what = f"read as {ref.label}" if ref is not None else f"read as the name {name!r} (username, nickname or path alias)"
+    what = (
+        f"read as {ref.label}"
+        if ref is not None
+        else f"read as the name {name!r} (username, nickname or path alias)"
+    )
     result = _answer_accounts(con, item.text, kind, what, accounts, catalog)
     if not result.found and ALIAS_RE.match(name):
         nsid, note = resolver(name) if resolver is not None else (None, ALIAS_HINT)
         if nsid:
-            result = _answer_accounts(con, item.text, kind, f"{what}; {note}",
-                                      [Account(nsid=nsid, path_alias=name)], catalog)
+            result = _answer_accounts(
+                con, item.text, kind, f"{what}; {note}", [Account(nsid=nsid, path_alias=name)], catalog
+            )
         else:
             result.detail += f"; {note}"
     return result
@@ -113,23 +121,33 @@ def lookup_reference(con, item: TextReference, resolver: AliasResolver | None = 
 class Catalog(dict):
     """(dataset, version) -> catalogue entry as a dict, and `versions`: every dataset version as
     (dataset, version, ingested_at, label), in display order (what opt-out standings walk)."""
+
     versions: list[tuple[str, str, datetime, str]]
 
 
 def _catalog(con) -> Catalog:
     """The catalogue entry of every dataset version: datasets.catalog_entry first, else the name."""
     try:
-        rows = con.execute("SELECT dataset, version, ingested_at, catalog_entry FROM datasets "
-                           "ORDER BY dataset, version").fetchall()
+        rows = con.execute(
+            "SELECT dataset, version, ingested_at, catalog_entry FROM datasets ORDER BY dataset, version"
+        ).fetchall()
     except duckdb.Error:  # a database from before the catalog_entry column
-        rows = [(*row, None) for row in con.execute(
-            "SELECT dataset, version, ingested_at FROM datasets ORDER BY dataset, version").fetchall()]
+        rows = [
+            (*row, None)
+            for row in con.execute(
+                "SELECT dataset, version, ingested_at FROM datasets ORDER BY dataset, version"
+            ).fetchall()
+        ]
     out = Catalog()
     out.versions = []
     for dataset, version, ingested_at, key in rows:
         entry = entry_for(key) or entry_for(dataset)
-        out[(dataset, version)] = entry.as_dict() if entry else {"key": None, "removal_route": NO_REMOVAL_ROUTE}
-        out.versions.append((dataset, version, ingested_at, dataset_label(dataset, version, out[(dataset, version)])))
+        out[(dataset, version)] = (
+            entry.as_dict() if entry else {"key": None, "removal_route": NO_REMOVAL_ROUTE}
+        )
+        out.versions.append(
+            (dataset, version, ingested_at, dataset_label(dataset, version, out[(dataset, version)]))
+        )
     return out
 
 
@@ -156,7 +174,8 @@ def _held(item_rows: list[tuple]) -> tuple[dict, dict]:
 def _accounts_by_name(con, name: str) -> list[Account]:
     """Accounts whose YFCC100M nickname, Flickr username/nickname/path alias is `name` (any case),
     each separately; plus a path alias that only a manifest names and nothing resolves to an NSID."""
-    rows = con.execute("""
+    rows = con.execute(
+        """
         SELECT owner_nsid, any_value(owner_nickname), NULL FROM yfcc_photos
         WHERE lower(owner_nickname) = lower(?) GROUP BY owner_nsid
         UNION ALL
@@ -167,7 +186,9 @@ def _accounts_by_name(con, name: str) -> list[Account]:
         SELECT arg_max(owner_nsid, resolved_at), NULL, any_value(alias) FROM flickr_alias_resolutions
         WHERE alias = lower(?) AND status <> 'error'
         HAVING arg_max(owner_nsid, resolved_at) IS NOT NULL
-        ORDER BY 1""", [name, name, name, name, name]).fetchall()
+        ORDER BY 1""",
+        [name, name, name, name, name],
+    ).fetchall()
     accounts: dict[str, Account] = {}
     for nsid, nickname, alias in rows:
         account = accounts.setdefault(nsid, Account(nsid=nsid))
@@ -176,9 +197,14 @@ def _accounts_by_name(con, name: str) -> list[Account]:
         if alias:
             account.path_alias = alias
     resolved = {a.path_alias.lower() for a in accounts.values() if a.path_alias}
-    alias_known = con.execute("SELECT count(*) FROM dataset_items WHERE lower(owner_ref) = lower(?)",
-                              [name]).fetchone()[0]
-    if alias_known and name.lower() not in resolved and not any((a.nsid or "").lower() == name.lower() for a in accounts.values()):
+    alias_known = con.execute(
+        "SELECT count(*) FROM dataset_items WHERE lower(owner_ref) = lower(?)", [name]
+    ).fetchone()[0]
+    if (
+        alias_known
+        and name.lower() not in resolved
+        and not any((a.nsid or "").lower() == name.lower() for a in accounts.values())
+    ):
         return [*accounts.values(), Account(nsid=None, path_alias=name)]
     return list(accounts.values())
 
@@ -201,17 +227,21 @@ def _fill_accounts(con, accounts: list[Account], catalog) -> None:
     known: dict[str, dict[int, tuple]] = {nsid: {} for nsid in nsids}
     refs: dict[int, set[str]] = {id(a): {r.lower() for r in (a.nsid, a.path_alias) if r} for a in accounts}
     if nsids:
-        for nsid, alias in con.execute("""
+        for nsid, alias in con.execute(
+            """
                 SELECT DISTINCT owner_nsid, lower(trim(path_alias)) FROM uploaders
                 WHERE owner_nsid IN (SELECT unnest(?::VARCHAR[])) AND coalesce(trim(path_alias), '') <> ''""",
-                                       [nsids]).fetchall():
+            [nsids],
+        ).fetchall():
             for account in accounts:
                 if account.nsid == nsid:
                     refs[id(account)].add(alias)
         by_nsid = {a.nsid: a for a in accounts if a.nsid}
         for nsid, photo_id, license_id, nickname, uploaded in con.execute(
-                "SELECT owner_nsid, photo_id, license_id, owner_nickname, uploaded_at FROM yfcc_photos "
-                "WHERE owner_nsid IN (SELECT unnest(?::VARCHAR[]))", [nsids]).fetchall():
+            "SELECT owner_nsid, photo_id, license_id, owner_nickname, uploaded_at FROM yfcc_photos "
+            "WHERE owner_nsid IN (SELECT unnest(?::VARCHAR[]))",
+            [nsids],
+        ).fetchall():
             known[nsid][photo_id] = (license_id, nsid)
             account = by_nsid[nsid]
             account.pool_photos += 1
@@ -222,28 +252,42 @@ def _fill_accounts(con, accounts: list[Account], catalog) -> None:
                 account.last_upload = max(account.last_upload or uploaded, uploaded)
     all_ids = [pid for photos in known.values() for pid in photos]
     all_refs = sorted(set().union(*refs.values())) if refs else []
-    item_rows = con.execute(f"""
+    item_rows = (
+        con.execute(
+            f"""
         SELECT {_ITEM_COLUMNS} FROM dataset_items
         WHERE photo_id IN (SELECT unnest(?::BIGINT[])) OR lower(owner_ref) IN (SELECT unnest(?::VARCHAR[]))""",
-                            [all_ids, all_refs]).fetchall() if accounts else []
+            [all_ids, all_refs],
+        ).fetchall()
+        if accounts
+        else []
+    )
     for account in accounts:
         mine, own_refs = known.get(account.nsid, {}) if account.nsid else {}, refs[id(account)]
-        rows = [row for row in item_rows if row[2] in mine or (row[3] is not None and row[3].lower() in own_refs)]
+        rows = [
+            row for row in item_rows if row[2] in mine or (row[3] is not None and row[3].lower() in own_refs)
+        ]
         account.datasets, account.photos = _hits_of_items(con, rows, catalog, mine)
-        account.optouts = optouts_for(con, [account.nsid] if account.nsid else [],
-                                      [p.photo_id for p in account.photos])
+        account.optouts = optouts_for(
+            con, [account.nsid] if account.nsid else [], [p.photo_id for p in account.photos]
+        )
         account.standings = _standings(catalog, account.optouts, *_held(rows))
 
 
 def _lookup_photo(con, query: str, ref: FlickrRef, catalog) -> LookupResult:
     photo_id = ref.photo_id
     assert photo_id is not None  # a photo ref carries its id
-    item_rows = con.execute(f"SELECT {_ITEM_COLUMNS} FROM dataset_items WHERE photo_id = ?", [photo_id]).fetchall()
-    result = LookupResult(query=query, interpreted_as="photo", photo_id=photo_id, detail=f"read as {ref.label}")
+    item_rows = con.execute(
+        f"SELECT {_ITEM_COLUMNS} FROM dataset_items WHERE photo_id = ?", [photo_id]
+    ).fetchall()
+    result = LookupResult(
+        query=query, interpreted_as="photo", photo_id=photo_id, detail=f"read as {ref.label}"
+    )
     result.datasets, result.photos = _hits_of_items(con, item_rows, catalog)
     if not result.photos:  # in YFCC100M but in no dataset: still say what YFCC100M knows
-        result.photos = _photo_hits(con, {photo_id: {"datasets": [], "items": 0, "owner": None,
-                                                     "declared": set(), "raw": set()}})
+        result.photos = _photo_hits(
+            con, {photo_id: {"datasets": [], "items": 0, "owner": None, "declared": set(), "raw": set()}}
+        )
         if not result.photos[0].in_yfcc and result.photos[0].flickr_status is None:
             result.photos = []
     owner = result.photos[0].owner if result.photos else None
@@ -264,8 +308,9 @@ def _hits_of_items(con, item_rows: list[tuple], catalog, known: dict | None = No
         if photo_id is None:
             continue
         hit["photos"].add(photo_id)
-        photo = per_photo.setdefault(photo_id, {"datasets": [], "items": 0, "owner": owner_ref,
-                                                "declared": set(), "raw": set()})
+        photo = per_photo.setdefault(
+            photo_id, {"datasets": [], "items": 0, "owner": owner_ref, "declared": set(), "raw": set()}
+        )
         photo["items"] += 1
         label = f"{dataset} {version}"
         if label not in photo["datasets"]:
@@ -274,10 +319,18 @@ def _hits_of_items(con, item_rows: list[tuple], catalog, known: dict | None = No
             photo["declared"].add(declared_id)
         if declared_raw is not None:
             photo["raw"].add(declared_raw)
-    datasets = [DatasetHit(d, v, h["items"], len(h["photos"]), sorted(h["photos"]),
-                           catalog.get((d, v), {"key": None, "removal_route": NO_REMOVAL_ROUTE}),
-                           sorted(h["declared"]))
-                for (d, v), h in sorted(per_dataset.items())]
+    datasets = [
+        DatasetHit(
+            d,
+            v,
+            h["items"],
+            len(h["photos"]),
+            sorted(h["photos"]),
+            catalog.get((d, v), {"key": None, "removal_route": NO_REMOVAL_ROUTE}),
+            sorted(h["declared"]),
+        )
+        for (d, v), h in sorted(per_dataset.items())
+    ]
     return datasets, _photo_hits(con, per_photo, known)
 
 
@@ -289,26 +342,50 @@ def _photo_hits(con, per_photo: dict[int, dict], known: dict | None = None) -> l
     yfcc = {pid: known[pid] for pid in ids if known and pid in known}
     missing = [pid for pid in ids if pid not in yfcc]
     if missing:
-        yfcc.update({row[0]: row[1:] for row in con.execute(
-            "SELECT photo_id, license_id, owner_nsid FROM yfcc_photos WHERE photo_id IN (SELECT unnest(?::BIGINT[]))",
-            [missing]).fetchall()})
+        yfcc.update(
+            {
+                row[0]: row[1:]
+                for row in con.execute(
+                    "SELECT photo_id, license_id, owner_nsid FROM yfcc_photos WHERE photo_id IN (SELECT unnest(?::BIGINT[]))",
+                    [missing],
+                ).fetchall()
+            }
+        )
     # The latest check that got an answer (a failed call says nothing about the photo).
-    checks = {row[0]: row[1:] for row in con.execute("""
+    checks = {
+        row[0]: row[1:]
+        for row in con.execute(
+            """
         SELECT photo_id, status, license_id, checked_at
-        FROM flickr_latest_checks WHERE photo_id IN (SELECT unnest(?::BIGINT[]))""", [ids]).fetchall()}
+        FROM flickr_latest_checks WHERE photo_id IN (SELECT unnest(?::BIGINT[]))""",
+            [ids],
+        ).fetchall()
+    }
     hits = []
     for photo_id in ids:
         info = per_photo[photo_id]
         license_id, owner_nsid = yfcc.get(photo_id, (None, None))
         status, flickr_license, checked_at = checks.get(photo_id, (None, None, None))
-        hits.append(PhotoHit(photo_id=photo_id, owner=owner_nsid or info["owner"], datasets=info["datasets"],
-                             items=info["items"], in_yfcc=photo_id in yfcc, yfcc_license_id=license_id,
-                             declared_license_ids=sorted(info["declared"]), declared_license_raw=sorted(info["raw"]),
-                             flickr_status=status, flickr_license_id=flickr_license, flickr_checked_at=checked_at))
+        hits.append(
+            PhotoHit(
+                photo_id=photo_id,
+                owner=owner_nsid or info["owner"],
+                datasets=info["datasets"],
+                items=info["items"],
+                in_yfcc=photo_id in yfcc,
+                yfcc_license_id=license_id,
+                declared_license_ids=sorted(info["declared"]),
+                declared_license_raw=sorted(info["raw"]),
+                flickr_status=status,
+                flickr_license_id=flickr_license,
+                flickr_checked_at=checked_at,
+            )
+        )
     return hits
 
 
 # --- several inputs (the CLI) ---------------------------------------------------------------------
+
 
 def read_inputs(queries: list[str], from_file: str | None = None) -> Iterator[str]:
     """The texts to look up (see inputs.py); --from is capped at MAX_FROM_FILE_BYTES read."""
@@ -320,7 +397,9 @@ def run_lookup(con, texts: Iterable[str], resolver: AliasResolver | None = None)
     for text in texts:  # stop reading at the cap: a huge input is refused as fast as a small one
         items += read_text(text, limit=MAX_REFERENCES - len(items))
         if len(items) > MAX_REFERENCES:
-            raise InputError(f"more than {MAX_REFERENCES:,} references to look up; lookup answers at most "
-                             f"{MAX_REFERENCES:,} per run (split the input, or query the database with SQL)")
+            raise InputError(
+                f"more than {MAX_REFERENCES:,} references to look up; lookup answers at most "
+                f"{MAX_REFERENCES:,} per run (split the input, or query the database with SQL)"
+            )
     catalog = _catalog(con)
     return LookupRun([lookup_reference(con, item, resolver, catalog) for item in items])

@@ -28,7 +28,7 @@ class DatasetHit:
     items: int
     photos: int
     photo_ids: list[int]
-    catalog: dict = field(default_factory=dict)   # the catalogue entry (removal route) or NO_REMOVAL_ROUTE
+    catalog: dict = field(default_factory=dict)  # the catalogue entry (removal route) or NO_REMOVAL_ROUTE
     declared_license_ids: list[int] = field(default_factory=list)
 
     @property
@@ -61,15 +61,16 @@ class PhotoHit:
 @dataclass
 class Account:
     """One Flickr account and what the database holds of it. Never the sum of two accounts."""
-    nsid: str | None                 # None for a path alias that only a manifest names
+
+    nsid: str | None  # None for a path alias that only a manifest names
     path_alias: str | None = None
     names: list[str] = field(default_factory=list)
-    pool_photos: int = 0             # photos by this account in YFCC100M
+    pool_photos: int = 0  # photos by this account in YFCC100M
     datasets: list[DatasetHit] = field(default_factory=list)
     photos: list[PhotoHit] = field(default_factory=list)
     optouts: list[OptOut] = field(default_factory=list)
-    standings: list[list[Standing]] = field(default_factory=list)   # one list per opt-out, same order
-    first_upload: datetime | None = None   # of its YFCC100M photos: something the person recognises
+    standings: list[list[Standing]] = field(default_factory=list)  # one list per opt-out, same order
+    first_upload: datetime | None = None  # of its YFCC100M photos: something the person recognises
     last_upload: datetime | None = None
 
     @property
@@ -93,14 +94,14 @@ class Account:
 
 @dataclass
 class LookupResult:
-    query: str                      # the reference as written
-    interpreted_as: str             # photo, nsid, alias, name, nothing, error
-    detail: str = ""                # what it was read as, or why it could not be read
+    query: str  # the reference as written
+    interpreted_as: str  # photo, nsid, alias, name, nothing, error
+    detail: str = ""  # what it was read as, or why it could not be read
     error: str | None = None
     accounts: list[Account] = field(default_factory=list)
     photo_id: int | None = None
-    datasets: list[DatasetHit] = field(default_factory=list)   # photo answers: the datasets holding it
-    photos: list[PhotoHit] = field(default_factory=list)       # photo answers: the photo itself
+    datasets: list[DatasetHit] = field(default_factory=list)  # photo answers: the datasets holding it
+    photos: list[PhotoHit] = field(default_factory=list)  # photo answers: the photo itself
     optouts: list[OptOut] = field(default_factory=list)
     standings: list[list[Standing]] = field(default_factory=list)
 
@@ -119,17 +120,27 @@ class LookupResult:
 
     def as_dict(self) -> dict:
         """The --json shape (documented in README.md, "ccaudit lookup --json")."""
-        data: dict[str, Any] = {"input": self.query, "read_as": self.interpreted_as, "detail": self.detail, "error": self.error,
-                "found": self.found, "opted_out": self.opted_out, "photo": None,
-                "accounts": [_account_dict(a) for a in self.accounts]}
+        data: dict[str, Any] = {
+            "input": self.query,
+            "read_as": self.interpreted_as,
+            "detail": self.detail,
+            "error": self.error,
+            "found": self.found,
+            "opted_out": self.opted_out,
+            "photo": None,
+            "accounts": [_account_dict(a) for a in self.accounts],
+        }
         if self.photo_id is not None:
             photo = self.photos[0] if self.photos else None
             data["photo"] = {
                 "photo_id": self.photo_id,
                 "owner": photo.owner if photo else None,
-                "pool": {"name": POOL, "in_pool": bool(photo and photo.in_yfcc),
-                         "license": _license_name(photo.yfcc_license_id) if photo else None,
-                         "license_terms": license_terms(photo.yfcc_license_id) if photo else None},
+                "pool": {
+                    "name": POOL,
+                    "in_pool": bool(photo and photo.in_yfcc),
+                    "license": _license_name(photo.yfcc_license_id) if photo else None,
+                    "license_terms": license_terms(photo.yfcc_license_id) if photo else None,
+                },
                 "datasets": [_dataset_dict(d) for d in self.datasets],
                 "items_in_datasets": sum(d.items for d in self.datasets),
                 "flickr_check": _check_dict(photo) if photo else None,
@@ -160,15 +171,23 @@ class LookupResult:
             lines.append("  not found: no account by that name or id is in the pool or in any dataset")
         else:
             if len(self.accounts) > 1:
-                lines.append(f"  {len(self.accounts)} different accounts match; each is shown on its own, "
-                             "never added up")
+                lines.append(
+                    f"  {len(self.accounts)} different accounts match; each is shown on its own, "
+                    "never added up"
+                )
             for number, account in enumerate(self.accounts, 1):
-                prefix = f"account {number} of {len(self.accounts)}: " if len(self.accounts) > 1 else "account "
+                prefix = (
+                    f"account {number} of {len(self.accounts)}: " if len(self.accounts) > 1 else "account "
+                )
                 lines += _account_lines(account, prefix)
         if removal:
             for request in self.removal_requests():
-                lines += ["", f"--- removal request: {request['dataset']} ---", request["text"].rstrip("\n"),
-                          f"--- end of the request to {request['dataset']} ---"]
+                lines += [
+                    "",
+                    f"--- removal request: {request['dataset']} ---",
+                    request["text"].rstrip("\n"),
+                    f"--- end of the request to {request['dataset']} ---",
+                ]
         return "\n".join(lines)
 
     def _photo_lines(self) -> list[str]:
@@ -184,15 +203,18 @@ class LookupResult:
             lines.append("  derived datasets: in none")
         else:
             items = sum(d.items for d in self.datasets)
-            lines.append(f"  derived datasets: in {len(self.datasets)} dataset version(s), {items:,} item(s):")
+            lines.append(
+                f"  derived datasets: in {len(self.datasets)} dataset version(s), {items:,} item(s):"
+            )
             for hit in self.datasets:
                 declared = ", ".join(_license_name(i) or "?" for i in hit.declared_license_ids)
                 declared = f"it states the license {declared}" if declared else NO_DECLARED_LICENSE
                 lines.append(f"    {hit.named}: {hit.items:,} item(s); {declared}")
                 lines.append(f"      removal: {_removal(hit)}")
         if photo and photo.flickr_status:
-            now = photo.flickr_status + (f", {_license_name(photo.flickr_license_id)}"
-                                         if photo.flickr_license_id is not None else "")
+            now = photo.flickr_status + (
+                f", {_license_name(photo.flickr_license_id)}" if photo.flickr_license_id is not None else ""
+            )
             lines.append(f"  Flickr at the latest check ({photo.flickr_checked_at:%Y-%m-%d}): {now}")
         lines += _optout_lines(self.optouts, self.standings, self.found)
         return lines
@@ -200,15 +222,22 @@ class LookupResult:
 
 def _account_lines(account: Account, prefix: str) -> list[str]:
     names = f" (known as {', '.join(account.names)})" if account.names else ""
-    uploads = (f", uploaded {account.first_upload:%Y-%m-%d} to {account.last_upload:%Y-%m-%d}"
-               if account.first_upload and account.last_upload else "")
-    lines = [f"  {prefix}{account.label}{names}",
-             f"    pool ({POOL}): {account.pool_photos:,} photo(s){uploads}"]
+    uploads = (
+        f", uploaded {account.first_upload:%Y-%m-%d} to {account.last_upload:%Y-%m-%d}"
+        if account.first_upload and account.last_upload
+        else ""
+    )
+    lines = [
+        f"  {prefix}{account.label}{names}",
+        f"    pool ({POOL}): {account.pool_photos:,} photo(s){uploads}",
+    ]
     if not account.datasets:
         lines.append("    derived datasets: in none")
     else:
-        lines.append(f"    derived datasets: {len(account.photos):,} photo(s), {account.items_in_datasets:,} item(s) "
-                     f"in {len(account.datasets)} dataset version(s):")
+        lines.append(
+            f"    derived datasets: {len(account.photos):,} photo(s), {account.items_in_datasets:,} item(s) "
+            f"in {len(account.datasets)} dataset version(s):"
+        )
         for hit in account.datasets:
             lines.append(f"      {hit.named}: {hit.photos:,} photo(s), {hit.items:,} item(s)")
             lines.append(f"        removal: {_removal(hit)}")
@@ -226,8 +255,10 @@ def _optout_lines(optouts: list[OptOut], standings: list[list[Standing]], found:
         return ["  no opt-out recorded"] if found else []
     lines = []
     for optout, entries in zip(optouts, standings or [[]] * len(optouts), strict=True):
-        lines.append(f"  opt-out recorded: {optout.kind} {optout.value} on {optout.requested_at:%Y-%m-%d}"
-                     + (f" ({optout.note})" if optout.note else ""))
+        lines.append(
+            f"  opt-out recorded: {optout.kind} {optout.value} on {optout.requested_at:%Y-%m-%d}"
+            + (f" ({optout.note})" if optout.note else "")
+        )
         lines += ["    " + line for line in standing_lines(entries)]
         if not entries:
             lines.append("    no dataset version holds these photos")
@@ -235,16 +266,29 @@ def _optout_lines(optouts: list[OptOut], standings: list[list[Standing]], found:
 
 
 def _request(hit: DatasetHit, account: str, owner: str | None, photo_ids: list[int]) -> dict:
-    return {"dataset": hit.label, "dataset_key": hit.dataset, "version": hit.version,
-            "photo_ids": photo_ids, "text": request_text(hit.catalog, hit.label, account, owner, photo_ids)}
+    return {
+        "dataset": hit.label,
+        "dataset_key": hit.dataset,
+        "version": hit.version,
+        "photo_ids": photo_ids,
+        "text": request_text(hit.catalog, hit.label, account, owner, photo_ids),
+    }
 
 
 def _optouts_dicts(optouts: list[OptOut], standings: list[list[Standing]]) -> list[dict]:
     out = []
     for optout, entries in zip(optouts, standings or [[]] * len(optouts), strict=True):
         data = optout.as_dict()
-        data["datasets"] = [{"dataset": s.label, "dataset_key": s.dataset, "version": s.version,
-                             "items": s.items, "state": s.state} for s in entries]
+        data["datasets"] = [
+            {
+                "dataset": s.label,
+                "dataset_key": s.dataset,
+                "version": s.version,
+                "items": s.items,
+                "state": s.state,
+            }
+            for s in entries
+        ]
         out.append(data)
     return out
 
@@ -263,11 +307,16 @@ def _license_summary(photos: list[PhotoHit]) -> str:
     """e.g. 'YFCC100M: CC BY-NC 2.0 ×12, CC BY 2.0 ×3; declared: CC BY 2.0 ×2; Flickr now: not_found ×1'."""
     yfcc = Counter(_license_name(p.yfcc_license_id) for p in photos if p.in_yfcc)
     declared = Counter(_license_name(i) for p in photos for i in p.declared_license_ids)
-    now = Counter(p.flickr_status if p.flickr_license_id is None else _license_name(p.flickr_license_id)
-                  for p in photos if p.flickr_status)
-    parts = [f"{label}: " + ", ".join(f"{name} ×{n:,}" for name, n in counts.most_common())
-             for label, counts in ((POOL, yfcc), ("declared by datasets", declared), ("Flickr now", now))
-             if counts]
+    now = Counter(
+        p.flickr_status if p.flickr_license_id is None else _license_name(p.flickr_license_id)
+        for p in photos
+        if p.flickr_status
+    )
+    parts = [
+        f"{label}: " + ", ".join(f"{name} ×{n:,}" for name, n in counts.most_common())
+        for label, counts in ((POOL, yfcc), ("declared by datasets", declared), ("Flickr now", now))
+        if counts
+    ]
     return "; ".join(parts) or "none known"
 
 
@@ -294,33 +343,50 @@ def _photo_dict(photo: PhotoHit) -> dict:
 
 
 def _dataset_dict(hit: DatasetHit) -> dict:
-    return {"dataset": hit.dataset, "version": hit.version, "name": hit.label, "items": hit.items, "photos": hit.photos,
-            "declared_licenses": [_license_name(i) for i in hit.declared_license_ids],
-            "catalog": hit.catalog, "removal_route": hit.catalog.get("removal_route") or NO_REMOVAL_ROUTE}
+    return {
+        "dataset": hit.dataset,
+        "version": hit.version,
+        "name": hit.label,
+        "items": hit.items,
+        "photos": hit.photos,
+        "declared_licenses": [_license_name(i) for i in hit.declared_license_ids],
+        "catalog": hit.catalog,
+        "removal_route": hit.catalog.get("removal_route") or NO_REMOVAL_ROUTE,
+    }
 
 
 def _account_dict(account: Account) -> dict:
-    return {"nsid": account.nsid, "path_alias": account.path_alias, "names": account.names,
-            "pool": {"name": POOL, "photos": account.pool_photos},
-            "first_upload": account.first_upload.date().isoformat() if account.first_upload else None,
-            "last_upload": account.last_upload.date().isoformat() if account.last_upload else None,
-            "photos_in_datasets": len(account.photos), "items_in_datasets": account.items_in_datasets,
-            "datasets": [_dataset_dict(d) for d in account.datasets],
-            "photos": [_photo_dict(p) for p in account.photos],
-            "opted_out": bool(account.optouts), "optouts": _optouts_dicts(account.optouts, account.standings)}
+    return {
+        "nsid": account.nsid,
+        "path_alias": account.path_alias,
+        "names": account.names,
+        "pool": {"name": POOL, "photos": account.pool_photos},
+        "first_upload": account.first_upload.date().isoformat() if account.first_upload else None,
+        "last_upload": account.last_upload.date().isoformat() if account.last_upload else None,
+        "photos_in_datasets": len(account.photos),
+        "items_in_datasets": account.items_in_datasets,
+        "datasets": [_dataset_dict(d) for d in account.datasets],
+        "photos": [_photo_dict(p) for p in account.photos],
+        "opted_out": bool(account.optouts),
+        "optouts": _optouts_dicts(account.optouts, account.standings),
+    }
 
 
 def _check_dict(photo: PhotoHit) -> dict | None:
     if not photo.flickr_status:
         return None
-    return {"checked_at": photo.flickr_checked_at.isoformat() if photo.flickr_checked_at else None,
-            "status": photo.flickr_status, "license": _license_name(photo.flickr_license_id)}
+    return {
+        "checked_at": photo.flickr_checked_at.isoformat() if photo.flickr_checked_at else None,
+        "status": photo.flickr_status,
+        "license": _license_name(photo.flickr_license_id),
+    }
 
 
 @dataclass
 class LookupRun:
     """Every answer for every input, and the exit code: 2 if any reference was unreadable, else
     0 if anything was found, 1 if nothing was."""
+
     answers: list[LookupResult]
 
     @property
@@ -342,7 +408,12 @@ class LookupRun:
             if removal:
                 data["removal_requests"] = answer.removal_requests()
             answers.append(data)
-        return {"format": "ccaudit-lookup/1", "found": self.found, "errors": len(self.errors), "answers": answers}
+        return {
+            "format": "ccaudit-lookup/1",
+            "found": self.found,
+            "errors": len(self.errors),
+            "answers": answers,
+        }
 
     def as_text(self, removal: bool = False) -> str:
         # Every field is escaped before the lines are built, so a nickname or note holding a newline

@@ -25,7 +25,8 @@ REQUEST_TEMPLATE = (
     "\n"
     "{links}\n"
     "\n"
-    "Thank you.\n")
+    "Thank you.\n"
+)
 FIELDS = ("route", "to", "dataset", "account", "count", "links")
 
 
@@ -34,18 +35,28 @@ def route_line(catalog: dict | None) -> str:
     catalog = catalog or {}
     who = catalog.get("publisher") or "the dataset's publisher"
     page = catalog.get("home_page")
-    kind, contact, asks = catalog.get("removal_kind"), catalog.get("removal_contact"), catalog.get("removal_asks")
+    kind, contact, asks = (
+        catalog.get("removal_kind"),
+        catalog.get("removal_contact"),
+        catalog.get("removal_asks"),
+    )
     source = catalog.get("removal_source")
     if kind == "form":
-        line = f"Use {who}'s removal form" + (f": {contact}" if contact else " (no form address is published)")
+        line = f"Use {who}'s removal form" + (
+            f": {contact}" if contact else " (no form address is published)"
+        )
     elif kind == "email":
         line = f"Send this by e-mail to {who}" + (f" at {contact}" if contact else "")
         if not contact:
-            line += (". No e-mail address is published in ccaudit's sources"
-                     + (f"; look for one on {page}" if page else ""))
+            line += ". No e-mail address is published in ccaudit's sources" + (
+                f"; look for one on {page}" if page else ""
+            )
     else:
-        return (f"No removal route is published for this dataset. You can still send this to {who}"
-                + (f" (see {page})" if page else "") + ".")
+        return (
+            f"No removal route is published for this dataset. You can still send this to {who}"
+            + (f" (see {page})" if page else "")
+            + "."
+        )
     if asks:
         line += f". The route asks for {asks}"
     return line + "." + (f" Source: {source}." if source else "")
@@ -71,9 +82,16 @@ def photo_link(owner: str | None, photo_id: int) -> str:
     return f"https://www.flickr.com/photo.gne?id={photo_id}"
 
 
-def request_text(catalog: dict | None, dataset: str, account: str, owner: str | None,
-                 photo_ids: list[int]) -> str:
+def request_text(
+    catalog: dict | None, dataset: str, account: str, owner: str | None, photo_ids: list[int]
+) -> str:
     count = f"{len(photo_ids):,}"
     links = "\n".join(photo_link(owner, pid) for pid in photo_ids)
-    return REQUEST_TEMPLATE.format(route=route_line(catalog), to=recipient(catalog), dataset=dataset,
-                                   account=account, count=count, links=links)
+    return REQUEST_TEMPLATE.format(
+        route=route_line(catalog),
+        to=recipient(catalog),
+        dataset=dataset,
+        account=account,
+        count=count,
+        links=links,
+    )

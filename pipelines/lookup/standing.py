@@ -29,15 +29,18 @@ class Standing:
     state: str
 
 
-def standing(requested_at: datetime, held: dict[tuple[str, str], int],
-             versions: list[tuple[str, str, datetime, str]]) -> list[Standing]:
+def standing(
+    requested_at: datetime, held: dict[tuple[str, str], int], versions: list[tuple[str, str, datetime, str]]
+) -> list[Standing]:
     """`versions`: (dataset, version, ingested_at, label) of every dataset version, in display order."""
     held_before = {d for d, v, at, _ in versions if held.get((d, v)) and at <= requested_at}
     out = []
     for dataset, version, ingested_at, label in versions:
         items = held.get((dataset, version), 0)
         if items:
-            out.append(Standing(dataset, version, label, items, STILL if ingested_at > requested_at else BEFORE))
+            out.append(
+                Standing(dataset, version, label, items, STILL if ingested_at > requested_at else BEFORE)
+            )
         elif ingested_at > requested_at and dataset in held_before:
             out.append(Standing(dataset, version, label, 0, HONOURS))
     return out

@@ -24,9 +24,12 @@ def license_terms(license_id: int | None) -> str | None:
     lic = LICENSES.get(license_id) if license_id is not None else None
     if lic is None:
         return None
-    words = [_flag_word(lic.commercial_use, "allows commercial use", "forbids commercial use",
-                        "commercial use unclear"),
-             _flag_word(lic.derivatives, "allows changes", "forbids changes", "changes unclear")]
+    words = [
+        _flag_word(
+            lic.commercial_use, "allows commercial use", "forbids commercial use", "commercial use unclear"
+        ),
+        _flag_word(lic.derivatives, "allows changes", "forbids changes", "changes unclear"),
+    ]
     if lic.share_alike:
         words.append("changes must keep the same license")
     if lic.attribution:

@@ -38,10 +38,16 @@ from .edition import EDITION_FILE, LINK_COLUMNS, PEOPLE_COLUMNS, latest_edition
 
 DATABASE_NAME = "ccaudit"
 # Columns offered as facets when a table opens.
-FACETS = {"yfcc_photos": ["license_id", "is_video"], "dataset_items": ["dataset", "declared_license_id"],
-          "dataset_photos": ["dataset", "yfcc_license_id", "in_yfcc"], "optout_status": ["dataset", "kind"],
-          "flickr_checks": ["status", "license_id"], "flickr_latest_checks": ["status", "license_id"],
-          "uploaders": ["status"], "datasets": ["format"]}
+FACETS = {
+    "yfcc_photos": ["license_id", "is_video"],
+    "dataset_items": ["dataset", "declared_license_id"],
+    "dataset_photos": ["dataset", "yfcc_license_id", "in_yfcc"],
+    "optout_status": ["dataset", "kind"],
+    "flickr_checks": ["status", "license_id"],
+    "flickr_latest_checks": ["status", "license_id"],
+    "uploaders": ["status"],
+    "datasets": ["format"],
+}
 LABEL_COLUMNS = {"licenses": "name", "yfcc_photos": "title"}
 # View columns that name a person (the tables' own are edition.PEOPLE_COLUMNS): keyed hashes in a
 # pseudonymous edition, because the tables they come from hold keyed hashes.
@@ -52,14 +58,19 @@ VIEW_PEOPLE_COLUMNS = {
     "resolved_aliases": ("alias", "owner_nsid"),
     "optout_status": ("value",),
 }
-PSEUDONYM_NOTE = ("In this pseudonymous edition: a keyed hash (u_… for an account, n_… for a name, p_… for a photo "
-                  "id; the same value always gives the same token, as in the report).")
+PSEUDONYM_NOTE = (
+    "In this pseudonymous edition: a keyed hash (u_… for an account, n_… for a name, p_… for a photo "
+    "id; the same value always gives the same token, as in the report)."
+)
 REDACTION_NOTE = " In this pseudonymous edition NSIDs and Flickr links inside text read [nsid] and [link]."
-INFO_DESCRIPTION = ("What this Datasette database is: which edition, built when and how, synthetic or not, "
-                    "rows per table.")
-INFO_COLUMNS = {"key": "What is described: format, built_by, built_at, edition, generated_at, publish_mode, synthetic, "
-                       "synthetic_inputs, pool_photos, rows (per table), views_not_built.",
-                "value": "Its value, as JSON."}
+INFO_DESCRIPTION = (
+    "What this Datasette database is: which edition, built when and how, synthetic or not, rows per table."
+)
+INFO_COLUMNS = {
+    "key": "What is described: format, built_by, built_at, edition, generated_at, publish_mode, synthetic, "
+    "synthetic_inputs, pool_photos, rows (per table), views_not_built.",
+    "value": "Its value, as JSON.",
+}
 # Suggested facets try every column of a table on every page (3.6 s per page of yfcc_photos at 300K
 # rows, measured); the configured facets (FACETS) stay, and any column can be faceted with ?_facet=.
 # Facets run on indexed columns, so they get the time a query gets.
@@ -75,19 +86,33 @@ def canned_queries() -> dict[str, dict]:
     queries = {}
     for path in sorted(sql_dir("datasette").glob("*.sql")):
         text = path.read_text(encoding="utf-8")
-        header = {k.strip(): v.strip() for k, _, v in (line[3:].partition(":") for line in text.splitlines()
-                                                       if line.startswith("-- ") and ":" in line[:20])}
+        header = {
+            k.strip(): v.strip()
+            for k, _, v in (
+                line[3:].partition(":")
+                for line in text.splitlines()
+                if line.startswith("-- ") and ":" in line[:20]
+            )
+        }
         body = "\n".join(line for line in text.splitlines() if not line.startswith("-- "))
-        queries[path.stem.split("_", 1)[1]] = {"sql": body.strip(), "title": header.get("title", path.stem),
-                                               "description": header.get("description", "")}
+        queries[path.stem.split("_", 1)[1]] = {
+            "sql": body.strip(),
+            "title": header.get("title", path.stem),
+            "description": header.get("description", ""),
+        }
     return queries
 
 
 def _served_columns(database: Path) -> dict[str, list[str]]:
     con = sqlite3.connect(f"file:{database}?mode=ro&immutable=1", uri=True)
     try:
-        names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
-                                           "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        names = [
+            r[0]
+            for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+                "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
         fts = {n for n in names if any(n.startswith(f"{t}_fts") for t in FTS_COLUMNS)}
         return {n: [r[1] for r in con.execute(f'PRAGMA table_info("{n}")')] for n in names if n not in fts}
     finally:
@@ -95,10 +120,16 @@ def _served_columns(database: Path) -> dict[str, list[str]]:
 
 
 def _table_entry(schema, table: str, columns: list[str], pseudonymous: bool) -> dict:
-    row = schema.execute("SELECT comment FROM duckdb_tables() WHERE table_name = $n UNION ALL "
-                         "SELECT comment FROM duckdb_views() WHERE view_name = $n", {"n": table}).fetchone()
-    comments = dict(schema.execute("SELECT column_name, comment FROM duckdb_columns() WHERE table_name = ?",
-                                   [table]).fetchall())
+    row = schema.execute(
+        "SELECT comment FROM duckdb_tables() WHERE table_name = $n UNION ALL "
+        "SELECT comment FROM duckdb_views() WHERE view_name = $n",
+        {"n": table},
+    ).fetchone()
+    comments = dict(
+        schema.execute(
+            "SELECT column_name, comment FROM duckdb_columns() WHERE table_name = ?", [table]
+        ).fetchall()
+    )
     if table == INFO_TABLE:
         row, comments = (INFO_DESCRIPTION,), INFO_COLUMNS
     description = (row[0] if row else "") or ""
@@ -134,7 +165,9 @@ def datasette_metadata(edition: Path, database: Path | None = None) -> dict:
     pseudonymous = info.get("publish_mode") == "pseudonymous"
     schema = ccaudit_schema()
     try:
-        tables = {t: _table_entry(schema, t, cols, pseudonymous) for t, cols in _served_columns(database).items()}
+        tables = {
+            t: _table_entry(schema, t, cols, pseudonymous) for t, cols in _served_columns(database).items()
+        }
     finally:
         schema.close()
     cut = info.get("rows", {}).get("yfcc_photos")
@@ -142,8 +175,10 @@ def datasette_metadata(edition: Path, database: Path | None = None) -> dict:
     notice = ""
     if info.get("synthetic"):
         title += " (SYNTHETIC DATA)"
-        notice = ("SYNTHETIC DATA: built from data generated by `ccaudit generate`, not from real Flickr data; its "
-                  "numbers describe nobody. ")
+        notice = (
+            "SYNTHETIC DATA: built from data generated by `ccaudit generate`, not from real Flickr data; its "
+            "numbers describe nobody. "
+        )
     description = (
         f"{notice}Audit data of Creative Commons image datasets drawn from Flickr: edition of "
         f"{info.get('generated_at', '?')} UTC ({info.get('publish_mode', '?')}). Served here: the derived datasets, "
@@ -151,12 +186,20 @@ def datasette_metadata(edition: Path, database: Path | None = None) -> dict:
         f"view. yfcc_photos holds only the {cut if cut is not None else '?'} YFCC100M photos some dataset holds, of "
         f"{info.get('pool_photos', '?')} in the pool: the full pool is in the edition's DuckDB file ({EDITION_FILE}) "
         f"and tables/yfcc_photos.parquet. The views' figures cover the whole pool. Full-text search covers photo "
-        f"titles, user tags and descriptions. This data describes licenses; it is not legal advice.")
+        f"titles, user tags and descriptions. This data describes licenses; it is not legal advice."
+    )
     if tables.get("yfcc_photos") is not None:
-        tables["yfcc_photos"]["description"] += (f" Here only the photos some dataset holds ({cut} of "
-                                                 f"{info.get('pool_photos', '?')}); the full pool is in {EDITION_FILE}.")
-    return {"title": title, "description": description,
-            "databases": {DATABASE_NAME: {"description": description, "tables": tables, "queries": canned_queries()}}}
+        tables["yfcc_photos"]["description"] += (
+            f" Here only the photos some dataset holds ({cut} of "
+            f"{info.get('pool_photos', '?')}); the full pool is in {EDITION_FILE}."
+        )
+    return {
+        "title": title,
+        "description": description,
+        "databases": {
+            DATABASE_NAME: {"description": description, "tables": tables, "queries": canned_queries()}
+        },
+    }
 
 
 def ensure_database(edition: Path) -> Path:
@@ -165,10 +208,12 @@ def ensure_database(edition: Path) -> Path:
     database = edition / SQLITE_FILE
     if build_info(database) is not None:
         return database
-    if not os.access(edition, os.W_OK):   # serve never writes into an edition it can serve as it is
-        raise CcauditError(f"edition {edition.name} has no Datasette database of this ccaudit version and its folder "
-                           f"is read-only: run `ccaudit publish-db` again, or copy the folder somewhere writable")
-    build_sqlite(edition)   # one error line of its own when it cannot
+    if not os.access(edition, os.W_OK):  # serve never writes into an edition it can serve as it is
+        raise CcauditError(
+            f"edition {edition.name} has no Datasette database of this ccaudit version and its folder "
+            f"is read-only: run `ccaudit publish-db` again, or copy the folder somewhere writable"
+        )
+    build_sqlite(edition)  # one error line of its own when it cannot
     return database
 
 
@@ -181,8 +226,11 @@ def listen(host: str, port: int) -> socket.socket:
         sock.listen(128)
     except (OSError, OverflowError) as exc:
         sock.close()
-        why = "the port is in use" if getattr(exc, "errno", None) == errno.EADDRINUSE else (
-            getattr(exc, "strerror", None) or str(exc))
+        why = (
+            "the port is in use"
+            if getattr(exc, "errno", None) == errno.EADDRINUSE
+            else (getattr(exc, "strerror", None) or str(exc))
+        )
         raise CcauditError(f"cannot serve on {host}:{port}: {why}; choose another with --port") from None
     return sock
 
@@ -208,12 +256,20 @@ def datasette_app(edition: Path, metadata: dict, counts: dict[str, int]):
     try:
         from datasette.app import Datasette
     except ImportError:
-        raise CcauditError("Datasette is not installed: pip install datasette (or pip install ccaudit)") from None
+        raise CcauditError(
+            "Datasette is not installed: pip install datasette (or pip install ccaudit)"
+        ) from None
     os.chdir(edition)
     _without_current_folder()
     size = (edition / SQLITE_FILE).stat().st_size
-    inspect = {DATABASE_NAME: {"hash": f"{edition.name}-{size}", "size": size, "file": SQLITE_FILE,
-                               "tables": {t: {"count": n} for t, n in counts.items()}}}
+    inspect = {
+        DATABASE_NAME: {
+            "hash": f"{edition.name}-{size}",
+            "size": size,
+            "file": SQLITE_FILE,
+            "tables": {t: {"count": n} for t, n in counts.items()},
+        }
+    }
     return Datasette(immutables=[SQLITE_FILE], metadata=metadata, inspect_data=inspect, settings=SETTINGS)
 
 
@@ -232,7 +288,10 @@ def serve(edition_dir: Path, port: int = 8001, host: str = "127.0.0.1") -> int:
         asyncio.run(ds.invoke_startup())
         config = uvicorn.Config(ds.app(), log_level="warning", lifespan="on")
         real_port = sock.getsockname()[1]
-        print(f"serving edition {edition.name} on http://{host}:{real_port}/{DATABASE_NAME} (Ctrl-C stops)", flush=True)
+        print(
+            f"serving edition {edition.name} on http://{host}:{real_port}/{DATABASE_NAME} (Ctrl-C stops)",
+            flush=True,
+        )
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         sock.close()

@@ -33,12 +33,12 @@ from ..db import ccaudit_schema
 from ..errors import CcauditError
 from ..resources import sql_dir
 
-SQLITE_FILE = "ccaudit.db"        # Datasette names a database after its file: /ccaudit
-INFO_TABLE = "ccaudit_edition"    # one row: what this database is (read by `serve` and by readers)
-EXAMPLES_DIR = "examples"         # sql/examples, shipped in every edition
-BUILD_FORMAT = 2                  # a database of an older format is rebuilt by `serve`
+SQLITE_FILE = "ccaudit.db"  # Datasette names a database after its file: /ccaudit
+INFO_TABLE = "ccaudit_edition"  # one row: what this database is (read by `serve` and by readers)
+EXAMPLES_DIR = "examples"  # sql/examples, shipped in every edition
+BUILD_FORMAT = 2  # a database of an older format is rebuilt by `serve`
 BATCH_ROWS = 100_000
-MEMORY_LIMIT = "1GB"              # DuckDB spills beyond it (into the edition folder), see bench.scale
+MEMORY_LIMIT = "1GB"  # DuckDB spills beyond it (into the edition folder), see bench.scale
 
 # Every other view of ccaudit's schema is materialised: computed by DuckDB over the whole edition
 # (pool included), so its counts are the report's.
@@ -48,15 +48,25 @@ CUT_TABLES = {"yfcc_photos": "photo_id IN (SELECT photo_id FROM dataset_items WH
 PRIMARY_KEYS = {"licenses": "license_id", "yfcc_photos": "photo_id"}
 # Foreign keys: to licenses (facets and rows show the license name) and to the photo.
 LICENSE_KEYS = {
-    "yfcc_photos": ("license_id",), "dataset_items": ("declared_license_id",),
-    "flickr_checks": ("license_id",), "flickr_latest_checks": ("license_id",),
+    "yfcc_photos": ("license_id",),
+    "dataset_items": ("declared_license_id",),
+    "flickr_checks": ("license_id",),
+    "flickr_latest_checks": ("license_id",),
     "dataset_photos": ("declared_license_id", "yfcc_license_id"),
     "flickr_license_drift": ("license_then_id", "license_now_id"),
     "dataset_license_timeline": ("yfcc_license_id", "license_now_id", "license_at_collection_id"),
     "flickr_license_history": ("old_license_id", "new_license_id"),
 }
-PHOTO_KEYS = ("dataset_items", "dataset_photos", "flickr_checks", "flickr_latest_checks", "dataset_license_timeline",
-              "flickr_license_drift", "flickr_license_history", "flickr_sample_photos")
+PHOTO_KEYS = (
+    "dataset_items",
+    "dataset_photos",
+    "flickr_checks",
+    "flickr_latest_checks",
+    "dataset_license_timeline",
+    "flickr_license_drift",
+    "flickr_license_history",
+    "flickr_sample_photos",
+)
 # Indexes on every join key (photo, owner, dataset) and on the facets offered; nothing more (each
 # index of dataset_items or dataset_photos costs 1-2 s per 500K rows to build, measured at 2M).
 INDEXES = {
@@ -80,9 +90,26 @@ NOCASE_INDEXES = {"dataset_items": ("owner_ref",), "uploaders": ("path_alias",)}
 # Full-text search: table -> text columns (FTS5, external content: no second copy of the text).
 FTS_COLUMNS = {"yfcc_photos": ("title", "user_tags", "description"), "flickr_checks": ("title",)}
 # Served as SQLite views over the cut yfcc_photos (a second copy of the photos would double the file).
-LICENSE_FACTS = ("code AS license_code", "name AS license_name", "is_license", "commercial_use", "derivatives",
-                 "share_alike", "attribution")
-_INTEGER = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT", "HUGEINT")
+LICENSE_FACTS = (
+    "code AS license_code",
+    "name AS license_name",
+    "is_license",
+    "commercial_use",
+    "derivatives",
+    "share_alike",
+    "attribution",
+)
+_INTEGER = (
+    "BIGINT",
+    "INTEGER",
+    "SMALLINT",
+    "TINYINT",
+    "UBIGINT",
+    "UINTEGER",
+    "USMALLINT",
+    "UTINYINT",
+    "HUGEINT",
+)
 
 
 @dataclass
@@ -121,13 +148,17 @@ def edition_parquet(folder: Path, manifest: dict, known_tables: set[str]) -> dic
         path = folder / "tables" / f"{table}.parquet"
         resolved = path.resolve()
         if not resolved.is_relative_to(root) or not resolved.is_file():
-            raise CcauditError(f"edition {folder.name}: table {table} is not a Parquet file inside the edition "
-                               "folder; publish the edition again")
+            raise CcauditError(
+                f"edition {folder.name}: table {table} is not a Parquet file inside the edition "
+                "folder; publish the edition again"
+            )
         files[table] = resolved
     return files
 
 
-def reader_connection(folder: Path, parquet: dict[str, Path], schema) -> tuple[duckdb.DuckDBPyConnection, dict]:
+def reader_connection(
+    folder: Path, parquet: dict[str, Path], schema
+) -> tuple[duckdb.DuckDBPyConnection, dict]:
     """In-memory DuckDB over the edition's Parquet with ccaudit's views, file access limited to the
     folder. Tables the edition lacks are empty; a view that cannot be built is skipped (why, returned)."""
     con = duckdb.connect()
@@ -138,18 +169,30 @@ def reader_connection(folder: Path, parquet: dict[str, Path], schema) -> tuple[d
     con.execute("SET enable_external_access = false")
     con.execute("SET enable_progress_bar = false")
     con.execute("SET lock_configuration = true")
-    for (table,) in schema.execute("SELECT table_name FROM duckdb_tables() WHERE NOT internal ORDER BY 1").fetchall():
+    for (table,) in schema.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE NOT internal ORDER BY 1"
+    ).fetchall():
         if table in parquet:
-            con.execute(f"CREATE VIEW {_quote(table)} AS SELECT * FROM read_parquet({_literal(str(parquet[table]))})")
+            con.execute(
+                f"CREATE VIEW {_quote(table)} AS SELECT * FROM read_parquet({_literal(str(parquet[table]))})"
+            )
         else:
-            columns = schema.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? "
-                                     "ORDER BY column_index", [table]).fetchall()
-            con.execute(f"CREATE TABLE {_quote(table)} ("
-                        + ", ".join(f"{_quote(c)} {t}" for c, t in columns) + ")")
+            columns = schema.execute(
+                "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? "
+                "ORDER BY column_index",
+                [table],
+            ).fetchall()
+            con.execute(
+                f"CREATE TABLE {_quote(table)} (" + ", ".join(f"{_quote(c)} {t}" for c, t in columns) + ")"
+            )
     skipped = {}
-    pending = dict(schema.execute("SELECT view_name, sql FROM duckdb_views() WHERE NOT internal "
-                                  "AND schema_name = 'main' ORDER BY view_name").fetchall())
-    while pending:   # dependency order: retry until no more can be created
+    pending = dict(
+        schema.execute(
+            "SELECT view_name, sql FROM duckdb_views() WHERE NOT internal "
+            "AND schema_name = 'main' ORDER BY view_name"
+        ).fetchall()
+    )
+    while pending:  # dependency order: retry until no more can be created
         progress = False
         for view, sql in list(pending.items()):
             try:
@@ -181,13 +224,17 @@ def _as_sqlite(column: str, kind: str) -> str:
     if kind.endswith("]") or kind.startswith(("STRUCT", "MAP")):
         return f"CAST(to_json({name}) AS VARCHAR) AS {name}"
     if _sqlite_type(kind) == "TEXT" and kind != "VARCHAR":
-        return f"CAST({name} AS VARCHAR) AS {name}"   # timestamps as ISO text, which SQLite's date functions read
+        return (
+            f"CAST({name} AS VARCHAR) AS {name}"  # timestamps as ISO text, which SQLite's date functions read
+        )
     return name
 
 
 def _columns(con, name: str) -> list[tuple[str, str]]:
-    return con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? "
-                       "ORDER BY column_index", [name]).fetchall()
+    return con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index",
+        [name],
+    ).fetchall()
 
 
 def _create_table(name: str, columns: list[tuple[str, str]]) -> str:
@@ -209,8 +256,13 @@ def _served(reader, parquet: dict[str, Path], skipped: dict[str, str]) -> list[s
     ccaudit view that could be built, materialised (yfcc_photos_licensed is a SQLite view instead)."""
     first = [t for t in ("licenses", "yfcc_photos") if t in parquet]
     tables = first + sorted(t for t in parquet if t not in first)
-    views = [r[0] for r in reader.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal "
-                                          "AND schema_name = 'main' ORDER BY view_name").fetchall()]
+    views = [
+        r[0]
+        for r in reader.execute(
+            "SELECT view_name FROM duckdb_views() WHERE NOT internal "
+            "AND schema_name = 'main' ORDER BY view_name"
+        ).fetchall()
+    ]
     return tables + [v for v in views if v not in parquet and v not in skipped and v not in SQLITE_VIEWS]
 
 
@@ -240,28 +292,37 @@ def _finish_sqlite(path: Path, tables: dict[str, int], info: dict) -> None:
             for columns in indexes:
                 if set(columns) <= present and (table, columns[0]) not in PRIMARY_KEYS.items():
                     index = _quote(f"{table}_{'_'.join(columns)}")
-                    con.execute(f"CREATE INDEX {index} ON {_quote(table)} ({', '.join(map(_quote, columns))})")
+                    con.execute(
+                        f"CREATE INDEX {index} ON {_quote(table)} ({', '.join(map(_quote, columns))})"
+                    )
             # The canned "one account's photos" query matches manifest owners as lookup does, ignoring case.
             for column in NOCASE_INDEXES.get(table, ()):
                 if column in present:
-                    con.execute(f"CREATE INDEX {_quote(f'{table}_{column}_nocase')} ON {_quote(table)} "
-                                f"({_quote(column)} COLLATE NOCASE)")
+                    con.execute(
+                        f"CREATE INDEX {_quote(f'{table}_{column}_nocase')} ON {_quote(table)} "
+                        f"({_quote(column)} COLLATE NOCASE)"
+                    )
         for table, wanted in FTS_COLUMNS.items():
             searched = [r[1] for r in con.execute(f"PRAGMA table_info({_quote(table)})") if r[1] in wanted]
             if table in tables and searched:
                 fts = _quote(f"{table}_fts")
                 rowid = f", content_rowid={_quote(PRIMARY_KEYS[table])}" if table in PRIMARY_KEYS else ""
-                con.execute(f"CREATE VIRTUAL TABLE {fts} USING fts5({', '.join(map(_quote, searched))}, "
-                            f"content={_quote(table)}{rowid})")
+                con.execute(
+                    f"CREATE VIRTUAL TABLE {fts} USING fts5({', '.join(map(_quote, searched))}, "
+                    f"content={_quote(table)}{rowid})"
+                )
                 con.execute(f"INSERT INTO {fts} ({fts}) VALUES ('rebuild')")
         if "yfcc_photos" in tables and "licenses" in tables:
             facts = ", ".join(f"l.{fact}" for fact in LICENSE_FACTS)
-            con.execute(f"CREATE VIEW yfcc_photos_licensed AS SELECT p.*, {facts} "
-                        "FROM yfcc_photos AS p JOIN licenses AS l ON l.license_id = p.license_id")
+            con.execute(
+                f"CREATE VIEW yfcc_photos_licensed AS SELECT p.*, {facts} "
+                "FROM yfcc_photos AS p JOIN licenses AS l ON l.license_id = p.license_id"
+            )
         con.execute(f"CREATE TABLE {INFO_TABLE} (key TEXT PRIMARY KEY, value TEXT)")
-        con.executemany(f"INSERT INTO {INFO_TABLE} VALUES (?, ?)",
-                        [(k, json.dumps(v)) for k, v in info.items()])
-        con.execute("ANALYZE")   # the query planner's statistics: joins pick the photo_id index
+        con.executemany(
+            f"INSERT INTO {INFO_TABLE} VALUES (?, ?)", [(k, json.dumps(v)) for k, v in info.items()]
+        )
+        con.execute("ANALYZE")  # the query planner's statistics: joins pick the photo_id index
         con.commit()
     finally:
         con.close()
@@ -270,9 +331,14 @@ def _finish_sqlite(path: Path, tables: dict[str, int], info: dict) -> None:
 def synthetic_inputs(reader) -> list[str]:
     """Inputs written by `ccaudit generate` (it leaves IN.truth.json beside every file), judged by
     the report's rule; only at publish time, on this machine's own files."""
-    files = [r[0] for r in reader.execute(
-        "SELECT DISTINCT source_file FROM ingest_runs UNION SELECT DISTINCT unnest(source_files) FROM datasets "
-        "WHERE source_files IS NOT NULL").fetchall() if r[0]]
+    files = [
+        r[0]
+        for r in reader.execute(
+            "SELECT DISTINCT source_file FROM ingest_runs UNION SELECT DISTINCT unnest(source_files) FROM datasets "
+            "WHERE source_files IS NOT NULL"
+        ).fetchall()
+        if r[0]
+    ]
     return sorted(Path(f).name for f in files if Path(f + ".truth.json").is_file())
 
 
@@ -280,7 +346,9 @@ def build_sqlite(folder: Path, check_inputs: bool = False) -> BuildResult:
     """Write `folder/ccaudit.db` (a temporary file renamed into place: a half build is never served)."""
     manifest = read_manifest(folder)
     schema = ccaudit_schema()
-    known = {r[0] for r in schema.execute("SELECT table_name FROM duckdb_tables() WHERE NOT internal").fetchall()}
+    known = {
+        r[0] for r in schema.execute("SELECT table_name FROM duckdb_tables() WHERE NOT internal").fetchall()
+    }
     parquet = edition_parquet(folder, manifest, known)
     target = folder / SQLITE_FILE
     tmp = folder / f".{SQLITE_FILE}.{secrets.token_hex(4)}"
@@ -292,22 +360,31 @@ def build_sqlite(folder: Path, check_inputs: bool = False) -> BuildResult:
             for name in _served(reader, parquet, result.skipped):
                 _copy(reader, adbc, name)
             adbc.commit()
-        result.tables = table_counts(tmp)   # counted once here: `serve` hands them to Datasette
+        result.tables = table_counts(tmp)  # counted once here: `serve` hands them to Datasette
         pool = reader.execute("SELECT count(*) FROM yfcc_photos").fetchone()[0]  # type: ignore[index]  # count(*) returns one row
         synthetic = list(manifest.get("synthetic_inputs") or [])
         if check_inputs and not synthetic:
             synthetic = synthetic_inputs(reader)
-        info = {"format": BUILD_FORMAT, "built_by": f"ccaudit {__version__}",
-                "built_at": datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="seconds"),
-                "edition": _edition_name(folder),
-                "generated_at": manifest.get("generated_at"), "publish_mode": manifest.get("publish_mode"),
-                "synthetic": bool(synthetic or manifest.get("synthetic")), "synthetic_inputs": synthetic,
-                "pool_photos": pool, "rows": result.tables, "views_not_built": result.skipped}
+        info = {
+            "format": BUILD_FORMAT,
+            "built_by": f"ccaudit {__version__}",
+            "built_at": datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="seconds"),
+            "edition": _edition_name(folder),
+            "generated_at": manifest.get("generated_at"),
+            "publish_mode": manifest.get("publish_mode"),
+            "synthetic": bool(synthetic or manifest.get("synthetic")),
+            "synthetic_inputs": synthetic,
+            "pool_photos": pool,
+            "rows": result.tables,
+            "views_not_built": result.skipped,
+        }
         _finish_sqlite(tmp, result.tables, info)
         os.replace(tmp, target)
     except (OSError, sqlite3.Error, duckdb.Error, adbc_sqlite.Error) as exc:
-        raise CcauditError(f"cannot build the Datasette database of edition {folder.name}: "
-                           f"{getattr(exc, 'strerror', None) or str(exc).splitlines()[0]}") from None
+        raise CcauditError(
+            f"cannot build the Datasette database of edition {folder.name}: "
+            f"{getattr(exc, 'strerror', None) or str(exc).splitlines()[0]}"
+        ) from None
     finally:
         if reader is not None:
             reader.close()
@@ -321,14 +398,19 @@ def build_sqlite(folder: Path, check_inputs: bool = False) -> BuildResult:
 def _edition_name(folder: Path) -> str:
     """The edition's name, also while it is being written into `.NAME.tmp-XXXX`."""
     name = folder.name
-    return name[1:name.rindex(".tmp-")] if name.startswith(".") and ".tmp-" in name else name
+    return name[1 : name.rindex(".tmp-")] if name.startswith(".") and ".tmp-" in name else name
 
 
 def table_counts(path: Path) -> dict[str, int]:
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
-                                           "'%_fts%' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        names = [
+            r[0]
+            for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
+                "'%_fts%' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
         return {n: con.execute(f"SELECT count(*) FROM {_quote(n)}").fetchone()[0] for n in names}
     finally:
         con.close()

@@ -59,7 +59,7 @@ from .pseudonym import (
 EDITION_FILE = "ccaudit-edition.duckdb"
 MARKER = ".ccaudit-edition"
 LATEST = "latest"
-KEEP_EDITIONS = 3   # older editions are deleted, unless a DuckDB session holds one open
+KEEP_EDITIONS = 3  # older editions are deleted, unless a DuckDB session holds one open
 # The oldest DuckDB storage format that holds an edition (views and their comments): storage 64,
 # which DuckDB 0.10 to 2.x read. DuckDB 2 writes format 69 by default, which no DuckDB 1.x opens
 # (docs/duckdb-versions.md lists what was checked).
@@ -69,9 +69,21 @@ PUBLISH_MODES = ("pseudonymous", "full")
 # The tables a reader gets, in this order. Not published: ingest_rejects (raw input lines name
 # everyone in them) and the bookkeeping of enrichment merges. A table added later is published
 # only once it is listed here with its people columns.
-PUBLISHED_TABLES = ("licenses", "yfcc_photos", "datasets", "dataset_items", "flickr_checks", "uploaders",
-                    "optouts", "validation_results", "ingest_runs", "flickr_enrich_runs",
-                    "flickr_license_history", "flickr_alias_resolutions", "flickr_sample_photos")
+PUBLISHED_TABLES = (
+    "licenses",
+    "yfcc_photos",
+    "datasets",
+    "dataset_items",
+    "flickr_checks",
+    "uploaders",
+    "optouts",
+    "validation_results",
+    "ingest_runs",
+    "flickr_enrich_runs",
+    "flickr_license_history",
+    "flickr_alias_resolutions",
+    "flickr_sample_photos",
+)
 # Columns that name a person: a keyed hash in a pseudonymous edition (the report's tokens).
 PEOPLE_COLUMNS = {
     "yfcc_photos": ("owner_nsid", "owner_nickname"),
@@ -94,7 +106,9 @@ LINK_COLUMNS = {
 # Whole Flickr links (scheme, host and path) and NSIDs inside free text, in RE2 syntax for DuckDB.
 _LINK_IN_TEXT = rf"(?:https?://)?[\w.-]*(?:{FLICKR_PERSONAL_URL_RE.pattern})\S*"
 _NSID_IN_TEXT = NSID_RE.pattern
-_PSEUDONYM_NOTE = " In a pseudonymous edition: a keyed hash (the same value always gives the same token, as in the report)."
+_PSEUDONYM_NOTE = (
+    " In a pseudonymous edition: a keyed hash (the same value always gives the same token, as in the report)."
+)
 
 
 @dataclass
@@ -108,10 +122,14 @@ class EditionResult:
 
     def summary_text(self) -> str:
         rows = sum(self.tables.values())
-        lines = [(f"edition written to {self.folder} ({self.publish_mode}, {len(self.tables)} tables, "
-                  f"{rows:,} rows, {len(self.views)} views, {self.seconds:.1f} s)"),
-                 f"latest: {self.folder.parent / LATEST} -> {self.folder.name}",
-                 f"open it: cd {self.folder.parent / LATEST} && duckdb -readonly {EDITION_FILE}"]
+        lines = [
+            (
+                f"edition written to {self.folder} ({self.publish_mode}, {len(self.tables)} tables, "
+                f"{rows:,} rows, {len(self.views)} views, {self.seconds:.1f} s)"
+            ),
+            f"latest: {self.folder.parent / LATEST} -> {self.folder.name}",
+            f"open it: cd {self.folder.parent / LATEST} && duckdb -readonly {EDITION_FILE}",
+        ]
         lines += [f"  view {name} not published: {why}" for name, why in self.skipped_views.items()]
         return "\n".join(lines)
 
@@ -125,21 +143,27 @@ def _literal(text: str) -> str:
 
 
 def _columns(con, table: str) -> list[tuple[str, str, str | None]]:
-    return con.execute("""
+    return con.execute(
+        """
         SELECT column_name, data_type, comment FROM duckdb_columns()
-        WHERE table_name = ? AND schema_name = 'main' ORDER BY column_index""", [table]).fetchall()
+        WHERE table_name = ? AND schema_name = 'main' ORDER BY column_index""",
+        [table],
+    ).fetchall()
 
 
 def _comment(con, name: str) -> str | None:
-    row = con.execute("""
+    row = con.execute(
+        """
         SELECT comment FROM duckdb_tables() WHERE table_name = $n AND schema_name = 'main'
         UNION ALL SELECT comment FROM duckdb_views() WHERE view_name = $n AND schema_name = 'main'""",
-                      {"n": name}).fetchone()
+        {"n": name},
+    ).fetchone()
     return row[0] if row else None
 
 
-def _select_list(table: str, columns: list[tuple[str, str, str | None]], pseudonymous: bool,
-                 token_function: str = "") -> tuple[str, str]:
+def _select_list(
+    table: str, columns: list[tuple[str, str, str | None]], pseudonymous: bool, token_function: str = ""
+) -> tuple[str, str]:
     """The SELECT list that publishes `table`, and the joins that map people columns to tokens."""
     if not pseudonymous:
         return ", ".join(_quote(c) for c, _, _ in columns), ""
@@ -152,9 +176,11 @@ def _select_list(table: str, columns: list[tuple[str, str, str | None]], pseudon
             continue
         if name in people:
             # Token each distinct value once (Python HMAC), not each row.
-            joins.append(f"LEFT JOIN (SELECT v, {token_function}(v) AS token FROM "
-                         f"(SELECT DISTINCT CAST({_quote(name)} AS VARCHAR) AS v FROM {_quote(table)} "
-                         f"WHERE {_quote(name)} IS NOT NULL)) AS m{i} ON m{i}.v = CAST({column} AS VARCHAR)")
+            joins.append(
+                f"LEFT JOIN (SELECT v, {token_function}(v) AS token FROM "
+                f"(SELECT DISTINCT CAST({_quote(name)} AS VARCHAR) AS v FROM {_quote(table)} "
+                f"WHERE {_quote(name)} IS NOT NULL)) AS m{i} ON m{i}.v = CAST({column} AS VARCHAR)"
+            )
             token = f"m{i}.token"
             if (table, name) in PERSON_ONLY_WHERE:
                 token = f"CASE WHEN {PERSON_ONLY_WHERE[table, name]} THEN {token} ELSE CAST({column} AS VARCHAR) END"
@@ -169,12 +195,25 @@ def _select_list(table: str, columns: list[tuple[str, str, str | None]], pseudon
 
 
 def _redacted(expression: str) -> str:
-    return (f"regexp_replace(regexp_replace({expression}, {_literal(_LINK_IN_TEXT)}, '[link]', 'gi'), "
-            f"{_literal(_NSID_IN_TEXT)}, '[nsid]', 'gi')")
+    return (
+        f"regexp_replace(regexp_replace({expression}, {_literal(_LINK_IN_TEXT)}, '[link]', 'gi'), "
+        f"{_literal(_NSID_IN_TEXT)}, '[nsid]', 'gi')"
+    )
 
 
-_NOT_TEXT = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "DOUBLE", "FLOAT", "BOOLEAN", "DATE",
-             "TIMESTAMP", "DECIMAL")
+_NOT_TEXT = (
+    "BIGINT",
+    "INTEGER",
+    "SMALLINT",
+    "TINYINT",
+    "UBIGINT",
+    "DOUBLE",
+    "FLOAT",
+    "BOOLEAN",
+    "DATE",
+    "TIMESTAMP",
+    "DECIMAL",
+)
 
 
 def _leaks(con, parquet: Path, columns: list[tuple[str, str, str | None]]) -> list[str]:
@@ -185,9 +224,11 @@ def _leaks(con, parquet: Path, columns: list[tuple[str, str, str | None]]) -> li
         if kind.startswith(_NOT_TEXT) and not kind.endswith("]"):
             continue
         text = f"CAST({_quote(name)} AS VARCHAR)"
-        row = con.execute(f"SELECT {text} FROM read_parquet(?) WHERE regexp_matches({text}, ?, 'i') "
-                          f"OR regexp_matches({text}, ?, 'i') LIMIT 1",
-                          [str(parquet), _NSID_IN_TEXT, FLICKR_PERSONAL_URL_RE.pattern]).fetchone()
+        row = con.execute(
+            f"SELECT {text} FROM read_parquet(?) WHERE regexp_matches({text}, ?, 'i') "
+            f"OR regexp_matches({text}, ?, 'i') LIMIT 1",
+            [str(parquet), _NSID_IN_TEXT, FLICKR_PERSONAL_URL_RE.pattern],
+        ).fetchone()
         if row:
             found += find_leaks(row[0]) or [row[0]]
     return found
@@ -207,8 +248,10 @@ def _check_latest(base: Path) -> None:
     latest = base / LATEST
     if os.path.lexists(latest) and not latest.is_symlink():
         kind = "folder" if latest.is_dir() else "file"
-        raise CcauditError(f"{latest} is a {kind}, not the link ccaudit keeps to the newest edition: "
-                           "move it away, then publish again")
+        raise CcauditError(
+            f"{latest} is a {kind}, not the link ccaudit keeps to the newest edition: "
+            "move it away, then publish again"
+        )
 
 
 def _switch_latest(base: Path, name: str) -> None:
@@ -268,8 +311,14 @@ def in_use(folder: Path) -> bool:
 def _prune(base: Path, keep: int) -> None:
     """Delete editions older than the last `keep`, except any that a DuckDB session holds open."""
     # Hidden folders are editions still being written (by this or another run): never pruned.
-    ours = sorted((p for p in base.iterdir() if not p.name.startswith(".") and p.is_dir() and not p.is_symlink()
-                   and (p / MARKER).is_file()), key=lambda p: p.name)
+    ours = sorted(
+        (
+            p
+            for p in base.iterdir()
+            if not p.name.startswith(".") and p.is_dir() and not p.is_symlink() and (p / MARKER).is_file()
+        ),
+        key=lambda p: p.name,
+    )
     current = (base / LATEST).resolve()
     for old in ours[:-keep] if keep > 0 else []:
         if old.resolve() != current and not in_use(old):
@@ -287,8 +336,13 @@ def latest_edition(base: Path) -> Path:
     return latest.resolve()
 
 
-def publish_edition(con: duckdb.DuckDBPyConnection, base: Path, publish_mode: str = "pseudonymous",
-                    now: datetime | None = None, keep: int = KEEP_EDITIONS) -> EditionResult:
+def publish_edition(
+    con: duckdb.DuckDBPyConnection,
+    base: Path,
+    publish_mode: str = "pseudonymous",
+    now: datetime | None = None,
+    keep: int = KEEP_EDITIONS,
+) -> EditionResult:
     """Write a new edition under `base` from the database behind `con` (read-only is enough)."""
     if publish_mode not in PUBLISH_MODES:
         raise CcauditError(f"publish mode must be one of {', '.join(PUBLISH_MODES)}, got {publish_mode!r}")
@@ -311,9 +365,9 @@ def publish_edition(con: duckdb.DuckDBPyConnection, base: Path, publish_mode: st
         published = _write_tables(con, tmp, pseudonymizer, result)
         _write_edition_db(con, tmp, published, pseudonymizer is not None, result)
         _write_notes(tmp, result, published, now)
-        build_for_edition(tmp)   # what Datasette serves, and the SQL examples (publish/datasette_build.py)
+        build_for_edition(tmp)  # what Datasette serves, and the SQL examples (publish/datasette_build.py)
         if pseudonymizer:
-            _check_descriptions(tmp)   # after the build: its metadata is scanned too
+            _check_descriptions(tmp)  # after the build: its metadata is scanned too
         result.folder = _place(tmp, base, now, keep)
     except OSError as exc:
         raise CcauditError(f"cannot write an edition into {base}: {exc.strerror or exc}") from None
@@ -332,8 +386,9 @@ def _write_tables(con, folder: Path, pseudonymizer: Pseudonymizer | None, result
     pseudonymous = pseudonymizer is not None
     try:
         if pseudonymizer is not None:
-            cursor.create_function(token_function, pseudonymizer.token, [duckdb.sqltype("VARCHAR")],
-                                   duckdb.sqltype("VARCHAR"))
+            cursor.create_function(
+                token_function, pseudonymizer.token, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR")
+            )
         cursor.execute("SET enable_progress_bar = false")
         published: dict[str, list[tuple[str, str, str | None]]] = {}
         for table in PUBLISHED_TABLES:
@@ -342,16 +397,22 @@ def _write_tables(con, folder: Path, pseudonymizer: Pseudonymizer | None, result
                 continue
             select, joins = _select_list(table, columns, pseudonymous, token_function)
             parquet = folder / "tables" / f"{table}.parquet"
-            cursor.execute(f"COPY (SELECT {select} FROM {_quote(table)} AS t {joins}) TO {_literal(str(parquet))} "
-                           "(FORMAT parquet, COMPRESSION zstd)")
+            cursor.execute(
+                f"COPY (SELECT {select} FROM {_quote(table)} AS t {joins}) TO {_literal(str(parquet))} "
+                "(FORMAT parquet, COMPRESSION zstd)"
+            )
             kept = [c for c in columns if not (pseudonymous and c[0] in LINK_COLUMNS.get(table, ()))]
             if pseudonymous:
                 leaks = _leaks(cursor, parquet, kept)
                 if leaks:
-                    raise CcauditError(f"pseudonymous edition not written: {table} still contains {leaks[0]!r}; "
-                                       "add the column to edition.PEOPLE_COLUMNS or LINK_COLUMNS")
+                    raise CcauditError(
+                        f"pseudonymous edition not written: {table} still contains {leaks[0]!r}; "
+                        "add the column to edition.PEOPLE_COLUMNS or LINK_COLUMNS"
+                    )
             published[table] = kept
-            result.tables[table] = cursor.execute("SELECT count(*) FROM read_parquet(?)", [str(parquet)]).fetchone()[0]
+            result.tables[table] = cursor.execute(
+                "SELECT count(*) FROM read_parquet(?)", [str(parquet)]
+            ).fetchone()[0]
         return published
     finally:
         if pseudonymous:
@@ -369,7 +430,9 @@ def _open_edition_db(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConn
     return con
 
 
-def _write_edition_db(source, folder: Path, published: dict, pseudonymous: bool, result: EditionResult) -> None:
+def _write_edition_db(
+    source, folder: Path, published: dict, pseudonymous: bool, result: EditionResult
+) -> None:
     """Views over the Parquet files, then the database's own views, all with their COMMENTs (in a
     pseudonymous edition with NSIDs and links to a person replaced, as in the tables' text)."""
     views = source.execute("""
@@ -386,12 +449,16 @@ def _write_edition_db(source, folder: Path, published: dict, pseudonymous: bool,
         # Views bind when created: resolve the relative paths against the edition folder.
         edition.execute("SET file_search_path = ?", [str(folder)])
         for table, columns in published.items():
-            edition.execute(f"CREATE VIEW {_quote(table)} AS SELECT * FROM read_parquet('tables/{table}.parquet')")
+            edition.execute(
+                f"CREATE VIEW {_quote(table)} AS SELECT * FROM read_parquet('tables/{table}.parquet')"
+            )
             text = _comment(source, table) or ""
             dropped = [c for c in LINK_COLUMNS.get(table, ())] if pseudonymous else []
             if dropped:
-                text += f" This pseudonymous edition leaves out {', '.join(dropped)} (they lead to the person)."
-            if pseudonymous and (table in PEOPLE_COLUMNS or table in LINK_COLUMNS):   # not on licenses & co.
+                text += (
+                    f" This pseudonymous edition leaves out {', '.join(dropped)} (they lead to the person)."
+                )
+            if pseudonymous and (table in PEOPLE_COLUMNS or table in LINK_COLUMNS):  # not on licenses & co.
                 text += " NSIDs and Flickr links inside text are replaced by [nsid] and [link]."
             comment("VIEW", _quote(table), text)
             for name, _, text in columns:
@@ -417,7 +484,7 @@ def _copy_views(source, edition, pending: dict[str, str], result: EditionResult,
             progress = True
             result.views.append(view)
             comment("VIEW", _quote(view), _comment(source, view))
-            present = {c for c, _, _ in _columns(edition, view)}   # a pseudonymous view lacks the link columns
+            present = {c for c, _, _ in _columns(edition, view)}  # a pseudonymous view lacks the link columns
             for name, _, text in _columns(source, view):
                 if name in present:
                     comment("COLUMN", f"{_quote(view)}.{_quote(name)}", text)
@@ -438,8 +505,11 @@ def _check_descriptions(folder: Path) -> None:
                 WHERE database_name = 'edition'""").fetchall()
     finally:
         con.close()
-    texts += [(note.name, note.read_text(encoding="utf-8")) for note in sorted(folder.iterdir()) if note.is_file()
-              and note.suffix in (".json", ".txt")]
+    texts += [
+        (note.name, note.read_text(encoding="utf-8"))
+        for note in sorted(folder.iterdir())
+        if note.is_file() and note.suffix in (".json", ".txt")
+    ]
     for where, text in texts:
         leaks = find_description_leaks(text or "")
         if leaks:
@@ -448,10 +518,15 @@ def _check_descriptions(folder: Path) -> None:
 
 def _write_notes(folder: Path, result: EditionResult, published: dict, now: datetime) -> None:
     manifest = {
-        "created_by": "ccaudit", "version": __version__, "generated_at": now.isoformat(sep=" ", timespec="seconds"),
-        "publish_mode": result.publish_mode, "database_file": EDITION_FILE,
-        "tables": {t: {"rows": result.tables[t], "file": f"tables/{t}.parquet",
-                       "columns": [c for c, _, _ in cols]} for t, cols in published.items()},
+        "created_by": "ccaudit",
+        "version": __version__,
+        "generated_at": now.isoformat(sep=" ", timespec="seconds"),
+        "publish_mode": result.publish_mode,
+        "database_file": EDITION_FILE,
+        "tables": {
+            t: {"rows": result.tables[t], "file": f"tables/{t}.parquet", "columns": [c for c, _, _ in cols]}
+            for t, cols in published.items()
+        },
         "views": result.views,
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
@@ -464,4 +539,6 @@ def _write_notes(folder: Path, result: EditionResult, published: dict, now: date
         "pandas:  pd.read_parquet('tables/licenses.parquet')\n"
         "R:       arrow::open_dataset('tables/yfcc_photos.parquet')\n\n"
         "Every table and column is described: SELECT table_name, column_name, comment FROM duckdb_columns();\n"
-        "Holding this file open never blocks ccaudit: each new edition is a new folder.\n", encoding="utf-8")
+        "Holding this file open never blocks ccaudit: each new edition is a new folder.\n",
+        encoding="utf-8",
+    )

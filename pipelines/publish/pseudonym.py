@@ -32,13 +32,17 @@ NSID_RE = re.compile(r"\d{3,}@N\d\d", re.IGNORECASE)
 # Links that lead to a person or a photo. Deliberately not every flickr.com URL: the license
 # table cites flickr.com/commons/usage/ (a rights statement), which names no one.
 FLICKR_PERSONAL_URL_RE = re.compile(
-    r"(?:flickr\.com/(?:photos|people|photo\.gne)|staticflickr\.com/|flic\.kr/)", re.IGNORECASE)
+    r"(?:flickr\.com/(?:photos|people|photo\.gne)|staticflickr\.com/|flic\.kr/)", re.IGNORECASE
+)
 _DIGITS = re.compile(r"[0-9]+", re.ASCII)
 # Columns that hold a person's name when they hold text. A nickname is free text: "user", "sunset"
 # or a dataset's name can be a nickname too, so a clear-text name is only a leak in such a column;
 # NSIDs, photo ids and links are leaks in any column.
-PERSON_COLUMN_RE = re.compile(r"owner|uploader|user|nick|author|real_?name|alias|person|people|photographer|"
-                              r"credit|creator|who", re.IGNORECASE)
+PERSON_COLUMN_RE = re.compile(
+    r"owner|uploader|user|nick|author|real_?name|alias|person|people|photographer|"
+    r"credit|creator|who",
+    re.IGNORECASE,
+)
 
 
 def key_path_for(con) -> Path:
@@ -62,20 +66,26 @@ def load_key(con, env: dict | None = None) -> bytes:
         return _read_key(path) if os.path.lexists(path) else _create_key(path)
     except OSError as exc:
         verb = "read" if os.path.lexists(path) else "create"
-        raise ConfigError(f"cannot {verb} the pseudonym key file {path}: {exc.strerror or exc} (set "
-                          "CCAUDIT_PSEUDONYM_KEY to a key of 16+ characters, or let ccaudit write that file)") from None
+        raise ConfigError(
+            f"cannot {verb} the pseudonym key file {path}: {exc.strerror or exc} (set "
+            "CCAUDIT_PSEUDONYM_KEY to a key of 16+ characters, or let ccaudit write that file)"
+        ) from None
 
 
 def _read_key(path: Path) -> bytes:
     """The key file's bytes: a regular file of KEY_MIN_BYTES to KEY_MAX_BYTES (never a device or FIFO)."""
     with open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NONBLOCK)) as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise ConfigError(f"pseudonym key file {path} is not a regular file; delete it to create a new one")
+            raise ConfigError(
+                f"pseudonym key file {path} is not a regular file; delete it to create a new one"
+            )
         key = handle.read(KEY_MAX_BYTES + 1)
     if len(key) < KEY_MIN_BYTES:
         raise ConfigError(f"pseudonym key file {path} is too short; delete it to create a new one")
     if len(key) > KEY_MAX_BYTES:
-        raise ConfigError(f"pseudonym key file {path} is longer than {KEY_MAX_BYTES} bytes: not a ccaudit key")
+        raise ConfigError(
+            f"pseudonym key file {path} is longer than {KEY_MAX_BYTES} bytes: not a ccaudit key"
+        )
     return key
 
 
@@ -128,13 +138,16 @@ def kind_prefix(text: str) -> str:
 # In a description (a column COMMENT, a view's SQL, an edition's notes) a URL form such as
 # flickr.com/photos/<alias>/ or '…flickr.com/photos/' || owner_nsid names no one: there a link is a
 # leak only when an account, photo or path follows the personal prefix.
-PERSONAL_LINK_IN_TEXT_RE = re.compile(rf"(?:https?://)?[\w.-]*(?:{FLICKR_PERSONAL_URL_RE.pattern})(?=/?[\w?@%=-])\S*",
-                                      re.IGNORECASE)
+PERSONAL_LINK_IN_TEXT_RE = re.compile(
+    rf"(?:https?://)?[\w.-]*(?:{FLICKR_PERSONAL_URL_RE.pattern})(?=/?[\w?@%=-])\S*", re.IGNORECASE
+)
 
 
 def find_description_leaks(text: str) -> list[str]:
     """NSIDs and links to a person in a description (URL forms with placeholders are not leaks)."""
-    return [m.group(0) for m in NSID_RE.finditer(text)] + [m.group(0) for m in PERSONAL_LINK_IN_TEXT_RE.finditer(text)]
+    return [m.group(0) for m in NSID_RE.finditer(text)] + [
+        m.group(0) for m in PERSONAL_LINK_IN_TEXT_RE.finditer(text)
+    ]
 
 
 def redact_description(text: str) -> str:
@@ -155,10 +168,13 @@ def assert_no_leaks(label: str, text: str) -> None:
     if leaks:
         raise CcauditError(
             f"pseudonymous report not written: {label} still contains {leaks[0]!r} "
-            f"({len(leaks)} such value(s)); mark the column `-- sensitive:` in its sql/reports file")
+            f"({len(leaks)} such value(s)); mark the column `-- sensitive:` in its sql/reports file"
+        )
 
 
-def assert_no_original_values(label: str, cells, originals: set[str], columns: list[str] | None = None) -> None:
+def assert_no_original_values(
+    label: str, cells, originals: set[str], columns: list[str] | None = None
+) -> None:
     """Fail when a value that was pseudonymised in one table is published in clear in another.
 
     With `columns`, `cells` are rows: an identity (NSID, photo id, link) is a leak in any column,
@@ -178,4 +194,5 @@ def assert_no_original_values(label: str, cells, originals: set[str], columns: l
             continue
         raise CcauditError(
             f"pseudonymous report not written: {label} publishes a value that another table "
-            "pseudonymises; mark that column `-- sensitive:` too")
+            "pseudonymises; mark that column `-- sensitive:` too"
+        )

@@ -25,8 +25,14 @@ from .pseudonym import Pseudonymizer, assert_no_leaks, assert_no_original_values
 from .search_index import PHOTO_LIMIT, build_search_index, split_search_index
 
 
-def publish_report(con: duckdb.DuckDBPyConnection, out_dir: Path, publish_mode: str = "pseudonymous",
-                   now: datetime | None = None, *, search_photo_limit: int = PHOTO_LIMIT) -> ReportResult:
+def publish_report(
+    con: duckdb.DuckDBPyConnection,
+    out_dir: Path,
+    publish_mode: str = "pseudonymous",
+    now: datetime | None = None,
+    *,
+    search_photo_limit: int = PHOTO_LIMIT,
+) -> ReportResult:
     """Build the report from the database behind `con` and write it to out_dir/<day>/ (read-only is enough)."""
     # The key first: one that cannot be read stops the build before anything is run or written.
     pseudonymizer = Pseudonymizer(load_key(con)) if publish_mode == "pseudonymous" else None
@@ -34,7 +40,8 @@ def publish_report(con: duckdb.DuckDBPyConnection, out_dir: Path, publish_mode: 
     if pseudonymizer:
         pseudonymise_tables(report.tables, pseudonymizer)
     search_index, search_files = split_search_index(
-        build_search_index(con, salt=secrets.token_hex(16), photo_limit=search_photo_limit))
+        build_search_index(con, salt=secrets.token_hex(16), photo_limit=search_photo_limit)
+    )
     files = render_report(report, search_index)
     files.update(search_files)  # the sharded search index of a large report (none for a small one)
     if pseudonymizer:
@@ -47,8 +54,10 @@ def pseudonymise_tables(tables: list[TableResult], pseudonymizer: Pseudonymizer)
     for table in tables:
         sensitive = {i for i, c in enumerate(table.columns) if c.lower() in table.query.sensitive}
         if sensitive:
-            table.rows = [[pseudonymizer.token(v) if i in sensitive else v for i, v in enumerate(row)]
-                          for row in table.rows]
+            table.rows = [
+                [pseudonymizer.token(v) if i in sensitive else v for i, v in enumerate(row)]
+                for row in table.rows
+            ]
 
 
 def check_published(files: dict[str, str], tables: list[TableResult], originals: set[str]) -> None:

@@ -56,7 +56,6 @@ PART_PHOTOS = 400  # photos of an account per sealed part (about 4 KB); more are
 POOL = "YFCC100M"
 
 
-
 def normalise_name(name: str) -> str:
     """The form a name is keyed by: NFC, single spaces, lower case (the page's JavaScript does the same)."""
     return " ".join(unicodedata.normalize("NFC", name).split()).lower()
@@ -89,22 +88,38 @@ def _sources(con) -> tuple[list[str], list[dict]]:
     its name as a reader knows it, when it was ingested (for opt-out standings) and its removal route
     with the ready-made route line and recipient of a removal request (lookup/removal.py)."""
     try:
-        rows = con.execute("SELECT dataset, version, ingested_at, catalog_entry FROM datasets "
-                           "ORDER BY dataset, version").fetchall()
+        rows = con.execute(
+            "SELECT dataset, version, ingested_at, catalog_entry FROM datasets ORDER BY dataset, version"
+        ).fetchall()
     except Exception:  # noqa: BLE001 -- a database from before datasets.catalog_entry
-        rows = [(*row, None) for row in con.execute(
-            "SELECT dataset, version, ingested_at FROM datasets ORDER BY dataset, version").fetchall()]
+        rows = [
+            (*row, None)
+            for row in con.execute(
+                "SELECT dataset, version, ingested_at FROM datasets ORDER BY dataset, version"
+            ).fetchall()
+        ]
     names, info = [POOL], [{"name": POOL, "pool": True}]
     for dataset, version, ingested_at, key in rows:
         entry = entry_for(key) or entry_for(dataset)
         catalog = entry.as_dict() if entry else {}
         names.append(f"{dataset} {version}")
-        info.append({"name": f"{dataset} {version}", "pool": False, "dataset": dataset, "version": version,
-                     "label": dataset_label(dataset, version, catalog), "title": catalog.get("title"),
-                     "publisher": catalog.get("publisher"), "home_page": catalog.get("home_page"),
-                     "removal_route": catalog.get("removal_route") or NO_REMOVAL_ROUTE,
-                     "route": route_line(catalog), "to": recipient(catalog), "mailto": mailto_address(catalog),
-                     "ingested_us": epoch_us(ingested_at)})
+        info.append(
+            {
+                "name": f"{dataset} {version}",
+                "pool": False,
+                "dataset": dataset,
+                "version": version,
+                "label": dataset_label(dataset, version, catalog),
+                "title": catalog.get("title"),
+                "publisher": catalog.get("publisher"),
+                "home_page": catalog.get("home_page"),
+                "removal_route": catalog.get("removal_route") or NO_REMOVAL_ROUTE,
+                "route": route_line(catalog),
+                "to": recipient(catalog),
+                "mailto": mailto_address(catalog),
+                "ingested_us": epoch_us(ingested_at),
+            }
+        )
     return names, info
 
 
@@ -122,7 +137,7 @@ def _shard_chars(entries: int, single_file_limit: int) -> int:
     if entries <= single_file_limit:
         return 0
     chars = 1
-    while chars < MAX_SHARD_CHARS and entries / 16 ** chars > SHARD_TARGET:
+    while chars < MAX_SHARD_CHARS and entries / 16**chars > SHARD_TARGET:
         chars += 1
     return chars
 
@@ -132,15 +147,25 @@ def _sealed_parts(salt: str, account: str, row: tuple) -> list[str]:
     number of parts and its first PART_PHOTOS photos; each further part the next PART_PHOTOS."""
     first_day, last_day, optout_dates, photo_list = row[-4:]
     items = photo_list.split("h") if photo_list else []
-    chunks = ["h".join(items[i:i + PART_PHOTOS]) for i in range(0, len(items), PART_PHOTOS)] or [""]
-    head = "g".join([account.encode("utf-8").hex(), first_day, last_day, optout_dates,
-                     format(len(items), "x"), format(len(chunks), "x"), chunks[0]])
+    chunks = ["h".join(items[i : i + PART_PHOTOS]) for i in range(0, len(items), PART_PHOTOS)] or [""]
+    head = "g".join(
+        [
+            account.encode("utf-8").hex(),
+            first_day,
+            last_day,
+            optout_dates,
+            format(len(items), "x"),
+            format(len(chunks), "x"),
+            chunks[0],
+        ]
+    )
     key = derive_key(salt, user_key(account))
     return [seal(key, part, text) for part, text in enumerate([head, *chunks[1:]])]
 
 
-def build_search_index(con, salt: str, photo_limit: int = PHOTO_LIMIT,
-                       single_file_limit: int | None = None) -> dict:
+def build_search_index(
+    con, salt: str, photo_limit: int = PHOTO_LIMIT, single_file_limit: int | None = None
+) -> dict:
     """The index as a JSON-able dict. Sharded indexes carry their files under "shards" (see split)."""
     single_file_limit = SINGLE_FILE_LIMIT if single_file_limit is None else single_file_limit
     build = secrets.token_hex(6)
@@ -150,12 +175,16 @@ def build_search_index(con, salt: str, photo_limit: int = PHOTO_LIMIT,
     yfcc_rows = con.execute("SELECT count(*) FROM yfcc_photos").fetchone()[0]
     dataset_photos = con.execute("SELECT count(DISTINCT photo_id) FROM dataset_items").fetchone()[0]
     all_yfcc = yfcc_rows + dataset_photos <= photo_limit
-    con.execute(read_sql("search", "photos.sql"),
-                {"salt": salt, "digest_chars": DIGEST_CHARS, "sources": names, "all_yfcc": all_yfcc})
+    con.execute(
+        read_sql("search", "photos.sql"),
+        {"salt": salt, "digest_chars": DIGEST_CHARS, "sources": names, "all_yfcc": all_yfcc},
+    )
     con.execute(read_sql("search", "profiles.sql"))
     profiles = [row[0] for row in con.execute("SELECT profile FROM _search_profiles ORDER BY idx").fetchall()]
     profile_index = {p: i for i, p in enumerate(profiles)}
-    accounts = con.execute(read_sql("search", "accounts.sql"), {"salt": salt, "digest_chars": DIGEST_CHARS}).fetchall()
+    accounts = con.execute(
+        read_sql("search", "accounts.sql"), {"salt": salt, "digest_chars": DIGEST_CHARS}
+    ).fetchall()
     account_digest = {account: d for account, d, *_ in accounts}
     name_accounts: dict[str, dict[str, str]] = {}  # name digest -> {account: its digest}
     name_keys: dict[str, str] = {}
@@ -176,8 +205,12 @@ def build_search_index(con, salt: str, photo_limit: int = PHOTO_LIMIT,
     for account, key_digest, *row in accounts:
         pool_photos, photos, per_source, opted_out = row[0], row[1], row[2], row[3]
         parts = _sealed_parts(salt, account, tuple(row))
-        record = {"s": ([[0, pool_photos, pool_photos]] if pool_photos else []) + [list(s) for s in per_source],
-                  "p": photos, "o": int(opted_out), "x": parts[0]}
+        record = {
+            "s": ([[0, pool_photos, pool_photos]] if pool_photos else []) + [list(s) for s in per_source],
+            "p": photos,
+            "o": int(opted_out),
+            "x": parts[0],
+        }
         shard(key_digest)["u"][key_digest[chars:]] = record
         for number, sealed in enumerate(parts[1:], 1):
             part_digest = digest(salt, f"c:{account}#{number}")
@@ -187,13 +220,19 @@ def build_search_index(con, salt: str, photo_limit: int = PHOTO_LIMIT,
         ordered = sorted(members, key=lambda a: (not NSID_RE.match(a), a))
         name_key_bytes = derive_key(salt, name_keys[name_digest])
         shard(name_digest)["n"][name_digest[chars:]] = [
-            [members[a], seal(name_key_bytes, i, derive_key(salt, user_key(a)).hex())] for i, a in enumerate(ordered)]
-    for prefix, profile, digests in con.execute(read_sql("search", "shards.sql"), {"chars": chars}).fetchall():
+            [members[a], seal(name_key_bytes, i, derive_key(salt, user_key(a)).hex())]
+            for i, a in enumerate(ordered)
+        ]
+    for prefix, profile, digests in con.execute(
+        read_sql("search", "shards.sql"), {"chars": chars}
+    ).fetchall():
         shard(prefix + "0" * (DIGEST_CHARS - chars))["p"].append([profile_index[profile], digests])
-    con.execute("DROP TABLE _search_photos; DROP TABLE _search_item_owners; DROP TABLE _search_aliases; "
-                "DROP TABLE _search_profiles")
+    con.execute(
+        "DROP TABLE _search_photos; DROP TABLE _search_item_owners; DROP TABLE _search_aliases; "
+        "DROP TABLE _search_profiles"
+    )
     if chars:  # every prefix gets its file, so a missing file means "could not check", never "not in it"
-        for number in range(16 ** chars):
+        for number in range(16**chars):
             shard(format(number, f"0{chars}x") + "0" * (DIGEST_CHARS - chars))
 
     nsid_accounts = sum(1 for account, *_ in accounts if NSID_RE.match(account))
@@ -220,7 +259,7 @@ def build_search_index(con, salt: str, photo_limit: int = PHOTO_LIMIT,
         "part_photos": PART_PHOTOS,
         "shard_chars": chars,
         "shard_dir": SHARD_DIR if chars else None,
-        "shard_files": 16 ** chars if chars else 0,
+        "shard_files": 16**chars if chars else 0,
     }
     if chars:
         index["shards"] = shards
@@ -234,17 +273,20 @@ def split_search_index(index: dict) -> tuple[dict, dict[str, str]]:
     if "shards" not in index:
         return index, {}
     page = {k: v for k, v in index.items() if k != "shards"}
-    files = {f"{SHARD_DIR}/{prefix}.json": json.dumps(shard, separators=(",", ":"))
-             for prefix, shard in sorted(index["shards"].items())}
+    files = {
+        f"{SHARD_DIR}/{prefix}.json": json.dumps(shard, separators=(",", ":"))
+        for prefix, shard in sorted(index["shards"].items())
+    }
     return page, files
 
 
 # --- reading the index (what the page's JavaScript does; used by tests and the benchmark) ---------
 
+
 def _record_shard(index: dict, key_digest: str) -> dict:
     if "records" in index:
         return index["records"]
-    return index["shards"].get(key_digest[:index["shard_chars"]], _empty_shard())
+    return index["shards"].get(key_digest[: index["shard_chars"]], _empty_shard())
 
 
 def find_account(index: dict, key_digest: str) -> dict | None:
@@ -265,7 +307,7 @@ def find_photo_profile(index: dict, key_digest: str) -> str | None:
         low, high = 0, len(digests) // width
         while low < high:
             mid = (low + high) // 2
-            probe = digests[mid * width:(mid + 1) * width]
+            probe = digests[mid * width : (mid + 1) * width]
             if probe == rest:
                 return index["profiles"][profile]
             low, high = (mid + 1, high) if probe < rest else (low, mid)

@@ -23,8 +23,14 @@ def compare(previous: dict, metrics: dict) -> dict:
         old, new = old_sources[source], new_sources[source]
         deltas = {k: _delta(old.get(k), new.get(k)) for k in ("items", "photos", "unauditable_items")}
         if any(deltas.values()):
-            changed.append({"source": source, **{f"{k}_before": old.get(k) for k in deltas},
-                            **{f"{k}_now": new.get(k) for k in deltas}, **{f"{k}_delta": v for k, v in deltas.items()}})
+            changed.append(
+                {
+                    "source": source,
+                    **{f"{k}_before": old.get(k) for k in deltas},
+                    **{f"{k}_now": new.get(k) for k in deltas},
+                    **{f"{k}_delta": v for k, v in deltas.items()},
+                }
+            )
 
     moves = []
     old_mix, new_mix = before.get("license_shares") or {}, metrics.get("license_shares") or {}
@@ -32,15 +38,29 @@ def compare(previous: dict, metrics: dict) -> dict:
         for license in sorted(set(old_mix[source]) | set(new_mix[source])):
             old_share, new_share = old_mix[source].get(license, 0.0), new_mix[source].get(license, 0.0)
             if abs(new_share - old_share) >= MIN_POINTS:
-                moves.append({"source": source, "license": license, "share_before": old_share,
-                              "share_now": new_share, "points": new_share - old_share})
+                moves.append(
+                    {
+                        "source": source,
+                        "license": license,
+                        "share_before": old_share,
+                        "share_now": new_share,
+                        "points": new_share - old_share,
+                    }
+                )
     moves.sort(key=lambda m: -abs(m["points"]))
 
-    headline = {k: {"before": (before.get("headline") or {}).get(k), "now": v,
-                    "delta": _delta((before.get("headline") or {}).get(k), v)}
-                for k, v in (metrics.get("headline") or {}).items()}
+    headline = {
+        k: {
+            "before": (before.get("headline") or {}).get(k),
+            "now": v,
+            "delta": _delta((before.get("headline") or {}).get(k), v),
+        }
+        for k, v in (metrics.get("headline") or {}).items()
+    }
     old_inputs, new_inputs = before.get("inputs") or {}, metrics.get("inputs") or {}
-    inputs_changed = sorted(name for name, fingerprint in new_inputs.items() if old_inputs.get(name) != fingerprint)
+    inputs_changed = sorted(
+        name for name, fingerprint in new_inputs.items() if old_inputs.get(name) != fingerprint
+    )
     flickr = _pair(before.get("flickr"), metrics.get("flickr"))
     optouts = _pair(before.get("optouts"), metrics.get("optouts"))
     result = {
@@ -48,9 +68,12 @@ def compare(previous: dict, metrics: dict) -> dict:
         "previous_publish_mode": previous.get("publish_mode"),
         "headline": headline,
         "inputs_changed": inputs_changed,
-        "sources_added": added, "sources_removed": removed, "sources_changed": changed,
+        "sources_added": added,
+        "sources_removed": removed,
+        "sources_changed": changed,
         "license_share_moves": moves,
-        "flickr": flickr, "optouts": optouts,
+        "flickr": flickr,
+        "optouts": optouts,
     }
     result["text"] = describe(result, metrics)
     return result
@@ -60,8 +83,14 @@ def _pair(old: dict | None, new: dict | None) -> dict | None:
     if not old and not new:
         return None
     keys = sorted(set(old or {}) | set(new or {}))
-    return {k: {"before": (old or {}).get(k), "now": (new or {}).get(k),
-                "delta": _delta((old or {}).get(k), (new or {}).get(k))} for k in keys}
+    return {
+        k: {
+            "before": (old or {}).get(k),
+            "now": (new or {}).get(k),
+            "delta": _delta((old or {}).get(k), (new or {}).get(k)),
+        }
+        for k in keys
+    }
 
 
 def describe(result: dict, metrics: dict) -> str:
@@ -86,6 +115,8 @@ def describe(result: dict, metrics: dict) -> str:
         parts.append(f"{gone:,} photo(s) gone from Flickr")
     still = (result.get("optouts") or {}).get("still_distributed") or {}
     if still.get("delta"):
-        parts.append(f"opt-out requests still distributed {format_count_delta(still['delta'])} "
-                     f"(now {still.get('now')})")
+        parts.append(
+            f"opt-out requests still distributed {format_count_delta(still['delta'])} "
+            f"(now {still.get('now')})"
+        )
     return "; ".join(parts) if parts else "no changes"

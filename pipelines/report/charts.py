@@ -35,6 +35,7 @@ from .formatting import column_label, format_value, is_numeric_column, is_percen
 
 class ChartTable(Protocol):
     """What a chart reads of a queries.TableResult (a protocol: queries imports this module)."""
+
     columns: list[str]
     rows: list[list]
     status: str
@@ -44,6 +45,7 @@ class ChartTable(Protocol):
 @dataclass(frozen=True)
 class ChartSpec:
     """A table's `-- chart:` header: the kind and its key=value options."""
+
     kind: str
     options: dict[str, str]
 
@@ -61,12 +63,14 @@ CHART_KINDS: dict[str, ChartDrawer] = {}  # kind name -> the function that draws
 
 def chart_kind(*names: str) -> Callable[[ChartDrawer], ChartDrawer]:
     """Register a drawer under one or more kind names; a new kind is one decorated function."""
+
     def register(draw: ChartDrawer) -> ChartDrawer:
         for name in names:
             if name in CHART_KINDS:
                 raise ValueError(f"chart kind {name!r} is registered twice")
             CHART_KINDS[name] = draw
         return draw
+
     return register
 
 
@@ -93,32 +97,73 @@ SMALL_GROUP = 20  # a 100% bar over fewer photos than this would claim more than
 # License colours by what the license allows: forbids commercial use = warm (red/orange, ARR darkest),
 # allows it = cool (blues and teals), says nothing = grey. Used in every chart and the legend alike.
 LICENSE_COLOURS = {
-    "arr": "#67000d", "by-nc-nd": "#a50f15", "by-nc-sa": "#d9480f", "by-nc": "#f08c00",
-    "by": "#0b4f9c", "by-sa": "#2f7fc1", "by-nd": "#74b3e0",
-    "cc0": "#0b6e6e", "pdm": "#36a3a3", "usgov": "#8fd0d0",
-    "nkcr": "#8a8f98", "unknown": "#c9ccd1",
+    "arr": "#67000d",
+    "by-nc-nd": "#a50f15",
+    "by-nc-sa": "#d9480f",
+    "by-nc": "#f08c00",
+    "by": "#0b4f9c",
+    "by-sa": "#2f7fc1",
+    "by-nd": "#74b3e0",
+    "cc0": "#0b6e6e",
+    "pdm": "#36a3a3",
+    "usgov": "#8fd0d0",
+    "nkcr": "#8a8f98",
+    "unknown": "#c9ccd1",
 }
 WARM, COOL, GREY, NEUTRAL = "#b2182b", "#2166ac", "#9aa0a6", "#4a5568"
 SEMANTIC_COLOURS = {
-    "forbids commercial use": WARM, "forbidden": WARM, "allows commercial use": COOL, "allowed": COOL,
-    "unknown": GREY, "says nothing about commercial use": GREY,
-    "honoured": COOL, "still distributed": WARM, "still_distributed": WARM,
-    "not yet checked": GREY, "not_yet_checked": GREY, "never held": GREY, "never_held": GREY,
-    "ok": COOL, "available": COOL, "unchanged": COOL, "changed": "#f08c00",
-    "not_found": WARM, "not found": WARM, "unavailable": WARM,
-    "user_deleted": "#67000d", "user deleted": "#67000d", "error": GREY, "errors": GREY,
-    "photo": NEUTRAL, "video": "#7b5ea7", "plausible": COOL, "missing": GREY, "implausible": WARM,
+    "forbids commercial use": WARM,
+    "forbidden": WARM,
+    "allows commercial use": COOL,
+    "allowed": COOL,
+    "unknown": GREY,
+    "says nothing about commercial use": GREY,
+    "honoured": COOL,
+    "still distributed": WARM,
+    "still_distributed": WARM,
+    "not yet checked": GREY,
+    "not_yet_checked": GREY,
+    "never held": GREY,
+    "never_held": GREY,
+    "ok": COOL,
+    "available": COOL,
+    "unchanged": COOL,
+    "changed": "#f08c00",
+    "not_found": WARM,
+    "not found": WARM,
+    "unavailable": WARM,
+    "user_deleted": "#67000d",
+    "user deleted": "#67000d",
+    "error": GREY,
+    "errors": GREY,
+    "photo": NEUTRAL,
+    "video": "#7b5ea7",
+    "plausible": COOL,
+    "missing": GREY,
+    "implausible": WARM,
 }
 TONES = {"warm": WARM, "cool": COOL, "neutral": NEUTRAL}
 PALETTE = ["#4a5568", "#7b5ea7", "#0b6e6e", "#8c510a", "#1b7837", "#5e3c99", "#b35806", "#01665e"]
 # Family order inside a stacked bar: what forbids commercial use first, so it reads as one block.
-FAMILY_ORDER = {"arr": 0, "by-nc-nd": 1, "by-nc-sa": 2, "by-nc": 3, "by": 4, "by-sa": 5, "by-nd": 6,
-                "cc0": 7, "pdm": 8, "usgov": 9, "nkcr": 10, "unknown": 11}
+FAMILY_ORDER = {
+    "arr": 0,
+    "by-nc-nd": 1,
+    "by-nc-sa": 2,
+    "by-nc": 3,
+    "by": 4,
+    "by-sa": 5,
+    "by-nd": 6,
+    "cc0": 7,
+    "pdm": 8,
+    "usgov": 9,
+    "nkcr": 10,
+    "unknown": 11,
+}
 
 
 def _luminance(hex_colour: str) -> float:
     hex_colour = hex_colour.lstrip("#")
-    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (0, 2, 4)]
     linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
@@ -167,6 +212,7 @@ class Colours:
 @dataclass
 class ChartContext:
     """What a chart needs besides its table: colours, and the datasets that cannot be drawn at all."""
+
     colours: Colours = field(default_factory=Colours)
     unauditable: dict[str, int] = field(default_factory=dict)  # dataset name -> items
 
@@ -174,8 +220,8 @@ class ChartContext:
 @dataclass
 class Chart:
     html: Markup
-    caption: str        # the finding, in one sentence
-    description: str    # what is drawn, with the data, for readers who cannot see it
+    caption: str  # the finding, in one sentence
+    description: str  # what is drawn, with the data, for readers who cannot see it
 
     def __html__(self) -> str:
         return str(self.html)
@@ -240,10 +286,14 @@ def _axis(ticks: list[float], top: float, value_name: str, title: str) -> str:
     spans = []
     for i, tick in enumerate(ticks):
         where = "first" if i == 0 else ("last" if i == len(ticks) - 1 else "mid")
-        spans.append(f'<span class="tick {where}" style="left:{tick / top * 100:.3f}%">'
-                     f'{escape(tick_text(tick, value_name))}</span>')
-    return (f'<div class="axis" aria-hidden="true"><div class="ticks">{"".join(spans)}</div>'
-            f'<div class="axis-title">{escape(title)}</div></div>')
+        spans.append(
+            f'<span class="tick {where}" style="left:{tick / top * 100:.3f}%">'
+            f"{escape(tick_text(tick, value_name))}</span>"
+        )
+    return (
+        f'<div class="axis" aria-hidden="true"><div class="ticks">{"".join(spans)}</div>'
+        f'<div class="axis-title">{escape(title)}</div></div>'
+    )
 
 
 def _axis_title(spec: ChartSpec, value_name: str) -> str:
@@ -254,12 +304,17 @@ def _axis_title(spec: ChartSpec, value_name: str) -> str:
     label = column_label(value_name)
     if is_share_column(value_name) or is_percent_column(value_name):
         label = label.replace(" share", "").replace("Share", "Share").replace(" %", "")
-        return f"{label} (% of {spec.options.get('of', 'the row').replace('_', ' ')})" \
-            if spec.options.get("of") else f"{label} (%)"
+        return (
+            f"{label} (% of {spec.options.get('of', 'the row').replace('_', ' ')})"
+            if spec.options.get("of")
+            else f"{label} (%)"
+        )
     return f"{label} (count)"
 
 
-def _value_text(row: list, table: ChartTable, value_col: int, count_col: int | None, of_col: int | None) -> str:
+def _value_text(
+    row: list, table: ChartTable, value_col: int, count_col: int | None, of_col: int | None
+) -> str:
     value_name = table.columns[value_col]
     text = format_value(row[value_col], value_name)
     if count_col is not None and of_col is not None and row[of_col] is not None:
@@ -272,7 +327,9 @@ def _value_text(row: list, table: ChartTable, value_col: int, count_col: int | N
 @chart_kind("bar", "hbar")
 def hbar(table: ChartTable, spec: ChartSpec, context: ChartContext) -> Chart | None:
     label_col = _column_index(table, spec.column("label", "x"), want_numeric=False)
-    value_col = _column_index(table, (spec.column("value", "y") or "").split(",")[0] or None, want_numeric=True)
+    value_col = _column_index(
+        table, (spec.column("value", "y") or "").split(",")[0] or None, want_numeric=True
+    )
     if label_col is None or value_col is None:
         return None
     count_col = _column_index(table, spec.options.get("count"), True) if spec.options.get("count") else None
@@ -292,12 +349,16 @@ def hbar(table: ChartTable, spec: ChartSpec, context: ChartContext) -> Chart | N
         few = of_col is not None and isinstance(row[of_col], (int, float)) and 0 < row[of_col] < SMALL_GROUP
         if few:  # a share of a handful: drawn outlined, and said
             value_text += " (too few for a share)"
-        fill_style = (f"width:{width:.3f}%;background:repeating-linear-gradient(135deg,{colour} 0 4px,#fff 4px 7px)"
-                      if few else f"width:{width:.3f}%;background:{colour}")
+        fill_style = (
+            f"width:{width:.3f}%;background:repeating-linear-gradient(135deg,{colour} 0 4px,#fff 4px 7px)"
+            if few
+            else f"width:{width:.3f}%;background:{colour}"
+        )
         rows_html.append(
             f'<div class="bar-row"><div class="bar-label">{escape(label)}</div>'
             f'<div class="bar-track"><div class="bar-fill" style="{fill_style}"></div></div>'
-            f'<div class="bar-value">{escape(value_text)}</div></div>')
+            f'<div class="bar-value">{escape(value_text)}</div></div>'
+        )
         described.append(f"{label}: {value_text}")
     missing = _unauditable_rows(label_name, context, {str(r[label_col]) for r in drawn})
     rows_html += [html for html, _ in missing]
@@ -306,8 +367,10 @@ def hbar(table: ChartTable, spec: ChartSpec, context: ChartContext) -> Chart | N
         return None
     axis = _axis(ticks, top, value_name, _axis_title(spec, value_name))
     caption = _bar_caption(table, spec, drawn, label_col, value_col, count_col, of_col)
-    description = f"Bar chart, sorted by {column_label(value_name).lower()}, scale 0 to " \
-                  f"{format_value(top, value_name)}. " + "; ".join(described) + "."
+    description = (
+        f"Bar chart, sorted by {column_label(value_name).lower()}, scale 0 to "
+        f"{format_value(top, value_name)}. " + "; ".join(described) + "."
+    )
     html = Markup(f'<div class="bars">{"".join(rows_html)}</div>{axis}')
     return Chart(html, caption, description)
 
@@ -326,22 +389,30 @@ def _unauditable_rows(label_name: str, context: ChartContext, drawn: set[str]) -
         if any(label == name or label.startswith(name + " ") for label in drawn):
             continue
         text = f"not auditable: {items:,} items, no pointer back to Flickr"
-        html = (f'<div class="bar-row unauditable"><div class="bar-label">{escape(name)}</div>'
-                f'<div class="bar-track none"></div><div class="bar-value">{escape(text)}</div></div>')
+        html = (
+            f'<div class="bar-row unauditable"><div class="bar-label">{escape(name)}</div>'
+            f'<div class="bar-track none"></div><div class="bar-value">{escape(text)}</div></div>'
+        )
         found.append((html, f"{name}: {text}"))
     return found
 
 
 def _bar_caption(table, spec, drawn, label_col, value_col, count_col, of_col) -> str:
-    measure = spec.options.get("measure", "").replace("_", " ") or column_label(table.columns[value_col]).lower()
+    measure = (
+        spec.options.get("measure", "").replace("_", " ") or column_label(table.columns[value_col]).lower()
+    )
     label_name = table.columns[label_col]
     first, last = drawn[0], drawn[-1]
-    head = (f"Highest: {pool_label(format_value(first[label_col], label_name))} "
-            f"({_value_text(first, table, value_col, count_col, of_col)})")
+    head = (
+        f"Highest: {pool_label(format_value(first[label_col], label_name))} "
+        f"({_value_text(first, table, value_col, count_col, of_col)})"
+    )
     if len(drawn) == 1:
         return f"{measure[:1].upper()}{measure[1:]}: {head[9:]}."
-    return (f"{measure[:1].upper()}{measure[1:]}. {head}; lowest: {pool_label(format_value(last[label_col], label_name))} "
-            f"({_value_text(last, table, value_col, count_col, of_col)}).")
+    return (
+        f"{measure[:1].upper()}{measure[1:]}. {head}; lowest: {pool_label(format_value(last[label_col], label_name))} "
+        f"({_value_text(last, table, value_col, count_col, of_col)})."
+    )
 
 
 @chart_kind("stacked")
@@ -369,12 +440,26 @@ def stacked(table: ChartTable, spec: ChartSpec, context: ChartContext) -> Chart 
         if not cols or len(cols) < len(found):
             return None
         for row in table.rows:
-            bars[str(row[label_col])] = OrderedDict((column_label(table.columns[c]), _number(row[c])) for c in cols)
+            bars[str(row[label_col])] = OrderedDict(
+                (column_label(table.columns[c]), _number(row[c])) for c in cols
+            )
         unit = "rows"
-    legend = sorted(OrderedDict.fromkeys(k for segs in bars.values() for k in segs),
-                    key=lambda k: (colours.order(k), -next(iter(bars.values())).get(k, 0)))
-    warm = {k for k in legend if colours(k) in (LICENSE_COLOURS["arr"], LICENSE_COLOURS["by-nc-nd"],
-                                                   LICENSE_COLOURS["by-nc-sa"], LICENSE_COLOURS["by-nc"], WARM)}
+    legend = sorted(
+        OrderedDict.fromkeys(k for segs in bars.values() for k in segs),
+        key=lambda k: (colours.order(k), -next(iter(bars.values())).get(k, 0)),
+    )
+    warm = {
+        k
+        for k in legend
+        if colours(k)
+        in (
+            LICENSE_COLOURS["arr"],
+            LICENSE_COLOURS["by-nc-nd"],
+            LICENSE_COLOURS["by-nc-sa"],
+            LICENSE_COLOURS["by-nc"],
+            WARM,
+        )
+    }
 
     grey = {k for k in legend if colours(k) in (LICENSE_COLOURS["unknown"], LICENSE_COLOURS["nkcr"], GREY)}
 
@@ -385,7 +470,7 @@ def stacked(table: ChartTable, spec: ChartSpec, context: ChartContext) -> Chart 
         # over the photos whose license says, as everywhere else in the report
         return sum(v for k, v in segs.items() if k in warm) / (known_total(segs) or 1)
 
-    order = sorted(bars, key=lambda b: (-warm_share(bars[b]) if warm else 0))
+    order = sorted(bars, key=lambda b: -warm_share(bars[b]) if warm else 0)
     biggest = max((sum(s.values()) for s in bars.values()), default=0) or 1
     rows_html, described = [], []
     for name in order[:MAX_BARS]:
@@ -404,10 +489,16 @@ def stacked(table: ChartTable, spec: ChartSpec, context: ChartContext) -> Chart 
             share = value / total
             fill = colours(key)
             # a label only where it fits: from 12% of the bar on a wide screen, from 25% on a phone
-            inner = (f'<span class="{"big" if share >= 0.25 else "mid"}" style="color:{text_on(fill)}">'
-                     f'{share:.0%}</span>' if share >= 0.12 and not small else "")
-            parts.append(f'<div class="seg" style="width:{share * 100:.3f}%;background:{fill}" '
-                         f'title="{escape(key)}: {value:,.0f} ({share:.1%})">{inner}</div>')
+            inner = (
+                f'<span class="{"big" if share >= 0.25 else "mid"}" style="color:{text_on(fill)}">'
+                f"{share:.0%}</span>"
+                if share >= 0.12 and not small
+                else ""
+            )
+            parts.append(
+                f'<div class="seg" style="width:{share * 100:.3f}%;background:{fill}" '
+                f'title="{escape(key)}: {value:,.0f} ({share:.1%})">{inner}</div>'
+            )
             said.append(f"{key} {share:.1%} ({value:,.0f})")
         total_text = f"{total:,.0f} {unit}"
         if warm:
@@ -417,23 +508,30 @@ def stacked(table: ChartTable, spec: ChartSpec, context: ChartContext) -> Chart 
         rows_html.append(
             f'<div class="bar-row"><div class="bar-label">{escape(pool_label(name))}</div>'
             f'<div class="bar-track stack"><div class="stack-inner" style="width:{bar_width:.3f}%">'
-            f'{"".join(parts)}</div></div><div class="bar-value">{escape(total_text)}</div></div>')
+            f'{"".join(parts)}</div></div><div class="bar-value">{escape(total_text)}</div></div>'
+        )
         described.append(f"{name} ({total:,.0f} {unit}): " + ", ".join(said))
-    missing = _unauditable_rows(table.columns[label_col], context,
-                                {name for name, segs in bars.items() if sum(segs.values())})
+    missing = _unauditable_rows(
+        table.columns[label_col], context, {name for name, segs in bars.items() if sum(segs.values())}
+    )
     rows_html += [html for html, _ in missing]
     described += [text for _, text in missing]
     if not rows_html:
         return None
-    legend_html = "".join(f'<li><span class="swatch" style="background:{colours(k)}"></span>{escape(k)}</li>'
-                          for k in legend)
-    html = Markup(f'<div class="bars">{"".join(rows_html)}</div>'
-                  f'<ul class="legend" aria-label="Legend">{legend_html}</ul>')
+    legend_html = "".join(
+        f'<li><span class="swatch" style="background:{colours(k)}"></span>{escape(k)}</li>' for k in legend
+    )
+    html = Markup(
+        f'<div class="bars">{"".join(rows_html)}</div>'
+        f'<ul class="legend" aria-label="Legend">{legend_html}</ul>'
+    )
     if warm:
         top = order[0]
-        caption = (f"Largest share forbidding commercial use: {pool_label(top)}, {warm_share(bars[top]):.1%} "
-                   f"of {known_total(bars[top]):,.0f} photos whose license says. Warm colours forbid commercial "
-                   "use, cool colours allow it, grey says nothing.")
+        caption = (
+            f"Largest share forbidding commercial use: {pool_label(top)}, {warm_share(bars[top]):.1%} "
+            f"of {known_total(bars[top]):,.0f} photos whose license says. Warm colours forbid commercial "
+            "use, cool colours allow it, grey says nothing."
+        )
     else:
         caption = "Each bar is 100% of its row; segments in the order of the legend."
     return Chart(html, caption, "Stacked 100% bars. " + "; ".join(described) + ".")
@@ -451,17 +549,33 @@ def line(table: ChartTable, spec: ChartSpec, context: ChartContext) -> Chart | N
     for row in table.rows:
         if row[x_col] is None or row[y_col] is None:
             continue
-        key = (str(row[series_col]) if series_col is not None
-               else (spec.options.get("measure") or "").replace("_", " ").capitalize()
-               or column_label(table.columns[y_col]))
+        key = (
+            str(row[series_col])
+            if series_col is not None
+            else (spec.options.get("measure") or "").replace("_", " ").capitalize()
+            or column_label(table.columns[y_col])
+        )
         groups.setdefault(key, []).append((_number(row[x_col]), _number(row[y_col])))
-    return line_chart(groups, table.columns[x_col], table.columns[y_col], context.colours,
-                      y_title=_axis_title(spec, table.columns[y_col]))
+    return line_chart(
+        groups,
+        table.columns[x_col],
+        table.columns[y_col],
+        context.colours,
+        y_title=_axis_title(spec, table.columns[y_col]),
+    )
 
 
-def line_chart(groups: dict[str, list[tuple[float, float]]], x_name: str, y_name: str, colours: Colours,
-               *, y_title: str, x_labels: dict[float, str] | None = None, tone: str | None = None,
-               compact: bool = False) -> Chart | None:
+def line_chart(
+    groups: dict[str, list[tuple[float, float]]],
+    x_name: str,
+    y_name: str,
+    colours: Colours,
+    *,
+    y_title: str,
+    x_labels: dict[float, str] | None = None,
+    tone: str | None = None,
+    compact: bool = False,
+) -> Chart | None:
     """Lines over a shared x; the plot is a stretched SVG, every label is HTML at the page's size."""
     points = [p for pts in groups.values() for p in pts]
     if not points:
@@ -486,22 +600,34 @@ def line_chart(groups: dict[str, list[tuple[float, float]]], x_name: str, y_name
         d = " ".join(f"{'M' if i == 0 else 'L'}{px(x):.2f},{py(y):.2f}" for i, (x, y) in enumerate(pts))
         if len(pts) == 1:
             d += f" L{px(pts[0][0]) + 0.01:.2f},{py(pts[0][1]):.2f}"
-        paths.append(f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="3" '
-                     f'vector-effect="non-scaling-stroke" stroke-linecap="round" stroke-linejoin="round"/>')
-        described.append(f"{key}: " + ", ".join(
-            f"{(x_labels or {}).get(x) or format_value(x, x_name)} {format_value(y, y_name)}" for x, y in pts))
+        paths.append(
+            f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="3" '
+            f'vector-effect="non-scaling-stroke" stroke-linecap="round" stroke-linejoin="round"/>'
+        )
+        described.append(
+            f"{key}: "
+            + ", ".join(
+                f"{(x_labels or {}).get(x) or format_value(x, x_name)} {format_value(y, y_name)}"
+                for x, y in pts
+            )
+        )
     dots = []
     for key, pts in groups.items():
         for x, y in pts:
-            dots.append(f'<span class="dot" style="left:{px(x):.3f}%;top:{py(y):.3f}%;'
-                        f'background:{colours(key)}" title="{escape(key)}: {escape(format_value(y, y_name))}">'
-                        f'</span>')
-    y_labels = "".join(f'<span class="ytick" style="top:{py(t):.3f}%">{escape(tick_text(t, y_name))}</span>'
-                       for t in y_ticks)
-    grid = "".join(f'<path d="M0,{py(t):.2f} L100,{py(t):.2f}" class="grid" vector-effect="non-scaling-stroke"/>'
-                   for t in y_ticks)
+            dots.append(
+                f'<span class="dot" style="left:{px(x):.3f}%;top:{py(y):.3f}%;'
+                f'background:{colours(key)}" title="{escape(key)}: {escape(format_value(y, y_name))}">'
+                f"</span>"
+            )
+    y_labels = "".join(
+        f'<span class="ytick" style="top:{py(t):.3f}%">{escape(tick_text(t, y_name))}</span>' for t in y_ticks
+    )
+    grid = "".join(
+        f'<path d="M0,{py(t):.2f} L100,{py(t):.2f}" class="grid" vector-effect="non-scaling-stroke"/>'
+        for t in y_ticks
+    )
     if log_x:
-        x_ticks = [10 ** e for e in range(math.floor(x_low), math.ceil(x_high) + 1) if x_low <= e <= x_high]
+        x_ticks = [10**e for e in range(math.floor(x_low), math.ceil(x_high) + 1) if x_low <= e <= x_high]
     elif x_labels:
         x_ticks = sorted(x_labels)
     else:
@@ -510,11 +636,18 @@ def line_chart(groups: dict[str, list[tuple[float, float]]], x_name: str, y_name
     x_spans = "".join(
         f'<span class="tick {"first" if i == 0 else ("last" if i == len(x_ticks) - 1 else "mid")}" '
         f'style="left:{px(t):.3f}%">{escape((x_labels or {}).get(t) or format_value(t, x_name))}</span>'
-        for i, t in enumerate(x_ticks))
+        for i, t in enumerate(x_ticks)
+    )
     legend = ""
     if len(groups) > 1:
-        legend = '<ul class="legend" aria-label="Legend">' + "".join(
-            f'<li><span class="swatch" style="background:{colours(k)}"></span>{escape(k)}</li>' for k in groups) + "</ul>"
+        legend = (
+            '<ul class="legend" aria-label="Legend">'
+            + "".join(
+                f'<li><span class="swatch" style="background:{colours(k)}"></span>{escape(k)}</li>'
+                for k in groups
+            )
+            + "</ul>"
+        )
     x_title = column_label(x_name) + (" (log scale)" if log_x else "")
     html = Markup(
         f'<div class="linechart{" compact" if compact else ""}"><div class="y-title">{escape(y_title)}</div>'
@@ -522,13 +655,20 @@ def line_chart(groups: dict[str, list[tuple[float, float]]], x_name: str, y_name
         f'<div class="plot"><svg viewBox="0 0 100 100" preserveAspectRatio="none" aria-hidden="true" '
         f'focusable="false">{grid}{"".join(paths)}</svg>{"".join(dots)}</div></div>'
         f'<div class="axis x" aria-hidden="true"><div class="ticks">{x_spans}</div>'
-        f'<div class="axis-title">{escape(x_title)}</div></div>{legend}</div>')
+        f'<div class="axis-title">{escape(x_title)}</div></div>{legend}</div>'
+    )
+
     def at(x: float) -> str:
         return (x_labels or {}).get(x) or f"{format_value(x, x_name)} {column_label(x_name).lower()}"
 
-    caption = "; ".join(f"{k}: from {format_value(pts[0][1], y_name)} at {at(pts[0][0])} to "
-                        f"{format_value(pts[-1][1], y_name)} at {at(pts[-1][0])}" for k, pts in list(groups.items())[:4])
-    return Chart(html, f"{caption}.", f"Line chart of {y_title} against {x_title}. " + "; ".join(described) + ".")
+    caption = "; ".join(
+        f"{k}: from {format_value(pts[0][1], y_name)} at {at(pts[0][0])} to "
+        f"{format_value(pts[-1][1], y_name)} at {at(pts[-1][0])}"
+        for k, pts in list(groups.items())[:4]
+    )
+    return Chart(
+        html, f"{caption}.", f"Line chart of {y_title} against {x_title}. " + "; ".join(described) + "."
+    )
 
 
 class _Fixed(Colours):
@@ -568,19 +708,28 @@ def heatmap(table: ChartTable, spec: ChartSpec, context: ChartContext) -> Chart 
                 continue
             fill = _sequential(_number(value) / top)
             shown = format_value(value, v_name)
-            cells.append(f'<td class="n" style="background:{fill};color:{text_on(fill)}">{escape(shown)}</td>')
+            cells.append(
+                f'<td class="n" style="background:{fill};color:{text_on(fill)}">{escape(shown)}</td>'
+            )
             if x != y:
                 described.append(f"{y} and {x}: {shown}")
         body.append(f'<tr><th scope="row">{escape(y)}</th>{"".join(cells)}</tr>')
-    pairs = [(x, y, _number(values.get((x, y)))) for x in xs for y in ys if x < y and values.get((x, y)) is not None]
+    pairs = [
+        (x, y, _number(values.get((x, y))))
+        for x in xs
+        for y in ys
+        if x < y and values.get((x, y)) is not None
+    ]
     caption = "Read across: the share of the smaller dataset's photos that the other dataset also holds."
     if pairs:
         x, y, v = max(pairs, key=lambda p: p[2])
         caption = f"Largest overlap: {x} and {y} share {format_value(v, v_name)} of the smaller one's photos."
-    html = Markup(f'<div class="scroll heat" tabindex="0" role="region" aria-label="Overlap grid">'
-                  f'<table class="heatmap"><caption>Rows and columns: datasets; cells: '
-                  f'{escape(column_label(v_name).lower())}</caption><thead><tr><td></td>{head}</tr></thead>'
-                  f'<tbody>{"".join(body)}</tbody></table></div>')
+    html = Markup(
+        f'<div class="scroll heat" tabindex="0" role="region" aria-label="Overlap grid">'
+        f'<table class="heatmap"><caption>Rows and columns: datasets; cells: '
+        f"{escape(column_label(v_name).lower())}</caption><thead><tr><td></td>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
     return Chart(html, caption, "Grid, darker is more. " + "; ".join(described[:60]) + ".")
 
 

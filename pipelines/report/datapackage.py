@@ -21,17 +21,27 @@ SHARE_NOTE = "fraction from 0 to 1 (0.318 = 31.8%)"
 # Report columns that are database columns: their meaning is the database's COMMENT (sql/schema),
 # read from ccaudit's own schema, so it is written once, beside its SQL.
 DATABASE_COLUMNS = {
-    "dataset": "datasets.dataset", "version": "datasets.version", "format": "datasets.format",
-    "auditable": "datasets.auditable", "collected_on": "datasets.collected_on",
+    "dataset": "datasets.dataset",
+    "version": "datasets.version",
+    "format": "datasets.format",
+    "auditable": "datasets.auditable",
+    "collected_on": "datasets.collected_on",
     "collected_on_source": "datasets.collected_on_source",
     "manifest_items_with_coordinates": "datasets.items_with_coordinates",
     "manifest_items_with_place_name": "datasets.items_with_place_name",
-    "owner": "dataset_photos.owner", "in_yfcc": "dataset_photos.in_yfcc",
-    "owner_nsid": "yfcc_photos.owner_nsid", "owner_nickname": "yfcc_photos.owner_nickname",
-    "photo_id": "yfcc_photos.photo_id", "license_code": "licenses.code",
-    "seed": "flickr_sample_photos.seed", "population": "flickr_recheck_scopes.population",
-    "checked": "flickr_recheck_scopes.checked", "sample_seed": "flickr_recheck_scopes.sample_seed",
-    "basis": "flickr_recheck_scopes.basis", "kind": "optouts.kind", "requested_at": "optouts.requested_at",
+    "owner": "dataset_photos.owner",
+    "in_yfcc": "dataset_photos.in_yfcc",
+    "owner_nsid": "yfcc_photos.owner_nsid",
+    "owner_nickname": "yfcc_photos.owner_nickname",
+    "photo_id": "yfcc_photos.photo_id",
+    "license_code": "licenses.code",
+    "seed": "flickr_sample_photos.seed",
+    "population": "flickr_recheck_scopes.population",
+    "checked": "flickr_recheck_scopes.checked",
+    "sample_seed": "flickr_recheck_scopes.sample_seed",
+    "basis": "flickr_recheck_scopes.basis",
+    "kind": "optouts.kind",
+    "requested_at": "optouts.requested_at",
     "changes_since_collection": "dataset_license_timeline.changes_since_collection",
 }
 # Meanings of the figures the report computes (no database column holds them); other columns get
@@ -85,15 +95,19 @@ def database_comments() -> tuple[dict[str, str], dict[str, str]]:
     says the same or only one has it), from ccaudit's own schema."""
     con = ccaudit_schema()
     try:
-        rows = con.execute("SELECT table_name, column_name, comment FROM duckdb_columns() "
-                           "WHERE NOT internal AND comment IS NOT NULL").fetchall()
+        rows = con.execute(
+            "SELECT table_name, column_name, comment FROM duckdb_columns() "
+            "WHERE NOT internal AND comment IS NOT NULL"
+        ).fetchall()
     finally:
         con.close()
     by_name: dict[str, set[str]] = {}
     for _, column, text in rows:
         by_name.setdefault(column, set()).add(text)
-    return ({f"{t}.{c}": text for t, c, text in rows},
-            {c: next(iter(texts)) for c, texts in by_name.items() if len(texts) == 1})
+    return (
+        {f"{t}.{c}": text for t, c, text in rows},
+        {c: next(iter(texts)) for c, texts in by_name.items() if len(texts) == 1},
+    )
 
 
 def meaning_of(name: str) -> str:
@@ -152,23 +166,29 @@ def datapackage(context: dict) -> dict:
     for table in context["tables"]:
         if table.status != "ok":
             continue
-        resources.append({
-            "name": table.name.replace("_", "-"),
-            "path": f"tables/{table.name}.csv",
-            "title": table.query.title,
-            "description": table.query.description,
-            "profile": "tabular-data-resource",
-            "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
-            "sources": [{"title": "SQL query", "path": f"sql/reports/{table.name}.sql"}],
-            "schema": {"fields": [field_for(table, i) for i in range(len(table.columns))]},
-        })
+        resources.append(
+            {
+                "name": table.name.replace("_", "-"),
+                "path": f"tables/{table.name}.csv",
+                "title": table.query.title,
+                "description": table.query.description,
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "sources": [{"title": "SQL query", "path": f"sql/reports/{table.name}.sql"}],
+                "schema": {"fields": [field_for(table, i) for i in range(len(table.columns))]},
+            }
+        )
     return {
         "profile": PROFILE,
         "name": "ccaudit-report-" + provenance["generated_at"][:10],
         "title": "Creative Commons dataset audit (ccaudit)",
-        "description": ("Tables behind the ccaudit report. Shares are fractions from 0 to 1; `pct` columns are "
-                        "percentages. YFCC100M is the pool the derived datasets were drawn from. "
-                        "This data describes licenses; it is not legal advice."),
+        "description": (
+            "Tables behind the ccaudit report. Shares are fractions from 0 to 1; `pct` columns are "
+            "percentages. YFCC100M is the pool the derived datasets were drawn from. "
+            "This data describes licenses; it is not legal advice."
+        ),
         "created": provenance["generated_at"].replace(" ", "T") + "Z",
         "resources": resources,
     }

@@ -18,10 +18,22 @@ from .queries import TableResult
 POOL = "YFCC100M"
 # Every report table a sentence, a card, a metric or the trend is computed from. The build refuses to
 # publish when one of these query files is missing (renamed or deleted) instead of dropping a finding.
-FINDING_TABLES = ("overview_headline", "overview_sources", "overview_license_mix", "datasets_profile",
-                  "optouts_by_dataset", "optouts_status", "yfcc_uploaders", "yfcc_media", "enrichment_coverage",
-                  "quality_inputs", "quality_validation")
-YFCC_RELEASED = 2014  # Yahoo Labs published YFCC100M (Thomee et al., "YFCC100M: The New Data in Multimedia Research")
+FINDING_TABLES = (
+    "overview_headline",
+    "overview_sources",
+    "overview_license_mix",
+    "datasets_profile",
+    "optouts_by_dataset",
+    "optouts_status",
+    "yfcc_uploaders",
+    "yfcc_media",
+    "enrichment_coverage",
+    "quality_inputs",
+    "quality_validation",
+)
+YFCC_RELEASED = (
+    2014  # Yahoo Labs published YFCC100M (Thomee et al., "YFCC100M: The New Data in Multimedia Research")
+)
 
 
 def table(tables: list[TableResult], name: str) -> TableResult | None:
@@ -45,6 +57,7 @@ def _pct(part: int, whole: int) -> str:
 @dataclass
 class DatasetProfile:
     """One derived dataset: its figures (datasets_profile.sql), catalogue entry, opt-outs and flags."""
+
     name: str
     display_name: str
     figures: dict
@@ -62,54 +75,112 @@ class DatasetProfile:
         return (self.catalog or {}).get("title") or self.name
 
     def as_dict(self) -> dict:
-        return {"dataset": self.name, "title": self.title, "display_name": self.display_name, "figures": self.figures, "catalog": self.catalog,
-                "optouts": self.optouts, "flags": self.flags, "sentence": self.sentence}
+        return {
+            "dataset": self.name,
+            "title": self.title,
+            "display_name": self.display_name,
+            "figures": self.figures,
+            "catalog": self.catalog,
+            "optouts": self.optouts,
+            "flags": self.flags,
+            "sentence": self.sentence,
+        }
 
 
 def conflict_flags(figures: dict, catalog: dict | None, optouts: dict | None = None) -> list[dict]:
     """Where the dataset's own terms and its photos' licenses disagree, each with its count."""
     flags = []
     if not figures["auditable"]:
-        released = (" although its own terms allow commercial use"
-                    if (catalog or {}).get("dataset_allows_commercial") else "")
-        return [{"kind": "unauditable", "severity": "warn",
-                 "text": f"{figures['items']:,} items carry no pointer back to Flickr: licenses and "
-                         f"photographers cannot be checked{released}"}]
+        released = (
+            " although its own terms allow commercial use"
+            if (catalog or {}).get("dataset_allows_commercial")
+            else ""
+        )
+        return [
+            {
+                "kind": "unauditable",
+                "severity": "warn",
+                "text": f"{figures['items']:,} items carry no pointer back to Flickr: licenses and "
+                f"photographers cannot be checked{released}",
+            }
+        ]
     forbid, known = figures["photos_forbid_commercial"], figures["photos_commercial_use_known"]
     allows = (catalog or {}).get("dataset_allows_commercial")
     if allows and forbid:
-        flags.append({"kind": "commercial_release_of_nc_photos", "severity": "bad", "count": forbid,
-                      "text": f"released for commercial use, but {forbid:,} of its {known:,} photos "
-                              f"({_pct(forbid, known)}) carry licenses that forbid commercial use"})
+        flags.append(
+            {
+                "kind": "commercial_release_of_nc_photos",
+                "severity": "bad",
+                "count": forbid,
+                "text": f"released for commercial use, but {forbid:,} of its {known:,} photos "
+                f"({_pct(forbid, known)}) carry licenses that forbid commercial use",
+            }
+        )
     content = ((catalog or {}).get("content") or "").lower()
     nd = figures["photos_noderivs"]
     if nd and "face" in content and "crop" in content:
-        flags.append({"kind": "noderivs_in_face_crops", "severity": "bad", "count": nd,
-                      "text": f"{nd:,} NoDerivs photos ({_pct(nd, figures['photos_cc_licensed'])} of its "
-                              "CC-licensed photos) are distributed as face crops, an adaptation"})
+        flags.append(
+            {
+                "kind": "noderivs_in_face_crops",
+                "severity": "bad",
+                "count": nd,
+                "text": f"{nd:,} NoDerivs photos ({_pct(nd, figures['photos_cc_licensed'])} of its "
+                "CC-licensed photos) are distributed as face crops, an adaptation",
+            }
+        )
     if figures["photos_declared_more_rights"]:
         n = figures["photos_declared_more_rights"]
-        flags.append({"kind": "declares_more_rights", "severity": "bad", "count": n,
-                      "text": f"declares a license allowing commercial use for {n:,} photos that YFCC100M "
-                              "records as NonCommercial or All Rights Reserved"})
+        flags.append(
+            {
+                "kind": "declares_more_rights",
+                "severity": "bad",
+                "count": n,
+                "text": f"declares a license allowing commercial use for {n:,} photos that YFCC100M "
+                "records as NonCommercial or All Rights Reserved",
+            }
+        )
     if figures["photos_sharealike_dropped"]:
         n = figures["photos_sharealike_dropped"]
-        flags.append({"kind": "sharealike_dropped", "severity": "bad", "count": n,
-                      "text": f"drops ShareAlike: declares a license without it for {n:,} photos "
-                              "YFCC100M records as ShareAlike"})
+        flags.append(
+            {
+                "kind": "sharealike_dropped",
+                "severity": "bad",
+                "count": n,
+                "text": f"drops ShareAlike: declares a license without it for {n:,} photos "
+                "YFCC100M records as ShareAlike",
+            }
+        )
     if optouts and optouts.get("requests_still_distributed"):
         still, asked = optouts["requests_still_distributed"], optouts["requests_before_version"]
-        flags.append({"kind": "optout_still_distributed", "severity": "bad", "count": still,
-                      "text": f"still distributes {still:,} of {asked:,} opt-out requests made before this version "
-                              "was ingested"})
+        flags.append(
+            {
+                "kind": "optout_still_distributed",
+                "severity": "bad",
+                "count": still,
+                "text": f"still distributes {still:,} of {asked:,} opt-out requests made before this version "
+                "was ingested",
+            }
+        )
     if figures["photographer_credit"] == "none":
-        flags.append({"kind": "no_attribution", "severity": "bad", "count": figures["items"],
-                      "text": "ships no photographer credit with any item, although every Creative Commons "
-                              "license requires it"})
+        flags.append(
+            {
+                "kind": "no_attribution",
+                "severity": "bad",
+                "count": figures["items"],
+                "text": "ships no photographer credit with any item, although every Creative Commons "
+                "license requires it",
+            }
+        )
     elif figures["photographer_credit"] == "some items":
         missing = figures["items"] - figures["items_with_author"]
-        flags.append({"kind": "partial_attribution", "severity": "warn", "count": missing,
-                      "text": f"ships no photographer credit with {missing:,} of its {figures['items']:,} items"})
+        flags.append(
+            {
+                "kind": "partial_attribution",
+                "severity": "warn",
+                "count": missing,
+                "text": f"ships no photographer credit with {missing:,} of its {figures['items']:,} items",
+            }
+        )
     return flags
 
 
@@ -122,22 +193,37 @@ def dataset_name(figures: dict, catalog: dict | None) -> str:
 def dataset_sentence(figures: dict, catalog: dict | None, optouts: dict | None) -> str:
     """One plain sentence a reader can quote (after the dataset's name and a colon)."""
     if not figures["auditable"]:
-        return (f"its {_count(figures['items'], 'item')} carry no pointer back to Flickr, so their licenses and "
-                "photographers cannot be audited.")
+        return (
+            f"its {_count(figures['items'], 'item')} carry no pointer back to Flickr, so their licenses and "
+            "photographers cannot be audited."
+        )
     known, forbid = figures["photos_commercial_use_known"], figures["photos_forbid_commercial"]
-    parts = [(f"{_pct(forbid, known)} of its traceable photos forbid commercial use "
-              f"({forbid:,} of the {known:,} whose license says)")]
+    parts = [
+        (
+            f"{_pct(forbid, known)} of its traceable photos forbid commercial use "
+            f"({forbid:,} of the {known:,} whose license says)"
+        )
+    ]
     credit = figures["photographer_credit"]
-    parts.append({"none": "it credits no photographer", "every item": "it credits the photographer of every item",
-                  "some items": f"it credits the photographer of {figures['items_with_author']:,} of "
-                                f"{figures['items']:,} items"}[credit])
+    parts.append(
+        {
+            "none": "it credits no photographer",
+            "every item": "it credits the photographer of every item",
+            "some items": f"it credits the photographer of {figures['items_with_author']:,} of "
+            f"{figures['items']:,} items",
+        }[credit]
+    )
     content = ((catalog or {}).get("content") or "").lower()
     if figures["photos_noderivs"] and "face" in content and "crop" in content:
-        parts.append(f"{figures['photos_noderivs']:,} NoDerivs photos "
-                     f"({_pct(figures['photos_noderivs'], figures['photos_cc_licensed'])}) are cut into face crops")
+        parts.append(
+            f"{figures['photos_noderivs']:,} NoDerivs photos "
+            f"({_pct(figures['photos_noderivs'], figures['photos_cc_licensed'])}) are cut into face crops"
+        )
     if figures["photos_declared_more_rights"]:
-        parts.append(f"it declares a commercial-use license for {figures['photos_declared_more_rights']:,} photos "
-                     "that YFCC100M records as forbidding it")
+        parts.append(
+            f"it declares a commercial-use license for {figures['photos_declared_more_rights']:,} photos "
+            "that YFCC100M records as forbidding it"
+        )
     if figures["photos_sharealike_dropped"]:
         parts.append(f"it drops ShareAlike on {figures['photos_sharealike_dropped']:,}")
     if optouts and optouts.get("requests_before_version"):
@@ -151,13 +237,17 @@ def _optout_parts(optouts: dict) -> list[str]:
     honoured = optouts.get("requests_honoured") or 0
     requests = f"opt-out request{'s' if asked != 1 else ''} made before the audited version"
     if still:
-        return [f"it still distributes {'the' if still == asked else f'{still:,} of the'} {asked:,} {requests}"]
+        return [
+            f"it still distributes {'the' if still == asked else f'{still:,} of the'} {asked:,} {requests}"
+        ]
     if honoured:
         return [f"it honours {'the' if honoured == asked else f'{honoured:,} of the'} {asked:,} {requests}"]
     return []  # it never held what the requests name: nothing to honour, nothing to say
 
 
-def dataset_profiles(tables: list[TableResult], catalog_keys: dict[str, str] | None = None) -> list[DatasetProfile]:
+def dataset_profiles(
+    tables: list[TableResult], catalog_keys: dict[str, str] | None = None
+) -> list[DatasetProfile]:
     profile = table(tables, "datasets_profile")
     if profile is None:
         return []
@@ -168,9 +258,17 @@ def dataset_profiles(tables: list[TableResult], catalog_keys: dict[str, str] | N
         name = figures["dataset"]
         entry = entry_for((catalog_keys or {}).get(name) or name)
         catalog = entry.as_dict() if entry else None
-        found.append(DatasetProfile(name, dataset_name(figures, catalog), figures, catalog, optouts.get(name),
-                                    conflict_flags(figures, catalog, optouts.get(name)),
-                                    dataset_sentence(figures, catalog, optouts.get(name))))
+        found.append(
+            DatasetProfile(
+                name,
+                dataset_name(figures, catalog),
+                figures,
+                catalog,
+                optouts.get(name),
+                conflict_flags(figures, catalog, optouts.get(name)),
+                dataset_sentence(figures, catalog, optouts.get(name)),
+            )
+        )
     return found
 
 
@@ -178,36 +276,57 @@ def headline_facts(tables: list[TableResult], profiles: list[DatasetProfile] | N
     """The figures of the first screen, and one sentence that says what matters most."""
     facts = dict(headline.records()[0]) if (headline := table(tables, "overview_headline")) else {}
     if not facts.get("photos"):
-        return {**facts, "text": "No photos ingested yet: run `ccaudit ingest yfcc` or `ccaudit ingest manifest`."}
+        return {
+            **facts,
+            "text": "No photos ingested yet: run `ccaudit ingest yfcc` or `ccaudit ingest manifest`.",
+        }
     profiles = profiles if profiles is not None else dataset_profiles(tables)
     derived = len(profiles)
     facts["derived_datasets"] = derived
     facts["derived_auditable"] = sum(1 for p in profiles if p.figures["auditable"])
     if not derived:
         share = facts.get("forbid_commercial_share")
-        facts["text"] = (f"No derived dataset ingested yet; in the pool (YFCC100M), "
-                         f"{format_share(share) if share is not None else 'an unknown share'} of the "
-                         f"{facts.get('photos_commercial_use_known') or 0:,} photos whose license says forbid "
-                         "commercial use.")
+        facts["text"] = (
+            f"No derived dataset ingested yet; in the pool (YFCC100M), "
+            f"{format_share(share) if share is not None else 'an unknown share'} of the "
+            f"{facts.get('photos_commercial_use_known') or 0:,} photos whose license says forbid "
+            "commercial use."
+        )
         return facts
     no_credit = sum(1 for p in profiles if p.figures["photographer_credit"] == "none")
     auditable = [p for p in profiles if p.figures["auditable"]]
     mostly_nc = sum(1 for p in auditable if (p.figures["forbid_commercial_share"] or 0) > 0.5)
     if derived == 1:
-        parts = [f"The one derived dataset {'credits no photographer' if no_credit else 'credits its photographers'}"]
+        parts = [
+            f"The one derived dataset {'credits no photographer' if no_credit else 'credits its photographers'}"
+        ]
         if auditable:
-            parts.append(f"{'most' if mostly_nc else 'a minority'} of its traceable photos carry licenses that "
-                         "forbid commercial use")
+            parts.append(
+                f"{'most' if mostly_nc else 'a minority'} of its traceable photos carry licenses that "
+                "forbid commercial use"
+            )
     else:
-        parts = [f"{no_credit} of {derived} derived datasets credit{'s' if no_credit == 1 else ''} no photographer"]
+        parts = [
+            f"{no_credit} of {derived} derived datasets credit{'s' if no_credit == 1 else ''} no photographer"
+        ]
         if auditable:
-            parts.append(f"in {mostly_nc} of the {len(auditable)} that can be traced to Flickr, most photos carry "
-                         "licenses that forbid commercial use")
-    conflicts = sum(1 for p in profiles if any(f["kind"] in ("declares_more_rights", "sharealike_dropped",
-                                                              "commercial_release_of_nc_photos") for f in p.flags))
+            parts.append(
+                f"in {mostly_nc} of the {len(auditable)} that can be traced to Flickr, most photos carry "
+                "licenses that forbid commercial use"
+            )
+    conflicts = sum(
+        1
+        for p in profiles
+        if any(
+            f["kind"] in ("declares_more_rights", "sharealike_dropped", "commercial_release_of_nc_photos")
+            for f in p.flags
+        )
+    )
     if conflicts:
-        parts.append(f"{conflicts} declare{'s' if conflicts == 1 else ''} licenses that conflict with the ones "
-                     "YFCC100M records")
+        parts.append(
+            f"{conflicts} declare{'s' if conflicts == 1 else ''} licenses that conflict with the ones "
+            "YFCC100M records"
+        )
     facts["text"] = "; ".join(parts) + "."
     facts["derived_datasets"] = derived
     facts["derived_auditable"] = len(auditable)
@@ -226,15 +345,22 @@ def pool_sentence(tables: list[TableResult]) -> str | None:
     share = pool["forbid_commercial_share"]
     known = headline.records()[0].get("yfcc_photos_commercial_use_known") if headline else None
     of = f" of the {known:,} whose license says" if known is not None else ""
-    return (f"The pool: YFCC100M as ingested holds {pool['photos']:,} photos and videos{accounts}; "
-            f"{format_share(share) if share is not None else '—'}{of} forbid commercial use. "
-            "It is the source the datasets were drawn from, not one of them.")
+    return (
+        f"The pool: YFCC100M as ingested holds {pool['photos']:,} photos and videos{accounts}; "
+        f"{format_share(share) if share is not None else '—'}{of} forbid commercial use. "
+        "It is the source the datasets were drawn from, not one of them."
+    )
 
 
 def snapshot_facts(tables: list[TableResult]) -> dict:
     """When the licenses were recorded: the YFCC100M snapshot, and Flickr re-checks where made."""
-    facts = {"yfcc_released": YFCC_RELEASED, "yfcc_last_upload": None, "flickr_first_check": None,
-             "flickr_last_check": None, "flickr_photos_checked": 0}
+    facts = {
+        "yfcc_released": YFCC_RELEASED,
+        "yfcc_last_upload": None,
+        "flickr_first_check": None,
+        "flickr_last_check": None,
+        "flickr_photos_checked": 0,
+    }
     if headline := table(tables, "overview_headline"):
         row = headline.records()[0]
         last: Any = row.get("yfcc_last_upload")
@@ -253,21 +379,31 @@ def limits(snapshot: dict, synthetic: bool) -> list[str]:
     """The 'what this shows and does not show' box."""
     recorded = "Licenses are as YFCC100M recorded them when Yahoo compiled it"
     if snapshot.get("yfcc_last_upload"):
-        recorded += f" (photos uploaded up to {snapshot['yfcc_last_upload']}; released {snapshot['yfcc_released']})"
+        recorded += (
+            f" (photos uploaded up to {snapshot['yfcc_last_upload']}; released {snapshot['yfcc_released']})"
+        )
     if snapshot.get("flickr_last_check"):
-        recorded += (f", and for photos re-checked on Flickr, as Flickr showed them between "
-                     f"{snapshot['flickr_first_check']} and {snapshot['flickr_last_check']}")
+        recorded += (
+            f", and for photos re-checked on Flickr, as Flickr showed them between "
+            f"{snapshot['flickr_first_check']} and {snapshot['flickr_last_check']}"
+        )
     else:
         recorded += "; no photo has been re-checked on Flickr yet, so later license changes are not shown"
     items = [
-        ("It shows which licenses the photographers chose and whether each dataset's manifest carries the "
-         "credit and license those licenses ask for."),
-        ("A NonCommercial or All Rights Reserved license is not proof of a violation: a dataset may have "
-         "permission, may be used only non-commercially, or may rely on an exception such as research or "
-         "text-and-data mining."),
+        (
+            "It shows which licenses the photographers chose and whether each dataset's manifest carries the "
+            "credit and license those licenses ask for."
+        ),
+        (
+            "A NonCommercial or All Rights Reserved license is not proof of a violation: a dataset may have "
+            "permission, may be used only non-commercially, or may rely on an exception such as research or "
+            "text-and-data mining."
+        ),
         recorded + ".",
-        ("Datasets are audited from their published manifests: a credit shipped elsewhere is not seen, and "
-         "items without a pointer back to Flickr cannot be checked at all."),
+        (
+            "Datasets are audited from their published manifests: a credit shipped elsewhere is not seen, and "
+            "items without a pointer back to Flickr cannot be checked at all."
+        ),
         "This report describes licenses; it is not legal advice.",
     ]
     if synthetic:
@@ -280,17 +416,25 @@ def more_findings(tables: list[TableResult], metrics: dict) -> list[str]:
     found = []
     if uploaders := table(tables, "yfcc_uploaders"):
         row = uploaders.records()[0]
-        found.append(f"In the pool, the top 1% of uploaders ({row['top_1pct_uploaders']:,} of {row['uploaders']:,} "
-                     f"accounts) contributed {format_share(row['top_1pct_share'])} of its photos and videos.")
+        found.append(
+            f"In the pool, the top 1% of uploaders ({row['top_1pct_uploaders']:,} of {row['uploaders']:,} "
+            f"accounts) contributed {format_share(row['top_1pct_share'])} of its photos and videos."
+        )
     if media := table(tables, "yfcc_media"):
         items, geotagged = sum(media.column("items")), sum(media.column("geotagged"))
         if items:
-            found.append(f"{format_share(geotagged / items)} of the pool's items ({geotagged:,} of {items:,}) carry "
-                         "a geotag that places where the picture was taken.")
+            found.append(
+                f"{format_share(geotagged / items)} of the pool's items ({geotagged:,} of {items:,}) carry "
+                "a geotag that places where the picture was taken."
+            )
     if flickr := metrics.get("flickr"):
-        found.append(f"{flickr['gone_photos']:,} of {flickr['checked_photos']:,} photos re-checked on Flickr are "
-                     "gone (deleted, made private, or their account closed).")
+        found.append(
+            f"{flickr['gone_photos']:,} of {flickr['checked_photos']:,} photos re-checked on Flickr are "
+            "gone (deleted, made private, or their account closed)."
+        )
     if optouts := metrics.get("optouts"):
-        found.append(f"Opt-out requests still not honoured by a dataset version published after them: "
-                     f"{optouts['still_distributed']:,} of {optouts['requests']:,}.")
+        found.append(
+            f"Opt-out requests still not honoured by a dataset version published after them: "
+            f"{optouts['still_distributed']:,} of {optouts['requests']:,}."
+        )
     return found

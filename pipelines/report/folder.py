@@ -58,23 +58,59 @@ def choose_report_dir(out_dir: Path, day: str) -> Path:
         if not candidate.exists():
             return candidate
         if not _is_ours(candidate):
-            raise CcauditError(f"{candidate} exists and was not created by ccaudit (no {MARKER} file); "
-                               "refusing to write into it — choose another --out")
+            raise CcauditError(
+                f"{candidate} exists and was not created by ccaudit (no {MARKER} file); "
+                "refusing to write into it — choose another --out"
+            )
     raise CcauditError(f"too many reports for {day} in {out_dir}")
 
 
 # `--out /` would create /<date>: the root and the system's own folders are never a report folder.
-_SYSTEM_DIRS = frozenset({"/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/media",
-                          "/mnt", "/opt", "/proc", "/run", "/sbin", "/srv", "/sys", "/usr", "/var"})
-_SYSTEM_TREES = ("/proc/", "/sys/", "/dev/", "/boot/", "/etc/", "/bin/", "/sbin/", "/lib/", "/lib64/", "/usr/")
+_SYSTEM_DIRS = frozenset(
+    {
+        "/",
+        "/bin",
+        "/boot",
+        "/dev",
+        "/etc",
+        "/home",
+        "/lib",
+        "/lib32",
+        "/lib64",
+        "/media",
+        "/mnt",
+        "/opt",
+        "/proc",
+        "/run",
+        "/sbin",
+        "/srv",
+        "/sys",
+        "/usr",
+        "/var",
+    }
+)
+_SYSTEM_TREES = (
+    "/proc/",
+    "/sys/",
+    "/dev/",
+    "/boot/",
+    "/etc/",
+    "/bin/",
+    "/sbin/",
+    "/lib/",
+    "/lib64/",
+    "/usr/",
+)
 
 
 def refuse_system_dir(out_dir: Path) -> None:
     """CcauditError for the file system root or a system folder (also reached through .. or a symlink)."""
     resolved = os.path.realpath(out_dir)
     if resolved in _SYSTEM_DIRS or resolved.startswith(_SYSTEM_TREES):
-        raise CcauditError(f"--out {out_dir} is a system folder ({resolved}); choose a folder of your own, "
-                           "e.g. --out reports")
+        raise CcauditError(
+            f"--out {out_dir} is a system folder ({resolved}); choose a folder of your own, "
+            "e.g. --out reports"
+        )
 
 
 def prepare_out_dir(out_dir: Path, day: str) -> None:
@@ -104,8 +140,9 @@ def write_report_folder(files: dict[str, str], out_dir: Path, day: str, generate
     tmp = Path(os.path.join(out_dir, f".{day}.tmp-{secrets.token_hex(4)}"))
     try:
         tmp.mkdir()
-        (tmp / MARKER).write_text(json.dumps({"created_by": "ccaudit", "version": __version__,
-                                              "generated_at": generated_at}) + "\n")
+        (tmp / MARKER).write_text(
+            json.dumps({"created_by": "ccaudit", "version": __version__, "generated_at": generated_at}) + "\n"
+        )
         for name, text in files.items():
             path = tmp / name
             path.parent.mkdir(parents=True, exist_ok=True)

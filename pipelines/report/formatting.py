@@ -65,7 +65,15 @@ def is_numeric_column(rows: list[list], index: int) -> bool:
     return bool(values) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
 
 
-_WORDS = {"yfcc": "YFCC", "nsid": "NSID", "nsids": "NSIDs", "1pct": "1%", "pct": "%", "id": "id", "url": "URL"}
+_WORDS = {
+    "yfcc": "YFCC",
+    "nsid": "NSID",
+    "nsids": "NSIDs",
+    "1pct": "1%",
+    "pct": "%",
+    "id": "id",
+    "url": "URL",
+}
 
 
 # Measures whose name must read the same everywhere: "forbids commercial use", never "commercial share".

@@ -77,8 +77,12 @@ def parse_query_file(path: Path) -> ReportQuery:
     except ValueError:
         raise CcauditError(f"{where}: `-- order:` must be a number, got {header['order']!r}") from None
     return ReportQuery(
-        name=path.stem, sql=text, title=header["title"], section=header.get("section") or "overview",
-        order=order, description=header.get("description", ""),
+        name=path.stem,
+        sql=text,
+        title=header["title"],
+        section=header.get("section") or "overview",
+        order=order,
+        description=header.get("description", ""),
         chart=parse_chart(header.get("chart", ""), where),
         requires=_split_list(header.get("requires", "")),
         sensitive=tuple(name.lower() for name in _split_list(header.get("sensitive", ""))),
@@ -93,7 +97,7 @@ def discover_queries(folder: Path | None = None) -> list[ReportQuery]:
 @dataclass
 class TableResult:
     query: ReportQuery
-    status: str                      # ok | empty | no_data | error
+    status: str  # ok | empty | no_data | error
     columns: list[str] = field(default_factory=list)
     rows: list[list] = field(default_factory=list)
     message: str | None = None
@@ -150,8 +154,10 @@ def current_schema() -> frozenset[tuple[str, str]]:
 
 
 def _columns_of(con) -> list[tuple[str, str]]:
-    return con.execute("SELECT table_name, column_name FROM duckdb_columns() "
-                       "WHERE database_name = current_database() AND schema_name = 'main'").fetchall()
+    return con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name = 'main'"
+    ).fetchall()
 
 
 def require_current_schema(con) -> None:
@@ -160,8 +166,10 @@ def require_current_schema(con) -> None:
     missing = sorted(f"{table}.{column}" for table, column in current_schema() - set(_columns_of(con)))
     if missing:
         where = database_file(con) or "this database"
-        raise CcauditError(f"{where} was written by an older ccaudit ({len(missing)} column(s) of today's schema "
-                           f"missing, e.g. {missing[0]}): run `ccaudit migrate` first")
+        raise CcauditError(
+            f"{where} was written by an older ccaudit ({len(missing)} column(s) of today's schema "
+            f"missing, e.g. {missing[0]}): run `ccaudit migrate` first"
+        )
 
 
 def run_query(con, query: ReportQuery) -> TableResult:
@@ -180,11 +188,14 @@ def run_query(con, query: ReportQuery) -> TableResult:
         return TableResult(query, "no_data", message=first, seconds=time.perf_counter() - started)
     except duckdb.Error as exc:
         first = str(exc).splitlines()[0]
-        return TableResult(query, "error", message=f"query failed: {first}", seconds=time.perf_counter() - started)
+        return TableResult(
+            query, "error", message=f"query failed: {first}", seconds=time.perf_counter() - started
+        )
     # "empty" is a finding (e.g. no unrecognised licenses), unlike "no_data" (nothing to look at yet)
     status = "ok" if rows else "empty"
-    return TableResult(query, status, columns, rows, None if rows else "none found",
-                       time.perf_counter() - started)
+    return TableResult(
+        query, status, columns, rows, None if rows else "none found", time.perf_counter() - started
+    )
 
 
 def json_value(value):

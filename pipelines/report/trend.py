@@ -9,8 +9,11 @@ from .findings import POOL, table
 from .queries import TableResult
 
 TREND_MEASURES = {  # key -> (what it measures, unit, colour by meaning)
-    "derived_forbid_commercial_share": ("Share of the derived datasets' traceable photos that forbid commercial use",
-                                        "share", "warm"),
+    "derived_forbid_commercial_share": (
+        "Share of the derived datasets' traceable photos that forbid commercial use",
+        "share",
+        "warm",
+    ),
     "derived_items": ("Items in the derived datasets (latest versions)", "count", "neutral"),
     "optouts_honoured": ("Opt-out requests honoured", "count", "cool"),
     "optouts_still_distributed": ("Opt-out requests still distributed", "count", "warm"),
@@ -19,7 +22,7 @@ TREND_MEASURES = {  # key -> (what it measures, unit, colour by meaning)
 
 def edition_metrics(tables: list[TableResult], metrics: dict) -> dict:
     """The few numbers each edition keeps for the trend (counts and shares only, never names)."""
-    headline = (metrics.get("headline") or {})
+    headline = metrics.get("headline") or {}
     profile = table(tables, "datasets_profile")
     optouts = metrics.get("optouts") or {}
     return {
@@ -37,7 +40,9 @@ def _from_older(metrics: dict) -> dict:
     sources = metrics.get("sources") or {}
     optouts = metrics.get("optouts") or {}
     return {
-        "derived_forbid_commercial_share": (metrics.get("headline") or {}).get("derived_forbid_commercial_share"),
+        "derived_forbid_commercial_share": (metrics.get("headline") or {}).get(
+            "derived_forbid_commercial_share"
+        ),
         "derived_items": sum((v.get("items") or 0) for k, v in sources.items() if k != POOL) or None,
         "derived_datasets": len({k.rsplit(" ", 1)[0] for k in sources if k != POOL}) or None,
         "optouts_requests": optouts.get("requests"),
@@ -54,6 +59,7 @@ def editions(earlier: list[tuple[Path, dict]], current: dict) -> list[dict]:
         values = metrics.get("edition") or _from_older(metrics)
         found.append({"generated_at": str(data.get("generated_at", "")), "folder": folder.name, **values})
     found.sort(key=lambda e: (e["generated_at"], e["folder"]))
-    found.append({"generated_at": current["generated_at"], "folder": "this edition",
-                  **current["metrics"]["edition"]})
+    found.append(
+        {"generated_at": current["generated_at"], "folder": "this edition", **current["metrics"]["edition"]}
+    )
     return found

@@ -39,7 +39,7 @@ VERSION = "v1"
 CLIP_SHARE = 0.15
 DIF_SHARE_OF_CLIP = 0.20
 DIF_SHARE_OUTSIDE_CLIP = 0.01
-MEGAFACE_UPLOADER_SHARE = 8     # 1 in N uploaders
+MEGAFACE_UPLOADER_SHARE = 8  # 1 in N uploaders
 MEGAFACE_PHOTO_SHARE = 0.5
 FFHQ_SHARE = 0.01
 FFHQ_LICENSES = {4, 2, 5}
@@ -63,7 +63,7 @@ class ManifestSpec:
 @dataclass
 class _Photo:
     photo_id: int
-    line_no: int          # YFCC100M line number as published (0-based)
+    line_no: int  # YFCC100M line number as published (0-based)
     photo_hash: str
     nsid: str
     nickname: str
@@ -99,8 +99,9 @@ class _Tally:
             self.declared[declared] += 1
             self.mismatches += declared != photo.license_id
 
-    def add_unmatched(self, photo_id: int, faces: int, declared: int | None = None,
-                      owner: str | None = None) -> None:
+    def add_unmatched(
+        self, photo_id: int, faces: int, declared: int | None = None, owner: str | None = None
+    ) -> None:
         self.items += faces
         self.photos.add(photo_id)
         if owner:  # reports take the owner from the manifest where YFCC100M has no row
@@ -111,13 +112,18 @@ class _Tally:
     def as_dict(self, dataset: str, fmt: str) -> dict:
         top = sorted(self.uploaders.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_UPLOADERS]
         return {
-            "dataset": dataset, "version": VERSION, "format": fmt, "items": self.items,
-            "distinct_photos": len(self.photos), "matched_photos": self.matched,
+            "dataset": dataset,
+            "version": VERSION,
+            "format": fmt,
+            "items": self.items,
+            "distinct_photos": len(self.photos),
+            "matched_photos": self.matched,
             "unmatched_photos": len(self.photos) - self.matched,
             "matched_share": round(self.matched / len(self.photos), 6) if self.photos else None,
             "licenses": {str(k): v for k, v in sorted(self.licenses.items())},
             "commercial_use_allowed": sum(v for k, v in self.licenses.items() if LICENSES[k].commercial_use),
-            "uploaders": len(self.uploaders), "photos_with_owner": sum(self.uploaders.values()),
+            "uploaders": len(self.uploaders),
+            "photos_with_owner": sum(self.uploaders.values()),
             "top_uploaders": [list(kv) for kv in top],
             "geotagged_photos": self.geotagged,
             "declared_licenses": {str(k): v for k, v in sorted(self.declared.items())},
@@ -126,6 +132,7 @@ class _Tally:
 
 
 # --- reading the YFCC file back (independent of pipelines.ingest.yfcc) ------------------------
+
 
 def _known_bad_lines(yfcc_path: Path) -> set[int]:
     truth_path = yfcc_path.with_name(yfcc_path.name + ".truth.json")
@@ -174,10 +181,19 @@ def _good_rows(yfcc_path: Path, include_videos: bool = False) -> Iterator[_Row]:
 
 def _photo(row: _Row) -> _Photo:
     f, line_no, photo_hash, license_id = row
-    return _Photo(photo_id=int(f[0]), line_no=line_no, photo_hash=photo_hash, nsid=f[1],
-                  nickname=unquote_plus(f[2]), geotagged=bool(f[10] and f[11]), page_url=f[13],
-                  download_url=f[14], license_id=license_id, license_name=unquote_plus(f[15]),
-                  license_url=f[16])
+    return _Photo(
+        photo_id=int(f[0]),
+        line_no=line_no,
+        photo_hash=photo_hash,
+        nsid=f[1],
+        nickname=unquote_plus(f[2]),
+        geotagged=bool(f[10] and f[11]),
+        page_url=f[13],
+        download_url=f[14],
+        license_id=license_id,
+        license_name=unquote_plus(f[15]),
+        license_url=f[16],
+    )
 
 
 def _good_photos(yfcc_path: Path, include_videos: bool = False) -> Iterator[_Photo]:
@@ -186,6 +202,7 @@ def _good_photos(yfcc_path: Path, include_videos: bool = False) -> Iterator[_Pho
 
 
 # --- writers ------------------------------------------------------------------------------------
+
 
 class _Writers:
     def __init__(self, out_dir: Path):
@@ -211,10 +228,14 @@ class _Writers:
         for _ in range(faces):
             self.dif_faces += 1
             forms = [u for u in (page_url, download_url) if u] + [
-                f"https://flic.kr/p/{encode_base58(photo_id)}", f"https://www.flickr.com/photo.gne?id={photo_id}"]
+                f"https://flic.kr/p/{encode_base58(photo_id)}",
+                f"https://www.flickr.com/photo.gne?id={photo_id}",
+            ]
             url = forms[self.url_forms % len(forms)]
             self.url_forms += 1
-            self.files["dif"].write(f"dif-{self.dif_faces:07d},{url},\"{self.dif_faces % 97},{self.dif_faces % 89},64,64\"\n")
+            self.files["dif"].write(
+                f'dif-{self.dif_faces:07d},{url},"{self.dif_faces % 97},{self.dif_faces % 89},64,64"\n'
+            )
 
     def megaface(self, nsid: str, photo_id: int, faces: int) -> None:
         identity = photo_id % 3
@@ -223,13 +244,25 @@ class _Writers:
 
     def ffhq(self, photo_url: str, author: str, license_id: int) -> None:
         lic = LICENSES[license_id]
-        item = {"category": "training", "metadata": {
-            "photo_url": photo_url, "photo_title": f"photo {self.ffhq_items}", "author": author, "country": "",
-            "license": lic.name_before_2025 or lic.name, "license_url": lic.url,
-            "date_uploaded": "2010-01-01", "date_crawled": "2018-10-10"},
-            "image": {"file_url": f"https://example.invalid/{self.ffhq_items:05d}.png",
-                      "file_path": f"images1024x1024/{self.ffhq_items // 1000:02d}000/{self.ffhq_items:05d}.png",
-                      "file_size": 1000 + self.ffhq_items, "face_landmarks": [[100.5, 200.25]] * 4}}
+        item = {
+            "category": "training",
+            "metadata": {
+                "photo_url": photo_url,
+                "photo_title": f"photo {self.ffhq_items}",
+                "author": author,
+                "country": "",
+                "license": lic.name_before_2025 or lic.name,
+                "license_url": lic.url,
+                "date_uploaded": "2010-01-01",
+                "date_crawled": "2018-10-10",
+            },
+            "image": {
+                "file_url": f"https://example.invalid/{self.ffhq_items:05d}.png",
+                "file_path": f"images1024x1024/{self.ffhq_items // 1000:02d}000/{self.ffhq_items:05d}.png",
+                "file_size": 1000 + self.ffhq_items,
+                "face_landmarks": [[100.5, 200.25]] * 4,
+            },
+        }
         sep = "" if self.ffhq_items == 0 else ","
         self.files["ffhq"].write(f'{sep}\n  "{self.ffhq_items}": {json.dumps(item)}')
         self.ffhq_items += 1
@@ -238,8 +271,10 @@ class _Writers:
         ages = ("3-9", "20-29", "30-39", "50-59")
         self.files["fairface"].write("file,age,gender,race,service_test\n")
         for i in range(1, count + 1):
-            self.files["fairface"].write(f"fairface/val/{i}.jpg,{ages[i % 4]},{'Male' if i % 2 else 'Female'},"
-                                         f"White,{'True' if i % 3 else 'False'}\n")
+            self.files["fairface"].write(
+                f"fairface/val/{i}.jpg,{ages[i % 4]},{'Male' if i % 2 else 'Female'},"
+                f"White,{'True' if i % 3 else 'False'}\n"
+            )
 
     def close(self) -> None:
         self.files["ffhq"].write("\n}\n")
@@ -248,6 +283,7 @@ class _Writers:
 
 
 # --- entry point --------------------------------------------------------------------------------
+
 
 def generate_manifests(yfcc_path: Path, out_dir: Path, seed: int = 0) -> list[ManifestSpec]:
     """Write five synthetic manifests drawn from `yfcc_path` into `out_dir`; return specs with truth."""
@@ -273,10 +309,22 @@ def generate_manifests(yfcc_path: Path, out_dir: Path, seed: int = 0) -> list[Ma
     return _specs(tallies, pairs, writers)
 
 
-def _draw(rng: random.Random, row: _Row, seed: int, tallies: dict[str, _Tally], writers: _Writers,
-          megaface_uploaders: dict[str, bool]) -> list[str]:
+def _draw(
+    rng: random.Random,
+    row: _Row,
+    seed: int,
+    tallies: dict[str, _Tally],
+    writers: _Writers,
+    megaface_uploaders: dict[str, bool],
+) -> list[str]:
     # Draw every number for every row, so one dataset's choice never shifts another's sequence.
-    u_clip, u_dif, u_mf, u_ffhq, u_faces = rng.random(), rng.random(), rng.random(), rng.random(), rng.random()
+    u_clip, u_dif, u_mf, u_ffhq, u_faces = (
+        rng.random(),
+        rng.random(),
+        rng.random(),
+        rng.random(),
+        rng.random(),
+    )
     nsid, license_id = row[0][1], row[3]
     if nsid not in megaface_uploaders:
         megaface_uploaders[nsid] = _megaface_uploader(nsid, seed)
@@ -340,15 +388,25 @@ def _add_photos_not_in_yfcc(tallies: dict[str, _Tally], writers: _Writers, pairs
 
 def _specs(tallies: dict[str, _Tally], pairs: Counter, writers: _Writers) -> list[ManifestSpec]:
     overlaps = {f"{a}|{b}": n for (a, b), n in sorted(pairs.items())}
-    formats = {"clip_yfcc15m": ("clip-subset", {}), "dif": ("csv", {"url_column": "url"}),
-               "megaface": ("megaface-paths", {}), "ffhq": ("ffhq", {})}
+    formats = {
+        "clip_yfcc15m": ("clip-subset", {}),
+        "dif": ("csv", {"url_column": "url"}),
+        "megaface": ("megaface-paths", {}),
+        "ffhq": ("ffhq", {}),
+    }
     specs = []
     for name, (fmt, options) in formats.items():
         truth = tallies[name].as_dict(name, fmt)
         truth["overlaps"] = {k: v for k, v in overlaps.items() if name in k.split("|")}
         specs.append(_spec(fmt, name, writers.paths[name], options, truth))
-    fairface_truth = {"dataset": "fairface", "version": VERSION, "format": "csv", "items": FAIRFACE_ITEMS,
-                      "auditable": False, "distinct_photos": 0}
+    fairface_truth = {
+        "dataset": "fairface",
+        "version": VERSION,
+        "format": "csv",
+        "items": FAIRFACE_ITEMS,
+        "auditable": False,
+        "distinct_photos": 0,
+    }
     specs.append(_spec("csv", "fairface", writers.paths["fairface"], {}, fairface_truth))
     return specs
 
@@ -357,5 +415,12 @@ def _spec(fmt: str, dataset: str, path: Path, options: dict, truth: dict) -> Man
     truth.setdefault("auditable", True)
     truth_path = path.with_name(path.name + ".truth.json")
     truth_path.write_text(json.dumps(truth, indent=1) + "\n")
-    return ManifestSpec(format=fmt, dataset=dataset, version=VERSION, paths=(path,), options=options,
-                        truth=truth, truth_path=truth_path)
+    return ManifestSpec(
+        format=fmt,
+        dataset=dataset,
+        version=VERSION,
+        paths=(path,),
+        options=options,
+        truth=truth,
+        truth_path=truth_path,
+    )

@@ -123,6 +123,7 @@ def _corrupt(kind: str, line: bytes, layout: int, number: int, form: str = "tsv"
 
 class _LineWriter:
     """Writes each chunk's rows as text, splicing in the bad lines that fall among them, in order."""
+
     def __init__(self, bad: _BadLines):
         self.bad = bad
         self.cursor = 0  # next bad line to write
@@ -161,7 +162,6 @@ class _LineWriter:
             pieces.append(text + b"\n")
         pieces.append(data[written:])
         return b"".join(pieces)
-
 
 
 # --- ground truth -------------------------------------------------------------------------------
@@ -211,8 +211,7 @@ def _truth(plan: _Plan, tally: _Tally, bad: _BadLines) -> dict:
     top_share_rows = int(np.sort(counts[active])[::-1][:top_share_users].sum())
     per_license = dict(zip(YFCC_LICENSE_IDS, (int(n) for n in tally.license_counts), strict=True))
     per_kind = {
-        kind: [p for p, k in zip(bad.positions, bad.kinds, strict=True) if k == kind]
-        for kind in plan.kinds
+        kind: [p for p, k in zip(bad.positions, bad.kinds, strict=True) if k == kind] for kind in plan.kinds
     }
     return {
         "format": "yfcc100m",
@@ -287,8 +286,17 @@ def generate_yfcc(
     return _generate_tsv(Path(out), rows, layout, seed, users, bad_lines, use_external, progress)
 
 
-def _generate_tsv(out: Path, rows: int, layout: int, seed: int, users: int | None, bad_lines: int,
-                  use_external: bool | None, progress: bool | None, form: str = "tsv") -> GenerateResult:
+def _generate_tsv(
+    out: Path,
+    rows: int,
+    layout: int,
+    seed: int,
+    users: int | None,
+    bad_lines: int,
+    use_external: bool | None,
+    progress: bool | None,
+    form: str = "tsv",
+) -> GenerateResult:
 
     _check_arguments(out, rows, layout, seed, users, bad_lines)
     started = time.monotonic()
@@ -342,7 +350,6 @@ def _write_rows(
 ) -> str:
     """Build and write every chunk; returns the compressor used. Removes `path` on failure."""
 
-
     sink = _Sink(path, suffix, use_external)
     try:
         with Progress(plan.rows, unit=" rows", label="generate", enabled=progress) as bar:
@@ -383,6 +390,3 @@ def _check_arguments(out: Path, rows: int, layout: int, seed: int, users: int | 
         raise InputError(f"output {out} is a folder; give a file name such as sample.tsv.bz2")
     if out.suffix.lower() in _UNSUPPORTED_COMPRESSION_SUFFIXES:
         raise InputError(f"cannot write {out.suffix} files; use .bz2, .gz, .zst, or no compression suffix")
-
-
-

@@ -27,21 +27,46 @@ from .yfcc_rows import FIELDS_25, GenerateResult
 # Multimedia Commons column names, in the order of the 25-field TSV (line number and hash dropped;
 # the hash comes back as the downloader's `key`).
 FORM_COLUMNS = {
-    "photo_id": "photoid", "user_nsid": "uid", "user_nickname": "unickname", "date_taken": "datetaken",
-    "date_uploaded": "dateuploaded", "capture_device": "capturedevice", "title": "title",
-    "description": "description", "user_tags": "usertags", "machine_tags": "machinetags",
-    "longitude": "longitude", "latitude": "latitude", "accuracy": "accuracy", "page_url": "pageurl",
-    "download_url": "downloadurl", "license_name": "licensename", "license_url": "licenseurl",
-    "server_id": "serverid", "farm_id": "farmid", "secret": "secret", "secret_original": "secretoriginal",
-    "extension": "ext", "marker": "marker", "photo_hash": "key",
+    "photo_id": "photoid",
+    "user_nsid": "uid",
+    "user_nickname": "unickname",
+    "date_taken": "datetaken",
+    "date_uploaded": "dateuploaded",
+    "capture_device": "capturedevice",
+    "title": "title",
+    "description": "description",
+    "user_tags": "usertags",
+    "machine_tags": "machinetags",
+    "longitude": "longitude",
+    "latitude": "latitude",
+    "accuracy": "accuracy",
+    "page_url": "pageurl",
+    "download_url": "downloadurl",
+    "license_name": "licensename",
+    "license_url": "licenseurl",
+    "server_id": "serverid",
+    "farm_id": "farmid",
+    "secret": "secret",
+    "secret_original": "secretoriginal",
+    "extension": "ext",
+    "marker": "marker",
+    "photo_hash": "key",
 }
 SQLITE_TABLE = "yfcc100m_dataset"
 _SQLITE_TYPES = {"photoid": "INTEGER", "longitude": "REAL", "latitude": "REAL", "accuracy": "INTEGER"}
 _FORM_BATCH_ROWS = 200_000
 
 
-def _generate_form(out: Path, rows: int, seed: int, users: int | None, bad_lines: int, form: str,
-                   progress: bool | None, generate_tsv: Callable[..., GenerateResult]) -> GenerateResult:
+def _generate_form(
+    out: Path,
+    rows: int,
+    seed: int,
+    users: int | None,
+    bad_lines: int,
+    form: str,
+    progress: bool | None,
+    generate_tsv: Callable[..., GenerateResult],
+) -> GenerateResult:
     """The 25-field TSV of the same seed, written to a temporary file by `generate_tsv` (yfcc.py's,
     passed in so this module does not import its caller), then converted to `form`."""
     started = time.monotonic()
@@ -61,20 +86,38 @@ def _generate_form(out: Path, rows: int, seed: int, users: int | None, bad_lines
     finally:
         tsv.unlink(missing_ok=True)
         tsv.with_name(tsv.name + ".truth.json").unlink(missing_ok=True)
-    truth = {**truth, "format": form, "fields": [FORM_COLUMNS[name] for name in FIELDS_25 if name in FORM_COLUMNS
-                                                   and (form != "sqlite" or name != "photo_hash")]}
+    truth = {
+        **truth,
+        "format": form,
+        "fields": [
+            FORM_COLUMNS[name]
+            for name in FIELDS_25
+            if name in FORM_COLUMNS and (form != "sqlite" or name != "photo_hash")
+        ],
+    }
     truth["layout"] = 23 if form == "sqlite" else 24
     if locators is not None:
         truth["bad_line_numbers"] = locators
-        truth["notes"] = {**truth["notes"], "bad_line_numbers": "shard file name and 1-based line in it, per kind"}
+        truth["notes"] = {
+            **truth["notes"],
+            "bad_line_numbers": "shard file name and 1-based line in it, per kind",
+        }
     else:
-        truth["notes"] = {**truth["notes"], "bad_line_numbers":
-                          "1-based row number (the SQLite rowid, the Parquet row), per kind"}
+        truth["notes"] = {
+            **truth["notes"],
+            "bad_line_numbers": "1-based row number (the SQLite rowid, the Parquet row), per kind",
+        }
     truth_path = out.with_name(out.name + ".truth.json")
     truth_path.write_text(json.dumps(truth, indent=1) + "\n")
     size = sum(p.stat().st_size for p in out.iterdir()) if out.is_dir() else out.stat().st_size
-    return GenerateResult(path=out, truth_path=truth_path, truth=truth, seconds=time.monotonic() - started,
-                          bytes_written=size, compressor={"sqlite": "sqlite", "parquet": "parquet"}.get(form, "gzip"))
+    return GenerateResult(
+        path=out,
+        truth_path=truth_path,
+        truth=truth,
+        seconds=time.monotonic() - started,
+        bytes_written=size,
+        compressor={"sqlite": "sqlite", "parquet": "parquet"}.get(form, "gzip"),
+    )
 
 
 def _remove(path: Path) -> None:
@@ -94,12 +137,16 @@ def _form_batches(tsv: Path):
         columns = {FORM_COLUMNS.get(name, name): "VARCHAR" for name in FIELDS_25}
         con.execute("SET VARIABLE form_source = ?", [str(tsv)])
         con.execute("SET VARIABLE form_columns = ?", [columns])
-        reader = con.sql("SELECT * EXCLUDE (line_number) FROM read_csv(getvariable('form_source'), "
-                         "columns = getvariable('form_columns'), delim = '\t', quote = '', escape = '', "
-                         "header = false, auto_detect = false)").to_arrow_reader(_FORM_BATCH_ROWS)
+        reader = con.sql(
+            "SELECT * EXCLUDE (line_number) FROM read_csv(getvariable('form_source'), "
+            "columns = getvariable('form_columns'), delim = '\t', quote = '', escape = '', "
+            "header = false, auto_detect = false)"
+        ).to_arrow_reader(_FORM_BATCH_ROWS)
         line = 1
         for batch in reader:
-            frame = cast(pl.DataFrame, pl.from_arrow(batch)).with_columns(pl.all().fill_null(""))  # a batch is a frame
+            frame = cast(pl.DataFrame, pl.from_arrow(batch)).with_columns(
+                pl.all().fill_null("")
+            )  # a batch is a frame
             yield frame.with_columns(tsv_line=pl.int_range(line, line + frame.height, dtype=pl.Int64))
             line += frame.height
     finally:
@@ -130,7 +177,6 @@ def _write_sqlite(tsv: Path, out: Path) -> None:
     """Python's sqlite3 declares the table (typed as the published file: INTEGER photoid, REAL
     coordinates); ADBC appends Arrow batches (rowid = TSV line)."""
 
-
     columns = [FORM_COLUMNS[name] for name in FIELDS_25 if name in FORM_COLUMNS and name != "photo_hash"]
     con = sqlite3.connect(out)
     declared = ", ".join(f"{c} {_SQLITE_TYPES.get(c, 'TEXT')}" for c in columns)
@@ -152,7 +198,9 @@ def _write_parquet(tsv: Path, out: Path, bad_ids: bool) -> None:
         for frame in _form_batches(tsv):
             frame = _typed(frame).drop("tsv_line")
             if not bad_ids:
-                frame = frame.with_columns(pl.col("photoid").cast(pl.Int64), pl.col("dateuploaded").cast(pl.Int64))
+                frame = frame.with_columns(
+                    pl.col("photoid").cast(pl.Int64), pl.col("dateuploaded").cast(pl.Int64)
+                )
             table = frame.to_arrow()
             writer = writer or pq.ParquetWriter(out, table.schema, compression="zstd")
             writer.write_table(table)
@@ -165,7 +213,6 @@ def _write_shards(tsv: Path, out: Path, truth: dict) -> dict:
     """gzip JSON-lines shards named by the first 3 characters of `key`, one gzip member appended
     per batch (as the downloader appends), photoid a JSON number unless it is not one."""
 
-
     out.mkdir(parents=True)
     wanted = {line: kind for kind, lines in truth["bad_line_numbers"].items() for line in lines}
     json_lines = {line for line, kind in wanted.items() if kind == "json"}
@@ -173,18 +220,27 @@ def _write_shards(tsv: Path, out: Path, truth: dict) -> dict:
     locators: dict[str, list[str]] = {kind: [] for kind in truth["bad_line_numbers"]}
     for frame in _form_batches(tsv):
         numeric = pl.col("photoid").str.contains(r"^[0-9]{1,18}$")
-        rest = _typed(frame).drop("photoid", "tsv_line").select(pl.struct(pl.all()).struct.json_encode().alias("j"))
+        rest = (
+            _typed(frame)
+            .drop("photoid", "tsv_line")
+            .select(pl.struct(pl.all()).struct.json_encode().alias("j"))
+        )
         frame = frame.with_columns(
             shard=pl.col("key").str.slice(0, 3),
             line=pl.concat_str(
                 pl.lit('{"photoid": '),
-                pl.when(numeric).then(pl.col("photoid")).otherwise(pl.concat_str(pl.lit('"'), pl.col("photoid"),
-                                                                                pl.lit('"'))),
-                pl.lit(", "), rest["j"].str.slice(1)),
+                pl.when(numeric)
+                .then(pl.col("photoid"))
+                .otherwise(pl.concat_str(pl.lit('"'), pl.col("photoid"), pl.lit('"'))),
+                pl.lit(", "),
+                rest["j"].str.slice(1),
+            ),
         )
         if json_lines:  # a line cut in half: not a JSON object
             cut = pl.col("tsv_line").is_in(list(json_lines))
-            frame = frame.with_columns(line=pl.when(cut).then(pl.col("line").str.slice(0, 40)).otherwise(pl.col("line")))
+            frame = frame.with_columns(
+                line=pl.when(cut).then(pl.col("line").str.slice(0, 40)).otherwise(pl.col("line"))
+            )
         for (shard,), part in frame.partition_by("shard", maintain_order=True, as_dict=True).items():
             first = shard_lines.get(shard, 0)
             shard_lines[shard] = first + part.height
@@ -194,4 +250,3 @@ def _write_shards(tsv: Path, out: Path, truth: dict) -> dict:
             with gzip.open(out / f"{shard}.gz", "ab", compresslevel=1) as handle:
                 handle.write(("\n".join(part["line"].to_list()) + "\n").encode())
     return {kind: sorted(items) for kind, items in locators.items()}
-

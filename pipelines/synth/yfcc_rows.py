@@ -137,6 +137,7 @@ def _strings_from_bytes(data: np.ndarray, lengths: np.ndarray) -> pl.Series:
 
 def _where(mask: np.ndarray, then: pl.Series | str, otherwise: pl.Series | str | None = "") -> pl.Series:
     """Element-wise `then` where mask is true, else `otherwise`; a str is a constant, None is missing."""
+
     def literal(value: pl.Series | str | None) -> pl.Expr:
         return pl.lit(value) if isinstance(value, pl.Series) else pl.lit(value, dtype=pl.String)
 
@@ -201,7 +202,6 @@ def _permute(indices: np.ndarray, size: int, key: int) -> np.ndarray:
         values[outside] = _feistel(values[outside], half_bits, key)
         outside = values >= size
     return values.astype(np.int64)
-
 
 
 # --- uploaders ----------------------------------------------------------------------------------
@@ -278,6 +278,7 @@ class _Plan:
 @dataclass
 class _Chunk:
     """One chunk's rows as text columns, plus the arrays the ground truth is counted from."""
+
     frame: pl.DataFrame
     owner: np.ndarray
     license_index: np.ndarray
@@ -447,10 +448,13 @@ def _write_tsv(frame: pl.DataFrame, stream: BinaryIO | None = None) -> bytes | N
     buffer = io.BytesIO()
     frame.write_csv(
         stream if stream is not None else buffer,
-        separator="\t", include_header=False, quote_style="never", null_value="", line_terminator="\n",
+        separator="\t",
+        include_header=False,
+        quote_style="never",
+        null_value="",
+        line_terminator="\n",
     )
     return None if stream is not None else buffer.getvalue()
-
 
 
 # --- results ----------------------------------------------------------------------------------
@@ -488,6 +492,3 @@ class GenerateResult:
             "rows_per_second": round(self.rows_per_second),
             "truth": self.truth,
         }
-
-
-

@@ -70,6 +70,7 @@ class _ParallelBz2Writer:
     """bz2 on every core without lbzip2: the text is cut into pieces compressed in a thread pool
     (bz2.compress releases the GIL) and written in order as consecutive bz2 streams. Multi-stream
     files are standard (pbzip2 writes them too); bzip2, lbzip2 and Python's bz2 read them whole."""
+
     PIECE = 4 << 20  # bytes of text per stream: bz2 works in 900 KB blocks anyway
 
     def __init__(self, file: BinaryIO):
@@ -107,6 +108,7 @@ class _ParallelBz2Writer:
 class _Sink:
     """A file that compresses by suffix, written by a background thread so that formatting and
     compression overlap with building the next chunk."""
+
     def __init__(self, path: Path, suffix: str, use_external: bool | None):
         self.path = path
         self.file: BinaryIO = open(path, "wb")  # noqa: SIM115 (closed by close() or abort())
@@ -165,6 +167,3 @@ class _Sink:
         if self.thread.is_alive():
             self.queue.put(None)
             self.thread.join()
-
-
-

@@ -94,6 +94,7 @@ def _encode_tags(tags: list[str]) -> str:
 @dataclass(frozen=True)
 class _Vocab:
     """Pools of encoded text. Rows pick by index; the pools that may be empty end with ""."""
+
     titles: pl.Series  # plain titles, then the markup titles
     plain_titles: int
     descriptions: pl.Series
@@ -167,6 +168,3 @@ def _vocabulary(seed: int) -> _Vocab:
         machine_tags=pl.Series([*machine_tags, ""]),
         devices=pl.Series([*(_encode(d) for d in _DEVICES), ""]),
     )
-
-
-

@@ -49,12 +49,18 @@ DEFAULT_BATCH_ROWS = 500_000
 UNIQUE_PART_FACTOR = 4  # uniqueness parts hold this many batches' worth of (key-only) rows
 SAMPLE_VALUES = 10  # unexpected values kept per expectation in `details`
 
-ROW_WISE_PREFIXES = ("expect_column_values_", "expect_column_value_", "expect_multicolumn_",
-                     "expect_column_pair_", "expect_select_column_values_")
+ROW_WISE_PREFIXES = (
+    "expect_column_values_",
+    "expect_column_value_",
+    "expect_multicolumn_",
+    "expect_column_pair_",
+    "expect_select_column_values_",
+)
 UNIQUENESS_TYPES = ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique")
 
 
 # --- suites -----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Suite:
@@ -100,13 +106,21 @@ def load_suites(directory: Path | None = None) -> list[Suite]:
             if kind not in UNIQUENESS_TYPES and not kind.startswith(ROW_WISE_PREFIXES):
                 raise ConfigError(
                     f"{path.name}: {kind!r} is a table-level expectation; ccaudit validates in batches "
-                    "and supports row-wise expectations and uniqueness only")
-        suites.append(Suite(name=data.get("name") or path.stem, table=table,
-                            expectations=data.get("expectations", []), path=path))
+                    "and supports row-wise expectations and uniqueness only"
+                )
+        suites.append(
+            Suite(
+                name=data.get("name") or path.stem,
+                table=table,
+                expectations=data.get("expectations", []),
+                path=path,
+            )
+        )
     return suites
 
 
 # --- results ----------------------------------------------------------------------------------
+
 
 @dataclass
 class ExpectationOutcome:
@@ -128,9 +142,18 @@ class ExpectationOutcome:
     error: str | None = None
 
     def details_json(self) -> str:
-        return json.dumps({"kwargs": self.kwargs, "unexpected_sample": self.sample,
-                           "missing_count": self.missing_count, "batches": self.batches,
-                           "why": self.why, "error": self.error}, default=str, ensure_ascii=False)
+        return json.dumps(
+            {
+                "kwargs": self.kwargs,
+                "unexpected_sample": self.sample,
+                "missing_count": self.missing_count,
+                "batches": self.batches,
+                "why": self.why,
+                "error": self.error,
+            },
+            default=str,
+            ensure_ascii=False,
+        )
 
     def label(self) -> str:
         return f"{self.table_name}.{self.column_name}: {self.expectation}"
@@ -160,26 +183,41 @@ class ValidationResult:
     def summary_text(self) -> str:
         passed = sum(o.success for o in self.outcomes)
         tables = ", ".join(f"{name} {count:,} rows" for name, count in self.rows.items())
-        lines = [(f"validation {self.run_id}: {passed}/{len(self.outcomes)} expectations passed "
-                  f"({tables}) in {self.seconds:.1f}s")]
+        lines = [
+            (
+                f"validation {self.run_id}: {passed}/{len(self.outcomes)} expectations passed "
+                f"({tables}) in {self.seconds:.1f}s"
+            )
+        ]
         for outcome in self.critical_failures + self.warnings:
             level = "CRITICAL" if outcome.critical else "warning"
             extra = f" ({outcome.error})" if outcome.error else ""
             sample = f"; e.g. {outcome.sample[:3]}" if outcome.sample else ""
-            lines.append(f"  {level}: {outcome.label()} — {outcome.unexpected_count:,} of "
-                         f"{outcome.element_count:,} rows unexpected{sample}{extra}")
-        lines.append("result: " + ("ok" if self.success else
-                                   f"FAILED ({len(self.critical_failures)} critical expectation(s))"))
+            lines.append(
+                f"  {level}: {outcome.label()} — {outcome.unexpected_count:,} of "
+                f"{outcome.element_count:,} rows unexpected{sample}{extra}"
+            )
+        lines.append(
+            "result: "
+            + ("ok" if self.success else f"FAILED ({len(self.critical_failures)} critical expectation(s))")
+        )
         return "\n".join(lines)
 
     def as_dict(self) -> dict:
-        return {"run_id": self.run_id, "validated_at": self.validated_at.isoformat(),
-                "success": self.success, "seconds": round(self.seconds, 3), "rows": self.rows,
-                "critical_failures": len(self.critical_failures), "warnings": len(self.warnings),
-                "expectations": [asdict(o) for o in self.outcomes]}
+        return {
+            "run_id": self.run_id,
+            "validated_at": self.validated_at.isoformat(),
+            "success": self.success,
+            "seconds": round(self.seconds, 3),
+            "rows": self.rows,
+            "critical_failures": len(self.critical_failures),
+            "warnings": len(self.warnings),
+            "expectations": [asdict(o) for o in self.outcomes],
+        }
 
 
 # --- GX plumbing ------------------------------------------------------------------------------
+
 
 class _GxRunner:
     """An ephemeral GX context with one pandas data frame asset; validates frames against suites."""
@@ -194,9 +232,11 @@ class _GxRunner:
             ProgressBarsConfig,
         )
 
-        config = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(),
-                                   analytics_enabled=False,
-                                   progress_bars=ProgressBarsConfig(globally=False))
+        config = DataContextConfig(
+            store_backend_defaults=InMemoryStoreBackendDefaults(),
+            analytics_enabled=False,
+            progress_bars=ProgressBarsConfig(globally=False),
+        )
         self.context = gx.get_context(mode="ephemeral", project_config=config)
         asset = self.context.data_sources.add_pandas("ccaudit").add_dataframe_asset("batch")
         self.batch_definition = asset.add_batch_definition_whole_dataframe("whole")
@@ -220,10 +260,17 @@ class _Accumulator:
         meta = expectation.get("meta", {})
         self.as_timestamps = bool(set(expectation_columns(expectation)) & timestamp_columns)
         self.outcome = ExpectationOutcome(
-            suite=suite.name, table_name=suite.table, expectation=expectation["type"],
-            column_name=",".join(expectation_columns(expectation)), critical=is_critical(expectation),
-            success=True, unexpected_count=0, element_count=0, kwargs=expectation.get("kwargs", {}),
-            why=meta.get("why"))
+            suite=suite.name,
+            table_name=suite.table,
+            expectation=expectation["type"],
+            column_name=",".join(expectation_columns(expectation)),
+            critical=is_critical(expectation),
+            success=True,
+            unexpected_count=0,
+            element_count=0,
+            kwargs=expectation.get("kwargs", {}),
+            why=meta.get("why"),
+        )
         self.batch_failed = False
 
     def add(self, gx_result) -> None:
@@ -271,6 +318,7 @@ def _plain(value: Any) -> Any:
 
 # --- streaming out of DuckDB ------------------------------------------------------------------
 
+
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -298,7 +346,9 @@ def _frames(con, sql: str, params: list, batch_rows: int) -> Iterator:
 
 
 def _table_columns(con, table: str) -> dict[str, str]:
-    rows = con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ?", [table]).fetchall()
+    rows = con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ?", [table]
+    ).fetchall()
     return dict(rows)
 
 
@@ -321,8 +371,9 @@ def _from_epoch(value: Any) -> Any:
     return value
 
 
-def _validate_row_wise(con, runner: _GxRunner, suite: Suite, expectations: list[dict], batch_rows: int,
-                       timestamps: frozenset) -> list[ExpectationOutcome]:
+def _validate_row_wise(
+    con, runner: _GxRunner, suite: Suite, expectations: list[dict], batch_rows: int, timestamps: frozenset
+) -> list[ExpectationOutcome]:
     """All row-wise expectations of a suite in one pass over the table, batch by batch."""
     columns = sorted({c for e in expectations for c in expectation_columns(e)})
     gx_suite = runner.suite(suite.as_gx_dict(expectations, name=f"{suite.name}.rows"))
@@ -330,8 +381,9 @@ def _validate_row_wise(con, runner: _GxRunner, suite: Suite, expectations: list[
     sql = f"SELECT {_select_list(columns, timestamps)} FROM {_quote(suite.table)}"
     for frame in _frames(con, sql, [], batch_rows):
         # GX returns results in suite order for a suite validated whole.
-        for accumulator, gx_result in zip(accumulators, _in_suite_order(runner.validate(frame, gx_suite),
-                                                                        gx_suite), strict=False):
+        for accumulator, gx_result in zip(
+            accumulators, _in_suite_order(runner.validate(frame, gx_suite), gx_suite), strict=False
+        ):
             accumulator.add(gx_result)
     return [a.finish() for a in accumulators]
 
@@ -341,8 +393,9 @@ def _in_suite_order(results: list, gx_suite) -> list:
     return [by_id[e.id] for e in gx_suite.expectations]
 
 
-def _validate_unique(con, runner: _GxRunner, suite: Suite, expectation: dict, rows: int, batch_rows: int,
-                     timestamps: frozenset) -> ExpectationOutcome:
+def _validate_unique(
+    con, runner: _GxRunner, suite: Suite, expectation: dict, rows: int, batch_rows: int, timestamps: frozenset
+) -> ExpectationOutcome:
     """Uniqueness over the whole table: hash-partition on the key so duplicates share a part."""
     columns = expectation_columns(expectation)
     gx_suite = runner.suite(suite.as_gx_dict([expectation], name=f"{suite.name}.unique.{'.'.join(columns)}"))
@@ -352,8 +405,10 @@ def _validate_unique(con, runner: _GxRunner, suite: Suite, expectation: dict, ro
     parts = max(1, math.ceil(rows / part_rows))
     key = ", ".join(map(_quote, columns))
     # Typed parameters: an untyped `% ?` makes DuckDB compare in a slow generic type (20x slower).
-    sql = (f"SELECT {_select_list(columns, timestamps)} FROM {_quote(suite.table)} "
-           f"WHERE hash({key}) % CAST(? AS UBIGINT) = CAST(? AS UBIGINT)")
+    sql = (
+        f"SELECT {_select_list(columns, timestamps)} FROM {_quote(suite.table)} "
+        f"WHERE hash({key}) % CAST(? AS UBIGINT) = CAST(? AS UBIGINT)"
+    )
     for part in range(parts):
         # A part is about part_rows rows; fetch it whole so GX sees every duplicate pair in it.
         frames = list(_frames(con, sql, [parts, part], max(part_rows * 2, 1024)))
@@ -377,8 +432,16 @@ def _parameters(con, now: datetime) -> dict[str, Any]:
 
 # --- public API -------------------------------------------------------------------------------
 
-def validate(con, *, store: bool = True, run_id: str | None = None, batch_rows: int = DEFAULT_BATCH_ROWS,
-             suites: list[Suite] | None = None, now: datetime | None = None) -> ValidationResult:
+
+def validate(
+    con,
+    *,
+    store: bool = True,
+    run_id: str | None = None,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    suites: list[Suite] | None = None,
+    now: datetime | None = None,
+) -> ValidationResult:
     """Validate every suite's table; store the results in `validation_results` when `store`.
 
     `con` may be read-only when `store=False`. Empty tables pass (no manifests or API checks yet
@@ -396,20 +459,31 @@ def validate(con, *, store: bool = True, run_id: str | None = None, batch_rows: 
         timestamps = _timestamp_columns(types)
         missing = {c for e in suite.expectations for c in expectation_columns(e)} - set(types)
         if missing:
-            raise ConfigError(f"suite {suite.name}: table {suite.table} lacks column(s) {', '.join(sorted(missing))}")
+            raise ConfigError(
+                f"suite {suite.name}: table {suite.table} lacks column(s) {', '.join(sorted(missing))}"
+            )
         [(count,)] = con.execute(f"SELECT count(*) FROM {_quote(suite.table)}").fetchall()
         rows[suite.table] = count
         row_wise = [e for e in suite.expectations if e["type"] not in UNIQUENESS_TYPES]
         unique = [e for e in suite.expectations if e["type"] in UNIQUENESS_TYPES]
         by_id: dict[int, ExpectationOutcome] = {}
         if row_wise:
-            for e, outcome in zip(row_wise, _validate_row_wise(con, runner, suite, row_wise, batch_rows, timestamps), strict=False):
+            for e, outcome in zip(
+                row_wise,
+                _validate_row_wise(con, runner, suite, row_wise, batch_rows, timestamps),
+                strict=False,
+            ):
                 by_id[id(e)] = outcome
         for e in unique:
             by_id[id(e)] = _validate_unique(con, runner, suite, e, count, batch_rows, timestamps)
         outcomes.extend(by_id[id(e)] for e in suite.expectations)  # keep the suite's order
-    result = ValidationResult(run_id=run_id, validated_at=validated_at, outcomes=outcomes, rows=rows,
-                              seconds=time.monotonic() - started)
+    result = ValidationResult(
+        run_id=run_id,
+        validated_at=validated_at,
+        outcomes=outcomes,
+        rows=rows,
+        seconds=time.monotonic() - started,
+    )
     if store:
         store_results(con, result)
     return result
@@ -417,18 +491,34 @@ def validate(con, *, store: bool = True, run_id: str | None = None, batch_rows: 
 
 def store_results(con, result: ValidationResult) -> None:
     """Append one row per expectation to `validation_results`, in one transaction."""
-    rows = [(result.run_id, result.validated_at, o.suite, o.table_name, o.expectation, o.column_name,
-             o.critical, o.success, o.unexpected_count, o.element_count, o.details_json())
-            for o in result.outcomes]
+    rows = [
+        (
+            result.run_id,
+            result.validated_at,
+            o.suite,
+            o.table_name,
+            o.expectation,
+            o.column_name,
+            o.critical,
+            o.success,
+            o.unexpected_count,
+            o.element_count,
+            o.details_json(),
+        )
+        for o in result.outcomes
+    ]
     with transaction(con):
         con.executemany("INSERT INTO validation_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def validate_database(db_path, *, run_id: str | None = None, lock_wait: float | None = None,
-                      **options) -> ValidationResult:
+def validate_database(
+    db_path, *, run_id: str | None = None, lock_wait: float | None = None, **options
+) -> ValidationResult:
     """Validate reading the file read-only (other readers share it for the whole run, which may
     take minutes), then store the results in a separate short write."""
-    upgrade_if_needed(db_path, lock_wait=lock_wait)  # a new database validates (empty); an older one is migrated
+    upgrade_if_needed(
+        db_path, lock_wait=lock_wait
+    )  # a new database validates (empty); an older one is migrated
     with connect(db_path, read_only=True, lock_wait=lock_wait) as con:
         result = validate(con, store=False, run_id=run_id, **options)
     with connect(db_path, lock_wait=lock_wait) as con:

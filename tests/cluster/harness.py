@@ -43,8 +43,13 @@ WORKERS = {DB_WORKER: ("default", DB_QUEUE), STAGE_WORKER: ("default",)}
 
 # The ccaudit settings a deployment gives every component (docker-compose.yml's x-airflow-common
 # has the same names; tests/test_compose.py checks). CCAUDIT_DB matters on the DB worker only.
-CCAUDIT_SETTINGS = ("CCAUDIT_DB", "CCAUDIT_WORK_DIR", "CCAUDIT_REPORTS_DIR", "CCAUDIT_FLICKR_RATE",
-                    "CCAUDIT_ENRICH_LIMIT")
+CCAUDIT_SETTINGS = (
+    "CCAUDIT_DB",
+    "CCAUDIT_WORK_DIR",
+    "CCAUDIT_REPORTS_DIR",
+    "CCAUDIT_FLICKR_RATE",
+    "CCAUDIT_ENRICH_LIMIT",
+)
 
 
 class ClusterError(RuntimeError):
@@ -53,9 +58,13 @@ class ClusterError(RuntimeError):
 
 def find_binary(name: str) -> str:
     """A server binary from PATH or Debian's versioned folder (/usr/lib/postgresql/N/bin)."""
-    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
+    found = shutil.which(name) or next(
+        iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None
+    )
     if not found:
-        raise ClusterError(f"{name} not found: run `make system-deps` (Debian packages postgresql, redis-server)")
+        raise ClusterError(
+            f"{name} not found: run `make system-deps` (Debian packages postgresql, redis-server)"
+        )
     return found
 
 
@@ -91,15 +100,34 @@ class Postgres:
         return f"postgresql+psycopg2://{self.user}@127.0.0.1:{self.port}/{self.database}"
 
     def _run(self, *args: str, **options) -> subprocess.Popen:
-        return subprocess.Popen(list(args), user=self.run_as, cwd=self.folder, start_new_session=True,
-                                env={"PATH": os.environ.get("PATH", ""), "LC_ALL": "C.UTF-8"}, **options)
+        return subprocess.Popen(
+            list(args),
+            user=self.run_as,
+            cwd=self.folder,
+            start_new_session=True,
+            env={"PATH": os.environ.get("PATH", ""), "LC_ALL": "C.UTF-8"},
+            **options,
+        )
 
     def __enter__(self) -> Self:
         if self.run_as:
             shutil.chown(self.folder, self.run_as)
         data = self.folder / "data"
-        init = self._run(find_binary("initdb"), "--no-sync", "-A", "trust", "-U", self.user, "-E", "UTF8",
-                         "-D", str(data), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        init = self._run(
+            find_binary("initdb"),
+            "--no-sync",
+            "-A",
+            "trust",
+            "-U",
+            self.user,
+            "-E",
+            "UTF8",
+            "-D",
+            str(data),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         out, _ = init.communicate(timeout=120)
         if init.returncode:
             raise ClusterError(f"initdb failed:\n{out}")
@@ -107,10 +135,27 @@ class Postgres:
         self.log = open(self.folder / "postgres.log", "w")
         if self.run_as:
             shutil.chown(self.folder / "postgres.log", self.run_as)
-        self.process = self._run(find_binary("postgres"), "-D", str(data), "-h", "127.0.0.1", "-p", str(self.port),
-                                 "-k", str(self.folder), "-c", "fsync=off", "-c", "synchronous_commit=off",
-                                 "-c", "full_page_writes=off", "-c", "max_connections=200",
-                                 stdout=self.log, stderr=subprocess.STDOUT)
+        self.process = self._run(
+            find_binary("postgres"),
+            "-D",
+            str(data),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-k",
+            str(self.folder),
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+            "-c",
+            "max_connections=200",
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         self._wait_ready()
         con = self.connect("postgres")
         try:
@@ -130,13 +175,17 @@ class Postgres:
                 return
             except psycopg2.OperationalError as exc:
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise ClusterError("postgres did not start:\n" + (self.folder / "postgres.log").read_text()) from exc
+                    raise ClusterError(
+                        "postgres did not start:\n" + (self.folder / "postgres.log").read_text()
+                    ) from exc
                 time.sleep(0.2)
 
     def connect(self, database: str | None = None):
         import psycopg2
 
-        con = psycopg2.connect(host="127.0.0.1", port=self.port, user=self.user, dbname=database or self.database)
+        con = psycopg2.connect(
+            host="127.0.0.1", port=self.port, user=self.user, dbname=database or self.database
+        )
         return con
 
     def query(self, sql: str, params: tuple | list = ()) -> list[tuple]:
@@ -181,9 +230,25 @@ class Redis:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.log = open(self.folder / "redis.log", "w")
         self.process = subprocess.Popen(
-            [find_binary("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
-             "--save", "", "--appendonly", "no", "--protected-mode", "yes"],
-            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                find_binary("redis-server"),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.folder),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "yes",
+            ],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -191,7 +256,9 @@ class Redis:
                 return self
             except redis.exceptions.ConnectionError as exc:
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise ClusterError("redis did not start:\n" + (self.folder / "redis.log").read_text()) from exc
+                    raise ClusterError(
+                        "redis did not start:\n" + (self.folder / "redis.log").read_text()
+                    ) from exc
                 time.sleep(0.1)
 
     def __exit__(self, *exc) -> None:
@@ -204,30 +271,33 @@ def cluster_env(home: Path, postgres: Postgres, redis: Redis, api_port: int, **e
     """The settings every component shares (docker-compose.yml's x-airflow-common, on loopback)."""
     from cryptography.fernet import Fernet
 
-    return airflow_env(home, **{
-        "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": postgres.url,
-        "AIRFLOW__CELERY__BROKER_URL": redis.url,
-        "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + postgres.url,
-        "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
-        "AIRFLOW__API__PORT": str(api_port),
-        "AIRFLOW__API__HOST": "127.0.0.1",
-        "AIRFLOW__API_AUTH__JWT_SECRET": os.urandom(16).hex(),
-        # Connection passwords (the Flickr key) are stored encrypted in the metadata database.
-        "AIRFLOW__CORE__FERNET_KEY": Fernet.generate_key().decode(),
-        "AIRFLOW__CORE__HOSTNAME_CALLABLE": "tests.airflow_support.worker_hostname",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
-        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
-        "AIRFLOW__CORE__PARALLELISM": "8",
-        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-        "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
-        # A dead worker's task is failed (and retried) after 20 s without a heartbeat, not 5 min.
-        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "20",
-        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "2",
-        "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
-        **extra,
-    })
+    return airflow_env(
+        home,
+        **{
+            "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": postgres.url,
+            "AIRFLOW__CELERY__BROKER_URL": redis.url,
+            "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + postgres.url,
+            "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
+            "AIRFLOW__API__PORT": str(api_port),
+            "AIRFLOW__API__HOST": "127.0.0.1",
+            "AIRFLOW__API_AUTH__JWT_SECRET": os.urandom(16).hex(),
+            # Connection passwords (the Flickr key) are stored encrypted in the metadata database.
+            "AIRFLOW__CORE__FERNET_KEY": Fernet.generate_key().decode(),
+            "AIRFLOW__CORE__HOSTNAME_CALLABLE": "tests.airflow_support.worker_hostname",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+            "AIRFLOW__CORE__PARALLELISM": "8",
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+            "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
+            # A dead worker's task is failed (and retried) after 20 s without a heartbeat, not 5 min.
+            "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "20",
+            "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "2",
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+            **extra,
+        },
+    )
 
 
 class CeleryCluster:
@@ -265,8 +335,16 @@ class CeleryCluster:
                 self.start_worker(name, queues)
             self._wait_for_api()
             # Through the REST API, as an operator would (the CLI costs seconds of start-up per call).
-            self.api("POST", "pools", {"name": POOL, "slots": 1, "include_deferred": False,
-                                       "description": "ccaudit: the one process that may open the DuckDB file"})
+            self.api(
+                "POST",
+                "pools",
+                {
+                    "name": POOL,
+                    "slots": 1,
+                    "include_deferred": False,
+                    "description": "ccaudit: the one process that may open the DuckDB file",
+                },
+            )
             for connection_id, fields in self.connections.items():
                 self.api("POST", "connections", {"connection_id": connection_id, **fields})
             self.timings["components started"] = round(time.monotonic() - started, 1)
@@ -275,38 +353,71 @@ class CeleryCluster:
             raise
         return self
 
-    def _start(self, name: str, *args: str, env: dict[str, str] | None = None, cwd: Path = REPO) -> subprocess.Popen:
+    def _start(
+        self, name: str, *args: str, env: dict[str, str] | None = None, cwd: Path = REPO
+    ) -> subprocess.Popen:
         with open(self.home / f"{name}.log", "w") as log:
-            process = subprocess.Popen([self.airflow, *args], env=env or self.env, cwd=cwd, stdout=log,
-                                       stderr=subprocess.STDOUT, start_new_session=True)
+            process = subprocess.Popen(
+                [self.airflow, *args],
+                env=env or self.env,
+                cwd=cwd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.processes[name] = process
         return process
 
     def start_worker(self, name: str, queues: tuple[str, ...]) -> subprocess.Popen:
         """A Celery worker in its own folder. Only the DB worker is told where the DuckDB file is:
         a staging worker has no business opening it (the test checks none appears in its folder)."""
-        env = {**self.env, "CCAUDIT_WORKER_HOSTNAME": name,
-               # two workers on one host: each its own log-server port
-               "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port())}
+        env = {
+            **self.env,
+            "CCAUDIT_WORKER_HOSTNAME": name,
+            # two workers on one host: each its own log-server port
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+        }
         if DB_QUEUE not in queues:
             env.pop("CCAUDIT_DB", None)
         folder = self.root / name
         folder.mkdir(exist_ok=True)
-        return self._start(name, "celery", "worker", "--queues", ",".join(queues), "--celery-hostname",
-                           f"{name}@%h", "--concurrency", env["AIRFLOW__CELERY__WORKER_CONCURRENCY"],
-                           "--pid", str(self.home / f"{name}.pid"), "--without-mingle", "--without-gossip",
-                           env=env, cwd=folder)
+        return self._start(
+            name,
+            "celery",
+            "worker",
+            "--queues",
+            ",".join(queues),
+            "--celery-hostname",
+            f"{name}@%h",
+            "--concurrency",
+            env["AIRFLOW__CELERY__WORKER_CONCURRENCY"],
+            "--pid",
+            str(self.home / f"{name}.pid"),
+            "--without-mingle",
+            "--without-gossip",
+            env=env,
+            cwd=folder,
+        )
 
     @property
     def airflow(self) -> str:
         return str(Path(sys.executable).with_name("airflow"))
 
     def cli(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-        done = subprocess.run([self.airflow, *args], env=self.env, cwd=REPO, capture_output=True, text=True,
-                              timeout=timeout, check=False)
+        done = subprocess.run(
+            [self.airflow, *args],
+            env=self.env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
         if done.returncode:
-            raise ClusterError(f"airflow {' '.join(args[:2])} failed ({done.returncode}):\n"
-                               f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+            raise ClusterError(
+                f"airflow {' '.join(args[:2])} failed ({done.returncode}):\n"
+                f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+            )
         return done
 
     @property
@@ -377,7 +488,9 @@ class CeleryCluster:
         """Until the dag-processor has serialised every DAG (then it can be unpaused and triggered)."""
         deadline = time.monotonic() + timeout
         while True:
-            found = {r[0] for r in self.query("SELECT dag_id FROM dag WHERE dag_id = ANY(%s)", (list(dag_ids),))}
+            found = {
+                r[0] for r in self.query("SELECT dag_id FROM dag WHERE dag_id = ANY(%s)", (list(dag_ids),))
+            }
             if found >= set(dag_ids):
                 return
             if time.monotonic() > deadline:
@@ -385,14 +498,18 @@ class CeleryCluster:
             time.sleep(1)
 
     def dag_runs(self, dag_id: str) -> list[dict]:
-        rows = self.query("SELECT run_id, state, run_type, start_date, end_date FROM dag_run WHERE dag_id = %s "
-                          "ORDER BY id", (dag_id,))
+        rows = self.query(
+            "SELECT run_id, state, run_type, start_date, end_date FROM dag_run WHERE dag_id = %s ORDER BY id",
+            (dag_id,),
+        )
         return [dict(zip(("run_id", "state", "run_type", "start", "end"), r, strict=False)) for r in rows]
 
     def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 240) -> str:
         deadline = time.monotonic() + timeout
         while True:
-            state = self.query("SELECT state FROM dag_run WHERE dag_id = %s AND run_id = %s", (dag_id, run_id))
+            state = self.query(
+                "SELECT state FROM dag_run WHERE dag_id = %s AND run_id = %s", (dag_id, run_id)
+            )
             if state and state[0][0] in ("success", "failed"):
                 return state[0][0]
             if time.monotonic() > deadline:
@@ -402,21 +519,39 @@ class CeleryCluster:
     def trigger(self, dag_id: str, conf: dict | None = None) -> str:
         """A manual run with this conf; returns its run id."""
         run_id = f"manual__cluster_{time.time_ns()}"
-        self.api("POST", f"dags/{dag_id}/dagRuns", {"dag_run_id": run_id, "logical_date": None, "conf": conf or {}})
+        self.api(
+            "POST", f"dags/{dag_id}/dagRuns", {"dag_run_id": run_id, "logical_date": None, "conf": conf or {}}
+        )
         return run_id
 
     def task_tries(self, dag_id: str) -> list[dict]:
         """Every try of every task instance: finished earlier tries (task_instance_history) + current."""
         columns = "run_id, task_id, map_index, try_number, state, hostname, queue, pool, start_date, end_date"
-        rows = self.query(f"""SELECT {columns} FROM task_instance_history WHERE dag_id = %s
+        rows = self.query(
+            f"""SELECT {columns} FROM task_instance_history WHERE dag_id = %s
                               UNION ALL SELECT {columns} FROM task_instance WHERE dag_id = %s
-                              ORDER BY 1, 2, 3, 4""", (dag_id, dag_id))
-        keys = ("run_id", "task_id", "map_index", "try_number", "state", "hostname", "queue", "pool", "start", "end")
+                              ORDER BY 1, 2, 3, 4""",
+            (dag_id, dag_id),
+        )
+        keys = (
+            "run_id",
+            "task_id",
+            "map_index",
+            "try_number",
+            "state",
+            "hostname",
+            "queue",
+            "pool",
+            "start",
+            "end",
+        )
         return [dict(zip(keys, r, strict=False)) for r in rows]
 
     def logs(self, tail: int = 3000) -> str:
-        return "\n".join(f"--- {p.name} ---\n{p.read_text(errors='replace')[-tail:]}"
-                         for p in sorted(self.home.glob("*.log")))
+        return "\n".join(
+            f"--- {p.name} ---\n{p.read_text(errors='replace')[-tail:]}"
+            for p in sorted(self.home.glob("*.log"))
+        )
 
     def task_logs(self) -> dict[Path, str]:
         """Every task log file the workers wrote (base_log_folder under AIRFLOW_HOME)."""
@@ -427,8 +562,10 @@ if __name__ == "__main__":
     if len(sys.argv) != 2:
         raise SystemExit("usage: python -m tests.cluster.harness ROOT")
     with CeleryCluster(Path(sys.argv[1]).resolve()) as cluster:
-        print(f"postgres {cluster.postgres.url}\nredis {cluster.redis.url}\nREST API {cluster.api_url}\n"
-              f"execution API {cluster.env['AIRFLOW__CORE__EXECUTION_API_SERVER_URL']}\nlogs {cluster.home}",
-              flush=True)
+        print(
+            f"postgres {cluster.postgres.url}\nredis {cluster.redis.url}\nREST API {cluster.api_url}\n"
+            f"execution API {cluster.env['AIRFLOW__CORE__EXECUTION_API_SERVER_URL']}\nlogs {cluster.home}",
+            flush=True,
+        )
         with contextlib.suppress(KeyboardInterrupt):
             signal.pause()

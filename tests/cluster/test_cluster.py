@@ -42,11 +42,15 @@ pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
 SHARDS = 8
 ROWS_PER_SHARD = 12_000
-BAD_LINES = {0: 4, 5: 3}      # shard -> malformed lines, so rejects are compared too
-ENRICH_LIMIT = 10            # photos per enrichment run (hourly or manual)
+BAD_LINES = {0: 4, 5: 3}  # shard -> malformed lines, so rejects are compared too
+ENRICH_LIMIT = 10  # photos per enrichment run (hourly or manual)
 FLICKR_KEY = "cluster-" + os.urandom(12).hex()
-YFCC, MANIFESTS, REPORT, ENRICH = ("ccaudit_ingest_yfcc", "ccaudit_ingest_manifests",
-                                   "ccaudit_validate_and_report", "ccaudit_enrich_flickr")
+YFCC, MANIFESTS, REPORT, ENRICH = (
+    "ccaudit_ingest_yfcc",
+    "ccaudit_ingest_manifests",
+    "ccaudit_validate_and_report",
+    "ccaudit_enrich_flickr",
+)
 
 PHOTOS = "SELECT * FROM yfcc_photos"
 PER_LICENSE = "SELECT license_id, count(*) FROM yfcc_photos GROUP BY 1"
@@ -68,14 +72,36 @@ def _reference(inputs: Path, cli_db: Path) -> dict:
     from pipelines.cli import main
     from pipelines.synth.yfcc import generate_yfcc
 
-    shards = [generate_yfcc(inputs / f"yfcc-{i}.tsv.gz", rows=ROWS_PER_SHARD, seed=40 + i,
-                            bad_lines=BAD_LINES.get(i, 0)).path for i in range(SHARDS)]
+    shards = [
+        generate_yfcc(
+            inputs / f"yfcc-{i}.tsv.gz", rows=ROWS_PER_SHARD, seed=40 + i, bad_lines=BAD_LINES.get(i, 0)
+        ).path
+        for i in range(SHARDS)
+    ]
     assert main(["--db", str(cli_db), "ingest", "yfcc", "--quiet", *map(str, shards)]) == 0
-    picked = _rows(cli_db, "SELECT line_no, photo_id, photo_hash FROM yfcc_photos ORDER BY photo_id LIMIT 400")
+    picked = _rows(
+        cli_db, "SELECT line_no, photo_id, photo_hash FROM yfcc_photos ORDER BY photo_id LIMIT 400"
+    )
     manifest = inputs / "clip-subset.tsv"
     manifest.write_text("".join(f"{line}\t{pid}\t{h}\n" for line, pid, h in picked) + "oops\tnot-an-id\tx\n")
-    assert main(["--db", str(cli_db), "ingest", "manifest", "--format", "clip-subset", "--dataset", "clip-sample",
-                 "--dataset-version", "v1", str(manifest)]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                str(cli_db),
+                "ingest",
+                "manifest",
+                "--format",
+                "clip-subset",
+                "--dataset",
+                "clip-sample",
+                "--dataset-version",
+                "v1",
+                str(manifest),
+            ]
+        )
+        == 0
+    )
     return {"shards": shards, "manifest": manifest}
 
 
@@ -107,22 +133,37 @@ def scenario(root: Path):
         with ThreadPoolExecutor(1) as pool:
             # The data and the CLI's database are made while the cluster starts (mostly waiting).
             reference = pool.submit(_reference, inputs, cli_db)
-            settings = {"CCAUDIT_DB": str(db), "CCAUDIT_WORK_DIR": str(work), "CCAUDIT_REPORTS_DIR": str(reports),
-                        "CCAUDIT_FLICKR_RATE": "36000", "CCAUDIT_ENRICH_LIMIT": str(ENRICH_LIMIT)}
+            settings = {
+                "CCAUDIT_DB": str(db),
+                "CCAUDIT_WORK_DIR": str(work),
+                "CCAUDIT_REPORTS_DIR": str(reports),
+                "CCAUDIT_FLICKR_RATE": "36000",
+                "CCAUDIT_ENRICH_LIMIT": str(ENRICH_LIMIT),
+            }
             assert set(settings) == set(CCAUDIT_SETTINGS)  # what docker-compose.yml sets too
             # Test-only: the local Flickr server, and retries after seconds instead of minutes.
-            with CeleryCluster(root, connections=connections, CCAUDIT_FLICKR_API_URL=server.url,
-                               CCAUDIT_RETRY_DELAY_SECONDS="2", **settings) as cluster:
+            with CeleryCluster(
+                root,
+                connections=connections,
+                CCAUDIT_FLICKR_API_URL=server.url,
+                CCAUDIT_RETRY_DELAY_SECONDS="2",
+                **settings,
+            ) as cluster:
                 result["timings"] = cluster.timings
                 cluster.wait_for_dags([YFCC, MANIFESTS, REPORT, ENRICH])
                 cluster.timings["DAGs parsed"] = round(time.monotonic() - started, 1)
                 result.update(_run(cluster, reference.result(), started))
-                result["tries"] = {dag_id: cluster.task_tries(dag_id) for dag_id in (YFCC, MANIFESTS, REPORT, ENRICH)}
-                result["runs"] = {dag_id: cluster.dag_runs(dag_id) for dag_id in (YFCC, MANIFESTS, REPORT, ENRICH)}
+                result["tries"] = {
+                    dag_id: cluster.task_tries(dag_id) for dag_id in (YFCC, MANIFESTS, REPORT, ENRICH)
+                }
+                result["runs"] = {
+                    dag_id: cluster.dag_runs(dag_id) for dag_id in (YFCC, MANIFESTS, REPORT, ENRICH)
+                }
                 result["task_logs"] = cluster.task_logs()
                 # Airflow's audit log (the `log` table) records API calls, the connection's among them.
-                result["audit_log_with_key"] = cluster.query("SELECT count(*) FROM log WHERE extra LIKE %s",
-                                                             (f"%{FLICKR_KEY}%",))[0][0]
+                result["audit_log_with_key"] = cluster.query(
+                    "SELECT count(*) FROM log WHERE extra LIKE %s", (f"%{FLICKR_KEY}%",)
+                )[0][0]
                 result["process_logs"] = cluster.logs(tail=10**7)
     finally:
         server.stop()
@@ -137,14 +178,29 @@ def _run(cluster: CeleryCluster, reference: dict, started: float) -> dict:
     # hourly run here, the enrichment checks at most $CCAUDIT_ENRICH_LIMIT photos.
     cluster.set_paused([ENRICH, REPORT, YFCC, MANIFESTS], False)
     yfcc_run = cluster.trigger(YFCC, {"paths": [str(p) for p in reference["shards"]]})
-    manifest_run = cluster.trigger(MANIFESTS, {"manifests": [
-        {"format": "clip-subset", "dataset": "clip-sample", "version": "v1", "paths": [str(reference["manifest"])]}]})
+    manifest_run = cluster.trigger(
+        MANIFESTS,
+        {
+            "manifests": [
+                {
+                    "format": "clip-subset",
+                    "dataset": "clip-sample",
+                    "version": "v1",
+                    "paths": [str(reference["manifest"])],
+                }
+            ]
+        },
+    )
     killed = _kill_stage_worker_mid_task(cluster, yfcc_run)
     # What the dead worker left in the shared work folder (the load must not use it, and removes it).
     work = Path(cluster.env["CCAUDIT_WORK_DIR"])
-    killed["work_files_at_kill"] = sorted(str(p.relative_to(work)) + ("/" if p.is_dir() else "")
-                                          for p in work.rglob("*"))
-    states = {"yfcc": cluster.wait_for_run(YFCC, yfcc_run), "manifests": cluster.wait_for_run(MANIFESTS, manifest_run)}
+    killed["work_files_at_kill"] = sorted(
+        str(p.relative_to(work)) + ("/" if p.is_dir() else "") for p in work.rglob("*")
+    )
+    states = {
+        "yfcc": cluster.wait_for_run(YFCC, yfcc_run),
+        "manifests": cluster.wait_for_run(MANIFESTS, manifest_run),
+    }
     cluster.timings["ingests done"] = round(time.monotonic() - started, 1)
     # Every load updated an Asset: wait until the asset-triggered report runs have all ended.
     _wait(lambda: _report_runs_done(cluster), "asset-triggered validate/report runs", cluster)
@@ -154,15 +210,24 @@ def _run(cluster: CeleryCluster, reference: dict, started: float) -> dict:
     enrich_run = cluster.trigger(ENRICH)
     states["enrich"] = cluster.wait_for_run(ENRICH, enrich_run)
     cluster.timings["enrichment done"] = round(time.monotonic() - started, 1)
-    return {"yfcc_run": yfcc_run, "manifest_run": manifest_run, "enrich_run": enrich_run, "states": states,
-            "killed": killed}
+    return {
+        "yfcc_run": yfcc_run,
+        "manifest_run": manifest_run,
+        "enrich_run": enrich_run,
+        "states": states,
+        "killed": killed,
+    }
 
 
 def _report_runs_done(cluster: CeleryCluster) -> bool:
     runs = cluster.dag_runs(REPORT)
-    return any(r["run_type"] == "asset_triggered" for r in runs) and \
-        all(r["state"] in ("success", "failed") for r in runs) and \
-        not cluster.query("SELECT count(*) FROM asset_dag_run_queue WHERE target_dag_id = %s", (REPORT,))[0][0]
+    return (
+        any(r["run_type"] == "asset_triggered" for r in runs)
+        and all(r["state"] in ("success", "failed") for r in runs)
+        and not cluster.query("SELECT count(*) FROM asset_dag_run_queue WHERE target_dag_id = %s", (REPORT,))[
+            0
+        ][0]
+    )
 
 
 def _kill_stage_worker_mid_task(cluster: CeleryCluster, run_id: str) -> dict:
@@ -172,8 +237,11 @@ def _kill_stage_worker_mid_task(cluster: CeleryCluster, run_id: str) -> dict:
     deadline = time.monotonic() + 240
     mid_task_since = None
     while True:
-        rows = cluster.query("""SELECT map_index, state, hostname FROM task_instance WHERE dag_id = %s
-                                AND run_id = %s AND task_id = 'stage'""", (YFCC, run_id))
+        rows = cluster.query(
+            """SELECT map_index, state, hostname FROM task_instance WHERE dag_id = %s
+                                AND run_id = %s AND task_id = 'stage'""",
+            (YFCC, run_id),
+        )
         done = [m for m, state, host in rows if state == "success" and host == STAGE_WORKER]
         running = [m for m, state, host in rows if state == "running" and host == STAGE_WORKER]
         if done and running:
@@ -182,8 +250,13 @@ def _kill_stage_worker_mid_task(cluster: CeleryCluster, run_id: str) -> dict:
             mid_task_since = mid_task_since or time.monotonic()
             if writing or time.monotonic() - mid_task_since > 1.5:
                 pids = cluster.kill_worker(STAGE_WORKER)
-                return {"map_indexes": running, "writing": writing, "done_before": done, "pids": pids,
-                        "at": time.strftime("%H:%M:%S")}
+                return {
+                    "map_indexes": running,
+                    "writing": writing,
+                    "done_before": done,
+                    "pids": pids,
+                    "at": time.strftime("%H:%M:%S"),
+                }
         else:
             mid_task_since = None
         finished = len(rows) == SHARDS and all(state == "success" for _, state, _ in rows)
@@ -202,42 +275,57 @@ def _wait(condition, what: str, cluster: CeleryCluster, timeout: float = 240) ->
 
 def _print_placement(result: dict) -> None:
     print(f"\ncluster scenario: {result['seconds']} s wall; milestones (s): {result.get('timings')}")
-    print(f"killed {STAGE_WORKER} (pids {result.get('killed', {}).get('pids')}) "
-          f"at {result.get('killed', {}).get('at')} while it staged map_index "
-          f"{result.get('killed', {}).get('map_indexes')}")
-    print(f"killed while writing the shard of map_index {result.get('killed', {}).get('writing')}; the shared "
-          f"work folder right after the kill: {result.get('killed', {}).get('work_files_at_kill')}")
+    print(
+        f"killed {STAGE_WORKER} (pids {result.get('killed', {}).get('pids')}) "
+        f"at {result.get('killed', {}).get('at')} while it staged map_index "
+        f"{result.get('killed', {}).get('map_indexes')}"
+    )
+    print(
+        f"killed while writing the shard of map_index {result.get('killed', {}).get('writing')}; the shared "
+        f"work folder right after the kill: {result.get('killed', {}).get('work_files_at_kill')}"
+    )
     stage = [t for t in result.get("tries", {}).get(YFCC, []) if t["task_id"] == "stage"]
     for map_index in result.get("killed", {}).get("map_indexes", []):
         tries = sorted((t for t in stage if t["map_index"] == map_index), key=lambda t: t["try_number"])
         if len(tries) > 1 and tries[0]["end"] and tries[-1]["start"]:
-            print(f"stage {map_index}: try 1 on {tries[0]['hostname']} ended {tries[0]['state']} at "
-                  f"{tries[0]['end']:%H:%M:%S}; try {tries[-1]['try_number']} started on {tries[-1]['hostname']} at "
-                  f"{tries[-1]['start']:%H:%M:%S} and ended {tries[-1]['state']}")
-    print(f"{'dag':<28} {'run':<15} {'task':<9} {'map':>3} {'try':>3} {'start':<8} {'end':<8} {'state':<8} "
-          f"{'queue':<11} worker")
+            print(
+                f"stage {map_index}: try 1 on {tries[0]['hostname']} ended {tries[0]['state']} at "
+                f"{tries[0]['end']:%H:%M:%S}; try {tries[-1]['try_number']} started on {tries[-1]['hostname']} at "
+                f"{tries[-1]['start']:%H:%M:%S} and ended {tries[-1]['state']}"
+            )
+    print(
+        f"{'dag':<28} {'run':<15} {'task':<9} {'map':>3} {'try':>3} {'start':<8} {'end':<8} {'state':<8} "
+        f"{'queue':<11} worker"
+    )
     for dag_id, tries in result.get("tries", {}).items():
         for t in sorted(tries, key=lambda t: (t["start"] is None, t["start"] or 0)):
             start, end = (f"{t[k]:%H:%M:%S}" if t[k] else "-" for k in ("start", "end"))
-            print(f"{dag_id:<28} {t['run_id'].split('__')[0]:<15} {t['task_id']:<9} {t['map_index']:>3} "
-                  f"{t['try_number']:>3} {start:<8} {end:<8} {t['state'] or '-':<8} {t['queue'] or '-':<11} "
-                  f"{t['hostname'] or '-'}")
+            print(
+                f"{dag_id:<28} {t['run_id'].split('__')[0]:<15} {t['task_id']:<9} {t['map_index']:>3} "
+                f"{t['try_number']:>3} {start:<8} {end:<8} {t['state'] or '-':<8} {t['queue'] or '-':<11} "
+                f"{t['hostname'] or '-'}"
+            )
 
 
 # --- the assertions ---------------------------------------------------------------------------
 
+
 def test_every_run_succeeded(scenario):
-    assert scenario["states"] == {"yfcc": "success", "manifests": "success", "enrich": "success"}, \
-        scenario["process_logs"][-5000:]
+    assert scenario["states"] == {"yfcc": "success", "manifests": "success", "enrich": "success"}, scenario[
+        "process_logs"
+    ][-5000:]
     report_runs = scenario["runs"][REPORT]
-    assert [r["state"] for r in report_runs if r["run_type"] == "asset_triggered"] and \
-        all(r["state"] == "success" for r in report_runs), report_runs
+    assert [r["state"] for r in report_runs if r["run_type"] == "asset_triggered"] and all(
+        r["state"] == "success" for r in report_runs
+    ), report_runs
     assert any(scenario["reports"].glob("*/report.html"))
 
 
 def test_staging_ran_on_both_workers_and_db_tasks_only_on_the_db_worker(scenario):
     tries = [t for dag_tries in scenario["tries"].values() for t in dag_tries]
-    stage_hosts = {t["hostname"] for t in scenario["tries"][YFCC] if t["task_id"] == "stage" and t["state"] == "success"}
+    stage_hosts = {
+        t["hostname"] for t in scenario["tries"][YFCC] if t["task_id"] == "stage" and t["state"] == "success"
+    }
     assert stage_hosts == {DB_WORKER, STAGE_WORKER}
     db_tasks = [t for t in tries if t["pool"] == POOL]
     assert {(t["task_id"]) for t in db_tasks} == {"load", "validate", "report", "enrich"}
@@ -250,7 +338,9 @@ def test_staging_ran_on_both_workers_and_db_tasks_only_on_the_db_worker(scenario
 def test_the_killed_stage_task_was_retried_on_the_other_worker(scenario):
     killed = scenario["killed"]
     assert killed["map_indexes"] and killed["done_before"]
-    stage = [t for t in scenario["tries"][YFCC] if t["task_id"] == "stage" and t["run_id"] == scenario["yfcc_run"]]
+    stage = [
+        t for t in scenario["tries"][YFCC] if t["task_id"] == "stage" and t["run_id"] == scenario["yfcc_run"]
+    ]
     for map_index in killed["map_indexes"]:
         attempts = sorted((t for t in stage if t["map_index"] == map_index), key=lambda t: t["try_number"])
         first, last = attempts[0], attempts[-1]
@@ -275,8 +365,9 @@ def test_database_equals_the_cli_on_the_same_files(scenario):
 def test_no_duplicates_and_no_orphaned_shards(scenario):
     db = scenario["db"]
     assert _rows(db, "SELECT count(*) - count(DISTINCT photo_id) FROM yfcc_photos") == [(0,)]
-    assert _rows(db, "SELECT count(*), count(DISTINCT source_file) FROM ingest_runs WHERE kind = 'yfcc'") == \
-        [(SHARDS, SHARDS)]
+    assert _rows(db, "SELECT count(*), count(DISTINCT source_file) FROM ingest_runs WHERE kind = 'yfcc'") == [
+        (SHARDS, SHARDS)
+    ]
     # Nothing left in the shared work folder: no shard, no scratch folder of the killed try.
     killed_scratch = [p for p in scenario["killed"]["work_files_at_kill"] if "/." in f"/{p}"]
     leftovers = list(scenario["work"].rglob("*")) if scenario["work"].exists() else []
@@ -293,6 +384,6 @@ def test_the_flickr_key_from_the_connection_never_reaches_a_log(scenario):
     checked = _rows(scenario["db"], "SELECT count(DISTINCT photo_id) FROM flickr_checks")[0][0]
     assert checked in (ENRICH_LIMIT, 2 * ENRICH_LIMIT)
     leaked = [str(path) for path, text in logs.items() if FLICKR_KEY in text]
-    assert leaked == []                                                   # ... and written nowhere
+    assert leaked == []  # ... and written nowhere
     assert FLICKR_KEY not in scenario["process_logs"]
     assert scenario["audit_log_with_key"] == 0

@@ -41,8 +41,8 @@ from .base import (
     default_version,
 )
 
-__all__ = ["ManifestResult", "StagedManifest", "ingest_manifest", "load_staged_manifest",
-           "stage_manifest"]
+__all__ = ["ManifestResult", "StagedManifest", "ingest_manifest", "load_staged_manifest", "stage_manifest"]
+
 
 def adapter(fmt: str) -> ModuleType:
     """The module that declares `fmt` (formats.discover: every adapter module's FORMAT)."""
@@ -58,13 +58,16 @@ def _check_options(fmt: str, module: ModuleType, options: dict) -> dict:
     unknown = sorted(set(given) - set(accepted))
     if unknown:
         flags = ", ".join("--" + key.replace("_", "-") for key in unknown)
-        raise InputError(f"{flags} do(es) not apply to --format {fmt}"
-                         + (f" (it takes {', '.join(sorted(accepted))})" if accepted else ""))
+        raise InputError(
+            f"{flags} do(es) not apply to --format {fmt}"
+            + (f" (it takes {', '.join(sorted(accepted))})" if accepted else "")
+        )
     return given
 
 
-def stage_manifest(fmt: str, dataset: str, version: str | None, paths: Sequence[Path | str],
-                   work_dir: Path | str, **options) -> StagedManifest:
+def stage_manifest(
+    fmt: str, dataset: str, version: str | None, paths: Sequence[Path | str], work_dir: Path | str, **options
+) -> StagedManifest:
     """Parse manifest files into Parquet under work_dir (no database writes)."""
     module = adapter(fmt)
     options = _check_options(fmt, module, options)
@@ -79,8 +82,14 @@ def stage_manifest(fmt: str, dataset: str, version: str | None, paths: Sequence[
     # Staged files are named by the run only: nothing derived from manifest content picks a path.
     out_dir = Path(work_dir) / run_id
     out_dir.mkdir(parents=True, exist_ok=False)
-    staged = StagedManifest(format=fmt, dataset=dataset, version=version, run_id=run_id,
-                            auditable=bool(module.auditable(**options)), work_dir=str(out_dir))
+    staged = StagedManifest(
+        format=fmt,
+        dataset=dataset,
+        version=version,
+        run_id=run_id,
+        auditable=bool(module.auditable(**options)),
+        work_dir=str(out_dir),
+    )
     for index, path in enumerate(files):
         staged.files.append(_stage_file(module, fmt, path, index, out_dir, options))
     _release_arrow_memory()
@@ -104,15 +113,21 @@ def _check_regular_file(path: Path) -> None:
     if stat.S_ISDIR(mode):
         raise InputError(f"manifest {path} is a directory, not a file")
     if not stat.S_ISREG(mode):
-        raise InputError(f"manifest {path} is not a regular file (a pipe, socket or device); "
-                         "save it to a file first")
+        raise InputError(
+            f"manifest {path} is not a regular file (a pipe, socket or device); save it to a file first"
+        )
     if not os.access(path, os.R_OK):
         raise InputError(f"manifest {path}: permission denied")
 
 
-def _stage_file(module: ModuleType, fmt: str, path: Path, index: int, out_dir: Path, options: dict) -> StagedFile:
+def _stage_file(
+    module: ModuleType, fmt: str, path: Path, index: int, out_dir: Path, options: dict
+) -> StagedFile:
     started = utc_now()
-    items_path, rejects_path = out_dir / f"{index:04d}.items.parquet", out_dir / f"{index:04d}.rejects.parquet"
+    items_path, rejects_path = (
+        out_dir / f"{index:04d}.items.parquet",
+        out_dir / f"{index:04d}.rejects.parquet",
+    )
     sink = StagingSink(items_path, rejects_path, index, str(path))
     try:
         module.parse(path, sink, **options)
@@ -121,13 +136,23 @@ def _stage_file(module: ModuleType, fmt: str, path: Path, index: int, out_dir: P
     if sink.items == 0 and sink.rejects == 0:
         raise InputError(f"{path}: no items found (empty manifest?)")
     if sink.items == 0 and sink.rejects:
-        raise InputError(f"{path}: no item could be read as --format {fmt} ({sink.rejects:,} lines rejected, "
-                         f"first: {_first_reject(rejects_path)}); is it the right format?")
-    return StagedFile(source_file=str(path), file_index=index, items_path=str(items_path),
-                      rejects_path=str(rejects_path), items=sink.items, rejects=sink.rejects,
-                      unknown_licenses=sink.unknown_licenses, file_size=path.stat().st_size,
-                      fingerprint=fingerprint(path), started_at=started.isoformat(),
-                      staged_at=utc_now().isoformat())
+        raise InputError(
+            f"{path}: no item could be read as --format {fmt} ({sink.rejects:,} lines rejected, "
+            f"first: {_first_reject(rejects_path)}); is it the right format?"
+        )
+    return StagedFile(
+        source_file=str(path),
+        file_index=index,
+        items_path=str(items_path),
+        rejects_path=str(rejects_path),
+        items=sink.items,
+        rejects=sink.rejects,
+        unknown_licenses=sink.unknown_licenses,
+        file_size=path.stat().st_size,
+        fingerprint=fingerprint(path),
+        started_at=started.isoformat(),
+        staged_at=utc_now().isoformat(),
+    )
 
 
 def _first_reject(rejects_path: Path) -> str:
@@ -137,9 +162,9 @@ def _first_reject(rejects_path: Path) -> str:
     return f"line {table[0]['line_no']}: {table[0]['reason']}" if table else "?"
 
 
-
-def load_staged_manifest(con, staged: StagedManifest | dict, catalog_entry: str | None = None,
-                         collected_on: date | None = None) -> ManifestResult:
+def load_staged_manifest(
+    con, staged: StagedManifest | dict, catalog_entry: str | None = None, collected_on: date | None = None
+) -> ManifestResult:
     """Replace the dataset version with the staged items, in one transaction.
 
     The version is linked to its dataset-catalogue entry: `catalog_entry` when given (an unknown key
@@ -149,7 +174,9 @@ def load_staged_manifest(con, staged: StagedManifest | dict, catalog_entry: str 
     catalog_key = catalog.catalog_key_for(staged.dataset, catalog_entry)
     key = [staged.dataset, staged.version]
     with _quiet(con), transaction(con):
-        previous = con.execute("SELECT run_id FROM datasets WHERE dataset = ? AND version = ?", key).fetchone()
+        previous = con.execute(
+            "SELECT run_id FROM datasets WHERE dataset = ? AND version = ?", key
+        ).fetchone()
         if previous:
             con.execute("DELETE FROM ingest_rejects WHERE run_id = ?", [previous[0]])
             con.execute("DELETE FROM dataset_items WHERE dataset = ? AND version = ?", key)
@@ -157,43 +184,84 @@ def load_staged_manifest(con, staged: StagedManifest | dict, catalog_entry: str 
         _create_staged_views(con, staged)
         # An item key names one item: a second line with the same key is a duplicate, rejected.
         con.execute(read_sql("ingest", "manifest_duplicates.sql"))
-        con.execute(read_sql("ingest", "manifest_items.sql"), {"dataset": staged.dataset, "version": staged.version})
+        con.execute(
+            read_sql("ingest", "manifest_items.sql"), {"dataset": staged.dataset, "version": staged.version}
+        )
         con.execute(read_sql("ingest", "manifest_rejects.sql"), [staged.run_id, staged.run_id])
-        dups_per_file = dict(con.execute(
-            "SELECT file_index, count(*) FROM _manifest_dups GROUP BY file_index").fetchall())
+        dups_per_file = dict(
+            con.execute("SELECT file_index, count(*) FROM _manifest_dups GROUP BY file_index").fetchall()
+        )
         finished = utc_now()
         files, runs = [], []
         for f in staged.files:
             dups = dups_per_file.get(f.file_index, 0)
             files.append(FileResult(f.source_file, f.lines_read, f.items - dups, f.rejects + dups))
-            runs.append(IngestRun(staged.run_id, f.source_file, f"manifest:{staged.format}", f.started_at, finished,
-                                  "loaded", file_size=f.file_size, fingerprint=f.fingerprint, lines_read=f.lines_read,
-                                  rows_loaded=f.items - dups, rows_rejected=f.rejects + dups))
+            runs.append(
+                IngestRun(
+                    staged.run_id,
+                    f.source_file,
+                    f"manifest:{staged.format}",
+                    f.started_at,
+                    finished,
+                    "loaded",
+                    file_size=f.file_size,
+                    fingerprint=f.fingerprint,
+                    lines_read=f.lines_read,
+                    rows_loaded=f.items - dups,
+                    rows_rejected=f.rejects + dups,
+                )
+            )
         record_runs(con, runs)
         loaded = sum(r.rows_loaded for r in files)
         with_coordinates, with_place_name, crawled_until = con.execute(
-            read_sql("ingest", "manifest_facts.sql")).fetchone()
+            read_sql("ingest", "manifest_facts.sql")
+        ).fetchone()
         # The date licenses are judged at (--collected-on, else the catalogue's collected_on, else
         # the latest date the manifest says its items were crawled: the collection finished then)
         # and what the dataset distributes (the report's privacy section asks whether it shows faces).
         entry = catalog.entry_for(catalog_key) if catalog_key is not None else None
         collected_on, source = _collection_date(collected_on, entry, crawled_until)
-        con.execute(read_sql("ingest", "manifest_dataset.sql"), {
-            "dataset": staged.dataset, "version": staged.version, "format": staged.format, "items": loaded,
-            "auditable": staged.auditable, "source_files": [f.source_file for f in staged.files],
-            "ingested_at": finished, "run_id": staged.run_id, "catalog_entry": catalog_key,
-            "items_with_coordinates": with_coordinates, "items_with_place_name": with_place_name,
-            "collected_on": collected_on, "collected_on_source": source,
-            "catalog_content": getattr(entry, "content", None)})
+        con.execute(
+            read_sql("ingest", "manifest_dataset.sql"),
+            {
+                "dataset": staged.dataset,
+                "version": staged.version,
+                "format": staged.format,
+                "items": loaded,
+                "auditable": staged.auditable,
+                "source_files": [f.source_file for f in staged.files],
+                "ingested_at": finished,
+                "run_id": staged.run_id,
+                "catalog_entry": catalog_key,
+                "items_with_coordinates": with_coordinates,
+                "items_with_place_name": with_place_name,
+                "collected_on": collected_on,
+                "collected_on_source": source,
+                "catalog_content": getattr(entry, "content", None),
+            },
+        )
         photos, owners, matched = con.execute(read_sql("ingest", "manifest_counts.sql"), key).fetchone()
         con.execute(read_sql("ingest", "manifest_drop.sql"))
     return ManifestResult(
-        dataset=staged.dataset, version=staged.version, format=staged.format, run_id=staged.run_id,
-        auditable=staged.auditable, items=loaded, photos=photos, matched_photos=matched, owners=owners,
-        rejected=sum(r.rows_rejected for r in files), duplicates=sum(dups_per_file.values()),
-        unknown_licenses=sum(f.unknown_licenses for f in staged.files), replaced=previous is not None,
-        files=files, items_with_coordinates=with_coordinates, items_with_place_name=with_place_name,
-        collected_on=collected_on.isoformat() if collected_on else None, collected_on_source=source)
+        dataset=staged.dataset,
+        version=staged.version,
+        format=staged.format,
+        run_id=staged.run_id,
+        auditable=staged.auditable,
+        items=loaded,
+        photos=photos,
+        matched_photos=matched,
+        owners=owners,
+        rejected=sum(r.rows_rejected for r in files),
+        duplicates=sum(dups_per_file.values()),
+        unknown_licenses=sum(f.unknown_licenses for f in staged.files),
+        replaced=previous is not None,
+        files=files,
+        items_with_coordinates=with_coordinates,
+        items_with_place_name=with_place_name,
+        collected_on=collected_on.isoformat() if collected_on else None,
+        collected_on_source=source,
+    )
 
 
 def _collection_date(flag: date | None, entry, crawled_until: date | None) -> tuple[date | None, str | None]:
@@ -217,8 +285,10 @@ LOAD_MEMORY_LIMIT = "768MB"
 def _quiet(con) -> Iterator[None]:
     """While loading: no DuckDB progress bar on stdout (the CLI prints its own summary), a memory
     cap, and no insertion order to keep (rows carry their file and line)."""
-    before = con.execute("SELECT current_setting('enable_progress_bar'), current_setting('memory_limit'), "
-                         "current_setting('preserve_insertion_order')").fetchone()
+    before = con.execute(
+        "SELECT current_setting('enable_progress_bar'), current_setting('memory_limit'), "
+        "current_setting('preserve_insertion_order')"
+    ).fetchone()
     con.execute("SET enable_progress_bar = false")
     con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
     con.execute("SET preserve_insertion_order = false")
@@ -235,13 +305,23 @@ def _create_staged_views(con, staged: StagedManifest) -> None:
     con.execute("SET VARIABLE manifest_items = ?", [[f.items_path for f in staged.files]])
     con.execute("SET VARIABLE manifest_rejects = ?", [[f.rejects_path for f in staged.files]])
     con.execute(read_sql("ingest", "manifest_staged.sql"))
-    con.executemany("INSERT INTO _manifest_files VALUES (?, ?)", [[f.file_index, f.source_file] for f in staged.files])
+    con.executemany(
+        "INSERT INTO _manifest_files VALUES (?, ?)", [[f.file_index, f.source_file] for f in staged.files]
+    )
 
 
-def ingest_manifest(con, fmt: str, *, dataset: str, version: str | None = None,
-                    paths: Sequence[Path | str], work_dir: Path | str | None = None,
-                    catalog_entry: str | None = None, collected_on: date | None = None,
-                    **options) -> ManifestResult:
+def ingest_manifest(
+    con,
+    fmt: str,
+    *,
+    dataset: str,
+    version: str | None = None,
+    paths: Sequence[Path | str],
+    work_dir: Path | str | None = None,
+    catalog_entry: str | None = None,
+    collected_on: date | None = None,
+    **options,
+) -> ManifestResult:
     """Parse and load a manifest (stage to Parquet in a temporary folder, then one transaction)."""
     catalog.catalog_key_for(dataset, catalog_entry)  # an unknown --catalog-entry fails before the slow part
     started = utc_now()
@@ -257,5 +337,11 @@ def ingest_manifest(con, fmt: str, *, dataset: str, version: str | None = None,
 def record_failed_manifest(con, fmt: str, paths: Sequence[Path | str], error: Exception, started) -> None:
     """An ingest_runs row per file saying the ingest failed and why (the data stayed as it was)."""
     run_id = f"manifest-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}-failed"
-    record_failed_files(con, run_id, f"manifest:{fmt}", [str(Path(p).resolve()) for p in paths], started,
-                        f"{type(error).__name__}: {error}")
+    record_failed_files(
+        con,
+        run_id,
+        f"manifest:{fmt}",
+        [str(Path(p).resolve()) for p in paths],
+        started,
+        f"{type(error).__name__}: {error}",
+    )

@@ -26,31 +26,35 @@ from ...textsafe import check_name  # noqa: F401  (re-exported)
 from ..decompress import LineGuard, open_checked
 
 BATCH_ROWS = 100_000
-RAW_LINE_LIMIT = 10_000       # characters of a rejected line kept in ingest_rejects.raw_line
-LINE_LIMIT = 4 << 20          # bytes: a longer line is rejected whole (as the YFCC path does)
-FIELD_LIMIT = 4096            # characters of one item field (key, URL, author, ...): longer is a reject
-REASON_LIMIT = 500            # characters of a reject reason (reasons may quote the input)
+RAW_LINE_LIMIT = 10_000  # characters of a rejected line kept in ingest_rejects.raw_line
+LINE_LIMIT = 4 << 20  # bytes: a longer line is rejected whole (as the YFCC path does)
+FIELD_LIMIT = 4096  # characters of one item field (key, URL, author, ...): longer is a reject
+REASON_LIMIT = 500  # characters of a reject reason (reasons may quote the input)
 BOM = "\ufeff"
 
-ITEM_SCHEMA = pa.schema([
-    ("item_key", pa.string()),
-    ("photo_id", pa.int64()),
-    ("owner_ref", pa.string()),
-    ("declared_license_id", pa.int32()),
-    ("declared_license_raw", pa.string()),
-    ("declared_author", pa.string()),
-    ("source_url", pa.string()),
-    ("source_line", pa.int64()),
-    ("group_ref", pa.string()),
-])
+ITEM_SCHEMA = pa.schema(
+    [
+        ("item_key", pa.string()),
+        ("photo_id", pa.int64()),
+        ("owner_ref", pa.string()),
+        ("declared_license_id", pa.int32()),
+        ("declared_license_raw", pa.string()),
+        ("declared_author", pa.string()),
+        ("source_url", pa.string()),
+        ("source_line", pa.int64()),
+        ("group_ref", pa.string()),
+    ]
+)
 # What an item's manifest record itself says about the photo, staged only: the load counts them per
 # dataset version (datasets.items_with_coordinates, items_with_place_name, collected_on) and never
 # stores a value. NULL = the record has no such field (most formats have none).
-FACT_SCHEMA = pa.schema([
-    ("has_coordinates", pa.bool_()),   # a longitude and latitude in range (yfcc-columns)
-    ("has_place_name", pa.bool_()),    # a non-empty place name such as FFHQ's country
-    ("crawled_on", pa.date32()),       # when the dataset fetched the photo (FFHQ's date_crawled)
-])
+FACT_SCHEMA = pa.schema(
+    [
+        ("has_coordinates", pa.bool_()),  # a longitude and latitude in range (yfcc-columns)
+        ("has_place_name", pa.bool_()),  # a non-empty place name such as FFHQ's country
+        ("crawled_on", pa.date32()),  # when the dataset fetched the photo (FFHQ's date_crawled)
+    ]
+)
 REJECT_SCHEMA = pa.schema([("line_no", pa.int64()), ("reason", pa.string()), ("raw_line", pa.string())])
 # What the Parquet files hold: the above plus the manifest file each row came from (constant per
 # file, dictionary-encoded), so loading needs no join to find it.
@@ -93,8 +97,11 @@ def open_text(path: Path) -> IO[str]:
 
 
 def _too_long(line_no: int, size: int, head: bytes, sink: StagingSink) -> None:
-    sink.reject(line_no, f"too_long: line of {size:,} bytes or more (limit {LINE_LIMIT:,})",
-                head[:RAW_LINE_LIMIT].decode("utf-8", errors="replace"))
+    sink.reject(
+        line_no,
+        f"too_long: line of {size:,} bytes or more (limit {LINE_LIMIT:,})",
+        head[:RAW_LINE_LIMIT].decode("utf-8", errors="replace"),
+    )
 
 
 def iter_lines(path: Path, sink: StagingSink) -> Iterator[tuple[int, str]]:
@@ -107,7 +114,9 @@ def iter_lines(path: Path, sink: StagingSink) -> Iterator[tuple[int, str]]:
                 yield first_line + offset, text
 
 
-def iter_line_blocks(path: Path, sink: StagingSink, block_bytes: int = 8 << 20) -> Iterator[tuple[int, list[str]]]:
+def iter_line_blocks(
+    path: Path, sink: StagingSink, block_bytes: int = 8 << 20
+) -> Iterator[tuple[int, list[str]]]:
     """(line number of the first line, lines) in blocks, for adapters that parse columnwise.
 
     Lines keep their positions (blank lines stay as ''), so line numbers are exact. A line over
@@ -122,13 +131,17 @@ def iter_line_blocks(path: Path, sink: StagingSink, block_bytes: int = 8 << 20) 
         while True:
             guarded, eof = [rest], False
             while sum(map(len, guarded)) < block_bytes:
-                chunk = handle.read(min(block_bytes, guard.chunk_size))  # the guard's reads: at most its limit
+                chunk = handle.read(
+                    min(block_bytes, guard.chunk_size)
+                )  # the guard's reads: at most its limit
                 if at_start and chunk:  # a BOM may arrive split over the first reads of a tiny block size
                     if len(chunk) < len(BOM.encode()) and BOM.encode().startswith(chunk):
                         chunk += handle.read(len(BOM.encode()) - len(chunk))
                     at_start = False
                     if chunk.startswith(BOM.encode()):
-                        chunk = chunk.removeprefix(BOM.encode()) or handle.read(min(block_bytes, guard.chunk_size))
+                        chunk = chunk.removeprefix(BOM.encode()) or handle.read(
+                            min(block_bytes, guard.chunk_size)
+                        )
                 if not chunk:
                     eof = True
                     guarded.append(guard.finish())
@@ -144,7 +157,7 @@ def iter_line_blocks(path: Path, sink: StagingSink, block_bytes: int = 8 << 20) 
                 if cut < 0:
                     rest = data
                     continue
-                raw_lines, rest = data[:cut].split(b"\n"), data[cut + 1:]
+                raw_lines, rest = data[:cut].split(b"\n"), data[cut + 1 :]
             for line_no, length, prefix in guard.long_lines[reported:]:
                 _too_long(line_no, length, prefix, sink)
                 raw_lines[line_no - next_line] = b""  # the placeholder: the line keeps its number
@@ -166,8 +179,11 @@ def _decode_lines(raw_lines: list[bytes], first_line: int, sink: StagingSink) ->
             try:
                 lines.append(raw.decode("utf-8"))
             except UnicodeDecodeError as exc:
-                sink.reject(first_line + offset, f"encoding: invalid UTF-8 at byte {exc.start}",
-                            raw.decode("utf-8", errors="replace"))
+                sink.reject(
+                    first_line + offset,
+                    f"encoding: invalid UTF-8 at byte {exc.start}",
+                    raw.decode("utf-8", errors="replace"),
+                )
                 lines.append("")
     return [line.removesuffix("\r") for line in lines]
 
@@ -205,20 +221,52 @@ class StagingSink:
         self.rejects = 0
         self.unknown_licenses = 0
 
-    def item(self, item_key: str, photo_id: int | None, owner_ref: str | None = None,
-             license_id: int | None = None, license_raw: str | None = None, author: str | None = None,
-             source_url: str | None = None, line: int | None = None, group_ref: str | None = None,
-             has_coordinates: bool | None = None, has_place_name: bool | None = None,
-             crawled_on: date | None = None) -> None:
-        for name, value in (("item_key", item_key), ("owner_ref", owner_ref), ("license", license_raw),
-                            ("author", author), ("source_url", source_url), ("group_ref", group_ref)):
+    def item(
+        self,
+        item_key: str,
+        photo_id: int | None,
+        owner_ref: str | None = None,
+        license_id: int | None = None,
+        license_raw: str | None = None,
+        author: str | None = None,
+        source_url: str | None = None,
+        line: int | None = None,
+        group_ref: str | None = None,
+        has_coordinates: bool | None = None,
+        has_place_name: bool | None = None,
+        crawled_on: date | None = None,
+    ) -> None:
+        for name, value in (
+            ("item_key", item_key),
+            ("owner_ref", owner_ref),
+            ("license", license_raw),
+            ("author", author),
+            ("source_url", source_url),
+            ("group_ref", group_ref),
+        ):
             if value is not None and len(value) > FIELD_LIMIT:
-                self.reject(line, f"too_long: {name} of {len(value):,} characters (limit {FIELD_LIMIT:,})", value)
+                self.reject(
+                    line, f"too_long: {name} of {len(value):,} characters (limit {FIELD_LIMIT:,})", value
+                )
                 return
         if license_raw is not None and license_id is None:
             self.unknown_licenses += 1
-        self._items.append((item_key, photo_id, owner_ref, license_id, license_raw, author, source_url, line,
-                            group_ref, has_coordinates, has_place_name, crawled_on))
+        self._items.append(
+            (
+                item_key,
+                photo_id,
+                owner_ref,
+                license_id,
+                license_raw,
+                author,
+                source_url,
+                line,
+                group_ref,
+                has_coordinates,
+                has_place_name,
+                crawled_on,
+            )
+        )
         self.items += 1
         if len(self._items) >= BATCH_ROWS:
             self._flush_items()
@@ -227,8 +275,10 @@ class StagingSink:
         """Write a block of items already in ITEM_SCHEMA (columnwise adapters), with any FACT_SCHEMA
         columns the format has (the others are NULL)."""
         self._flush_items()
-        facts = [table[f.name].cast(f.type) if f.name in table.column_names else pa.nulls(table.num_rows, f.type)
-                 for f in FACT_SCHEMA]
+        facts = [
+            table[f.name].cast(f.type) if f.name in table.column_names else pa.nulls(table.num_rows, f.type)
+            for f in FACT_SCHEMA
+        ]
         rows = table.select(ITEM_SCHEMA.names).cast(ITEM_SCHEMA).columns + facts
         self._item_writer.write_table(self._tagged(rows, STAGED_ITEM_SCHEMA))
         self.items += table.num_rows
@@ -244,20 +294,31 @@ class StagingSink:
     def _flush_items(self) -> None:
         if self._items:
             columns = list(zip(*self._items, strict=True))
-            self._item_writer.write_table(self._tagged(
-                [pa.array(col, type=f.type) for col, f in zip(columns, _ROW_SCHEMA, strict=True)], STAGED_ITEM_SCHEMA))
+            self._item_writer.write_table(
+                self._tagged(
+                    [pa.array(col, type=f.type) for col, f in zip(columns, _ROW_SCHEMA, strict=True)],
+                    STAGED_ITEM_SCHEMA,
+                )
+            )
             self._items.clear()
 
     def _flush_rejects(self) -> None:
         if self._rejects:
             columns = list(zip(*self._rejects, strict=True))
-            self._reject_writer.write_table(self._tagged(
-                [pa.array(col, type=f.type) for col, f in zip(columns, REJECT_SCHEMA, strict=True)], STAGED_REJECT_SCHEMA))
+            self._reject_writer.write_table(
+                self._tagged(
+                    [pa.array(col, type=f.type) for col, f in zip(columns, REJECT_SCHEMA, strict=True)],
+                    STAGED_REJECT_SCHEMA,
+                )
+            )
             self._rejects.clear()
 
     def _tagged(self, columns: list, schema: pa.Schema) -> pa.Table:
         rows = len(columns[0])
-        tags = [pa.repeat(pa.scalar(self.file_index, pa.int32()), rows), pa.repeat(pa.scalar(self.source_file), rows)]
+        tags = [
+            pa.repeat(pa.scalar(self.file_index, pa.int32()), rows),
+            pa.repeat(pa.scalar(self.source_file), rows),
+        ]
         return pa.Table.from_arrays(list(columns) + tags, schema=schema)
 
     def close(self) -> None:
@@ -314,27 +375,36 @@ class ManifestResult:
     auditable: bool
     items: int
     photos: int
-    matched_photos: int   # photos that YFCC100M (as ingested) holds
-    owners: int           # distinct owners the manifest itself names
+    matched_photos: int  # photos that YFCC100M (as ingested) holds
+    owners: int  # distinct owners the manifest itself names
     rejected: int
     duplicates: int
     unknown_licenses: int
     replaced: bool
     files: list[FileResult] = field(default_factory=list)
-    items_with_coordinates: int | None = None   # None: the manifest has no coordinate field
+    items_with_coordinates: int | None = None  # None: the manifest has no coordinate field
     items_with_place_name: int | None = None
-    collected_on: str | None = None             # ISO date the dataset took its photos, when known
-    collected_on_source: str | None = None      # flag, catalogue or manifest
+    collected_on: str | None = None  # ISO date the dataset took its photos, when known
+    collected_on_source: str | None = None  # flag, catalogue or manifest
 
     def as_dict(self) -> dict:
         return asdict(self)
 
     def summary_text(self) -> str:
-        named = f"{self.owners:,} uploaders named by the manifest" if self.owners else "no uploader named by the manifest"
-        what = (f"{self.items:,} items, {self.photos:,} distinct photos ({self.matched_photos:,} in YFCC100M), {named}"
-                if self.auditable else f"{self.items:,} items, no Flickr pointer (not auditable)")
-        text = (f"dataset {self.dataset} {self.version} ({self.format}): {what}; "
-                f"{self.rejected:,} rejected from {len(self.files)} file(s)")
+        named = (
+            f"{self.owners:,} uploaders named by the manifest"
+            if self.owners
+            else "no uploader named by the manifest"
+        )
+        what = (
+            f"{self.items:,} items, {self.photos:,} distinct photos ({self.matched_photos:,} in YFCC100M), {named}"
+            if self.auditable
+            else f"{self.items:,} items, no Flickr pointer (not auditable)"
+        )
+        text = (
+            f"dataset {self.dataset} {self.version} ({self.format}): {what}; "
+            f"{self.rejected:,} rejected from {len(self.files)} file(s)"
+        )
         if self.duplicates:
             text += f" ({self.duplicates:,} duplicate items)"
         if self.unknown_licenses:
@@ -365,6 +435,7 @@ def photo_id_from(text: str) -> int | None:
 class FormatOption:
     """One option of a format: `name` is parse()'s keyword and the DAG's `options` key; the CLI flag is
     --name-with-dashes."""
+
     name: str
     help: str
 
@@ -377,6 +448,7 @@ class FormatOption:
 class ManifestFormat:
     """What an adapter module declares about itself: its --format name, one line on what it reads
     (README's table and --help), and the options its parse() takes."""
+
     name: str
     description: str
     options: tuple[FormatOption, ...] = ()
@@ -400,7 +472,9 @@ def sniff_delimiter(path: Path) -> str:
     return best if counts[best] else ","
 
 
-def csv_rows(path: Path, sink: StagingSink, delimiter: str | None) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+def csv_rows(
+    path: Path, sink: StagingSink, delimiter: str | None
+) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """(header, iterator of (line number, fields)) for a delimited file with a header row.
 
     Quoted fields may span lines (the line number is where the record ends). Rows with bad
@@ -411,7 +485,7 @@ def csv_rows(path: Path, sink: StagingSink, delimiter: str | None) -> tuple[list
     csv.field_size_limit(RAW_LINE_LIMIT * 100)
     delimiter = _delimiter(delimiter) if delimiter else sniff_delimiter(path)
     stream = io.TextIOWrapper(open_binary(path), encoding="utf-8", errors="surrogateescape", newline="")
-    too_long: dict[int, int] = {}   # line number -> characters, for lines skipped unread
+    too_long: dict[int, int] = {}  # line number -> characters, for lines skipped unread
     reader = csv.reader(_capped_lines(stream, too_long), delimiter=delimiter)
     try:
         header = next(reader)
@@ -434,16 +508,23 @@ def csv_rows(path: Path, sink: StagingSink, delimiter: str | None) -> tuple[list
                     sink.reject(reader.line_num, f"parse: {exc}", None)
                     continue
                 if reader.line_num in too_long:
-                    sink.reject(reader.line_num, f"too_long: line of {too_long.pop(reader.line_num):,} characters "
-                                                 f"or more (limit {LINE_LIMIT:,})", None)
+                    sink.reject(
+                        reader.line_num,
+                        f"too_long: line of {too_long.pop(reader.line_num):,} characters "
+                        f"or more (limit {LINE_LIMIT:,})",
+                        None,
+                    )
                     continue
                 if not row or (len(row) == 1 and not row[0].strip()):
                     continue
                 try:
                     delimiter.join(row).encode("utf-8")
                 except UnicodeEncodeError as exc:
-                    sink.reject(reader.line_num, f"encoding: invalid UTF-8 at character {exc.start}",
-                                delimiter.join(row).encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+                    sink.reject(
+                        reader.line_num,
+                        f"encoding: invalid UTF-8 at character {exc.start}",
+                        delimiter.join(row).encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
+                    )
                     continue
                 yield reader.line_num, row
 

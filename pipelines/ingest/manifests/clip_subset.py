@@ -13,8 +13,9 @@ import pyarrow.compute as pc
 
 from .base import ITEM_SCHEMA, ManifestFormat, StagingSink, auditable, iter_line_blocks  # noqa: F401  (auditable: adapter API)
 
-FORMAT = ManifestFormat("clip-subset",
-                        "OpenAI CLIP's YFCC15M list: `<YFCC line number>\\t<photo id>\\t<hash>` per line")
+FORMAT = ManifestFormat(
+    "clip-subset", "OpenAI CLIP's YFCC15M list: `<YFCC line number>\\t<photo id>\\t<hash>` per line"
+)
 
 # A good line: three tab-separated fields, the second a photo id > 0 of at most 18 digits (fits a BIGINT).
 _LINE_RE = r"^[^\t]*\t *0*[1-9][0-9]{0,17} *\t[^\t]*$"
@@ -43,17 +44,29 @@ def _parse_block(sink: StagingSink, first_line: int, lines: list[str]) -> None:
     ids = pc.cast(pc.struct_field(pc.extract_regex(text.filter(ok), _ID_RE), "id"), pa.int64())
     count = len(ids)
     nulls = pa.nulls(count, pa.string())
-    sink.item_table(pa.table({
-        "item_key": pc.cast(ids, pa.string()), "photo_id": ids, "owner_ref": nulls,
-        "declared_license_id": pa.nulls(count, pa.int32()), "declared_license_raw": nulls,
-        "declared_author": nulls, "source_url": nulls, "source_line": line_no.filter(ok), "group_ref": nulls,
-    }))
+    sink.item_table(
+        pa.table(
+            {
+                "item_key": pc.cast(ids, pa.string()),
+                "photo_id": ids,
+                "owner_ref": nulls,
+                "declared_license_id": pa.nulls(count, pa.int32()),
+                "declared_license_raw": nulls,
+                "declared_author": nulls,
+                "source_url": nulls,
+                "source_line": line_no.filter(ok),
+                "group_ref": nulls,
+            }
+        )
+    )
 
 
 def _reject_rows(sink: StagingSink, text, line_no) -> None:
     for raw, line in zip(text.to_pylist(), line_no.to_pylist(), strict=True):
         fields = raw.split("\t")
         if len(fields) != 3:
-            sink.reject(line, f"field_count: {len(fields)} fields (expected 3: line number, photo id, hash)", raw)
+            sink.reject(
+                line, f"field_count: {len(fields)} fields (expected 3: line number, photo id, hash)", raw
+            )
         else:
             sink.reject(line, f"photo_id: not a number ({fields[1][:40]!r})", raw)

@@ -15,8 +15,9 @@ from ...licenses import resolve_license
 from .base import ManifestFormat, StagingSink, auditable, open_text  # noqa: F401
 from .jsonstream import JsonStream
 
-FORMAT = ManifestFormat("coco",
-                        "MS-COCO annotation JSON: `images[].flickr_url` and the file's own `licenses[]`")
+FORMAT = ManifestFormat(
+    "coco", "MS-COCO annotation JSON: `images[].flickr_url` and the file's own `licenses[]`"
+)
 
 
 def _elements_of(path: Path, member: str) -> Iterator[object]:
@@ -69,5 +70,11 @@ def _image(sink: StagingSink, image: object, ordinal: int, licenses: dict) -> No
         license_id, license_raw = licenses.get(coco_license, (None, str(coco_license)))
     else:  # null, or a list/object where an id belongs: kept raw (as JSON), not resolved
         license_id, license_raw = None, None if coco_license is None else json.dumps(coco_license)
-    sink.item(str(image["id"]), ref.photo_id, license_id=license_id, license_raw=license_raw, source_url=url,
-              line=ordinal)
+    sink.item(
+        str(image["id"]),
+        ref.photo_id,
+        license_id=license_id,
+        license_raw=license_raw,
+        source_url=url,
+        line=ordinal,
+    )

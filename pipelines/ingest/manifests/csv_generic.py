@@ -15,15 +15,21 @@ from ...flickr.urls import FlickrUrlError, parse_flickr_url, parse_owner_ref, pa
 from ...licenses import license_id_for
 from .base import FormatOption, ManifestFormat, StagingSink, csv_rows, header_index
 
-FORMAT = ManifestFormat("csv", "any CSV or TSV; the options name its columns", options=(
-    FormatOption("id_column", "column with a Flickr photo id"),
-    FormatOption("url_column", "column with any Flickr URL: page, static, flic.kr, photo.gne?id="),
-    FormatOption("owner_column", "column with an NSID or path alias"),
-    FormatOption("license_column", "column with a license name, URL or id"),
-    FormatOption("author_column", "column with the author credit"),
-    FormatOption("key_column", "column that names each item; default: the first, unless it is the pointer"),
-    FormatOption("delimiter", "field delimiter (default: sniffed; use '\\t' for TSV)"),
-))
+FORMAT = ManifestFormat(
+    "csv",
+    "any CSV or TSV; the options name its columns",
+    options=(
+        FormatOption("id_column", "column with a Flickr photo id"),
+        FormatOption("url_column", "column with any Flickr URL: page, static, flic.kr, photo.gne?id="),
+        FormatOption("owner_column", "column with an NSID or path alias"),
+        FormatOption("license_column", "column with a license name, URL or id"),
+        FormatOption("author_column", "column with the author credit"),
+        FormatOption(
+            "key_column", "column that names each item; default: the first, unless it is the pointer"
+        ),
+        FormatOption("delimiter", "field delimiter (default: sniffed; use '\\t' for TSV)"),
+    ),
+)
 _POINTERS = ("id_column", "url_column", "owner_column")
 
 
@@ -31,8 +37,9 @@ def auditable(**options) -> bool:
     return any(options.get(name) for name in _POINTERS)
 
 
-def parse(path: Path, sink: StagingSink, delimiter: str | None = None, key_column: str | None = None,
-          **columns: str) -> None:
+def parse(
+    path: Path, sink: StagingSink, delimiter: str | None = None, key_column: str | None = None, **columns: str
+) -> None:
     header, rows = csv_rows(path, sink, delimiter)
     at = {name: header_index(path, header, value) for name, value in columns.items() if value}
     pointer_positions = {at[name] for name in _POINTERS if name in at}
@@ -54,9 +61,16 @@ def parse(path: Path, sink: StagingSink, delimiter: str | None = None, key_colum
             continue
         key = row[key_at].strip() if key_at is not None else f"{path.name}:{line_no}"
         license_raw = value.get("license_column") or None
-        sink.item(key or f"{path.name}:{line_no}", photo_id, owner_ref=owner,
-                  license_id=license_id_for(license_raw), license_raw=license_raw,
-                  author=value.get("author_column") or None, source_url=url, line=line_no)
+        sink.item(
+            key or f"{path.name}:{line_no}",
+            photo_id,
+            owner_ref=owner,
+            license_id=license_id_for(license_raw),
+            license_raw=license_raw,
+            author=value.get("author_column") or None,
+            source_url=url,
+            line=line_no,
+        )
 
 
 class _Reject(ValueError):

@@ -18,8 +18,7 @@ from ...licenses import resolve_license
 from .base import ManifestFormat, StagingSink, auditable, crawl_date, open_text  # noqa: F401
 from .jsonstream import JsonStream
 
-FORMAT = ManifestFormat("ffhq",
-                        "NVIDIA FFHQ `ffhq-dataset-v2.json`: photo URL, author and license per image")
+FORMAT = ManifestFormat("ffhq", "NVIDIA FFHQ `ffhq-dataset-v2.json`: photo URL, author and license per image")
 
 
 def parse(path: Path, sink: StagingSink) -> None:
@@ -42,9 +41,18 @@ def _item(sink: StagingSink, key: str, value: object, ordinal: int) -> None:
         return
     name, license_url = _text(meta.get("license")), _text(meta.get("license_url"))
     license_id, _problem = resolve_license(name, license_url) if (name or license_url) else (None, None)
-    sink.item(key, ref.photo_id, owner_ref=ref.owner, license_id=license_id,
-              license_raw=license_url or name, author=_text(meta.get("author")), source_url=url, line=ordinal,
-              has_place_name=_names_place(meta), crawled_on=crawl_date(meta.get("date_crawled")))
+    sink.item(
+        key,
+        ref.photo_id,
+        owner_ref=ref.owner,
+        license_id=license_id,
+        license_raw=license_url or name,
+        author=_text(meta.get("author")),
+        source_url=url,
+        line=ordinal,
+        has_place_name=_names_place(meta),
+        crawled_on=crawl_date(meta.get("date_crawled")),
+    )
 
 
 def _names_place(meta: dict) -> bool | None:

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from .base import ManifestFormat, StagingSink, auditable, iter_lines, photo_id_from  # noqa: F401
 
-FORMAT = ManifestFormat("flickr30k",
-                        "Flickr30k (Entities) split list: one `<photo id>` or `<photo id>.jpg` per line")
+FORMAT = ManifestFormat(
+    "flickr30k", "Flickr30k (Entities) split list: one `<photo id>` or `<photo id>.jpg` per line"
+)
 
 _NAME_RE = re.compile(r"^(?:.*/)?(?P<id>[0-9]+)(?:\.jpe?g)?$", re.IGNORECASE)
 
@@ -19,6 +20,8 @@ def parse(path: Path, sink: StagingSink) -> None:
         match = _NAME_RE.match(name)
         photo_id = photo_id_from(match["id"]) if match else None
         if photo_id is None:
-            sink.reject(line_no, f"photo_id: not a Flickr photo id or <id>.jpg file name ({name[:60]!r})", text)
+            sink.reject(
+                line_no, f"photo_id: not a Flickr photo id or <id>.jpg file name ({name[:60]!r})", text
+            )
             continue
         sink.item(name, photo_id, line=line_no)

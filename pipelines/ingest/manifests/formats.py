@@ -24,8 +24,10 @@ def discover(package: str = __package__) -> dict[str, ModuleType]:
         if not isinstance(declared, base.ManifestFormat):
             continue
         if declared.name in found:
-            raise RuntimeError(f"manifest format {declared.name!r} is declared by {found[declared.name].__name__} "
-                               f"and {module.__name__}")
+            raise RuntimeError(
+                f"manifest format {declared.name!r} is declared by {found[declared.name].__name__} "
+                f"and {module.__name__}"
+            )
         found[declared.name] = module
     return dict(sorted(found.items()))
 

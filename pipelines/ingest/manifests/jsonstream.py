@@ -40,15 +40,17 @@ class JsonStream:
         try:
             data = self.handle.read(self.chunk)
         except UnicodeDecodeError as exc:
-            raise self._error(f"not UTF-8 text (invalid byte 0x{exc.object[exc.start]:02x}); "
-                              "is it a JSON manifest?") from None
+            raise self._error(
+                f"not UTF-8 text (invalid byte 0x{exc.object[exc.start]:02x}); is it a JSON manifest?"
+            ) from None
         if not data:
             self.eof = True
             return False
         if len(self.buf) - self.pos > MAX_VALUE_CHARS:
-            raise self._error(f"a single value is larger than {MAX_VALUE_CHARS >> 20} MB "
-                              "(an item of a manifest is not)")
-        self.buf = self.buf[self.pos:] + data
+            raise self._error(
+                f"a single value is larger than {MAX_VALUE_CHARS >> 20} MB (an item of a manifest is not)"
+            )
+        self.buf = self.buf[self.pos :] + data
         self.pos = 0
         return True
 
@@ -68,7 +70,9 @@ class JsonStream:
     def expect(self, chars: str) -> str:
         ch = self.peek()
         if not ch or ch not in chars:
-            raise self._error(f"expected {' or '.join(repr(c) for c in chars)}, found {ch or 'end of file'!r}")
+            raise self._error(
+                f"expected {' or '.join(repr(c) for c in chars)}, found {ch or 'end of file'!r}"
+            )
         self.pos += 1
         return ch
 

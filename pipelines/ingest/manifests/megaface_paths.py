@@ -10,12 +10,14 @@ from pathlib import Path
 
 from .base import ManifestFormat, StagingSink, auditable, iter_lines, photo_id_from  # noqa: F401
 
-FORMAT = ManifestFormat("megaface-paths",
-                        "MegaFace MF2 (or DiveFace) path list: `<NSID>_identity_<k>/<photo id>_<face>.jpg`")
+FORMAT = ManifestFormat(
+    "megaface-paths", "MegaFace MF2 (or DiveFace) path list: `<NSID>_identity_<k>/<photo id>_<face>.jpg`"
+)
 
 _PATH_RE = re.compile(
     r"(?:^|/)(?P<identity>(?P<nsid>[0-9]+@N[0-9]{2})_identity_[0-9]+)/(?P<photo>[0-9]+)_[0-9]+\.(?:jpe?g|png)$",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def parse(path: Path, sink: StagingSink) -> None:

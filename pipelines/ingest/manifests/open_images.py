@@ -11,8 +11,9 @@ from ...flickr.urls import FlickrUrlError, parse_flickr_url, parse_owner_ref
 from ...licenses import license_id_for
 from .base import ManifestFormat, StagingSink, auditable, csv_rows, header_index  # noqa: F401
 
-FORMAT = ManifestFormat("open-images",
-                        "Open Images `images.csv`: landing URL, license URL and author per image")
+FORMAT = ManifestFormat(
+    "open-images", "Open Images `images.csv`: landing URL, license URL and author per image"
+)
 
 _COLUMNS = ("ImageID", "OriginalURL", "OriginalLandingURL", "License", "AuthorProfileURL", "Author")
 
@@ -30,12 +31,20 @@ def parse(path: Path, sink: StagingSink) -> None:
             photo = page if page and page.kind == "photo" else parse_flickr_url(field["OriginalURL"])
             if photo.kind != "photo":
                 raise FlickrUrlError("neither OriginalLandingURL nor OriginalURL is a photo URL")
-            owner = photo.owner or (parse_owner_ref(field["AuthorProfileURL"]).owner
-                                    if field["AuthorProfileURL"] else None)
+            owner = photo.owner or (
+                parse_owner_ref(field["AuthorProfileURL"]).owner if field["AuthorProfileURL"] else None
+            )
         except FlickrUrlError as exc:
             sink.reject(line_no, f"url: not a Flickr photo URL ({exc})", ",".join(row))
             continue
         license_raw = field["License"] or None
-        sink.item(field["ImageID"], photo.photo_id, owner_ref=owner, license_id=license_id_for(license_raw),
-                  license_raw=license_raw, author=field["Author"] or None,
-                  source_url=field["OriginalLandingURL"] or field["OriginalURL"], line=line_no)
+        sink.item(
+            field["ImageID"],
+            photo.photo_id,
+            owner_ref=owner,
+            license_id=license_id_for(license_raw),
+            license_raw=license_raw,
+            author=field["Author"] or None,
+            source_url=field["OriginalLandingURL"] or field["OriginalURL"],
+            line=line_no,
+        )

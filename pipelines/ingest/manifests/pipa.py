@@ -9,8 +9,7 @@ from pathlib import Path
 
 from .base import ManifestFormat, StagingSink, auditable, iter_lines, photo_id_from  # noqa: F401
 
-FORMAT = ManifestFormat("pipa",
-                        "PIPA `all_data.txt`: photoset, photo id, box, identity and subset per line")
+FORMAT = ManifestFormat("pipa", "PIPA `all_data.txt`: photoset, photo id, box, identity and subset per line")
 
 
 def parse(path: Path, sink: StagingSink) -> None:

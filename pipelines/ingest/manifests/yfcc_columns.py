@@ -44,15 +44,18 @@ from ..yfcc_forms import (
 )
 from .base import ManifestFormat, StagingSink, auditable, iter_line_blocks  # noqa: F401  (auditable: adapter API)
 
-FORMAT = ManifestFormat("yfcc-columns",
-                        "Parquet, JSON lines (.gz) or a SQLite table `yfcc100m_dataset` with the YFCC100M column "
-                        "names (e.g. CommonCatalog's per-license splits); each record's own license is its declared one")
+FORMAT = ManifestFormat(
+    "yfcc-columns",
+    "Parquet, JSON lines (.gz) or a SQLite table `yfcc100m_dataset` with the YFCC100M column "
+    "names (e.g. CommonCatalog's per-license splits); each record's own license is its declared one",
+)
 
 # Columns an item is made of; only photoid is required (a subset may drop any other).
 _WANTED = ("photoid", "uid", "unickname", "licensename", "licenseurl", "downloadurl", "pageurl")
 # Where the photo was taken, if the dataset republishes it: read only to count the items that have it.
 _LOCATION = ("longitude", "latitude")
 _TEXT_SAMPLE = ("unickname", "capturedevice", "title", "description", "usertags", "machinetags")
+
 
 def parse(path: Path, sink: StagingSink) -> None:
     with open(path, "rb") as handle:
@@ -68,7 +71,9 @@ def parse(path: Path, sink: StagingSink) -> None:
         else:
             _parse_jsonl(con, path, sink, licenses)
     except duckdb.Error as exc:
-        raise InputError(f"{path}: cannot read as --format yfcc-columns: {str(exc).strip().splitlines()[0]}") from None
+        raise InputError(
+            f"{path}: cannot read as --format yfcc-columns: {str(exc).strip().splitlines()[0]}"
+        ) from None
     finally:
         con.close()
 
@@ -92,12 +97,15 @@ def _emit(con, sink: StagingSink, records, encoded: bool, licenses: _Licenses) -
     """Items and rejects of one block; `records` is an Arrow table or relation name DuckDB can scan."""
     con.register("records", records)
     try:
-        table = con.sql(read_sql("ingest", "manifest_yfcc_columns_items.sql"),
-                        params={"encoded": encoded}).to_arrow_table()
+        table = con.sql(
+            read_sql("ingest", "manifest_yfcc_columns_items.sql"), params={"encoded": encoded}
+        ).to_arrow_table()
     finally:
         con.unregister("records")
     bad = table.filter(pc.is_valid(table["reject_reason"]))
-    for line, reason, raw in zip(bad["line"].to_pylist(), bad["reject_reason"].to_pylist(), bad["raw"].to_pylist(), strict=True):
+    for line, reason, raw in zip(
+        bad["line"].to_pylist(), bad["reject_reason"].to_pylist(), bad["raw"].to_pylist(), strict=True
+    ):
         sink.reject(line, reason, raw)
     good = table.filter(pc.is_null(table["reject_reason"]))
     if not good.num_rows:
@@ -105,16 +113,24 @@ def _emit(con, sink: StagingSink, records, encoded: bool, licenses: _Licenses) -
     names, urls = good["licensename"].to_pylist(), good["licenseurl"].to_pylist()
     declared = [f"{n} <{u}>" if n and u else (n or u) for n, u in zip(names, urls, strict=False)]
     ids = pc.cast(good["photoid"], pa.int64())
-    sink.item_table(pa.table({
-        "item_key": good["photoid"], "photo_id": ids, "owner_ref": pc.if_else(
-            pc.equal(good["uid"], ""), pa.scalar(None, pa.string()), good["uid"]),
-        "declared_license_id": pa.array(licenses.ids(names, urls), pa.int32()),
-        "declared_license_raw": pa.array(declared, pa.string()),
-        "declared_author": pc.if_else(pc.equal(good["author"], ""),
-                                              pa.scalar(None, pa.string()), good["author"]),
-        "source_url": good["source_url"], "source_line": good["line"],
-        "group_ref": pa.nulls(good.num_rows, pa.string()), "has_coordinates": good["has_coordinates"],
-    }))
+    sink.item_table(
+        pa.table(
+            {
+                "item_key": good["photoid"],
+                "photo_id": ids,
+                "owner_ref": pc.if_else(pc.equal(good["uid"], ""), pa.scalar(None, pa.string()), good["uid"]),
+                "declared_license_id": pa.array(licenses.ids(names, urls), pa.int32()),
+                "declared_license_raw": pa.array(declared, pa.string()),
+                "declared_author": pc.if_else(
+                    pc.equal(good["author"], ""), pa.scalar(None, pa.string()), good["author"]
+                ),
+                "source_url": good["source_url"],
+                "source_line": good["line"],
+                "group_ref": pa.nulls(good.num_rows, pa.string()),
+                "has_coordinates": good["has_coordinates"],
+            }
+        )
+    )
 
 
 def _pick(present: list[str], names: tuple[str, ...]) -> dict[str, str]:
@@ -126,20 +142,25 @@ def _pick(present: list[str], names: tuple[str, ...]) -> dict[str, str]:
 def _columns(path: Path, present: list[str]) -> dict[str, str]:
     columns = _pick(present, _WANTED)
     if "photoid" not in columns:
-        raise InputError(f"{path}: no photoid column, so not --format yfcc-columns (columns: "
-                         f"{', '.join(present[:12])}{' ...' if len(present) > 12 else ''})")
+        raise InputError(
+            f"{path}: no photoid column, so not --format yfcc-columns (columns: "
+            f"{', '.join(present[:12])}{' ...' if len(present) > 12 else ''})"
+        )
     return columns
 
 
 def _select(columns: dict[str, str], text) -> str:
-    return ", ".join(f"{text(columns[name]) if name in columns else 'NULL::VARCHAR'} AS {name}" for name in _WANTED)
+    return ", ".join(
+        f"{text(columns[name]) if name in columns else 'NULL::VARCHAR'} AS {name}" for name in _WANTED
+    )
 
 
 def _location_select(location: dict[str, str], text) -> str:
     """`located` (the file has a coordinate field) and the two fields as text, for has_coordinates."""
-    return ", ".join([f"{'true' if location else 'false'} AS located"]
-                     + [f"{text(location[name]) if name in location else 'NULL::VARCHAR'} AS {name}"
-                        for name in _LOCATION])
+    return ", ".join(
+        [f"{'true' if location else 'false'} AS located"]
+        + [f"{text(location[name]) if name in location else 'NULL::VARCHAR'} AS {name}" for name in _LOCATION]
+    )
 
 
 def _quoted(name: str) -> str:
@@ -147,15 +168,22 @@ def _quoted(name: str) -> str:
 
 
 def _parse_parquet(con, path: Path, sink: StagingSink, licenses: _Licenses) -> None:
-    present = [row[0] for row in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()]
+    present = [
+        row[0] for row in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
+    ]
     columns = _columns(path, present)
     encoded = looks_url_encoded(parquet_sample(con, path, _pick(present, _TEXT_SAMPLE)))
     select = _select(columns, lambda c: f"CAST({_quoted(c)} AS VARCHAR)")
     located = _location_select(_pick(present, _LOCATION), lambda c: f"CAST({_quoted(c)} AS VARCHAR)")
-    raw = "CAST(json_object(" + ", ".join(f"{sql_string(n)}, {_quoted(c)}" for n, c in columns.items()) + ") AS VARCHAR)"
-    reader = con.sql(f"SELECT file_row_number + 1 AS line, {raw} AS raw, NULL::VARCHAR AS problem, {select}, "
-                     f"{located} FROM read_parquet({sql_string(str(path))}, file_row_number = true)"
-                     ).to_arrow_reader(100_000)
+    raw = (
+        "CAST(json_object("
+        + ", ".join(f"{sql_string(n)}, {_quoted(c)}" for n, c in columns.items())
+        + ") AS VARCHAR)"
+    )
+    reader = con.sql(
+        f"SELECT file_row_number + 1 AS line, {raw} AS raw, NULL::VARCHAR AS problem, {select}, "
+        f"{located} FROM read_parquet({sql_string(str(path))}, file_row_number = true)"
+    ).to_arrow_reader(100_000)
     _emit_batches(reader, sink, encoded, licenses)
 
 
@@ -187,14 +215,21 @@ def _parse_sqlite(con, path: Path, sink: StagingSink, licenses: _Licenses) -> No
     select = _select(columns, lambda c: f"coalesce(try(decode({_quoted(c)})), '')")
     location = _pick(present, _LOCATION)
     located = _location_select(location, lambda c: f"try(decode({_quoted(c)}))")
-    raw = "CAST(json_object(" + ", ".join(f"{sql_string(n)}, try(decode({_quoted(c)}))"
-                                          for n, c in columns.items()) + ") AS VARCHAR)"
-    problem = " OR ".join(f"({_quoted(c)} IS NOT NULL AND try(decode({_quoted(c)})) IS NULL)" for c in columns.values())
+    raw = (
+        "CAST(json_object("
+        + ", ".join(f"{sql_string(n)}, try(decode({_quoted(c)}))" for n, c in columns.items())
+        + ") AS VARCHAR)"
+    )
+    problem = " OR ".join(
+        f"({_quoted(c)} IS NOT NULL AND try(decode({_quoted(c)})) IS NULL)" for c in columns.values()
+    )
     with SqliteBatches(path, columns | location) as batches:
         con.register("sqlite_batches", batches)
-        reader = con.sql(f"SELECT yfcc_rowid AS line, {raw} AS raw, "
-                         f"CASE WHEN {problem} THEN 'encoding: invalid UTF-8' END AS problem, {select}, {located} "
-                         "FROM sqlite_batches").to_arrow_reader(100_000)
+        reader = con.sql(
+            f"SELECT yfcc_rowid AS line, {raw} AS raw, "
+            f"CASE WHEN {problem} THEN 'encoding: invalid UTF-8' END AS problem, {select}, {located} "
+            "FROM sqlite_batches"
+        ).to_arrow_reader(100_000)
         try:
             _emit_batches(reader, sink, encoded, licenses)
         finally:
@@ -207,12 +242,18 @@ def _parse_jsonl(con, path: Path, sink: StagingSink, licenses: _Licenses) -> Non
         if encoded is None:
             sample = jsonl_sample("\n".join(lines[:2000]).encode() + b"\n")
             if not sample:
-                raise InputError(f"{path}: its first lines are not JSON objects, so not --format yfcc-columns")
+                raise InputError(
+                    f"{path}: its first lines are not JSON objects, so not --format yfcc-columns"
+                )
             if not any("photoid" in row for row in sample):
                 raise InputError(f"{path}: no photoid in its JSON lines, so not --format yfcc-columns")
             encoded = looks_url_encoded(sample)
-        block = pa.table({"line": pa.array(range(first_line, first_line + len(lines)), pa.int64()),
-                          "raw": pa.array(lines, pa.string())})
+        block = pa.table(
+            {
+                "line": pa.array(range(first_line, first_line + len(lines)), pa.int64()),
+                "raw": pa.array(lines, pa.string()),
+            }
+        )
         con.register("block", block)
         try:
             records = con.sql(read_sql("ingest", "manifest_yfcc_columns_jsonl.sql")).to_arrow_table()
