@@ -26,15 +26,7 @@ from ..errors import InputError
 from ..flickr.urls import ALIAS_RE, FlickrRef, TextReference, normalise_nsid, read_text
 from ..optout import OptOut, optouts_for
 from . import inputs
-from .model import (  # noqa: F401 -- re-exported: callers import the answer types from here
-    POOL,
-    TEXT_PHOTO_LIMIT,
-    Account,
-    DatasetHit,
-    LookupResult,
-    LookupRun,
-    PhotoHit,
-)
+from .model import POOL, TEXT_PHOTO_LIMIT, Account, DatasetHit, LookupResult, LookupRun, PhotoHit  # noqa: F401 -- re-exported: callers import the answer types from here
 from .standing import standing
 from .words import dataset_label
 
