@@ -119,7 +119,7 @@ class LookupResult:
         return bool(self.optouts or any(a.optouts for a in self.accounts))
 
     def as_dict(self) -> dict:
-        """The --json shape (documented in README.md, "ccaudit lookup --json")."""
+        """The --json shape (documented in docs/lookup.md, "ccaudit lookup --json")."""
         data: dict[str, Any] = {
             "input": self.query,
             "read_as": self.interpreted_as,
