@@ -1,6 +1,6 @@
 """The Flickr link cases both parsers are held to: tests/data/flickr_links.json.
 
-tests/test_flickr_urls.py (pipelines/flickr/urls.py) and tests/js/flickr_urls.test.js (the page's
+tests/test_flickr_urls.py (pipelines/flickr/urls.py, freetext.py) and tests/js/flickr_urls.test.js (the page's
 pipelines/report/templates/flickr_urls.js, run by Node from tests/test_search_js.py) read the same
 file. Its `read_text` section pins what read_text gives for every case; after a deliberate change to
 the parser, regenerate it with `python -m tests.flickr_links --write` and review the diff.
@@ -83,7 +83,7 @@ def as_json(items) -> list[dict]:
 
 
 def write() -> None:
-    from pipelines.flickr.urls import read_text
+    from pipelines.flickr.freetext import read_text
 
     data = load()
     data["read_text"] = {text: as_json(read_text(text)) for text in texts(data)}

@@ -8,6 +8,7 @@ punctuation pasted text puts around a link.
 
 import pytest
 
+from pipelines.flickr.freetext import extract_flickr_refs, looks_like_link, read_text
 from pipelines.flickr.urls import (
     BASE58_ALPHABET,
     FlickrRef,
@@ -16,13 +17,10 @@ from pipelines.flickr.urls import (
     UnsupportedFlickrLink,
     decode_base58,
     encode_base58,
-    extract_flickr_refs,
-    looks_like_link,
     parse_file_name,
     parse_flickr_url,
     parse_owner_ref,
     parse_photo_ref,
-    read_text,
 )
 from tests.flickr_links import as_json, spelled, texts
 from tests.flickr_links import load as load_cases

@@ -535,16 +535,16 @@ def test_from_a_fifo_and_from_a_growing_pipe_are_capped_by_bytes_read(tmp_path, 
 def test_too_many_references_stop_reading_at_the_cap(tmp_path, capsys, monkeypatch):
     """The reference cap ends the reading: a file of 10x the cap costs about what the cap does."""
     from pipelines.cli import main
-    from pipelines.flickr import urls
+    from pipelines.flickr import freetext
 
     calls = {"n": 0}
-    real = urls._read_token
+    real = freetext._read_token
 
     def counting(token, in_prose):
         calls["n"] += 1
         return real(token, in_prose)
 
-    monkeypatch.setattr(urls, "_read_token", counting)
+    monkeypatch.setattr(freetext, "_read_token", counting)
     many = tmp_path / "many.txt"
     many.write_text(" ".join(str(10_000_000 + i) for i in range(100_000)))  # one line, 100,000 ids
     assert main(["--db", _empty_db(tmp_path), "lookup", "--from", str(many)]) == 2

@@ -772,7 +772,8 @@ def _table_result(chart: str, columns: list[str], rows: list[list]):
 def test_every_chart_kind_draws_well_formed_escaped_html(chart, columns, rows):
     from xml.etree import ElementTree
 
-    from pipelines.report.charts import Colours, chart_for
+    from pipelines.report.chart_base import Colours
+    from pipelines.report.charts import chart_for
 
     drawn = chart_for(_table_result(chart, columns, rows), Colours({"CC BY 2.0": "by"}))
     assert drawn is not None
@@ -801,7 +802,8 @@ def test_every_chart_kind_draws_well_formed_escaped_html(chart, columns, rows):
 
 
 def test_bars_are_sorted_by_value_with_a_scale_and_small_groups_at_their_size():
-    from pipelines.report.charts import Colours, chart_for
+    from pipelines.report.chart_base import Colours
+    from pipelines.report.charts import chart_for
 
     drawn = str(
         chart_for(
@@ -834,7 +836,8 @@ def test_a_new_chart_kind_is_one_registered_function():
     """The header parser, the error message and chart_for all read CHART_KINDS: one function adds a kind."""
     from markupsafe import Markup
 
-    from pipelines.report.charts import CHART_KINDS, Chart, Colours, chart_for, chart_kind
+    from pipelines.report.chart_base import CHART_KINDS, Chart, Colours, chart_kind
+    from pipelines.report.charts import chart_for
 
     assert set(CHART_KINDS) == {"bar", "hbar", "stacked", "line", "heatmap"}
     try:
@@ -857,6 +860,7 @@ def test_a_new_chart_kind_is_one_registered_function():
 
 
 def test_chart_that_names_a_missing_column_is_left_out():
-    from pipelines.report.charts import Colours, chart_for
+    from pipelines.report.chart_base import Colours
+    from pipelines.report.charts import chart_for
 
     assert chart_for(_table_result("bar label=nope value=n", ["k", "n"], [["a", 1]]), Colours()) is None

@@ -20,7 +20,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from pipelines.flickr.urls import encode_base58, read_text
+from pipelines.flickr.freetext import read_text
+from pipelines.flickr.urls import encode_base58
 from pipelines.lookup.answer import run_lookup
 from tests.browser_support import BROWSER_MARKS, keep
 from tests.conftest import build_generated_world
@@ -429,7 +430,7 @@ LINKS = (
 
 
 def test_the_page_reads_every_link_like_ccaudit(browser, single):
-    """The page's reader agrees with pipelines.flickr.urls.read_text on every case of its tests."""
+    """The page's reader agrees with pipelines.flickr.freetext.read_text on every case of its tests."""
     browser.open((single / "search.html").as_uri())
     for text in LINKS:
         expected = [

@@ -23,7 +23,8 @@ import duckdb
 
 from ..catalog import NO_REMOVAL_ROUTE, entry_for
 from ..errors import InputError
-from ..flickr.urls import ALIAS_RE, FlickrRef, TextReference, normalise_nsid, read_text
+from ..flickr.freetext import TextReference, read_text
+from ..flickr.urls import ALIAS_RE, FlickrRef, normalise_nsid
 from ..optout import OptOut, optouts_for
 from . import inputs
 from .model import POOL, TEXT_PHOTO_LIMIT, Account, DatasetHit, LookupResult, LookupRun, PhotoHit  # noqa: F401 -- re-exported: callers import the answer types from here

@@ -21,7 +21,8 @@ import duckdb
 from ..db import database_file, migrate, table_exists
 from ..errors import CcauditError
 from ..resources import sql_dir
-from .charts import ChartSpec, parse_chart
+from .chart_base import ChartSpec
+from .charts import parse_chart
 
 SECTIONS = {  # section key -> heading, in the order the report shows them
     "overview": "Overview",

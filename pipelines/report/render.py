@@ -16,7 +16,8 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from .charts import LICENSE_COLOURS, ChartContext, Colours, chart_for, line_chart
+from .chart_base import LICENSE_COLOURS, ChartContext, Colours
+from .charts import chart_for, line_chart
 from .datapackage import datapackage
 from .formatting import column_label, format_count_delta, format_points, format_value, is_numeric_column
 from .queries import TableResult, json_value

@@ -1,5 +1,5 @@
-// How search.html reads what a person typed or pasted: the same rules as pipelines/flickr/urls.py
-// (read_text, parse_flickr_url), so the page and `ccaudit lookup` read every input alike. One
+// How search.html reads what a person typed or pasted: the same rules as pipelines/flickr/freetext.py
+// and urls.py (read_text, parse_flickr_url), so the page and `ccaudit lookup` read every input alike. One
 // parser, two languages: tests/data/flickr_links.json holds the cases both must agree on, read by
 // tests/test_flickr_urls.py (Python) and tests/js/flickr_urls.test.js (Node, run from pytest).
 // The page includes this file verbatim (pipelines/report/render.py, asset()); Node loads it as a module.
