@@ -194,8 +194,8 @@ def cmd_lookup(args) -> int:
     removal = getattr(args, "removal_request", False)
     if args.json:
         _print_json(run.as_dict(removal))
-    elif run.as_text(removal):
-        print(run.as_text(removal))
+    elif text := run.as_text(removal):  # built once: for the busiest accounts it walks every photo
+        print(text)
     for line in run.error_lines():
         print(line, file=sys.stderr)
     return run.exit_code

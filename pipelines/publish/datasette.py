@@ -22,6 +22,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from ..db import ccaudit_schema
 from ..errors import CcauditError
 from ..resources import sql_dir
 from .datasette_build import (
@@ -31,7 +32,6 @@ from .datasette_build import (
     SQLITE_FILE,
     build_info,
     build_sqlite,
-    ccaudit_schema,
     table_counts,
 )
 from .edition import EDITION_FILE, LINK_COLUMNS, PEOPLE_COLUMNS, latest_edition

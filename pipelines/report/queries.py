@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from ..db import database_file, migrate, table_exists
+from ..db import ccaudit_schema, database_file, table_exists
 from ..errors import CcauditError
 from ..resources import sql_dir
 from .chart_base import ChartSpec
@@ -146,9 +146,8 @@ def missing_requirements(con, tables: tuple[str, ...]) -> str | None:
 def current_schema() -> frozenset[tuple[str, str]]:
     """Every (table or view, column) a database brought up to date by this ccaudit has: the schema
     as the migrations leave an empty in-memory database (run once per process, ~0.4 s)."""
-    con = duckdb.connect()
+    con = ccaudit_schema()
     try:
-        migrate(con)
         return frozenset(_columns_of(con))
     finally:
         con.close()
