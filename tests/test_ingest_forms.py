@@ -21,34 +21,12 @@ import pytest
 
 from pipelines.cli import main
 from pipelines.synth.yfcc import generate_yfcc
+from pipelines.synth.yfcc_forms import FORM_COLUMNS
 from tests.conftest import shared_path
 
 REAL_23 = "yfcc100m_dataset_23field_Intelligent-Travel-Manager_test_filtering_bigbox.tsv"
-NAMES = [
-    "photoid",
-    "uid",
-    "unickname",
-    "datetaken",
-    "dateuploaded",
-    "capturedevice",
-    "title",
-    "description",
-    "usertags",
-    "machinetags",
-    "longitude",
-    "latitude",
-    "accuracy",
-    "pageurl",
-    "downloadurl",
-    "licensename",
-    "licenseurl",
-    "serverid",
-    "farmid",
-    "secret",
-    "secretoriginal",
-    "ext",
-    "marker",
-]
+# The Multimedia Commons column names, as the generator declares them (the downloader's `key` apart).
+NAMES = [name for name in FORM_COLUMNS.values() if name != "key"]
 TEXT = ("unickname", "capturedevice", "title", "description", "usertags", "machinetags")
 COMPARED = (
     "photo_id, owner_nsid, owner_nickname, taken_at, taken_at_flag, uploaded_at, capture_device, title, "

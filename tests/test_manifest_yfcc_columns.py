@@ -20,34 +20,12 @@ import pytest
 from pipelines.cli import main
 from pipelines.licenses import resolve_license
 from pipelines.resources import read_sql
+from pipelines.synth.yfcc_forms import FORM_COLUMNS
 from tests.conftest import shared_path
 
 REAL_23 = "yfcc100m_dataset_23field_Intelligent-Travel-Manager_test_filtering_bigbox.tsv"
-NAMES = [
-    "photoid",
-    "uid",
-    "unickname",
-    "datetaken",
-    "dateuploaded",
-    "capturedevice",
-    "title",
-    "description",
-    "usertags",
-    "machinetags",
-    "longitude",
-    "latitude",
-    "accuracy",
-    "pageurl",
-    "downloadurl",
-    "licensename",
-    "licenseurl",
-    "serverid",
-    "farmid",
-    "secret",
-    "secretoriginal",
-    "ext",
-    "marker",
-]
+# The Multimedia Commons column names, as the generator declares them (the downloader's `key` apart).
+NAMES = [name for name in FORM_COLUMNS.values() if name != "key"]
 BY = ("Attribution License", "http://creativecommons.org/licenses/by/2.0/")
 
 
